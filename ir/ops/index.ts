@@ -1,0 +1,43 @@
+// The op table: every op of fusegraph, declared once. Passes and backends ask this table
+// (kind, purity, arity, elementwise body), never lists of op names of their own.
+
+import { elementwiseOps } from './elementwise.ts';
+import { layoutOps } from './layout.ts';
+import { linearOps } from './linear.ts';
+import { reduceOps } from './reduce.ts';
+import { sourceOps } from './source.ts';
+import type { OpDef } from './types.ts';
+
+const OP_TABLE = {
+  ...sourceOps,
+  ...linearOps,
+  ...elementwiseOps,
+  ...reduceOps,
+  ...layoutOps,
+} satisfies Record<string, OpDef>;
+
+export type OpName = keyof typeof OP_TABLE;
+export const OPS: Readonly<Record<OpName, OpDef>> = OP_TABLE;
+export type ElementwiseOpName = keyof typeof elementwiseOps;
+export type LayoutOpName = keyof typeof layoutOps;
+
+export const OP_NAMES = Object.keys(OPS) as OpName[];
+
+export function isOpName(name: string): name is OpName {
+  return Object.hasOwn(OPS, name);
+}
+
+export function opDef(name: OpName): OpDef {
+  return OPS[name];
+}
+
+/** Ops usable as `linear`'s fused activation, e.g. relu, leaky_relu, prelu. */
+export const ACTIVATION_OPS = OP_NAMES.filter((name) => OPS[name].elementwise?.activation === true);
+
+export * from './types.ts';
+export * from './attrs.ts';
+export { activationDef, activationParamCount, linearLayout } from './linear.ts';
+export { alignedOperandShapes, evaluateElementwise } from './elementwise.ts';
+export { broadcastShapes, broadcastStrides } from './broadcast.ts';
+export { resolveAxis, axisSplit } from './reduce.ts';
+export { reshapeTarget, flattenShape, transposePerm } from './layout.ts';

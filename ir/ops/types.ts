@@ -1,0 +1,74 @@
+// The shape of an op-table entry: what every op declares exactly once.
+
+import type { ScalarExpr } from '../scalar.ts';
+import type { StaticShape, TensorType, Shape } from '../types.ts';
+
+export type OpKind = 'source' | 'elementwise' | 'linear' | 'reduce' | 'layout';
+
+/** A constant's payload: a static shape and its f32 data (row-major). */
+export interface TensorData {
+  readonly shape: StaticShape;
+  readonly data: Float32Array;
+}
+
+/** A fused activation: an activation op of the table and its attributes. */
+export interface Activation {
+  readonly op: string;
+  readonly attrs: Attrs;
+}
+
+export type AttrValue = number | string | readonly number[] | TensorData | Activation | ScalarExpr;
+export type Attrs = Readonly<Record<string, AttrValue>>;
+
+export type AttrSpec =
+  | { readonly type: 'float'; readonly default?: number; readonly check?: (value: number) => string | undefined }
+  | { readonly type: 'int'; readonly default?: number }
+  | { readonly type: 'ints'; readonly default?: readonly number[] }
+  | { readonly type: 'enum'; readonly values: readonly string[]; readonly default?: string }
+  /** A fused activation; absent means none. */
+  | { readonly type: 'activation' }
+  | { readonly type: 'expr' }
+  | { readonly type: 'tensor' };
+
+/** A runtime tensor of the interpreter: a concrete shape and f32 data. */
+export interface Tensor {
+  readonly shape: StaticShape;
+  readonly data: Float32Array;
+}
+
+export interface Arity {
+  readonly min: number;
+  /** Infinity for variadic ops. */
+  readonly max: number;
+}
+
+export interface OpDef {
+  readonly name: string;
+  readonly kind: OpKind;
+  /** Pure ops have no effect but their value: dead-op elimination and CSE may act on them. */
+  readonly pure: boolean;
+  readonly arity: Arity;
+  readonly attrs: Readonly<Record<string, AttrSpec>>;
+  readonly doc: string;
+  /** Shape rule: the output type, or a thrown CompileError saying what was expected. */
+  inferType(inputs: readonly TensorType[], attrs: Attrs): TensorType;
+  /** Reference semantics on concrete tensors (the meaning of the op). */
+  evaluate(inputs: readonly Tensor[], attrs: Attrs, outShape: StaticShape): Float32Array;
+  /** Elementwise ops: the body over operands $0, $1, … */
+  readonly elementwise?: ElementwiseSpec;
+}
+
+export interface ElementwiseSpec {
+  /** The scalar body, with the node's attributes bound as constants. */
+  body(attrs: Attrs): ScalarExpr;
+  /**
+   * An activation: $0 is the data, further operands are its parameters (PReLU's slope).
+   * Activations can be fused into `linear`'s epilogue.
+   */
+  readonly activation: boolean;
+  /**
+   * The shape operand `index` takes when broadcast NumPy-style against the output. Ops whose
+   * operands align differently (PReLU's per-channel slope on axis 1) say so here.
+   */
+  alignOperand?(index: number, operand: Shape, outRank: number): Shape;
+}

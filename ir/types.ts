@@ -1,0 +1,106 @@
+// Tensor types of the IR: a dtype and a shape whose first axis may be symbolic (the batch).
+
+import { CompileError } from './errors.ts';
+import { isSymbolName } from './names.ts';
+
+export type DType = 'f32';
+
+/** A static size, or the name of the symbolic batch dimension (first axis only). */
+export type Dim = number | string;
+export type Shape = readonly Dim[];
+
+export interface TensorType {
+  readonly dtype: DType;
+  readonly shape: Shape;
+}
+
+/** A concrete shape, every dim known (what the interpreter and generated code see). */
+export type StaticShape = readonly number[];
+
+/**
+ * Largest tensor fusegraph will allocate, in elements: 2^28 f32 values (1 GiB). For a tensor
+ * with a symbolic batch this bounds one sample; larger models are refused, not crashed on.
+ */
+export const MAX_TENSOR_ELEMENTS = 2 ** 28;
+
+export function tensorType(shape: Shape, dtype: DType = 'f32'): TensorType {
+  return { dtype, shape: [...shape] };
+}
+
+export function isSymbolic(dim: Dim): dim is string {
+  return typeof dim === 'string';
+}
+
+/** The symbolic dim of a shape, if any (always axis 0). */
+export function symbolOf(shape: Shape): string | undefined {
+  const first = shape[0];
+  return first !== undefined && isSymbolic(first) ? first : undefined;
+}
+
+/** Product of the static dims (for a symbolic batch: the size of one sample). */
+export function staticSize(shape: Shape): number {
+  let size = 1;
+  for (const dim of shape) if (!isSymbolic(dim)) size *= dim;
+  return size;
+}
+
+/** Binds the symbolic dim to a concrete batch size. */
+export function bindShape(shape: Shape, batch: number): number[] {
+  return shape.map((dim) => (isSymbolic(dim) ? batch : dim));
+}
+
+export function sameShape(a: Shape, b: Shape): boolean {
+  return a.length === b.length && a.every((dim, i) => dim === b[i]);
+}
+
+export function sameType(a: TensorType, b: TensorType): boolean {
+  return a.dtype === b.dtype && sameShape(a.shape, b.shape);
+}
+
+export function formatShape(shape: Shape): string {
+  return `[${shape.join(',')}]`;
+}
+
+export function formatType(type: TensorType): string {
+  return `${type.dtype}${formatShape(type.shape)}`;
+}
+
+/** Row-major strides of a static shape. */
+export function stridesOf(shape: StaticShape): number[] {
+  const strides = new Array<number>(shape.length).fill(1);
+  for (let axis = shape.length - 2; axis >= 0; axis--) {
+    strides[axis] = (strides[axis + 1] ?? 1) * (shape[axis + 1] ?? 1);
+  }
+  return strides;
+}
+
+export function sizeOf(shape: StaticShape): number {
+  return shape.reduce((total, dim) => total * dim, 1);
+}
+
+/**
+ * Checks that every dim is a positive integer (or a symbol on axis 0) and that the tensor
+ * fits under MAX_TENSOR_ELEMENTS; returns a message describing the first problem, if any.
+ */
+export function shapeProblem(shape: Shape): string | undefined {
+  let size = 1;
+  for (const [axis, dim] of shape.entries()) {
+    if (isSymbolic(dim)) {
+      if (axis !== 0) return `symbolic dim '${dim}' is only allowed on axis 0, found on axis ${axis}`;
+      if (!isSymbolName(dim)) return `symbolic dim ${JSON.stringify(dim)} is not an identifier`;
+      continue;
+    }
+    if (!Number.isInteger(dim) || dim < 1) return `dim ${axis} must be a positive integer, got ${dim}`;
+    if (dim > MAX_TENSOR_ELEMENTS) return `dim ${axis} is ${dim}, above the limit of ${MAX_TENSOR_ELEMENTS} elements`;
+    size *= dim;
+    if (size > MAX_TENSOR_ELEMENTS) {
+      return `tensor ${formatShape(shape)} has more than ${MAX_TENSOR_ELEMENTS} elements (limit of one tensor)`;
+    }
+  }
+  return undefined;
+}
+
+export function checkShape(shape: Shape, where: { node?: string; op?: string } = {}): void {
+  const problem = shapeProblem(shape);
+  if (problem !== undefined) throw new CompileError(problem, where);
+}

@@ -1,0 +1,42 @@
+// The fusegraph command line: parses arguments and calls into the compiler; no logic of
+// its own. Exit codes: 0 success, 1 verification failure, 2 bad input or usage.
+
+import { Command, CommanderError } from 'commander';
+import { CompileError } from '../ir/errors.ts';
+import { registerIrCommand } from './cli/ir-command.ts';
+
+export const EXIT_OK = 0;
+export const EXIT_VERIFY_FAILED = 1;
+export const EXIT_BAD_INPUT = 2;
+
+function buildProgram(): Command {
+  const program = new Command('fusegraph')
+    .description('Compile small neural-network graphs into standalone inference bundles.')
+    .option('--debug', 'show stack traces of errors')
+    .exitOverride()
+    .showHelpAfterError();
+  registerIrCommand(program);
+  return program;
+}
+
+/** One line per error; the stack only with --debug. */
+function report(error: unknown, debug: boolean): number {
+  if (error instanceof CommanderError) return error.exitCode === 0 ? EXIT_OK : EXIT_BAD_INPUT;
+  const message = error instanceof Error ? error.message : String(error);
+  process.stderr.write(`fusegraph: error: ${message.split('\n')[0] ?? ''}\n`);
+  if (debug && error instanceof Error && error.stack) process.stderr.write(`${error.stack}\n`);
+  if (!(error instanceof CompileError) && !debug) process.stderr.write('fusegraph: (an internal error; run with --debug for the stack)\n');
+  return EXIT_BAD_INPUT;
+}
+
+export async function main(argv: readonly string[]): Promise<number> {
+  const program = buildProgram();
+  try {
+    await program.parseAsync([...argv], { from: 'user' });
+    return EXIT_OK;
+  } catch (error) {
+    return report(error, argv.includes('--debug'));
+  }
+}
+
+process.exitCode = await main(process.argv.slice(2));

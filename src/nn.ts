@@ -1,0 +1,159 @@
+// A PyTorch-like way to define models: `sequential(linear(784, 128), relu(), linear(128, 10))`.
+// Parameters carry PyTorch's names (`0.weight`, `fc1.bias`) and PyTorch's default
+// initialisation from a seeded PRNG, or real weights supplied by name.
+
+import { CompileError } from '../ir/errors.ts';
+import { renameValue, type Graph } from '../ir/graph.ts';
+import type { Shape } from '../ir/types.ts';
+import { GraphBuilder, type Value } from './builder.ts';
+import { Random } from './random.ts';
+
+/** A parameter a module declares: its PyTorch name (relative to the module) and shape. */
+export interface ParameterSpec {
+  readonly name: string;
+  readonly shape: readonly number[];
+  /** PyTorch's default initialisation for it. */
+  init(random: Random): Float32Array;
+}
+
+/** Where a module finds its parameters while it is built into a graph. */
+export interface BuildContext {
+  readonly builder: GraphBuilder;
+  /** Returns the constant for the parameter `name` (already prefixed), creating it once. */
+  parameter(name: string, spec: ParameterSpec): Value;
+}
+
+export interface Module {
+  readonly kind: string;
+  /** Parameters of this module and its children, names prefixed as in a state dict. */
+  parameters(prefix: string): { name: string; spec: ParameterSpec }[];
+  build(x: Value, context: BuildContext, prefix: string): Value;
+}
+
+function joinName(prefix: string, name: string): string {
+  return prefix === '' ? name : `${prefix}.${name}`;
+}
+
+function uniformParameter(name: string, shape: readonly number[], bound: number): ParameterSpec {
+  const count = shape.reduce((n, d) => n * d, 1);
+  return { name, shape, init: (random) => random.uniformArray(count, -bound, bound) };
+}
+
+function leaf(kind: string, build: (x: Value, b: GraphBuilder, name: string) => Value, params: ParameterSpec[] = []): Module {
+  return {
+    kind,
+    parameters: (prefix) => params.map((spec) => ({ name: joinName(prefix, spec.name), spec })),
+    build: (x, context, prefix) => build(x, context.builder, context.builder.freshName(prefix === '' ? kind : prefix)),
+  };
+}
+
+/**
+ * torch.nn.Linear(inFeatures, outFeatures): weight [out, in] and bias [out], both uniform in
+ * ±1/sqrt(in) (kaiming_uniform with a = sqrt(5), as PyTorch initialises them).
+ */
+export function linear(inFeatures: number, outFeatures: number, options: { bias?: boolean } = {}): Module {
+  const bound = 1 / Math.sqrt(inFeatures);
+  const weight = uniformParameter('weight', [outFeatures, inFeatures], bound);
+  const bias = uniformParameter('bias', [outFeatures], bound);
+  const withBias = options.bias ?? true;
+  const specs = withBias ? [weight, bias] : [weight];
+  return {
+    kind: 'linear',
+    parameters: (prefix) => specs.map((spec) => ({ name: joinName(prefix, spec.name), spec })),
+    build(x, context, prefix) {
+      const w = context.parameter(joinName(prefix, 'weight'), weight);
+      const b = withBias ? context.parameter(joinName(prefix, 'bias'), bias) : undefined;
+      return context.builder.linear(x, w, b, undefined, [], context.builder.freshName(prefix === '' ? 'linear' : prefix));
+    },
+  };
+}
+
+export const relu = (): Module => leaf('relu', (x, b, name) => b.relu(x, name));
+export const leakyRelu = (alpha = 0.01): Module => leaf('leaky_relu', (x, b, name) => b.leakyRelu(x, alpha, name));
+export const elu = (alpha = 1): Module => leaf('elu', (x, b, name) => b.elu(x, alpha, name));
+export const sigmoid = (): Module => leaf('sigmoid', (x, b, name) => b.sigmoid(x, name));
+export const tanh = (): Module => leaf('tanh', (x, b, name) => b.tanh(x, name));
+export const gelu = (approximate: 'none' | 'tanh' = 'none'): Module => leaf('gelu', (x, b, name) => b.gelu(x, approximate, name));
+export const silu = (): Module => leaf('silu', (x, b, name) => b.silu(x, name));
+export const softmax = (dim = -1): Module => leaf('softmax', (x, b, name) => b.softmax(x, dim, name));
+export const identity = (): Module => leaf('identity', (x, b, name) => b.identity(x, name));
+export const dropout = (p = 0.5): Module => leaf('dropout', (x, b, name) => b.dropout(x, p, name));
+/** torch.nn.Flatten(start_dim = 1) with end_dim = -1. */
+export const flatten = (startDim = 1): Module => leaf('flatten', (x, b, name) => b.flatten(x, startDim, name));
+
+/** torch.nn.PReLU(num_parameters, init): one slope, or one per channel (axis 1). */
+export function prelu(numParameters = 1, init = 0.25): Module {
+  const slope: ParameterSpec = { name: 'weight', shape: [numParameters], init: () => new Float32Array(numParameters).fill(init) };
+  return {
+    kind: 'prelu',
+    parameters: (prefix) => [{ name: joinName(prefix, 'weight'), spec: slope }],
+    build(x, context, prefix) {
+      const s = context.parameter(joinName(prefix, 'weight'), slope);
+      return context.builder.prelu(x, s, context.builder.freshName(prefix === '' ? 'prelu' : prefix));
+    },
+  };
+}
+
+/**
+ * torch.nn.Sequential: children named by position (`0`, `1`, …) or, given a record, by key
+ * (`{ fc1: linear(…), act: relu() }`), which is how their parameters are named.
+ */
+export function sequential(...children: Module[] | [Readonly<Record<string, Module>>]): Module {
+  const first = children[0];
+  const named: [string, Module][] = children.length === 1 && first !== undefined && !('build' in first)
+    ? Object.entries(first as Readonly<Record<string, Module>>)
+    : (children as Module[]).map((child, index) => [String(index), child]);
+  return {
+    kind: 'sequential',
+    parameters: (prefix) => named.flatMap(([name, child]) => child.parameters(joinName(prefix, name))),
+    build: (x, context, prefix) => named.reduce((value, [name, child]) => child.build(value, context, joinName(prefix, name)), x),
+  };
+}
+
+export interface ToGraphOptions {
+  readonly name: string;
+  /** The input's shape; a string first dim is the symbolic batch, e.g. ['N', 784]. */
+  readonly inputShape: Shape;
+  readonly inputName?: string;
+  readonly outputName?: string;
+  /** Seed of PyTorch-style default initialisation (default 0). */
+  readonly seed?: number;
+  /** Real weights by PyTorch name; every one must be used, none may be missing. */
+  readonly weights?: ReadonlyMap<string, Float32Array>;
+}
+
+/** Builds a module into a graph with one input and one output. */
+export function toGraph(module: Module, options: ToGraphOptions): Graph {
+  const builder = new GraphBuilder(options.name);
+  const random = new Random(options.seed ?? 0);
+  const weights = options.weights;
+  const created = new Map<string, Value>();
+  const context: BuildContext = {
+    builder,
+    parameter(name, spec) {
+      const existing = created.get(name);
+      if (existing) return existing;
+      let data = spec.init(random);
+      if (weights !== undefined) {
+        const given = weights.get(name);
+        if (given === undefined) throw new CompileError(`missing weight '${name}' of shape [${spec.shape.join(',')}]`, { node: name });
+        if (given.length !== data.length) {
+          throw new CompileError(`weight '${name}' needs shape [${spec.shape.join(',')}] (${data.length} values), got ${given.length} values`, { node: name });
+        }
+        data = given;
+      }
+      const value = builder.constant(data, spec.shape, name);
+      created.set(name, value);
+      return value;
+    },
+  };
+  const x = builder.input(options.inputName ?? 'x', options.inputShape);
+  const y = module.build(x, context, '');
+  if (weights !== undefined) {
+    const unused = [...weights.keys()].filter((name) => !created.has(name));
+    if (unused.length > 0) throw new CompileError(`unused weights: ${unused.map((n) => JSON.stringify(n)).join(', ')}`);
+  }
+  builder.output(y);
+  const graph = builder.build();
+  return options.outputName === undefined ? graph : renameValue(graph, y.name, options.outputName);
+}

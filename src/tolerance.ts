@@ -1,0 +1,95 @@
+// What "equal" means when a backend's or a pass's output is compared with the reference
+// interpreter. Defined once, per op kind; every differential test and `fusegraph verify`
+// use it.
+//
+// Why these bounds (f32 has a unit roundoff u = 2^-24 ≈ 6e-8):
+//  - layout and source ops move bits: exact.
+//  - elementwise bodies: the interpreter rounds once from f64; a backend evaluating in f32
+//    (WGSL) rounds at each step and its exp/tanh builtins may be a few ulp off, so a few
+//    hundred u relative, plus an absolute floor for results near 0 (exp(x) - 1, x·Φ(x)).
+//  - linear/matmul: a dot product of length K summed in f32 in any order is off by at most
+//    about K·u·Σ|x_k·w_k|. Inputs and weights of our tests keep Σ|x·w| near 1 per term
+//    block, so 1e-4 relative with a 1e-5 floor covers K up to a few thousand.
+//  - reduce (softmax): exp and one division per element, plus the sum's K·u term.
+// Chains of ops compound errors; a graph's tolerance grows with its depth of
+// non-exact ops, capped so that a real bug (errors of order 1) still fails.
+
+import type { Graph } from '../ir/graph.ts';
+import { OPS, type OpKind } from '../ir/ops/index.ts';
+
+export interface Tolerance {
+  /** Absolute floor. */
+  readonly abs: number;
+  /** Relative to |expected|. */
+  readonly rel: number;
+}
+
+export const TOLERANCE_BY_KIND: Readonly<Record<OpKind, Tolerance>> = {
+  source: { abs: 0, rel: 0 },
+  layout: { abs: 0, rel: 0 },
+  elementwise: { abs: 1e-6, rel: 2e-5 },
+  linear: { abs: 1e-5, rel: 1e-4 },
+  reduce: { abs: 1e-6, rel: 2e-5 },
+};
+
+/** The tolerance for a whole graph: the loosest kind it uses, scaled by its depth. */
+export function toleranceFor(graph: Graph): Tolerance {
+  let abs = 0;
+  let rel = 0;
+  const depth = new Map<string, number>();
+  let maxDepth = 0;
+  for (const node of graph.nodes) {
+    const kind = OPS[node.op].kind;
+    const own = TOLERANCE_BY_KIND[kind];
+    abs = Math.max(abs, own.abs);
+    rel = Math.max(rel, own.rel);
+    const step = own.rel > 0 ? 1 : 0;
+    const d = step + Math.max(0, ...node.inputs.map((name) => depth.get(name) ?? 0));
+    depth.set(node.name, d);
+    maxDepth = Math.max(maxDepth, d);
+  }
+  const scale = Math.min(8, Math.max(1, maxDepth / 2));
+  return { abs: abs * scale, rel: rel * scale };
+}
+
+export interface Mismatch {
+  readonly index: number;
+  readonly expected: number;
+  readonly actual: number;
+}
+
+export interface Comparison {
+  readonly ok: boolean;
+  readonly maxAbsError: number;
+  readonly maxRelError: number;
+  /** The first element outside the tolerance, if any. */
+  readonly mismatch?: Mismatch;
+}
+
+/**
+ * Compares element by element: NaN must meet NaN, an infinity the same infinity, ±0 are
+ * equal, and finite values must satisfy |actual - expected| <= abs + rel * |expected|.
+ */
+export function compareArrays(expected: Float32Array, actual: Float32Array, tolerance: Tolerance): Comparison {
+  let maxAbsError = 0;
+  let maxRelError = 0;
+  let mismatch: Mismatch | undefined;
+  if (expected.length !== actual.length) {
+    return { ok: false, maxAbsError: Infinity, maxRelError: Infinity, mismatch: { index: -1, expected: expected.length, actual: actual.length } };
+  }
+  for (let i = 0; i < expected.length; i++) {
+    const e = expected[i] ?? NaN;
+    const a = actual[i] ?? NaN;
+    let bad: boolean;
+    if (Number.isNaN(e) || Number.isNaN(a)) bad = Number.isNaN(e) !== Number.isNaN(a);
+    else if (!Number.isFinite(e) || !Number.isFinite(a)) bad = e !== a;
+    else {
+      const error = Math.abs(a - e);
+      maxAbsError = Math.max(maxAbsError, error);
+      if (e !== 0) maxRelError = Math.max(maxRelError, error / Math.abs(e));
+      bad = error > tolerance.abs + tolerance.rel * Math.abs(e);
+    }
+    if (bad && mismatch === undefined) mismatch = { index: i, expected: e, actual: a };
+  }
+  return mismatch === undefined ? { ok: true, maxAbsError, maxRelError } : { ok: false, maxAbsError, maxRelError, mismatch };
+}
