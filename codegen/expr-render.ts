@@ -1,0 +1,129 @@
+// The one scalar-expression renderer. A target supplies a syntax table (how to write a
+// number, a function call, a select, a local declaration); everything else, including
+// common-subexpression hoisting, is shared. JS is defined here; WGSL and WASM override it.
+
+import { erf, formatExpr, type BinaryFn, type ScalarExpr, type UnaryFn } from '../ir/scalar.ts';
+
+export interface ExprSyntax {
+  number(value: number): string;
+  unary: { readonly [F in UnaryFn]: (arg: string) => string };
+  binary: { readonly [F in BinaryFn]: (lhs: string, rhs: string) => string };
+  select(cond: string, ifTrue: string, ifFalse: string): string;
+  /** A statement binding a local: `const t0 = …;` in JS, `let t0 = …;` in WGSL. */
+  declare(name: string, value: string): string;
+}
+
+/** f64 literals that read back exactly (String(x) round-trips); negatives parenthesized. */
+function jsNumber(value: number): string {
+  if (Number.isNaN(value)) return 'NaN';
+  if (value === Infinity) return 'Infinity';
+  if (value === -Infinity) return '(-Infinity)';
+  if (Object.is(value, -0)) return '(-0)';
+  const text = String(value);
+  return value < 0 ? `(${text})` : text;
+}
+
+export const JS_SYNTAX: ExprSyntax = {
+  number: jsNumber,
+  unary: {
+    neg: (a) => `(-${a})`,
+    abs: (a) => `Math.abs(${a})`,
+    exp: (a) => `Math.exp(${a})`,
+    log: (a) => `Math.log(${a})`,
+    sqrt: (a) => `Math.sqrt(${a})`,
+    tanh: (a) => `Math.tanh(${a})`,
+    erf: (a) => `erf(${a})`,
+  },
+  binary: {
+    add: (a, b) => `(${a} + ${b})`,
+    sub: (a, b) => `(${a} - ${b})`,
+    mul: (a, b) => `(${a} * ${b})`,
+    div: (a, b) => `(${a} / ${b})`,
+    max: (a, b) => `Math.max(${a}, ${b})`,
+    min: (a, b) => `Math.min(${a}, ${b})`,
+    lt: (a, b) => `(${a} < ${b})`,
+    le: (a, b) => `(${a} <= ${b})`,
+    gt: (a, b) => `(${a} > ${b})`,
+    ge: (a, b) => `(${a} >= ${b})`,
+    eq: (a, b) => `(${a} === ${b})`,
+  },
+  select: (c, a, b) => `(${c} ? ${a} : ${b})`,
+  declare: (name, value) => `const ${name} = ${value};`,
+};
+
+/** JavaScript has no Math.erf: bundles that use erf carry the interpreter's own version. */
+export const JS_ERF_SOURCE = `const erf = ${erf.toString()};`;
+
+export function usesFn(expr: ScalarExpr, fn: UnaryFn | BinaryFn): boolean {
+  switch (expr.kind) {
+    case 'operand':
+    case 'const': return false;
+    case 'unary': return expr.fn === fn || usesFn(expr.arg, fn);
+    case 'binary': return expr.fn === fn || usesFn(expr.lhs, fn) || usesFn(expr.rhs, fn);
+    case 'select': return usesFn(expr.cond, fn) || usesFn(expr.ifTrue, fn) || usesFn(expr.ifFalse, fn);
+  }
+}
+
+export interface RenderedExpr {
+  /** Declarations of hoisted subexpressions, in dependency order. */
+  readonly statements: string[];
+  /** The expression's value, in terms of the operands and the hoisted locals. */
+  readonly value: string;
+}
+
+export interface RenderOptions {
+  /** How operand $i is read (a local name, an indexed load…). */
+  operand(index: number): string;
+  /** Prefix of hoisted locals; must not clash with other names in scope. */
+  readonly localPrefix: string;
+}
+
+function children(expr: ScalarExpr): ScalarExpr[] {
+  switch (expr.kind) {
+    case 'operand':
+    case 'const': return [];
+    case 'unary': return [expr.arg];
+    case 'binary': return [expr.lhs, expr.rhs];
+    case 'select': return [expr.cond, expr.ifTrue, expr.ifFalse];
+  }
+}
+
+/**
+ * Renders an expression; compound subexpressions that occur more than once (fusion substitutes
+ * a producer's body for every use of its value) are computed once into locals. Hoisting
+ * evaluates both arms of a select, which is safe: scalar expressions have no side effects.
+ */
+export function renderExpr(expr: ScalarExpr, syntax: ExprSyntax, options: RenderOptions): RenderedExpr {
+  const counts = new Map<string, number>();
+  const count = (e: ScalarExpr): void => {
+    if (e.kind === 'operand' || e.kind === 'const') return;
+    const key = formatExpr(e);
+    const seen = counts.get(key) ?? 0;
+    counts.set(key, seen + 1);
+    if (seen === 0) children(e).forEach(count);
+  };
+  count(expr);
+  const statements: string[] = [];
+  const hoisted = new Map<string, string>();
+  const render = (e: ScalarExpr): string => {
+    switch (e.kind) {
+      case 'operand': return options.operand(e.index);
+      case 'const': return syntax.number(e.value);
+      default: break;
+    }
+    const key = formatExpr(e);
+    const known = hoisted.get(key);
+    if (known !== undefined) return known;
+    let text: string;
+    if (e.kind === 'unary') text = syntax.unary[e.fn](render(e.arg));
+    else if (e.kind === 'binary') text = syntax.binary[e.fn](render(e.lhs), render(e.rhs));
+    else text = syntax.select(render(e.cond), render(e.ifTrue), render(e.ifFalse));
+    if ((counts.get(key) ?? 0) < 2 || e === expr) return text;
+    const name = `${options.localPrefix}${hoisted.size}`;
+    statements.push(syntax.declare(name, text));
+    hoisted.set(key, name);
+    return name;
+  };
+  const value = render(expr);
+  return { statements, value };
+}
