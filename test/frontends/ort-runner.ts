@@ -1,0 +1,29 @@
+// Runs an ONNX model with onnxruntime-node (the peer fusegraph is checked against) and
+// returns its outputs as Float32Arrays by name.
+
+import * as ort from 'onnxruntime-node';
+import type { Graph } from '../../ir/graph.ts';
+import { bindBatch, concreteShape, type Feeds } from '../../ir/interpret.ts';
+
+export async function runOnnxRuntime(model: Uint8Array, graph: Graph, feeds: Feeds): Promise<Record<string, Float32Array>> {
+  const session = await ort.InferenceSession.create(model, { graphOptimizationLevel: 'disabled', intraOpNumThreads: 1 });
+  try {
+    const batches = bindBatch(graph, feeds);
+    const inputs: Record<string, ort.Tensor> = {};
+    for (const input of graph.inputs) {
+      const data = feeds[input.name];
+      if (data === undefined) throw new Error(`missing feed ${input.name}`);
+      inputs[input.name] = new ort.Tensor('float32', Float32Array.from(data), concreteShape(input.type.shape, batches));
+    }
+    const results = await session.run(inputs);
+    const out: Record<string, Float32Array> = {};
+    for (const name of graph.outputs) {
+      const tensor = results[name];
+      if (tensor === undefined || !(tensor.data instanceof Float32Array)) throw new Error(`onnxruntime returned no f32 output ${name}`);
+      out[name] = tensor.data;
+    }
+    return out;
+  } finally {
+    await session.release();
+  }
+}
