@@ -1,0 +1,106 @@
+// The WASM "syntax" of the shared scalar-expression language (ir/scalar.ts): where the JS
+// and WGSL renderers of codegen/expr-render.ts print text, this one emits f32x4 stack code
+// for the same expressions, four lanes at a time. It follows the shared renderer's rules:
+// one table entry per function (TypeScript checks none is missing), compound
+// subexpressions that occur more than once computed once (into a v128 local), both arms of
+// a select evaluated (expressions have no side effects), then v128.bitselect.
+//
+// Semantics versus the interpreter: lanes are f32, not f64 (within src/tolerance.ts's
+// elementwise bounds); max/min propagate NaN like Math.max/min; exp, log, tanh and erf
+// are the approximations of math-library.ts.
+
+import { formatExpr, type BinaryFn, type ScalarExpr, type UnaryFn } from '../../ir/scalar.ts';
+import type { FunctionAssembler, Local } from './function-assembler.ts';
+import type { MathLibrary } from './math-library.ts';
+
+type Emit = (asm: FunctionAssembler, library: MathLibrary) => void;
+
+/** Each unary function, applied to the vector on the stack. */
+export const WASM_UNARY: { readonly [F in UnaryFn]: Emit } = {
+  neg: (asm) => asm.v128Unary('f32x4.neg'),
+  abs: (asm) => asm.v128Unary('f32x4.abs'),
+  sqrt: (asm) => asm.v128Unary('f32x4.sqrt'),
+  exp: (asm, library) => library.call(asm, 'exp'),
+  log: (asm, library) => library.call(asm, 'log'),
+  tanh: (asm, library) => library.call(asm, 'tanh'),
+  erf: (asm, library) => library.call(asm, 'erf'),
+};
+
+/** Each binary function, applied to the two vectors on the stack (comparisons give lane masks). */
+export const WASM_BINARY: { readonly [F in BinaryFn]: Emit } = {
+  add: (asm) => asm.v128('f32x4.add'),
+  sub: (asm) => asm.v128('f32x4.sub'),
+  mul: (asm) => asm.v128('f32x4.mul'),
+  div: (asm) => asm.v128('f32x4.div'),
+  max: (asm) => asm.v128('f32x4.max'),
+  min: (asm) => asm.v128('f32x4.min'),
+  lt: (asm) => asm.v128('f32x4.lt'),
+  le: (asm) => asm.v128('f32x4.le'),
+  gt: (asm) => asm.v128('f32x4.gt'),
+  ge: (asm) => asm.v128('f32x4.ge'),
+  eq: (asm) => asm.v128('f32x4.eq'),
+};
+
+export interface VectorExprOptions {
+  /** Pushes operand $index as a vector (a local, a load, a splat…). */
+  operand(index: number): void;
+  readonly library: MathLibrary;
+}
+
+function children(expr: ScalarExpr): ScalarExpr[] {
+  switch (expr.kind) {
+    case 'operand':
+    case 'const': return [];
+    case 'unary': return [expr.arg];
+    case 'binary': return [expr.lhs, expr.rhs];
+    case 'select': return [expr.cond, expr.ifTrue, expr.ifFalse];
+  }
+}
+
+/**
+ * Prepares `expr` for emission in `asm`: allocates the locals of its repeated subexpressions
+ * once, and returns an emitter that pushes the expression's value (call it once per use
+ * site, e.g. once per accumulator of a micro-kernel's epilogue).
+ */
+export function prepareVectorExpr(asm: FunctionAssembler, expr: ScalarExpr): (options: VectorExprOptions) => void {
+  const counts = new Map<string, number>();
+  const count = (e: ScalarExpr): void => {
+    if (e.kind === 'operand' || e.kind === 'const') return;
+    const key = formatExpr(e);
+    const seen = counts.get(key) ?? 0;
+    counts.set(key, seen + 1);
+    if (seen === 0) children(e).forEach(count);
+  };
+  count(expr);
+  const locals = new Map<string, Local>();
+  for (const [key, uses] of counts) if (uses > 1) locals.set(key, asm.local('v128', 't'));
+
+  return (options) => {
+    const done = new Set<string>();
+    const emit = (e: ScalarExpr): void => {
+      if (e.kind === 'operand') { options.operand(e.index); return; }
+      if (e.kind === 'const') { asm.f32x4Const(e.value); return; }
+      const key = formatExpr(e);
+      const local = locals.get(key);
+      if (local !== undefined && done.has(key)) { asm.get(local); return; }
+      if (e.kind === 'unary') {
+        emit(e.arg);
+        WASM_UNARY[e.fn](asm, options.library);
+      } else if (e.kind === 'binary') {
+        emit(e.lhs);
+        emit(e.rhs);
+        WASM_BINARY[e.fn](asm, options.library);
+      } else {
+        emit(e.ifTrue);
+        emit(e.ifFalse);
+        emit(e.cond);
+        asm.v128Bitselect();
+      }
+      if (local !== undefined) {
+        asm.tee(local);
+        done.add(key);
+      }
+    };
+    emit(expr);
+  };
+}
