@@ -14,18 +14,13 @@ import { formatNumber } from './number-format.ts';
 import { isActivation, isExpr, isTensorData, OPS, type AttrSpec, type AttrValue, type Attrs, type TensorData } from './ops/index.ts';
 import { formatExpr } from './scalar.ts';
 import { formatType } from './types.ts';
+import { encodeWeights } from './weights-codec.ts';
+
+export { encodeWeights };
 
 export interface PrintOptions {
   /** 'elided' (default): weights shown as a summary; 'full': every weight, exactly. */
   readonly weights?: 'elided' | 'full';
-}
-
-/** Little-endian f32 bytes as base64 (NaN payloads and -0 kept). */
-export function encodeWeights(data: Float32Array): string {
-  const bytes = new Uint8Array(data.length * 4);
-  const view = new DataView(bytes.buffer);
-  for (let i = 0; i < data.length; i++) view.setFloat32(i * 4, data[i] ?? 0, true);
-  return Buffer.from(bytes).toString('base64');
 }
 
 function summarize(tensor: TensorData): string {

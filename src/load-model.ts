@@ -1,11 +1,12 @@
 // Loads a model file into a verified graph, choosing the front end by file extension.
 // TypeScript/JavaScript modules export a Graph as their default export.
 
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { CompileError } from '../ir/errors.ts';
 import type { Graph } from '../ir/graph.ts';
+import { parseGraph } from '../ir/parse.ts';
 import { verifyGraphOrThrow } from '../ir/verify.ts';
 
 export type ModelLoader = (path: string) => Promise<Graph>;
@@ -25,12 +26,18 @@ async function loadModule(path: string): Promise<Graph> {
   return module.default;
 }
 
+/** IR text as `fusegraph ir --full` prints it (or a hand-written fixture). */
+async function loadIrText(path: string): Promise<Graph> {
+  return parseGraph(readFileSync(path, 'utf8'), { file: path });
+}
+
 /** Front ends by file extension; each returns a graph built through the builder. */
 const LOADERS: Record<string, ModelLoader> = {
   '.ts': loadModule,
   '.mts': loadModule,
   '.js': loadModule,
   '.mjs': loadModule,
+  '.ir': loadIrText,
 };
 
 /** Lets a front end claim an extension (e.g. '.onnx'). */
