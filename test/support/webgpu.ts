@@ -1,0 +1,112 @@
+// WebGPU in Node for the WGSL tests: picks the best adapter this machine offers (Vulkan
+// through SwiftShader, else Dawn's OpenGL ES backend on Mesa) and says which one it got. The
+// GPU object from `create()` is kept in module state for the whole process: if it were
+// garbage-collected, Dawn would crash or hang.
+
+import { existsSync } from 'node:fs';
+import { create } from 'webgpu';
+
+/** Debian's chromium ships SwiftShader's Vulkan driver here (with libvulkan1 for the loader). */
+export const SWIFTSHADER_ICD = '/usr/lib/chromium/vk_swiftshader_icd.json';
+
+export interface GpuHandle {
+  readonly device: GPUDevice;
+  /** Which backend and adapter, for test names and benchmark reports. */
+  readonly description: string;
+  readonly featureLevel: 'core' | 'compatibility';
+}
+
+interface Candidate {
+  readonly name: string;
+  readonly available: () => boolean;
+  readonly env: Readonly<Record<string, string>>;
+  readonly flags: readonly string[];
+  readonly featureLevel: 'core' | 'compatibility';
+}
+
+const CANDIDATES: readonly Candidate[] = [
+  {
+    name: 'vulkan',
+    available: () => existsSync(SWIFTSHADER_ICD),
+    env: { VK_ICD_FILENAMES: SWIFTSHADER_ICD },
+    flags: ['backend=vulkan'],
+    featureLevel: 'core',
+  },
+  {
+    name: 'opengles',
+    available: () => true,
+    env: { EGL_PLATFORM: 'surfaceless' },
+    flags: ['backend=opengles'],
+    featureLevel: 'compatibility',
+  },
+];
+
+export const INSTALL_HINT =
+  'No WebGPU adapter could be created. Install Debian\'s `chromium` and `libvulkan1` (apt-get install -y chromium libvulkan1) ' +
+  `for SwiftShader's Vulkan driver at ${SWIFTSHADER_ICD}, or Mesa's EGL/GLES libraries (libegl1, libgles2, libgl1-mesa-dri) ` +
+  'for Dawn\'s OpenGL ES backend; the `webgpu` npm package (0.6.2) must be installed (npm ci).';
+
+// Module state on purpose: these objects must live as long as the process (see above).
+const keepAlive: GPU[] = [];
+let pending: Promise<GpuHandle> | undefined;
+
+async function tryCandidate(candidate: Candidate): Promise<GpuHandle | undefined> {
+  // The Vulkan loader and EGL read these when Dawn initializes the backend, so set them first.
+  for (const [key, value] of Object.entries(candidate.env)) process.env[key] = value;
+  const gpu = create([...candidate.flags]);
+  keepAlive.push(gpu);
+  const adapter = await gpu.requestAdapter({ featureLevel: candidate.featureLevel });
+  if (adapter === null) return undefined;
+  const device = await adapter.requestDevice();
+  const info = adapter.info;
+  const what = [info.vendor, info.architecture, info.description].filter((s) => s !== '').join(' ');
+  return { device, description: `${candidate.name}: ${what}`, featureLevel: candidate.featureLevel };
+}
+
+async function pickAdapter(): Promise<GpuHandle> {
+  const failures: string[] = [];
+  const forced = process.env['FUSEGRAPH_WEBGPU_BACKEND'];
+  for (const candidate of CANDIDATES) {
+    if (forced !== undefined && forced !== candidate.name) continue;
+    if (!candidate.available()) {
+      failures.push(`${candidate.name}: not installed`);
+      continue;
+    }
+    try {
+      const handle = await tryCandidate(candidate);
+      if (handle !== undefined) return handle;
+      failures.push(`${candidate.name}: no adapter`);
+    } catch (error) {
+      failures.push(`${candidate.name}: ${error instanceof Error ? error.message : String(error)}`);
+    }
+  }
+  throw new Error(`${INSTALL_HINT}\nTried: ${failures.join('; ')}`);
+}
+
+/** One device per process, created on first use; rejects with what to install if none. */
+export function gpuDevice(): Promise<GpuHandle> {
+  pending ??= pickAdapter();
+  return pending;
+}
+
+/** A device that validates shaders without running them (Dawn's null backend). */
+let validator: Promise<GPUDevice> | undefined;
+export function validationDevice(): Promise<GPUDevice> {
+  validator ??= (async () => {
+    const gpu = create(['backend=null']);
+    keepAlive.push(gpu);
+    const adapter = await gpu.requestAdapter();
+    if (adapter === null) throw new Error(`Dawn's null backend gave no adapter. ${INSTALL_HINT}`);
+    return adapter.requestDevice();
+  })();
+  return validator;
+}
+
+/** Compiles WGSL and returns its error and warning messages (an empty list when clean). */
+export async function compilationMessages(device: GPUDevice, code: string): Promise<string[]> {
+  const module = device.createShaderModule({ code });
+  const info = await module.getCompilationInfo();
+  return info.messages
+    .filter((message) => message.type !== 'info')
+    .map((message) => `${message.type} at ${message.lineNum}:${message.linePos}: ${message.message}`);
+}
