@@ -1,0 +1,180 @@
+// Assembles a standalone JS inference module from a lowered program: header comment with the
+// IR, metadata, weights stored once, one function per kernel, a synchronous `run` that
+// checks its feeds and allocates only the result arrays, and the `load` session facade.
+
+import type { Graph } from '../../ir/graph.ts';
+import { printGraph } from '../../ir/print.ts';
+import { formatShape } from '../../ir/types.ts';
+import { JS_ERF_SOURCE, usesFn } from '../expr-render.ts';
+import type { Kernel, LoweredProgram } from '../kernels.ts';
+import { commentLine, commentText, Namer, stringLiteral } from '../namer.ts';
+import { CodeWriter } from '../writer.ts';
+import { emitElementwise } from './kernel-elementwise.ts';
+import { emitLinear } from './kernel-linear.ts';
+import { emitMatmul, emitSoftmax } from './kernel-reduce.ts';
+import { DECODE_WEIGHTS, FEED_CHECK, FETCH_WEIGHTS, LOAD_EMBEDDED, LOAD_EXTERNAL } from './runtime.ts';
+import { KernelScope, renderExtent, type ArrayKey } from './scope.ts';
+import { planWeights, toBase64, type WeightBlob } from './weights.ts';
+
+export interface JsBundleOptions {
+  readonly weights: 'embed' | 'external';
+  /** File name of the external weights, relative to the module. */
+  readonly weightsFile: string;
+}
+
+export interface JsBundle {
+  readonly module: string;
+  /** The external weights (empty when embedded). */
+  readonly weights: Uint8Array;
+}
+
+/** Names the bundle's own code uses; model names are uniquified around them. */
+const FIXED_NAMES = [
+  'metadata', 'run', 'load', 'weights', 'arena', 'batch', 'feeds', 'floatsOf', 'bytesOfBase64', 'feedOf', 'batchOf',
+  'checkFeedNames', 'fetchWeights', 'installWeights', 'arenaFor', 'erf', 'WEIGHTS_BASE64', 'WEIGHTS_FILE', 'INPUT_NAMES',
+];
+
+function emitKernel(kernel: Kernel, name: string, packedWeights: ReadonlySet<number>): { code: string; params: ArrayKey[] } {
+  const scope = new KernelScope();
+  const body = new CodeWriter();
+  body.indented(() => {
+    switch (kernel.kind) {
+      case 'elementwise': emitElementwise(kernel, scope, body); break;
+      case 'linear':
+        emitLinear(kernel, scope, body, kernel.weight.kind === 'const' && packedWeights.has(kernel.weight.index));
+        break;
+      case 'matmul': emitMatmul(kernel, scope, body); break;
+      case 'softmax': emitSoftmax(kernel, scope, body); break;
+      default: { const never: never = kernel; throw new Error(`internal: unknown kernel ${String(never)}`); }
+    }
+  });
+  const text = new CodeWriter();
+  text.line(`// ${kernel.op} ${commentText(kernel.label)}`);
+  text.line(`${scope.signature(name)} {`);
+  text.indented(() => text.all(scope.prologue));
+  return { code: `${text.toString()}${body.toString()}}\n`, params: scope.params.map((p) => p.key) };
+}
+
+function header(graph: Graph, program: LoweredProgram, blob: WeightBlob, options: JsBundleOptions): string[] {
+  const io = (list: LoweredProgram['inputs']): string => list.map((t) => `${commentText(t.name)}: f32${formatShape(t.shape)}`).join(', ');
+  const stored = options.weights === 'embed' ? 'embedded (base64, little-endian f32)' : `in ${commentText(options.weightsFile)}`;
+  return [
+    `// fusegraph bundle for graph ${commentText(program.name)}. Generated code: edit the model, not this file.`,
+    `// inputs: ${io(program.inputs)}`,
+    `// outputs: ${io(program.outputs)}`,
+    `// weights: ${blob.bytes.length / 4} f32 values, ${stored}`,
+    '// run(feeds) is synchronous; load() returns the session every fusegraph target offers.',
+    '//',
+    '// IR after optimization:',
+    ...printGraph(graph).trimEnd().split('\n').map((line) => `//   ${commentLine(line)}`),
+  ];
+}
+
+function metadataLiteral(program: LoweredProgram): string {
+  const tensors = (list: LoweredProgram['inputs']): unknown => list.map((t) => ({ name: t.name, shape: [...t.shape] }));
+  const json = JSON.stringify({ name: program.name, inputs: tensors(program.inputs), outputs: tensors(program.outputs) }, null, 2);
+  return json.replace(/\u2028/g, '\\u2028').replace(/\u2029/g, '\\u2029');
+}
+
+export function emitJsBundle(graph: Graph, program: LoweredProgram, options: JsBundleOptions): JsBundle {
+  const blob = planWeights(program);
+  const namer = new Namer();
+  namer.reserve(...FIXED_NAMES);
+  const packed = new Set(blob.tensors.filter((t) => t.key.startsWith('packed:')).map((t) => t.constant));
+  const w = new CodeWriter();
+  w.all(header(graph, program, blob, options)).line();
+  w.line(`export const metadata = Object.freeze(${metadataLiteral(program)});`).line();
+
+  // Weights: one blob, one view per stored tensor.
+  const storedName = new Map<ArrayKey, string>();
+  blob.tensors.forEach((tensor, index) => storedName.set(tensor.key, namer.fresh(`${tensor.key.startsWith('packed') ? 'packed' : 'const'}${index}`)));
+  if (options.weights === 'embed') w.line(`const WEIGHTS_BASE64 = "${toBase64(blob.bytes)}";`);
+  else w.line(`const WEIGHTS_FILE = ${stringLiteral(options.weightsFile)};`);
+  w.line('let weights = null;');
+  for (const tensor of blob.tensors) {
+    const constant = program.constants[tensor.constant];
+    const how = tensor.key.startsWith('packed') ? 'packed for the linear kernel' : 'row-major';
+    w.line(`let ${storedName.get(tensor.key) ?? ''} = null; // ${commentText(constant?.label ?? '')} f32${formatShape(constant?.shape ?? [])}, ${how}`);
+  }
+  w.line().all(DECODE_WEIGHTS.split('\n')).line();
+  w.block('function installWeights(bytes) {', () => {
+    w.line(`if (bytes.byteLength !== ${blob.bytes.length}) throw new Error("fusegraph: expected ${blob.bytes.length} bytes of weights, got " + bytes.byteLength);`);
+    w.line('weights = floatsOf(bytes);');
+    for (const tensor of blob.tensors) {
+      w.line(`${storedName.get(tensor.key) ?? ''} = weights.subarray(${tensor.offset}, ${tensor.offset + tensor.data.length});`);
+    }
+  });
+  if (options.weights === 'embed') w.line('installWeights(bytesOfBase64(WEIGHTS_BASE64));');
+  else w.line().all(FETCH_WEIGHTS.split('\n'));
+  w.line();
+
+  // The arena: every intermediate, laid out by the memory plan; grown only for larger batches.
+  w.line(`let arena = new Float32Array(${renderExtent(program.arenaSize).replace(/batch/g, '1')});`);
+  w.block('function arenaFor(batch) {', () => {
+    w.line(`const size = ${renderExtent(program.arenaSize)};`);
+    w.line('if (arena.length < size) arena = new Float32Array(size);');
+    w.line('return arena;');
+  });
+  w.line();
+  if (program.kernels.some((k) => kernelUsesErf(k))) w.line(JS_ERF_SOURCE).line();
+
+  const calls: string[] = [];
+  const resultName = program.outputs.map((_, index) => `result${index}`);
+  const feedName = program.inputs.map((_, index) => `feed${index}`);
+  namer.reserve(...resultName, ...feedName);
+  program.kernels.forEach((kernel, index) => {
+    const name = namer.fresh(`k${index}_${kernel.label}`);
+    const emitted = emitKernel(kernel, name, packed);
+    w.all(emitted.code.trimEnd().split('\n')).line();
+    const args = emitted.params.map((key) => argumentFor(key, storedName, feedName, resultName));
+    calls.push(`${name}(batch, ${args.join(', ')});`);
+  });
+
+  w.all(FEED_CHECK.split('\n')).line();
+  w.line(`const INPUT_NAMES = [${program.inputs.map((t) => stringLiteral(t.name)).join(', ')}];`).line();
+  w.block('export function run(feeds) {', () => {
+    w.line('if (weights === null) throw new Error("fusegraph: the weights are not loaded yet; await load() first");');
+    w.line('checkFeedNames(feeds, INPUT_NAMES);');
+    w.line('let batch = 0;');
+    program.inputs.forEach((input, index) => {
+      const batched = input.size.perSample !== 0;
+      const sample = batched ? input.size.perSample : input.size.fixed;
+      w.line(`const ${feedName[index] ?? ''} = feedOf(feeds, ${stringLiteral(input.name)}, ${sample}, ${batched});`);
+      if (batched) w.line(`batch = batchOf(${stringLiteral(input.name)}, ${feedName[index] ?? ''}, ${sample}, batch);`);
+    });
+    if (!program.inputs.some((t) => t.size.perSample !== 0)) w.line('batch = 1;');
+    w.line('const arena = arenaFor(batch);');
+    program.outputs.forEach((output, index) => w.line(`const ${resultName[index] ?? ''} = new Float32Array(${renderExtent(output.size)});`));
+    w.all(calls);
+    w.line('return {');
+    w.indented(() => program.outputs.forEach((output, index) => {
+      // A computed key: a plain "__proto__" key in a literal would set the prototype instead.
+      const key = output.name === '__proto__' ? `[${stringLiteral(output.name)}]` : stringLiteral(output.name);
+      w.line(`${key}: ${resultName[index] ?? ''},`);
+    }));
+    w.line('};');
+  });
+  w.line().all((options.weights === 'embed' ? LOAD_EMBEDDED : LOAD_EXTERNAL).split('\n'));
+  return { module: w.toString(), weights: options.weights === 'embed' ? new Uint8Array(0) : blob.bytes };
+}
+
+function kernelUsesErf(kernel: Kernel): boolean {
+  if (kernel.kind === 'elementwise') return usesFn(kernel.body, 'erf');
+  if (kernel.kind === 'linear') return usesFn(kernel.epilogue.body, 'erf');
+  return false;
+}
+
+function argumentFor(key: ArrayKey, stored: ReadonlyMap<ArrayKey, string>, feeds: readonly string[], results: readonly string[]): string {
+  const [kind, index = '0'] = key.split(':');
+  const i = Number(index);
+  switch (kind) {
+    case 'input': return feeds[i] ?? 'undefined';
+    case 'output': return results[i] ?? 'undefined';
+    case 'arena': return 'arena';
+    default: {
+      const name = stored.get(key);
+      if (name === undefined) throw new Error(`internal: no stored tensor for ${key}`);
+      return name;
+    }
+  }
+}

@@ -1,0 +1,71 @@
+// Buffers as a JS kernel function sees them: each distinct array becomes a parameter with a
+// compiler-made name, each arena tensor a base offset computed once from the batch.
+
+import type { BufferRef, Extent } from '../kernels.ts';
+
+/** How a kernel reaches a buffer's array: by value (input, constant, output) or in the arena. */
+export type ArrayKey = `input:${number}` | `const:${number}` | `packed:${number}` | 'arena' | `output:${number}`;
+
+export function arrayKey(ref: BufferRef): ArrayKey {
+  switch (ref.kind) {
+    case 'input': return `input:${ref.index}`;
+    case 'const': return `const:${ref.index}`;
+    case 'arena': return 'arena';
+    case 'output': return `output:${ref.index}`;
+  }
+}
+
+/** `3 * batch + 10`, `batch`, `784`: an extent as a JS expression over `batch`. */
+export function renderExtent(extent: Extent): string {
+  if (extent.perSample === 0) return String(extent.fixed);
+  const scaled = extent.perSample === 1 ? 'batch' : `${extent.perSample} * batch`;
+  return extent.fixed === 0 ? scaled : `${scaled} + ${extent.fixed}`;
+}
+
+/** `a + b` with literal zeros folded away. */
+export function plus(...terms: readonly string[]): string {
+  const kept = terms.filter((t) => t !== '0' && t !== '');
+  return kept.length === 0 ? '0' : kept.join(' + ');
+}
+
+/** `a * s` with literal 0 and 1 folded. */
+export function times(term: string, stride: number): string {
+  if (stride === 0 || term === '0') return '0';
+  if (stride === 1) return term;
+  return /^[A-Za-z0-9_]+$/.test(term) ? `${term} * ${stride}` : `(${term}) * ${stride}`;
+}
+
+export class KernelScope {
+  readonly params: { readonly name: string; readonly key: ArrayKey }[] = [];
+  readonly prologue: string[] = [];
+  private readonly bases = new Map<string, string>();
+
+  /** The parameter holding `key`'s array. */
+  array(key: ArrayKey): string {
+    const known = this.params.find((p) => p.key === key);
+    if (known !== undefined) return known.name;
+    const [kind, index = ''] = key.split(':');
+    const prefix = { input: 'in', const: 'c', packed: 'wp', arena: 'arena', output: 'out' }[kind ?? ''] ?? 'buf';
+    const name = kind === 'arena' ? 'arena' : `${prefix}${index}`;
+    this.params.push({ name, key });
+    return name;
+  }
+
+  /** The array and the base offset of a buffer (a literal 0 unless it lives in the arena). */
+  use(ref: BufferRef): { array: string; base: string } {
+    const array = this.array(arrayKey(ref));
+    if (ref.kind !== 'arena') return { array, base: '0' };
+    const offset = renderExtent(ref.offset);
+    if (/^\d+$/.test(offset)) return { array, base: offset };
+    const known = this.bases.get(offset);
+    if (known !== undefined) return { array, base: known };
+    const name = `at${this.bases.size}`;
+    this.bases.set(offset, name);
+    this.prologue.push(`const ${name} = ${offset};`);
+    return { array, base: name };
+  }
+
+  signature(fn: string): string {
+    return `function ${fn}(batch, ${this.params.map((p) => p.name).join(', ')})`;
+  }
+}

@@ -1,0 +1,37 @@
+// The JS target: lowers an optimized graph with its memory plan and emits the module, its
+// .d.ts and (with external weights) the weights file.
+
+import type { Graph } from '../../ir/graph.ts';
+import type { MemoryPlan } from '../../ir/memory-plan.ts';
+import { lowerGraph } from '../lower.ts';
+import { sanitizeIdentifier } from '../namer.ts';
+import { emitJsBundle } from './emit-bundle.ts';
+import { emitJsDts } from './emit-dts.ts';
+
+export interface EmittedFile {
+  readonly name: string;
+  readonly contents: string | Uint8Array;
+}
+
+export interface EmitOptions {
+  readonly weights?: 'embed' | 'external';
+}
+
+/** A file-name stem for a graph: [A-Za-z0-9_] only, whatever the model calls itself. */
+export function bundleStem(graph: Graph): string {
+  return sanitizeIdentifier(graph.name);
+}
+
+export function emitJs(graph: Graph, plan: MemoryPlan, options: EmitOptions = {}): { entry: string; files: EmittedFile[] } {
+  const stem = bundleStem(graph);
+  const weights = options.weights ?? 'embed';
+  const weightsFile = `${stem}.weights.bin`;
+  const program = lowerGraph(graph, plan);
+  const bundle = emitJsBundle(graph, program, { weights, weightsFile });
+  const files: EmittedFile[] = [
+    { name: `${stem}.mjs`, contents: bundle.module },
+    { name: `${stem}.d.ts`, contents: emitJsDts(program) },
+  ];
+  if (weights === 'external') files.push({ name: weightsFile, contents: bundle.weights });
+  return { entry: `${stem}.mjs`, files };
+}
