@@ -140,6 +140,12 @@ function emitElementwise(out: OnnxEmitter, op: string, attrs: Attrs, inputs: rea
     return;
   }
   if (op === 'dropout') { out.node('Dropout', names, target); return; }
+  if (op === 'silu') {
+    // PyTorch's export of nn.SiLU: x * Sigmoid(x).
+    const gate = out.node('Sigmoid', names, out.fresh(`${target}/sigmoid`));
+    out.node('Mul', [...names, gate], target);
+    return;
+  }
   if (op === 'gelu' && out.opset >= 20) {
     out.node('Gelu', names, target, [stringAttribute('approximate', stringAttr(attrs, 'approximate'))]);
     return;

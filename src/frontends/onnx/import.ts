@@ -1,0 +1,198 @@
+// The ONNX front end: ModelProto bytes → a verified fusegraph graph, built only through
+// GraphBuilder. Order of work:
+//  1. decode and check the envelope (a graph, an ai.onnx opset in 11..21);
+//  2. rewrite PyTorch's erf-GELU pattern into Gelu; list every unsupported op at once;
+//  3. sort the nodes topologically (reporting missing operands and cycles by name);
+//  4. declare inputs (dim_param → the symbolic batch) and initializers, convert each node;
+//  5. return the graph outputs under their ONNX names.
+
+import { basename } from 'node:path';
+import { CompileError } from '../../../ir/errors.ts';
+import type { Graph } from '../../../ir/graph.ts';
+import { formatValueName, isSymbolName, quoteString } from '../../../ir/names.ts';
+import type { Dim } from '../../../ir/types.ts';
+import { GraphBuilder } from '../../builder.ts';
+import { ImportContext } from './context.ts';
+import { LAYOUT_CONVERTERS } from './convert-layout.ts';
+import { MATH_CONVERTERS, type Converter } from './convert-math.ts';
+import { fuseErfGelu } from './gelu-pattern.ts';
+import { NodeView } from './node-view.ts';
+import { DataType, decodeModel, type GraphProto, type ModelProto, type NodeProto, type TensorProto, type ValueInfoProto } from './proto.ts';
+import { dataTypeName, readTensor, type KnownTensor } from './tensor.ts';
+
+export const MIN_OPSET = 11;
+export const MAX_OPSET = 21;
+
+const CONVERTERS: Readonly<Record<string, Converter>> = { ...MATH_CONVERTERS, ...LAYOUT_CONVERTERS };
+
+/** The ONNX op types the importer understands (for docs and error messages). */
+export const SUPPORTED_ONNX_OPS: readonly string[] = Object.keys(CONVERTERS).sort();
+
+export interface ImportOnnxOptions {
+  /** Used for the graph's name when the model does not name it. */
+  readonly file?: string;
+}
+
+function defaultOpset(model: ModelProto): number {
+  const entry = model.opset_import.find((o) => o.domain === '' || o.domain === 'ai.onnx');
+  if (entry === undefined) throw new CompileError('the model imports no ai.onnx opset (opset_import is empty)');
+  if (entry.version < MIN_OPSET || entry.version > MAX_OPSET) {
+    throw new CompileError(`opset ${entry.version} is not supported: fusegraph reads ai.onnx opsets ${MIN_OPSET} to ${MAX_OPSET}`);
+  }
+  return entry.version;
+}
+
+function checkEnvelope(model: ModelProto): GraphProto {
+  if (model.graph === undefined || model.graph === null) {
+    throw new CompileError('not an ONNX model: the file decodes as protobuf but holds no graph (is it another message type?)');
+  }
+  if (model.ir_version < 3) throw new CompileError(`not an ONNX model: ir_version is ${model.ir_version}, expected 3 or more`);
+  return model.graph;
+}
+
+function unsupportedOps(nodes: readonly NodeProto[]): string | undefined {
+  const byOp = new Map<string, string[]>();
+  for (const proto of nodes) {
+    const node = new NodeView(proto);
+    if (node.domain === '' && Object.hasOwn(CONVERTERS, node.opType)) continue;
+    const op = node.domain === '' ? node.opType : `${node.domain}.${node.opType}`;
+    byOp.set(op, [...(byOp.get(op) ?? []), node.name]);
+  }
+  if (byOp.size === 0) return undefined;
+  const parts = [...byOp].map(([op, names]) => `${quoteString(op)} (${names.length === 1 ? 'node' : 'nodes'} ${names.map(quoteString).join(', ')})`);
+  return `unsupported ONNX ${byOp.size === 1 ? 'op' : 'ops'}: ${parts.join('; ')}. fusegraph supports ${SUPPORTED_ONNX_OPS.join(', ')}`;
+}
+
+/** Whether every node reads only values defined before it (the usual case: keep file order). */
+function isInOrder(nodes: readonly NodeProto[], available: ReadonlySet<string>): boolean {
+  const defined = new Set(available);
+  for (const node of nodes) {
+    if (!node.input.every((name) => name === '' || defined.has(name))) return false;
+    for (const out of node.output) defined.add(out);
+  }
+  return true;
+}
+
+/** Kahn's algorithm over the values nodes produce; names what is missing or cyclic. */
+function sortNodes(nodes: readonly NodeProto[], available: ReadonlySet<string>): NodeProto[] {
+  const producer = new Map<string, NodeProto>();
+  for (const node of nodes) {
+    for (const out of node.output) {
+      if (out === '') continue;
+      if (producer.has(out) || available.has(out)) throw new CompileError(`value ${formatValueName(out)} is defined twice`, { node: new NodeView(node).name, op: node.op_type });
+      producer.set(out, node);
+    }
+  }
+  const waiting = new Map<NodeProto, number>();
+  const readers = new Map<string, NodeProto[]>();
+  for (const node of nodes) {
+    const needs = new Set(node.input.filter((name) => name !== '' && !available.has(name)));
+    for (const name of needs) {
+      if (!producer.has(name)) {
+        throw new CompileError(`operand ${formatValueName(name)} is not defined: no graph input, initializer or node makes it (a missing initializer?)`, { node: new NodeView(node).name, op: node.op_type });
+      }
+      readers.set(name, [...(readers.get(name) ?? []), node]);
+    }
+    waiting.set(node, needs.size);
+  }
+  if (isInOrder(nodes, available)) return [...nodes];
+  const ready = nodes.filter((node) => waiting.get(node) === 0);
+  const sorted: NodeProto[] = [];
+  for (let node = ready.shift(); node !== undefined; node = ready.shift()) {
+    sorted.push(node);
+    for (const out of node.output) {
+      for (const reader of readers.get(out) ?? []) {
+        const left = (waiting.get(reader) ?? 0) - 1;
+        waiting.set(reader, left);
+        if (left === 0) ready.push(reader);
+      }
+    }
+  }
+  if (sorted.length < nodes.length) {
+    const stuck = nodes.filter((node) => !sorted.includes(node)).map((node) => new NodeView(node).name);
+    throw new CompileError(`the graph has a cycle through ${stuck.map(quoteString).join(', ')}`, { node: stuck[0] ?? '?' });
+  }
+  return sorted;
+}
+
+function inputShape(info: ValueInfoProto): Dim[] {
+  const tensorType = info.type?.tensor_type;
+  const where = `input ${formatValueName(info.name)}`;
+  if (tensorType === undefined || tensorType === null) throw new CompileError(`${where} is not a tensor`);
+  if (tensorType.elem_type !== DataType.FLOAT) throw new CompileError(`${where} has element type ${dataTypeName(tensorType.elem_type)}; fusegraph models take FLOAT inputs`);
+  const dims = tensorType.shape?.dim;
+  if (dims === undefined || dims === null) throw new CompileError(`${where} has no shape; fusegraph needs every dim but the batch`);
+  return dims.map((dim, axis) => {
+    const param = dim.dim_param ?? '';
+    const value = dim.dim_value;
+    if (param === '' && value !== undefined && value !== null && Object.hasOwn(dim, 'dim_value')) return value;
+    if (axis !== 0) throw new CompileError(`${where} has a symbolic dim ${quoteString(param)} on axis ${axis}; only the first axis (the batch) may be symbolic`);
+    return isSymbolName(param) ? param : 'N';
+  });
+}
+
+function scalarLookup(initializers: ReadonlyMap<string, TensorProto>, nodes: readonly NodeProto[]): (name: string) => number | undefined {
+  const constants = new Map<string, NodeProto>();
+  for (const node of nodes) if (node.op_type === 'Constant' && node.output[0] !== undefined) constants.set(node.output[0], node);
+  return (name) => {
+    try {
+      let tensor: KnownTensor | undefined;
+      const init = initializers.get(name);
+      if (init !== undefined) tensor = readTensor(init, name);
+      const constant = constants.get(name);
+      if (constant !== undefined) tensor = new NodeView(constant).tensor('value');
+      if (tensor?.kind !== 'float' || tensor.data.length !== 1) return undefined;
+      return tensor.data[0];
+    } catch {
+      return undefined; // not a readable scalar: the pattern does not match, the converter reports it
+    }
+  };
+}
+
+function convertNode(proto: NodeProto, cx: ImportContext): void {
+  const node = new NodeView(proto);
+  const converter = CONVERTERS[node.opType];
+  try {
+    if (converter === undefined) throw new CompileError('unsupported op');
+    converter(node, cx);
+  } catch (error) {
+    if (error instanceof CompileError) throw new CompileError(error.detail, { node: node.name, op: node.opType });
+    throw error;
+  }
+}
+
+/** Imports an ONNX model. Every problem with the file is a CompileError. */
+export function importOnnx(bytes: Uint8Array, options: ImportOnnxOptions = {}): Graph {
+  const model = decodeModel(bytes);
+  const graph = checkEnvelope(model);
+  const opset = defaultOpset(model);
+  const initializers = new Map<string, TensorProto>();
+  for (const init of graph.initializer) {
+    if (initializers.has(init.name)) throw new CompileError(`initializer ${formatValueName(init.name)} is defined twice`);
+    initializers.set(init.name, init);
+  }
+  const returned = new Set<string>();
+  for (const output of graph.output) {
+    if (returned.has(output.name)) throw new CompileError(`output ${formatValueName(output.name)} is listed twice (output names must be unique)`);
+    returned.add(output.name);
+  }
+  if (graph.output.length === 0) throw new CompileError('the ONNX graph has no outputs');
+  const nodes = fuseErfGelu(graph.node, returned, scalarLookup(initializers, graph.node));
+  const unsupported = unsupportedOps(nodes);
+  if (unsupported !== undefined) throw new CompileError(unsupported);
+  const inputs = graph.input.filter((input) => !initializers.has(input.name));
+  const available = new Set([...inputs.map((i) => i.name), ...initializers.keys()]);
+  const sorted = sortNodes(nodes, available);
+  const reserved = new Set([...available, ...nodes.flatMap((n) => n.output)]);
+  const name = graph.name !== '' ? graph.name : options.file !== undefined ? basename(options.file).replace(/\.onnx$/i, '') : 'onnx_model';
+  const builder = new GraphBuilder(name);
+  const cx = new ImportContext(builder, opset, reserved, returned);
+  for (const input of inputs) cx.defineValue(input.name, builder.input(input.name, inputShape(input)));
+  for (const [initName, init] of initializers) cx.defineConst(initName, readTensor(init, `initializer ${formatValueName(initName)}`));
+  for (const node of sorted) convertNode(node, cx);
+  for (const output of graph.output) {
+    if (!cx.isDefined(output.name)) throw new CompileError('the graph returns a value nothing defines', { node: output.name });
+    builder.output(cx.outputValue(output.name));
+  }
+  return builder.build();
+}
