@@ -97,14 +97,14 @@ function evaluateTranspose(inputs: readonly Tensor[], attrs: Attrs, outShape: St
 
 export const layoutOps = {
   reshape: {
-    name: 'reshape', kind: 'layout', pure: true, arity: { min: 1, max: 1 },
+    name: 'reshape', kind: 'layout', pure: true, arity: { min: 1, max: 1 }, view: true,
     attrs: { shape: { type: 'ints' } },
     doc: 'same data, new static shape; one -1 allowed; a batched input keeps its batch as a leading -1',
     inferType: (inputs, attrs) => ({ dtype: 'f32', shape: reshapeTarget(only(inputs).shape, intsAttr(attrs, 'shape')) }),
     evaluate: copy,
   },
   flatten: {
-    name: 'flatten', kind: 'layout', pure: true, arity: { min: 1, max: 1 },
+    name: 'flatten', kind: 'layout', pure: true, arity: { min: 1, max: 1 }, view: true,
     attrs: { axis: { type: 'int', default: 1 } },
     doc: 'to 2-D: dims before axis become rows, the rest columns (ONNX Flatten)',
     inferType: (inputs, attrs) => ({ dtype: 'f32', shape: flattenShape(only(inputs).shape, floatAttr(attrs, 'axis')) }),

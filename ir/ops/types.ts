@@ -56,6 +56,11 @@ export interface OpDef {
   evaluate(inputs: readonly Tensor[], attrs: Attrs, outShape: StaticShape): Float32Array;
   /** Elementwise ops: the body over operands $0, $1, … */
   readonly elementwise?: ElementwiseSpec;
+  /**
+   * True when the result is operand 0's data unchanged, in the same row-major order, under a
+   * new shape (reshape, flatten): the memory planner lets it share its operand's storage.
+   */
+  readonly view?: boolean;
 }
 
 export interface ElementwiseSpec {
