@@ -100,6 +100,8 @@ export class FunctionAssembler {
   i32Const(value: number): this { return this.#emit(`i32.const ${value}`, [0x41, ...encodeI32(value)]); }
   i32(op: I32Binary): this { return this.#emit(op, [I32_BINARY[op]]); }
   i32Eqz(): this { return this.#emit('i32.eqz', [0x45]); }
+  /** Scalar f32 arithmetic (horizontal reductions). */
+  f32(op: 'f32.add' | 'f32.max'): this { return this.#emit(op, [op === 'f32.add' ? 0x92 : 0x97]); }
   f32Const(value: number): this { return this.#emit(`f32.const ${formatF32(value)}`, [0x43, ...encodeF32(value)]); }
 
   // ── Memory (offsets are byte immediates; alignment hints are natural) ─────

@@ -36,11 +36,15 @@ export interface LinearKernelSpec {
   readonly activation?: (asm: FunctionAssembler, value: Local, panelColumn: Local, columnByte: number) => void;
 }
 
-/** Emits the body of `linear(rows: i32, x: i32, y: i32)` (x and y are byte addresses). */
-export function emitLinearKernel(asm: FunctionAssembler, spec: LinearKernelSpec): void {
-  const rows = asm.param('rows');
-  const x = asm.param('x');
-  const y = asm.param('y');
+/** The i32 locals a linear kernel reads: the row count and the byte addresses of x and y. */
+export interface LinearOperands {
+  readonly rows: Local;
+  readonly x: Local;
+  readonly y: Local;
+}
+
+/** Emits the linear kernel over the rows at x (rows × K) into y (rows × N). */
+export function emitLinearKernel(asm: FunctionAssembler, spec: LinearKernelSpec, { rows, x, y }: LinearOperands): void {
   const vectors = spec.shape.panelWidth / 4;
   const state: KernelState = {
     asm, spec, rows, x, y,

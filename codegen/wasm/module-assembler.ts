@@ -50,7 +50,7 @@ export class ModuleAssembler {
   }
 
   /** The module's bytes. */
-  bytes(): Uint8Array {
+  bytes(): Uint8Array<ArrayBuffer> {
     const functions = this.#bodies();
     const signatures: string[] = [];
     const typeIndex = functions.map(({ entry }) => {

@@ -9,7 +9,7 @@ import { MathLibrary } from '../../../codegen/wasm/math-library.ts';
 import { ModuleAssembler } from '../../../codegen/wasm/module-assembler.ts';
 
 export interface VectorModule {
-  readonly bytes: Uint8Array;
+  readonly bytes: Uint8Array<ArrayBuffer>;
   /** Evaluates the expression on operand arrays of one length (a multiple of 4). */
   apply(operands: readonly Float32Array[]): Float32Array;
 }

@@ -1,0 +1,87 @@
+// Elementwise loop nests (fused chains, single ops, and the copies that layout ops lower
+// to): outer axes are counted loops that step each operand's pointer by its stride; the
+// innermost axis runs four lanes at a time when every operand is contiguous or broadcast
+// along it (v128.load / v128.load32_splat), and one element at a time for the leftovers
+// and for strided operands (a splat load, the same vector code, lane 0 stored).
+
+import type { ElementwiseKernel } from '../kernels.ts';
+import { prepareVectorExpr } from './expr-emit.ts';
+import type { Local } from './function-assembler.ts';
+import { addressLocal, advance, countedLoop, extentLocal, type KernelContext } from './kernel-context.ts';
+
+interface Pointers {
+  readonly operands: readonly Local[];
+  readonly out: Local;
+}
+
+export function emitElementwiseKernel(ctx: KernelContext, kernel: ElementwiseKernel): void {
+  const { asm } = ctx;
+  const rank = kernel.extents.length;
+  const outStrides = new Array<number>(rank).fill(1);
+  for (let a = rank - 2; a >= 0; a--) outStrides[a] = (outStrides[a + 1] ?? 1) * (kernel.extents[a + 1]?.fixed ?? 1);
+  const strideOf = (operand: number, axis: number): number => kernel.operands[operand]?.strides[axis] ?? 0;
+  const emitBody = prepareVectorExpr(asm, kernel.body);
+
+  const level = (axis: number, pointers: Pointers): void => {
+    const count = extentLocal(ctx, kernel.extents[axis] ?? { perSample: 0, fixed: 1 }, `e${axis}_`);
+    if (axis === rank - 1) {
+      inner(count, pointers);
+      return;
+    }
+    const child: Pointers = {
+      operands: pointers.operands.map(() => asm.local('i32', `p${axis + 1}_`)),
+      out: asm.local('i32', `o${axis + 1}_`),
+    };
+    countedLoop(ctx, count, `axis${axis}`, () => {
+      pointers.operands.forEach((p, i) => { asm.get(p).set(child.operands[i] ?? p); });
+      asm.get(pointers.out).set(child.out);
+      level(axis + 1, child);
+      pointers.operands.forEach((p, i) => advance(asm, p, strideOf(i, axis) * 4));
+      advance(asm, pointers.out, (outStrides[axis] ?? 1) * 4);
+    });
+  };
+
+  const inner = (count: Local, pointers: Pointers): void => {
+    const axis = rank - 1;
+    const vectorizable = kernel.operands.every((_, i) => strideOf(i, axis) === 0 || strideOf(i, axis) === 1);
+    const rest = asm.local('i32', 'rest');
+    if (vectorizable) {
+      const vectors = asm.local('i32', 'vecs');
+      asm.get(count).i32Const(2).i32('i32.shr_u').set(vectors);
+      asm.get(count).i32Const(3).i32('i32.and').set(rest);
+      countedLoop(ctx, vectors, 'lanes4', () => {
+        asm.get(pointers.out);
+        emitBody({
+          library: ctx.library,
+          operand: (index) => {
+            const p = pointers.operands[index];
+            if (p === undefined) throw new Error(`internal: no operand ${index}`);
+            asm.get(p);
+            if (strideOf(index, axis) === 1) asm.v128Load(0);
+            else asm.v128Load32Splat(0);
+          },
+        });
+        asm.v128Store(0);
+        pointers.operands.forEach((p, i) => advance(asm, p, strideOf(i, axis) * 16));
+        advance(asm, pointers.out, 16);
+      });
+    } else {
+      asm.get(count).set(rest);
+    }
+    countedLoop(ctx, rest, 'lane1', () => {
+      asm.get(pointers.out);
+      emitBody({
+        library: ctx.library,
+        operand: (index) => { asm.get(pointers.operands[index] ?? pointers.out).v128Load32Splat(0); },
+      });
+      asm.v128Store32Lane(0, 0);
+      pointers.operands.forEach((p, i) => advance(asm, p, strideOf(i, axis) * 4));
+      advance(asm, pointers.out, 4);
+    });
+  };
+
+  level(0, {
+    operands: kernel.operands.map((access, i) => addressLocal(ctx, access.buffer, `in${i}_`)),
+    out: addressLocal(ctx, kernel.out, 'out'),
+  });
+}

@@ -1,0 +1,101 @@
+// Writes the wasm bundle: an ES module with the same `metadata`, `load(options?)` and
+// session as every fusegraph target, the module bytes (plain SIMD, plus relaxed SIMD when
+// asked for) and the weight image embedded as base64 or kept in a .weights.bin file, and
+// its .d.ts. Model names appear only in escaped string literals and comments.
+
+import type { Graph } from '../../ir/graph.ts';
+import { printGraph } from '../../ir/print.ts';
+import { formatShape } from '../../ir/types.ts';
+import { DECODE_WEIGHTS, FEED_CHECK, FETCH_WEIGHTS } from '../js/runtime.ts';
+import type { LoweredProgram } from '../kernels.ts';
+import { commentLine, commentText, stringLiteral } from '../namer.ts';
+import { CodeWriter } from '../writer.ts';
+import type { AffineBytes } from './memory-layout.ts';
+import type { WasmProgram } from './program.ts';
+import { WASM_LOAD } from './runtime.ts';
+
+export interface WasmBundleOptions {
+  readonly weights: 'embed' | 'external';
+  readonly weightsFile: string;
+}
+
+function base64(bytes: Uint8Array): string {
+  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('base64');
+}
+
+function affine(value: AffineBytes, batch: string): string {
+  if (value.perSample === 0) return String(value.fixed);
+  return `${value.perSample} * ${batch} + ${value.fixed}`;
+}
+
+function metadataLiteral(program: LoweredProgram): string {
+  const tensors = (list: LoweredProgram['inputs']): unknown => list.map((t) => ({ name: t.name, shape: [...t.shape] }));
+  const json = JSON.stringify({ name: program.name, inputs: tensors(program.inputs), outputs: tensors(program.outputs) }, null, 2);
+  return json.replace(/\u2028/g, '\\u2028').replace(/\u2029/g, '\\u2029');
+}
+
+/** The statements that read and copy in the feeds (replacing `/*FEEDS*\/`). */
+function feedStatements(program: LoweredProgram, wasm: WasmProgram): { check: string[]; copy: string[] } {
+  const check: string[] = [];
+  const copy: string[] = [];
+  program.inputs.forEach((input, index) => {
+    const batched = input.size.perSample !== 0;
+    const sample = batched ? input.size.perSample : input.size.fixed;
+    check.push(`const feed${index} = feedOf(feeds, ${stringLiteral(input.name)}, ${sample}, ${batched});`);
+    if (batched) check.push(`batch = batchOf(${stringLiteral(input.name)}, feed${index}, ${sample}, batch);`);
+    const address = wasm.layout.inputs[index] ?? { perSample: 0, fixed: 0 };
+    copy.push(`heap.set(feed${index}, (${affine(address, 'batch')}) >>> 2);`);
+  });
+  return { check, copy };
+}
+
+function resultStatements(program: LoweredProgram, wasm: WasmProgram): string[] {
+  const lines: string[] = ['kernels(batch);'];
+  program.outputs.forEach((output, index) => {
+    const address = wasm.layout.outputs[index] ?? { perSample: 0, fixed: 0 };
+    lines.push(`const start${index} = (${affine(address, 'batch')}) >>> 2;`);
+    lines.push(`const result${index} = heap.slice(start${index}, start${index} + ${affine(output.size, 'batch')});`);
+  });
+  lines.push('return {');
+  program.outputs.forEach((output, index) => {
+    const key = output.name === '__proto__' ? `[${stringLiteral(output.name)}]` : stringLiteral(output.name);
+    lines.push(`  ${key}: result${index},`);
+  });
+  lines.push('};');
+  return lines;
+}
+
+export function emitWasmBundle(graph: Graph, program: LoweredProgram, wasm: WasmProgram, options: WasmBundleOptions): string {
+  const simd = wasm.simd.bytes();
+  const relaxed = wasm.relaxed?.bytes();
+  const io = (list: LoweredProgram['inputs']): string => list.map((t) => `${commentText(t.name)}: f32${formatShape(t.shape)}`).join(', ');
+  const w = new CodeWriter();
+  w.line(`// fusegraph wasm bundle for graph ${commentText(program.name)}. Generated code: edit the model, not this file.`);
+  w.line(`// inputs: ${io(program.inputs)}`);
+  w.line(`// outputs: ${io(program.outputs)}`);
+  w.line(`// code: ${simd.length} bytes of WebAssembly SIMD128${relaxed ? ` (+ ${relaxed.length} bytes using relaxed SIMD, chosen when the engine validates it)` : ''}`);
+  w.line(`// weights: ${wasm.layout.image.length} bytes (packed linear panels + raw constants), ${options.weights === 'embed' ? 'embedded (base64)' : `in ${commentText(options.weightsFile)}`}`);
+  w.line('// After `await load()`, session.runSync(feeds) runs synchronously; session.run(feeds) wraps it in a promise.');
+  w.line('//').line('// IR after optimization:');
+  w.all(printGraph(graph).trimEnd().split('\n').map((line) => `//   ${commentLine(line)}`)).line();
+  w.line(`export const metadata = Object.freeze(${metadataLiteral(program)});`).line();
+  w.line(`const SIMD_MODULE_BASE64 = "${base64(simd)}";`);
+  w.line(`const RELAXED_MODULE_BASE64 = ${relaxed ? `"${base64(relaxed)}"` : 'null'};`);
+  if (options.weights === 'embed') w.line(`const WEIGHTS_BASE64 = "${base64(wasm.layout.image)}";`);
+  else w.line('const WEIGHTS_BASE64 = null;').line(`const WEIGHTS_FILE = ${stringLiteral(options.weightsFile)};`);
+  w.line(`const IMAGE_BYTES = ${wasm.layout.image.length};`);
+  w.line(`const MEMORY_PER_SAMPLE = ${wasm.layout.total.perSample};`);
+  w.line(`const MEMORY_FIXED = ${wasm.layout.total.fixed};`);
+  w.line(`const INPUT_NAMES = [${program.inputs.map((t) => stringLiteral(t.name)).join(', ')}];`).line();
+  w.all(DECODE_WEIGHTS.split('\n')).line();
+  w.all(FEED_CHECK.split('\n')).line();
+  if (options.weights === 'external') w.all(FETCH_WEIGHTS.split('\n')).line();
+  const feeds = feedStatements(program, wasm);
+  for (const line of WASM_LOAD.split('\n')) {
+    const indent = line.slice(0, line.length - line.trimStart().length);
+    if (line.trim() === '/*FEEDS*/') w.all(feeds.check.map((l) => indent + l));
+    else if (line.trim() === '/*RESULTS*/') w.all([...feeds.copy, ...resultStatements(program, wasm)].map((l) => indent + l));
+    else w.line(line);
+  }
+  return w.toString();
+}

@@ -1,0 +1,61 @@
+// What every wasm kernel emitter shares: the function being assembled, the batch local,
+// the memory layout, the math helpers, and small helpers for affine addresses and counts.
+
+import type { Extent, BufferRef } from '../kernels.ts';
+import type { FunctionAssembler, Local } from './function-assembler.ts';
+import type { MathLibrary } from './math-library.ts';
+import { addressOf, type AffineBytes, type WasmLayout } from './memory-layout.ts';
+
+export interface KernelContext {
+  readonly asm: FunctionAssembler;
+  /** The batch bound to the symbolic dim for this call. */
+  readonly batch: Local;
+  readonly layout: WasmLayout;
+  readonly library: MathLibrary;
+  /** Emit relaxed-SIMD instructions (f32x4.relaxed_madd). */
+  readonly relaxed: boolean;
+}
+
+/** Pushes perSample · batch + fixed (an i32). */
+export function pushAffine(ctx: KernelContext, value: AffineBytes | Extent): void {
+  const { asm } = ctx;
+  if (value.perSample === 0) {
+    asm.i32Const(value.fixed);
+    return;
+  }
+  asm.get(ctx.batch);
+  if (value.perSample !== 1) asm.i32Const(value.perSample).i32('i32.mul');
+  if (value.fixed !== 0) asm.i32Const(value.fixed).i32('i32.add');
+}
+
+/** A fresh i32 local holding the byte address of a buffer. */
+export function addressLocal(ctx: KernelContext, ref: BufferRef, name: string): Local {
+  const local = ctx.asm.local('i32', name);
+  pushAffine(ctx, addressOf(ctx.layout, ref));
+  ctx.asm.set(local);
+  return local;
+}
+
+/** A fresh i32 local holding an extent's value for this batch. */
+export function extentLocal(ctx: KernelContext, extent: Extent, name: string): Local {
+  const local = ctx.asm.local('i32', name);
+  pushAffine(ctx, extent);
+  ctx.asm.set(local);
+  return local;
+}
+
+/** `for (counter = count; counter > 0; counter--) body()`, skipped when count is 0. */
+export function countedLoop(ctx: KernelContext, count: Local, label: string, body: () => void): void {
+  const { asm } = ctx;
+  const counter = asm.local('i32', `n_${label}`);
+  asm.get(count).set(counter);
+  asm.block(`${label}_done`).get(counter).i32Eqz().brIf(0).loop(label);
+  body();
+  asm.get(counter).i32Const(1).i32('i32.sub').tee(counter).brIf(0);
+  asm.end().end();
+}
+
+/** ptr += bytes. */
+export function advance(asm: FunctionAssembler, pointer: Local, bytes: number): void {
+  if (bytes !== 0) asm.get(pointer).i32Const(bytes).i32('i32.add').set(pointer);
+}

@@ -1,0 +1,121 @@
+// Where every tensor lives in the module's linear memory: the constants (linear weights
+// pre-packed into panels, other constants raw) from byte 0, then the arena of the memory
+// plan, the inputs and the outputs, whose addresses are affine in the batch. The constant
+// region is the weights image the bundle copies in at load; nothing moves per call.
+
+import { CompileError } from '../../ir/errors.ts';
+import type { AffineSize } from '../../ir/memory-plan.ts';
+import type { BufferRef, Extent, LoweredProgram } from '../kernels.ts';
+import { packWeights, panelLayout, type PanelLayout } from './pack-weights.ts';
+
+/** A byte address or size: perSample · batch + fixed. */
+export type AffineBytes = AffineSize;
+
+export interface PackedWeight {
+  readonly address: number;
+  readonly layout: PanelLayout;
+}
+
+export interface WasmLayout {
+  /** The constant region's bytes (little-endian f32), loaded at address 0. */
+  readonly image: Uint8Array<ArrayBuffer>;
+  readonly rawConstants: ReadonlyMap<number, number>;
+  readonly packedConstants: ReadonlyMap<number, PackedWeight>;
+  readonly arenaBase: number;
+  readonly inputs: readonly AffineBytes[];
+  readonly outputs: readonly AffineBytes[];
+  /** Bytes of memory a call with a given batch needs (16 bytes of slack for vector over-reads). */
+  readonly total: AffineBytes;
+}
+
+const align16 = (n: number): number => Math.ceil(n / 16) * 16;
+
+function bytesOf(extent: Extent): AffineBytes {
+  return { perSample: extent.perSample * 4, fixed: extent.fixed * 4 };
+}
+
+function add(a: AffineBytes, b: AffineBytes): AffineBytes {
+  return { perSample: a.perSample + b.perSample, fixed: a.fixed + b.fixed };
+}
+
+/** Which constants are read raw and which serve as packed linear weights. */
+function constantUses(program: LoweredProgram): { raw: Set<number>; packed: Set<number> } {
+  const raw = new Set<number>();
+  const packed = new Set<number>();
+  const note = (ref: BufferRef): void => { if (ref.kind === 'const') raw.add(ref.index); };
+  for (const kernel of program.kernels) {
+    note(kernel.out);
+    switch (kernel.kind) {
+      case 'linear':
+        note(kernel.x);
+        if (kernel.weight.kind !== 'const') {
+          throw new CompileError(`the wasm target packs linear weights at compile time: the weight must be a constant`, { node: kernel.label, op: kernel.op });
+        }
+        packed.add(kernel.weight.index);
+        kernel.epilogue.operands.forEach((access) => note(access.buffer));
+        break;
+      case 'elementwise': kernel.operands.forEach((access) => note(access.buffer)); break;
+      case 'matmul': note(kernel.a); note(kernel.b); break;
+      case 'softmax': note(kernel.x); break;
+      default: { const never: never = kernel; throw new Error(`internal: unknown kernel ${String(never)}`); }
+    }
+  }
+  return { raw, packed };
+}
+
+export function layoutMemory(program: LoweredProgram, panelWidth: number): WasmLayout {
+  const uses = constantUses(program);
+  const rawConstants = new Map<number, number>();
+  const packedConstants = new Map<number, PackedWeight>();
+  const pieces: { address: number; data: Float32Array }[] = [];
+  let end = 0;
+  program.constants.forEach((constant, index) => {
+    if (uses.raw.has(index)) {
+      rawConstants.set(index, end);
+      pieces.push({ address: end, data: constant.data });
+      end = align16(end + constant.data.length * 4);
+    }
+    if (uses.packed.has(index)) {
+      const [outFeatures = 0, inFeatures = 0] = constant.shape;
+      const layout = panelLayout(outFeatures, inFeatures, panelWidth);
+      packedConstants.set(index, { address: end, layout });
+      pieces.push({ address: end, data: packWeights(constant.data, outFeatures, inFeatures, layout) });
+      end = align16(end + layout.size * 4);
+    }
+  });
+  const image = new Uint8Array(end);
+  const view = new DataView(image.buffer);
+  for (const piece of pieces) piece.data.forEach((value, i) => view.setFloat32(piece.address + i * 4, value, true));
+
+  const arenaBase = end;
+  let cursor: AffineBytes = add({ perSample: 0, fixed: arenaBase }, bytesOf(program.arenaSize));
+  const place = (size: Extent): AffineBytes => {
+    const at = { perSample: cursor.perSample, fixed: align16(cursor.fixed) };
+    cursor = add(at, bytesOf(size));
+    return at;
+  };
+  const inputs = program.inputs.map((tensor) => place(tensor.size));
+  const outputs = program.outputs.map((tensor) => place(tensor.size));
+  return { image, rawConstants, packedConstants, arenaBase, inputs, outputs, total: add(cursor, { perSample: 0, fixed: 32 }) };
+}
+
+/** The byte address of a buffer (raw data of a constant). */
+export function addressOf(layout: WasmLayout, ref: BufferRef): AffineBytes {
+  switch (ref.kind) {
+    case 'input': return layout.inputs[ref.index] ?? missing(ref);
+    case 'output': return layout.outputs[ref.index] ?? missing(ref);
+    case 'arena': return add({ perSample: 0, fixed: layout.arenaBase }, bytesOf(ref.offset));
+    case 'const': {
+      const address = layout.rawConstants.get(ref.index);
+      return address === undefined ? missing(ref) : { perSample: 0, fixed: address };
+    }
+  }
+}
+
+function missing(ref: BufferRef): never {
+  throw new Error(`internal: no address for ${JSON.stringify(ref)}`);
+}
+
+export function evaluateBytes(size: AffineBytes, batch: number): number {
+  return size.perSample * batch + size.fixed;
+}

@@ -1,0 +1,37 @@
+// The wasm target: lowers an optimized graph with its memory plan (the same kernels as the
+// JS and WGSL targets), assembles the module(s) and writes the bundle, its .d.ts, the
+// external weights if asked, and the module listing with `emitWat`.
+
+import type { Graph } from '../../ir/graph.ts';
+import type { MemoryPlan } from '../../ir/memory-plan.ts';
+import { lowerGraph } from '../lower.ts';
+import { bundleStem } from '../js/target.ts';
+import type { EmittedBundle, EmitOptions } from '../target.ts';
+import { emitWasmBundle } from './emit-bundle.ts';
+import { emitWasmDts } from './emit-dts.ts';
+import { emitWasmProgram } from './program.ts';
+
+export interface WasmEmitOptions extends EmitOptions {
+  /** Also embed a relaxed-SIMD module (f32x4.relaxed_madd), chosen at load where it validates. */
+  readonly relaxed?: boolean;
+  /** Also write the module listing(s) as .wat text. */
+  readonly emitWat?: boolean;
+}
+
+export function emitWasm(graph: Graph, plan: MemoryPlan, options: WasmEmitOptions = {}): EmittedBundle {
+  const stem = bundleStem(graph);
+  const weights = options.weights ?? 'embed';
+  const weightsFile = `${stem}.weights.bin`;
+  const program = lowerGraph(graph, plan);
+  const wasm = emitWasmProgram(program, { relaxed: options.relaxed === true });
+  const files: EmittedBundle['files'] = [
+    { name: `${stem}.mjs`, contents: emitWasmBundle(graph, program, wasm, { weights, weightsFile }) },
+    { name: `${stem}.d.ts`, contents: emitWasmDts(program) },
+  ];
+  if (weights === 'external') files.push({ name: weightsFile, contents: wasm.layout.image });
+  if (options.emitWat === true) {
+    files.push({ name: `${stem}.wat`, contents: wasm.simd.listing() });
+    if (wasm.relaxed !== undefined) files.push({ name: `${stem}.relaxed.wat`, contents: wasm.relaxed.listing() });
+  }
+  return { entry: `${stem}.mjs`, files };
+}
