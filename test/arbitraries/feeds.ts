@@ -1,0 +1,53 @@
+// Random inputs for a graph: mostly ordinary values, with edge values mixed in (0, -0,
+// ±1e30 and ±1e4 "logits", and unless finite-only NaN and ±Inf).
+
+import fc from 'fast-check';
+import type { Graph } from '../../ir/graph.ts';
+import type { Feeds } from '../../ir/interpret.ts';
+import { staticSize, symbolOf } from '../../ir/types.ts';
+
+export interface FeedOptions {
+  /** Batch size for symbolic dims: a number, or a range (default 1..4). */
+  readonly batch?: number | { readonly min: number; readonly max: number };
+  /** Leave out NaN and ±Inf (for ops or backends whose docs exclude them). Default false. */
+  readonly finite?: boolean;
+  /** Mix in edge values at all (0, -0, ±1e30, ±1e4, and NaN/±Inf unless finite). Default true. */
+  readonly edges?: boolean;
+  /** Ordinary values are uniform in ±range (default 4). */
+  readonly range?: number;
+}
+
+export const FINITE_EDGES: readonly number[] = [0, -0, 1e30, -1e30, 1e4, -1e4, 1, -1];
+export const NON_FINITE_EDGES: readonly number[] = [NaN, Infinity, -Infinity];
+
+/** One f32 value (as a JS number) by the options' distribution. */
+export function arbValue(options: FeedOptions = {}): fc.Arbitrary<number> {
+  const range = options.range ?? 4;
+  const plain = fc.double({ min: -range, max: range, noNaN: true }).map(Math.fround);
+  if (options.edges === false) return plain;
+  const edges = options.finite === true ? FINITE_EDGES : [...FINITE_EDGES, ...NON_FINITE_EDGES];
+  return fc.oneof({ weight: 9, arbitrary: plain }, { weight: 1, arbitrary: fc.constantFrom(...edges) });
+}
+
+function batchArb(batch: FeedOptions['batch']): fc.Arbitrary<number> {
+  if (typeof batch === 'number') return fc.constant(batch);
+  return fc.integer({ min: batch?.min ?? 1, max: batch?.max ?? 4 });
+}
+
+/** Feeds for every input of `graph` and the batch bound to its symbolic dim. */
+export function arbBatchedFeeds(graph: Graph, options: FeedOptions = {}): fc.Arbitrary<{ batch: number; feeds: Feeds }> {
+  const symbolic = graph.inputs.some((input) => symbolOf(input.type.shape) !== undefined);
+  const batches = symbolic ? batchArb(options.batch) : fc.constant(1);
+  const value = arbValue(options);
+  return batches.chain((batch) => {
+    const arrays = graph.inputs.map((input) => {
+      const count = staticSize(input.type.shape) * (symbolOf(input.type.shape) !== undefined ? batch : 1);
+      return fc.array(value, { minLength: count, maxLength: count }).map((values) => Float32Array.from(values));
+    });
+    // fromEntries defines own properties, so an input called "__proto__" is a real key.
+    return fc.tuple(...arrays).map((data) => ({
+      batch,
+      feeds: Object.fromEntries(graph.inputs.map((input, i) => [input.name, data[i] ?? new Float32Array(0)])) as Feeds,
+    }));
+  });
+}
