@@ -1,18 +1,68 @@
-// `fusegraph ir <model>`: prints a model's graph in the IR text format.
+// `fusegraph ir <model>`: prints a model's graph in the IR text format, optionally after an
+// optimization pipeline (-O1, -O2, --passes), with dumps between passes and a pass report.
 
 import type { Command } from 'commander';
-import { printGraph } from '../../ir/print.ts';
+import { CompileError } from '../../ir/errors.ts';
+import { printGraph, type PrintOptions } from '../../ir/print.ts';
 import { loadModel } from '../load-model.ts';
+import { optimize, PIPELINES, type OptLevel } from '../passes/pipeline.ts';
+import { dumpHeader, formatStats } from '../passes/report.ts';
+
+interface IrOptions {
+  full?: boolean;
+  O?: string;
+  passes?: string;
+  printAfterAll?: boolean;
+  printAfter?: string[];
+  stats?: boolean;
+}
+
+function optLevel(text: string | undefined): OptLevel {
+  if (text === undefined) return 'O0';
+  const level = `O${text}`;
+  if (!Object.hasOwn(PIPELINES, level)) throw new CompileError(`unknown optimization level -O${text} (expected -O0, -O1 or -O2)`);
+  return level as OptLevel;
+}
+
+function passList(text: string | undefined): string[] | undefined {
+  if (text === undefined) return undefined;
+  return text.split(',').map((name) => name.trim()).filter((name) => name !== '');
+}
+
+const collect = (value: string, previous: string[] = []): string[] => [...previous, value];
 
 export function registerIrCommand(program: Command): void {
   program
     .command('ir')
-    .description('print a model as IR text (weights elided unless --full)')
-    .argument('<model>', 'model file (.ts/.js module exporting a graph)')
+    .description('print a model as IR text (weights elided unless --full), optionally optimized')
+    .argument('<model>', 'model file (.ts/.js module exporting a graph, .ir, …)')
     .option('--full', 'keep every weight, so the dump parses back into the same graph')
-    .addHelpText('after', '\nExamples:\n  fusegraph ir examples/seed-mlp.ts\n  fusegraph ir examples/seed-mlp.ts --full > seed.ir')
-    .action(async (model: string, options: { full?: boolean }) => {
+    .option('-O <level>', 'optimization level: 0 (verify only, default here), 1 (cleanup) or 2 (everything)')
+    .option('--passes <list>', 'run these passes in order instead of a level, e.g. dce,fuse-linear-activation')
+    .option('--print-after-all', 'print the IR after every pass, each under a # header naming the pass')
+    .option('--print-after <pass>', 'print the IR after this pass (repeatable)', collect)
+    .option('--stats', 'print the per-pass report (time, nodes, constant bytes) and the memory plan to stderr')
+    .addHelpText('after', [
+      '',
+      'Examples:',
+      '  fusegraph ir examples/seed-mlp.ts',
+      '  fusegraph ir examples/seed-mlp.ts -O2 --print-after-all',
+      '  fusegraph ir examples/seed-mlp.ts --passes dce,fuse-linear-activation --stats',
+      '  fusegraph ir examples/seed-mlp.ts --full > seed.ir',
+    ].join('\n'))
+    .action(async (model: string, options: IrOptions) => {
       const graph = await loadModel(model);
-      process.stdout.write(printGraph(graph, { weights: options.full === true ? 'full' : 'elided' }));
+      const print: PrintOptions = { weights: options.full === true ? 'full' : 'elided' };
+      const passes = passList(options.passes);
+      const wanted = new Set(options.printAfter ?? []);
+      const dumping = options.printAfterAll === true || wanted.size > 0;
+      const result = optimize(graph, {
+        level: optLevel(options.O),
+        ...(passes !== undefined ? { passes } : {}),
+        printAfter: (pass) => options.printAfterAll === true || wanted.has(pass),
+        onPrint: (_pass, after, stat) => process.stdout.write(`${dumpHeader(stat)}${printGraph(after, print)}`),
+      });
+      if (!dumping) process.stdout.write(printGraph(result.graph, print));
+      if (options.stats === true) process.stderr.write(formatStats(result.stats, result.plan));
     });
 }
