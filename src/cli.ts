@@ -3,6 +3,7 @@
 
 import { Command, CommanderError } from 'commander';
 import { CompileError } from '../ir/errors.ts';
+import { registerCompileCommand } from './cli/compile-command.ts';
 import { registerIrCommand } from './cli/ir-command.ts';
 
 export const EXIT_OK = 0;
@@ -16,6 +17,7 @@ function buildProgram(): Command {
     .exitOverride()
     .showHelpAfterError();
   registerIrCommand(program);
+  registerCompileCommand(program);
   return program;
 }
 

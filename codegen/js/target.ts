@@ -4,33 +4,29 @@
 import type { Graph } from '../../ir/graph.ts';
 import type { MemoryPlan } from '../../ir/memory-plan.ts';
 import { lowerGraph } from '../lower.ts';
+import type { EmitOptions, EmittedBundle, EmittedFile } from '../target.ts';
 import { sanitizeIdentifier } from '../namer.ts';
 import { emitJsBundle } from './emit-bundle.ts';
 import { emitJsDts } from './emit-dts.ts';
 
-export interface EmittedFile {
-  readonly name: string;
-  readonly contents: string | Uint8Array;
-}
-
-export interface EmitOptions {
-  readonly weights?: 'embed' | 'external';
-}
 
 /** A file-name stem for a graph: [A-Za-z0-9_] only, whatever the model calls itself. */
 export function bundleStem(graph: Graph): string {
   return sanitizeIdentifier(graph.name);
 }
 
-export function emitJs(graph: Graph, plan: MemoryPlan, options: EmitOptions = {}): { entry: string; files: EmittedFile[] } {
+export function emitJs(graph: Graph, plan: MemoryPlan, options: EmitOptions = {}): EmittedBundle {
   const stem = bundleStem(graph);
   const weights = options.weights ?? 'embed';
   const weightsFile = `${stem}.weights.bin`;
   const program = lowerGraph(graph, plan);
   const bundle = emitJsBundle(graph, program, { weights, weightsFile });
+  const types = emitJsDts(program);
   const files: EmittedFile[] = [
     { name: `${stem}.mjs`, contents: bundle.module },
-    { name: `${stem}.d.ts`, contents: emitJsDts(program) },
+    { name: `${stem}.d.ts`, contents: types },
+    // TypeScript pairs `x.mjs` with `x.d.mts` (not `x.d.ts`) under NodeNext and bundler resolution.
+    { name: `${stem}.d.mts`, contents: types },
   ];
   if (weights === 'external') files.push({ name: weightsFile, contents: bundle.weights });
   return { entry: `${stem}.mjs`, files };

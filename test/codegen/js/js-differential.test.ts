@@ -11,17 +11,24 @@ import { printGraph } from '../../../ir/print.ts';
 import { staticSize } from '../../../ir/types.ts';
 import { compareArrays, toleranceFor } from '../../../src/tolerance.ts';
 import { naivePlan } from '../naive-plan.ts';
-import { importBundle } from './load-bundle.ts';
+import { compile } from '../../../src/compile.ts';
+import { importBundle, type BundleFiles } from './load-bundle.ts';
 import { arbFeed, arbGraphCase } from './random-graphs.ts';
 
-async function agrees(graph: Graph, feeds: Record<string, Float32Array>): Promise<void> {
-  const module = await importBundle(emitJs(graph, naivePlan(graph)));
+type Variant = 'unoptimized' | 'O0' | 'O2';
+
+function bundleFor(graph: Graph, variant: Variant): BundleFiles {
+  return variant === 'unoptimized' ? emitJs(graph, naivePlan(graph)) : compile(graph, { target: 'js', level: variant });
+}
+
+async function agrees(graph: Graph, feeds: Record<string, Float32Array>, variant: Variant): Promise<void> {
+  const module = await importBundle(bundleFor(graph, variant));
   const expected = interpret(graph, feeds);
   const actual = module.run(feeds);
   const tolerance = toleranceFor(graph);
   for (const name of graph.outputs) {
     const comparison = compareArrays(expected[name] ?? new Float32Array(), actual[name] ?? new Float32Array(), tolerance);
-    if (!comparison.ok) throw new Error(`output ${name} differs: ${JSON.stringify(comparison.mismatch)}\n${printGraph(graph)}`);
+    if (!comparison.ok) throw new Error(`${variant}: output ${name} differs: ${JSON.stringify(comparison.mismatch)}\n${printGraph(graph)}`);
   }
 }
 
@@ -36,7 +43,9 @@ const arbCase = arbGraphCase.chain((graphCase) =>
   }));
 
 describe('JS bundle vs interpreter', () => {
-  it('agrees on random graphs, batches 1, 2 and 5, edge values included', async () => {
-    await fc.assert(fc.asyncProperty(arbCase, async ({ graph, feeds }) => agrees(graph, feeds)), { numRuns: 120 });
-  });
+  for (const variant of ['unoptimized', 'O0', 'O2'] as const) {
+    it(`agrees on random graphs (${variant}), batches 1, 2 and 5, edge values included`, async () => {
+      await fc.assert(fc.asyncProperty(arbCase, async ({ graph, feeds }) => agrees(graph, feeds, variant)), { numRuns: 80 });
+    });
+  }
 });
