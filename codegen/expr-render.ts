@@ -127,3 +127,52 @@ export function renderExpr(expr: ScalarExpr, syntax: ExprSyntax, options: Render
   const value = render(expr);
   return { statements, value };
 }
+
+/**
+ * WGSL literals are f32: the value is rounded to f32 first (what the tensor would hold) and
+ * written with the `f` suffix. WGSL has no literal for infinities or NaN, and a constant
+ * expression that overflows is a shader-creation error, so those come from prelude helpers
+ * (codegen/wgsl/prelude.ts) that build them at run time.
+ */
+function wgslNumber(value: number): string {
+  const f = Math.fround(value);
+  if (Number.isNaN(f)) return 'fg_nan()';
+  if (f === Infinity) return 'fg_inf()';
+  if (f === -Infinity) return '(-fg_inf())';
+  if (Object.is(f, -0)) return '(-0f)';
+  const text = `${String(Math.abs(f))}f`;
+  return f < 0 ? `(-${text})` : text;
+}
+
+/**
+ * WGSL overrides: `select(ifFalse, ifTrue, cond)` takes its condition last; tanh and erf go
+ * through guarded prelude functions (the builtin tanh is NaN for large |x| on SwiftShader, and
+ * WGSL has no erf). exp is the builtin: it saturates to +Inf / 0 as the f32 result should.
+ */
+export const WGSL_SYNTAX: ExprSyntax = {
+  number: wgslNumber,
+  unary: {
+    neg: (a) => `(-${a})`,
+    abs: (a) => `abs(${a})`,
+    exp: (a) => `exp(${a})`,
+    log: (a) => `log(${a})`,
+    sqrt: (a) => `sqrt(${a})`,
+    tanh: (a) => `fg_tanh(${a})`,
+    erf: (a) => `fg_erf(${a})`,
+  },
+  binary: {
+    add: (a, b) => `(${a} + ${b})`,
+    sub: (a, b) => `(${a} - ${b})`,
+    mul: (a, b) => `(${a} * ${b})`,
+    div: (a, b) => `(${a} / ${b})`,
+    max: (a, b) => `max(${a}, ${b})`,
+    min: (a, b) => `min(${a}, ${b})`,
+    lt: (a, b) => `(${a} < ${b})`,
+    le: (a, b) => `(${a} <= ${b})`,
+    gt: (a, b) => `(${a} > ${b})`,
+    ge: (a, b) => `(${a} >= ${b})`,
+    eq: (a, b) => `(${a} == ${b})`,
+  },
+  select: (c, a, b) => `select(${b}, ${a}, ${c})`,
+  declare: (name, value) => `let ${name} = ${value};`,
+};

@@ -1,0 +1,105 @@
+// Assembles a standalone WGSL bundle (.mjs, no imports): header comment with the IR, the same
+// `metadata` as the JS bundle, the weights stored once in the GPU layout's order, one WGSL
+// shader per kernel as a string literal with its dispatch, and the fixed WebGPU host code.
+
+import type { Graph } from '../../ir/graph.ts';
+import { printGraph } from '../../ir/print.ts';
+import { formatShape } from '../../ir/types.ts';
+import { DECODE_WEIGHTS, FEED_CHECK, FETCH_WEIGHTS } from '../js/runtime.ts';
+import { toBase64 } from '../js/weights.ts';
+import type { Extent, LoweredProgram, LoweredTensor } from '../kernels.ts';
+import { commentLine, commentText, stringLiteral } from '../namer.ts';
+import { CodeWriter } from '../writer.ts';
+import type { GpuLayout } from './layout.ts';
+import type { DispatchAxis, ShaderPlan } from './shader-common.ts';
+import { EMBEDDED_WEIGHTS, EXTERNAL_WEIGHTS, WGSL_RUNTIME } from './runtime.ts';
+
+export interface WgslBundleOptions {
+  readonly weights: 'embed' | 'external';
+  readonly weightsFile: string;
+  /** The largest batch the default limits allow (load() rejects more). */
+  readonly maxBatchLimit: number;
+}
+
+export interface WgslBundle {
+  readonly module: string;
+  readonly weights: Uint8Array;
+}
+
+/** The batch load() prepares for when not told (capped by the limit). */
+const DEFAULT_MAX_BATCH = 1024;
+
+/** The constants in layout order as little-endian f32 bytes. */
+export function weightBytes(program: LoweredProgram, layout: GpuLayout): Uint8Array {
+  const bytes = new Uint8Array(layout.constSize * 4);
+  const view = new DataView(bytes.buffer);
+  program.constants.forEach((constant, index) => {
+    const start = layout.constants[index] ?? 0;
+    constant.data.forEach((value, i) => view.setFloat32((start + i) * 4, value, true));
+  });
+  return bytes;
+}
+
+function extentLiteral(extent: Extent): string {
+  return `[${extent.perSample}, ${extent.fixed}]`;
+}
+
+function axisLiteral(axis: DispatchAxis): string {
+  return `[${axis.items.perSample}, ${axis.items.fixed}, ${axis.per}]`;
+}
+
+function metadataLiteral(program: LoweredProgram): string {
+  const tensors = (list: readonly LoweredTensor[]): unknown => list.map((t) => ({ name: t.name, shape: [...t.shape] }));
+  const json = JSON.stringify({ name: program.name, inputs: tensors(program.inputs), outputs: tensors(program.outputs) }, null, 2);
+  return json.replace(/\u2028/g, '\\u2028').replace(/\u2029/g, '\\u2029');
+}
+
+function header(graph: Graph, program: LoweredProgram, options: WgslBundleOptions, layout: GpuLayout): string[] {
+  const io = (list: readonly LoweredTensor[]): string => list.map((t) => `${commentText(t.name)}: f32${formatShape(t.shape)}`).join(', ');
+  const stored = options.weights === 'embed' ? 'embedded (base64, little-endian f32)' : `in ${commentText(options.weightsFile)}`;
+  return [
+    `// fusegraph WGSL bundle for graph ${commentText(program.name)}. Generated code: edit the model, not this file.`,
+    `// inputs: ${io(program.inputs)}`,
+    `// outputs: ${io(program.outputs)}`,
+    `// weights: ${layout.constSize} f32 values, ${stored}`,
+    '// load({ device?, maxBatch? }) prepares the GPU once; session.run(feeds) resolves to the outputs.',
+    '//',
+    '// IR after optimization:',
+    ...printGraph(graph).trimEnd().split('\n').map((line) => `//   ${commentLine(line)}`),
+  ];
+}
+
+export function emitWgslBundle(graph: Graph, program: LoweredProgram, layout: GpuLayout, shaders: readonly ShaderPlan[],
+  options: WgslBundleOptions): WgslBundle {
+  const bytes = weightBytes(program, layout);
+  const w = new CodeWriter();
+  w.all(header(graph, program, options, layout)).line();
+  w.line(`export const metadata = Object.freeze(${metadataLiteral(program)});`).line();
+  if (options.weights === 'embed') w.line(`const WEIGHTS_BASE64 = "${toBase64(bytes)}";`);
+  else w.line(`const WEIGHTS_FILE = ${stringLiteral(options.weightsFile)};`);
+  w.line(`const CONST_FLOATS = ${layout.constSize};`);
+  w.line(`const DATA_SIZE = ${extentLiteral(layout.dataSize)};`);
+  w.line(`const MAX_BATCH_LIMIT = ${options.maxBatchLimit};`);
+  w.line(`const DEFAULT_MAX_BATCH = ${DEFAULT_MAX_BATCH};`);
+  w.block('const INPUTS = [', () => program.inputs.forEach((input, index) => {
+    const batched = input.size.perSample !== 0;
+    const sample = batched ? input.size.perSample : input.size.fixed;
+    w.line(`{ name: ${stringLiteral(input.name)}, sample: ${sample}, batched: ${batched}, offset: ${extentLiteral(layout.inputs[index] ?? input.size)} },`);
+  }), '];');
+  w.block('const OUTPUTS = [', () => program.outputs.forEach((output, index) => {
+    w.line(`{ name: ${stringLiteral(output.name)}, size: ${extentLiteral(output.size)}, offset: ${extentLiteral(layout.outputs[index] ?? output.size)} },`);
+  }), '];');
+  w.line('// Workgroups per kernel along x and y: ceil((perSample * batch + fixed) / per).');
+  w.block('const DISPATCH = [', () => shaders.forEach((shader, index) => {
+    const kernel = program.kernels[index];
+    w.line(`[${axisLiteral(shader.dispatch[0])}, ${axisLiteral(shader.dispatch[1])}], // ${kernel?.op ?? ''} ${commentText(kernel?.label ?? '')}`);
+  }), '];');
+  w.block('const SHADERS = [', () => shaders.forEach((shader) => w.line(`${stringLiteral(shader.code)},`)), '];');
+  w.line();
+  w.all(DECODE_WEIGHTS.split('\n')).line();
+  w.all(FEED_CHECK.split('\n')).line();
+  if (options.weights === 'external') w.all(FETCH_WEIGHTS.split('\n')).line();
+  w.all((options.weights === 'embed' ? EMBEDDED_WEIGHTS : EXTERNAL_WEIGHTS).split('\n')).line();
+  w.all(WGSL_RUNTIME.split('\n'));
+  return { module: w.toString(), weights: options.weights === 'embed' ? new Uint8Array(0) : bytes };
+}

@@ -1,0 +1,123 @@
+// The tiled `linear` kernel: out[r, c] = epilogue(sum_k x[r, k] * w[c, k]). A workgroup of
+// 16 × 8 invocations (128: the compatibility-mode limit) owns a BM × BN output tile and walks
+// K in steps of BK through workgroup memory; each invocation accumulates TM × TN outputs
+// (rows ty + 8i, columns tx + 16j, so neighbouring invocations touch neighbouring memory).
+// Bias and activation run in the epilogue, rendered from the lowered scalar body.
+
+import { operandsOf } from '../../ir/scalar.ts';
+import { CodeWriter } from '../writer.ts';
+import type { Extent, LinearKernel } from '../kernels.ts';
+import type { GpuLayout } from './layout.ts';
+import { bufferBase, element, extentExpr, renderBody, shaderModule, stridedIndex, u32, type ShaderPlan } from './shader-common.ts';
+
+const WX = 16;
+const WY = 8;
+const BK = 16;
+
+export interface LinearTiles {
+  readonly tm: number;
+  readonly tn: number;
+}
+
+/** Fewer outputs per invocation when the matrix is small, so little of a tile is wasted. */
+export function linearTiles(rows: Extent, outFeatures: number): LinearTiles {
+  const perInvocation = (count: number, lanes: number): number => (count > 2 * lanes ? 4 : count > lanes ? 2 : 1);
+  const tm = rows.perSample !== 0 ? 4 : perInvocation(rows.fixed, WY);
+  return { tm, tn: perInvocation(outFeatures, WX) };
+}
+
+export function linearShader(kernel: LinearKernel, layout: GpuLayout): ShaderPlan {
+  const { tm, tn } = linearTiles(kernel.rows, kernel.outFeatures);
+  const bm = WY * tm;
+  const bn = WX * tn;
+  const threads = WX * WY;
+  const n = kernel.outFeatures;
+  const k = kernel.inFeatures;
+  const xBase = bufferBase(kernel.x, layout);
+  const wBase = bufferBase(kernel.weight, layout);
+  const w = new CodeWriter();
+  w.line(`var<workgroup> xs: array<f32, ${bk(bm)}>;`);
+  w.line(`var<workgroup> ws: array<f32, ${bk(bn)}>;`);
+  w.line('');
+  w.line(`@compute @workgroup_size(${WX}, ${WY})`);
+  w.block('fn main(@builtin(local_invocation_id) lid: vec3u, @builtin(local_invocation_index) li: u32, ' +
+    '@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) groups: vec3u) {', () => {
+    w.line(`let rows = ${extentExpr(kernel.rows)};`);
+    w.line(`let c0 = wid.x * ${u32(bn)};`);
+    w.block(`for (var r0 = wid.y * ${u32(bm)}; r0 < rows; r0 = r0 + groups.y * ${u32(bm)}) {`, () => {
+      w.line(`var acc: array<array<f32, ${tn}>, ${tm}>;`);
+      w.block(`for (var k0 = 0u; k0 < ${u32(k)}; k0 = k0 + ${u32(BK)}) {`, () => {
+        loadTile(w, 'xs', bm, threads, `r0`, 'rows', xBase, kernel.x.kind === 'const' ? 'consts' : 'data', k);
+        loadTile(w, 'ws', bn, threads, `c0`, u32(n), wBase, kernel.weight.kind === 'const' ? 'consts' : 'data', k);
+        w.line('workgroupBarrier();');
+        w.block(`for (var kk = 0u; kk < ${u32(BK)}; kk = kk + 1u) {`, () => {
+          for (let i = 0; i < tm; i++) w.line(`let a${i} = xs[kk * ${u32(bm)} + lid.y + ${u32(WY * i)}];`);
+          for (let j = 0; j < tn; j++) w.line(`let b${j} = ws[kk * ${u32(bn)} + lid.x + ${u32(WX * j)}];`);
+          for (let i = 0; i < tm; i++) {
+            for (let j = 0; j < tn; j++) w.line(`acc[${i}][${j}] = fma(a${i}, b${j}, acc[${i}][${j}]);`);
+          }
+        });
+        w.line('workgroupBarrier();');
+      });
+      epilogue(w, kernel, layout, tm, tn);
+    });
+  });
+  return {
+    code: shaderModule(kernel, w.toString()),
+    dispatch: [{ items: { perSample: 0, fixed: n }, per: bn }, { items: kernel.rows, per: bm }],
+    invocations: threads,
+    workgroupBytes: 4 * (bk(bm) + bk(bn)),
+  };
+}
+
+function bk(size: number): number {
+  return size * BK;
+}
+
+/**
+ * Copies a size × BK block (rows `start`.. of a [bound, K] row-major matrix, columns k0..)
+ * into workgroup memory transposed to [BK][size]; out-of-range elements are zero.
+ */
+function loadTile(w: CodeWriter, tile: string, size: number, threads: number, start: string, bound: string,
+  base: string, array: string, k: number): void {
+  w.block(`for (var q = 0u; q < ${u32((size * BK) / threads)}; q = q + 1u) {`, () => {
+    w.line(`let e = li + q * ${u32(threads)};`);
+    w.line(`let m = e / ${u32(BK)};`);
+    w.line(`let kk = e % ${u32(BK)};`);
+    w.line(`let row = ${start} + m;`);
+    w.line(`let col = k0 + kk;`);
+    w.line(`var value = 0f;`);
+    w.block(`if (row < ${bound} && col < ${u32(k)}) {`, () => {
+      w.line(`value = ${array}[${base} + row * ${u32(k)} + col];`);
+    });
+    w.line(`${tile}[kk * ${u32(size)} + m] = value;`);
+  });
+}
+
+function epilogue(w: CodeWriter, kernel: LinearKernel, layout: GpuLayout, tm: number, tn: number): void {
+  const n = kernel.outFeatures;
+  const rendered = renderBody(kernel.epilogue.body);
+  const used = operandsOf(kernel.epilogue.body).filter((index) => index > 0);
+  for (let i = 0; i < tm; i++) {
+    for (let j = 0; j < tn; j++) {
+      w.block('{', () => {
+        w.line(`let r = r0 + lid.y + ${u32(WY * i)};`);
+        w.line(`let c = c0 + lid.x + ${u32(WX * j)};`);
+        w.block(`if (r < rows && c < ${u32(n)}) {`, () => {
+          w.line(`let v0 = acc[${i}][${j}];`);
+          for (const index of used) {
+            const access = kernel.epilogue.operands[index - 1];
+            if (access === undefined) continue;
+            const rowStrides = access.strides.slice(0, -1);
+            const colStride = access.strides[access.strides.length - 1] ?? 0;
+            const rowPart = stridedIndex('r', kernel.rowShape, rowStrides);
+            const colPart = colStride === 0 ? '0u' : colStride === 1 ? 'c' : `c * ${u32(colStride)}`;
+            w.line(`let v${index} = ${element(access.buffer, `${rowPart} + ${colPart}`, layout)};`);
+          }
+          w.all(rendered.statements);
+          w.line(`data[${bufferBase(kernel.out, layout)} + r * ${u32(n)} + c] = ${rendered.value};`);
+        });
+      });
+    }
+  }
+}

@@ -1,0 +1,44 @@
+// The batched `matmul` kernel: one invocation per output element in a grid-stride loop, a
+// dot product of literal length k. (The hot contraction of our models is `linear`, which has
+// the tiled kernel; matmul appears in attention-like graphs with small blocks.)
+
+import { CodeWriter } from '../writer.ts';
+import { productExtent, type MatmulKernel } from '../kernels.ts';
+import type { GpuLayout } from './layout.ts';
+import { bufferBase, extentExpr, shaderModule, stridedIndex, u32, type ShaderPlan } from './shader-common.ts';
+
+const WORKGROUP = 64;
+
+export function matmulShader(kernel: MatmulKernel, layout: GpuLayout): ShaderPlan {
+  const { k, n } = kernel;
+  const batch = productExtent(kernel.batch);
+  const total = productExtent([...kernel.batch, kernel.m, { perSample: 0, fixed: n }]);
+  const aArray = kernel.a.kind === 'const' ? 'consts' : 'data';
+  const bArray = kernel.b.kind === 'const' ? 'consts' : 'data';
+  const w = new CodeWriter();
+  w.line(`@compute @workgroup_size(${WORKGROUP})`);
+  w.block('fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) groups: vec3u) {', () => {
+    w.line(`let total = ${extentExpr(total)};`);
+    w.line(`let m = ${extentExpr(kernel.m)};`);
+    w.block(`for (var i = gid.x; i < total; i = i + groups.x * ${u32(WORKGROUP)}) {`, () => {
+      w.line(`let j = i % ${u32(n)};`);
+      w.line(`let row = (i / ${u32(n)}) % m;`);
+      w.line(`let p = i / (${u32(n)} * m);`);
+      const aBatch = batch.perSample === 0 && batch.fixed === 1 ? '0u' : stridedIndex('p', kernel.batch, kernel.aBatchStrides);
+      const bBatch = batch.perSample === 0 && batch.fixed === 1 ? '0u' : stridedIndex('p', kernel.batch, kernel.bBatchStrides);
+      w.line(`let a0 = ${bufferBase(kernel.a, layout)} + ${aBatch} + row * ${u32(k)};`);
+      w.line(`let b0 = ${bufferBase(kernel.b, layout)} + ${bBatch} + j;`);
+      w.line('var acc = 0f;');
+      w.block(`for (var t = 0u; t < ${u32(k)}; t = t + 1u) {`, () => {
+        w.line(`acc = fma(${aArray}[a0 + t], ${bArray}[b0 + t * ${u32(n)}], acc);`);
+      });
+      w.line(`data[${bufferBase(kernel.out, layout)} + i] = acc;`);
+    });
+  });
+  return {
+    code: shaderModule(kernel, w.toString()),
+    dispatch: [{ items: total, per: WORKGROUP }, { items: { perSample: 0, fixed: 1 }, per: 1 }],
+    invocations: WORKGROUP,
+    workgroupBytes: 0,
+  };
+}

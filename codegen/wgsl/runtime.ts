@@ -1,0 +1,169 @@
+// The fixed host code of every WGSL bundle: `load()` creates the device (unless given one),
+// the buffers, the pipelines (asynchronously, once) and uploads the weights once; the
+// session's `run()` writes the inputs, encodes every dispatch in one command buffer and reads
+// the outputs back through one reused staging buffer. It contains no model text; the emitter
+// defines the tables it reads (SHADERS, DISPATCH, INPUTS, OUTPUTS, DATA_SIZE, …) around it.
+// Buffer usage flags are written as numbers so the bundle needs no WebGPU globals (Node).
+
+export const WGSL_RUNTIME = `const USAGE_MAP_READ = 1;
+const USAGE_COPY_SRC = 4;
+const USAGE_COPY_DST = 8;
+const USAGE_UNIFORM = 64;
+const USAGE_STORAGE = 128;
+const SHADER_STAGE_COMPUTE = 4;
+const MAP_MODE_READ = 1;
+
+function elementsAt(extent, batch) {
+  return extent[0] * batch + extent[1];
+}
+
+async function requestDevice() {
+  const gpu = typeof navigator === "object" && navigator !== null ? navigator.gpu : undefined;
+  if (gpu === undefined || gpu === null) {
+    throw new Error("fusegraph: WebGPU is not available here (no navigator.gpu); pass load({ device })");
+  }
+  const adapter = (await gpu.requestAdapter()) ?? (await gpu.requestAdapter({ featureLevel: "compatibility" }));
+  if (adapter === null) throw new Error("fusegraph: no WebGPU adapter is available");
+  return adapter.requestDevice();
+}
+
+function checkMaxBatch(device, maxBatch) {
+  if (!Number.isInteger(maxBatch) || maxBatch < 1 || maxBatch > MAX_BATCH_LIMIT) {
+    throw new RangeError("fusegraph: maxBatch must be an integer from 1 to " + MAX_BATCH_LIMIT + ", got " + maxBatch);
+  }
+  const bytes = elementsAt(DATA_SIZE, maxBatch) * 4;
+  const limit = Math.min(device.limits.maxStorageBufferBindingSize, device.limits.maxBufferSize);
+  if (bytes > limit) {
+    throw new RangeError("fusegraph: maxBatch " + maxBatch + " needs a " + bytes + "-byte buffer; this device binds at most " + limit);
+  }
+}
+
+function buffer(device, label, bytes, usage) {
+  // Bindings need a non-zero size; round up to a whole vec4 so every size is valid.
+  return device.createBuffer({ label, size: Math.max(16, Math.ceil(bytes / 16) * 16), usage });
+}
+
+function resultsOf(floats, batch) {
+  const results = {};
+  let offset = 0;
+  OUTPUTS.forEach((output) => {
+    const count = elementsAt(output.size, batch);
+    // defineProperty, not assignment: an output may be called "__proto__".
+    Object.defineProperty(results, output.name, { value: floats.slice(offset, offset + count), enumerable: true, writable: true, configurable: true });
+    offset += count;
+  });
+  return results;
+}
+
+export async function load(options = {}) {
+  const owned = options.device === undefined;
+  const device = owned ? await requestDevice() : options.device;
+  const maxBatch = options.maxBatch ?? Math.min(DEFAULT_MAX_BATCH, MAX_BATCH_LIMIT);
+  checkMaxBatch(device, maxBatch);
+  const bytes = await weightBytes(options);
+  if (bytes.byteLength !== CONST_FLOATS * 4) {
+    throw new Error("fusegraph: expected " + CONST_FLOATS * 4 + " bytes of weights, got " + bytes.byteLength);
+  }
+  device.pushErrorScope("validation");
+  const consts = device.createBuffer({ label: "fusegraph weights", size: Math.max(16, Math.ceil(bytes.byteLength / 16) * 16), usage: USAGE_STORAGE, mappedAtCreation: true });
+  new Uint8Array(consts.getMappedRange()).set(bytes);
+  consts.unmap();
+  const data = buffer(device, "fusegraph data", elementsAt(DATA_SIZE, maxBatch) * 4, USAGE_STORAGE | USAGE_COPY_DST | USAGE_COPY_SRC);
+  const params = buffer(device, "fusegraph params", 16, USAGE_UNIFORM | USAGE_COPY_DST);
+  const stagingBytes = OUTPUTS.reduce((sum, output) => sum + elementsAt(output.size, maxBatch) * 4, 0);
+  const staging = buffer(device, "fusegraph staging", stagingBytes, USAGE_MAP_READ | USAGE_COPY_DST);
+  const bindGroupLayout = device.createBindGroupLayout({
+    entries: [
+      { binding: 0, visibility: SHADER_STAGE_COMPUTE, buffer: { type: "uniform" } },
+      { binding: 1, visibility: SHADER_STAGE_COMPUTE, buffer: { type: "read-only-storage" } },
+      { binding: 2, visibility: SHADER_STAGE_COMPUTE, buffer: { type: "storage" } },
+    ],
+  });
+  const layout = device.createPipelineLayout({ bindGroupLayouts: [bindGroupLayout] });
+  const bindGroup = device.createBindGroup({
+    layout: bindGroupLayout,
+    entries: [
+      { binding: 0, resource: { buffer: params } },
+      { binding: 1, resource: { buffer: consts } },
+      { binding: 2, resource: { buffer: data } },
+    ],
+  });
+  const pipelines = await Promise.all(SHADERS.map((code, index) => device.createComputePipelineAsync({
+    label: "fusegraph kernel " + index,
+    layout,
+    compute: { module: device.createShaderModule({ label: "fusegraph kernel " + index, code }), entryPoint: "main" },
+  })));
+  const error = await device.popErrorScope();
+  if (error !== null) throw new Error("fusegraph: WebGPU rejected the bundle: " + error.message);
+  const maxGroups = device.limits.maxComputeWorkgroupsPerDimension;
+  const groups = (axis, batch) => Math.min(maxGroups, Math.ceil((axis[0] * batch + axis[1]) / axis[2]));
+  const batchWords = new Uint32Array(4);
+
+  async function runOnce(feeds) {
+    checkFeedNames(feeds, INPUTS.map((input) => input.name));
+    let batch = 0;
+    const arrays = INPUTS.map((input) => {
+      const array = feedOf(feeds, input.name, input.sample, input.batched);
+      if (input.batched) batch = batchOf(input.name, array, input.sample, batch);
+      return array;
+    });
+    if (batch === 0) batch = 1;
+    if (batch > maxBatch) throw new RangeError("fusegraph: batch " + batch + " exceeds the maxBatch " + maxBatch + " given to load()");
+    batchWords[0] = batch;
+    device.queue.writeBuffer(params, 0, batchWords);
+    INPUTS.forEach((input, index) => device.queue.writeBuffer(data, elementsAt(input.offset, batch) * 4, arrays[index]));
+    const encoder = device.createCommandEncoder();
+    const pass = encoder.beginComputePass();
+    pass.setBindGroup(0, bindGroup);
+    DISPATCH.forEach((dispatch, index) => {
+      const x = groups(dispatch[0], batch);
+      const y = groups(dispatch[1], batch);
+      if (x === 0 || y === 0) return;
+      pass.setPipeline(pipelines[index]);
+      pass.dispatchWorkgroups(x, y);
+    });
+    pass.end();
+    let offset = 0;
+    OUTPUTS.forEach((output) => {
+      const count = elementsAt(output.size, batch) * 4;
+      if (count > 0) encoder.copyBufferToBuffer(data, elementsAt(output.offset, batch) * 4, staging, offset, count);
+      offset += count;
+    });
+    device.queue.submit([encoder.finish()]);
+    if (offset === 0) return resultsOf(new Float32Array(0), batch);
+    await staging.mapAsync(MAP_MODE_READ, 0, offset);
+    const floats = new Float32Array(staging.getMappedRange(0, offset).slice(0));
+    staging.unmap();
+    return resultsOf(floats, batch);
+  }
+
+  let open = true;
+  // Runs share the staging buffer, so they take turns.
+  let turn = Promise.resolve();
+  return {
+    run(feeds) {
+      if (!open) return Promise.reject(new Error("fusegraph: this session was disposed"));
+      const result = turn.then(() => runOnce(feeds));
+      turn = result.then(() => undefined, () => undefined);
+      return result;
+    },
+    dispose() {
+      if (!open) return;
+      open = false;
+      turn.then(() => {
+        for (const resource of [consts, data, params, staging]) resource.destroy();
+        if (owned) device.destroy();
+      });
+    },
+  };
+}`;
+
+/** Where the weights come from: the embedded base64 text. */
+export const EMBEDDED_WEIGHTS = `async function weightBytes(options) {
+  return bytesOfBase64(WEIGHTS_BASE64);
+}`;
+
+/** …or the external file (given, or fetched next to the module by fetchWeights). */
+export const EXTERNAL_WEIGHTS = `async function weightBytes(options) {
+  return fetchWeights(options);
+}`;
