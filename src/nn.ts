@@ -118,8 +118,29 @@ export interface ToGraphOptions {
   readonly outputName?: string;
   /** Seed of PyTorch-style default initialisation (default 0). */
   readonly seed?: number;
-  /** Real weights by PyTorch name; every one must be used, none may be missing. */
-  readonly weights?: ReadonlyMap<string, Float32Array>;
+  /**
+   * Real weights by PyTorch name (e.g. a state dict read from .safetensors); every one must
+   * be used, none may be missing, and a tensor with a shape must have the parameter's shape.
+   */
+  readonly weights?: ReadonlyMap<string, Float32Array | WeightTensor>;
+}
+
+/** A named weight with its shape, as a state dict stores it. */
+export interface WeightTensor {
+  readonly shape: readonly number[];
+  readonly data: Float32Array;
+}
+
+/** What is wrong with a given weight for a parameter, if anything. */
+function weightProblem(name: string, spec: ParameterSpec, given: Float32Array | WeightTensor | undefined): string | undefined {
+  const want = `[${spec.shape.join(',')}]`;
+  if (given === undefined) return `missing weight '${name}' of shape ${want}`;
+  const count = spec.shape.reduce((n, d) => n * d, 1);
+  if (given instanceof Float32Array) {
+    return given.length === count ? undefined : `weight '${name}' needs shape ${want} (${count} values), got ${given.length} values`;
+  }
+  const sameShape = given.shape.length === spec.shape.length && given.shape.every((d, i) => d === spec.shape[i]);
+  return sameShape && given.data.length === count ? undefined : `weight '${name}' needs shape ${want}, got [${given.shape.join(',')}]`;
 }
 
 /** Builds a module into a graph with one input and one output. */
@@ -128,6 +149,7 @@ export function toGraph(module: Module, options: ToGraphOptions): Graph {
   const random = new Random(options.seed ?? 0);
   const weights = options.weights;
   const created = new Map<string, Value>();
+  const problems: string[] = [];
   const context: BuildContext = {
     builder,
     parameter(name, spec) {
@@ -136,11 +158,9 @@ export function toGraph(module: Module, options: ToGraphOptions): Graph {
       let data = spec.init(random);
       if (weights !== undefined) {
         const given = weights.get(name);
-        if (given === undefined) throw new CompileError(`missing weight '${name}' of shape [${spec.shape.join(',')}]`, { node: name });
-        if (given.length !== data.length) {
-          throw new CompileError(`weight '${name}' needs shape [${spec.shape.join(',')}] (${data.length} values), got ${given.length} values`, { node: name });
-        }
-        data = given;
+        const problem = weightProblem(name, spec, given);
+        if (problem !== undefined) problems.push(problem);
+        else if (given !== undefined) data = given instanceof Float32Array ? given : given.data;
       }
       const value = builder.constant(data, spec.shape, name);
       created.set(name, value);
@@ -151,7 +171,9 @@ export function toGraph(module: Module, options: ToGraphOptions): Graph {
   const y = module.build(x, context, '');
   if (weights !== undefined) {
     const unused = [...weights.keys()].filter((name) => !created.has(name));
-    if (unused.length > 0) throw new CompileError(`unused weights: ${unused.map((n) => JSON.stringify(n)).join(', ')}`);
+    if (unused.length > 0) problems.push(`unused weights: ${unused.map((n) => JSON.stringify(n)).join(', ')}`);
+    // Every mismatch at once, by name: fixing a state dict one error per run is tedious.
+    if (problems.length > 0) throw new CompileError(problems.join('; '));
   }
   builder.output(y);
   const graph = builder.build();
