@@ -14,6 +14,19 @@ interface CompileFlags {
   readonly O: string;
   readonly outDir: string;
   readonly weights: string;
+  readonly emitWat?: boolean;
+  readonly wasmRelaxed?: boolean;
+}
+
+/** The wasm-only flags, refused for other targets rather than silently ignored. */
+function wasmOptions(target: TargetName, flags: CompileFlags): { wasm?: { relaxed: boolean; emitWat: boolean } } {
+  const relaxed = flags.wasmRelaxed === true;
+  const emitWat = flags.emitWat === true;
+  if (target !== 'wasm') {
+    if (relaxed || emitWat) throw new CompileError(`--emit-wat and --wasm-relaxed need --target wasm, got --target ${target}`);
+    return {};
+  }
+  return { wasm: { relaxed, emitWat } };
 }
 
 function optLevel(text: string): OptLevel {
@@ -59,9 +72,12 @@ export function registerCompileCommand(program: Command): void {
     .option('-O <level>', 'optimization level: -O0, -O1 or -O2', '2')
     .option('-o, --out-dir <dir>', 'output directory', '.')
     .option('--weights <mode>', 'embed the weights in the module, or write them to <name>.weights.bin (external)', 'embed')
+    .option('--emit-wat', 'wasm: also write the module listing as <name>.wat')
+    .option('--wasm-relaxed', 'wasm: also embed a relaxed-SIMD module (f32x4.relaxed_madd), chosen at load where supported')
     .addHelpText('after', '\nExamples:\n  fusegraph compile examples/seed-mlp.ts --target js -o dist\n  fusegraph compile model.onnx -O0 --weights external -o dist')
     .action(async (model: string, flags: CompileFlags) => {
-      const options = { target: targetName(flags.target), level: optLevel(flags.O), weights: weightsMode(flags.weights) };
+      const target = targetName(flags.target);
+      const options = { target, level: optLevel(flags.O), weights: weightsMode(flags.weights), ...wasmOptions(target, flags) };
       const graph = await loadModel(model);
       const bundle = compile(graph, options);
       const written = writeAtomically(resolve(flags.outDir), bundle.files);
