@@ -1,0 +1,55 @@
+// Property tests of every pass and every pipeline on random graphs (test/arbitraries.ts):
+// the result verifies, computes what the input computed, and a second run changes nothing;
+// -O2 never adds nodes.
+
+import { describe, expect, it } from 'vitest';
+import type { Graph } from '../../ir/graph.ts';
+import { printGraph } from '../../ir/print.ts';
+import { verifyGraph } from '../../ir/verify.ts';
+import { QUIET } from '../../src/passes/pass.ts';
+import { optimize, PIPELINES, type OptLevel } from '../../src/passes/pipeline.ts';
+import { ALL_PASSES } from '../../src/passes/registry.ts';
+import { arbGraphAndFeeds, assertGraphProperty } from '../arbitraries.ts';
+import { assertSameResults } from './equivalence.ts';
+
+const RUNS = 60;
+const full = { weights: 'full' } as const;
+
+function checkVerified(graph: Graph): void {
+  const diagnostics = verifyGraph(graph);
+  if (diagnostics.length > 0) throw new Error(`invalid graph: ${JSON.stringify(diagnostics[0])}\n${printGraph(graph)}`);
+}
+
+describe('each pass on random graphs', () => {
+  for (const pass of ALL_PASSES) {
+    it(`${pass.name}: verifies, preserves results, is idempotent`, () => {
+      assertGraphProperty(arbGraphAndFeeds({ maxNodes: 8, feeds: { finite: true } }), ({ graph, feeds }) => {
+        const once = pass.run(graph, QUIET);
+        checkVerified(once);
+        assertSameResults(graph, once, feeds);
+        const twice = pass.run(once, QUIET);
+        expect(printGraph(twice, full)).toBe(printGraph(once, full));
+      }, { numRuns: RUNS });
+    });
+  }
+});
+
+describe('pipelines on random graphs', () => {
+  for (const level of Object.keys(PIPELINES) as OptLevel[]) {
+    it(`-${level}: verifies after every pass, preserves results, never adds nodes at -O2`, () => {
+      assertGraphProperty(arbGraphAndFeeds({ maxNodes: 8, feeds: { finite: true } }), ({ graph, feeds }) => {
+        const { graph: optimized } = optimize(graph, { level, verifyEach: true });
+        assertSameResults(graph, optimized, feeds);
+        if (level === 'O2') expect(optimized.nodes.length).toBeLessThanOrEqual(graph.nodes.length);
+        const again = optimize(optimized, { level, verifyEach: true }).graph;
+        expect(printGraph(again, full)).toBe(printGraph(optimized, full));
+      }, { numRuns: RUNS });
+    });
+  }
+
+  it('-O2 keeps NaN and infinities where the unfused graph has them (non-finite inputs)', () => {
+    assertGraphProperty(arbGraphAndFeeds({ maxNodes: 6, feeds: { finite: false } }), ({ graph, feeds }) => {
+      assertSameResults(graph, optimize(graph, { verifyEach: true }).graph, feeds);
+    }, { numRuns: RUNS });
+  });
+});
