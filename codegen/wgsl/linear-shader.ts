@@ -94,30 +94,29 @@ function loadTile(w: CodeWriter, tile: string, size: number, threads: number, st
   });
 }
 
+/** Bias, activation and store for each of the invocation's outputs, as loops (small shaders). */
 function epilogue(w: CodeWriter, kernel: LinearKernel, layout: GpuLayout, tm: number, tn: number): void {
   const n = kernel.outFeatures;
   const rendered = renderBody(kernel.epilogue.body);
   const used = operandsOf(kernel.epilogue.body).filter((index) => index > 0);
-  for (let i = 0; i < tm; i++) {
-    for (let j = 0; j < tn; j++) {
-      w.block('{', () => {
-        w.line(`let r = r0 + lid.y + ${u32(WY * i)};`);
-        w.line(`let c = c0 + lid.x + ${u32(WX * j)};`);
-        w.block(`if (r < rows && c < ${u32(n)}) {`, () => {
-          w.line(`let v0 = acc[${i}][${j}];`);
-          for (const index of used) {
-            const access = kernel.epilogue.operands[index - 1];
-            if (access === undefined) continue;
-            const rowStrides = access.strides.slice(0, -1);
-            const colStride = access.strides[access.strides.length - 1] ?? 0;
-            const rowPart = stridedIndex('r', kernel.rowShape, rowStrides);
-            const colPart = colStride === 0 ? '0u' : colStride === 1 ? 'c' : `c * ${u32(colStride)}`;
-            w.line(`let v${index} = ${element(access.buffer, `${rowPart} + ${colPart}`, layout)};`);
-          }
-          w.all(rendered.statements);
-          w.line(`data[${bufferBase(kernel.out, layout)} + r * ${u32(n)} + c] = ${rendered.value};`);
-        });
+  w.block(`for (var i = 0u; i < ${u32(tm)}; i = i + 1u) {`, () => {
+    w.block(`for (var j = 0u; j < ${u32(tn)}; j = j + 1u) {`, () => {
+      w.line(`let r = r0 + lid.y + i * ${u32(WY)};`);
+      w.line(`let c = c0 + lid.x + j * ${u32(WX)};`);
+      w.block(`if (r < rows && c < ${u32(n)}) {`, () => {
+        w.line('let v0 = acc[i][j];');
+        for (const index of used) {
+          const access = kernel.epilogue.operands[index - 1];
+          if (access === undefined) continue;
+          const rowStrides = access.strides.slice(0, -1);
+          const colStride = access.strides[access.strides.length - 1] ?? 0;
+          const rowPart = stridedIndex('r', kernel.rowShape, rowStrides);
+          const colPart = colStride === 0 ? '0u' : colStride === 1 ? 'c' : `c * ${u32(colStride)}`;
+          w.line(`let v${index} = ${element(access.buffer, `${rowPart} + ${colPart}`, layout)};`);
+        }
+        w.all(rendered.statements);
+        w.line(`data[${bufferBase(kernel.out, layout)} + r * ${u32(n)} + c] = ${rendered.value};`);
       });
-    }
-  }
+    });
+  });
 }

@@ -9,18 +9,33 @@ import { sanitizeIdentifier } from '../namer.ts';
 import type { EmitOptions, EmittedBundle, EmittedFile } from '../target.ts';
 import { emitWgslBundle } from './emit-bundle.ts';
 import { emitWgslDts } from './emit-dts.ts';
-import { gpuLayout } from './layout.ts';
+import type { LoweredProgram } from '../kernels.ts';
+import { gpuLayout, type GpuLayout } from './layout.ts';
+import type { ShaderPlan } from './shader-common.ts';
 import { checkLayout } from './limits.ts';
 import { programShaders } from './shaders.ts';
+
+export interface WgslProgram {
+  readonly program: LoweredProgram;
+  readonly layout: GpuLayout;
+  /** The largest batch whose buffers fit WebGPU's default limits. */
+  readonly maxBatchLimit: number;
+  readonly shaders: readonly ShaderPlan[];
+}
+
+/** Everything the bundle is made of, before it is written out (tests compile the shaders). */
+export function wgslProgram(graph: Graph, plan: MemoryPlan): WgslProgram {
+  const program = lowerGraph(graph, plan);
+  const layout = gpuLayout(program);
+  const maxBatchLimit = checkLayout(layout);
+  return { program, layout, maxBatchLimit, shaders: programShaders(program, layout) };
+}
 
 export function emitWgsl(graph: Graph, plan: MemoryPlan, options: EmitOptions = {}): EmittedBundle {
   const stem = sanitizeIdentifier(graph.name);
   const weights = options.weights ?? 'embed';
   const weightsFile = `${stem}.wgsl.weights.bin`;
-  const program = lowerGraph(graph, plan);
-  const layout = gpuLayout(program);
-  const maxBatchLimit = checkLayout(layout);
-  const shaders = programShaders(program, layout);
+  const { program, layout, maxBatchLimit, shaders } = wgslProgram(graph, plan);
   const bundle = emitWgslBundle(graph, program, layout, shaders, { weights, weightsFile, maxBatchLimit });
   const types = emitWgslDts(program);
   const files: EmittedFile[] = [

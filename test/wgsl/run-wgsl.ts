@@ -1,0 +1,67 @@
+// Test helper: compiles a graph to a WGSL bundle, checks every shader with
+// getCompilationInfo() on the test device, imports the bundle as a real ES module, runs it on
+// that device and compares each output with the reference interpreter.
+
+import { wgslProgram } from '../../codegen/wgsl/target.ts';
+import { emitWgsl } from '../../codegen/wgsl/target.ts';
+import type { Graph } from '../../ir/graph.ts';
+import { interpret, type Feeds } from '../../ir/interpret.ts';
+import type { MemoryPlan } from '../../ir/memory-plan.ts';
+import { optimize } from '../../src/passes/pipeline.ts';
+import { compareArrays, toleranceFor, type Tolerance } from '../../src/tolerance.ts';
+import { naivePlan } from '../codegen/naive-plan.ts';
+import { importBundle } from '../codegen/js/load-bundle.ts';
+import { compilationMessages, gpuDevice } from '../support/webgpu.ts';
+
+export interface WgslSession {
+  run(feeds: Feeds): Promise<Record<string, Float32Array>>;
+  dispose(): void;
+}
+
+interface WgslModule {
+  load(options: { device: GPUDevice; maxBatch?: number }): Promise<WgslSession>;
+}
+
+export type Variant = 'unoptimized' | 'O2';
+
+/** The graph the bundle implements and its memory plan. */
+export function prepared(graph: Graph, variant: Variant): { graph: Graph; plan: MemoryPlan } {
+  if (variant === 'unoptimized') return { graph, plan: naivePlan(graph) };
+  const optimized = optimize(graph, { level: 'O2' });
+  return { graph: optimized.graph, plan: optimized.plan };
+}
+
+/** Compiles every shader of the bundle on `device`; throws listing any error or warning. */
+export async function checkShaders(device: GPUDevice, graph: Graph, plan: MemoryPlan): Promise<void> {
+  const { shaders } = wgslProgram(graph, plan);
+  for (const [index, shader] of shaders.entries()) {
+    const messages = await compilationMessages(device, shader.code);
+    if (messages.length > 0) throw new Error(`shader ${index} does not compile cleanly:\n${messages.join('\n')}\n${shader.code}`);
+  }
+}
+
+export async function loadWgsl(graph: Graph, plan: MemoryPlan, maxBatch: number): Promise<WgslSession> {
+  const { device } = await gpuDevice();
+  const module = (await importBundle(emitWgsl(graph, plan))) as unknown as WgslModule;
+  return module.load({ device, maxBatch });
+}
+
+/** Runs the WGSL bundle and the interpreter; throws on the first output that differs. */
+export async function agreesWithInterpreter(graph: Graph, feeds: Feeds, variant: Variant, tolerance?: Tolerance): Promise<void> {
+  const { device } = await gpuDevice();
+  const target = prepared(graph, variant);
+  await checkShaders(device, target.graph, target.plan);
+  const batch = Math.max(1, ...Object.values(feeds).map((data) => data.length));
+  const session = await loadWgsl(target.graph, target.plan, batch);
+  try {
+    const expected = interpret(graph, feeds);
+    const actual = await session.run(feeds);
+    const bound = tolerance ?? toleranceFor(graph);
+    for (const name of graph.outputs) {
+      const comparison = compareArrays(expected[name] ?? new Float32Array(), actual[name] ?? new Float32Array(), bound);
+      if (!comparison.ok) throw new Error(`${variant}: output ${JSON.stringify(name)} differs: ${JSON.stringify(comparison.mismatch)}`);
+    }
+  } finally {
+    session.dispose();
+  }
+}
