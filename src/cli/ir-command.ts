@@ -55,14 +55,18 @@ export function registerIrCommand(program: Command): void {
       const print: PrintOptions = { weights: options.full === true ? 'full' : 'elided' };
       const passes = passList(options.passes);
       const wanted = new Set(options.printAfter ?? []);
-      const dumping = options.printAfterAll === true || wanted.size > 0;
+      let dumped = false;
       const result = optimize(graph, {
         level: optLevel(options.O),
         ...(passes !== undefined ? { passes } : {}),
         printAfter: (pass) => options.printAfterAll === true || wanted.has(pass),
-        onPrint: (_pass, after, stat) => process.stdout.write(`${dumpHeader(stat)}${printGraph(after, print)}`),
+        onPrint: (_pass, after, stat) => {
+          dumped = true;
+          process.stdout.write(`${dumpHeader(stat)}${printGraph(after, print)}`);
+        },
       });
-      if (!dumping) process.stdout.write(printGraph(result.graph, print));
+      // The dumps end with the final graph; without any (no flag, or no pass ran) print it.
+      if (!dumped) process.stdout.write(printGraph(result.graph, print));
       if (options.stats === true) process.stderr.write(formatStats(result.stats, result.plan));
     });
 }
