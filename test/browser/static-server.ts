@@ -1,0 +1,36 @@
+// A minimal static file server on 127.0.0.1 for the browser test: serves only the files it
+// was given (by URL path), so nothing else on disk is reachable.
+
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+export interface StaticServer {
+  readonly origin: string;
+  close(): Promise<void>;
+}
+
+const TYPES: Readonly<Record<string, string>> = {
+  html: 'text/html; charset=utf-8',
+  mjs: 'text/javascript; charset=utf-8',
+  bin: 'application/octet-stream',
+};
+
+export async function serveFiles(files: ReadonlyMap<string, string | Uint8Array>): Promise<StaticServer> {
+  const server: Server = createServer((request, response) => {
+    const path = new URL(request.url ?? '/', 'http://127.0.0.1').pathname;
+    const body = files.get(path);
+    if (body === undefined) {
+      response.writeHead(404).end('not found');
+      return;
+    }
+    const extension = path.slice(path.lastIndexOf('.') + 1);
+    response.writeHead(200, { 'content-type': TYPES[extension] ?? 'application/octet-stream', 'cache-control': 'no-store' });
+    response.end(body);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    origin: `http://127.0.0.1:${port}`,
+    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
+}
