@@ -97,6 +97,9 @@ export function runFromArena(graph: Graph, plan: MemoryPlan, feeds: Feeds): Resu
     if (slot !== undefined) arena.set(data, evaluateSize(slot.offset, batch));
     held.set(node.name, { shape, data: slot === undefined ? data : new Float32Array() });
   }
-  for (const name of graph.outputs) results[name] = read(name).data;
+  for (const name of graph.outputs) {
+    // defineProperty, not assignment: an output may be called "__proto__".
+    Object.defineProperty(results, name, { value: read(name).data, enumerable: true, writable: true, configurable: true });
+  }
   return results;
 }
