@@ -1,0 +1,57 @@
+// Hand-built ONNX models for front-end tests: a few lines describe inputs, initializers
+// and nodes the way PyTorch's exporter writes them, and come back as ModelProto bytes.
+
+import { encodeModel, type ModelInit } from '../../src/frontends/onnx/proto.ts';
+import { floatTensor, int64Tensor, valueInfo } from '../../src/frontends/onnx/writer.ts';
+import type { Shape } from '../../ir/types.ts';
+
+export { floatAttribute, intAttribute, intsAttribute, stringAttribute, floatTensor, int64Tensor } from '../../src/frontends/onnx/writer.ts';
+
+type Node = ModelInit['graph']['node'][number];
+type Tensor = ModelInit['graph']['initializer'][number];
+
+export interface OnnxSpec {
+  readonly opset?: number;
+  readonly inputs: readonly (readonly [string, Shape])[];
+  readonly outputs: readonly (readonly [string, Shape])[];
+  readonly initializers?: readonly Tensor[];
+  readonly nodes: readonly Node[];
+  readonly name?: string;
+}
+
+/** A node in PyTorch's style: named after its op, one output. */
+export function node(opType: string, inputs: readonly string[], output: string, attribute: Node['attribute'] = []): Node {
+  return { op_type: opType, input: [...inputs], output: [output], name: `/${opType}_${output}`, attribute };
+}
+
+export function onnxModel(spec: OnnxSpec): Uint8Array {
+  return encodeModel({
+    ir_version: 8,
+    opset_import: [{ domain: '', version: spec.opset ?? 17 }],
+    producer_name: 'fusegraph-tests',
+    graph: {
+      name: spec.name ?? 'test_model',
+      node: [...spec.nodes],
+      initializer: [...(spec.initializers ?? [])],
+      input: spec.inputs.map(([name, shape]) => valueInfo(name, shape)),
+      output: spec.outputs.map(([name, shape]) => valueInfo(name, shape)),
+    },
+  });
+}
+
+/** Deterministic f32 data in [-1, 1) for initializers. */
+export function pseudoRandom(count: number, seed: number): Float32Array {
+  let state = seed >>> 0;
+  return Float32Array.from({ length: count }, () => {
+    state = (Math.imul(state, 1664525) + 1013904223) >>> 0;
+    return state / 2 ** 31 - 1;
+  });
+}
+
+export function weights(name: string, shape: readonly number[], seed: number): Tensor {
+  return floatTensor(name, shape, pseudoRandom(shape.reduce((n, d) => n * d, 1), seed));
+}
+
+export function shapeTensor(name: string, values: readonly number[]): Tensor {
+  return int64Tensor(name, values);
+}
