@@ -1,0 +1,73 @@
+// The wasm benchmark: every runner × model × batch in its own process (child.ts), then a
+// table of microseconds per inference (median of 15 rounds), the wasm bundle's GFLOP/s, and
+// its speed relative to each peer against the targets of issue 7.
+//
+//   npx tsx test/bench/wasm/run.ts [--runners a,b] [--models seed,deep] [--batches 1,32,256]
+
+import { execFileSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import type { Measurement } from './child.ts';
+import { BATCHES, benchGraph, flopsPerSample, MODEL_NAMES, type ModelName } from './models.ts';
+import { RUNNER_FLAGS, RUNNER_NAMES, type RunnerName } from './runners.ts';
+
+const CHILD = fileURLToPath(new URL('./child.ts', import.meta.url));
+
+function listArg<T extends string | number>(name: string, all: readonly T[], parse: (text: string) => T): readonly T[] {
+  const at = process.argv.indexOf(name);
+  const text = at >= 0 ? process.argv[at + 1] : undefined;
+  return text === undefined ? all : text.split(',').map(parse);
+}
+
+function measure(runner: RunnerName, model: ModelName, batch: number): Measurement | undefined {
+  const args = [...(RUNNER_FLAGS[runner] ?? []), '--import', 'tsx', CHILD, runner, model, String(batch)];
+  try {
+    const out = execFileSync(process.execPath, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], maxBuffer: 1 << 26 });
+    const line = out.trim().split('\n').pop() ?? '';
+    return JSON.parse(line) as Measurement;
+  } catch (error) {
+    const message = error instanceof Error ? error.message : String(error);
+    process.stderr.write(`${runner} ${model} batch ${batch}: failed: ${message.slice(-300)}\n`);
+    return undefined;
+  }
+}
+
+/** How many times faster `ours` is than `theirs` (peer time / our time). */
+function speedup(results: ReadonlyMap<RunnerName, Measurement>, ours: RunnerName, theirs: RunnerName): number | undefined {
+  const a = results.get(ours)?.medianUs;
+  const b = results.get(theirs)?.medianUs;
+  return a === undefined || b === undefined ? undefined : b / a;
+}
+
+const fmt = (value: number | undefined, digits = 2): string => (value === undefined ? '-' : value.toFixed(digits));
+
+function main(): void {
+  const runners = listArg('--runners', RUNNER_NAMES, (t) => t as RunnerName);
+  const models = listArg('--models', MODEL_NAMES, (t) => t as ModelName);
+  const batches = listArg('--batches', BATCHES, Number);
+  const header = ['model', 'batch', ...runners.map((r) => `${r} µs`), 'wasm GFLOP/s', 'relaxed GFLOP/s',
+    '×ort-web (≥1.1)', '×tfjs-wasm (≥1.0)', '×ort-node (≥1.2 b1 / ≥0.2)', 'relaxed ×ort-node (≥0.25)'];
+  const rows: string[][] = [];
+  for (const model of models) {
+    const flops = flopsPerSample(benchGraph(model));
+    for (const batch of batches) {
+      const results = new Map<RunnerName, Measurement>();
+      for (const runner of runners) {
+        const m = measure(runner, model, batch);
+        if (m !== undefined) results.set(runner, m);
+        process.stderr.write(`${model} b${batch} ${runner}: ${fmt(m?.medianUs, 1)} µs\n`);
+      }
+      const gflops = (runner: RunnerName): number | undefined => {
+        const us = results.get(runner)?.medianUs;
+        return us === undefined ? undefined : (flops * batch) / us / 1e3;
+      };
+      rows.push([model, String(batch), ...runners.map((r) => fmt(results.get(r)?.medianUs, 1)),
+        fmt(gflops('fusegraph-wasm'), 1), fmt(gflops('fusegraph-wasm-relaxed'), 1),
+        fmt(speedup(results, 'fusegraph-wasm', 'ort-web')), fmt(speedup(results, 'fusegraph-wasm', 'tfjs-wasm')),
+        fmt(speedup(results, 'fusegraph-wasm', 'ort-node')), fmt(speedup(results, 'fusegraph-wasm-relaxed', 'ort-node'))]);
+    }
+  }
+  const lines = [header, header.map(() => '---'), ...rows].map((cells) => `| ${cells.join(' | ')} |`);
+  process.stdout.write(`${lines.join('\n')}\n`);
+}
+
+main();
