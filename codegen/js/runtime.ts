@@ -17,6 +17,13 @@ export const DECODE_WEIGHTS = `function floatsOf(bytes) {
 }
 
 function bytesOfBase64(text) {
+  // Native decoders first (Node's Buffer, Uint8Array.fromBase64 in newer engines): the atob
+  // loop below costs milliseconds of cold start on half a megabyte.
+  if (typeof Buffer === "function") {
+    const buffer = Buffer.from(text, "base64");
+    return new Uint8Array(buffer.buffer, buffer.byteOffset, buffer.byteLength);
+  }
+  if (typeof Uint8Array.fromBase64 === "function") return Uint8Array.fromBase64(text);
   const binary = atob(text);
   const bytes = new Uint8Array(binary.length);
   for (let i = 0; i < binary.length; i++) bytes[i] = binary.charCodeAt(i);

@@ -1,0 +1,128 @@
+// `npm run bench`: fusegraph's JS bundle against TensorFlow.js (cpu backend), onnxruntime-node
+// (1 thread) and onnxruntime-web (wasm, 1 thread) on the seed and deep MLPs at batches 1, 32
+// and 256. Each runner runs in its own process on the same weights and inputs; its outputs
+// are checked against the interpreter before its timings count. Also measures the seed
+// bundle's cold start and size. Prints a Markdown table and writes it to
+// test/bench/results/latest.md (or the path given as the first argument).
+
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { interpret } from '../../ir/interpret.ts';
+import { compile } from '../../src/compile.ts';
+import { writeOnnx } from '../../src/frontends/onnx/writer.ts';
+import { compareArrays, toleranceFor } from '../../src/tolerance.ts';
+import { BATCHES, BENCH_MODELS, benchInput, flopsPerSample, layerTensors, type BenchModel } from './models.ts';
+import type { RunnerJob, RunnerReport } from './protocol.ts';
+import { formatReport, type Measurement, type StartupFacts } from './report.ts';
+
+const HERE = dirname(fileURLToPath(import.meta.url));
+const ROOT = resolve(HERE, '../..');
+const RUNNERS = [
+  { name: 'fusegraph', file: 'fusegraph.ts' },
+  { name: 'tfjs-cpu', file: 'tfjs.ts' },
+  { name: 'ort-node', file: 'onnxruntime.ts' },
+  { name: 'ort-web', file: 'onnxruntime.ts' },
+] as const;
+const BUDGET_MS = Number(process.env['FUSEGRAPH_BENCH_MS'] ?? 1200);
+
+function prepare(dir: string, model: BenchModel): void {
+  const bundle = compile(model.graph, { target: 'js', level: 'O2' });
+  for (const file of bundle.files) writeFileSync(join(dir, file.name), file.contents);
+  writeFileSync(join(dir, `${model.name}.onnx`), writeOnnx(model.graph));
+  const tensors = layerTensors(model.graph);
+  let offset = 0;
+  const layers = model.layers.map(([inputs, outputs]) => {
+    const layer = { in: inputs, out: outputs, offset };
+    offset += inputs * outputs + outputs;
+    return layer;
+  });
+  const floats = new Float32Array(offset);
+  tensors.forEach(({ weight, bias }, index) => {
+    const at = layers[index]?.offset ?? 0;
+    floats.set(weight, at);
+    floats.set(bias, at + weight.length);
+  });
+  writeFileSync(join(dir, `${model.name}.layers.json`), JSON.stringify({ layers }));
+  writeFileSync(join(dir, `${model.name}.layers.bin`), new Uint8Array(floats.buffer));
+}
+
+function runRunner(dir: string, runner: (typeof RUNNERS)[number], model: BenchModel): RunnerReport | string {
+  const job: RunnerJob = { runner: runner.name, dir, model: model.name, batches: [...BATCHES], budgetMs: BUDGET_MS };
+  const jobFile = join(dir, `job_${runner.name}_${model.name}.json`);
+  writeFileSync(jobFile, JSON.stringify(job));
+  try {
+    const output = execFileSync(process.execPath, ['--import', 'tsx', join(HERE, 'runners', runner.file), jobFile], {
+      cwd: ROOT, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], timeout: 300_000,
+    });
+    const line = output.trim().split('\n').pop() ?? '';
+    return JSON.parse(line) as RunnerReport;
+  } catch (error) {
+    const stderr = (error as { stderr?: string }).stderr ?? String(error);
+    return stderr.trim().split('\n').slice(-3).join(' | ');
+  }
+}
+
+/** The runner's outputs against the interpreter's, batch by batch. */
+function agreement(dir: string, runner: string, model: BenchModel): string | undefined {
+  const tolerance = toleranceFor(model.graph);
+  for (const batch of BATCHES) {
+    const expected = interpret(model.graph, { x: benchInput(batch) })['logits'] ?? new Float32Array();
+    const bytes = readFileSync(join(dir, `out_${runner}_${model.name}_${batch}.bin`));
+    const actual = new Float32Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength));
+    const comparison = compareArrays(expected, actual, tolerance);
+    if (!comparison.ok) return `batch ${batch}: ${JSON.stringify(comparison.mismatch)} (max abs error ${comparison.maxAbsError})`;
+  }
+  return undefined;
+}
+
+function coldStart(dir: string): StartupFacts {
+  const script = join(dir, 'cold.mjs');
+  writeFileSync(script, "import { run } from './seed_mlp.mjs';\nrun({ x: new Float32Array(784) });\nprocess.stdout.write(String(performance.now()));\n");
+  const inProcess: number[] = [];
+  const wall: number[] = [];
+  for (let i = 0; i < 7; i++) {
+    const start = performance.now();
+    const output = execFileSync(process.execPath, [script], { encoding: 'utf8' });
+    wall.push(performance.now() - start);
+    inProcess.push(Number(output));
+  }
+  const median = (list: number[]): number => [...list].sort((a, b) => a - b)[Math.floor(list.length / 2)] ?? NaN;
+  const module = readFileSync(join(dir, 'seed_mlp.mjs'), 'utf8');
+  const base64 = /"([A-Za-z0-9+/=]{1000,})"/.exec(module)?.[1] ?? '';
+  return {
+    firstResultMs: median(inProcess),
+    processWallMs: median(wall),
+    bundleBytes: Buffer.byteLength(module),
+    codeBytes: Buffer.byteLength(module) - base64.length,
+  };
+}
+
+const dir = mkdtempSync(join(tmpdir(), 'fusegraph-bench-'));
+for (const batch of BATCHES) writeFileSync(join(dir, `x_${batch}.bin`), new Uint8Array(benchInput(batch).buffer));
+const measurements: Measurement[] = [];
+for (const model of BENCH_MODELS) {
+  prepare(dir, model);
+  for (const runner of RUNNERS) {
+    process.stderr.write(`bench: ${runner.name} on ${model.name}…\n`);
+    const result = runRunner(dir, runner, model);
+    if (typeof result === 'string') {
+      measurements.push({ runner: runner.name, model: model.name, flopsPerSample: flopsPerSample(model), error: result });
+      continue;
+    }
+    const mismatch = agreement(dir, runner.name, model);
+    measurements.push({
+      runner: runner.name, model: model.name, flopsPerSample: flopsPerSample(model), version: result.version,
+      ...(mismatch === undefined ? { stats: result.stats } : { error: `outputs disagree with the interpreter: ${mismatch}` }),
+    });
+  }
+}
+const startup = coldStart(dir);
+const text = formatReport(measurements, startup, { date: new Date().toISOString(), node: process.version, budgetMs: BUDGET_MS });
+process.stdout.write(text);
+const target = process.argv[2] ?? join(HERE, 'results', 'latest.md');
+mkdirSync(dirname(target), { recursive: true });
+writeFileSync(target, text);
+process.stderr.write(`bench: wrote ${target}\n`);
