@@ -165,8 +165,10 @@ class RewriteState implements GraphView {
     this.defs.delete(node.name);
     this.order.remove(node.name);
     const renamed: Node = { ...targetNode, name: node.name };
+    this.removeReads(targetNode);
     this.defs.delete(target);
     this.defs.set(renamed.name, renamed);
+    this.addReads(renamed);
     this.order.rename(target, renamed.name);
     this.retarget(target, renamed.name);
     this.deleteUnread(released);
