@@ -5,7 +5,9 @@ import * as ort from 'onnxruntime-node';
 import type { Graph } from '../../ir/graph.ts';
 import { bindBatch, concreteShape, type Feeds } from '../../ir/interpret.ts';
 
-export async function runOnnxRuntime(model: Uint8Array, graph: Graph, feeds: Feeds): Promise<Record<string, Float32Array>> {
+/** `names` maps fusegraph names to the model's ONNX names where they differ (see writeOnnxModel). */
+export async function runOnnxRuntime(model: Uint8Array, graph: Graph, feeds: Feeds, names: ReadonlyMap<string, string> = new Map()): Promise<Record<string, Float32Array>> {
+  const onnxName = (name: string): string => names.get(name) ?? name;
   const session = await ort.InferenceSession.create(model, { graphOptimizationLevel: 'disabled', intraOpNumThreads: 1 });
   try {
     const batches = bindBatch(graph, feeds);
@@ -13,12 +15,12 @@ export async function runOnnxRuntime(model: Uint8Array, graph: Graph, feeds: Fee
     for (const input of graph.inputs) {
       const data = feeds[input.name];
       if (data === undefined) throw new Error(`missing feed ${input.name}`);
-      inputs[input.name] = new ort.Tensor('float32', Float32Array.from(data), concreteShape(input.type.shape, batches));
+      inputs[onnxName(input.name)] = new ort.Tensor('float32', Float32Array.from(data), concreteShape(input.type.shape, batches));
     }
     const results = await session.run(inputs);
     const out: Record<string, Float32Array> = {};
     for (const name of graph.outputs) {
-      const tensor = results[name];
+      const tensor = results[onnxName(name)];
       if (tensor === undefined || !(tensor.data instanceof Float32Array)) throw new Error(`onnxruntime returned no f32 output ${name}`);
       out[name] = tensor.data;
     }

@@ -117,7 +117,7 @@ export type ModelInit = {
   producer_version?: string;
   graph: {
     name: string;
-    node: { input: string[]; output: string[]; name: string; op_type: string; domain?: string; attribute?: Partial<AttributeProto>[] }[];
+    node: { input: string[]; output: string[]; name: string; op_type: string; domain?: string; attribute?: (Partial<Omit<AttributeProto, 't'>> & { t?: Partial<TensorProto> })[] }[];
     initializer: Partial<TensorProto>[];
     input: ValueInfoProto[];
     output: ValueInfoProto[];

@@ -4,7 +4,7 @@
 // the op table (Where, Less, Exp…), so every op the table can express can be written.
 
 import { CompileError } from '../../../ir/errors.ts';
-import type { Graph, Node } from '../../../ir/graph.ts';
+import { renameValue, type Graph, type Node } from '../../../ir/graph.ts';
 import {
   activationAttr, alignedOperandShapes, floatAttr, intsAttr, linearLayout, OPS, stringAttr, tensorAttr, transposePerm,
   type Attrs,
@@ -224,10 +224,28 @@ function emitNode(out: OnnxEmitter, node: Node, types: ReadonlyMap<string, Tenso
   }
 }
 
-/** The graph as an ONNX model (ir_version 8, one ai.onnx opset). */
-export function writeOnnx(graph: Graph, options: WriteOnnxOptions = {}): Uint8Array {
+export interface WrittenOnnx {
+  readonly bytes: Uint8Array;
+  /** The ONNX name of each fusegraph value whose name ONNX cannot use (only the empty name, which means "absent" there). */
+  readonly names: ReadonlyMap<string, string>;
+}
+
+/** The empty name means "no value" in ONNX: such a value is written under a fresh name. */
+function onnxSafeNames(graph: Graph): { graph: Graph; names: Map<string, string> } {
+  const names = new Map<string, string>();
+  const taken = new Set([...graph.inputs.map((v) => v.name), ...graph.nodes.map((n) => n.name)]);
+  if (!taken.has('')) return { graph, names };
+  let fresh = 'unnamed';
+  for (let i = 1; taken.has(fresh); i++) fresh = `unnamed_${i}`;
+  names.set('', fresh);
+  return { graph: renameValue(graph, '', fresh), names };
+}
+
+/** The graph as an ONNX model (ir_version 8, one ai.onnx opset), with the names it used. */
+export function writeOnnxModel(source: Graph, options: WriteOnnxOptions = {}): WrittenOnnx {
   const opset = options.opset ?? 17;
   if (!Number.isInteger(opset) || opset < 13 || opset > 21) throw new CompileError(`the ONNX writer supports opsets 13 to 21, got ${opset}`);
+  const { graph, names } = onnxSafeNames(source);
   const out = new OnnxEmitter(graph, opset);
   const types = new Map<string, TensorType>();
   for (const input of graph.inputs) types.set(input.name, input.type);
@@ -235,7 +253,7 @@ export function writeOnnx(graph: Graph, options: WriteOnnxOptions = {}): Uint8Ar
     emitNode(out, node, types, graph);
     types.set(node.name, node.type);
   }
-  return encodeModel({
+  const bytes = encodeModel({
     ir_version: 8,
     opset_import: [{ domain: '', version: opset }],
     producer_name: options.producer ?? 'fusegraph',
@@ -247,4 +265,10 @@ export function writeOnnx(graph: Graph, options: WriteOnnxOptions = {}): Uint8Ar
       output: graph.outputs.map((name) => valueInfo(name, types.get(name)?.shape ?? [])),
     },
   });
+  return { bytes, names };
+}
+
+/** The graph as ONNX ModelProto bytes (see writeOnnxModel for the one renamed case). */
+export function writeOnnx(graph: Graph, options: WriteOnnxOptions = {}): Uint8Array {
+  return writeOnnxModel(graph, options).bytes;
 }
