@@ -7,29 +7,15 @@ import { CompileError } from './errors.ts';
 import type { Graph, Node, Value } from './graph.ts';
 import { formatValueName } from './names.ts';
 import { makeNode } from './node.ts';
-import { activationDef, isOpName, OPS, type AttrSpec, type AttrValue, type OpName } from './ops/index.ts';
-import { parseScalarExpr } from './parse-expr.ts';
+import { isOpName, type AttrValue, type OpName } from './ops/index.ts';
+import { isPending, parseAttrBlock, type ParsedAttr } from './parse-attrs.ts';
 import { TextScanner } from './text-scanner.ts';
-import { decodeWeights } from './weights-codec.ts';
 import { formatType, sameType, shapeProblem, symbolOf, type Dim, type TensorType } from './types.ts';
 import { verifyGraph } from './verify.ts';
 
 export interface ParseOptions {
   /** Shown in error locations (`model.ir:3:7: ...`). */
   readonly file?: string;
-}
-
-/** A constant's data, read before the node's type (which gives its shape) is known. */
-interface PendingTensor {
-  readonly pending: 'tensor';
-  readonly data: Float32Array;
-  readonly offset: number;
-}
-
-type ParsedAttr = AttrValue | PendingTensor;
-
-function isPending(value: ParsedAttr): value is PendingTensor {
-  return typeof value === 'object' && value !== null && 'pending' in value;
 }
 
 export function parseGraph(text: string, options: ParseOptions = {}): Graph {
@@ -45,8 +31,12 @@ class GraphParser {
 
   parse(): Graph {
     const s = this.s;
-    const keyword = s.tryIdentifier();
-    if (keyword !== 'graph') throw s.error(`expected 'graph' at the start of the text, found ${s.describeNext()}`, 0);
+    s.skipBlank();
+    const start = s.pos;
+    if (s.tryIdentifier() !== 'graph') {
+      s.pos = start;
+      throw s.error(`expected 'graph' at the start of the text, found ${s.describeNext()}`, start);
+    }
     const name = s.name('the graph name');
     const inputs = this.parseParams();
     s.expect('->', 'before the result types');
@@ -56,7 +46,10 @@ class GraphParser {
     const nodes: Node[] = [];
     while (s.peek('%')) nodes.push(this.parseNode());
     const returnAt = (s.skipBlank(), s.pos);
-    if (s.tryIdentifier() !== 'return') throw s.error(`expected a node '%name = ...' or 'return', found ${s.describeNext()}`, returnAt);
+    if (s.tryIdentifier() !== 'return') {
+      s.pos = returnAt;
+      throw s.error(`expected a node '%name = ...' or 'return', found ${s.describeNext()}`, returnAt);
+    }
     const outputs = this.parseReturn();
     s.expect('}', 'to close the graph body');
     if (!s.atEnd()) throw s.error(`unexpected text after the graph: ${s.describeNext()}`);
@@ -123,7 +116,10 @@ class GraphParser {
     s.skipBlank();
     const start = s.pos;
     const dtype = s.tryIdentifier();
-    if (dtype !== 'f32') throw s.error(`expected a tensor type such as f32[N,4], found ${s.describeNext()}`, start);
+    if (dtype !== 'f32') {
+      s.pos = start;
+      throw s.error(`expected a tensor type such as f32[N,4], found ${s.describeNext()}`, start);
+    }
     s.expect('[', 'after the dtype');
     const shape: Dim[] = [];
     if (!s.eat(']')) {
@@ -149,7 +145,7 @@ class GraphParser {
       while (s.eat(','));
       s.expect(')', `after the operands of ${op}`);
     }
-    const attrs = s.peek('{') ? this.parseAttrBlock(op) : {};
+    const attrs = s.peek('{') ? parseAttrBlock(this.s, op) : {};
     s.expect(':', `before the type of ${formatValueName(name)}`);
     const typeAt = (s.skipBlank(), s.pos);
     const type = this.parseType();
@@ -170,110 +166,6 @@ class GraphParser {
       const at = this.s.position(offset);
       throw error.withLocation({ ...(this.s.file !== undefined ? { file: this.s.file } : {}), ...at });
     }
-  }
-
-  private parseAttrBlock(op: string): Record<string, ParsedAttr> {
-    const s = this.s;
-    s.expect('{', 'to open the attributes');
-    const attrs = s.eat('}') ? {} : this.parseAttrList(op, OPS[op as OpName].attrs, '}');
-    if (Object.keys(attrs).length > 0) s.expect('}', `to close the attributes of ${op}`);
-    return attrs;
-  }
-
-  /** `name = value, ...` read by `schema`, up to (not including) `close`. */
-  private parseAttrList(op: string, schema: Readonly<Record<string, AttrSpec>>, close: string): Record<string, ParsedAttr> {
-    const s = this.s;
-    const attrs: Record<string, ParsedAttr> = {};
-    do {
-      s.skipBlank();
-      const at = s.pos;
-      const name = s.identifier('an attribute name');
-      const spec = Object.hasOwn(schema, name) ? schema[name] : undefined;
-      if (spec === undefined) {
-        const known = Object.keys(schema);
-        throw s.error(`unknown attribute '${name}' (${op} takes ${known.length > 0 ? known.join(', ') : 'no attributes'})`, at);
-      }
-      if (Object.hasOwn(attrs, name)) throw s.error(`attribute '${name}' is given twice`, at);
-      s.expect('=', `after attribute '${name}'`);
-      attrs[name] = this.parseAttrValue(name, spec);
-    } while (s.eat(','));
-    if (!s.peek(close)) throw s.error(`expected ',' or '${close}' after an attribute, found ${s.describeNext()}`);
-    return attrs;
-  }
-
-  private parseAttrValue(name: string, spec: AttrSpec): ParsedAttr {
-    const s = this.s;
-    switch (spec.type) {
-      case 'float':
-      case 'int':
-        return s.number(`attribute '${name}'`);
-      case 'ints': {
-        s.expect('[', `to open the list of attribute '${name}'`);
-        return this.numberList(`attribute '${name}'`);
-      }
-      case 'enum':
-        return s.peek('"') ? s.string(`attribute '${name}'`) : s.identifier(`attribute '${name}' (one of ${spec.values.join(', ')})`);
-      case 'activation':
-        return this.parseActivation();
-      case 'expr': {
-        const keyword = s.tryIdentifier();
-        if (keyword !== 'expr') throw s.error(`expected expr<...> for attribute '${name}'`);
-        s.expect('<', "after 'expr'");
-        const body = parseScalarExpr(s);
-        s.expect('>', 'to close the expression');
-        return body;
-      }
-      case 'tensor':
-        return this.parseTensor(name);
-    }
-  }
-
-  /** `[1, -2.5, nan]` after its `[`. */
-  private numberList(what: string): number[] {
-    const s = this.s;
-    const values: number[] = [];
-    if (s.eat(']')) return values;
-    do values.push(s.number(what));
-    while (s.eat(','));
-    s.expect(']', `to close the list of ${what}`);
-    return values;
-  }
-
-  private parseActivation(): AttrValue {
-    const s = this.s;
-    s.skipBlank();
-    const at = s.pos;
-    const op = s.identifier('an activation op');
-    const def = activationDef(op);
-    if (def === undefined) throw s.error(`'${op}' is not an activation op`, at);
-    if (!s.eat('(')) return { op, attrs: {} };
-    const attrs = s.peek(')') ? {} : this.parseAttrList(op, def.attrs, ')');
-    s.expect(')', `to close the attributes of ${op}`);
-    return { op, attrs: attrs as Record<string, AttrValue> };
-  }
-
-  private parseTensor(name: string): PendingTensor {
-    const s = this.s;
-    s.skipBlank();
-    const offset = s.pos;
-    const form = s.tryIdentifier();
-    if (form === 'elided') {
-      throw s.error(`the weights of attribute '${name}' are elided; print the graph with --full (printGraph(g, { weights: 'full' })) to keep them`, offset);
-    }
-    if (form !== 'dense') throw s.error(`expected dense<"base64"> or dense<[numbers]> for attribute '${name}'`, offset);
-    s.expect('<', "after 'dense'");
-    let data: Float32Array;
-    if (s.eat('[')) {
-      data = Float32Array.from(this.numberList('constant values'));
-    } else {
-      s.skipBlank();
-      const at = s.pos;
-      const problem = decodeWeights(s.string('base64 weights'));
-      if (typeof problem === 'string') throw s.error(problem, at);
-      data = problem;
-    }
-    s.expect('>', 'to close the dense data');
-    return { pending: 'tensor', data, offset };
   }
 
   /** Gives constants their shape, the node's annotated type. */

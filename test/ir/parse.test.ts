@@ -126,6 +126,7 @@ describe('parse errors', () => {
     ['bad base64', 'dense<[1, 2, 3, 4, 5, 6]>', 'dense<"AAAA!AAA">', '"AAAA', 'base64'],
     ['constant with a batch', 'f32[2,3]\n', 'f32[N,3]\n', 'f32[N,3]\n  %y', 'a constant needs a static type'],
     ['not a graph', 'graph g', 'grapf g', 'grapf', "expected 'graph'"],
+    ['not a graph after a comment', 'graph g', '# model\n  grapf g', 'grapf', "expected 'graph'"],
   ];
   it.each(cases)('%s', (_what, replace, by, where, fragment) => {
     const text = BASE.replace(replace, by);
