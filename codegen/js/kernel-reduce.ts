@@ -9,16 +9,25 @@ export function emitSoftmax(kernel: SoftmaxKernel, scope: KernelScope, body: Cod
   const x = scope.use(kernel.x);
   const out = scope.use(kernel.out);
   const inner = kernel.inner;
+  const rows = (): void => {
+    const at = (array: string, base: string): string => `${array}[${plus(base, 'base', times('k', inner))}]`;
+    body.line('let max = -Infinity;');
+    body.line(`for (let k = 0; k < size; k++) max = Math.max(max, ${at(x.array, x.base)});`);
+    body.line('let sum = 0;');
+    body.line(`for (let k = 0; k < size; k++) sum += Math.exp(${at(x.array, x.base)} - max);`);
+    body.line(`for (let k = 0; k < size; k++) ${at(out.array, out.base)} = Math.exp(${at(x.array, x.base)} - max) / sum;`);
+  };
   body.line(`const size = ${renderExtent(kernel.size)};`);
   body.block(`for (let r = 0; r < ${renderExtent(kernel.outer)}; r++) {`, () => {
+    // The softmax axis is innermost in the common case: one row per r, no inner loop.
+    if (inner === 1) {
+      body.line('const base = r * size;');
+      rows();
+      return;
+    }
     body.block(`for (let i = 0; i < ${inner}; i++) {`, () => {
       body.line(`const base = r * size * ${inner} + i;`);
-      const at = (array: string, base: string): string => `${array}[${plus(base, 'base', times('k', inner))}]`;
-      body.line('let max = -Infinity;');
-      body.line(`for (let k = 0; k < size; k++) max = Math.max(max, ${at(x.array, x.base)});`);
-      body.line('let sum = 0;');
-      body.line(`for (let k = 0; k < size; k++) sum += Math.exp(${at(x.array, x.base)} - max);`);
-      body.line(`for (let k = 0; k < size; k++) ${at(out.array, out.base)} = Math.exp(${at(x.array, x.base)} - max) / sum;`);
+      rows();
     });
   });
 }

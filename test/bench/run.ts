@@ -81,19 +81,25 @@ function agreement(dir: string, runner: string, model: BenchModel): string | und
 function coldStart(dir: string): StartupFacts {
   const script = join(dir, 'cold.mjs');
   writeFileSync(script, "import { run } from './seed_mlp.mjs';\nrun({ x: new Float32Array(784) });\nprocess.stdout.write(String(performance.now()));\n");
+  // Node's own start-up, measured the same way, shows how much of the cold start is the bundle's.
+  const empty = join(dir, 'empty.mjs');
+  writeFileSync(empty, 'process.stdout.write(String(performance.now()));\n');
   const inProcess: number[] = [];
   const wall: number[] = [];
+  const nodeAlone: number[] = [];
   for (let i = 0; i < 7; i++) {
     const start = performance.now();
     const output = execFileSync(process.execPath, [script], { encoding: 'utf8' });
     wall.push(performance.now() - start);
     inProcess.push(Number(output));
+    nodeAlone.push(Number(execFileSync(process.execPath, [empty], { encoding: 'utf8' })));
   }
   const median = (list: number[]): number => [...list].sort((a, b) => a - b)[Math.floor(list.length / 2)] ?? NaN;
   const module = readFileSync(join(dir, 'seed_mlp.mjs'), 'utf8');
   const base64 = /"([A-Za-z0-9+/=]{1000,})"/.exec(module)?.[1] ?? '';
   return {
     firstResultMs: median(inProcess),
+    nodeAloneMs: median(nodeAlone),
     processWallMs: median(wall),
     bundleBytes: Buffer.byteLength(module),
     codeBytes: Buffer.byteLength(module) - base64.length,
