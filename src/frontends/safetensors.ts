@@ -5,6 +5,7 @@
 
 import { CompileError } from '../../ir/errors.ts';
 import { formatShape, shapeProblem } from '../../ir/types.ts';
+import { readF32, writeF32 } from './f32-bytes.ts';
 import { bfloat16ToFloat, halfToFloat } from './onnx/tensor.ts';
 
 /** A weight tensor by name: a static shape (possibly [] for a scalar) and f32 data. */
@@ -49,11 +50,11 @@ function decodeTensor(name: string, entry: HeaderEntry, data: DataView): NamedTe
   if (end < begin || end > data.byteLength || end - begin !== count * width) {
     throw new CompileError(`${where}: bytes ${begin}..${end} do not hold ${formatShape(entry.shape)} ${entry.dtype} (${count * width} bytes) inside ${data.byteLength} bytes of data`);
   }
+  if (entry.dtype === 'F32') return { shape: entry.shape, data: readF32(data, begin, count), dtype: entry.dtype };
   const out = new Float32Array(count);
   for (let i = 0; i < count; i++) {
     const at = begin + i * width;
-    out[i] = entry.dtype === 'F32' ? data.getFloat32(at, true)
-      : entry.dtype === 'F64' ? data.getFloat64(at, true)
+    out[i] = entry.dtype === 'F64' ? data.getFloat64(at, true)
       : entry.dtype === 'F16' ? halfToFloat(data.getUint16(at, true)) : bfloat16ToFloat(data.getUint16(at, true));
   }
   return { shape: entry.shape, data: out, dtype: entry.dtype };
@@ -88,7 +89,9 @@ export function writeSafetensors(tensors: ReadonlyMap<string, { readonly shape: 
   const header: Record<string, HeaderEntry> = {};
   let offset = 0;
   for (const [name, tensor] of tensors) {
-    header[name] = { dtype: 'F32', shape: [...tensor.shape], data_offsets: [offset, offset + tensor.data.length * 4] };
+    // defineProperty: a tensor may be called "__proto__".
+    const entry: HeaderEntry = { dtype: 'F32', shape: [...tensor.shape], data_offsets: [offset, offset + tensor.data.length * 4] };
+    Object.defineProperty(header, name, { value: entry, enumerable: true, writable: true, configurable: true });
     offset += tensor.data.length * 4;
   }
   let json = JSON.stringify(header);
@@ -100,7 +103,8 @@ export function writeSafetensors(tensors: ReadonlyMap<string, { readonly shape: 
   out.set(headerBytes, 8);
   let at = 8 + headerBytes.length;
   for (const tensor of tensors.values()) {
-    for (const v of tensor.data) { view.setFloat32(at, v, true); at += 4; }
+    writeF32(view, at, tensor.data);
+    at += tensor.data.length * 4;
   }
   return out;
 }

@@ -29,8 +29,8 @@ export interface JsonTensor {
   readonly elided?: { readonly min: JsonNumber; readonly max: JsonNumber; readonly mean: JsonNumber };
 }
 
-/** A float; JSON has no NaN or infinities, so those are written as strings. */
-export type JsonNumber = number | 'NaN' | 'Infinity' | '-Infinity';
+/** A float; JSON has no NaN, infinities or -0, so those are written as strings. */
+export type JsonNumber = number | 'NaN' | 'Infinity' | '-Infinity' | '-0';
 
 export interface JsonNode {
   readonly name: string;
@@ -54,6 +54,7 @@ export function encodeNumber(value: number): JsonNumber {
   if (Number.isNaN(value)) return 'NaN';
   if (value === Infinity) return 'Infinity';
   if (value === -Infinity) return '-Infinity';
+  if (Object.is(value, -0)) return '-0';
   return value;
 }
 
@@ -62,5 +63,6 @@ export function decodeNumber(value: unknown): number | undefined {
   if (value === 'NaN') return NaN;
   if (value === 'Infinity') return Infinity;
   if (value === '-Infinity') return -Infinity;
+  if (value === '-0') return -0;
   return undefined;
 }

@@ -6,6 +6,7 @@ import type { Graph } from '../../../ir/graph.ts';
 import { isActivation, isExpr, isTensorData, OPS, type AttrSpec, type AttrValue, type Attrs, type TensorData } from '../../../ir/ops/index.ts';
 import type { ScalarExpr } from '../../../ir/scalar.ts';
 import { encodeWeights } from '../../../ir/print.ts';
+import { writeF32 } from '../f32-bytes.ts';
 import { writeSafetensors } from '../safetensors.ts';
 import { encodeNumber, FORMAT_NAME, FORMAT_VERSION, type JsonModel, type JsonNode, type JsonTensor } from './format.ts';
 
@@ -61,7 +62,10 @@ class WeightSink {
     const out = new Uint8Array(this.offset);
     const view = new DataView(out.buffer);
     let at = 0;
-    for (const chunk of this.chunks) for (const v of chunk) { view.setFloat32(at, v, true); at += 4; }
+    for (const chunk of this.chunks) {
+      writeF32(view, at, chunk);
+      at += chunk.length * 4;
+    }
     return out;
   }
 }

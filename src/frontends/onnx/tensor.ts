@@ -4,6 +4,7 @@
 
 import { CompileError } from '../../../ir/errors.ts';
 import { formatShape, shapeProblem } from '../../../ir/types.ts';
+import { readF32 } from '../f32-bytes.ts';
 import { DataType, type TensorProto } from './proto.ts';
 
 export type KnownTensor =
@@ -59,10 +60,9 @@ function rawBytes(tensor: TensorProto, count: number, width: number, where: stri
   if (tensor.raw_data.length !== count * width) {
     throw new CompileError(`${where} has ${tensor.raw_data.length} bytes of raw_data, expected ${count * width} for ${formatShape(tensor.dims)} ${dataTypeName(tensor.data_type)}`);
   }
-  // raw_data sits at any offset inside the file, not 4-byte aligned: copy it into a fresh
-  // buffer first; DataView reads little-endian whatever the host's byte order.
-  const copy = new Uint8Array(tensor.raw_data);
-  return new DataView(copy.buffer);
+  // raw_data sits at any offset inside the file, not 4-byte aligned: DataView reads it
+  // there, little-endian whatever the host's byte order.
+  return new DataView(tensor.raw_data.buffer, tensor.raw_data.byteOffset, tensor.raw_data.byteLength);
 }
 
 function checkCount(found: number, count: number, field: string, where: string): void {
@@ -74,6 +74,7 @@ function readFloats(tensor: TensorProto, count: number, where: string): Float32A
   const type = tensor.data_type;
   const width = type === DataType.FLOAT ? 4 : type === DataType.DOUBLE ? 8 : 2;
   const raw = rawBytes(tensor, count, width, where);
+  if (raw && type === DataType.FLOAT) return readF32(raw, 0, count);
   const read: (i: number) => number = (() => {
     switch (type) {
       case DataType.FLOAT:

@@ -11,6 +11,7 @@ import {
 } from '../../../ir/ops/index.ts';
 import type { ScalarExpr } from '../../../ir/scalar.ts';
 import { isSymbolic, sameShape, type Shape, type TensorType } from '../../../ir/types.ts';
+import { writeF32 } from '../f32-bytes.ts';
 import { AttributeType, DataType, encodeModel, type ModelInit, type ValueInfoProto } from './proto.ts';
 
 export interface WriteOnnxOptions {
@@ -49,8 +50,7 @@ export function stringAttribute(name: string, text: string): OnnxAttribute {
 /** An f32 initializer, data as little-endian raw bytes (the layout PyTorch writes). */
 export function floatTensor(name: string, shape: readonly number[], data: Float32Array): OnnxTensor {
   const raw = new Uint8Array(data.length * 4);
-  const view = new DataView(raw.buffer);
-  data.forEach((v, i) => view.setFloat32(i * 4, v, true));
+  writeF32(new DataView(raw.buffer), 0, data);
   return { name, dims: [...shape], data_type: DataType.FLOAT, raw_data: raw };
 }
 
