@@ -68,3 +68,15 @@ describe('pass manager', () => {
     expect(optimize(graph, { level: 'O0' }).graph).toBe(graph);
   });
 });
+
+describe('fold-constants notes', () => {
+  it('says which folding it refused for size', () => {
+    const b = new GraphBuilder('outer');
+    const x = b.input('x', [300, 300]);
+    const a = b.constant(new Float32Array(300).fill(1), [300, 1], 'a');
+    const c = b.constant(new Float32Array(300).fill(2), [1, 300], 'c');
+    b.output(b.add(x, b.mul(a, c, 'outer'), 'y'));
+    const { stats } = optimize(b.build(), { passes: ['fold-constants'] });
+    expect(stats[0]?.notes).toEqual(['%outer not folded: 90000 elements, above the limit of 65536 and larger than its operands']);
+  });
+});
