@@ -6,7 +6,7 @@ import { CompileError } from '../../ir/errors.ts';
 import { printGraph, type PrintOptions } from '../../ir/print.ts';
 import { loadModel } from '../load-model.ts';
 import { optimize, PIPELINES, type OptLevel } from '../passes/pipeline.ts';
-import { dumpHeader, formatStats } from '../passes/report.ts';
+import { dumpBeforeHeader, dumpHeader, formatStats } from '../passes/report.ts';
 
 interface IrOptions {
   full?: boolean;
@@ -14,6 +14,7 @@ interface IrOptions {
   passes?: string;
   printAfterAll?: boolean;
   printAfter?: string[];
+  printBefore?: string[];
   stats?: boolean;
 }
 
@@ -41,6 +42,7 @@ export function registerIrCommand(program: Command): void {
     .option('--passes <list>', 'run these passes in order instead of a level, e.g. dce,fuse-linear-activation')
     .option('--print-after-all', 'print the IR after every pass, each under a # header naming the pass')
     .option('--print-after <pass>', 'print the IR after this pass (repeatable)', collect)
+    .option('--print-before <pass>', 'print the IR before this pass (repeatable)', collect)
     .option('--stats', 'print the per-pass report (time, nodes, constant bytes) and the memory plan to stderr')
     .addHelpText('after', [
       '',
@@ -48,6 +50,7 @@ export function registerIrCommand(program: Command): void {
       '  fusegraph ir examples/seed-mlp.ts',
       '  fusegraph ir examples/seed-mlp.ts -O2 --print-after-all',
       '  fusegraph ir examples/seed-mlp.ts --passes dce,fuse-linear-activation --stats',
+      '  fusegraph ir examples/seed-mlp.ts -O2 --print-before=fuse-linear-activation --print-after=fuse-linear-activation',
       '  fusegraph ir examples/seed-mlp.ts --full > seed.ir',
     ].join('\n'))
     .action(async (model: string, options: IrOptions) => {
@@ -55,6 +58,7 @@ export function registerIrCommand(program: Command): void {
       const print: PrintOptions = { weights: options.full === true ? 'full' : 'elided' };
       const passes = passList(options.passes);
       const wanted = new Set(options.printAfter ?? []);
+      const before = new Set(options.printBefore ?? []);
       let dumped = false;
       const result = optimize(graph, {
         level: optLevel(options.O),
@@ -63,6 +67,11 @@ export function registerIrCommand(program: Command): void {
         onPrint: (_pass, after, stat) => {
           dumped = true;
           process.stdout.write(`${dumpHeader(stat)}${printGraph(after, print)}`);
+        },
+        printBefore: (pass) => before.has(pass),
+        onPrintBefore: (pass, graph) => {
+          dumped = true;
+          process.stdout.write(`${dumpBeforeHeader(pass, graph)}${printGraph(graph, print)}`);
         },
       });
       // The dumps end with the final graph; without any (no flag, or no pass ran) print it.

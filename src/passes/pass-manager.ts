@@ -1,6 +1,6 @@
 // The pass manager: runs a list of passes in order, optionally verifying the graph after
 // each one, timing it, counting nodes and constant bytes before and after, and showing the
-// IR after the passes the caller asks to see.
+// IR before or after the passes the caller asks to see.
 
 import { performance } from 'node:perf_hooks';
 import { CompileError } from '../../ir/errors.ts';
@@ -26,6 +26,9 @@ export interface RunOptions {
   /** Called with the graph after each pass whose name `printAfter` accepts. */
   readonly printAfter?: (pass: string) => boolean;
   readonly onPrint?: (pass: string, graph: Graph, stat: PassStat) => void;
+  /** Called with the graph before each pass whose name `printBefore` accepts. */
+  readonly printBefore?: (pass: string) => boolean;
+  readonly onPrintBefore?: (pass: string, graph: Graph) => void;
 }
 
 /** Bytes of all constant data in the graph (f32: 4 bytes per element). */
@@ -50,6 +53,7 @@ export function runPasses(graph: Graph, passes: readonly Pass[], options: RunOpt
   const stats: PassStat[] = [];
   let current = graph;
   for (const pass of passes) {
+    if (options.printBefore?.(pass.name) === true) options.onPrintBefore?.(pass.name, current);
     const notes: string[] = [];
     const nodesBefore = current.nodes.length;
     const constBytesBefore = constantBytes(current);

@@ -1,6 +1,7 @@
 // Text reports of an optimization run: the per-pass table of `--stats`, the memory plan
 // summary, and the headers of `--print-after` dumps (IR `#` comments, so a dump still parses).
 
+import type { Graph } from '../../ir/graph.ts';
 import type { AffineSize, MemoryPlan } from '../../ir/memory-plan.ts';
 import type { PassStat } from './pass-manager.ts';
 
@@ -18,6 +19,10 @@ function formatBytes(bytes: number): string {
 
 export function dumpHeader(stat: PassStat): string {
   return `# IR after ${stat.pass} (${stat.nodesBefore} -> ${stat.nodesAfter} nodes, ${stat.ms.toFixed(2)} ms)\n`;
+}
+
+export function dumpBeforeHeader(pass: string, graph: Graph): string {
+  return `# IR before ${pass} (${graph.nodes.length} nodes)\n`;
 }
 
 export function formatStats(stats: readonly PassStat[], plan?: MemoryPlan): string {

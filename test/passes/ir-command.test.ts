@@ -29,6 +29,8 @@ describe('fusegraph ir with passes', () => {
     const { stdout } = fusegraph('ir', 'examples/seed-mlp.ts', '--passes', 'dce,fuse-linear-activation', '--print-after=dce');
     expect(stdout.match(/^# IR after /gm)).toHaveLength(1);
     expect(stdout).toContain('%1 = relu(%0)');
+    const both = fusegraph('ir', 'examples/seed-mlp.ts', '-O2', '--print-before=fuse-linear-activation', '--print-after=fuse-linear-activation').stdout;
+    expect(both.match(/^# IR (before|after) fuse-linear-activation/gm)).toEqual(['# IR before fuse-linear-activation', '# IR after fuse-linear-activation']);
     const bad = fusegraph('ir', 'examples/seed-mlp.ts', '--passes', 'dce,nope');
     expect(bad.status).toBe(2);
     expect(bad.stderr).toContain("unknown pass 'nope'");

@@ -47,7 +47,7 @@ describe('pass manager', () => {
     expect(() => runPasses(smallGraph(), [broken])).not.toThrow();
   });
 
-  it('shows the graph after the passes asked for', () => {
+  it('shows the graph before or after the passes asked for', () => {
     const seen: string[] = [];
     optimize(smallGraph(), {
       level: 'O1',
@@ -55,6 +55,13 @@ describe('pass manager', () => {
       onPrint: (pass, graph) => seen.push(`${pass}:${graph.nodes.map((n) => n.op).join(',')}`),
     });
     expect(seen).toEqual(['remove-identities:const,transpose,matmul,sigmoid']);
+    const before: string[] = [];
+    optimize(smallGraph(), {
+      level: 'O1',
+      printBefore: (pass) => pass === 'remove-identities',
+      onPrintBefore: (pass, graph) => before.push(`${pass}:${graph.nodes.map((n) => n.op).join(',')}`),
+    });
+    expect(before).toEqual(['remove-identities:const,transpose,matmul,dropout,sigmoid']);
   });
 
   it('runs a custom list and rejects unknown names', () => {
