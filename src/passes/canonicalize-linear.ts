@@ -2,12 +2,12 @@
 // `linear` nodes, the weight re-laid out once at compile time, and a constant bias added
 // afterwards moves into the linear. Backends then see one contraction shape with an epilogue.
 
+import type { Node } from '../../ir/graph.ts';
 import { activationAttr, linearLayout, type TensorData } from '../../ir/ops/index.ts';
 import { isSymbolic, type Shape } from '../../ir/types.ts';
 import type { Pass } from './pass.ts';
 import { rewriteGraph } from './rewrite-engine.ts';
 import { constSpec, type GraphView, type RewriteRule } from './rewrite-rule.ts';
-import type { Node } from '../../ir/graph.ts';
 
 /** Wt[in, out] → W[out, in]. */
 function transposed(weight: TensorData): Float32Array {

@@ -53,7 +53,7 @@ export function constData(node: Node | undefined): TensorData | undefined {
   return isTensorData(value) ? value : undefined;
 }
 
-/** True when the value is read by exactly one operand of `user` and by nothing else. */
+/** True when every read of the value is an operand of `user` (once or more) and it is not returned. */
 export function onlyUsedBy(view: GraphView, name: string, user: Node): boolean {
   const reads = user.inputs.filter((input) => input === name).length;
   return !view.isOutput(name) && view.useCount(name) === reads;
