@@ -1,11 +1,13 @@
 // Elementwise loop nests (fused chains, single ops, and the copies that layout ops lower
 // to): outer axes are counted loops that step each operand's pointer by its stride; the
-// innermost axis runs four lanes at a time when every operand is contiguous or broadcast
-// along it (v128.load / v128.load32_splat), and one element at a time for the leftovers
-// and for strided operands (a splat load, the same vector code, lane 0 stored).
+// innermost axis runs two lanes at a time when every operand is contiguous or broadcast
+// along it, and one element at a time for the leftovers and for strided operands (a splat
+// load, the same vector code, lane 0 stored). Bodies are evaluated in f64 lanes (F64X2 of
+// expr-emit.ts) like the interpreter, so cancellation in a fused body rounds only once;
+// a plain copy (body `$0`) moves f32 bits, four lanes at a time.
 
 import type { ElementwiseKernel } from '../kernels.ts';
-import { prepareVectorExpr } from './expr-emit.ts';
+import { F64X2, prepareVectorExpr } from './expr-emit.ts';
 import type { Local } from './function-assembler.ts';
 import { addressLocal, advance, countedLoop, extentLocal, type KernelContext } from './kernel-context.ts';
 
@@ -20,7 +22,44 @@ export function emitElementwiseKernel(ctx: KernelContext, kernel: ElementwiseKer
   const outStrides = new Array<number>(rank).fill(1);
   for (let a = rank - 2; a >= 0; a--) outStrides[a] = (outStrides[a + 1] ?? 1) * (kernel.extents[a + 1]?.fixed ?? 1);
   const strideOf = (operand: number, axis: number): number => kernel.operands[operand]?.strides[axis] ?? 0;
-  const emitBody = prepareVectorExpr(asm, kernel.body);
+  const copy = kernel.body.kind === 'operand';
+  const lanes = copy ? 4 : 2;
+  const emitBody = prepareVectorExpr(asm, kernel.body, F64X2);
+  /** Pushes operand `index` as a vector: contiguous, broadcast, or one element (`single`). */
+  const load = (pointer: Local, contiguous: boolean, single: boolean): void => {
+    asm.get(pointer);
+    if (copy) {
+      if (contiguous && !single) asm.v128Load(0);
+      else asm.v128Load32Splat(0);
+      return;
+    }
+    if (contiguous && !single) asm.v128Load64Zero(0);
+    else asm.v128Load32Splat(0);
+    asm.v128Unary('f64x2.promote_low_f32x4');
+  };
+  /** Stores the vector on the stack (after the output pointer): all lanes, or lane 0 only. */
+  const store = (single: boolean): void => {
+    if (!copy) asm.v128Unary('f32x4.demote_f64x2_zero');
+    if (single) asm.v128Store32Lane(0, 0);
+    else if (copy) asm.v128Store(0);
+    else asm.v128Store64Lane(0, 0);
+  };
+  const bodyAt = (pointers: Pointers, single: boolean, axis: number): void => {
+    if (copy) {
+      const source = pointers.operands[kernel.body.kind === 'operand' ? kernel.body.index : 0];
+      if (source === undefined) throw new Error('internal: copy without operand');
+      load(source, strideOf(kernel.body.kind === 'operand' ? kernel.body.index : 0, axis) === 1, single);
+      return;
+    }
+    emitBody({
+      library: ctx.library,
+      operand: (index) => {
+        const p = pointers.operands[index];
+        if (p === undefined) throw new Error(`internal: no operand ${index}`);
+        load(p, strideOf(index, axis) === 1, single);
+      },
+    });
+  };
 
   const level = (axis: number, pointers: Pointers): void => {
     const count = extentLocal(ctx, kernel.extents[axis] ?? { perSample: 0, fixed: 1 }, `e${axis}_`);
@@ -47,34 +86,22 @@ export function emitElementwiseKernel(ctx: KernelContext, kernel: ElementwiseKer
     const rest = asm.local('i32', 'rest');
     if (vectorizable) {
       const vectors = asm.local('i32', 'vecs');
-      asm.get(count).i32Const(2).i32('i32.shr_u').set(vectors);
-      asm.get(count).i32Const(3).i32('i32.and').set(rest);
-      countedLoop(ctx, vectors, 'lanes4', () => {
+      asm.get(count).i32Const(Math.log2(lanes)).i32('i32.shr_u').set(vectors);
+      asm.get(count).i32Const(lanes - 1).i32('i32.and').set(rest);
+      countedLoop(ctx, vectors, `lanes${lanes}`, () => {
         asm.get(pointers.out);
-        emitBody({
-          library: ctx.library,
-          operand: (index) => {
-            const p = pointers.operands[index];
-            if (p === undefined) throw new Error(`internal: no operand ${index}`);
-            asm.get(p);
-            if (strideOf(index, axis) === 1) asm.v128Load(0);
-            else asm.v128Load32Splat(0);
-          },
-        });
-        asm.v128Store(0);
-        pointers.operands.forEach((p, i) => advance(asm, p, strideOf(i, axis) * 16));
-        advance(asm, pointers.out, 16);
+        bodyAt(pointers, false, axis);
+        store(false);
+        pointers.operands.forEach((p, i) => advance(asm, p, strideOf(i, axis) * 4 * lanes));
+        advance(asm, pointers.out, 4 * lanes);
       });
     } else {
       asm.get(count).set(rest);
     }
     countedLoop(ctx, rest, 'lane1', () => {
       asm.get(pointers.out);
-      emitBody({
-        library: ctx.library,
-        operand: (index) => { asm.get(pointers.operands[index] ?? pointers.out).v128Load32Splat(0); },
-      });
-      asm.v128Store32Lane(0, 0);
+      bodyAt(pointers, true, axis);
+      store(true);
       pointers.operands.forEach((p, i) => advance(asm, p, strideOf(i, axis) * 4));
       advance(asm, pointers.out, 4);
     });

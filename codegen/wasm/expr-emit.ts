@@ -1,13 +1,16 @@
 // The WASM "syntax" of the shared scalar-expression language (ir/scalar.ts): where the JS
-// and WGSL renderers of codegen/expr-render.ts print text, this one emits f32x4 stack code
-// for the same expressions, four lanes at a time. It follows the shared renderer's rules:
-// one table entry per function (TypeScript checks none is missing), compound
-// subexpressions that occur more than once computed once (into a v128 local), both arms of
-// a select evaluated (expressions have no side effects), then v128.bitselect.
+// and WGSL renderers of codegen/expr-render.ts print text, this one emits SIMD stack code
+// for the same expressions. It follows the shared renderer's rules: one table entry per
+// function (TypeScript checks none is missing), compound subexpressions that occur more than
+// once computed once (into a v128 local), both arms of a select evaluated (expressions have
+// no side effects), then v128.bitselect on the comparison's lane mask.
 //
-// Semantics versus the interpreter: lanes are f32, not f64 (within src/tolerance.ts's
-// elementwise bounds); max/min propagate NaN like Math.max/min; exp, log, tanh and erf
-// are the approximations of math-library.ts.
+// Two lane formats: F64X2 evaluates like the interpreter (f64, rounded to f32 once, on
+// store), so `(0.001 - x) + x` cancels exactly as it does there; elementwise kernels use it.
+// F32X4 evaluates four f32 lanes (within src/tolerance.ts's bounds for well-conditioned
+// bodies); the linear epilogue uses it, where the dot product is f32 anyway. Both propagate
+// NaN through max/min like Math.max/min. exp, log, tanh and erf are the f32x4
+// approximations of math-library.ts (F64X2 demotes, calls them, and promotes back).
 
 import { formatExpr, type BinaryFn, type ScalarExpr, type UnaryFn } from '../../ir/scalar.ts';
 import type { FunctionAssembler, Local } from './function-assembler.ts';
@@ -15,30 +18,76 @@ import type { MathLibrary } from './math-library.ts';
 
 type Emit = (asm: FunctionAssembler, library: MathLibrary) => void;
 
-/** Each unary function, applied to the vector on the stack. */
-export const WASM_UNARY: { readonly [F in UnaryFn]: Emit } = {
-  neg: (asm) => asm.v128Unary('f32x4.neg'),
-  abs: (asm) => asm.v128Unary('f32x4.abs'),
-  sqrt: (asm) => asm.v128Unary('f32x4.sqrt'),
-  exp: (asm, library) => library.call(asm, 'exp'),
-  log: (asm, library) => library.call(asm, 'log'),
-  tanh: (asm, library) => library.call(asm, 'tanh'),
-  erf: (asm, library) => library.call(asm, 'erf'),
+/** How one lane format spells constants and functions. */
+export interface LaneFormat {
+  /** Lanes per vector. */
+  readonly lanes: 2 | 4;
+  constant(asm: FunctionAssembler, value: number): void;
+  readonly unary: { readonly [F in UnaryFn]: Emit };
+  readonly binary: { readonly [F in BinaryFn]: Emit };
+}
+
+export const F32X4: LaneFormat = {
+  lanes: 4,
+  constant: (asm, value) => { asm.f32x4Const(value); },
+  unary: {
+    neg: (asm) => asm.v128Unary('f32x4.neg'),
+    abs: (asm) => asm.v128Unary('f32x4.abs'),
+    sqrt: (asm) => asm.v128Unary('f32x4.sqrt'),
+    exp: (asm, library) => library.call(asm, 'exp'),
+    log: (asm, library) => library.call(asm, 'log'),
+    tanh: (asm, library) => library.call(asm, 'tanh'),
+    erf: (asm, library) => library.call(asm, 'erf'),
+  },
+  binary: {
+    add: (asm) => asm.v128('f32x4.add'),
+    sub: (asm) => asm.v128('f32x4.sub'),
+    mul: (asm) => asm.v128('f32x4.mul'),
+    div: (asm) => asm.v128('f32x4.div'),
+    max: (asm) => asm.v128('f32x4.max'),
+    min: (asm) => asm.v128('f32x4.min'),
+    lt: (asm) => asm.v128('f32x4.lt'),
+    le: (asm) => asm.v128('f32x4.le'),
+    gt: (asm) => asm.v128('f32x4.gt'),
+    ge: (asm) => asm.v128('f32x4.ge'),
+    eq: (asm) => asm.v128('f32x4.eq'),
+  },
 };
 
-/** Each binary function, applied to the two vectors on the stack (comparisons give lane masks). */
-export const WASM_BINARY: { readonly [F in BinaryFn]: Emit } = {
-  add: (asm) => asm.v128('f32x4.add'),
-  sub: (asm) => asm.v128('f32x4.sub'),
-  mul: (asm) => asm.v128('f32x4.mul'),
-  div: (asm) => asm.v128('f32x4.div'),
-  max: (asm) => asm.v128('f32x4.max'),
-  min: (asm) => asm.v128('f32x4.min'),
-  lt: (asm) => asm.v128('f32x4.lt'),
-  le: (asm) => asm.v128('f32x4.le'),
-  gt: (asm) => asm.v128('f32x4.gt'),
-  ge: (asm) => asm.v128('f32x4.ge'),
-  eq: (asm) => asm.v128('f32x4.eq'),
+/** An f32x4 approximation applied to two f64 lanes. */
+function viaF32(fn: 'exp' | 'log' | 'tanh' | 'erf'): Emit {
+  return (asm, library) => {
+    asm.v128Unary('f32x4.demote_f64x2_zero');
+    library.call(asm, fn);
+    asm.v128Unary('f64x2.promote_low_f32x4');
+  };
+}
+
+export const F64X2: LaneFormat = {
+  lanes: 2,
+  constant: (asm, value) => { asm.f64x2Const(value); },
+  unary: {
+    neg: (asm) => asm.v128Unary('f64x2.neg'),
+    abs: (asm) => asm.v128Unary('f64x2.abs'),
+    sqrt: (asm) => asm.v128Unary('f64x2.sqrt'),
+    exp: viaF32('exp'),
+    log: viaF32('log'),
+    tanh: viaF32('tanh'),
+    erf: viaF32('erf'),
+  },
+  binary: {
+    add: (asm) => asm.v128('f64x2.add'),
+    sub: (asm) => asm.v128('f64x2.sub'),
+    mul: (asm) => asm.v128('f64x2.mul'),
+    div: (asm) => asm.v128('f64x2.div'),
+    max: (asm) => asm.v128('f64x2.max'),
+    min: (asm) => asm.v128('f64x2.min'),
+    lt: (asm) => asm.v128('f64x2.lt'),
+    le: (asm) => asm.v128('f64x2.le'),
+    gt: (asm) => asm.v128('f64x2.gt'),
+    ge: (asm) => asm.v128('f64x2.ge'),
+    eq: (asm) => asm.v128('f64x2.eq'),
+  },
 };
 
 export interface VectorExprOptions {
@@ -62,7 +111,7 @@ function children(expr: ScalarExpr): ScalarExpr[] {
  * once, and returns an emitter that pushes the expression's value (call it once per use
  * site, e.g. once per accumulator of a micro-kernel's epilogue).
  */
-export function prepareVectorExpr(asm: FunctionAssembler, expr: ScalarExpr): (options: VectorExprOptions) => void {
+export function prepareVectorExpr(asm: FunctionAssembler, expr: ScalarExpr, format: LaneFormat = F32X4): (options: VectorExprOptions) => void {
   const counts = new Map<string, number>();
   const count = (e: ScalarExpr): void => {
     if (e.kind === 'operand' || e.kind === 'const') return;
@@ -79,17 +128,17 @@ export function prepareVectorExpr(asm: FunctionAssembler, expr: ScalarExpr): (op
     const done = new Set<string>();
     const emit = (e: ScalarExpr): void => {
       if (e.kind === 'operand') { options.operand(e.index); return; }
-      if (e.kind === 'const') { asm.f32x4Const(e.value); return; }
+      if (e.kind === 'const') { format.constant(asm, e.value); return; }
       const key = formatExpr(e);
       const local = locals.get(key);
       if (local !== undefined && done.has(key)) { asm.get(local); return; }
       if (e.kind === 'unary') {
         emit(e.arg);
-        WASM_UNARY[e.fn](asm, options.library);
+        format.unary[e.fn](asm, options.library);
       } else if (e.kind === 'binary') {
         emit(e.lhs);
         emit(e.rhs);
-        WASM_BINARY[e.fn](asm, options.library);
+        format.binary[e.fn](asm, options.library);
       } else {
         emit(e.ifTrue);
         emit(e.ifFalse);

@@ -26,6 +26,8 @@ const V128_BINARY = {
   'v128.and': 0x4e, 'v128.andnot': 0x4f, 'v128.or': 0x50, 'v128.xor': 0x51,
   'i32x4.add': 0xae, 'i32x4.sub': 0xb1,
   'i32x4.gt_s': 0x3b,
+  'f64x2.add': 0xf0, 'f64x2.sub': 0xf1, 'f64x2.mul': 0xf2, 'f64x2.div': 0xf3, 'f64x2.min': 0xf4, 'f64x2.max': 0xf5,
+  'f64x2.eq': 0x47, 'f64x2.ne': 0x48, 'f64x2.lt': 0x49, 'f64x2.gt': 0x4a, 'f64x2.le': 0x4b, 'f64x2.ge': 0x4c,
 } as const;
 export type V128Binary = keyof typeof V128_BINARY;
 
@@ -35,6 +37,9 @@ const V128_UNARY = {
   'f32x4.ceil': 0x67, 'f32x4.floor': 0x68, 'f32x4.trunc': 0x69, 'f32x4.nearest': 0x6a,
   'v128.not': 0x4d,
   'i32x4.trunc_sat_f32x4_s': 0xf8, 'f32x4.convert_i32x4_s': 0xfa,
+  'f64x2.abs': 0xec, 'f64x2.neg': 0xed, 'f64x2.sqrt': 0xef,
+  /** Two f64 lanes to f32 lanes 0 and 1 (lanes 2 and 3 zero); and lanes 0 and 1 back to f64. */
+  'f32x4.demote_f64x2_zero': 0x5e, 'f64x2.promote_low_f32x4': 0x5f,
 } as const;
 export type V128Unary = keyof typeof V128_UNARY;
 
@@ -113,6 +118,10 @@ export class FunctionAssembler {
   v128Load32Splat(offset = 0): this {
     return this.#simd(memText('v128.load32_splat', offset), 0x09, [2, ...encodeU32(offset)]);
   }
+  /** Loads two f32 into lanes 0 and 1 (lanes 2 and 3 zero). */
+  v128Load64Zero(offset = 0): this {
+    return this.#simd(memText('v128.load64_zero', offset), 0x5d, [3, ...encodeU32(offset)]);
+  }
   /** Stores lane `lane` of a vector as one f32. */
   v128Store32Lane(offset: number, lane: number): this {
     return this.#simd(`${memText('v128.store32_lane', offset)} ${lane}`, 0x5a, [2, ...encodeU32(offset), lane]);
@@ -128,6 +137,12 @@ export class FunctionAssembler {
   f32x4Const(value: number): this {
     const lane = encodeF32(value);
     return this.#simd(`v128.const f32x4 ${formatF32(value)} ${formatF32(value)} ${formatF32(value)} ${formatF32(value)}`, 0x0c, [...lane, ...lane, ...lane, ...lane]);
+  }
+  /** A vector with the same f64 in both lanes. */
+  f64x2Const(value: number): this {
+    const lane = new Uint8Array(8);
+    new DataView(lane.buffer).setFloat64(0, value, true);
+    return this.#simd(`v128.const f64x2 ${formatF64(value)} ${formatF64(value)}`, 0x0c, [...lane, ...lane]);
   }
   /** A vector with the same i32 in every lane (bit masks). */
   i32x4Const(value: number): this {
@@ -170,6 +185,12 @@ export class FunctionAssembler {
 
 function memText(op: string, offset: number): string {
   return offset === 0 ? op : `${op} offset=${offset}`;
+}
+
+function formatF64(value: number): string {
+  if (Number.isNaN(value)) return 'nan';
+  if (!Number.isFinite(value)) return value > 0 ? 'inf' : '-inf';
+  return Object.is(value, -0) ? '-0' : String(value);
 }
 
 function formatF32(value: number): string {

@@ -77,6 +77,16 @@ describe('wasm linear micro-kernel', () => {
     }
   });
 
+  it('propagates NaN and ±Inf through the dot product and every activation like the interpreter', async () => {
+    for (const activation of [undefined, ...ACTIVATION_OPS]) {
+      const graph = linearGraph({ inFeatures: 9, outFeatures: 11, rows: 1, bias: true, activation, rank3: false, perChannel: true, seed: 9 });
+      const session = await loadWasmBundle(bundleFor(graph, optimize(graph).plan));
+      const x = new Random(4).uniformArray(9 * 6, -1, 1);
+      [x[0], x[10], x[20], x[30], x[31]] = [NaN, Infinity, -Infinity, Infinity, -Infinity];
+      expectAgrees(graph, { x }, session.runSync({ x }));
+    }
+  });
+
   it('the relaxed-SIMD module agrees too (where the engine validates it)', async () => {
     const graph = linearGraph({ inFeatures: 200, outFeatures: 37, rows: 1, bias: true, activation: 'gelu', rank3: false, perChannel: false, seed: 5 });
     const { graph: optimized, plan } = optimize(graph);

@@ -1,16 +1,24 @@
 // Differential tests of the wasm backend on the shared random graphs (every op of the
 // table, hostile names, several inputs and outputs, static and symbolic batches): the
 // generated bundle, imported as a real module with every embedded module validated,
-// computes what the reference interpreter computes within src/tolerance.ts, unoptimized and
-// at -O2 (fused bodies, in-place slots), at batches 1..5 with edge values (NaN, ±Inf,
-// ±1e30, -0), and again in the same session at a larger batch (memory grows).
+// computes what the reference interpreter computes on the graph it was given, within
+// src/tolerance.ts, unoptimized and at -O2 (fused bodies, in-place slots), at batches 1..5,
+// and again in the same session at a larger batch (memory grows).
+//
+// Edge values (NaN, ±Inf, ±1e30, ±1e4, -0) go through every op but the contractions.
+// linear and matmul accumulate in f32 (the interpreter in f64); their error is bounded by
+// K·u·Σ|x·w|, which tolerance.ts relates to |result| assuming Σ|x·w| ≈ |result|. Inputs of
+// ±1e30 next to ordinary values break that assumption through cancellation (a sum of
+// 1e25-sized terms that nearly cancel), so graphs with contractions get ordinary inputs;
+// linear-kernel.test.ts checks NaN and ±Inf through linear separately.
 
 import { describe, it } from 'vitest';
 import type { Graph } from '../../../ir/graph.ts';
 import type { Feeds } from '../../../ir/interpret.ts';
+import { OPS } from '../../../ir/ops/index.ts';
 import { staticSize, symbolOf } from '../../../ir/types.ts';
 import { optimize } from '../../../src/passes/pipeline.ts';
-import { arbGraphAndFeeds, assertGraphPropertyAsync } from '../../arbitraries.ts';
+import { arbGraphAndFeeds, assertGraphPropertyAsync, GENERATED_OPS } from '../../arbitraries.ts';
 import { naivePlan } from '../naive-plan.ts';
 import { bundleFor, expectAgrees, loadWasmBundle } from './wasm-bundle.ts';
 
@@ -25,20 +33,31 @@ function largerBatch(graph: Graph): Feeds | undefined {
   }));
 }
 
+/**
+ * The bundle implements the graph it is given: at -O2 that is the optimized graph (whether
+ * optimization preserves meaning is the passes' property, not this backend's).
+ */
 async function agrees(graph: Graph, feeds: Feeds, variant: Variant): Promise<void> {
   const built = variant === 'O2' ? optimize(graph) : { graph, plan: naivePlan(graph) };
   const session = await loadWasmBundle(bundleFor(built.graph, built.plan));
-  expectAgrees(graph, { ...feeds }, session.runSync({ ...feeds }));
+  expectAgrees(built.graph, { ...feeds }, session.runSync({ ...feeds }));
   const more = largerBatch(graph);
-  if (more !== undefined) expectAgrees(graph, { ...more }, await session.run({ ...more }));
+  if (more !== undefined) expectAgrees(built.graph, { ...more }, await session.run({ ...more }));
 }
 
-const cases = arbGraphAndFeeds({ maxWidth: 24, feeds: { batch: { min: 1, max: 5 } } });
+const CONTRACTIONS = GENERATED_OPS.filter((op) => OPS[op].kind === 'linear');
+const withEdges = arbGraphAndFeeds({
+  maxWidth: 24, ops: GENERATED_OPS.filter((op) => !CONTRACTIONS.includes(op)), feeds: { batch: { min: 1, max: 5 } },
+});
+const allOps = arbGraphAndFeeds({ maxWidth: 24, feeds: { batch: { min: 1, max: 5 }, edges: false } });
 
 describe('wasm bundle vs interpreter', () => {
   for (const variant of ['unoptimized', 'O2'] as const) {
-    it(`agrees on random graphs (${variant})`, async () => {
-      await assertGraphPropertyAsync(cases, async ({ graph, feeds }) => agrees(graph, feeds, variant), { numRuns: 300 });
+    it(`agrees on random graphs without contractions, edge values included (${variant})`, async () => {
+      await assertGraphPropertyAsync(withEdges, async ({ graph, feeds }) => agrees(graph, feeds, variant), { numRuns: 200 });
+    });
+    it(`agrees on random graphs of every op, ordinary values (${variant})`, async () => {
+      await assertGraphPropertyAsync(allOps, async ({ graph, feeds }) => agrees(graph, feeds, variant), { numRuns: 200 });
     });
   }
 });
