@@ -16,6 +16,11 @@ export interface GpuHandle {
   readonly featureLevel: 'core' | 'compatibility';
 }
 
+function vulkanIcds(): string[] {
+  const given = process.env['VK_ICD_FILENAMES'];
+  return given !== undefined && given !== '' ? given.split(':') : [SWIFTSHADER_ICD];
+}
+
 interface Candidate {
   readonly name: string;
   readonly available: () => boolean;
@@ -26,9 +31,10 @@ interface Candidate {
 
 const CANDIDATES: readonly Candidate[] = [
   {
+    // A driver named in VK_ICD_FILENAMES (a real GPU's, see test/bench/gpu-bench.sh) wins.
     name: 'vulkan',
-    available: () => existsSync(SWIFTSHADER_ICD),
-    env: { VK_ICD_FILENAMES: SWIFTSHADER_ICD },
+    available: () => vulkanIcds().some((file) => existsSync(file)),
+    env: { VK_ICD_FILENAMES: vulkanIcds().join(':') },
     flags: ['backend=vulkan'],
     featureLevel: 'core',
   },
@@ -55,9 +61,15 @@ async function tryCandidate(candidate: Candidate): Promise<GpuHandle | undefined
   for (const [key, value] of Object.entries(candidate.env)) process.env[key] = value;
   const gpu = create([...candidate.flags]);
   keepAlive.push(gpu);
-  const adapter = await gpu.requestAdapter({ featureLevel: candidate.featureLevel });
+  const adapter = await gpu.requestAdapter({ featureLevel: candidate.featureLevel, powerPreference: 'high-performance' });
   if (adapter === null) return undefined;
-  const device = await adapter.requestDevice();
+  // The adapter's own limits where they exceed the defaults (a real GPU's larger buffers).
+  const device = await adapter.requestDevice({
+    requiredLimits: {
+      maxStorageBufferBindingSize: adapter.limits.maxStorageBufferBindingSize,
+      maxBufferSize: adapter.limits.maxBufferSize,
+    },
+  });
   const info = adapter.info;
   const what = [info.vendor, info.architecture, info.description].filter((s) => s !== '').join(' ');
   return { device, description: `${candidate.name}: ${what}`, featureLevel: candidate.featureLevel };
