@@ -18,6 +18,14 @@ import { BATCHES, BENCH_MODELS, benchInput, flopsPerSample, layerTensors, type B
 import type { RunnerJob, RunnerReport } from './protocol.ts';
 import { formatReport, type Measurement, type StartupFacts } from './report.ts';
 
+// `npm run bench -- --target wgsl`: the WGSL bundle's own benchmark (test/bench/wgsl-bench.ts).
+const targetFlag = process.argv.indexOf('--target');
+if (targetFlag !== -1 && process.argv[targetFlag + 1] === 'wgsl') {
+  const { runWgslBench } = await import('./wgsl-bench.ts');
+  await runWgslBench(process.argv.slice(2));
+  process.exit(0);
+}
+
 const HERE = dirname(fileURLToPath(import.meta.url));
 const ROOT = resolve(HERE, '../..');
 const RUNNERS = [
