@@ -25,6 +25,12 @@ if (targetFlag !== -1 && process.argv[targetFlag + 1] === 'wgsl') {
   await runWgslBench(process.argv.slice(2));
   process.exit(0);
 }
+// `npm run bench -- --target wasm`: the wasm bundle against its peers (test/bench/wasm/run.ts).
+if (targetFlag !== -1 && process.argv[targetFlag + 1] === 'wasm') {
+  const { runWasmBench } = await import('./wasm/run.ts');
+  runWasmBench(process.argv.slice(2));
+  process.exit(0);
+}
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const ROOT = resolve(HERE, '../..');

@@ -1,31 +1,32 @@
-// The benchmark models, weights and inputs, the same for every runner: the seed MLP
-// (784→128→10, examples/seed-mlp.ts) and a deep MLP (784→512→512→512→10), ReLU between
-// layers, weights drawn by src/random.ts from fixed seeds, inputs uniform in [0, 1).
+// The wasm benchmark's view of the shared benchmark models (test/bench/models.ts: the seed
+// MLP and the deep MLP, the same weights and inputs as the JS bench), plus the dense-layer
+// list that runners without an ONNX importer (tfjs) build the model from.
 
-import seedMlp from '../../../examples/seed-mlp.ts';
 import type { Graph } from '../../../ir/graph.ts';
-import { linear, relu, sequential, toGraph } from '../../../src/nn.ts';
-import { Random } from '../../../src/random.ts';
 import { activationAttr, linearLayout, tensorAttr } from '../../../ir/ops/index.ts';
+import { BATCHES as SHARED_BATCHES, BENCH_MODELS, benchInput as sharedInput, flopsPerSample as sharedFlops } from '../models.ts';
 
 export type ModelName = 'seed' | 'deep';
 export const MODEL_NAMES: readonly ModelName[] = ['seed', 'deep'];
-export const BATCHES: readonly number[] = [1, 32, 256];
+export const BATCHES: readonly number[] = SHARED_BATCHES;
 
-export function benchGraph(model: ModelName): Graph {
-  if (model === 'seed') return seedMlp;
-  return toGraph(sequential(linear(784, 512), relu(), linear(512, 512), relu(), linear(512, 512), relu(), linear(512, 10)), {
-    name: 'deep_mlp', inputShape: ['N', 784], outputName: 'logits', seed: 1,
-  });
+function model(name: ModelName): (typeof BENCH_MODELS)[number] {
+  const found = BENCH_MODELS.find((m) => m.name === `${name}_mlp`);
+  if (found === undefined) throw new Error(`bench: no shared model ${name}_mlp`);
+  return found;
+}
+
+export function benchGraph(name: ModelName): Graph {
+  return model(name).graph;
 }
 
 export function benchInput(batch: number): Float32Array {
-  return new Random(7).uniformArray(batch * 784, 0, 1);
+  return sharedInput(batch);
 }
 
 /** Multiply-adds × 2 per sample: the FLOP count GFLOP/s figures use. */
-export function flopsPerSample(graph: Graph): number {
-  return denseLayers(graph).reduce((sum, layer) => sum + 2 * layer.inFeatures * layer.outFeatures, 0);
+export function flopsPerSample(name: ModelName): number {
+  return sharedFlops(model(name));
 }
 
 export interface DenseLayer {

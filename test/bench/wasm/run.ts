@@ -2,19 +2,20 @@
 // table of microseconds per inference (median of 15 rounds), the wasm bundle's GFLOP/s, and
 // its speed relative to each peer against the targets of issue 7.
 //
-//   npx tsx test/bench/wasm/run.ts [--runners a,b] [--models seed,deep] [--batches 1,32,256]
+//   npm run bench -- --target wasm [--runners a,b] [--models seed,deep] [--batches 1,32,256]
+//   (or npx tsx test/bench/wasm/run.ts with the same flags)
 
 import { execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import type { Measurement } from './child.ts';
-import { BATCHES, benchGraph, flopsPerSample, MODEL_NAMES, type ModelName } from './models.ts';
+import { BATCHES, flopsPerSample, MODEL_NAMES, type ModelName } from './models.ts';
 import { RUNNER_FLAGS, RUNNER_NAMES, type RunnerName } from './runners.ts';
 
 const CHILD = fileURLToPath(new URL('./child.ts', import.meta.url));
 
-function listArg<T extends string | number>(name: string, all: readonly T[], parse: (text: string) => T): readonly T[] {
-  const at = process.argv.indexOf(name);
-  const text = at >= 0 ? process.argv[at + 1] : undefined;
+function listArg<T extends string | number>(argv: readonly string[], name: string, all: readonly T[], parse: (text: string) => T): readonly T[] {
+  const at = argv.indexOf(name);
+  const text = at >= 0 ? argv[at + 1] : undefined;
   return text === undefined ? all : text.split(',').map(parse);
 }
 
@@ -40,15 +41,16 @@ function speedup(results: ReadonlyMap<RunnerName, Measurement>, ours: RunnerName
 
 const fmt = (value: number | undefined, digits = 2): string => (value === undefined ? '-' : value.toFixed(digits));
 
-function main(): void {
-  const runners = listArg('--runners', RUNNER_NAMES, (t) => t as RunnerName);
-  const models = listArg('--models', MODEL_NAMES, (t) => t as ModelName);
-  const batches = listArg('--batches', BATCHES, Number);
+/** Runs the benchmark and prints the table; `argv` holds the flags above. */
+export function runWasmBench(argv: readonly string[]): void {
+  const runners = listArg(argv, '--runners', RUNNER_NAMES, (t) => t as RunnerName);
+  const models = listArg(argv, '--models', MODEL_NAMES, (t) => t as ModelName);
+  const batches = listArg(argv, '--batches', BATCHES, Number);
   const header = ['model', 'batch', ...runners.map((r) => `${r} µs`), 'wasm GFLOP/s', 'relaxed GFLOP/s',
     '×ort-web (≥1.1)', '×tfjs-wasm (≥1.0)', '×ort-node (≥1.2 b1 / ≥0.2)', 'relaxed ×ort-node (≥0.25)'];
   const rows: string[][] = [];
   for (const model of models) {
-    const flops = flopsPerSample(benchGraph(model));
+    const flops = flopsPerSample(model);
     for (const batch of batches) {
       const results = new Map<RunnerName, Measurement>();
       for (const runner of runners) {
@@ -70,4 +72,4 @@ function main(): void {
   process.stdout.write(`${lines.join('\n')}\n`);
 }
 
-main();
+if (process.argv[1] !== undefined && fileURLToPath(import.meta.url) === process.argv[1]) runWasmBench(process.argv.slice(2));
