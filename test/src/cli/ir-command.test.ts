@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { interpret } from '../../../ir/interpret.ts';
+import type { OpName } from '../../../ir/ops/index.ts';
 import { parseGraph } from '../../../ir/parse.ts';
 import { verifyGraph } from '../../../ir/verify.ts';
 import activations, { ACTIVATION_EXAMPLES } from '../../../examples/activations.ts';
@@ -61,8 +62,9 @@ describe('fusegraph ir', () => {
 
 describe('examples/activations.ts', () => {
   it('holds one verified model per activation family, each runnable', () => {
-    const ops = new Set(Object.values(ACTIVATION_EXAMPLES).flatMap((g) => g.nodes.map((n) => n.op)));
-    for (const op of ['leaky_relu', 'prelu', 'elu', 'sigmoid', 'tanh', 'softmax']) expect(ops.has(op as never)).toBe(true);
+    const ops = new Set<OpName>(Object.values(ACTIVATION_EXAMPLES).flatMap((g) => g.nodes.map((n) => n.op)));
+    const families: OpName[] = ['leaky_relu', 'prelu', 'elu', 'sigmoid', 'tanh', 'softmax'];
+    for (const op of families) expect(ops.has(op), op).toBe(true);
     for (const graph of Object.values(ACTIVATION_EXAMPLES)) {
       expect(verifyGraph(graph)).toEqual([]);
       const input = graph.inputs[0];
