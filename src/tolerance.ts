@@ -11,6 +11,13 @@
 //    about K·u·Σ|x_k·w_k|. Inputs and weights of our tests keep Σ|x·w| near 1 per term
 //    block, so 1e-4 relative with a 1e-5 floor covers K up to a few thousand.
 //  - reduce (softmax): exp and one division per element, plus the sum's K·u term.
+// WGSL (codegen/wgsl/prelude.ts) is the loosest backend and fits these same bounds: f32 at
+// every step; builtin exp within 3 + 2|x| ulp, i.e. at most ~180 u (1.1e-5) before it
+// overflows, under the elementwise 335 u; tanh and erf are fusegraph's own (Taylor near 0,
+// so relative accuracy holds there; erf's tail 1.5e-7 absolute, under the 1e-6 floor);
+// linear/matmul sum with fma in tile order, inside the K·u bound above; softmax sums exp in
+// f32 in a tree. Subnormals flushed to zero stay under the absolute floors. NaN and ±Inf
+// inputs are outside WGSL's contract, so its tests feed finite values (±1e30 included).
 // Chains of ops compound errors; a graph's tolerance grows with its depth of
 // non-exact ops, capped so that a real bug (errors of order 1) still fails.
 
