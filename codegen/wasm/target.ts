@@ -24,9 +24,12 @@ export function emitWasm(graph: Graph, plan: MemoryPlan, options: WasmEmitOption
   const weightsFile = `${stem}.weights.bin`;
   const program = lowerGraph(graph, plan);
   const wasm = emitWasmProgram(program, { relaxed: options.relaxed === true });
+  const dts = emitWasmDts(program);
   const files: EmittedBundle['files'] = [
     { name: `${stem}.mjs`, contents: emitWasmBundle(graph, program, wasm, { weights, weightsFile }) },
-    { name: `${stem}.d.ts`, contents: emitWasmDts(program) },
+    { name: `${stem}.d.ts`, contents: dts },
+    // The name TypeScript pairs with an .mjs, as the JS target writes too.
+    { name: `${stem}.d.mts`, contents: dts },
   ];
   if (weights === 'external') files.push({ name: weightsFile, contents: wasm.layout.image });
   if (options.emitWat === true) {

@@ -1,0 +1,44 @@
+// `fusegraph compile --target wasm`: the bundle files, the listing with --emit-wat, the
+// relaxed module with --wasm-relaxed, and the wasm-only flags refused for other targets.
+
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { describe, expect, it } from 'vitest';
+
+const CLI = resolve(import.meta.dirname, '../../../src/bin/fusegraph.mjs');
+const SEED = resolve(import.meta.dirname, '../../../examples/seed-mlp.ts');
+
+function fusegraph(...args: string[]): { status: number | null; stderr: string } {
+  const result = spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8' });
+  return { status: result.status, stderr: result.stderr };
+}
+
+describe('fusegraph compile --target wasm', () => {
+  it('writes the bundle, the .wat listings, and keeps the code part small', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'fusegraph-wasm-cli-'));
+    const result = fusegraph('compile', SEED, '--target', 'wasm', '--emit-wat', '--wasm-relaxed', '--weights', 'external', '-o', dir);
+    expect(result.stderr).toBe('');
+    expect(result.status).toBe(0);
+    expect(readdirSync(dir).sort()).toEqual([
+      'seed_mlp.d.mts', 'seed_mlp.d.ts', 'seed_mlp.mjs', 'seed_mlp.relaxed.wat', 'seed_mlp.wat', 'seed_mlp.weights.bin',
+    ]);
+    const wat = readFileSync(join(dir, 'seed_mlp.wat'), 'utf8');
+    expect(wat).toMatch(/^\(module\n {2}\(memory \(export "memory"\) \d+\)/);
+    expect(wat).toContain('(func $run (export "run") (param $batch i32)');
+    expect(wat).toContain('v128.load32_splat');
+    expect(wat).not.toContain('relaxed_madd');
+    expect(readFileSync(join(dir, 'seed_mlp.relaxed.wat'), 'utf8')).toContain('f32x4.relaxed_madd');
+    // Issue 7: the code part of the seed MLP's bundle (both modules, no weights) under 20 KB.
+    expect(readFileSync(join(dir, 'seed_mlp.mjs')).byteLength).toBeLessThan(20_000);
+  });
+
+  it('refuses --emit-wat and --wasm-relaxed for other targets', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'fusegraph-wasm-cli-'));
+    const result = fusegraph('compile', SEED, '--target', 'js', '--emit-wat', '-o', dir);
+    expect(result.status).toBe(2);
+    expect(result.stderr).toMatch(/need --target wasm/);
+    expect(readdirSync(dir)).toEqual([]);
+  });
+});
