@@ -19,7 +19,11 @@ function transposed(weight: TensorData): Float32Array {
   return out;
 }
 
-/** matmul(x, const Wt[in, out]) → linear(x, const W[out, in])   (W = Wtᵀ, computed now) */
+/**
+ * matmul(x, const Wt[in, out]) → linear(x, const W[out, in])   (W = Wtᵀ, computed now)
+ * Only when every reader of Wt is a matmul taking it on the right: then every one of them is
+ * rewritten, Wt goes, and CSE merges their copies of W, so no constant is duplicated.
+ */
 const matmulToLinear: RewriteRule = {
   name: 'matmul-to-linear',
   match(node, view) {
@@ -27,6 +31,8 @@ const matmulToLinear: RewriteRule = {
     if (node.op !== 'matmul' || x === undefined || wt === undefined) return undefined;
     const weight = view.constant(wt);
     if (weight === undefined || weight.shape.length !== 2 || view.type(x).shape.length < 1) return undefined;
+    const onlyRightOperand = (reader: Node): boolean => reader.op === 'matmul' && reader.inputs[0] !== wt;
+    if (view.isOutput(wt) || !view.readers(wt).every(onlyRightOperand)) return undefined;
     const [rows = 0, cols = 0] = weight.shape;
     const name = view.freshName(`${wt}.t`);
     return { replace: [constSpec([cols, rows], transposed(weight), name), { op: 'linear', inputs: [x, name] }] };
@@ -72,6 +78,8 @@ const addBiasToLinear: RewriteRule = {
       if (vector === undefined) continue;
       const [x, w] = linear.inputs;
       if (x === undefined || w === undefined) continue;
+      // A bias already shaped [out] is used as it is (stored once); others get an [out] copy.
+      if (bias.shape.length === 1 && bias.shape[0] === out) return { replace: [{ op: 'linear', inputs: [x, w, biasName] }] };
       const name = view.freshName(`${biasName}.bias`);
       return { replace: [constSpec([out], vector, name), { op: 'linear', inputs: [x, w, name] }] };
     }

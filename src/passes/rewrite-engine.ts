@@ -28,7 +28,7 @@ const MAX_REWRITES_PER_NODE = 64;
 class RewriteState implements GraphView {
   private readonly defs = new Map<string, Node>();
   private readonly inputs = new Map<string, TensorType>();
-  private readonly readers = new Map<string, Map<string, number>>();
+  private readonly readBy = new Map<string, Map<string, number>>();
   private readonly outputs: Set<string>;
   private readonly names = new Set<string>();
   private readonly order: NodeOrder;
@@ -64,8 +64,17 @@ class RewriteState implements GraphView {
 
   useCount(name: string): number {
     let count = this.outputs.has(name) ? 1 : 0;
-    for (const reads of this.readers.get(name)?.values() ?? []) count += reads;
+    for (const reads of this.readBy.get(name)?.values() ?? []) count += reads;
     return count;
+  }
+
+  readers(name: string): Node[] {
+    const nodes: Node[] = [];
+    for (const reader of this.readBy.get(name)?.keys() ?? []) {
+      const node = this.defs.get(reader);
+      if (node !== undefined) nodes.push(node);
+    }
+    return nodes;
   }
 
   isOutput(name: string): boolean {
@@ -178,11 +187,11 @@ class RewriteState implements GraphView {
 
   /** Every reader of `from` reads `to` instead. */
   private retarget(from: string, to: string): void {
-    const readers = this.readers.get(from);
+    const readers = this.readBy.get(from);
     if (readers === undefined) return;
-    this.readers.delete(from);
-    const into = this.readers.get(to) ?? new Map<string, number>();
-    this.readers.set(to, into);
+    this.readBy.delete(from);
+    const into = this.readBy.get(to) ?? new Map<string, number>();
+    this.readBy.set(to, into);
     for (const [reader, count] of readers) {
       const user = this.defs.get(reader);
       if (user === undefined) continue;
@@ -194,9 +203,9 @@ class RewriteState implements GraphView {
 
   private addReads(node: Node): void {
     for (const input of node.inputs) {
-      const readers = this.readers.get(input) ?? new Map<string, number>();
+      const readers = this.readBy.get(input) ?? new Map<string, number>();
       readers.set(node.name, (readers.get(node.name) ?? 0) + 1);
-      this.readers.set(input, readers);
+      this.readBy.set(input, readers);
     }
   }
 
@@ -204,9 +213,9 @@ class RewriteState implements GraphView {
   private removeReads(node: Node): string[] {
     const operands = [...new Set(node.inputs)];
     for (const input of operands) {
-      const readers = this.readers.get(input);
+      const readers = this.readBy.get(input);
       readers?.delete(node.name);
-      if (readers !== undefined && readers.size === 0) this.readers.delete(input);
+      if (readers !== undefined && readers.size === 0) this.readBy.delete(input);
     }
     return operands;
   }
@@ -246,7 +255,7 @@ class RewriteState implements GraphView {
   /** A changed node, its readers and its operands' producers may all match new rules. */
   private enqueueAround(node: Node): void {
     this.enqueue(node.name);
-    for (const reader of this.readers.get(node.name)?.keys() ?? []) this.enqueue(reader);
+    for (const reader of this.readBy.get(node.name)?.keys() ?? []) this.enqueue(reader);
     for (const input of node.inputs) if (this.defs.has(input)) this.enqueue(input);
   }
 }

@@ -27,6 +27,8 @@ export interface GraphView {
   type(name: string): TensorType;
   /** Operand reads of the value plus one per graph output naming it. */
   useCount(name: string): number;
+  /** The nodes reading the value (each once). */
+  readers(name: string): Node[];
   isOutput(name: string): boolean;
   /** The data of a `const` value, else undefined. */
   constant(name: string): TensorData | undefined;
