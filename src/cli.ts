@@ -5,6 +5,11 @@ import { Command, CommanderError } from 'commander';
 import { CompileError } from '../ir/errors.ts';
 import { registerCompileCommand } from './cli/compile-command.ts';
 import { registerIrCommand } from './cli/ir-command.ts';
+import { registerBenchCommand } from './cli/bench-command.ts';
+import { registerRunCommand } from './cli/run-command.ts';
+import { VerificationFailure } from './cli/verification-failure.ts';
+import { registerVerifyCommand } from './cli/verify-command.ts';
+import './frontends/index.ts';
 
 export const EXIT_OK = 0;
 export const EXIT_VERIFY_FAILED = 1;
@@ -18,12 +23,19 @@ function buildProgram(): Command {
     .showHelpAfterError();
   registerIrCommand(program);
   registerCompileCommand(program);
+  registerRunCommand(program);
+  registerVerifyCommand(program);
+  registerBenchCommand(program);
   return program;
 }
 
 /** One line per error; the stack only with --debug. */
 function report(error: unknown, debug: boolean): number {
   if (error instanceof CommanderError) return error.exitCode === 0 ? EXIT_OK : EXIT_BAD_INPUT;
+  if (error instanceof VerificationFailure) {
+    process.stderr.write(`fusegraph: verification failed: ${error.message}\n`);
+    return EXIT_VERIFY_FAILED;
+  }
   const message = error instanceof Error ? error.message : String(error);
   process.stderr.write(`fusegraph: error: ${message.split('\n')[0] ?? ''}\n`);
   if (debug && error instanceof Error && error.stack) process.stderr.write(`${error.stack}\n`);

@@ -5,6 +5,7 @@ import type { Command } from 'commander';
 import { CompileError } from '../../ir/errors.ts';
 import { printGraph, type PrintOptions } from '../../ir/print.ts';
 import { loadModel } from '../load-model.ts';
+import { emitGraph, parseIrFormat, pick } from './ir-format.ts';
 import { optimize, PIPELINES, type OptLevel } from '../passes/pipeline.ts';
 import { dumpBeforeHeader, dumpHeader, formatStats } from '../passes/report.ts';
 
@@ -16,6 +17,9 @@ interface IrOptions {
   printAfter?: string[];
   printBefore?: string[];
   stats?: boolean;
+  format?: string;
+  output?: string;
+  sidecar?: string;
 }
 
 function optLevel(text: string | undefined): OptLevel {
@@ -44,6 +48,9 @@ export function registerIrCommand(program: Command): void {
     .option('--print-after <pass>', 'print the IR after this pass (repeatable)', collect)
     .option('--print-before <pass>', 'print the IR before this pass (repeatable)', collect)
     .option('--stats', 'print the per-pass report (time, nodes, constant bytes) and the memory plan to stderr')
+    .option('--format <format>', 'text (default), json (fusegraph\'s JSON model format) or dot (Graphviz)')
+    .option('-o, --output <file>', 'write the final graph to a file (JSON: its weights sidecar beside it)')
+    .option('--sidecar <kind>', 'JSON weights with --full and -o: safetensors (default), bin or inline')
     .addHelpText('after', [
       '',
       'Examples:',
@@ -75,7 +82,12 @@ export function registerIrCommand(program: Command): void {
         },
       });
       // The dumps end with the final graph; without any (no flag, or no pass ran) print it.
-      if (!dumped) process.stdout.write(printGraph(result.graph, print));
+      const format = parseIrFormat(options.format);
+      if (format !== 'text' || options.output !== undefined) {
+        emitGraph(result.graph, format, { full: options.full === true, ...pick(options, 'output', 'sidecar') });
+      } else if (!dumped) {
+        process.stdout.write(printGraph(result.graph, print));
+      }
       if (options.stats === true) process.stderr.write(formatStats(result.stats, result.plan));
     });
 }

@@ -1,0 +1,122 @@
+// `fusegraph bench <model> --target js|wgsl`: compiles the model and times the bundle per
+// batch size, reporting the median µs per call and GFLOP/s. GFLOP/s counts 2·K flops per
+// output of a contraction (linear, matmul: one multiply and one add per term) and one per
+// elementwise or reduction result, read off the op table's kinds; layout ops count none.
+
+import type { Command } from 'commander';
+import { CompileError } from '../../ir/errors.ts';
+import type { Graph } from '../../ir/graph.ts';
+import { isPlainName, quoteString } from '../../ir/names.ts';
+import { OPS } from '../../ir/ops/index.ts';
+import { bindShape, sizeOf, symbolOf } from '../../ir/types.ts';
+import { compile, TARGET_NAMES, type TargetName } from '../compile.ts';
+import { loadModel } from '../load-model.ts';
+import { Random } from '../random.ts';
+import { openCompiled, type Session } from './bundle-session.ts';
+import { parseLevel } from './verify-command.ts';
+import { warnAboutWeights } from './warnings.ts';
+
+interface BenchFlags {
+  readonly target: string;
+  readonly batch: string;
+  readonly O: string;
+  readonly time: string;
+}
+
+/** Floating-point operations of one run at `batch` (see the file comment for what counts). */
+export function countFlops(graph: Graph, batch: number): number {
+  const types = new Map([...graph.inputs.map((v) => [v.name, v.type] as const), ...graph.nodes.map((n) => [n.name, n.type] as const)]);
+  let flops = 0;
+  for (const node of graph.nodes) {
+    const outputs = sizeOf(bindShape(node.type.shape, batch));
+    const kind = OPS[node.op].kind;
+    if (kind === 'linear') {
+      const first = types.get(node.inputs[0] ?? '')?.shape;
+      const k = first?.[first.length - 1];
+      flops += 2 * (typeof k === 'number' ? k : 0) * outputs;
+    } else if (kind === 'elementwise' || kind === 'reduce') {
+      flops += outputs;
+    }
+  }
+  return flops;
+}
+
+function parseBatches(text: string): number[] {
+  const batches = text.split(',').map((b) => Number(b.trim()));
+  if (batches.length === 0 || !batches.every((b) => Number.isSafeInteger(b) && b >= 1 && b <= 65536)) {
+    throw new CompileError(`--batch must be sizes in 1..65536 separated by commas, got '${text}'`);
+  }
+  return batches;
+}
+
+function progress(label: string, fraction: number): void {
+  if (!process.stderr.isTTY) return;
+  const width = 24;
+  const filled = Math.round(fraction * width);
+  process.stderr.write(`\r${label} [${'#'.repeat(filled)}${' '.repeat(width - filled)}] ${Math.round(fraction * 100)}%`);
+}
+
+/** Median µs per call, timing groups of calls long enough for the clock to resolve. */
+async function timeCalls(session: Session, feeds: Record<string, Float32Array>, budgetMs: number, label: string): Promise<{ micros: number; samples: number }> {
+  const call = session.runSync !== undefined ? ((run) => async () => { run(feeds); })(session.runSync) : async () => { await session.run(feeds); };
+  const warmEnd = performance.now() + Math.min(200, budgetMs / 5);
+  let reps = 1;
+  while (performance.now() < warmEnd) {
+    const start = performance.now();
+    for (let i = 0; i < reps; i++) await call();
+    if (performance.now() - start < 2) reps *= 2;
+  }
+  const samples: number[] = [];
+  const begin = performance.now();
+  while (samples.length < 5 || (performance.now() - begin < budgetMs && samples.length < 1000)) {
+    const start = performance.now();
+    for (let i = 0; i < reps; i++) await call();
+    samples.push(((performance.now() - start) * 1000) / reps);
+    progress(label, Math.min(1, (performance.now() - begin) / budgetMs));
+  }
+  if (process.stderr.isTTY) process.stderr.write('\r\x1b[K');
+  samples.sort((a, b) => a - b);
+  return { micros: samples[Math.floor(samples.length / 2)] ?? NaN, samples: samples.length };
+}
+
+export function registerBenchCommand(program: Command): void {
+  program
+    .command('bench')
+    .description('time a compiled model: median µs per call and GFLOP/s per batch size')
+    .argument('<model>', 'model file (.onnx, .json, .ir, .ts)')
+    .option('-t, --target <target>', `target to time (${TARGET_NAMES.join(', ')})`, 'js')
+    .option('--batch <sizes>', 'batch sizes, comma-separated (models with a symbolic batch)', '1,32,256')
+    .option('-O <level>', 'optimization level 0, 1 or 2', '2')
+    .option('--time <ms>', 'time spent measuring each batch size', '1000')
+    .addHelpText('after', ['', 'Examples:', '  fusegraph bench model.onnx --target js --batch 1,64', '  fusegraph bench examples/seed-mlp.ts --target wgsl --batch 1024'].join('\n'))
+    .action(async (model: string, flags: BenchFlags) => {
+      if (!(TARGET_NAMES as readonly string[]).includes(flags.target)) throw new CompileError(`unknown target '${flags.target}' (expected one of ${TARGET_NAMES.join(', ')})`);
+      const target = flags.target as TargetName;
+      const level = parseLevel(flags.O);
+      const budget = Number(flags.time);
+      if (!Number.isFinite(budget) || budget < 1) throw new CompileError(`--time must be a positive number of milliseconds, got '${flags.time}'`);
+      const graph = await loadModel(model);
+      warnAboutWeights(graph, model);
+      const symbolic = graph.inputs.some((input) => symbolOf(input.type.shape) !== undefined);
+      const batches = symbolic ? parseBatches(flags.batch) : [1];
+      const session = await openCompiled(compile(graph, { target, level }), target);
+      const name = isPlainName(graph.name) ? graph.name : quoteString(graph.name);
+      const lines = [`bench ${name} --target ${target} -${level} (Node ${process.version})`, `${'batch'.padEnd(8)}${'median µs/call'.padEnd(17)}${'GFLOP/s'.padEnd(10)}samples`];
+      try {
+        for (const batch of batches) {
+          const random = new Random(batch);
+          const feeds: Record<string, Float32Array> = {};
+          for (const input of graph.inputs) {
+            const data = random.uniformArray(sizeOf(bindShape(input.type.shape, symbolic ? batch : 1)), -1, 1);
+            Object.defineProperty(feeds, input.name, { value: data, enumerable: true, writable: true, configurable: true });
+          }
+          const { micros, samples } = await timeCalls(session, feeds, budget, `batch ${batch}`);
+          const gflops = countFlops(graph, batch) / (micros * 1000);
+          lines.push(`${String(batch).padEnd(8)}${micros.toFixed(2).padEnd(17)}${gflops.toFixed(2).padEnd(10)}${samples}`);
+        }
+      } finally {
+        session.dispose();
+      }
+      process.stdout.write(`${lines.join('\n')}\n`);
+    });
+}

@@ -1,0 +1,79 @@
+// Running compiled bundles from the CLI: a bundle's files are written to a temporary folder
+// and its entry imported as a real ES module, exactly as users load it; a bundle already on
+// disk (`fusegraph run model.mjs`) is imported where it is.
+
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { CompileError } from '../../ir/errors.ts';
+import type { Feeds } from '../../ir/interpret.ts';
+import type { CompiledBundle } from '../compile.ts';
+import { gpuDevice } from './gpu-device.ts';
+
+export type Outputs = Record<string, Float32Array>;
+
+export interface BundleMetadata {
+  readonly name: string;
+  readonly target?: string;
+  readonly inputs: readonly { readonly name: string; readonly shape: readonly (number | string)[] }[];
+  readonly outputs: readonly { readonly name: string; readonly shape: readonly (number | string)[] }[];
+}
+
+export interface Session {
+  readonly metadata: BundleMetadata;
+  run(feeds: Feeds): Promise<Outputs>;
+  /** The JS target's synchronous entry point, which benchmarks prefer (no promise per call). */
+  readonly runSync?: (feeds: Feeds) => Outputs;
+  dispose(): void;
+}
+
+interface BundleModule {
+  readonly metadata?: BundleMetadata;
+  readonly run?: (feeds: Feeds) => Outputs;
+  readonly load?: (options?: object) => Promise<{ run(feeds: Feeds): Promise<Outputs>; dispose(): void }>;
+}
+
+function isBundle(module: BundleModule): boolean {
+  return typeof module.load === 'function' && typeof module.metadata === 'object' && module.metadata !== null;
+}
+
+async function open(entry: string, cleanup: () => void, gpu: boolean): Promise<Session> {
+  const module = (await import(pathToFileURL(entry).href)) as BundleModule;
+  if (!isBundle(module) || module.load === undefined || module.metadata === undefined) {
+    cleanup();
+    throw new CompileError('not a fusegraph bundle: it exports no `metadata` and `load`', { file: entry });
+  }
+  const options = gpu ? { device: await gpuDevice() } : {};
+  const loaded = await module.load(options);
+  const runSync = module.run;
+  return {
+    metadata: module.metadata,
+    run: (feeds) => loaded.run(feeds),
+    ...(runSync !== undefined ? { runSync: (feeds: Feeds) => runSync(feeds) } : {}),
+    dispose() {
+      loaded.dispose();
+      cleanup();
+    },
+  };
+}
+
+/** Whether a .js/.mjs file is a compiled bundle (rather than a model definition). */
+export function isBundleFile(path: string): boolean {
+  if (!/\.m?js$/i.test(path) || !existsSync(path)) return false;
+  const source = readFileSync(path, 'utf8');
+  return /^export const metadata\b/m.test(source) && /^export (async )?function load\b/m.test(source);
+}
+
+/** A bundle on disk; a WGSL bundle (it says so in its header) gets a WebGPU device. */
+export function openBundleFile(path: string): Promise<Session> {
+  const gpu = readFileSync(path, 'utf8').includes('fusegraph WGSL bundle');
+  return open(resolve(path), () => undefined, gpu);
+}
+
+/** Writes a freshly compiled bundle to a temporary folder and loads it. */
+export function openCompiled(bundle: CompiledBundle, target: string): Promise<Session> {
+  const dir = mkdtempSync(join(tmpdir(), 'fusegraph-run-'));
+  for (const file of bundle.files) writeFileSync(join(dir, file.name), file.contents);
+  return open(join(dir, bundle.entry), () => rmSync(dir, { recursive: true, force: true }), target === 'wgsl');
+}
