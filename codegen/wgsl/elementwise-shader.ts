@@ -4,12 +4,11 @@
 import { operandsOf } from '../../ir/scalar.ts';
 import { CodeWriter } from '../writer.ts';
 import { productExtent, type ElementwiseKernel } from '../kernels.ts';
-import type { GpuLayout } from './layout.ts';
-import { accessElement, bufferBase, extentExpr, renderBody, shaderModule, u32, type ShaderPlan } from './shader-common.ts';
+import { accessElement, bufferBase, extentExpr, renderBody, shaderModule, u32, type KernelLayout, type ShaderPlan } from './shader-common.ts';
 
 const WORKGROUP = 64;
 
-export function elementwiseShader(kernel: ElementwiseKernel, layout: GpuLayout): ShaderPlan {
+export function elementwiseShader(kernel: ElementwiseKernel, layout: KernelLayout): ShaderPlan {
   const total = productExtent(kernel.extents);
   const rendered = renderBody(kernel.body);
   const w = new CodeWriter();

@@ -29,15 +29,25 @@ export interface WgslBundle {
 /** The batch load() prepares for when not told (capped by the limit). */
 const DEFAULT_MAX_BATCH = 1024;
 
-/** The constants in layout order as little-endian f32 bytes. */
+function totalFloats(layout: GpuLayout): number {
+  return layout.constChunks.reduce((sum, size) => sum + size, 0);
+}
+
+/** The weight chunks one after another, as little-endian f32 bytes (padding is zero). */
 export function weightBytes(program: LoweredProgram, layout: GpuLayout): Uint8Array {
-  const bytes = new Uint8Array(layout.constSize * 4);
+  const bytes = new Uint8Array(totalFloats(layout) * 4);
   const view = new DataView(bytes.buffer);
+  const chunkStart = layout.constChunks.map((_, chunk) => layout.constChunks.slice(0, chunk).reduce((sum, size) => sum + size, 0));
   program.constants.forEach((constant, index) => {
-    const start = layout.constants[index] ?? 0;
+    const place = layout.constants[index];
+    const start = (chunkStart[place?.chunk ?? 0] ?? 0) + (place?.offset ?? 0);
     constant.data.forEach((value, i) => view.setFloat32((start + i) * 4, value, true));
   });
   return bytes;
+}
+
+function windowLiteral(shader: ShaderPlan): string {
+  return shader.consts === undefined ? 'null' : `[${shader.consts.chunk}, ${shader.consts.offset}, ${shader.consts.size}]`;
 }
 
 function extentLiteral(extent: Extent): string {
@@ -61,7 +71,7 @@ function header(graph: Graph, program: LoweredProgram, options: WgslBundleOption
     `// fusegraph WGSL bundle for graph ${commentText(program.name)}. Generated code: edit the model, not this file.`,
     `// inputs: ${io(program.inputs)}`,
     `// outputs: ${io(program.outputs)}`,
-    `// weights: ${layout.constSize} f32 values, ${stored}`,
+    `// weights: ${totalFloats(layout)} f32 values in ${layout.constChunks.length} buffer(s), ${stored}`,
     '// load({ device?, maxBatch? }) prepares the GPU once; session.run(feeds) resolves to the outputs.',
     '//',
     '// IR after optimization:',
@@ -77,7 +87,7 @@ export function emitWgslBundle(graph: Graph, program: LoweredProgram, layout: Gp
   w.line(`export const metadata = Object.freeze(${metadataLiteral(program)});`).line();
   if (options.weights === 'embed') w.line(`const WEIGHTS_BASE64 = "${toBase64(bytes)}";`);
   else w.line(`const WEIGHTS_FILE = ${stringLiteral(options.weightsFile)};`);
-  w.line(`const CONST_FLOATS = ${layout.constSize};`);
+  w.line(`const CONST_CHUNKS = [${layout.constChunks.join(', ')}];`);
   w.line(`const DATA_SIZE = ${extentLiteral(layout.dataSize)};`);
   w.line(`const MAX_BATCH_LIMIT = ${options.maxBatchLimit};`);
   w.line(`const DEFAULT_MAX_BATCH = ${DEFAULT_MAX_BATCH};`);
@@ -89,10 +99,12 @@ export function emitWgslBundle(graph: Graph, program: LoweredProgram, layout: Gp
   w.block('const OUTPUTS = [', () => program.outputs.forEach((output, index) => {
     w.line(`{ name: ${stringLiteral(output.name)}, size: ${extentLiteral(output.size)}, offset: ${extentLiteral(layout.outputs[index] ?? output.size)} },`);
   }), '];');
-  w.line('// Workgroups per kernel along x and y: ceil((perSample * batch + fixed) / per).');
+  w.line('// Per kernel: workgroups along x and y, ceil((perSample * batch + fixed) / per), and the');
+  w.line('// window of weights it binds: [chunk, offset, size] in f32 elements, or null.');
   w.block('const DISPATCH = [', () => shaders.forEach((shader, index) => {
     const kernel = program.kernels[index];
-    w.line(`[${axisLiteral(shader.dispatch[0])}, ${axisLiteral(shader.dispatch[1])}], // ${kernel?.op ?? ''} ${commentText(kernel?.label ?? '')}`);
+    const axes = `${axisLiteral(shader.dispatch[0])}, ${axisLiteral(shader.dispatch[1])}`;
+    w.line(`[${axes}, ${windowLiteral(shader)}], // ${kernel?.op ?? ''} ${commentText(kernel?.label ?? '')}`);
   }), '];');
   w.block('const SHADERS = [', () => shaders.forEach((shader) => w.line(`${stringLiteral(shader.code)},`)), '];');
   w.line();

@@ -18,6 +18,9 @@ export const DEFAULT_LIMITS = {
   maxBufferSize: 268435456,
 } as const;
 
+/** The limits a program is checked against (tests shrink them to exercise splitting). */
+export type WgslLimits = { readonly [K in keyof typeof DEFAULT_LIMITS]: number };
+
 /** Every shader binds `consts` and `data` (see layout.ts). */
 export const STORAGE_BUFFERS_PER_SHADER = 2;
 
@@ -26,8 +29,7 @@ function check(ok: boolean, kernel: Kernel | undefined, message: string): void {
   throw new CompileError(`WGSL target: ${message}`, kernel === undefined ? {} : { node: kernel.label, op: kernel.op });
 }
 
-export function checkShader(kernel: Kernel, plan: ShaderPlan): void {
-  const limits = DEFAULT_LIMITS;
+export function checkShader(kernel: Kernel, plan: ShaderPlan, limits: WgslLimits): void {
   check(plan.invocations <= limits.maxComputeInvocationsPerWorkgroup, kernel,
     `a workgroup of ${plan.invocations} invocations exceeds maxComputeInvocationsPerWorkgroup ${limits.maxComputeInvocationsPerWorkgroup}`);
   check(plan.workgroupBytes <= limits.maxComputeWorkgroupStorageSize, kernel,
@@ -42,23 +44,17 @@ export function checkShader(kernel: Kernel, plan: ShaderPlan): void {
   }
 }
 
-/** The largest bytes a storage buffer may have and still be bound whole. */
-export function maxBindingBytes(): number {
-  return Math.min(DEFAULT_LIMITS.maxStorageBufferBindingSize, DEFAULT_LIMITS.maxBufferSize);
-}
-
 /**
- * Checks the weights fit one binding and returns the largest batch whose `data` buffer does;
- * throws when not even a batch of 1 fits.
+ * Returns the largest batch whose `data` buffer fits one binding; throws when not even a batch
+ * of 1 fits. (Weights are split into chunks and windows by the layout instead.)
  */
-export function checkLayout(layout: GpuLayout): number {
-  const maxElements = Math.floor(maxBindingBytes() / 4);
-  check(layout.constSize <= maxElements, undefined,
-    `the weights need ${layout.constSize * 4} bytes, more than one storage binding holds (maxStorageBufferBindingSize ${maxBindingBytes()})`);
+export function checkLayout(layout: GpuLayout, limits: WgslLimits): number {
+  const maxBytes = Math.min(limits.maxStorageBufferBindingSize, limits.maxBufferSize);
+  const maxElements = Math.floor(maxBytes / 4);
   const { perSample, fixed } = layout.dataSize;
   const one = perSample + fixed;
   check(one <= maxElements, undefined,
-    `inputs, outputs and intermediates need ${one * 4} bytes at batch 1, more than one storage binding holds (${maxBindingBytes()})`);
+    `inputs, outputs and intermediates need ${one * 4} bytes at batch 1, more than one storage binding holds (maxStorageBufferBindingSize ${maxBytes})`);
   // u32 indices: keep every element index below 2^32 as well.
   return perSample === 0 ? 2 ** 31 : Math.floor((maxElements - fixed) / perSample);
 }

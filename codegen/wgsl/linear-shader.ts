@@ -7,8 +7,7 @@
 import { operandsOf } from '../../ir/scalar.ts';
 import { CodeWriter } from '../writer.ts';
 import type { Extent, LinearKernel } from '../kernels.ts';
-import type { GpuLayout } from './layout.ts';
-import { bufferBase, element, extentExpr, renderBody, shaderModule, stridedIndex, u32, type ShaderPlan } from './shader-common.ts';
+import { bufferBase, element, extentExpr, renderBody, shaderModule, stridedIndex, u32, type KernelLayout, type ShaderPlan } from './shader-common.ts';
 
 const WX = 16;
 const WY = 8;
@@ -26,7 +25,7 @@ export function linearTiles(rows: Extent, outFeatures: number): LinearTiles {
   return { tm, tn: perInvocation(outFeatures, WX) };
 }
 
-export function linearShader(kernel: LinearKernel, layout: GpuLayout): ShaderPlan {
+export function linearShader(kernel: LinearKernel, layout: KernelLayout): ShaderPlan {
   const { tm, tn } = linearTiles(kernel.rows, kernel.outFeatures);
   const bm = WY * tm;
   const bn = WX * tn;
@@ -95,7 +94,7 @@ function loadTile(w: CodeWriter, tile: string, size: number, threads: number, st
 }
 
 /** Bias, activation and store for each of the invocation's outputs, as loops (small shaders). */
-function epilogue(w: CodeWriter, kernel: LinearKernel, layout: GpuLayout, tm: number, tn: number): void {
+function epilogue(w: CodeWriter, kernel: LinearKernel, layout: KernelLayout, tm: number, tn: number): void {
   const n = kernel.outFeatures;
   const rendered = renderBody(kernel.epilogue.body);
   const used = operandsOf(kernel.epilogue.body).filter((index) => index > 0);

@@ -4,12 +4,11 @@
 
 import { CodeWriter } from '../writer.ts';
 import { productExtent, type MatmulKernel } from '../kernels.ts';
-import type { GpuLayout } from './layout.ts';
-import { bufferBase, extentExpr, shaderModule, stridedIndex, u32, type ShaderPlan } from './shader-common.ts';
+import { bufferBase, extentExpr, shaderModule, stridedIndex, u32, type KernelLayout, type ShaderPlan } from './shader-common.ts';
 
 const WORKGROUP = 64;
 
-export function matmulShader(kernel: MatmulKernel, layout: GpuLayout): ShaderPlan {
+export function matmulShader(kernel: MatmulKernel, layout: KernelLayout): ShaderPlan {
   const { k, n } = kernel;
   const batch = productExtent(kernel.batch);
   const total = productExtent([...kernel.batch, kernel.m, { perSample: 0, fixed: n }]);

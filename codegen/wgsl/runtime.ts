@@ -61,13 +61,20 @@ export async function load(options = {}) {
   const maxBatch = options.maxBatch ?? Math.min(DEFAULT_MAX_BATCH, MAX_BATCH_LIMIT);
   checkMaxBatch(device, maxBatch);
   const bytes = await weightBytes(options);
-  if (bytes.byteLength !== CONST_FLOATS * 4) {
-    throw new Error("fusegraph: expected " + CONST_FLOATS * 4 + " bytes of weights, got " + bytes.byteLength);
+  const constFloats = CONST_CHUNKS.reduce((sum, size) => sum + size, 0);
+  if (bytes.byteLength !== constFloats * 4) {
+    throw new Error("fusegraph: expected " + constFloats * 4 + " bytes of weights, got " + bytes.byteLength);
   }
   device.pushErrorScope("validation");
-  const consts = device.createBuffer({ label: "fusegraph weights", size: Math.max(16, Math.ceil(bytes.byteLength / 16) * 16), usage: USAGE_STORAGE, mappedAtCreation: true });
-  new Uint8Array(consts.getMappedRange()).set(bytes);
-  consts.unmap();
+  let start = 0;
+  const chunks = CONST_CHUNKS.map((size, index) => {
+    const chunk = device.createBuffer({ label: "fusegraph weights " + index, size: Math.max(16, Math.ceil(size / 4) * 16), usage: USAGE_STORAGE, mappedAtCreation: true });
+    new Uint8Array(chunk.getMappedRange()).set(bytes.subarray(start * 4, (start + size) * 4));
+    chunk.unmap();
+    start += size;
+    return chunk;
+  });
+  const empty = buffer(device, "fusegraph no weights", 16, USAGE_STORAGE);
   const data = buffer(device, "fusegraph data", elementsAt(DATA_SIZE, maxBatch) * 4, USAGE_STORAGE | USAGE_COPY_DST | USAGE_COPY_SRC);
   const params = buffer(device, "fusegraph params", 16, USAGE_UNIFORM | USAGE_COPY_DST);
   const stagingBytes = OUTPUTS.reduce((sum, output) => sum + elementsAt(output.size, maxBatch) * 4, 0);
@@ -80,13 +87,20 @@ export async function load(options = {}) {
     ],
   });
   const layout = device.createPipelineLayout({ bindGroupLayouts: [bindGroupLayout] });
-  const bindGroup = device.createBindGroup({
-    layout: bindGroupLayout,
-    entries: [
-      { binding: 0, resource: { buffer: params } },
-      { binding: 1, resource: { buffer: consts } },
-      { binding: 2, resource: { buffer: data } },
-    ],
+  // One bind group per kernel: the same params and data, its own window of the weights.
+  const bindGroups = DISPATCH.map((dispatch) => {
+    const window = dispatch[2];
+    const consts = window === null
+      ? { buffer: empty }
+      : { buffer: chunks[window[0]], offset: window[1] * 4, size: Math.max(4, window[2] * 4) };
+    return device.createBindGroup({
+      layout: bindGroupLayout,
+      entries: [
+        { binding: 0, resource: { buffer: params } },
+        { binding: 1, resource: consts },
+        { binding: 2, resource: { buffer: data } },
+      ],
+    });
   });
   const pipelines = await Promise.all(SHADERS.map((code, index) => device.createComputePipelineAsync({
     label: "fusegraph kernel " + index,
@@ -114,12 +128,12 @@ export async function load(options = {}) {
     INPUTS.forEach((input, index) => device.queue.writeBuffer(data, elementsAt(input.offset, batch) * 4, arrays[index]));
     const encoder = device.createCommandEncoder();
     const pass = encoder.beginComputePass();
-    pass.setBindGroup(0, bindGroup);
     DISPATCH.forEach((dispatch, index) => {
       const x = groups(dispatch[0], batch);
       const y = groups(dispatch[1], batch);
       if (x === 0 || y === 0) return;
       pass.setPipeline(pipelines[index]);
+      pass.setBindGroup(0, bindGroups[index]);
       pass.dispatchWorkgroups(x, y);
     });
     pass.end();
@@ -151,7 +165,7 @@ export async function load(options = {}) {
       if (!open) return;
       open = false;
       turn.then(() => {
-        for (const resource of [consts, data, params, staging]) resource.destroy();
+        for (const resource of [...chunks, empty, data, params, staging]) resource.destroy();
         if (owned) device.destroy();
       });
     },

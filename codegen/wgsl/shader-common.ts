@@ -10,6 +10,18 @@ import { commentText } from '../namer.ts';
 import type { GpuLayout } from './layout.ts';
 import { preludeFor } from './prelude.ts';
 
+/** A kernel's view of the layout: `consts` is bound from `constBase` of its chunk on. */
+export interface KernelLayout extends GpuLayout {
+  readonly constBase: number;
+}
+
+/** The part of a weight chunk a kernel binds, in f32 elements. */
+export interface ConstWindow {
+  readonly chunk: number;
+  readonly offset: number;
+  readonly size: number;
+}
+
 /** Workgroups along one dispatch axis: ceil(items(batch) / per), capped by the device limit. */
 export interface DispatchAxis {
   readonly items: Extent;
@@ -22,6 +34,8 @@ export interface ShaderPlan {
   readonly dispatch: readonly [DispatchAxis, DispatchAxis];
   readonly invocations: number;
   readonly workgroupBytes: number;
+  /** The weights it reads (none: it binds an empty buffer). */
+  readonly consts?: ConstWindow;
 }
 
 export const BINDINGS = [
@@ -47,13 +61,13 @@ export function extentExpr(extent: Extent): string {
 }
 
 /** The element at index `index` (a u32 expression) of a buffer. */
-export function element(ref: BufferRef, index: string, layout: GpuLayout): string {
+export function element(ref: BufferRef, index: string, layout: KernelLayout): string {
   return `${ref.kind === 'const' ? 'consts' : 'data'}[${bufferBase(ref, layout)} + ${index}]`;
 }
 
-export function bufferBase(ref: BufferRef, layout: GpuLayout): string {
+export function bufferBase(ref: BufferRef, layout: KernelLayout): string {
   switch (ref.kind) {
-    case 'const': return u32(layout.constants[ref.index] ?? missing(ref));
+    case 'const': return u32((layout.constants[ref.index] ?? missing(ref)).offset - layout.constBase);
     case 'input': return extentExpr(layout.inputs[ref.index] ?? missing(ref));
     case 'output': return extentExpr(layout.outputs[ref.index] ?? missing(ref));
     case 'arena': {
@@ -90,7 +104,7 @@ export function stridedIndex(flat: string, extents: readonly Extent[], strides: 
 }
 
 /** Reads of an access at nest position `flat` over `extents`. */
-export function accessElement(access: Access, flat: string, extents: readonly Extent[], layout: GpuLayout): string {
+export function accessElement(access: Access, flat: string, extents: readonly Extent[], layout: KernelLayout): string {
   return element(access.buffer, stridedIndex(flat, extents, access.strides), layout);
 }
 

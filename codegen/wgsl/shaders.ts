@@ -1,16 +1,17 @@
-// One WGSL compute shader per kernel, from a table TypeScript checks is complete, each
-// checked against WebGPU's default limits as it is made.
+// One WGSL compute shader per kernel, from a table TypeScript checks is complete, each with
+// the window of weights it binds and checked against the limits as it is made.
 
-import type { Kernel, KernelKind, LoweredProgram } from '../kernels.ts';
+import { CompileError } from '../../ir/errors.ts';
+import type { BufferRef, Kernel, KernelKind, LoweredProgram } from '../kernels.ts';
 import { elementwiseShader } from './elementwise-shader.ts';
 import type { GpuLayout } from './layout.ts';
-import { checkShader } from './limits.ts';
+import { checkShader, type WgslLimits } from './limits.ts';
 import { linearShader } from './linear-shader.ts';
 import { matmulShader } from './matmul-shader.ts';
-import type { ShaderPlan } from './shader-common.ts';
+import type { ConstWindow, KernelLayout, ShaderPlan } from './shader-common.ts';
 import { softmaxShader } from './softmax-shader.ts';
 
-type ShaderEmitter<K extends KernelKind> = (kernel: Extract<Kernel, { kind: K }>, layout: GpuLayout) => ShaderPlan;
+type ShaderEmitter<K extends KernelKind> = (kernel: Extract<Kernel, { kind: K }>, layout: KernelLayout) => ShaderPlan;
 
 const SHADER_EMITTERS: { readonly [K in KernelKind]: ShaderEmitter<K> } = {
   elementwise: elementwiseShader,
@@ -19,7 +20,33 @@ const SHADER_EMITTERS: { readonly [K in KernelKind]: ShaderEmitter<K> } = {
   softmax: softmaxShader,
 };
 
-function shaderFor(kernel: Kernel, layout: GpuLayout): ShaderPlan {
+/** Every buffer a kernel reads. */
+function readsOf(kernel: Kernel): BufferRef[] {
+  switch (kernel.kind) {
+    case 'elementwise': return kernel.operands.map((access) => access.buffer);
+    case 'linear': return [kernel.x, kernel.weight, ...kernel.epilogue.operands.map((access) => access.buffer)];
+    case 'matmul': return [kernel.a, kernel.b];
+    case 'softmax': return [kernel.x];
+  }
+}
+
+/** The span of one weight chunk that covers every constant the kernel reads. */
+function constWindow(kernel: Kernel, program: LoweredProgram, layout: GpuLayout, limits: WgslLimits): ConstWindow | undefined {
+  const indices = readsOf(kernel).flatMap((ref) => (ref.kind === 'const' ? [ref.index] : []));
+  if (indices.length === 0) return undefined;
+  const places = indices.map((index) => ({ place: layout.constants[index], size: program.constants[index]?.data.length ?? 0 }));
+  const chunks = new Set(places.map(({ place }) => place?.chunk));
+  const where = { node: kernel.label, op: kernel.op };
+  if (chunks.size !== 1) throw new CompileError('WGSL target: the kernel\'s weights span two buffers of maxBufferSize', where);
+  const offset = Math.min(...places.map(({ place }) => place?.offset ?? 0));
+  const end = Math.max(...places.map(({ place, size }) => (place?.offset ?? 0) + size));
+  if ((end - offset) * 4 > limits.maxStorageBufferBindingSize) {
+    throw new CompileError(`WGSL target: the kernel reads ${(end - offset) * 4} bytes of weights, more than one storage binding holds (maxStorageBufferBindingSize ${limits.maxStorageBufferBindingSize})`, where);
+  }
+  return { chunk: places[0]?.place?.chunk ?? 0, offset, size: end - offset };
+}
+
+function shaderFor(kernel: Kernel, layout: KernelLayout): ShaderPlan {
   switch (kernel.kind) {
     case 'elementwise': return SHADER_EMITTERS.elementwise(kernel, layout);
     case 'linear': return SHADER_EMITTERS.linear(kernel, layout);
@@ -32,11 +59,12 @@ function shaderFor(kernel: Kernel, layout: GpuLayout): ShaderPlan {
   }
 }
 
-/** The shaders of a program, in execution order, each within the default limits. */
-export function programShaders(program: LoweredProgram, layout: GpuLayout): ShaderPlan[] {
+/** The shaders of a program, in execution order, each within the limits. */
+export function programShaders(program: LoweredProgram, layout: GpuLayout, limits: WgslLimits): ShaderPlan[] {
   return program.kernels.map((kernel) => {
-    const plan = shaderFor(kernel, layout);
-    checkShader(kernel, plan);
-    return plan;
+    const consts = constWindow(kernel, program, layout, limits);
+    const plan = shaderFor(kernel, { ...layout, constBase: consts?.offset ?? 0 });
+    checkShader(kernel, plan, limits);
+    return consts === undefined ? plan : { ...plan, consts };
   });
 }

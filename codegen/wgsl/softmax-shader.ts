@@ -4,8 +4,7 @@
 
 import { CodeWriter } from '../writer.ts';
 import type { SoftmaxKernel } from '../kernels.ts';
-import type { GpuLayout } from './layout.ts';
-import { bufferBase, extentExpr, shaderModule, u32, type ShaderPlan } from './shader-common.ts';
+import { bufferBase, extentExpr, shaderModule, u32, type KernelLayout, type ShaderPlan } from './shader-common.ts';
 
 const WORKGROUP = 64;
 /** The most negative finite f32: the neutral element of max without needing -Inf. */
@@ -20,7 +19,7 @@ function reduce(w: CodeWriter, combine: (a: string, b: string) => string): void 
   });
 }
 
-export function softmaxShader(kernel: SoftmaxKernel, layout: GpuLayout): ShaderPlan {
+export function softmaxShader(kernel: SoftmaxKernel, layout: KernelLayout): ShaderPlan {
   const inner = kernel.inner;
   const rowsExtent = { perSample: kernel.outer.perSample * inner, fixed: kernel.outer.fixed * inner };
   const xArray = kernel.x.kind === 'const' ? 'consts' : 'data';

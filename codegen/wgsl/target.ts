@@ -12,7 +12,7 @@ import { emitWgslDts } from './emit-dts.ts';
 import type { LoweredProgram } from '../kernels.ts';
 import { gpuLayout, type GpuLayout } from './layout.ts';
 import type { ShaderPlan } from './shader-common.ts';
-import { checkLayout } from './limits.ts';
+import { checkLayout, DEFAULT_LIMITS, type WgslLimits } from './limits.ts';
 import { programShaders } from './shaders.ts';
 
 export interface WgslProgram {
@@ -23,19 +23,22 @@ export interface WgslProgram {
   readonly shaders: readonly ShaderPlan[];
 }
 
-/** Everything the bundle is made of, before it is written out (tests compile the shaders). */
-export function wgslProgram(graph: Graph, plan: MemoryPlan): WgslProgram {
+/**
+ * Everything the bundle is made of, before it is written out (tests compile the shaders).
+ * `limits` are WebGPU's defaults; tests pass smaller ones to exercise splitting.
+ */
+export function wgslProgram(graph: Graph, plan: MemoryPlan, limits: WgslLimits = DEFAULT_LIMITS): WgslProgram {
   const program = lowerGraph(graph, plan);
-  const layout = gpuLayout(program);
-  const maxBatchLimit = checkLayout(layout);
-  return { program, layout, maxBatchLimit, shaders: programShaders(program, layout) };
+  const layout = gpuLayout(program, limits);
+  const maxBatchLimit = checkLayout(layout, limits);
+  return { program, layout, maxBatchLimit, shaders: programShaders(program, layout, limits) };
 }
 
-export function emitWgsl(graph: Graph, plan: MemoryPlan, options: EmitOptions = {}): EmittedBundle {
+export function emitWgsl(graph: Graph, plan: MemoryPlan, options: EmitOptions = {}, limits: WgslLimits = DEFAULT_LIMITS): EmittedBundle {
   const stem = sanitizeIdentifier(graph.name);
   const weights = options.weights ?? 'embed';
   const weightsFile = `${stem}.wgsl.weights.bin`;
-  const { program, layout, maxBatchLimit, shaders } = wgslProgram(graph, plan);
+  const { program, layout, maxBatchLimit, shaders } = wgslProgram(graph, plan, limits);
   const bundle = emitWgslBundle(graph, program, layout, shaders, { weights, weightsFile, maxBatchLimit });
   const types = emitWgslDts(program);
   const files: EmittedFile[] = [
