@@ -11,6 +11,8 @@ import { compile } from '../../src/compile.ts';
 import { gelu, linear, sequential, softmax, tanh, toGraph } from '../../src/nn.ts';
 import { Random } from '../../src/random.ts';
 import { compareArrays, toleranceFor } from '../../src/tolerance.ts';
+import { validationDevice } from '../support/webgpu.ts';
+import { checkShaders, prepared } from '../wgsl/run-wgsl.ts';
 import { launchChromium, type Browser } from './chromium.ts';
 import { PAGE_HTML, type PageModel, type PageReport } from './page.ts';
 import { serveFiles, type StaticServer } from './static-server.ts';
@@ -76,6 +78,14 @@ describe('browser: WGSL and JS bundles in headless chromium', () => {
     await page.waitForFunction(() => (globalThis as { __fusegraph?: unknown }).__fusegraph !== undefined, null, { timeout: 120_000 });
     report = await page.evaluate(() => (globalThis as unknown as { __fusegraph: PageReport }).__fusegraph);
     if (report.error !== undefined) throw new Error(`the page failed: ${report.error}\n${logs.join('\n')}`);
+  });
+
+  it('generates shaders that Tint compiles cleanly', async () => {
+    const device = await validationDevice();
+    for (const { graph } of CASES) {
+      const target = prepared(graph, 'O2');
+      await checkShaders(device, target.graph, target.plan);
+    }
   });
 
   afterAll(async () => {

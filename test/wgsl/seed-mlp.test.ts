@@ -9,7 +9,7 @@ import { Random } from '../../src/random.ts';
 import { compareArrays, toleranceFor } from '../../src/tolerance.ts';
 import { importBundle } from '../codegen/js/load-bundle.ts';
 import { gpuDevice } from '../support/webgpu.ts';
-import type { WgslSession } from './run-wgsl.ts';
+import { checkShaders, prepared, type WgslSession } from './run-wgsl.ts';
 
 interface WgslModule {
   readonly metadata: { readonly name: string; readonly outputs: readonly { readonly name: string; readonly shape: readonly (number | string)[] }[] };
@@ -19,6 +19,8 @@ interface WgslModule {
 describe('seed MLP on WebGPU', () => {
   it('gives the interpreter\'s [32, 10] logits on a batch of 32, and serves other batches', async () => {
     const { device, description } = await gpuDevice();
+    const target = prepared(seedMlp, 'O2');
+    await checkShaders(device, target.graph, target.plan);
     const bundle = compile(seedMlp, { target: 'wgsl' });
     const module = (await importBundle(bundle)) as unknown as WgslModule;
     expect(module.metadata.outputs).toEqual([{ name: 'logits', shape: ['N', 10] }]);
