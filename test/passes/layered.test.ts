@@ -6,6 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { useCounts, type Node } from '../../ir/graph.ts';
 import { OPS } from '../../ir/ops/index.ts';
 import { printGraph } from '../../ir/print.ts';
+import { verifyGraph } from '../../ir/verify.ts';
 import { QUIET } from '../../src/passes/pass.ts';
 import { optimize } from '../../src/passes/pipeline.ts';
 import { ALL_PASSES } from '../../src/passes/registry.ts';
@@ -19,9 +20,10 @@ const cases = arbLayeredGraph().chain((graph) => arbFeeds(graph, { finite: true,
 
 describe('layered graphs', () => {
   for (const pass of ALL_PASSES) {
-    it(`${pass.name}: same results, idempotent`, () => {
+    it(`${pass.name}: verifies, same results, idempotent`, () => {
       assertGraphProperty(cases, ({ graph, feeds }) => {
         const once = pass.run(graph, QUIET);
+        expect(verifyGraph(once)).toEqual([]);
         assertSameResults(graph, once, feeds);
         expect(printGraph(pass.run(once, QUIET), full)).toBe(printGraph(once, full));
       }, { numRuns: 40 });
