@@ -25,7 +25,6 @@ const V128_BINARY = {
   'f32x4.eq': 0x41, 'f32x4.ne': 0x42, 'f32x4.lt': 0x43, 'f32x4.gt': 0x44, 'f32x4.le': 0x45, 'f32x4.ge': 0x46,
   'v128.and': 0x4e, 'v128.andnot': 0x4f, 'v128.or': 0x50, 'v128.xor': 0x51,
   'i32x4.add': 0xae, 'i32x4.sub': 0xb1,
-  'i32x4.gt_s': 0x3b,
   'f64x2.add': 0xf0, 'f64x2.sub': 0xf1, 'f64x2.mul': 0xf2, 'f64x2.div': 0xf3, 'f64x2.min': 0xf4, 'f64x2.max': 0xf5,
   'f64x2.eq': 0x47, 'f64x2.ne': 0x48, 'f64x2.lt': 0x49, 'f64x2.gt': 0x4a, 'f64x2.le': 0x4b, 'f64x2.ge': 0x4c,
 } as const;
@@ -130,7 +129,6 @@ export class FunctionAssembler {
   v128Store64Lane(offset: number, lane: number): this {
     return this.#simd(`${memText('v128.store64_lane', offset)} ${lane}`, 0x5b, [3, ...encodeU32(offset), lane]);
   }
-  memoryGrow(): this { return this.#emit('memory.grow 0', [0x40, 0x00]); }
 
   // ── Vectors ────────────────────────────────────────────────────────────────
   /** A vector with the same f32 in every lane. */

@@ -1,9 +1,9 @@
-// The register-blocked f32x4 micro-kernel for `linear`: y[rows, N] = x[rows, K] · Wᵀ + b,
-// then the fused activation. Weights come packed in column panels (pack-weights.ts). For each
-// panel, blocks of `rowsPerBlock` rows keep rowsPerBlock × (width/4) accumulators in
-// registers; one K step loads width/4 weight vectors and splats one x value per row. The K
-// loop is unrolled `unroll` times (load offsets are immediates), leftover rows run a 1-row
-// kernel, and the epilogue applies the activation on f32x4 lanes before storing.
+// The register-blocked f32x4 micro-kernel for `linear`: y[rows, N] = epilogue(x[rows, K] · Wᵀ)
+// where the epilogue (bias, activation) is one scalar body. Weights come packed in column
+// panels (pack-weights.ts). For each panel, blocks of `rowsPerBlock` rows keep rowsPerBlock ×
+// (width/4) accumulators in registers; one K step loads width/4 weight vectors and splats one
+// x value per row. The K loop may be unrolled `unroll` times (load offsets are immediates),
+// leftover rows run a 1-row kernel, and the epilogue runs on f32x4 lanes before storing.
 
 import type { FunctionAssembler, Local } from './function-assembler.ts';
 import type { PanelLayout } from './pack-weights.ts';
@@ -23,15 +23,13 @@ export interface LinearKernelSpec {
   readonly layout: PanelLayout;
   /** Byte address of the packed weights. */
   readonly weightsAddress: number;
-  /** Byte address of the padded bias, if any. */
-  readonly biasAddress: number | undefined;
   readonly shape: MicroKernelShape;
   /** Use f32x4.relaxed_madd (the relaxed-SIMD module). */
   readonly relaxed: boolean;
   /**
-   * Pushes activation(value) for the vector of columns starting `columnByte` bytes after
-   * the panel's first column (`panelColumn` holds that column's byte offset, for
-   * per-channel parameters). Absent: no activation.
+   * Pushes epilogue(value) for the vector of columns starting `columnByte` bytes after the
+   * panel's first column (`panelColumn` holds that column's byte offset, for bias and
+   * per-channel parameters). Absent: the dot products are stored as they are.
    */
   readonly activation?: (asm: FunctionAssembler, value: Local, panelColumn: Local, columnByte: number) => void;
 }
@@ -121,15 +119,13 @@ function emitMicroKernel(s: KernelState, rowsHere: number, vectors: number, last
   const { asm, spec } = s;
   const K = spec.inFeatures;
   const width = vectors * 4;
-  // A single row has too few independent add chains to hide the f32x4.add latency, so it
-  // splits K over two accumulator sets (the block's spare registers) and sums them last.
-  const sets = rowsHere === 1 ? Math.min(2, spec.shape.rowsPerBlock) : 1;
+  // A single row of a narrow panel (2 vectors) has too few independent add chains to hide
+  // the f32x4.add latency, so it splits K over two accumulator sets (the block's spare
+  // registers) and sums them last; 3 or more vectors are enough chains (measured: splitting
+  // a 16-wide panel's row costs 40%).
+  const sets = rowsHere === 1 && vectors <= 2 ? Math.min(2, spec.shape.rowsPerBlock) : 1;
   for (let r = 0; r < rowsHere * sets; r++) {
-    for (let v = 0; v < vectors; v++) {
-      if (spec.biasAddress === undefined || r > 0 && rowsHere === 1) asm.f32x4Const(0);
-      else asm.get(s.column).v128Load(spec.biasAddress + v * 16);
-      asm.set(accOf(s, r, v));
-    }
+    for (let v = 0; v < vectors; v++) asm.f32x4Const(0).set(accOf(s, r, v));
   }
   const unroll = Math.max(1, Math.min(Math.max(spec.shape.unroll, sets), K));
   const iterations = Math.floor(K / unroll);

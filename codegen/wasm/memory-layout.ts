@@ -44,7 +44,6 @@ function constantUses(program: LoweredProgram): { raw: Set<number>; packed: Set<
   const packed = new Set<number>();
   const note = (ref: BufferRef): void => { if (ref.kind === 'const') raw.add(ref.index); };
   for (const kernel of program.kernels) {
-    note(kernel.out);
     switch (kernel.kind) {
       case 'linear':
         note(kernel.x);
