@@ -20,7 +20,19 @@ function buildProgram(): Command {
     .description('Compile small neural-network graphs into standalone inference bundles.')
     .option('--debug', 'show stack traces of errors')
     .exitOverride()
-    .showHelpAfterError();
+    .showHelpAfterError()
+    .addHelpText('after', [
+      '',
+      'Models: .onnx, .json (fusegraph\'s JSON model format), .ir, or a .ts/.js module exporting a graph.',
+      'Exit codes: 0 success, 1 verification failure, 2 bad input or usage.',
+      '',
+      'Examples:',
+      '  fusegraph ir model.onnx -O2 --format dot',
+      '  fusegraph compile model.onnx --target js -o dist',
+      '  fusegraph run dist/model.mjs --input batch.npy',
+      '  fusegraph verify model.onnx --target js --samples 20',
+      '  fusegraph bench model.onnx --target js --batch 1,32,256',
+    ].join('\n'));
   registerIrCommand(program);
   registerCompileCommand(program);
   registerRunCommand(program);
