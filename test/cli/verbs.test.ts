@@ -67,6 +67,29 @@ describe('fusegraph verify and bench', () => {
     expect(stdout).toContain('ok: every output within tolerance');
   });
 
+  it('verify exits 1 when a bundle exceeds the tolerance: a cancellation f32 sums lose', () => {
+    // h = [1e8·x, x, -1e8·x], y = Σh: the interpreter sums in f64 and gets x back; the wasm
+    // target sums in f32, where 1e8·x + x rounds to 1e8·x, and gets 0. A real disagreement,
+    // which verify must report.
+    const dir = mkdtempSync(join(tmpdir(), 'fusegraph-verify-'));
+    const tensor = (shape: number[], values: number[]): unknown => ({ shape, data: { base64: Buffer.from(Float32Array.from(values).buffer).toString('base64') } });
+    const model = join(dir, 'cancel.json');
+    writeFileSync(model, JSON.stringify({
+      format: 'fusegraph.model', version: 1, name: 'cancel', inputs: [{ name: 'x', shape: ['N', 1] }],
+      nodes: [
+        { name: 'w1', op: 'const', attrs: { value: tensor([3, 1], [1e8, 1, -1e8]) } },
+        { name: 'h', op: 'linear', inputs: ['x', 'w1'] },
+        { name: 'w2', op: 'const', attrs: { value: tensor([1, 3], [1, 1, 1]) } },
+        { name: 'y', op: 'linear', inputs: ['h', 'w2'] },
+      ],
+      outputs: ['y'],
+    }));
+    expect(fusegraph('verify', model, '--target', 'js', '--samples', '2').status).toBe(0);
+    const { status, stderr } = fusegraph('verify', model, '--target', 'wasm', '--samples', '2');
+    expect(status).toBe(1);
+    expect(stderr).toMatch(/^fusegraph: verification failed: \d+ comparison\(s\) beyond tolerance; first: y on random #\d \(batch \d\): element \d+ is/);
+  });
+
   it('bench prints the median µs per call and GFLOP/s per batch', () => {
     const { status, stdout, stderr } = fusegraph('bench', `${FIXTURES}/seed_mlp.onnx`, '--batch', '1,8', '--time', '50');
     expect(stderr).toBe('');
