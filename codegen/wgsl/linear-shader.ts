@@ -46,8 +46,9 @@ export function linearShader(kernel: LinearKernel, layout: KernelLayout): Shader
     w.block(`for (var r0 = wid.y * ${u32(bm)}; r0 < rows; r0 = r0 + groups.y * ${u32(bm)}) {`, () => {
       w.line(`var acc: array<array<f32, ${tn}>, ${tm}>;`);
       w.block(`for (var k0 = 0u; k0 < ${u32(k)}; k0 = k0 + ${u32(BK)}) {`, () => {
-        loadTile(w, 'xs', bm, threads, `r0`, 'rows', xBase, kernel.x.kind === 'const' ? 'consts' : 'data', k);
-        loadTile(w, 'ws', bn, threads, `c0`, u32(n), wBase, kernel.weight.kind === 'const' ? 'consts' : 'data', k);
+        const array = (kind: string): string => (kind === 'const' ? 'consts' : 'data');
+        loadTile(w, { tile: 'xs', size: bm, start: 'r0', bound: 'rows', base: xBase, array: array(kernel.x.kind), k });
+        loadTile(w, { tile: 'ws', size: bn, start: 'c0', bound: u32(n), base: wBase, array: array(kernel.weight.kind), k });
         w.line('workgroupBarrier();');
         w.block(`for (var kk = 0u; kk < ${u32(BK)}; kk = kk + 1u) {`, () => {
           for (let i = 0; i < tm; i++) w.line(`let a${i} = xs[kk * ${u32(bm)} + lid.y + ${u32(WY * i)}];`);
@@ -73,23 +74,39 @@ function bk(size: number): number {
   return size * BK;
 }
 
+/** A block of a row-major [bound, k] matrix to stage in workgroup memory. */
+interface TileLoad {
+  /** The workgroup array. */
+  readonly tile: string;
+  /** Rows of the block (BM or BN). */
+  readonly size: number;
+  /** WGSL expressions: the block's first row and the matrix's row count. */
+  readonly start: string;
+  readonly bound: string;
+  /** Where the matrix starts in which storage array. */
+  readonly base: string;
+  readonly array: string;
+  readonly k: number;
+}
+
 /**
- * Copies a size × BK block (rows `start`.. of a [bound, K] row-major matrix, columns k0..)
- * into workgroup memory transposed to [BK][size]; out-of-range elements are zero.
+ * Copies rows start.. and columns k0..k0+BK of the matrix into the tile, transposed to
+ * [BK][size] so the inner loop reads consecutive rows; out-of-range elements are zero.
+ * Consecutive invocations read consecutive columns (coalesced).
  */
-function loadTile(w: CodeWriter, tile: string, size: number, threads: number, start: string, bound: string,
-  base: string, array: string, k: number): void {
-  w.block(`for (var q = 0u; q < ${u32((size * BK) / threads)}; q = q + 1u) {`, () => {
+function loadTile(w: CodeWriter, load: TileLoad): void {
+  const threads = WX * WY;
+  w.block(`for (var q = 0u; q < ${u32((load.size * BK) / threads)}; q = q + 1u) {`, () => {
     w.line(`let e = li + q * ${u32(threads)};`);
     w.line(`let m = e / ${u32(BK)};`);
     w.line(`let kk = e % ${u32(BK)};`);
-    w.line(`let row = ${start} + m;`);
-    w.line(`let col = k0 + kk;`);
-    w.line(`var value = 0f;`);
-    w.block(`if (row < ${bound} && col < ${u32(k)}) {`, () => {
-      w.line(`value = ${array}[${base} + row * ${u32(k)} + col];`);
+    w.line(`let row = ${load.start} + m;`);
+    w.line('let col = k0 + kk;');
+    w.line('var value = 0f;');
+    w.block(`if (row < ${load.bound} && col < ${u32(load.k)}) {`, () => {
+      w.line(`value = ${load.array}[${load.base} + row * ${u32(load.k)} + col];`);
     });
-    w.line(`${tile}[kk * ${u32(size)} + m] = value;`);
+    w.line(`${load.tile}[kk * ${u32(load.size)} + m] = value;`);
   });
 }
 
