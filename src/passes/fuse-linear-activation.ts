@@ -36,8 +36,10 @@ const fuseActivation: RewriteRule = {
   },
 };
 
+export const LINEAR_ACTIVATION_RULES: readonly RewriteRule[] = [fuseActivation];
+
 export const fuseLinearActivationPass: Pass = {
   name: 'fuse-linear-activation',
   summary: 'act(linear(x, W, b)) → linear{activation = act} when the pre-activation has no other use',
-  run: (graph) => rewriteGraph(graph, [fuseActivation]),
+  run: (graph) => rewriteGraph(graph, LINEAR_ACTIVATION_RULES),
 };

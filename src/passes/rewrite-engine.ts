@@ -9,7 +9,8 @@
 //    operands are defined earlier, so order stays topological) and the last one takes the
 //    matched node's name; or the matched value's readers are forwarded to another value.
 // 3. Nodes whose value loses its last reader through a rewrite are deleted on the spot
-//    (pure ones only), cascading to their operands.
+//    (pure ones only), cascading to their operands; a value that loses some readers has
+//    its remaining readers revisited (a pre-activation may now have a single use).
 // 4. Every node touched (the new ones, their readers, the producers of their operands) goes
 //    back on the worklist; the pass ends when the worklist is empty: a fixpoint.
 // Each rewrite costs time proportional to the nodes it touches, so a pass is near-linear.
@@ -29,6 +30,8 @@ class RewriteState implements GraphView {
   private readonly defs = new Map<string, Node>();
   private readonly inputs = new Map<string, TensorType>();
   private readonly readBy = new Map<string, Map<string, number>>();
+  /** Total operand reads of each value (the sum over readBy), kept so useCount is O(1). */
+  private readonly readCount = new Map<string, number>();
   private readonly outputs: Set<string>;
   private readonly names = new Set<string>();
   private readonly order: NodeOrder;
@@ -63,9 +66,7 @@ class RewriteState implements GraphView {
   }
 
   useCount(name: string): number {
-    let count = this.outputs.has(name) ? 1 : 0;
-    for (const reads of this.readBy.get(name)?.values() ?? []) count += reads;
-    return count;
+    return (this.outputs.has(name) ? 1 : 0) + (this.readCount.get(name) ?? 0);
   }
 
   readers(name: string): Node[] {
@@ -192,6 +193,8 @@ class RewriteState implements GraphView {
     this.readBy.delete(from);
     const into = this.readBy.get(to) ?? new Map<string, number>();
     this.readBy.set(to, into);
+    this.bumpReads(to, this.readCount.get(from) ?? 0);
+    this.readCount.delete(from);
     for (const [reader, count] of readers) {
       const user = this.defs.get(reader);
       if (user === undefined) continue;
@@ -206,6 +209,7 @@ class RewriteState implements GraphView {
       const readers = this.readBy.get(input) ?? new Map<string, number>();
       readers.set(node.name, (readers.get(node.name) ?? 0) + 1);
       this.readBy.set(input, readers);
+      this.bumpReads(input, 1);
     }
   }
 
@@ -214,6 +218,7 @@ class RewriteState implements GraphView {
     const operands = [...new Set(node.inputs)];
     for (const input of operands) {
       const readers = this.readBy.get(input);
+      this.bumpReads(input, -(readers?.get(node.name) ?? 0));
       readers?.delete(node.name);
       if (readers !== undefined && readers.size === 0) this.readBy.delete(input);
     }
@@ -227,13 +232,21 @@ class RewriteState implements GraphView {
       const producer = this.defs.get(name);
       if (producer === undefined) continue;
       if (this.useCount(name) > 0 || !OPS[producer.op].pure) {
+        // Fewer readers can enable rules at the readers left (a pre-activation now used once).
         this.enqueue(name);
+        for (const reader of this.readBy.get(name)?.keys() ?? []) this.enqueue(reader);
         continue;
       }
       this.defs.delete(name);
       this.order.remove(name);
       stack.push(...this.removeReads(producer));
     }
+  }
+
+  private bumpReads(name: string, delta: number): void {
+    const count = (this.readCount.get(name) ?? 0) + delta;
+    if (count === 0) this.readCount.delete(name);
+    else this.readCount.set(name, count);
   }
 
   private dequeue(): string | undefined {

@@ -4,6 +4,7 @@
 import { describe, expect, it } from 'vitest';
 import { printGraph } from '../../ir/print.ts';
 import { GraphBuilder } from '../../src/builder.ts';
+import { LINEAR_ACTIVATION_RULES } from '../../src/passes/fuse-linear-activation.ts';
 import { rewriteGraph } from '../../src/passes/rewrite-engine.ts';
 import type { RewriteRule } from '../../src/passes/rewrite-rule.ts';
 
@@ -36,6 +37,20 @@ describe('rewriteGraph', () => {
       '}',
       '',
     ].join('\n'));
+  });
+
+  it('revisits the remaining readers of a value that lost one (a pre-activation now used once)', () => {
+    const b = new GraphBuilder('revisit');
+    const x = b.input('x', ['N', 2]);
+    const w = b.constant(new Float32Array([1, -1, 2, 0.5]), [2, 2], 'w');
+    const h = b.linear(x, w, undefined, undefined, [], 'h');
+    const r = b.relu(h, 'r');
+    const s = b.sigmoid(h, 's');
+    b.output(b.add(r, s, 'y'));
+    // sigmoid(h) → tanh(x) drops h's second reader after relu was first looked at.
+    const detach: RewriteRule = { name: 'detach', match: (node) => (node.op === 'sigmoid' ? { replace: [{ op: 'tanh', inputs: ['x'] }] } : undefined) };
+    const graph = rewriteGraph(b.build(), [...LINEAR_ACTIVATION_RULES, detach]);
+    expect(graph.nodes.map((n) => `${n.name}=${n.op}`)).toEqual(['w=const', 'r=linear', 's=tanh', 'y=add']);
   });
 
   it('refuses a rewrite that changes the type of the value', () => {
