@@ -185,6 +185,22 @@ describe('layout ops', () => {
     });
   });
 
+  it('evaluates PyTorch\'s x.view(x.size(0), -1) shape arithmetic at import (Shape, Gather, Unsqueeze, Concat, Cast)', async () => {
+    const graph = await check({
+      inputs: [['x', ['N', 2, 3, 4]]], outputs: [['y', ['N', 5]]],
+      initializers: [
+        { name: 'zero', dims: [], data_type: DataType.INT64, int64_data: [0] }, shapeTensor('minus_one', [-1]), shapeTensor('axes', [0]),
+        weights('fc.weight', [5, 24], 3),
+      ],
+      nodes: [
+        node('Shape', ['x'], 's'), node('Gather', ['s', 'zero'], 'n'), node('Unsqueeze', ['n', 'axes'], 'n1'),
+        node('Concat', ['n1', 'minus_one'], 'target', [intAttribute('axis', 0)]), node('Cast', ['target'], 'target64', [intAttribute('to', 7)]),
+        node('Reshape', ['x', 'target64'], 'flat'), node('Gemm', ['flat', 'fc.weight'], 'y', [intAttribute('transB', 1)]),
+      ],
+    });
+    expect(graph.nodes.find((n) => n.name === 'flat')?.type.shape).toEqual(['N', 24]);
+  });
+
   it('Squeeze and Unsqueeze with axes as an input (opset 13) and as an attribute (opset 11)', async () => {
     await check({
       opset: 13, inputs: [x2(4)], outputs: [['y', ['N', 4]], ['u', ['N', 1, 4]]],

@@ -5,6 +5,7 @@
 import { CompileError } from '../../../ir/errors.ts';
 import { formatShape, isSymbolic, staticSize, type Dim } from '../../../ir/types.ts';
 import { operand, optionalOperand, type Converter } from './convert-math.ts';
+import { BATCH_MARKER } from './convert-shape.ts';
 import type { KnownTensor } from './tensor.ts';
 
 const flatten: Converter = (node, cx) => {
@@ -23,6 +24,10 @@ const transpose: Converter = (node, cx) => {
  */
 export function reshapeTarget(input: readonly Dim[], target: readonly number[], allowZero: boolean): number[] {
   const resolved = target.map((d, i) => {
+    if (d === BATCH_MARKER) {
+      if (i !== 0 || !isSymbolic(input[0] ?? 1)) throw new CompileError(`target ${formatShape(target.map((t) => (t === BATCH_MARKER ? -1 : t)))} puts the batch on axis ${i}`);
+      return input[0] ?? 1;
+    }
     if (d !== 0 || allowZero) return d;
     const copied = input[i];
     if (copied === undefined) throw new CompileError(`target ${formatShape(target)} copies dim ${i} (0), which ${formatShape(input)} does not have`);

@@ -15,6 +15,7 @@ import { GraphBuilder } from '../../builder.ts';
 import { ImportContext } from './context.ts';
 import { LAYOUT_CONVERTERS } from './convert-layout.ts';
 import { MATH_CONVERTERS, type Converter } from './convert-math.ts';
+import { SHAPE_CONVERTERS } from './convert-shape.ts';
 import { fuseErfGelu } from './gelu-pattern.ts';
 import { NodeView } from './node-view.ts';
 import { DataType, decodeModel, type GraphProto, type ModelProto, type NodeProto, type TensorProto, type ValueInfoProto } from './proto.ts';
@@ -23,7 +24,7 @@ import { dataTypeName, readTensor, type KnownTensor } from './tensor.ts';
 export const MIN_OPSET = 11;
 export const MAX_OPSET = 21;
 
-const CONVERTERS: Readonly<Record<string, Converter>> = { ...MATH_CONVERTERS, ...LAYOUT_CONVERTERS };
+const CONVERTERS: Readonly<Record<string, Converter>> = { ...MATH_CONVERTERS, ...LAYOUT_CONVERTERS, ...SHAPE_CONVERTERS };
 
 /** The ONNX op types the importer understands (for docs and error messages). */
 export const SUPPORTED_ONNX_OPS: readonly string[] = Object.keys(CONVERTERS).sort();
