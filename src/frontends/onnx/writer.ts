@@ -9,7 +9,7 @@ import {
   activationAttr, alignedOperandShapes, floatAttr, intsAttr, linearLayout, OPS, stringAttr, tensorAttr, transposePerm,
   type Attrs,
 } from '../../../ir/ops/index.ts';
-import type { ScalarExpr } from '../../../ir/scalar.ts';
+import type { BinaryFn, ScalarExpr, UnaryFn } from '../../../ir/scalar.ts';
 import { isSymbolic, sameShape, type Shape, type TensorType } from '../../../ir/types.ts';
 import { writeF32 } from '../f32-bytes.ts';
 import { AttributeType, DataType, encodeModel, type ModelInit, type ValueInfoProto } from './proto.ts';
@@ -24,8 +24,8 @@ type OnnxNode = ModelInit['graph']['node'][number];
 type OnnxAttribute = NonNullable<OnnxNode['attribute']>[number];
 type OnnxTensor = ModelInit['graph']['initializer'][number];
 
-const UNARY_OPS: Readonly<Record<string, string>> = { neg: 'Neg', abs: 'Abs', exp: 'Exp', log: 'Log', sqrt: 'Sqrt', tanh: 'Tanh', erf: 'Erf' };
-const BINARY_OPS: Readonly<Record<string, string>> = {
+const UNARY_OPS: Readonly<Record<UnaryFn, string>> = { neg: 'Neg', abs: 'Abs', exp: 'Exp', log: 'Log', sqrt: 'Sqrt', tanh: 'Tanh', erf: 'Erf' };
+const BINARY_OPS: Readonly<Record<BinaryFn, string>> = {
   add: 'Add', sub: 'Sub', mul: 'Mul', div: 'Div', max: 'Max', min: 'Min',
   lt: 'Less', le: 'LessOrEqual', gt: 'Greater', ge: 'GreaterOrEqual', eq: 'Equal',
 };
@@ -115,9 +115,9 @@ class OnnxEmitter {
       case 'const':
         return this.node('Identity', [this.scalar(expr.value)], target);
       case 'unary':
-        return this.node(UNARY_OPS[expr.fn] ?? 'Identity', [this.leaf(expr.arg, operands, at)], target);
+        return this.node(UNARY_OPS[expr.fn], [this.leaf(expr.arg, operands, at)], target);
       case 'binary':
-        return this.node(BINARY_OPS[expr.fn] ?? 'Identity', [this.leaf(expr.lhs, operands, at), this.leaf(expr.rhs, operands, at)], target);
+        return this.node(BINARY_OPS[expr.fn], [this.leaf(expr.lhs, operands, at), this.leaf(expr.rhs, operands, at)], target);
       case 'select':
         return this.node('Where', [at(expr.cond), this.leaf(expr.ifTrue, operands, at), this.leaf(expr.ifFalse, operands, at)], target);
     }
