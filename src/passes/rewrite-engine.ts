@@ -9,8 +9,8 @@
 //    operands are defined earlier, so order stays topological) and the last one takes the
 //    matched node's name; or the matched value's readers are forwarded to another value.
 // 3. Nodes whose value loses its last reader through a rewrite are deleted on the spot
-//    (pure ones only), cascading to their operands; a value that loses some readers has
-//    its remaining readers revisited (a pre-activation may now have a single use).
+//    (pure ones only), cascading to their operands; a value left with a single reader has
+//    that reader revisited (a pre-activation may now be fusible).
 // 4. Every node touched (the new ones, their readers, the producers of their operands) goes
 //    back on the worklist; the pass ends when the worklist is empty: a fixpoint.
 // Each rewrite costs time proportional to the nodes it touches, so a pass is near-linear.
@@ -232,9 +232,11 @@ class RewriteState implements GraphView {
       const producer = this.defs.get(name);
       if (producer === undefined) continue;
       if (this.useCount(name) > 0 || !OPS[producer.op].pure) {
-        // Fewer readers can enable rules at the readers left (a pre-activation now used once).
+        // A value left with one reader can enable rules there (a pre-activation used once).
+        // Only then: revisiting every reader of a widely read value would be quadratic.
         this.enqueue(name);
-        for (const reader of this.readBy.get(name)?.keys() ?? []) this.enqueue(reader);
+        const readers = this.readBy.get(name);
+        if (readers?.size === 1) for (const reader of readers.keys()) this.enqueue(reader);
         continue;
       }
       this.defs.delete(name);

@@ -1,5 +1,6 @@
-// Compile-time benchmark of the pass pipeline (not a test): random layered graphs of about
-// 100, 1,000 and 10,000 nodes optimized at -O2, reporting time per node and per pass.
+// Compile-time benchmark of the pass pipeline (not a test): random layered graphs and wide
+// fan-out graphs of about 100, 1,000 and 10,000 nodes optimized at -O2, reporting the time
+// per node and the slowest passes.
 // Run with `npm run bench:compile`. Passes should be near-linear: the time per node should
 // stay roughly flat as graphs grow.
 
@@ -49,6 +50,21 @@ function randomGraph(target: number, seed: number): Graph {
   return b.build();
 }
 
+/** Fan-out: every branch reads the input and a shared bias, then a chain of adds joins them. */
+function wideGraph(target: number, seed: number): Graph {
+  const random = new Random(seed);
+  const b = new GraphBuilder(`wide_${target}`);
+  const x = b.input('x', ['N', WIDTH]);
+  const bias = b.constant(random.uniformArray(WIDTH, -1, 1), [WIDTH]);
+  let sum: Value | undefined;
+  for (let count = 0; count < target; count += 3) {
+    const branch = b.relu(b.add(x, bias));
+    sum = sum === undefined ? branch : b.add(sum, branch);
+  }
+  b.output(sum ?? x);
+  return b.build();
+}
+
 function median(values: readonly number[]): number {
   const sorted = [...values].sort((a, c) => a - c);
   return sorted[Math.floor(sorted.length / 2)] ?? NaN;
@@ -59,9 +75,12 @@ function slowestPasses(stats: readonly PassStat[]): string {
 }
 
 console.log('fusegraph -O2 compile time (median of 5 runs after a warm-up; ms)');
-console.log('nodes   in->out      total ms   µs/node   slowest passes (ms)');
-for (const target of [100, 1_000, 10_000]) {
-  const graph = randomGraph(target, target);
+console.log('graph         in->out      total ms   µs/node   slowest passes (ms)');
+const cases = [100, 1_000, 10_000].flatMap((target) => [
+  { label: `layered ${target}`, graph: randomGraph(target, target) },
+  { label: `wide ${target}`, graph: wideGraph(target, target) },
+]);
+for (const { label, graph } of cases) {
   optimize(graph);
   const times: number[] = [];
   let last: ReturnType<typeof optimize> | undefined;
@@ -73,6 +92,6 @@ for (const target of [100, 1_000, 10_000]) {
   const ms = median(times);
   const perNode = (ms * 1000) / graph.nodes.length;
   console.log(
-    `${String(target).padEnd(7)} ${`${graph.nodes.length}->${last?.graph.nodes.length ?? '?'}`.padEnd(12)} ${ms.toFixed(1).padStart(8)}   ${perNode.toFixed(2).padStart(7)}   ${slowestPasses(last?.stats ?? [])}`,
+    `${label.padEnd(13)} ${`${graph.nodes.length}->${last?.graph.nodes.length ?? '?'}`.padEnd(12)} ${ms.toFixed(1).padStart(8)}   ${perNode.toFixed(2).padStart(7)}   ${slowestPasses(last?.stats ?? [])}`,
   );
 }
