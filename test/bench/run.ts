@@ -1,7 +1,8 @@
 // `npm run bench`: fusegraph's JS bundle against TensorFlow.js (cpu backend), onnxruntime-node
 // (1 thread) and onnxruntime-web (wasm, 1 thread) on the seed and deep MLPs at batches 1, 32
 // and 256. Each runner runs in its own process on the same weights and inputs; its outputs
-// are checked against the interpreter before its timings count. Also measures the seed
+// are checked against the interpreter before its timings count; every runner runs twice,
+// interleaved, and each batch keeps its faster round. Also measures the seed
 // bundle's cold start and size. Prints a Markdown table and writes it to
 // test/bench/results/latest.md (or the path given as the first argument).
 
@@ -15,7 +16,7 @@ import { compile } from '../../src/compile.ts';
 import { writeOnnx } from '../../src/frontends/onnx/writer.ts';
 import { compareArrays, toleranceFor } from '../../src/tolerance.ts';
 import { BATCHES, BENCH_MODELS, benchInput, flopsPerSample, layerTensors, type BenchModel } from './models.ts';
-import type { RunnerJob, RunnerReport } from './protocol.ts';
+import type { CallStats, RunnerJob, RunnerReport } from './protocol.ts';
 import { formatReport, type Measurement, type StartupFacts } from './report.ts';
 
 // `npm run bench -- --target wgsl`: the WGSL bundle's own benchmark (test/bench/wgsl-bench.ts).
@@ -40,7 +41,9 @@ const RUNNERS = [
   { name: 'ort-node', file: 'onnxruntime.ts' },
   { name: 'ort-web', file: 'onnxruntime.ts' },
 ] as const;
-const BUDGET_MS = Number(process.env['FUSEGRAPH_BENCH_MS'] ?? 1200);
+const BUDGET_MS = Number(process.env['FUSEGRAPH_BENCH_MS'] ?? 1000);
+/** Every runner runs this many times, interleaved; each batch keeps its faster round. */
+const ROUNDS = Number(process.env['FUSEGRAPH_BENCH_ROUNDS'] ?? 2);
 
 function prepare(dir: string, model: BenchModel): void {
   const bundle = compile(model.graph, { target: 'js', level: 'O2' });
@@ -120,27 +123,39 @@ function coldStart(dir: string): StartupFacts {
   };
 }
 
+/** Per batch, the round with the lower median: other processes on a shared machine only ever slow a run down. */
+function fasterRound(a: readonly CallStats[], b: readonly CallStats[]): CallStats[] {
+  return a.map((stat) => {
+    const other = b.find((s) => s.batch === stat.batch);
+    return other !== undefined && other.medianUs < stat.medianUs ? other : stat;
+  });
+}
+
 const dir = mkdtempSync(join(tmpdir(), 'fusegraph-bench-'));
 for (const batch of BATCHES) writeFileSync(join(dir, `x_${batch}.bin`), new Uint8Array(benchInput(batch).buffer));
 const measurements: Measurement[] = [];
-for (const model of BENCH_MODELS) {
-  prepare(dir, model);
-  for (const runner of RUNNERS) {
-    process.stderr.write(`bench: ${runner.name} on ${model.name}…\n`);
-    const result = runRunner(dir, runner, model);
-    if (typeof result === 'string') {
-      measurements.push({ runner: runner.name, model: model.name, flopsPerSample: flopsPerSample(model), error: result });
-      continue;
+for (const model of BENCH_MODELS) prepare(dir, model);
+for (let round = 0; round < ROUNDS; round++) {
+  for (const model of BENCH_MODELS) {
+    for (const runner of RUNNERS) {
+      process.stderr.write(`bench: round ${round + 1}/${ROUNDS}, ${runner.name} on ${model.name}…\n`);
+      const result = runRunner(dir, runner, model);
+      const known = measurements.find((m) => m.runner === runner.name && m.model === model.name);
+      if (typeof result === 'string') {
+        if (known === undefined) measurements.push({ runner: runner.name, model: model.name, flopsPerSample: flopsPerSample(model), error: result });
+        continue;
+      }
+      const mismatch = agreement(dir, runner.name, model);
+      const base = { runner: runner.name, model: model.name, flopsPerSample: flopsPerSample(model), version: result.version };
+      const entry: Measurement = mismatch !== undefined ? { ...base, error: `outputs disagree with the interpreter: ${mismatch}` }
+        : { ...base, stats: known?.stats === undefined ? result.stats : fasterRound(known.stats, result.stats) };
+      if (known === undefined) measurements.push(entry);
+      else if (known.error === undefined || entry.error === undefined) measurements.splice(measurements.indexOf(known), 1, entry);
     }
-    const mismatch = agreement(dir, runner.name, model);
-    measurements.push({
-      runner: runner.name, model: model.name, flopsPerSample: flopsPerSample(model), version: result.version,
-      ...(mismatch === undefined ? { stats: result.stats } : { error: `outputs disagree with the interpreter: ${mismatch}` }),
-    });
   }
 }
 const startup = coldStart(dir);
-const text = formatReport(measurements, startup, { date: new Date().toISOString(), node: process.version, budgetMs: BUDGET_MS });
+const text = formatReport(measurements, startup, { date: new Date().toISOString(), node: process.version, budgetMs: BUDGET_MS, rounds: ROUNDS });
 process.stdout.write(text);
 const target = process.argv[2] ?? join(HERE, 'results', 'latest.md');
 mkdirSync(dirname(target), { recursive: true });
