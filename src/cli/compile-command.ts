@@ -8,6 +8,7 @@ import type { Command } from 'commander';
 import { CompileError } from '../../ir/errors.ts';
 import { compile, TARGET_NAMES, type OptLevel, type TargetName } from '../compile.ts';
 import { loadModel } from '../load-model.ts';
+import { warnAboutWeights } from './warnings.ts';
 
 interface CompileFlags {
   readonly target: string;
@@ -79,6 +80,7 @@ export function registerCompileCommand(program: Command): void {
       const target = targetName(flags.target);
       const options = { target, level: optLevel(flags.O), weights: weightsMode(flags.weights), ...wasmOptions(target, flags) };
       const graph = await loadModel(model);
+      warnAboutWeights(graph, model);
       const bundle = compile(graph, options);
       const written = writeAtomically(resolve(flags.outDir), bundle.files);
       for (const path of written) process.stdout.write(`wrote ${path}\n`);

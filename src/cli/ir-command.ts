@@ -5,6 +5,7 @@ import type { Command } from 'commander';
 import { CompileError } from '../../ir/errors.ts';
 import { printGraph, type PrintOptions } from '../../ir/print.ts';
 import { loadModel } from '../load-model.ts';
+import { warnAboutWeights } from './warnings.ts';
 import { emitGraph, parseIrFormat, pick } from './ir-format.ts';
 import { optimize, PIPELINES, type OptLevel } from '../passes/pipeline.ts';
 import { dumpBeforeHeader, dumpHeader, formatStats } from '../passes/report.ts';
@@ -62,6 +63,7 @@ export function registerIrCommand(program: Command): void {
     ].join('\n'))
     .action(async (model: string, options: IrOptions) => {
       const graph = await loadModel(model);
+      warnAboutWeights(graph, model);
       const print: PrintOptions = { weights: options.full === true ? 'full' : 'elided' };
       const passes = passList(options.passes);
       const wanted = new Set(options.printAfter ?? []);

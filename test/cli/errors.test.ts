@@ -72,5 +72,8 @@ describe('CLI errors', () => {
     expect(status).toBe(0);
     expect(stderr).toBe(`fusegraph: warning: ${file}: %fc.weight holds 1 NaN and 1 infinite of 8 values\n`);
     expect(stdout).toContain('y: f32[1,2]');
+    const compiled = fusegraph('compile', file, '-o', join(dir, 'dist'));
+    expect(compiled.status).toBe(0);
+    expect(compiled.stderr).toBe(`fusegraph: warning: ${file}: %fc.weight holds 1 NaN and 1 infinite of 8 values\n`);
   });
 });
