@@ -123,6 +123,20 @@ describe('MatMul and elementwise ops', () => {
   });
 });
 
+describe('BatchNormalization', () => {
+  for (const shape of [['N', 6], ['N', 3, 4, 5]] as Shape[]) {
+    it(`folds constant statistics into a per-channel scale and shift on ${JSON.stringify(shape)}`, async () => {
+      const c = shape[1] as number;
+      const variance = floatTensor('var', [c], new Random(4).uniformArray(c, 0.1, 2));
+      await check({
+        inputs: [['x', shape]], outputs: [['y', shape]],
+        initializers: [weights('scale', [c], 1), weights('B', [c], 2), weights('mean', [c], 3), variance],
+        nodes: [node('BatchNormalization', ['x', 'scale', 'B', 'mean', 'var'], 'y', [floatAttribute('epsilon', 1e-3)])],
+      }, 2);
+    });
+  }
+});
+
 describe('PRelu slope broadcasting', () => {
   const cases: [string, Shape, number[], string][] = [
     ['per channel [C,1,1] on NCHW', ['N', 3, 4, 5], [3, 1, 1], 'prelu'],

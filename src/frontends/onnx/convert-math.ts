@@ -199,6 +199,35 @@ const softmax: Converter = (node, cx) => {
   cx.defineValue(out, b.reshape(normalized, back, out));
 };
 
+/**
+ * BatchNormalization at inference, with constant statistics: y = x·a + b per channel (axis
+ * 1), a = scale / sqrt(var + epsilon) and b = B - mean·a computed once here, in f64.
+ */
+const batchNorm: Converter = (node, cx) => {
+  const b = cx.builder;
+  const out = node.output;
+  const x = cx.value(operand(node, 0));
+  const [scale, bias, mean, variance] = [1, 2, 3, 4].map((i) => {
+    const known = cx.knownFloats(operand(node, i));
+    if (known === undefined) throw new CompileError(`operand ${i} (scale, B, mean, var) must be a constant at inference`);
+    return known.data;
+  }) as [Float32Array, Float32Array, Float32Array, Float32Array];
+  if (node.int('training_mode', 0) !== 0 || node.outputs.filter((o) => o !== '').length > 1) {
+    throw new CompileError('training mode (running statistics as outputs) is not supported; fusegraph compiles inference');
+  }
+  const channels = x.type.shape[1];
+  if (typeof channels !== 'number' || [scale, bias, mean, variance].some((t) => t.length !== channels)) {
+    throw new CompileError(`needs ${String(channels)} values per statistic for channels on axis 1 of ${formatType(x.type)}`);
+  }
+  const epsilon = node.float('epsilon', 1e-5);
+  const a = scale.map((s, c) => s / Math.sqrt((variance[c] ?? NaN) + epsilon));
+  const shift = bias.map((v, c) => v - (mean[c] ?? NaN) * (a[c] ?? NaN));
+  // [C] broadcasts NumPy-style against the last axis: for rank > 2 it becomes [C,1,…].
+  const shape = [channels, ...new Array<number>(Math.max(0, x.type.shape.length - 2)).fill(1)];
+  const scaledX = b.mul(x, b.constant(a, shape, cx.fresh(`${out}/scale`)), cx.fresh(`${out}/scaled`));
+  cx.defineValue(out, b.add(scaledX, b.constant(shift, shape, cx.fresh(`${out}/shift`)), out));
+};
+
 export const MATH_CONVERTERS: Readonly<Record<string, Converter>> = {
   Gemm: gemm,
   MatMul: matmul,
@@ -214,6 +243,7 @@ export const MATH_CONVERTERS: Readonly<Record<string, Converter>> = {
   PRelu: prelu,
   Gelu: gelu,
   Softmax: softmax,
+  BatchNormalization: batchNorm,
   Neg: scalarOp(1, E.neg(E.operand(0))),
   Abs: scalarOp(1, E.abs(E.operand(0))),
   Exp: scalarOp(1, E.exp(E.operand(0))),
