@@ -76,61 +76,42 @@ function metadataLiteral(program: LoweredProgram): string {
   return json.replace(/\u2028/g, '\\u2028').replace(/\u2029/g, '\\u2029');
 }
 
-export function emitJsBundle(graph: Graph, program: LoweredProgram, options: JsBundleOptions): JsBundle {
-  const blob = planWeights(program);
-  const namer = new Namer();
-  namer.reserve(...FIXED_NAMES);
-  const packed = new Set(blob.tensors.filter((t) => t.key.startsWith('packed:')).map((t) => t.constant));
-  const w = new CodeWriter();
-  w.all(header(graph, program, blob, options)).line();
-  w.line(`export const metadata = Object.freeze(${metadataLiteral(program)});`).line();
-
-  // Weights: one blob, one view per stored tensor.
-  const storedName = new Map<ArrayKey, string>();
-  blob.tensors.forEach((tensor, index) => storedName.set(tensor.key, namer.fresh(`${tensor.key.startsWith('packed') ? 'packed' : 'const'}${index}`)));
+/** The weight blob and one view per stored tensor; returns each tensor's variable name. */
+function emitWeights(w: CodeWriter, program: LoweredProgram, blob: WeightBlob, options: JsBundleOptions, namer: Namer): Map<ArrayKey, string> {
+  const names = new Map<ArrayKey, string>();
+  blob.tensors.forEach((tensor, index) => names.set(tensor.key, namer.fresh(`${tensor.key.startsWith('packed') ? 'packed' : 'const'}${index}`)));
+  const nameOf = (key: ArrayKey): string => names.get(key) ?? '';
   if (options.weights === 'embed') w.line(`const WEIGHTS_BASE64 = "${toBase64(blob.bytes)}";`);
   else w.line(`const WEIGHTS_FILE = ${stringLiteral(options.weightsFile)};`);
   w.line('let weights = null;');
   for (const tensor of blob.tensors) {
     const constant = program.constants[tensor.constant];
     const how = tensor.key.startsWith('packed') ? 'packed for the linear kernel' : 'row-major';
-    w.line(`let ${storedName.get(tensor.key) ?? ''} = null; // ${commentText(constant?.label ?? '')} f32${formatShape(constant?.shape ?? [])}, ${how}`);
+    w.line(`let ${nameOf(tensor.key)} = null; // ${commentText(constant?.label ?? '')} f32${formatShape(constant?.shape ?? [])}, ${how}`);
   }
   w.line().all(DECODE_WEIGHTS.split('\n')).line();
   w.block('function installWeights(bytes) {', () => {
     w.line(`if (bytes.byteLength !== ${blob.bytes.length}) throw new Error("fusegraph: expected ${blob.bytes.length} bytes of weights, got " + bytes.byteLength);`);
     w.line('weights = floatsOf(bytes);');
-    for (const tensor of blob.tensors) {
-      w.line(`${storedName.get(tensor.key) ?? ''} = weights.subarray(${tensor.offset}, ${tensor.offset + tensor.data.length});`);
-    }
+    for (const tensor of blob.tensors) w.line(`${nameOf(tensor.key)} = weights.subarray(${tensor.offset}, ${tensor.offset + tensor.data.length});`);
   });
   if (options.weights === 'embed') w.line('installWeights(bytesOfBase64(WEIGHTS_BASE64));');
   else w.line().all(FETCH_WEIGHTS.split('\n'));
-  w.line();
+  return names;
+}
 
-  // The arena: every intermediate, laid out by the memory plan; grown only for larger batches.
+/** The arena: every intermediate, laid out by the memory plan; grown only for a larger batch. */
+function emitArena(w: CodeWriter, program: LoweredProgram): void {
   w.line(`let arena = new Float32Array(${renderExtent(program.arenaSize).replace(/batch/g, '1')});`);
   w.block('function arenaFor(batch) {', () => {
     w.line(`const size = ${renderExtent(program.arenaSize)};`);
     w.line('if (arena.length < size) arena = new Float32Array(size);');
     w.line('return arena;');
   });
-  w.line();
-  if (program.kernels.some((k) => kernelUsesErf(k))) w.line(JS_ERF_SOURCE).line();
+}
 
-  const calls: string[] = [];
-  const resultName = program.outputs.map((_, index) => `result${index}`);
-  const feedName = program.inputs.map((_, index) => `feed${index}`);
-  namer.reserve(...resultName, ...feedName);
-  program.kernels.forEach((kernel, index) => {
-    const name = namer.fresh(`k${index}_${kernel.label}`);
-    const emitted = emitKernel(kernel, name, packed);
-    w.all(emitted.code.trimEnd().split('\n')).line();
-    const args = emitted.params.map((key) => argumentFor(key, storedName, feedName, resultName));
-    calls.push(`${name}(batch, ${args.join(', ')});`);
-  });
-
-  w.all(FEED_CHECK.split('\n')).line();
+/** `run(feeds)`: check the feeds, infer the batch, allocate the results, call the kernels. */
+function emitRun(w: CodeWriter, program: LoweredProgram, feedName: readonly string[], resultName: readonly string[], calls: readonly string[]): void {
   w.line(`const INPUT_NAMES = [${program.inputs.map((t) => stringLiteral(t.name)).join(', ')}];`).line();
   w.block('export function run(feeds) {', () => {
     w.line('if (weights === null) throw new Error("fusegraph: the weights are not loaded yet; await load() first");');
@@ -154,6 +135,32 @@ export function emitJsBundle(graph: Graph, program: LoweredProgram, options: JsB
     }));
     w.line('};');
   });
+}
+
+export function emitJsBundle(graph: Graph, program: LoweredProgram, options: JsBundleOptions): JsBundle {
+  const blob = planWeights(program);
+  const namer = new Namer();
+  const resultName = program.outputs.map((_, index) => `result${index}`);
+  const feedName = program.inputs.map((_, index) => `feed${index}`);
+  namer.reserve(...FIXED_NAMES, ...resultName, ...feedName);
+  const packed = new Set(blob.tensors.filter((t) => t.key.startsWith('packed:')).map((t) => t.constant));
+  const w = new CodeWriter();
+  w.all(header(graph, program, blob, options)).line();
+  w.line(`export const metadata = Object.freeze(${metadataLiteral(program)});`).line();
+  const storedName = emitWeights(w, program, blob, options, namer);
+  w.line();
+  emitArena(w, program);
+  w.line();
+  if (program.kernels.some((k) => kernelUsesErf(k))) w.line(JS_ERF_SOURCE).line();
+  const calls = program.kernels.map((kernel, index) => {
+    const name = namer.fresh(`k${index}_${kernel.label}`);
+    const emitted = emitKernel(kernel, name, packed);
+    w.all(emitted.code.trimEnd().split('\n')).line();
+    const args = emitted.params.map((key) => argumentFor(key, storedName, feedName, resultName));
+    return `${name}(batch, ${args.join(', ')});`;
+  });
+  w.all(FEED_CHECK.split('\n')).line();
+  emitRun(w, program, feedName, resultName, calls);
   w.line().all((options.weights === 'embed' ? LOAD_EMBEDDED : LOAD_EXTERNAL).split('\n'));
   return { module: w.toString(), weights: options.weights === 'embed' ? new Uint8Array(0) : blob.bytes };
 }
