@@ -17,11 +17,13 @@
 // so relative accuracy holds there; erf's tail 1.5e-7 absolute, under the 1e-6 floor);
 // linear/matmul sum with fma in tile order, inside the K·u bound above; softmax sums exp in
 // f32 in a tree. Subnormals flushed to zero stay under the absolute floors. NaN and ±Inf
-// inputs are outside WGSL's contract, so its tests feed finite values (±1e30 included).
+// inputs are outside WGSL's contract; f32 sums of cancelling edge-sized terms need the
+// feed-dependent floor of toleranceForF32Sums below.
 // Chains of ops compound errors; a graph's tolerance grows with its depth of
 // non-exact ops, capped so that a real bug (errors of order 1) still fails.
 
 import type { Graph } from '../ir/graph.ts';
+import { interpretValues, type Feeds } from '../ir/interpret.ts';
 import { OPS, type OpKind } from '../ir/ops/index.ts';
 
 export interface Tolerance {
@@ -57,6 +59,55 @@ export function toleranceFor(graph: Graph): Tolerance {
   }
   const scale = Math.min(8, Math.max(1, maxDepth / 2));
   return { abs: abs * scale, rel: rel * scale };
+}
+
+/** f32's unit roundoff. */
+const F32_UNIT_ROUNDOFF = 2 ** -24;
+
+/** max over rows of sum |x|, over the last axis (finite values only). */
+function maxRowAbsSum(data: Float32Array, rowLength: number): number {
+  let best = 0;
+  for (let start = 0; start + rowLength <= data.length; start += rowLength) {
+    let sum = 0;
+    for (let k = start; k < start + rowLength; k++) {
+      const v = Math.abs(data[k] ?? 0);
+      if (Number.isFinite(v)) sum += v;
+    }
+    best = Math.max(best, sum);
+  }
+  return best;
+}
+
+function maxAbs(data: Float32Array): number {
+  let best = 0;
+  for (const v of data) if (Number.isFinite(v)) best = Math.max(best, Math.abs(v));
+  return best;
+}
+
+/**
+ * toleranceFor, for a backend that sums contractions in f32 (WGSL) where the interpreter sums
+ * in f64, on particular feeds. A K-term f32 dot product errs by about sqrt(K)·u·Σ|x_k·w_k|
+ * (rounding errors add like a random walk; K·u·Σ is the worst case). The relative bound
+ * covers that only while the terms do not cancel: edge inputs (±1e4, ±1e30) times weights that
+ * nearly cancel leave a small result carrying the rounding of huge terms. So the absolute
+ * floor grows to 2·sqrt(K)·u·S, S = (the largest row sum of |x|) × (the largest |w|), taken
+ * over every contraction of the graph on these feeds; with ordinary inputs S is small and the
+ * floor stays near toleranceFor's.
+ */
+export function toleranceForF32Sums(graph: Graph, feeds: Feeds): Tolerance {
+  const base = toleranceFor(graph);
+  const values = interpretValues(graph, feeds);
+  let abs = base.abs;
+  for (const node of graph.nodes) {
+    if (OPS[node.op].kind !== 'linear') continue;
+    const x = values.get(node.inputs[0] ?? '');
+    const w = values.get(node.inputs[1] ?? '');
+    const k = x?.shape[x.shape.length - 1] ?? 0;
+    if (x === undefined || w === undefined || k === 0) continue;
+    const terms = maxRowAbsSum(x.data, k) * maxAbs(w.data);
+    abs = Math.max(abs, 2 * Math.sqrt(k) * F32_UNIT_ROUNDOFF * terms);
+  }
+  return { abs, rel: base.rel };
 }
 
 export interface Mismatch {

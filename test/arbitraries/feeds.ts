@@ -15,6 +15,8 @@ export interface FeedOptions {
   readonly edges?: boolean;
   /** Ordinary values are uniform in ±range (default 4). */
   readonly range?: number;
+  /** The edge values to mix in, replacing the defaults above (a backend's documented subset). */
+  readonly edgeValues?: readonly number[];
 }
 
 export const FINITE_EDGES: readonly number[] = [0, -0, 1e30, -1e30, 1e4, -1e4, 1, -1];
@@ -25,7 +27,7 @@ export function arbValue(options: FeedOptions = {}): fc.Arbitrary<number> {
   const range = options.range ?? 4;
   const plain = fc.double({ min: -range, max: range, noNaN: true }).map(Math.fround);
   if (options.edges === false) return plain;
-  const edges = options.finite === true ? FINITE_EDGES : [...FINITE_EDGES, ...NON_FINITE_EDGES];
+  const edges = options.edgeValues ?? (options.finite === true ? FINITE_EDGES : [...FINITE_EDGES, ...NON_FINITE_EDGES]);
   return fc.oneof({ weight: 9, arbitrary: plain }, { weight: 1, arbitrary: fc.constantFrom(...edges) });
 }
 
