@@ -1,15 +1,18 @@
 // Random graphs from the shared arbitraries (every op of the table, hostile names, static
 // and symbolic batches) through the ONNX writer: onnxruntime-node computes what the
-// interpreter computes, and importing the file back gives a graph that computes the same.
+// interpreter and the JS bundle compute, and importing the file back gives a graph that
+// computes the same.
 
 import { describe, it } from 'vitest';
+import { renameValue, type Graph } from '../../ir/graph.ts';
 import { interpret } from '../../ir/interpret.ts';
-import { compareArrays, toleranceFor } from '../../src/tolerance.ts';
+import { compile } from '../../src/compile.ts';
 import { importOnnx } from '../../src/frontends/onnx/import.ts';
 import { writeOnnxModel } from '../../src/frontends/onnx/writer.ts';
+import { compareArrays, toleranceFor } from '../../src/tolerance.ts';
 import { arbGraphAndFeeds, assertGraphProperty, assertGraphPropertyAsync, GENERATED_OPS } from '../arbitraries.ts';
+import { importBundle } from '../codegen/js/load-bundle.ts';
 import { runOnnxRuntime } from './ort-runner.ts';
-import { renameValue, type Graph } from '../../ir/graph.ts';
 
 /**
  * Every generated op but fused_elementwise, whose bodies may hold comparisons that ONNX
@@ -26,7 +29,7 @@ function check(graph: Graph, expected: Record<string, Float32Array>, actual: Rec
 }
 
 describe('ONNX writer and importer on random graphs', () => {
-  it('onnxruntime agrees with the interpreter on the written file', async () => {
+  it('onnxruntime agrees with the interpreter and the JS bundle on the written file', async () => {
     // Edge values stay out: onnxruntime documents no NaN or overflow semantics of its own.
     // fused_elementwise stays out too: ONNX writes its body as one op per step, each rounded
     // to f32, where fusegraph evaluates the whole body in f64, and random bodies can be as
@@ -40,7 +43,9 @@ describe('ONNX writer and importer on random graphs', () => {
       const { bytes, names } = writeOnnxModel(safe);
       const results = await runOnnxRuntime(bytes, safe, safeFeeds, names);
       const byOriginal = Object.fromEntries(graph.outputs.map((name, i) => [name, results[safe.outputs[i] ?? ''] ?? new Float32Array()]));
-      check(graph, interpret(graph, feeds), byOriginal, 'onnxruntime');
+      check(graph, interpret(graph, feeds), byOriginal, 'onnxruntime vs interpreter');
+      const bundle = await importBundle(compile(graph, { target: 'js' }));
+      check(graph, byOriginal, bundle.run({ ...feeds }), 'onnxruntime vs JS bundle');
     }, { numRuns: 60 });
   });
 
