@@ -139,7 +139,8 @@ function scalarLookup(initializers: ReadonlyMap<string, TensorProto>, nodes: rea
     try {
       let tensor: KnownTensor | undefined;
       const init = initializers.get(name);
-      if (init !== undefined) tensor = readTensor(init, name);
+      // Only one-element tensors can be the pattern's scalars: never decode a weight here.
+      if (init !== undefined && init.dims.every((d) => d === 1)) tensor = readTensor(init, name);
       const constant = constants.get(name);
       if (constant !== undefined) tensor = new NodeView(constant).tensor('value');
       if (tensor?.kind !== 'float' || tensor.data.length !== 1) return undefined;
