@@ -49,11 +49,14 @@ function parseBatches(text: string): number[] {
   return batches;
 }
 
-function progress(label: string, fraction: number): void {
-  if (!process.stderr.isTTY) return;
+/** Redraws the progress bar on a terminal when its percentage changes; returns it. */
+function progress(label: string, fraction: number, shown: number): number {
+  const percent = Math.round(fraction * 100);
+  if (!process.stderr.isTTY || percent === shown) return shown;
   const width = 24;
   const filled = Math.round(fraction * width);
-  process.stderr.write(`\r${label} [${'#'.repeat(filled)}${' '.repeat(width - filled)}] ${Math.round(fraction * 100)}%`);
+  process.stderr.write(`\r${label} [${'#'.repeat(filled)}${' '.repeat(width - filled)}] ${percent}%`);
+  return percent;
 }
 
 /** Median µs per call, timing groups of calls long enough for the clock to resolve. */
@@ -68,11 +71,12 @@ async function timeCalls(session: Session, feeds: Record<string, Float32Array>, 
   }
   const samples: number[] = [];
   const begin = performance.now();
+  let shown = -1;
   while (samples.length < 5 || (performance.now() - begin < budgetMs && samples.length < 1000)) {
     const start = performance.now();
     for (let i = 0; i < reps; i++) await call();
     samples.push(((performance.now() - start) * 1000) / reps);
-    progress(label, Math.min(1, (performance.now() - begin) / budgetMs));
+    shown = progress(label, Math.min(1, (performance.now() - begin) / budgetMs), shown);
   }
   if (process.stderr.isTTY) process.stderr.write('\r\x1b[K');
   samples.sort((a, b) => a - b);
