@@ -1,6 +1,7 @@
 // Mutation fuzzing of the file front ends: valid ONNX and JSON models with random bytes
 // overwritten, inserted or cut off. The importer either returns a verified graph or throws
 // fusegraph's CompileError: never another exception, never a hang (vitest's timeout).
+// FUZZ_RUNS=20000 npx vitest run test/frontends/fuzz.test.ts fuzzes longer.
 
 import { readFileSync } from 'node:fs';
 import fc from 'fast-check';
@@ -69,7 +70,7 @@ describe('fuzzing the importers', () => {
       const weights = mutateSidecar && sidecar.sidecar !== undefined ? mutate(sidecar.sidecar, mutations) : sidecar.sidecar;
       const json = mutateSidecar ? sidecarJson : mutate(sidecarJson, mutations);
       onlyCompileErrors(() => readJsonModel(decode(json), { readSidecar: () => weights ?? new Uint8Array() }));
-    }), { numRuns: 300 });
+    }), { numRuns: Number(process.env.FUZZ_RUNS ?? 300) });
   });
 
   it('safetensors: mutated files read or fail with a CompileError', () => {
@@ -77,6 +78,6 @@ describe('fuzzing the importers', () => {
     const file = writeJsonModel(graph, { kind: 'safetensors', file: 'w' }).sidecar ?? new Uint8Array();
     fc.assert(fc.property(fc.array(mutation, { minLength: 1, maxLength: 6 }), (mutations) => {
       onlyCompileErrors(() => readSafetensors(mutate(file, mutations)));
-    }), { numRuns: 300 });
+    }), { numRuns: Number(process.env.FUZZ_RUNS ?? 300) });
   });
 });
