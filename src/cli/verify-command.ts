@@ -35,7 +35,7 @@ function edgeSamples(target: TargetName): Sample[] {
     { label: '±1e4', batch: 2, value: (_r, i) => (i % 2 === 0 ? 1e4 : -1e4) },
     { label: '±1e-30', batch: 1, value: (_r, i) => (i % 3 === 0 ? 1e-30 : -1e-30) },
   ];
-  // The JS backend documents NaN/±Inf propagation; GPUs may flush or fold them.
+  // The CPU targets document NaN/±Inf propagation; GPUs may flush or fold them.
   if (target !== 'wgsl') samples.push({ label: 'NaN/±Inf', batch: 2, value: (r, i) => [NaN, Infinity, -Infinity][i % 7] ?? r.uniform(-3, 3) });
   return samples;
 }
