@@ -1,10 +1,11 @@
 // Differential tests of the WGSL backend on this machine's WebGPU adapter: random graphs from
 // the shared arbitraries (every op and activation, batch 1 and larger), each shader compiled
-// cleanly, outputs ≈ the interpreter's. Edge values: 0, -0, ±1, ±1e4. Not NaN and ±Inf, which
-// are outside WGSL's float contract (codegen/wgsl/prelude.ts), and not ±1e30: next to it any
-// small term vanishes in f32 but not in the interpreter's f64 ((-1 - x) + x is -1 or 0), and
-// GPU compilers may reassociate (Mesa's does), so no fixed tolerance holds. The activations
-// test covers ±1e30 where it matters, saturation.
+// cleanly, outputs ≈ the interpreter's (or its f32-step reading, f32-reference.ts). Edge
+// values: 0, -0, ±1 besides the ordinary ±4 range. Not NaN and ±Inf, outside WGSL's float
+// contract (codegen/wgsl/prelude.ts), and not ±1e4 or ±1e30: next to them small terms vanish
+// in f32 ((-1 - x) + x is -1 or 0) and GPU compilers may reassociate (Mesa's does), so after
+// a cancelling contraction no fixed tolerance holds. The activations test covers ±1e30 where
+// it matters, saturation.
 
 import { describe, it } from 'vitest';
 import { arbGraphAndFeeds, assertGraphPropertyAsync, FINITE_EDGES } from '../arbitraries.ts';
@@ -12,13 +13,13 @@ import { agreesWithInterpreter } from './run-wgsl.ts';
 
 // SwiftShader compiles a pipeline in ~0.5 s: enough runs to meet every op, few enough for CI.
 const RUNS = 15;
-const EDGES = FINITE_EDGES.filter((value) => Math.abs(value) < 1e30);
+const EDGES = FINITE_EDGES.filter((value) => Math.abs(value) <= 1);
 
 describe('WGSL bundle vs interpreter', () => {
   for (const variant of ['unoptimized', 'O2'] as const) {
     for (const batch of [1, { min: 2, max: 9 }] as const) {
       const label = typeof batch === 'number' ? 'batch 1' : 'batches 2-9';
-      it(`agrees on random graphs (${variant}, ${label}, edge values up to ±1e4)`, async () => {
+      it(`agrees on random graphs (${variant}, ${label}, edge values 0, ±1)`, async () => {
         const arb = arbGraphAndFeeds({ feeds: { edgeValues: EDGES, batch } });
         await assertGraphPropertyAsync(arb, ({ graph, feeds }) => agreesWithInterpreter(graph, feeds, variant), { numRuns: RUNS });
       });
