@@ -1,6 +1,6 @@
 // Every activation on the WGSL target, standalone and fused into `linear`, at ordinary and
 // saturating inputs (±1e30, ±1e4, ±100): no NaN or Inf where the f32 result is finite, and
-// the interpreter's values within tolerance.
+// the interpreter's values within tolerance. Softmax stays stable on huge logits.
 
 import { describe, expect, it } from 'vitest';
 import { ACTIVATION_OPS, activationParamCount, OPS } from '../../ir/ops/index.ts';
@@ -52,6 +52,18 @@ describe('WGSL activations', () => {
       }
     } finally {
       session.dispose();
+    }
+  });
+
+  it('softmax is stable on huge logits (±1e4, ±1e30) along either axis', async () => {
+    for (const axis of [-1, 1]) {
+      const b = new GraphBuilder('softmax');
+      const x = b.input('x', ['N', 6, 4]);
+      b.output(b.softmax(x, axis));
+      const graph = b.build();
+      const logits = [1e30, -1e30, 1e4, -1e4, 0, 1, 1e4, 1e4 - 1, 3, -3, 1e30, 1e30];
+      const data = Float32Array.from({ length: 2 * 24 }, (_, i) => logits[i % logits.length] ?? 0);
+      await agreesWithInterpreter(graph, { x: data }, 'unoptimized');
     }
   });
 });
