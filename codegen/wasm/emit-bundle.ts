@@ -73,14 +73,19 @@ export function emitWasmBundle(graph: Graph, program: LoweredProgram, wasm: Wasm
   w.line(`// fusegraph wasm bundle for graph ${commentText(program.name)}. Generated code: edit the model, not this file.`);
   w.line(`// inputs: ${io(program.inputs)}`);
   w.line(`// outputs: ${io(program.outputs)}`);
-  w.line(`// code: ${simd.length} bytes of WebAssembly SIMD128${relaxed ? ` (+ ${relaxed.length} bytes using relaxed SIMD, chosen when the engine validates it)` : ''}`);
-  w.line(`// weights: ${wasm.layout.image.length} bytes (packed linear panels + raw constants), ${options.weights === 'embed' ? 'embedded (base64)' : `in ${commentText(options.weightsFile)}`}`);
+  const relaxedNote = relaxed === undefined
+    ? ''
+    : ` (+ ${relaxed.length} bytes using relaxed SIMD, chosen when the engine validates it)`;
+  const weightsWhere = options.weights === 'embed' ? 'embedded (base64)' : `in ${commentText(options.weightsFile)}`;
+  w.line(`// code: ${simd.length} bytes of WebAssembly SIMD128${relaxedNote}`);
+  w.line(`// weights: ${wasm.layout.image.length} bytes (packed linear panels + raw constants), ${weightsWhere}`);
   w.line('// After `await load()`, session.runSync(feeds) runs synchronously; session.run(feeds) wraps it in a promise.');
   w.line('//').line('// IR after optimization:');
   w.all(printGraph(graph).trimEnd().split('\n').map((line) => `//   ${commentLine(line)}`)).line();
   w.line(`export const metadata = Object.freeze(${metadataLiteral(program)});`).line();
   w.line(`const SIMD_MODULE_BASE64 = "${base64(simd)}";`);
-  w.line(`const RELAXED_MODULE_BASE64 = ${relaxed ? `"${base64(relaxed)}"` : 'null'};`);
+  const relaxedLiteral = relaxed === undefined ? 'null' : `"${base64(relaxed)}"`;
+  w.line(`const RELAXED_MODULE_BASE64 = ${relaxedLiteral};`);
   if (options.weights === 'embed') w.line(`const WEIGHTS_BASE64 = "${base64(wasm.layout.image)}";`);
   else w.line('const WEIGHTS_BASE64 = null;').line(`const WEIGHTS_FILE = ${stringLiteral(options.weightsFile)};`);
   w.line(`const IMAGE_BYTES = ${wasm.layout.image.length};`);

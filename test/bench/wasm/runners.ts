@@ -35,7 +35,10 @@ async function fusegraphWasm(graph: Graph, x: Float32Array, relaxed: boolean): P
   const module = await importCompiled(graph, { target: 'wasm', wasm: { relaxed } });
   const load = module.load as (options?: object) => Promise<{ relaxedSimd: boolean; runSync(feeds: object): Results }>;
   const session = await load();
-  if (session.relaxedSimd !== relaxed) throw new Error(`bench: relaxed SIMD ${relaxed ? 'not available' : 'chosen unexpectedly'}`);
+  if (session.relaxedSimd !== relaxed) {
+    const problem = relaxed ? 'not available (run under --experimental-wasm-relaxed-simd)' : 'chosen unexpectedly';
+    throw new Error(`bench: relaxed SIMD ${problem}`);
+  }
   const feeds = { x };
   return () => session.runSync(feeds).logits ?? new Float32Array();
 }
