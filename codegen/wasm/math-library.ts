@@ -4,12 +4,12 @@
 // the edge values ±0, ±Inf, NaN, large |x| and subnormals.
 //
 //  exp:  Cephes expf. n = nearest(x·log2 e), r = x − n·ln 2 (two-part constant, exact
-//        products), e^r by a degree-7 polynomial on |r| ≤ ln2/2, times 2^n applied as two
+//        products), e^r = 1 + r + r²·P(r) with P of degree 5 on |r| ≤ ln2/2, times 2^n as two
 //        power-of-two factors so subnormal results and overflow to +Inf round correctly.
 //        Relative error ≤ 2 ulp (≈ 2.4e-7) for normal results; x < −104 gives +0.
-//  log:  Cephes logf. x = m·2^e with m in [√½, √2), log(m) by a degree-9 polynomial,
-//        subnormals rescaled first. Absolute error ≤ 2e-7 near 1, relative ≤ 2 ulp
-//        elsewhere; log(0) = −Inf, log(x < 0) = NaN, log(+Inf) = +Inf.
+//  log:  Cephes logf. x = m·2^e with m in [√½, √2), log(m) = f − f²/2 + f³·P(f) with
+//        f = m − 1 and P of degree 8, subnormals rescaled first. Absolute error ≤ 2e-7
+//        near 1, relative ≤ 2 ulp elsewhere; log(0) = −Inf, log(x < 0) = NaN, log(+Inf) = +Inf.
 //  tanh: Cephes tanhf. |x| < 0.625: x + x³·P(x²) (relative error ≤ 2 ulp, keeps ±0);
 //        otherwise 1 − 2/(e^{2|x|} + 1) with x's sign (absolute error ≤ 3e-7, relative
 //        ≤ 5e-7 since |tanh| ≥ 0.55 there); ±Inf → ±1.
