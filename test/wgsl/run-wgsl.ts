@@ -5,7 +5,7 @@
 import { wgslProgram } from '../../codegen/wgsl/target.ts';
 import { emitWgsl } from '../../codegen/wgsl/target.ts';
 import type { Graph } from '../../ir/graph.ts';
-import { interpret, type Feeds } from '../../ir/interpret.ts';
+import { bindBatch, interpret, type Feeds } from '../../ir/interpret.ts';
 import type { MemoryPlan } from '../../ir/memory-plan.ts';
 import { optimize } from '../../src/passes/pipeline.ts';
 import { compareArrays, toleranceForF32Sums, type Tolerance } from '../../src/tolerance.ts';
@@ -52,7 +52,7 @@ export async function agreesWithInterpreter(graph: Graph, feeds: Feeds, variant:
   const { device } = await gpuDevice();
   const target = prepared(graph, variant);
   await checkShaders(device, target.graph, target.plan);
-  const batch = Math.max(1, ...Object.values(feeds).map((data) => data.length));
+  const batch = Math.max(1, ...bindBatch(graph, feeds).values());
   const session = await loadWgsl(target.graph, target.plan, batch);
   try {
     const expected = interpret(graph, feeds);
