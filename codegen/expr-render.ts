@@ -23,22 +23,30 @@ function jsNumber(value: number): string {
   return value < 0 ? `(${text})` : text;
 }
 
+/**
+ * JavaScript computes in f64; the scalar language is f32 arithmetic with one rounding per
+ * primitive (ir/scalar.ts), so every arithmetic result and constant goes through Math.fround
+ * (V8 then uses f32 instructions). JS bundles thus compute elementwise bodies bit for bit
+ * like the interpreter.
+ */
+const f32 = (text: string): string => `Math.fround(${text})`;
+
 export const JS_SYNTAX: ExprSyntax = {
-  number: jsNumber,
+  number: (value) => jsNumber(Math.fround(value)),
   unary: {
     neg: (a) => `(-${a})`,
     abs: (a) => `Math.abs(${a})`,
-    exp: (a) => `Math.exp(${a})`,
-    log: (a) => `Math.log(${a})`,
-    sqrt: (a) => `Math.sqrt(${a})`,
-    tanh: (a) => `Math.tanh(${a})`,
-    erf: (a) => `erf(${a})`,
+    exp: (a) => f32(`Math.exp(${a})`),
+    log: (a) => f32(`Math.log(${a})`),
+    sqrt: (a) => f32(`Math.sqrt(${a})`),
+    tanh: (a) => f32(`Math.tanh(${a})`),
+    erf: (a) => f32(`erf(${a})`),
   },
   binary: {
-    add: (a, b) => `(${a} + ${b})`,
-    sub: (a, b) => `(${a} - ${b})`,
-    mul: (a, b) => `(${a} * ${b})`,
-    div: (a, b) => `(${a} / ${b})`,
+    add: (a, b) => f32(`${a} + ${b}`),
+    sub: (a, b) => f32(`${a} - ${b}`),
+    mul: (a, b) => f32(`${a} * ${b}`),
+    div: (a, b) => f32(`${a} / ${b}`),
     max: (a, b) => `Math.max(${a}, ${b})`,
     min: (a, b) => `Math.min(${a}, ${b})`,
     lt: (a, b) => `(${a} < ${b})`,

@@ -3,8 +3,9 @@
 // Float semantics, which backends are compared against:
 //  - every tensor is stored as f32 (Float32Array); each op reads f32 and rounds its result
 //    to f32 once, when storing;
-//  - inside an op, arithmetic is f64: sums of products (linear, matmul) accumulate in f64
-//    in increasing index order, elementwise bodies are evaluated in f64 as a whole;
+//  - sums of products (linear, matmul) accumulate in f64 in increasing index order and
+//    round once; elementwise bodies (and linear's fused activation) are f32 arithmetic,
+//    one rounding per primitive (ir/scalar.ts), so fusing them changes no bit;
 //  - softmax subtracts the max along its axis, sums exp() in f64 and divides;
 //  - NaN propagates through every op (relu(NaN) = NaN); ±0 compare equal.
 // Backends that accumulate in f32 or in another order agree within the tolerances of

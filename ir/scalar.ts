@@ -1,9 +1,14 @@
 // The scalar-expression language in which every elementwise op is written once. The
 // interpreter evaluates it, the backends render it (see codegen/), and fusion composes it.
 //
-// Semantics (the definition backends must match): values are real numbers evaluated in
-// f64 and rounded to f32 only when stored to a tensor; comparisons yield booleans; `max`
-// and `min` propagate NaN like Math.max/Math.min; `select(c, a, b)` is `c ? a : b`.
+// Semantics (the definition backends must match): f32 arithmetic. Operands are f32 tensor
+// elements, constants are rounded to f32, and every primitive (neg, add, exp, …) rounds its
+// result to f32, exactly as an f32 machine would: +, -, *, /, sqrt are then correctly
+// rounded, exp/log/tanh/erf are the f64 function rounded once (backends' f32 versions may be
+// a few ulp off). One rounding per primitive is what makes fusion exact: a fused body
+// computes bit for bit what the separate ops computed through their f32 tensors, overflow
+// and cancellation included. Comparisons yield booleans; `max` and `min` propagate NaN like
+// Math.max/Math.min; `select(c, a, b)` is `c ? a : b`.
 
 import { formatNumber } from './number-format.ts';
 
@@ -132,13 +137,17 @@ function applyBinary(fn: BinaryFn, a: number, b: number): number {
   }
 }
 
-/** Evaluates an expression in f64 on operand values (booleans come out as 1 or 0). */
+/**
+ * Evaluates an expression in f32 arithmetic (see the header) on operand values, which should
+ * be f32 already; booleans come out as 1 or 0.
+ */
 export function evaluateExpr(expr: ScalarExpr, operands: readonly number[]): number {
   switch (expr.kind) {
-    case 'operand': return operands[expr.index] ?? NaN;
-    case 'const': return expr.value;
-    case 'unary': return applyUnary(expr.fn, evaluateExpr(expr.arg, operands));
-    case 'binary': return applyBinary(expr.fn, evaluateExpr(expr.lhs, operands), evaluateExpr(expr.rhs, operands));
+    case 'operand': return Math.fround(operands[expr.index] ?? NaN);
+    case 'const': return Math.fround(expr.value);
+    case 'unary': return Math.fround(applyUnary(expr.fn, evaluateExpr(expr.arg, operands)));
+    case 'binary':
+      return Math.fround(applyBinary(expr.fn, evaluateExpr(expr.lhs, operands), evaluateExpr(expr.rhs, operands)));
     case 'select':
       return evaluateExpr(expr.cond, operands) !== 0
         ? evaluateExpr(expr.ifTrue, operands)

@@ -4,9 +4,10 @@
 //
 // Why these bounds (f32 has a unit roundoff u = 2^-24 ≈ 6e-8):
 //  - layout and source ops move bits: exact.
-//  - elementwise bodies: the interpreter rounds once from f64; a backend evaluating in f32
-//    (WGSL) rounds at each step and its exp/tanh builtins may be a few ulp off, so a few
-//    hundred u relative, plus an absolute floor for results near 0 (exp(x) - 1, x·Φ(x)).
+//  - elementwise bodies: f32 arithmetic, one rounding per primitive (ir/scalar.ts); JS
+//    bundles match bit for bit, WGSL and WASM agree on + - * / and differ only through
+//    their exp/tanh/erf (a few ulp, more for WGSL's builtin exp), which cancellation such as
+//    exp(x) - 1 can magnify: a few hundred u relative, plus an absolute floor near 0.
 //  - linear/matmul: a dot product of length K summed in f32 in any order is off by at most
 //    about K·u·Σ|x_k·w_k|. Inputs and weights of our tests keep Σ|x·w| near 1 per term
 //    block, so 1e-4 relative with a 1e-5 floor covers K up to a few thousand.

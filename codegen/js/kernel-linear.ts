@@ -81,7 +81,8 @@ function emitBlock(kernel: LinearKernel, scope: KernelScope, body: CodeWriter, r
       const rendered = renderExpr(kernel.epilogue.body, JS_SYNTAX, {
         localPrefix: 't',
         operand: (index) => {
-          if (index === 0) return `a${r}${c}`;
+          // The dot product, rounded to f32 as the interpreter stores it before its epilogue.
+          if (index === 0) return `Math.fround(a${r}${c})`;
           const op = operands[index - 1];
           return op === undefined ? 'NaN' : `${op.array}[${operandOffset(kernel, op, row, col)}]`;
         },

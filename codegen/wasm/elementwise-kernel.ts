@@ -2,12 +2,13 @@
 // to): outer axes are counted loops that step each operand's pointer by its stride; the
 // innermost axis runs two lanes at a time when every operand is contiguous or broadcast
 // along it, and one element at a time for the leftovers and for strided operands (a splat
-// load, the same vector code, lane 0 stored). Bodies are evaluated in f64 lanes (F64X2 of
-// expr-emit.ts) like the interpreter, so cancellation in a fused body rounds only once;
-// a plain copy (body `$0`) moves f32 bits, four lanes at a time.
+// load, the same vector code, lane 0 stored). Bodies are evaluated four f32 lanes at a
+// time (F32X4 of expr-emit.ts): the scalar language is f32 arithmetic with one rounding per
+// primitive (ir/scalar.ts), which f32x4 instructions compute exactly; a plain copy (body
+// `$0`) moves the f32 bits.
 
 import type { ElementwiseKernel } from '../kernels.ts';
-import { F64X2, prepareVectorExpr } from './expr-emit.ts';
+import { F32X4, prepareVectorExpr } from './expr-emit.ts';
 import type { Local } from './function-assembler.ts';
 import { addressLocal, advance, countedLoop, extentLocal, type KernelContext } from './kernel-context.ts';
 
@@ -23,26 +24,18 @@ export function emitElementwiseKernel(ctx: KernelContext, kernel: ElementwiseKer
   for (let a = rank - 2; a >= 0; a--) outStrides[a] = (outStrides[a + 1] ?? 1) * (kernel.extents[a + 1]?.fixed ?? 1);
   const strideOf = (operand: number, axis: number): number => kernel.operands[operand]?.strides[axis] ?? 0;
   const copy = kernel.body.kind === 'operand';
-  const lanes = copy ? 4 : 2;
-  const emitBody = prepareVectorExpr(asm, kernel.body, F64X2);
+  const lanes = 4;
+  const emitBody = prepareVectorExpr(asm, kernel.body, F32X4);
   /** Pushes operand `index` as a vector: contiguous, broadcast, or one element (`single`). */
   const load = (pointer: Local, contiguous: boolean, single: boolean): void => {
     asm.get(pointer);
-    if (copy) {
-      if (contiguous && !single) asm.v128Load(0);
-      else asm.v128Load32Splat(0);
-      return;
-    }
-    if (contiguous && !single) asm.v128Load64Zero(0);
+    if (contiguous && !single) asm.v128Load(0);
     else asm.v128Load32Splat(0);
-    asm.v128Unary('f64x2.promote_low_f32x4');
   };
   /** Stores the vector on the stack (after the output pointer): all lanes, or lane 0 only. */
   const store = (single: boolean): void => {
-    if (!copy) asm.v128Unary('f32x4.demote_f64x2_zero');
     if (single) asm.v128Store32Lane(0, 0);
-    else if (copy) asm.v128Store(0);
-    else asm.v128Store64Lane(0, 0);
+    else asm.v128Store(0);
   };
   const bodyAt = (pointers: Pointers, single: boolean, axis: number): void => {
     if (copy) {

@@ -5,12 +5,10 @@
 // once computed once (into a v128 local), both arms of a select evaluated (expressions have
 // no side effects), then v128.bitselect on the comparison's lane mask.
 //
-// Two lane formats: F64X2 evaluates like the interpreter (f64, rounded to f32 once, on
-// store), so `(0.001 - x) + x` cancels exactly as it does there; elementwise kernels use it.
-// F32X4 evaluates four f32 lanes (within src/tolerance.ts's bounds for well-conditioned
-// bodies); the linear epilogue uses it, where the dot product is f32 anyway. Both propagate
-// NaN through max/min like Math.max/min. exp, log, tanh and erf are the f32x4
-// approximations of math-library.ts (F64X2 demotes, calls them, and promotes back).
+// The lane format: four f32 lanes. The scalar language is f32 arithmetic with one rounding
+// per primitive (ir/scalar.ts), which f32x4 add/sub/mul/div/sqrt compute exactly; max/min
+// propagate NaN like Math.max/min; exp, log, tanh and erf are the f32x4 approximations of
+// math-library.ts, within their stated bounds.
 
 import { formatExpr, type BinaryFn, type ScalarExpr, type UnaryFn } from '../../ir/scalar.ts';
 import type { FunctionAssembler, Local } from './function-assembler.ts';
@@ -51,42 +49,6 @@ export const F32X4: LaneFormat = {
     gt: (asm) => asm.v128('f32x4.gt'),
     ge: (asm) => asm.v128('f32x4.ge'),
     eq: (asm) => asm.v128('f32x4.eq'),
-  },
-};
-
-/** An f32x4 approximation applied to two f64 lanes. */
-function viaF32(fn: 'exp' | 'log' | 'tanh' | 'erf'): Emit {
-  return (asm, library) => {
-    asm.v128Unary('f32x4.demote_f64x2_zero');
-    library.call(asm, fn);
-    asm.v128Unary('f64x2.promote_low_f32x4');
-  };
-}
-
-export const F64X2: LaneFormat = {
-  lanes: 2,
-  constant: (asm, value) => { asm.f64x2Const(value); },
-  unary: {
-    neg: (asm) => asm.v128Unary('f64x2.neg'),
-    abs: (asm) => asm.v128Unary('f64x2.abs'),
-    sqrt: (asm) => asm.v128Unary('f64x2.sqrt'),
-    exp: viaF32('exp'),
-    log: viaF32('log'),
-    tanh: viaF32('tanh'),
-    erf: viaF32('erf'),
-  },
-  binary: {
-    add: (asm) => asm.v128('f64x2.add'),
-    sub: (asm) => asm.v128('f64x2.sub'),
-    mul: (asm) => asm.v128('f64x2.mul'),
-    div: (asm) => asm.v128('f64x2.div'),
-    max: (asm) => asm.v128('f64x2.max'),
-    min: (asm) => asm.v128('f64x2.min'),
-    lt: (asm) => asm.v128('f64x2.lt'),
-    le: (asm) => asm.v128('f64x2.le'),
-    gt: (asm) => asm.v128('f64x2.gt'),
-    ge: (asm) => asm.v128('f64x2.ge'),
-    eq: (asm) => asm.v128('f64x2.eq'),
   },
 };
 

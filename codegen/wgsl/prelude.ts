@@ -2,8 +2,9 @@
 // where they differ from the interpreter's JavaScript math. Each shader carries only the
 // helpers its code names.
 //
-// Where WGSL differs from JS (the interpreter evaluates bodies in f64, rounds once):
-//  - Arithmetic is f32 at every step, so a fused body rounds after each operation.
+// Where WGSL differs from the interpreter (which evaluates bodies in f32 arithmetic, one
+// rounding per primitive, with f64 Math functions rounded once):
+//  - Arithmetic is f32 at every step too: + - * / agree exactly (subnormals may flush).
 //  - exp/log/sqrt are the builtins: WebGPU allows exp 3 + 2|x| ulp (≈180 ulp near the
 //    overflow point, 1e-5 relative), log 3 ulp (absolute 2^-21 near 1), sqrt 2.5 ulp.
 //  - tanh: the builtin is only as accurate as sinh/cosh (absolute error near 0) and is NaN

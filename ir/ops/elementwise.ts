@@ -30,7 +30,7 @@ function outputRank(shapes: readonly Shape[]): number {
   return Math.max(0, ...shapes.map((s) => s.length));
 }
 
-/** Reference evaluation of any elementwise body: f64 per element, rounded to f32 on store. */
+/** Reference evaluation of any elementwise body: f32 arithmetic per element (ir/scalar.ts). */
 export function evaluateElementwise(
   spec: ElementwiseSpec,
   attrs: Attrs,

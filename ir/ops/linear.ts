@@ -1,6 +1,7 @@
 // Contractions: `linear` (PyTorch layout, with an optional fused activation epilogue) and
 // `matmul` (NumPy matmul with broadcast leading dims). Sums accumulate in f64 in index
-// order and round to f32 once, when stored.
+// order and round to f32 once; linear's bias is then added in f32 and its activation
+// applied in f32 arithmetic (ir/scalar.ts), exactly as add(matmul(x, Wᵀ), b) would.
 
 import { CompileError } from '../errors.ts';
 import { formatShape, formatType, isSymbolic, type Dim, type Shape, type StaticShape, type TensorType, sizeOf } from '../types.ts';
@@ -73,7 +74,8 @@ function evaluateLinear(inputs: readonly Tensor[], attrs: Attrs, outShape: Stati
     for (let j = 0; j < outFeatures; j++) {
       let acc = 0;
       for (let k = 0; k < inFeatures; k++) acc += (x.data[r * inFeatures + k] ?? 0) * (w.data[j * inFeatures + k] ?? 0);
-      out[r * outFeatures + j] = acc + (bias?.data[j] ?? 0);
+      // The dot product rounds once to f32; the bias is then an f32 add, as in add(matmul, b).
+      out[r * outFeatures + j] = bias === undefined ? acc : Math.fround(acc) + (bias.data[j] ?? 0);
     }
   }
   const activation = activationAttr(attrs);

@@ -44,11 +44,13 @@ const REFERENCES: Record<string, (x: number, alpha: number) => number> = {
 };
 
 /**
- * f32 results against an f64 reference: NaN where it is NaN, ±Inf exactly, else within a
- * few f32 ulps (2^-21 relative) plus 1e-14 absolute (exp(x) - 1 and 1 - erfc cancel near 0
- * in f64, a documented limit of the interpreter's bodies, far below f32 resolution at 1).
+ * f32 results against an f64 reference: NaN where it is NaN, ±Inf exactly, else within the
+ * error of f32 arithmetic. Bodies round every primitive to f32 (ir/scalar.ts), so a result
+ * carries a few ulps of its own (2^-18 relative) plus the rounding of intermediates near 1
+ * that cancel (exp(x) - 1, 1 + tanh(…), 1 + erf(…)): 2^-22 absolute, times the size of the
+ * factor that scales them (elu's alpha).
  */
-function expectClose(actual: number, reference: number, context: string): void {
+function expectClose(actual: number, reference: number, context: string, scale = 1): void {
   if (Number.isNaN(reference)) {
     expect(actual, context).toBeNaN();
     return;
@@ -57,7 +59,7 @@ function expectClose(actual: number, reference: number, context: string): void {
     expect(actual, context).toBe(reference);
     return;
   }
-  const bound = Math.abs(reference) * 2 ** -21 + 1e-14;
+  const bound = Math.abs(reference) * 2 ** -18 + 2 ** -22 * Math.max(1, Math.abs(scale));
   expect(Math.abs(actual - reference) <= bound, `${context}: got ${actual}, want ${reference}`).toBe(true);
 }
 
@@ -73,7 +75,7 @@ describe('activations match their formulas', () => {
       fc.assert(fc.property(values, alphaFor[op] ?? fc.constant(1), (xs, alpha) => {
         const attrs = alphaFor[op] !== undefined ? { alpha } : {};
         const out = apply(op as OpName, xs, attrs);
-        xs.forEach((x, i) => expectClose(out[i] ?? NaN, reference(Math.fround(x), alpha), `${op}(${x}) alpha=${alpha}`));
+        xs.forEach((x, i) => expectClose(out[i] ?? NaN, reference(Math.fround(x), alpha), `${op}(${x}) alpha=${alpha}`, alpha));
       }), { numRuns: op === 'gelu' ? 15 : 60 });
     });
   }
@@ -92,7 +94,7 @@ describe('activations match their formulas', () => {
   it('saturate without NaN at ±1e30 and propagate NaN', () => {
     const edges = [1e30, -1e30, NaN];
     const expected: Record<string, number[]> = {
-      relu: [1e30, 0, NaN], leaky_relu: [1e30, Math.fround(-1e30) * 0.01, NaN], elu: [1e30, -1, NaN],
+      relu: [1e30, 0, NaN], leaky_relu: [1e30, Math.fround(Math.fround(-1e30) * Math.fround(0.01)), NaN], elu: [1e30, -1, NaN],
       sigmoid: [1, 0, NaN], tanh: [1, -1, NaN], silu: [1e30, -0, NaN], gelu: [1e30, -0, NaN],
     };
     for (const [op, want] of Object.entries(expected)) {
