@@ -72,7 +72,6 @@ export async function runWgslBench(argv: readonly string[]): Promise<WgslMeasure
   const models = BENCH_MODELS.filter((model) => wanted === undefined || wanted.includes(model.name));
   const budgetMs = Number(values['budget-ms'] ?? 1500);
   const { device, description } = await gpuDevice();
-  console.log(`WebGPU adapter: ${description}`);
   const maxBatch = Math.max(...batches);
   const results: WgslMeasurement[] = [];
   for (const model of models) {

@@ -86,7 +86,11 @@ async function pickAdapter(): Promise<GpuHandle> {
     }
     try {
       const handle = await tryCandidate(candidate);
-      if (handle !== undefined) return handle;
+      if (handle !== undefined) {
+        // Once per process, so every test log says which adapter the WGSL results come from.
+        process.stderr.write(`WebGPU adapter: ${handle.description} (${handle.featureLevel})\n`);
+        return handle;
+      }
       failures.push(`${candidate.name}: no adapter`);
     } catch (error) {
       failures.push(`${candidate.name}: ${error instanceof Error ? error.message : String(error)}`);
