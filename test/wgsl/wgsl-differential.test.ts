@@ -1,6 +1,6 @@
 // Differential tests of the WGSL backend on this machine's WebGPU adapter: random graphs from
 // the shared arbitraries (every op and activation, batch 1 and larger), each shader compiled
-// cleanly, outputs ≈ the interpreter's (or its f32-step reading, f32-reference.ts). Edge
+// cleanly, outputs ≈ the interpreter's (both evaluate bodies in f32 steps). Edge
 // values: 0, -0, ±1 besides the ordinary ±4 range. Not NaN and ±Inf, outside WGSL's float
 // contract (codegen/wgsl/prelude.ts), and not ±1e4 or ±1e30: next to them small terms vanish
 // in f32 ((-1 - x) + x is -1 or 0) and GPU compilers may reassociate (Mesa's does), so after
