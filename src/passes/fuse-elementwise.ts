@@ -12,8 +12,8 @@
 // 3. The body is N's body with P's body substituted for P's operand (substituteOperands).
 //    NumPy broadcasting composes, so indexing P's operands by N's output index is exact.
 // 4. The worklist repeats this to a fixpoint; a body or operand list above the caps stops it.
-// Note: the reference interpreter rounds each op's result to f32; a fused body rounds once.
-// The difference is within the elementwise tolerance of src/tolerance.ts for finite values.
+// Fusion is exact: scalar bodies round every primitive to f32 (ir/scalar.ts), just as the
+// separate ops rounded through their f32 tensors, so the fused body computes the same bits.
 
 import type { Node } from '../../ir/graph.ts';
 import { OPS } from '../../ir/ops/index.ts';

@@ -1,7 +1,7 @@
 // Test helper: a module whose `apply(ptr, count)` evaluates one scalar expression over
 // arrays in linear memory with the wasm vector emitter (operand i at ptr + i·count·4,
 // the result after the operands), so expressions and approximations can be checked
-// against the interpreter's f64 evaluation.
+// against the interpreter's evaluation.
 
 import type { ScalarExpr } from '../../../ir/scalar.ts';
 import { prepareVectorExpr } from '../../../codegen/wasm/expr-emit.ts';
