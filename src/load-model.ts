@@ -4,6 +4,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { tsImport } from 'tsx/esm/api';
 import { CompileError } from '../ir/errors.ts';
 import type { Graph } from '../ir/graph.ts';
 import { parseGraph } from '../ir/parse.ts';
@@ -18,12 +19,20 @@ function isGraph(value: unknown): value is Graph {
     && Array.isArray(candidate['nodes']) && Array.isArray(candidate['outputs']);
 }
 
+/**
+ * Imports a model module. TypeScript goes through tsx's tsImport, which also compiles a .ts
+ * file that sits outside an ES-module package (as CommonJS: its exports then arrive wrapped
+ * in `default`), where a plain import() of it fails on a require() cycle.
+ */
 async function loadModule(path: string): Promise<Graph> {
-  const module = (await import(pathToFileURL(resolve(path)).href)) as { default?: unknown };
-  if (!isGraph(module.default)) {
+  const url = pathToFileURL(resolve(path)).href;
+  const module = (/\.m?ts$/i.test(path) ? await tsImport(url, import.meta.url) : await import(url)) as { default?: unknown };
+  const exported = module.default;
+  const unwrapped = isGraph(exported) ? exported : (exported as { default?: unknown } | undefined)?.default;
+  if (!isGraph(unwrapped)) {
     throw new CompileError('the module must export a graph as its default export (e.g. `export default toGraph(...)`)');
   }
-  return module.default;
+  return unwrapped;
 }
 
 /** IR text as `fusegraph ir --full` prints it (or a hand-written fixture). */

@@ -20,6 +20,23 @@ function fusegraph(...args: string[]): { status: number | null; stdout: string; 
 }
 
 describe('fusegraph ir', () => {
+  it('loads a .ts model that sits outside an ES-module package (compiled as CommonJS)', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'fusegraph-model-'));
+    const nn = join(process.cwd(), 'src/nn.ts');
+    writeFileSync(join(dir, 'tiny.ts'), [
+      `import { linear, relu, sequential, toGraph } from ${JSON.stringify(nn)};`,
+      "export default toGraph(sequential(linear(4, 3), relu()), { name: 'tiny', inputShape: ['N', 4] });",
+    ].join('\n'));
+    const { status, stdout, stderr } = fusegraph('ir', join(dir, 'tiny.ts'));
+    expect(stderr).toBe('');
+    expect(status).toBe(0);
+    expect(stdout.split('\n')[0]).toBe('graph tiny(%x: f32[N,4]) -> f32[N,3] {');
+    writeFileSync(join(dir, 'not-a-graph.ts'), 'export default 5;\n');
+    const bad = fusegraph('ir', join(dir, 'not-a-graph.ts'));
+    expect(bad.status).toBe(2);
+    expect(bad.stderr).toContain('must export a graph as its default export');
+  });
+
   it('prints the seed model with weights elided', () => {
     const { status, stdout, stderr } = fusegraph('ir', 'examples/seed-mlp.ts');
     expect(stderr).toBe('');
