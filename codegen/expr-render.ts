@@ -2,7 +2,7 @@
 // number, a function call, a select, a local declaration); everything else, including
 // common-subexpression hoisting, is shared. JS is defined here; WGSL and WASM override it.
 
-import { erf, formatExpr, type BinaryFn, type ScalarExpr, type UnaryFn } from '../ir/scalar.ts';
+import { countSubexpressions, erf, exprChildren, formatExpr, type BinaryFn, type ScalarExpr, type UnaryFn } from '../ir/scalar.ts';
 
 export interface ExprSyntax {
   number(value: number): string;
@@ -63,13 +63,8 @@ export const JS_SYNTAX: ExprSyntax = {
 export const JS_ERF_SOURCE = `const erf = ${erf.toString()};`;
 
 export function usesFn(expr: ScalarExpr, fn: UnaryFn | BinaryFn): boolean {
-  switch (expr.kind) {
-    case 'operand':
-    case 'const': return false;
-    case 'unary': return expr.fn === fn || usesFn(expr.arg, fn);
-    case 'binary': return expr.fn === fn || usesFn(expr.lhs, fn) || usesFn(expr.rhs, fn);
-    case 'select': return usesFn(expr.cond, fn) || usesFn(expr.ifTrue, fn) || usesFn(expr.ifFalse, fn);
-  }
+  const own = (expr.kind === 'unary' || expr.kind === 'binary') && expr.fn === fn;
+  return own || exprChildren(expr).some((child) => usesFn(child, fn));
 }
 
 export interface RenderedExpr {
@@ -86,31 +81,13 @@ export interface RenderOptions {
   readonly localPrefix: string;
 }
 
-function children(expr: ScalarExpr): ScalarExpr[] {
-  switch (expr.kind) {
-    case 'operand':
-    case 'const': return [];
-    case 'unary': return [expr.arg];
-    case 'binary': return [expr.lhs, expr.rhs];
-    case 'select': return [expr.cond, expr.ifTrue, expr.ifFalse];
-  }
-}
-
 /**
  * Renders an expression; compound subexpressions that occur more than once (fusion substitutes
  * a producer's body for every use of its value) are computed once into locals. Hoisting
  * evaluates both arms of a select, which is safe: scalar expressions have no side effects.
  */
 export function renderExpr(expr: ScalarExpr, syntax: ExprSyntax, options: RenderOptions): RenderedExpr {
-  const counts = new Map<string, number>();
-  const count = (e: ScalarExpr): void => {
-    if (e.kind === 'operand' || e.kind === 'const') return;
-    const key = formatExpr(e);
-    const seen = counts.get(key) ?? 0;
-    counts.set(key, seen + 1);
-    if (seen === 0) children(e).forEach(count);
-  };
-  count(expr);
+  const counts = countSubexpressions(expr);
   const statements: string[] = [];
   const hoisted = new Map<string, string>();
   const render = (e: ScalarExpr): string => {

@@ -189,6 +189,35 @@ export function operandsOf(expr: ScalarExpr): number[] {
   return [...seen].sort((a, b) => a - b);
 }
 
+/** The direct subexpressions of an expression. */
+export function exprChildren(expr: ScalarExpr): ScalarExpr[] {
+  switch (expr.kind) {
+    case 'operand':
+    case 'const': return [];
+    case 'unary': return [expr.arg];
+    case 'binary': return [expr.lhs, expr.rhs];
+    case 'select': return [expr.cond, expr.ifTrue, expr.ifFalse];
+  }
+}
+
+/**
+ * How often each compound subexpression occurs (keyed by its text), counting the inside of
+ * a repeated one once: renderers compute those seen more than once into a local. Fusion
+ * substitutes a producer's body at every use of its value, so repeats are common.
+ */
+export function countSubexpressions(expr: ScalarExpr): Map<string, number> {
+  const counts = new Map<string, number>();
+  const count = (e: ScalarExpr): void => {
+    if (e.kind === 'operand' || e.kind === 'const') return;
+    const key = formatExpr(e);
+    const seen = counts.get(key) ?? 0;
+    counts.set(key, seen + 1);
+    if (seen === 0) exprChildren(e).forEach(count);
+  };
+  count(expr);
+  return counts;
+}
+
 /** Number of nodes in an expression tree (a guard against runaway fusion). */
 export function exprSize(expr: ScalarExpr): number {
   switch (expr.kind) {

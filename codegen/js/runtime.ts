@@ -74,9 +74,13 @@ export const FETCH_WEIGHTS = `async function fetchWeights(options) {
   return new Uint8Array(await response.arrayBuffer());
 }`;
 
-/** The target-independent session facade every fusegraph bundle offers. */
-export const LOAD_EMBEDDED = `export async function load(options = {}) {
-  let open = true;
+/**
+ * The target-independent session facade every fusegraph bundle offers; a bundle with
+ * external weights first fetches them (`installWeights` and `fetchWeights` are its own).
+ */
+function loadSource(firstLine: string): string {
+  return `export async function load(options = {}) {
+${firstLine}  let open = true;
   return {
     async run(feeds) {
       if (!open) throw new Error("fusegraph: this session was disposed");
@@ -87,17 +91,7 @@ export const LOAD_EMBEDDED = `export async function load(options = {}) {
     },
   };
 }`;
+}
 
-export const LOAD_EXTERNAL = `export async function load(options = {}) {
-  if (weights === null) installWeights(await fetchWeights(options));
-  let open = true;
-  return {
-    async run(feeds) {
-      if (!open) throw new Error("fusegraph: this session was disposed");
-      return run(feeds);
-    },
-    dispose() {
-      open = false;
-    },
-  };
-}`;
+export const LOAD_EMBEDDED = loadSource('');
+export const LOAD_EXTERNAL = loadSource('  if (weights === null) installWeights(await fetchWeights(options));\n');

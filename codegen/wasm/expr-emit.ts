@@ -10,7 +10,7 @@
 // propagate NaN like Math.max/min; exp, log, tanh and erf are the f32x4 approximations of
 // math-library.ts, within their stated bounds.
 
-import { formatExpr, type BinaryFn, type ScalarExpr, type UnaryFn } from '../../ir/scalar.ts';
+import { countSubexpressions, formatExpr, type BinaryFn, type ScalarExpr, type UnaryFn } from '../../ir/scalar.ts';
 import type { FunctionAssembler, Local } from './function-assembler.ts';
 import type { MathLibrary } from './math-library.ts';
 
@@ -58,31 +58,13 @@ export interface VectorExprOptions {
   readonly library: MathLibrary;
 }
 
-function children(expr: ScalarExpr): ScalarExpr[] {
-  switch (expr.kind) {
-    case 'operand':
-    case 'const': return [];
-    case 'unary': return [expr.arg];
-    case 'binary': return [expr.lhs, expr.rhs];
-    case 'select': return [expr.cond, expr.ifTrue, expr.ifFalse];
-  }
-}
-
 /**
  * Prepares `expr` for emission in `asm`: allocates the locals of its repeated subexpressions
  * once, and returns an emitter that pushes the expression's value (call it once per use
  * site, e.g. once per accumulator of a micro-kernel's epilogue).
  */
 export function prepareVectorExpr(asm: FunctionAssembler, expr: ScalarExpr, format: LaneFormat = F32X4): (options: VectorExprOptions) => void {
-  const counts = new Map<string, number>();
-  const count = (e: ScalarExpr): void => {
-    if (e.kind === 'operand' || e.kind === 'const') return;
-    const key = formatExpr(e);
-    const seen = counts.get(key) ?? 0;
-    counts.set(key, seen + 1);
-    if (seen === 0) children(e).forEach(count);
-  };
-  count(expr);
+  const counts = countSubexpressions(expr);
   const locals = new Map<string, Local>();
   for (const [key, uses] of counts) if (uses > 1) locals.set(key, asm.local('v128', 't'));
 
