@@ -22,3 +22,18 @@ export interface EmittedBundle {
 }
 
 export type TargetEmitter = (graph: Graph, plan: MemoryPlan, options: EmitOptions) => EmittedBundle;
+
+/**
+ * The files every bundle consists of: `<stem>.mjs`, its types as `<stem>.d.ts` and as
+ * `<stem>.d.mts` (the name TypeScript pairs with an .mjs under NodeNext and bundler
+ * resolution), and the weights file when they are external.
+ */
+export function bundleFiles(stem: string, module: string, types: string, weights?: { name: string; contents: Uint8Array }): EmittedFile[] {
+  const files: EmittedFile[] = [
+    { name: `${stem}.mjs`, contents: module },
+    { name: `${stem}.d.ts`, contents: types },
+    { name: `${stem}.d.mts`, contents: types },
+  ];
+  if (weights !== undefined) files.push(weights);
+  return files;
+}

@@ -4,7 +4,7 @@
 import type { Graph } from '../../ir/graph.ts';
 import type { MemoryPlan } from '../../ir/memory-plan.ts';
 import { lowerGraph } from '../lower.ts';
-import type { EmitOptions, EmittedBundle, EmittedFile } from '../target.ts';
+import { bundleFiles, type EmitOptions, type EmittedBundle } from '../target.ts';
 import { sanitizeIdentifier } from '../namer.ts';
 import { emitJsBundle } from './emit-bundle.ts';
 import { emitJsDts } from './emit-dts.ts';
@@ -21,13 +21,6 @@ export function emitJs(graph: Graph, plan: MemoryPlan, options: EmitOptions = {}
   const weightsFile = `${stem}.weights.bin`;
   const program = lowerGraph(graph, plan);
   const bundle = emitJsBundle(graph, program, { weights, weightsFile });
-  const types = emitJsDts(program);
-  const files: EmittedFile[] = [
-    { name: `${stem}.mjs`, contents: bundle.module },
-    { name: `${stem}.d.ts`, contents: types },
-    // TypeScript pairs `x.mjs` with `x.d.mts` (not `x.d.ts`) under NodeNext and bundler resolution.
-    { name: `${stem}.d.mts`, contents: types },
-  ];
-  if (weights === 'external') files.push({ name: weightsFile, contents: bundle.weights });
-  return { entry: `${stem}.mjs`, files };
+  const external = weights === 'external' ? { name: weightsFile, contents: bundle.weights } : undefined;
+  return { entry: `${stem}.mjs`, files: bundleFiles(stem, bundle.module, emitJsDts(program), external) };
 }

@@ -6,7 +6,7 @@ import type { Graph } from '../../ir/graph.ts';
 import type { MemoryPlan } from '../../ir/memory-plan.ts';
 import { lowerGraph } from '../lower.ts';
 import { bundleStem } from '../js/target.ts';
-import type { EmittedBundle, EmitOptions } from '../target.ts';
+import { bundleFiles, type EmittedBundle, type EmitOptions } from '../target.ts';
 import { emitWasmBundle } from './emit-bundle.ts';
 import { emitWasmDts } from './emit-dts.ts';
 import { emitWasmProgram } from './program.ts';
@@ -24,14 +24,9 @@ export function emitWasm(graph: Graph, plan: MemoryPlan, options: WasmEmitOption
   const weightsFile = `${stem}.weights.bin`;
   const program = lowerGraph(graph, plan);
   const wasm = emitWasmProgram(program, { relaxed: options.relaxed === true });
-  const dts = emitWasmDts(program);
-  const files: EmittedBundle['files'] = [
-    { name: `${stem}.mjs`, contents: emitWasmBundle(graph, program, wasm, { weights, weightsFile }) },
-    { name: `${stem}.d.ts`, contents: dts },
-    // The name TypeScript pairs with an .mjs, as the JS target writes too.
-    { name: `${stem}.d.mts`, contents: dts },
-  ];
-  if (weights === 'external') files.push({ name: weightsFile, contents: wasm.layout.image });
+  const module = emitWasmBundle(graph, program, wasm, { weights, weightsFile });
+  const external = weights === 'external' ? { name: weightsFile, contents: wasm.layout.image } : undefined;
+  const files = bundleFiles(stem, module, emitWasmDts(program), external);
   if (options.emitWat === true) {
     files.push({ name: `${stem}.wat`, contents: wasm.simd.listing() });
     if (wasm.relaxed !== undefined) files.push({ name: `${stem}.relaxed.wat`, contents: wasm.relaxed.listing() });

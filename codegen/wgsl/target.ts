@@ -6,7 +6,7 @@ import type { Graph } from '../../ir/graph.ts';
 import type { MemoryPlan } from '../../ir/memory-plan.ts';
 import { lowerGraph } from '../lower.ts';
 import { sanitizeIdentifier } from '../namer.ts';
-import type { EmitOptions, EmittedBundle, EmittedFile } from '../target.ts';
+import { bundleFiles, type EmitOptions, type EmittedBundle } from '../target.ts';
 import { emitWgslBundle } from './emit-bundle.ts';
 import { emitWgslDts } from './emit-dts.ts';
 import type { LoweredProgram } from '../kernels.ts';
@@ -40,13 +40,6 @@ export function emitWgsl(graph: Graph, plan: MemoryPlan, options: EmitOptions = 
   const weightsFile = `${stem}.wgsl.weights.bin`;
   const { program, layout, maxBatchLimit, shaders } = wgslProgram(graph, plan, limits);
   const bundle = emitWgslBundle(graph, program, layout, shaders, { weights, weightsFile, maxBatchLimit });
-  const types = emitWgslDts(program);
-  const files: EmittedFile[] = [
-    { name: `${stem}.mjs`, contents: bundle.module },
-    { name: `${stem}.d.ts`, contents: types },
-    // TypeScript pairs `x.mjs` with `x.d.mts` under NodeNext and bundler resolution.
-    { name: `${stem}.d.mts`, contents: types },
-  ];
-  if (weights === 'external') files.push({ name: weightsFile, contents: bundle.weights });
-  return { entry: `${stem}.mjs`, files };
+  const external = weights === 'external' ? { name: weightsFile, contents: bundle.weights } : undefined;
+  return { entry: `${stem}.mjs`, files: bundleFiles(stem, bundle.module, emitWgslDts(program), external) };
 }

@@ -6,7 +6,7 @@
 import type { Command } from 'commander';
 import { CompileError } from '../../ir/errors.ts';
 import type { Graph } from '../../ir/graph.ts';
-import { isPlainName, quoteString } from '../../ir/names.ts';
+import { formatName } from '../../ir/names.ts';
 import { OPS } from '../../ir/ops/index.ts';
 import { bindShape, sizeOf, symbolOf } from '../../ir/types.ts';
 import { compile, TARGET_NAMES, type TargetName } from '../compile.ts';
@@ -104,7 +104,7 @@ export function registerBenchCommand(program: Command): void {
       const symbolic = graph.inputs.some((input) => symbolOf(input.type.shape) !== undefined);
       const batches = symbolic ? parseBatches(flags.batch) : [1];
       const session = await openCompiled(compile(graph, { target, level }), target);
-      const name = isPlainName(graph.name) ? graph.name : quoteString(graph.name);
+      const name = formatName(graph.name);
       const lines = [`bench ${name} --target ${target} -${level} (Node ${process.version})`, `${'batch'.padEnd(8)}${'median µs/call'.padEnd(17)}${'GFLOP/s'.padEnd(10)}samples`];
       try {
         for (const batch of batches) {

@@ -2,7 +2,7 @@
 // values (NaN and infinities counted apart), and for classifiers the argmax of each row.
 
 import { formatShape } from '../../ir/types.ts';
-import { quoteString, isPlainName } from '../../ir/names.ts';
+import { formatName } from '../../ir/names.ts';
 
 const MAX_ROWS_SHOWN = 16;
 
@@ -37,7 +37,7 @@ export function summarizeOutput(name: string, shape: readonly number[], data: Fl
       finite++;
     }
   }
-  const shown = isPlainName(name) ? name : quoteString(name);
+  const shown = formatName(name);
   const stats = finite > 0 ? `min ${short(min)}  max ${short(max)}  mean ${short(sum / finite)}` : 'no finite values';
   const odd = [...(nan > 0 ? [`${nan} NaN`] : []), ...(infinite > 0 ? [`${infinite} ±Inf`] : [])];
   const lines = [`${shown}: f32${formatShape(shape)}  ${stats}${odd.length > 0 ? `  (${odd.join(', ')})` : ''}`];

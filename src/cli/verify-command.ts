@@ -7,7 +7,7 @@ import type { Command } from 'commander';
 import { CompileError } from '../../ir/errors.ts';
 import type { Graph } from '../../ir/graph.ts';
 import { interpret, type Feeds } from '../../ir/interpret.ts';
-import { isPlainName, quoteString } from '../../ir/names.ts';
+import { formatName } from '../../ir/names.ts';
 import { bindShape, sizeOf, symbolOf } from '../../ir/types.ts';
 import { compile, TARGET_NAMES, type OptLevel, type TargetName } from '../compile.ts';
 import { loadModel } from '../load-model.ts';
@@ -60,7 +60,6 @@ export function parseLevel(text: string): OptLevel {
   throw new CompileError(`unknown optimization level -O${text} (expected -O0, -O1 or -O2)`);
 }
 
-const show = (name: string): string => (isPlainName(name) ? name : quoteString(name));
 const sci = (v: number): string => (v === 0 ? '0' : v.toExponential(2));
 
 export function registerVerifyCommand(program: Command): void {
@@ -99,19 +98,19 @@ export function registerVerifyCommand(program: Command): void {
             worst.set(name, { abs: Math.max(record.abs, result.maxAbsError), rel: Math.max(record.rel, result.maxRelError) });
             if (!result.ok && result.mismatch !== undefined) {
               const m = result.mismatch;
-              failures.push(`${show(name)} on ${sample.label} (batch ${sample.batch}): element ${m.index} is ${m.actual}, expected ${m.expected}`);
+              failures.push(`${formatName(name)} on ${sample.label} (batch ${sample.batch}): element ${m.index} is ${m.actual}, expected ${m.expected}`);
             }
           }
         }
       } finally {
         session.dispose();
       }
-      const out: string[] = [`verify ${show(graph.name)} --target ${target} -${level}: ${cases.length} input batches (${samples} random, ${cases.length - samples} edge)`];
+      const out: string[] = [`verify ${formatName(graph.name)} --target ${target} -${level}: ${cases.length} input batches (${samples} random, ${cases.length - samples} edge)`];
       out.push(`tolerance: |error| <= ${sci(tolerance.abs)} + ${sci(tolerance.rel)}·|expected|`);
       out.push('passes (nodes before → after):');
       for (const stat of stats) out.push(`  ${stat.pass.padEnd(24)} ${stat.nodesBefore} → ${stat.nodesAfter}`);
       out.push('outputs (max abs error, max rel error):');
-      for (const [name, record] of worst) out.push(`  ${show(name).padEnd(24)} ${sci(record.abs).padEnd(10)} ${sci(record.rel)}`);
+      for (const [name, record] of worst) out.push(`  ${formatName(name).padEnd(24)} ${sci(record.abs).padEnd(10)} ${sci(record.rel)}`);
       process.stdout.write(`${out.join('\n')}\n`);
       if (failures.length > 0) {
         throw new VerificationFailure(`${failures.length} comparison(s) beyond tolerance; first: ${failures[0] ?? ''}`);
