@@ -118,6 +118,10 @@ function lowerLinear(node: Node, out: BufferRef, ctx: LowerContext): Kernel {
   };
 }
 
+function noKernelYet(node: Node): never {
+  throw new CompileError(`the code generator has no kernel for op '${node.op}' yet`, { node: node.name, op: node.op });
+}
+
 /** Lowerings of the ops that are not elementwise; TypeScript checks none is missing. */
 const LOWERINGS: { readonly [K in Exclude<OpName, ElementwiseOpName>]: Lowering } = {
   const: () => { throw new CompileError('internal: const is not a kernel'); },
@@ -127,6 +131,10 @@ const LOWERINGS: { readonly [K in Exclude<OpName, ElementwiseOpName>]: Lowering 
   reshape: lowerRelabel,
   flatten: lowerRelabel,
   transpose: lowerTranspose,
+  // CNN kernels arrive with the window/reduction kernel kinds (issue 10); until then these fail clearly.
+  conv: noKernelYet, conv_transpose: noKernelYet, max_pool: noKernelYet, avg_pool: noKernelYet,
+  reduce_sum: noKernelYet, reduce_mean: noKernelYet, reduce_max: noKernelYet, reduce_min: noKernelYet,
+  concat: noKernelYet, slice: noKernelYet, pad: noKernelYet, resize: noKernelYet,
 };
 
 function loweringFor(op: OpName): Lowering {

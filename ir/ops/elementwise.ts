@@ -165,6 +165,20 @@ export const elementwiseOps = {
   silu: elementwiseOp({
     name: 'silu', doc: 'x * sigmoid(x)', arity: UNARY, activation: true, body: () => E.mul(x, sigmoidOf(x)),
   }),
+  clip: elementwiseOp({
+    name: 'clip', doc: 'min(max(x, min), max) (ReLU6 is clip(0, 6)); NaN propagates', arity: UNARY, activation: true,
+    attrs: { min: { type: 'float', default: -Infinity }, max: { type: 'float', default: Infinity } },
+    body: (attrs) => E.min(E.max(x, floatAttr(attrs, 'min')), floatAttr(attrs, 'max')),
+  }),
+  hard_sigmoid: elementwiseOp({
+    name: 'hard_sigmoid', doc: 'max(0, min(1, alpha * x + beta)) (PyTorch: alpha = 1/6)', arity: UNARY, activation: true,
+    attrs: { alpha: { type: 'float', default: 0.2, check: finite }, beta: { type: 'float', default: 0.5, check: finite } },
+    body: (attrs) => E.max(0, E.min(1, E.add(E.mul(floatAttr(attrs, 'alpha'), x), floatAttr(attrs, 'beta')))),
+  }),
+  hard_swish: elementwiseOp({
+    name: 'hard_swish', doc: 'x * max(0, min(1, x / 6 + 0.5)) (ONNX HardSwish)', arity: UNARY, activation: true,
+    body: () => E.mul(x, E.max(0, E.min(1, E.add(E.mul(1 / 6, x), 0.5)))),
+  }),
   identity: elementwiseOp({ name: 'identity', doc: 'x', arity: UNARY, activation: false, body: () => x }),
   dropout: elementwiseOp({
     name: 'dropout', doc: 'x at inference (p is kept for the record)', arity: UNARY, activation: false,

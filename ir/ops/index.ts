@@ -1,19 +1,27 @@
 // The op table: every op of fusegraph, declared once. Passes and backends ask this table
 // (kind, purity, arity, elementwise body), never lists of op names of their own.
 
+import { convOps } from './conv.ts';
 import { elementwiseOps } from './elementwise.ts';
 import { layoutOps } from './layout.ts';
 import { linearOps } from './linear.ts';
+import { poolOps } from './pool.ts';
 import { reduceOps } from './reduce.ts';
+import { regionOps } from './regions.ts';
+import { resizeOps } from './resize.ts';
 import { sourceOps } from './source.ts';
 import type { OpDef } from './types.ts';
 
 const OP_TABLE = {
   ...sourceOps,
   ...linearOps,
+  ...convOps,
   ...elementwiseOps,
   ...reduceOps,
+  ...poolOps,
   ...layoutOps,
+  ...regionOps,
+  ...resizeOps,
 } satisfies Record<string, OpDef>;
 
 export type OpName = keyof typeof OP_TABLE;
@@ -39,5 +47,10 @@ export * from './attrs.ts';
 export { activationDef, activationParamCount, linearLayout } from './linear.ts';
 export { alignedOperandShapes, evaluateElementwise } from './elementwise.ts';
 export { broadcastShapes, broadcastStrides } from './broadcast.ts';
-export { resolveAxis, axisSplit } from './reduce.ts';
+export { resolveAxis, axisSplit, reducedAxes, type ReduceCombine } from './reduce.ts';
+export { convLayout, convGeometry, convTransposeGeometry } from './conv.ts';
+export { poolGeometry, avgPoolDivisor, type PoolCombine } from './pool.ts';
+export { sliceAxes, padSource, padsPerAxis, type PadMode, type SliceAxis } from './regions.ts';
+export { resizeAxes, resizeTaps, type ResizeTaps } from './resize.ts';
+export { windowGeometry, spatialSizes, forEachIndex, type WindowGeometry } from './window.ts';
 export { reshapeTarget, flattenShape, transposePerm } from './layout.ts';
