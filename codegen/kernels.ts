@@ -89,7 +89,126 @@ export interface SoftmaxKernel extends KernelBase {
   readonly x: BufferRef;
 }
 
-export type Kernel = ElementwiseKernel | LinearKernel | MatmulKernel | SoftmaxKernel;
+/**
+ * One axis of a sliding window: at output position o, tap t reads input index
+ * (o * stride + t * dilation - padBegin) / divisor when that divides evenly and lies in
+ * [0, size); other taps fall in the padding. `divisor` is 1 except for a transposed
+ * convolution, which is a convolution whose input positions step by 1/stride (it has
+ * stride 1, dilation -d and padBegin -p: tap t reads (o - t·d + p) / s).
+ */
+export interface WindowAxis {
+  readonly out: number;
+  readonly taps: number;
+  readonly stride: number;
+  readonly dilation: number;
+  readonly padBegin: number;
+  readonly divisor: number;
+  /** Input size along the axis. */
+  readonly size: number;
+}
+
+/**
+ * A convolution as an implicit GEMM over NC* tensors (1 or 2 spatial axes):
+ * out[n, m, o] = epilogue(sum_{c < groupIn, t} x[n, g·groupIn + c, in(o, t)] · w[m, c, t]) with
+ * g = ⌊m / (outChannels / groups)⌋, padding taps contributing nothing. `weight` is
+ * [outChannels, groupIn, ...taps] row-major. The epilogue is linear's: $0 is the rounded sum,
+ * $1.. are `epilogue.operands`, whose strides run over [batch, outChannels, ...out].
+ */
+export interface ConvKernel extends KernelBase {
+  readonly kind: 'conv';
+  readonly batch: Extent;
+  readonly groups: number;
+  /** Input channels per group (the weight's axis 1). */
+  readonly groupIn: number;
+  readonly inChannels: number;
+  readonly outChannels: number;
+  readonly spatial: readonly WindowAxis[];
+  readonly x: BufferRef;
+  readonly weight: BufferRef;
+  readonly epilogue: { readonly body: ScalarExpr; readonly operands: readonly Access[] };
+}
+
+/** One axis of a reduction: a window axis whose input is read through `inStride`. */
+export interface ReduceAxis {
+  /**
+   * Output extent. An axis with taps 1, stride 1 and no padding (a plane or batch axis, which
+   * may be symbolic) reads o straight and is never bounds-checked.
+   */
+  readonly out: Extent;
+  readonly taps: number;
+  readonly stride: number;
+  readonly dilation: number;
+  readonly padBegin: number;
+  readonly padEnd: number;
+  readonly size: number;
+  readonly inStride: number;
+}
+
+/**
+ * A windowed reduction, dense over its output extents: out[o] = finish(combine over the valid
+ * taps t of x[sum_a in_a(o_a, t_a) · inStride_a]). Pooling, global pooling and reduce_* are all
+ * this kernel: a reduced axis has out 1 and taps = size, an untouched one taps 1.
+ * `finish` divides the sum: by the number of valid taps (mean, avg_pool), or by the window
+ * clipped to the padded input (avg_pool's count_include_pad). Sums accumulate in f64 where the
+ * target has it; max and min propagate NaN.
+ */
+export interface ReduceKernel extends KernelBase {
+  readonly kind: 'reduce';
+  readonly combine: 'sum' | 'max' | 'min';
+  readonly finish: 'none' | 'mean' | 'mean-padded';
+  readonly axes: readonly ReduceAxis[];
+  readonly x: BufferRef;
+}
+
+/**
+ * How one output axis of a gather reads its source: straight through (`identity`, the batch
+ * axis among others), an affine index `i * scale + offset` valid in [0, size) (slices, constant
+ * padding, concat regions), or a table fixed at compile time (reflect and edge padding,
+ * nearest resizing), where -1 means the fill value.
+ */
+export type AxisMap =
+  | { readonly kind: 'identity' }
+  | { readonly kind: 'affine'; readonly scale: number; readonly offset: number; readonly size: number }
+  | { readonly kind: 'table'; readonly indices: readonly number[] };
+
+/** A source of a gather; with `region`, it covers only output indices [begin, end) of the kernel's `regionAxis`. */
+export interface GatherSource {
+  readonly buffer: BufferRef;
+  /** Input strides (elements), one per output axis. */
+  readonly strides: readonly number[];
+  readonly maps: readonly AxisMap[];
+  readonly region?: { readonly begin: number; readonly end: number };
+}
+
+/**
+ * A layout op that moves elements, dense over `extents`: each output element reads the source
+ * whose region along `regionAxis` holds it, at the index its axis maps give, or `fill` when a
+ * map says padding. concat (one source per operand), slice, pad (every mode) and nearest
+ * resize are this kernel.
+ */
+export interface GatherKernel extends KernelBase {
+  readonly kind: 'gather';
+  readonly extents: readonly Extent[];
+  readonly regionAxis: number;
+  readonly sources: readonly GatherSource[];
+  readonly fill: number;
+}
+
+/**
+ * Linear (bilinear for two axes) interpolation of the spatial axes of [planes, ...in]:
+ * out[p, o] = sum over corners of prod_a (λ or 1-λ) · x[p, i0 or i1], per-axis taps fixed at
+ * compile time (ir/ops/resize.ts), computed in f64 where the target has it.
+ */
+export interface ResizeKernel extends KernelBase {
+  readonly kind: 'resize';
+  readonly planes: Extent;
+  readonly inSize: readonly number[];
+  readonly taps: readonly { readonly i0: readonly number[]; readonly i1: readonly number[]; readonly lambda: readonly number[] }[];
+  readonly x: BufferRef;
+}
+
+export type Kernel =
+  | ElementwiseKernel | LinearKernel | MatmulKernel | SoftmaxKernel | ConvKernel | ReduceKernel | GatherKernel | ResizeKernel;
 export type KernelKind = Kernel['kind'];
 
 export interface LoweredConstant {

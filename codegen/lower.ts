@@ -15,10 +15,12 @@ import { valueTypes, type Graph, type Node } from '../ir/graph.ts';
 import type { MemoryPlan } from '../ir/memory-plan.ts';
 import {
   activationAttr, activationDef, alignedOperandShapes, linearLayout, OPS,
-  tensorAttr, transposePerm, type ElementwiseOpName, type OpName,
+  tensorAttr, transposePerm, type ElementwiseOpName, type OpName, type TensorData,
 } from '../ir/ops/index.ts';
 import { E, substituteOperands, type ScalarExpr } from '../ir/scalar.ts';
-import { staticSize, symbolOf, type Shape, type TensorType } from '../ir/types.ts';
+import { staticSize, symbolOf, type Shape, type StaticShape, type TensorType } from '../ir/types.ts';
+import { lowerConcat, lowerPad, lowerResize, lowerSlice } from './lower-gather.ts';
+import { lowerConv, lowerConvTranspose, lowerPool, lowerReduce } from './lower-window.ts';
 import { lowerMatmul, lowerSoftmax } from './lower-contract.ts';
 import { broadcastAccess, denseStrides, mergeAxes, shapeExtents } from './loop-nest.ts';
 import {
@@ -30,6 +32,10 @@ export interface LowerContext {
   readonly types: ReadonlyMap<string, TensorType>;
   buffer(name: string): BufferRef;
   readonly plan: MemoryPlan;
+  /** The data of a constant value, if `name` is one (for weights rearranged at compile time). */
+  constantData(name: string): TensorData | undefined;
+  /** A constant made by lowering (a rearranged weight); `label` is for comments only. */
+  addConstant(label: string, shape: StaticShape, data: Float32Array): BufferRef;
 }
 
 type Lowering = (node: Node, out: BufferRef, ctx: LowerContext) => Kernel | BufferRef;
@@ -118,10 +124,6 @@ function lowerLinear(node: Node, out: BufferRef, ctx: LowerContext): Kernel {
   };
 }
 
-function noKernelYet(node: Node): never {
-  throw new CompileError(`the code generator has no kernel for op '${node.op}' yet`, { node: node.name, op: node.op });
-}
-
 /** Lowerings of the ops that are not elementwise; TypeScript checks none is missing. */
 const LOWERINGS: { readonly [K in Exclude<OpName, ElementwiseOpName>]: Lowering } = {
   const: () => { throw new CompileError('internal: const is not a kernel'); },
@@ -131,10 +133,18 @@ const LOWERINGS: { readonly [K in Exclude<OpName, ElementwiseOpName>]: Lowering 
   reshape: lowerRelabel,
   flatten: lowerRelabel,
   transpose: lowerTranspose,
-  // CNN kernels arrive with the window/reduction kernel kinds (issue 10); until then these fail clearly.
-  conv: noKernelYet, conv_transpose: noKernelYet, max_pool: noKernelYet, avg_pool: noKernelYet,
-  reduce_sum: noKernelYet, reduce_mean: noKernelYet, reduce_max: noKernelYet, reduce_min: noKernelYet,
-  concat: noKernelYet, slice: noKernelYet, pad: noKernelYet, resize: noKernelYet,
+  conv: lowerConv,
+  conv_transpose: lowerConvTranspose,
+  max_pool: lowerPool,
+  avg_pool: lowerPool,
+  reduce_sum: lowerReduce,
+  reduce_mean: lowerReduce,
+  reduce_max: lowerReduce,
+  reduce_min: lowerReduce,
+  concat: lowerConcat,
+  slice: lowerSlice,
+  pad: lowerPad,
+  resize: lowerResize,
 };
 
 function loweringFor(op: OpName): Lowering {
@@ -144,8 +154,10 @@ function loweringFor(op: OpName): Lowering {
   return lowering;
 }
 
+const BUFFER_KINDS: ReadonlySet<string> = new Set<BufferRef['kind']>(['input', 'const', 'arena', 'output']);
+
 function isKernel(value: Kernel | BufferRef): value is Kernel {
-  return value.kind === 'elementwise' || value.kind === 'linear' || value.kind === 'matmul' || value.kind === 'softmax';
+  return !BUFFER_KINDS.has(value.kind);
 }
 
 function batchSymbolOf(graph: Graph): string | undefined {
@@ -182,7 +194,15 @@ export function lowerGraph(graph: Graph, plan: MemoryPlan): LoweredProgram {
     buffers.set(name, ref);
     return ref;
   };
-  const ctx: LowerContext = { types, buffer, plan };
+  const constantData = (name: string): TensorData | undefined => {
+    const constNode = constNodes.get(name);
+    return constNode === undefined ? undefined : tensorAttr(constNode.attrs, 'value');
+  };
+  const addConstant = (label: string, shape: StaticShape, data: Float32Array): BufferRef => {
+    constants.push({ label, shape, data });
+    return { kind: 'const', index: constants.length - 1 };
+  };
+  const ctx: LowerContext = { types, buffer, plan, constantData, addConstant };
   const kernels: Kernel[] = [];
   const firstOutput = new Map<string, number>();
   graph.outputs.forEach((name, index) => { if (!firstOutput.has(name)) firstOutput.set(name, index); });

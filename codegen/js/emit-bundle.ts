@@ -6,6 +6,7 @@ import type { Graph } from '../../ir/graph.ts';
 import { printGraph } from '../../ir/print.ts';
 import { formatShape } from '../../ir/types.ts';
 import { JS_ERF_SOURCE, usesFn } from '../expr-render.ts';
+import { kernelBodies } from '../kernel-info.ts';
 import type { Kernel, LoweredProgram } from '../kernels.ts';
 import { commentLine, commentText, Namer, stringLiteral } from '../namer.ts';
 import { CodeWriter } from '../writer.ts';
@@ -166,9 +167,7 @@ export function emitJsBundle(graph: Graph, program: LoweredProgram, options: JsB
 }
 
 function kernelUsesErf(kernel: Kernel): boolean {
-  if (kernel.kind === 'elementwise') return usesFn(kernel.body, 'erf');
-  if (kernel.kind === 'linear') return usesFn(kernel.epilogue.body, 'erf');
-  return false;
+  return kernelBodies(kernel).some((body) => usesFn(body, 'erf'));
 }
 
 function argumentFor(key: ArrayKey, stored: ReadonlyMap<ArrayKey, string>, feeds: readonly string[], results: readonly string[]): string {

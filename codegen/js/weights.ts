@@ -2,6 +2,7 @@
 // blob (base64 inside the module, or a .weights.bin file). A constant used as a linear weight
 // is stored pre-packed for the kernel; it is stored raw as well only if something else reads it.
 
+import { constantUses } from '../kernel-info.ts';
 import type { LoweredProgram } from '../kernels.ts';
 import type { ArrayKey } from './scope.ts';
 import { packWeights } from './kernel-linear.ts';
@@ -22,24 +23,7 @@ export interface WeightBlob {
 }
 
 export function planWeights(program: LoweredProgram): WeightBlob {
-  const packedUse = new Set<number>();
-  const rawUse = new Set<number>();
-  const note = (ref: { kind: string; index?: number }): void => {
-    if (ref.kind === 'const' && ref.index !== undefined) rawUse.add(ref.index);
-  };
-  for (const kernel of program.kernels) {
-    switch (kernel.kind) {
-      case 'linear':
-        note(kernel.x);
-        if (kernel.weight.kind === 'const') packedUse.add(kernel.weight.index);
-        else note(kernel.weight);
-        kernel.epilogue.operands.forEach((op) => note(op.buffer));
-        break;
-      case 'elementwise': kernel.operands.forEach((op) => note(op.buffer)); break;
-      case 'matmul': note(kernel.a); note(kernel.b); break;
-      case 'softmax': note(kernel.x); break;
-    }
-  }
+  const { raw: rawUse, packed: packedUse } = constantUses(program);
   const tensors: StoredTensor[] = [];
   let offset = 0;
   const add = (key: ArrayKey, constant: number, data: Float32Array): void => {

@@ -5,6 +5,7 @@
 
 import { CompileError } from '../../ir/errors.ts';
 import type { AffineSize } from '../../ir/memory-plan.ts';
+import { constantUses } from '../kernel-info.ts';
 import type { BufferRef, Extent, LoweredProgram } from '../kernels.ts';
 import { packWeights, panelLayout, type PanelLayout } from './pack-weights.ts';
 
@@ -38,32 +39,18 @@ function add(a: AffineBytes, b: AffineBytes): AffineBytes {
   return { perSample: a.perSample + b.perSample, fixed: a.fixed + b.fixed };
 }
 
-/** Which constants are read raw and which serve as packed linear weights. */
-function constantUses(program: LoweredProgram): { raw: Set<number>; packed: Set<number> } {
-  const raw = new Set<number>();
-  const packed = new Set<number>();
-  const note = (ref: BufferRef): void => { if (ref.kind === 'const') raw.add(ref.index); };
-  for (const kernel of program.kernels) {
-    switch (kernel.kind) {
-      case 'linear':
-        note(kernel.x);
-        if (kernel.weight.kind !== 'const') {
-          throw new CompileError(`the wasm target packs linear weights at compile time: the weight must be a constant`, { node: kernel.label, op: kernel.op });
-        }
-        packed.add(kernel.weight.index);
-        kernel.epilogue.operands.forEach((access) => note(access.buffer));
-        break;
-      case 'elementwise': kernel.operands.forEach((access) => note(access.buffer)); break;
-      case 'matmul': note(kernel.a); note(kernel.b); break;
-      case 'softmax': note(kernel.x); break;
-      default: { const never: never = kernel; throw new Error(`internal: unknown kernel ${String(never)}`); }
-    }
+/** Which constants are read raw and which serve as packed linear weights (those must be constants). */
+function constantUsesOf(program: LoweredProgram): { raw: Set<number>; packed: Set<number> } {
+  const { raw, packed, unpackable } = constantUses(program);
+  const [first] = unpackable;
+  if (first !== undefined) {
+    throw new CompileError(`the wasm target packs ${first.kind} weights at compile time: the weight must be a constant`, { node: first.label, op: first.op });
   }
   return { raw, packed };
 }
 
 export function layoutMemory(program: LoweredProgram, panelWidth: number): WasmLayout {
-  const uses = constantUses(program);
+  const uses = constantUsesOf(program);
   const rawConstants = new Map<number, number>();
   const packedConstants = new Map<number, PackedWeight>();
   const pieces: { address: number; data: Float32Array }[] = [];

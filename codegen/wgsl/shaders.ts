@@ -2,7 +2,8 @@
 // the window of weights it binds and checked against the limits as it is made.
 
 import { CompileError } from '../../ir/errors.ts';
-import type { BufferRef, Kernel, KernelKind, LoweredProgram } from '../kernels.ts';
+import { kernelReads } from '../kernel-info.ts';
+import type { Kernel, KernelKind, LoweredProgram } from '../kernels.ts';
 import { elementwiseShader } from './elementwise-shader.ts';
 import type { GpuLayout } from './layout.ts';
 import { checkShader, type WgslLimits } from './limits.ts';
@@ -20,19 +21,9 @@ const SHADER_EMITTERS: { readonly [K in KernelKind]: ShaderEmitter<K> } = {
   softmax: softmaxShader,
 };
 
-/** Every buffer a kernel reads. */
-function readsOf(kernel: Kernel): BufferRef[] {
-  switch (kernel.kind) {
-    case 'elementwise': return kernel.operands.map((access) => access.buffer);
-    case 'linear': return [kernel.x, kernel.weight, ...kernel.epilogue.operands.map((access) => access.buffer)];
-    case 'matmul': return [kernel.a, kernel.b];
-    case 'softmax': return [kernel.x];
-  }
-}
-
 /** The span of one weight chunk that covers every constant the kernel reads. */
 function constWindow(kernel: Kernel, program: LoweredProgram, layout: GpuLayout, limits: WgslLimits): ConstWindow | undefined {
-  const indices = readsOf(kernel).flatMap((ref) => (ref.kind === 'const' ? [ref.index] : []));
+  const indices = kernelReads(kernel).flatMap((ref) => (ref.kind === 'const' ? [ref.index] : []));
   if (indices.length === 0) return undefined;
   const places = indices.map((index) => ({ place: layout.constants[index], size: program.constants[index]?.data.length ?? 0 }));
   const chunks = new Set(places.map(({ place }) => place?.chunk));
