@@ -4,6 +4,7 @@
 // every kernel (codegen/kernel-info.ts). CHECK=1 first compares with the interpreter (slow).
 //
 //   node --import tsx test/bench/wasm/cnn-models.ts
+//   RELAXED=1 node --experimental-wasm-relaxed-simd --import tsx test/bench/wasm/cnn-models.ts
 
 import { kernelFlops } from '../../../codegen/kernel-info.ts';
 import { lowerGraph } from '../../../codegen/lower.ts';
@@ -87,7 +88,7 @@ interface Session { runSync(feeds: Record<string, Float32Array>): Record<string,
 async function measure(name: string, model: Graph): Promise<string> {
   const compileStart = performance.now();
   const { graph, plan } = optimize(model);
-  const bundle = emitWasm(graph, plan, {});
+  const bundle = emitWasm(graph, plan, { relaxed: process.env['RELAXED'] === '1' });
   const compileMs = performance.now() - compileStart;
   const flops = lowerGraph(graph, plan).kernels.reduce((total, k) => total + kernelFlops(k, 1), 0);
   const session = await (await importBundle(bundle) as unknown as { load(): Promise<Session> }).load();

@@ -4,6 +4,7 @@
 // and output copies included).
 //
 //   node --import tsx test/bench/wasm/conv-layers.ts            (LAYERS=stem,depthwise to pick)
+//   RELAXED=1 node --experimental-wasm-relaxed-simd --import tsx test/bench/wasm/conv-layers.ts
 
 import { lowerGraph } from '../../../codegen/lower.ts';
 import { kernelFlops } from '../../../codegen/kernel-info.ts';
@@ -63,7 +64,7 @@ interface Session { runSync(feeds: Record<string, Float32Array>): Record<string,
 async function measure(layer: Layer): Promise<string> {
   const { graph, plan } = optimize(layerGraph(layer));
   const flops = lowerGraph(graph, plan).kernels.reduce((n, k) => n + kernelFlops(k, 1), 0);
-  const module = await importBundle(emitWasm(graph, plan, {})) as unknown as { load(): Promise<Session> };
+  const module = await importBundle(emitWasm(graph, plan, { relaxed: process.env['RELAXED'] === '1' })) as unknown as { load(): Promise<Session> };
   const session = await module.load();
   const x = new Random(5).uniformArray(layer.channels * layer.size * layer.size, -1, 1);
   const actual = session.runSync({ x });
