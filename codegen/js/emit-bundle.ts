@@ -12,7 +12,9 @@ import { commentLine, commentText, Namer, stringLiteral } from '../namer.ts';
 import { CodeWriter } from '../writer.ts';
 import { emitElementwise } from './kernel-elementwise.ts';
 import { emitLinear } from './kernel-linear.ts';
+import { emitGather, emitResize } from './kernel-gather.ts';
 import { emitMatmul, emitSoftmax } from './kernel-reduce.ts';
+import { emitConv, emitReduce } from './kernel-window.ts';
 import { DECODE_WEIGHTS, FEED_CHECK, FETCH_WEIGHTS, LOAD_EMBEDDED, LOAD_EXTERNAL } from './runtime.ts';
 import { KernelScope, renderExtent, type ArrayKey } from './scope.ts';
 import { planWeights, toBase64, type WeightBlob } from './weights.ts';
@@ -46,11 +48,24 @@ function emitKernel(kernel: Kernel, name: string, packedWeights: ReadonlySet<num
         break;
       case 'matmul': emitMatmul(kernel, scope, body); break;
       case 'softmax': emitSoftmax(kernel, scope, body); break;
+      case 'conv': emitConv(kernel, scope, body); break;
+      case 'reduce': emitReduce(kernel, scope, body); break;
+      case 'gather': emitGather(kernel, scope, body); break;
+      case 'resize': emitResize(kernel, scope, body); break;
       default: { const never: never = kernel; throw new Error(`internal: unknown kernel ${String(never)}`); }
     }
   });
   const text = new CodeWriter();
   text.line(`// ${kernel.op} ${commentText(kernel.label)}`);
+  if (scope.statics.length > 0) {
+    // Tables the kernel reads live in a closure around it, made once at load.
+    text.line(`const ${name} = (() => {`);
+    text.indented(() => text.all(scope.statics).line(`return ${scope.signature(name)} {`));
+    const inner = new CodeWriter();
+    inner.indented(() => inner.indented(() => inner.all(scope.prologue)));
+    const indentedBody = body.toString().trimEnd().split('\n').map((line) => (line === '' ? line : `  ${line}`));
+    return { code: `${text.toString()}${inner.toString()}${indentedBody.join('\n')}\n  };\n})();\n`, params: scope.params.map((p) => p.key) };
+  }
   text.line(`${scope.signature(name)} {`);
   text.indented(() => text.all(scope.prologue));
   return { code: `${text.toString()}${body.toString()}}\n`, params: scope.params.map((p) => p.key) };

@@ -38,6 +38,8 @@ export function times(term: string, stride: number): string {
 export class KernelScope {
   readonly params: { readonly name: string; readonly key: ArrayKey }[] = [];
   readonly prologue: string[] = [];
+  /** Compile-time tables (gather maps, resize taps), made once beside the kernel function. */
+  readonly statics: string[] = [];
   private readonly bases = new Map<string, string>();
 
   /** The parameter holding `key`'s array. */
@@ -63,6 +65,12 @@ export class KernelScope {
     this.bases.set(offset, name);
     this.prologue.push(`const ${name} = ${offset};`);
     return { array, base: name };
+  }
+
+  /** A constant integer or number table beside the function; returns its name. */
+  table(name: string, values: readonly number[], kind: 'Int32Array' | 'Float64Array'): string {
+    this.statics.push(`const ${name} = ${kind}.from([${values.join(', ')}]);`);
+    return name;
   }
 
   signature(fn: string): string {
