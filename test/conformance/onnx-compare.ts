@@ -4,6 +4,7 @@
 // and the first element outside the bound.
 
 import { valueTypes, type Graph } from '../../ir/graph.ts';
+import { bindBatch, concreteShape } from '../../ir/interpret.ts';
 import { formatShape } from '../../ir/types.ts';
 import { compareArrays, type Tolerance } from '../../src/tolerance.ts';
 import type { ExpectedOutput } from './onnx-node-data.ts';
@@ -17,16 +18,20 @@ export interface OutputMismatch {
   readonly message: string;
 }
 
-/** Compares every expected output with the session's result; returns the outputs that differ. */
-export function compareOutputs(expected: readonly ExpectedOutput[], graph: Graph, actual: Readonly<Record<string, Float32Array>>): OutputMismatch[] {
+/** Compares every expected output (shape and values) with the result on `feeds`; returns the outputs that differ. */
+export function compareOutputs(
+  expected: readonly ExpectedOutput[], graph: Graph, feeds: Readonly<Record<string, Float32Array>>, actual: Readonly<Record<string, Float32Array>>,
+): OutputMismatch[] {
   const mismatches: OutputMismatch[] = [];
   const types = valueTypes(graph);
+  const batches = bindBatch(graph, feeds);
   expected.forEach((want, k) => {
     // ONNX's K-th output is the graph's K-th (the importer keeps their order).
     const name = graph.outputs[k] ?? want.name;
     const got = Object.hasOwn(actual, name) ? actual[name] : undefined;
     const label = `output ${JSON.stringify(want.name)}`;
-    const shape = types.get(name)?.shape ?? [];
+    const type = types.get(name);
+    const shape = type === undefined ? [] : concreteShape(type.shape, batches);
     if (formatShape(shape) !== formatShape(want.shape)) {
       mismatches.push({ output: want.name, maxAbsError: Infinity, message: `${label} has shape ${formatShape(shape)}, expected ${formatShape(want.shape)}` });
       return;

@@ -2,6 +2,7 @@
 // targets), the model compiled once per target, every output compared with ONNX's result.
 
 import type { Graph } from '../../ir/graph.ts';
+import { bindBatch } from '../../ir/interpret.ts';
 import { importOnnx } from '../../src/frontends/onnx/import.ts';
 import { compareOutputs, withinFiniteContract } from './onnx-compare.ts';
 import { floatTensors, readDataSet, type ExpectedOutput, type NodeTest } from './onnx-node-data.ts';
@@ -49,15 +50,17 @@ export class NodeTestRunner {
     if (FINITE_ONLY.has(target) && !cases.every((c) => withinFiniteContract(c.feeds, c.expected))) {
       return `NaN or ±Inf inputs (or NaN results): outside the ${target} target's float contract (codegen/wgsl/prelude.ts)`;
     }
+    // A symbolic batch (a dim_param on axis 0) is bound by the feeds; WGSL sizes buffers for the largest.
+    const maxBatch = Math.max(1, ...cases.flatMap((c) => [...bindBatch(c.graph, c.feeds).values()]));
     const sessions = new Map<Graph, Session>();
     try {
       for (const { graph, feeds, expected } of cases) {
         let session = sessions.get(graph);
         if (session === undefined) {
-          session = await this.targets.open(graph, target);
+          session = await this.targets.open(graph, target, maxBatch);
           sessions.set(graph, session);
         }
-        const mismatches = compareOutputs(expected, graph, await session.run(feeds));
+        const mismatches = compareOutputs(expected, graph, feeds, await session.run(feeds));
         if (mismatches.length > 0) {
           const worst = Math.max(...mismatches.map((m) => m.maxAbsError));
           throw new Error(`max abs error ${worst.toPrecision(3)}: ${mismatches.map((m) => m.message).join('; ')}`);

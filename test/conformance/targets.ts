@@ -41,14 +41,13 @@ export class TargetRunner {
   private count = 0;
   private readonly optimized = new WeakMap<Graph, { graph: Graph; plan: MemoryPlan }>();
 
-  /** A session for `graph` on `target` (the caller disposes it). */
-  async open(graph: Graph, target: ConformanceTarget): Promise<Session> {
+  /** A session for `graph` on `target` for batches up to `maxBatch` (the caller disposes it). */
+  async open(graph: Graph, target: ConformanceTarget, maxBatch: number): Promise<Session> {
     if (target === 'interpreter') return { run: (feeds) => Promise.resolve(interpret(graph, feeds)), dispose: () => {} };
     const module = await this.importBundle(graph, target);
     if (target === 'wgsl') {
-      // Static shapes throughout (ONNX's node tests have no symbolic batch): maxBatch 1.
       const { device } = await gpuDevice();
-      return module.load({ device, maxBatch: 1 });
+      return module.load({ device, maxBatch });
     }
     return module.load();
   }
