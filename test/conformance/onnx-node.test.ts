@@ -216,7 +216,16 @@ const inScope = discovered.filter((test) => test.ops.every((op) => supportedOps.
 
 type Outcome = 'passed' | 'failed' | 'skipped';
 const outcomes = new Map<ConformanceTarget, Map<Outcome, number>>();
-const failures: string[] = [];
+/** Each failure once, with every target that failed that way, for the closing summary. */
+const failures = new Map<string, { readonly test: string; readonly message: string; readonly targets: ConformanceTarget[] }>();
+function recordFailure(test: string, target: ConformanceTarget, message: string): void {
+  record(target, 'failed');
+  const line = message.split('\n')[0] ?? '';
+  const key = JSON.stringify([test, line]);
+  const entry = failures.get(key) ?? { test, message: line, targets: [] };
+  entry.targets.push(target);
+  failures.set(key, entry);
+}
 /** Skip reason → the tests (with their targets) skipped for it, for the closing summary. */
 const skipReasons = new Map<string, Set<string>>();
 const targets = new TargetRunner();
@@ -273,8 +282,7 @@ describe('ONNX backend node tests', () => {
               recordSkip(test.name, target, skip.reason);
               ctx.skip(skip.reason);
             }
-            record(target, 'failed');
-            failures.push(`${test.name} [${target}]: ${message.split('\n')[0] ?? ''}`);
+            recordFailure(test.name, target, message);
             if (skip !== undefined) throw new Error(`expected to fail with ${String(skip.fails)} (${skip.reason}), but: ${message}`, { cause: error });
             throw error;
           }
@@ -283,8 +291,7 @@ describe('ONNX backend node tests', () => {
             ctx.skip(notCompared);
           }
           if (skip !== undefined) {
-            record(target, 'failed');
-            failures.push(`${test.name} [${target}]: passes now`);
+            recordFailure(test.name, target, 'passes now: remove it from SKIPS');
             throw new Error(`passes on ${target} now: remove it from SKIPS (skipped because: ${skip.reason})`);
           }
           record(target, 'passed');
@@ -304,6 +311,9 @@ describe('ONNX backend node tests', () => {
         `${run} runs, ${skipped} skipped with reason, ${discovered.length - inScope.length} unsupported (${perTarget})\n`,
     );
     for (const [reason, tests] of skipReasons) process.stdout.write(`  skipped (${reason}): ${[...tests].join(', ')}\n`);
-    if (failures.length > 0) process.stdout.write(`ONNX node test failures:\n  ${failures.join('\n  ')}\n`);
+    if (failures.size > 0) {
+      const lines = [...failures.values()].map((f) => `${f.test} [${f.targets.join(', ')}]: ${f.message}`);
+      process.stdout.write(`ONNX node test failures:\n  ${lines.join('\n  ')}\n`);
+    }
   });
 });
