@@ -81,20 +81,21 @@ function fedInputs(model: ModelProto): { name: string; elemType: number }[] {
 
 const INTEGER_TYPES: ReadonlySet<number> = new Set([DataType.INT32, DataType.INT64]);
 
-/**
- * fusegraph reads integer tensors only as constant shapes and axes (Reshape's shape,
- * Squeeze's axes…), and its inputs are f32. ONNX's tests feed those as graph inputs; the
- * data set fixes their values, so they become initializers holding exactly those values.
- * `constants` names other inputs to treat so (see CONSTANT_INPUTS in the test). The op's
- * semantics are still checked; what changes is only when the values are known.
- */
+/** The model with `frozen` (tensors named after graph inputs) added as initializers. */
 function freezeInputs(model: ModelProto, frozen: readonly TensorProto[]): Uint8Array {
   const graph = model.graph;
   if (graph === undefined) throw new Error('model.onnx has no graph');
   return encodeModel({ ...model, graph: { ...graph, initializer: [...graph.initializer, ...frozen] } });
 }
 
-/** Reads one data set; integer inputs and those named in `constants` are frozen. */
+/**
+ * Reads one data set. fusegraph reads integer tensors only as constant shapes and axes
+ * (Reshape's shape, Squeeze's axes…), and its inputs are f32; ONNX's tests feed those as
+ * graph inputs. The data set fixes their values, so they are frozen: made initializers
+ * holding exactly those values. `constants` names float inputs to freeze too (see
+ * CONSTANT_INPUTS in the test). The op's semantics are still checked; what changes is only
+ * when the values are known.
+ */
 export function readDataSet(test: NodeTest, dataSet: string, constants: readonly string[] = []): DataSet {
   const dir = join(test.dir, dataSet);
   const tensors = readTensorFiles(dir, 'input');
