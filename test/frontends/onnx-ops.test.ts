@@ -84,6 +84,17 @@ describe('MatMul and elementwise ops', () => {
     });
   });
 
+  it('takes Max and Min of one, two or three operands, broadcast together', async () => {
+    await check({
+      inputs: [['x', ['N', 3, 4]], ['v', [4]]], outputs: [['y', ['N', 3, 4]], ['z', ['N', 3, 4]]],
+      initializers: [weights('s', [3, 1], 8)],
+      nodes: [
+        node('Max', ['x', 'v', 's'], 'a'), node('Min', ['a'], 'b'), node('Min', ['s', 'b', 'v'], 'y'),
+        node('Max', ['x'], 'z'),
+      ],
+    });
+  });
+
   it('converts every seed activation with its ONNX defaults', async () => {
     await check({
       inputs: [x2(8)], outputs: [['y', ['N', 8]]],

@@ -127,6 +127,24 @@ function scalarOp(arity: 1 | 2, body: ScalarExpr): Converter {
   };
 }
 
+/**
+ * Max and Min take one or more operands (variadic since opset 8), broadcast NumPy-style
+ * together: one operand is the identity; more fold left to right in one fused body.
+ */
+function variadic(combine: (a: ScalarExpr, b: ScalarExpr) => ScalarExpr): Converter {
+  return (node, cx) => {
+    if (node.inputs.length === 0) throw new CompileError('expects at least one operand, found none');
+    if (node.inputs.length === 1) {
+      cx.alias(node.output, operand(node, 0));
+      return;
+    }
+    const operands = node.inputs.map((_, i) => cx.value(operand(node, i)));
+    let body = E.operand(0);
+    for (let i = 1; i < operands.length; i++) body = combine(body, E.operand(i));
+    cx.defineValue(node.output, cx.builder.op('fused_elementwise', operands, { body }, node.output));
+  };
+}
+
 const leakyRelu: Converter = (node, cx) => {
   cx.defineValue(node.output, cx.builder.leakyRelu(cx.value(operand(node, 0)), node.float('alpha', 0.01), node.output));
 };
@@ -250,6 +268,6 @@ export const MATH_CONVERTERS: Readonly<Record<string, Converter>> = {
   Log: scalarOp(1, E.log(E.operand(0))),
   Sqrt: scalarOp(1, E.sqrt(E.operand(0))),
   Erf: scalarOp(1, E.erf(E.operand(0))),
-  Max: scalarOp(2, E.max(E.operand(0), E.operand(1))),
-  Min: scalarOp(2, E.min(E.operand(0), E.operand(1))),
+  Max: variadic(E.max),
+  Min: variadic(E.min),
 };
