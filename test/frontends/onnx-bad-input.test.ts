@@ -94,11 +94,11 @@ describe('bad graphs', () => {
     const error = refused(onnxModel({
       inputs: [['x', ['N', 1, 8, 8]]], outputs: [['y', ['N', 1, 2, 2]]],
       nodes: [
-        { ...node('Conv', ['x', 'w'], 'c1'), name: 'conv1' }, { ...node('Conv', ['c1', 'w'], 'c2'), name: 'conv2' },
-        { ...node('MaxPool', ['c2'], 'y'), name: 'pool' },
+        { ...node('LpPool', ['x'], 'c1'), name: 'lp1' }, { ...node('LpPool', ['c1'], 'c2'), name: 'lp2' },
+        { ...node('MaxRoiPool', ['c2', 'rois'], 'y'), name: 'roi' },
       ],
     }), /unsupported ONNX ops/);
-    expect(error.message).toContain('"Conv" (nodes "conv1", "conv2"); "MaxPool" (node "pool")');
+    expect(error.message).toContain('"LpPool" (nodes "lp1", "lp2"); "MaxRoiPool" (node "roi")');
   });
 
   it('refuses external data, other opsets, integer inputs and a symbolic inner dim', () => {
