@@ -81,8 +81,8 @@ export function checkKernelShape(node: NodeView, kernel: readonly number[], weig
 
 /**
  * ConvTranspose pads: explicit, or derived from output_shape (total = full size − wanted) or
- * from SAME_* (wanted = in·stride), split as onnxruntime does: SAME_UPPER puts the odd pixel
- * at the beginning, everything else at the end.
+ * from SAME_* (wanted = in·stride), split as onnxruntime 1.30 does: SAME_UPPER puts the odd
+ * pixel at the end, everything else at the beginning.
  */
 export function transposePads(node: NodeView, inSize: readonly number[], full: readonly number[], strides: readonly number[]): number[] {
   const rank = inSize.length;
@@ -107,7 +107,7 @@ export function transposePads(node: NodeView, inSize: readonly number[], full: r
     if (size < 1 || total < 0) {
       throw new CompileError(`output size ${size} on spatial axis ${axis} is not reachable: without pads the output is ${full[axis]} (raise output_padding or lower output_shape)`);
     }
-    const [b, e] = splitPad(total, autoPad !== 'SAME_UPPER');
+    const [b, e] = splitPad(total, autoPad === 'SAME_UPPER');
     begin.push(b);
     end.push(e);
   });
