@@ -103,6 +103,18 @@ describe('Resize', () => {
     await resize(13, ['', 'scales'], [stringAttribute('mode', 'linear')], [2, 2, 10, 2], [scales([1, 1, 2, 0.5])]);
   });
 
+  it('sizes computed from Shape with a symbolic batch (as F.interpolate(size=...) exports), and opset 11\'s roi, empty scales, sizes', async () => {
+    await check({
+      opset: 13, inputs: [['x', ['N', 2, 5, 4]]], outputs: [['y', ['N', 2, 8, 6]]],
+      initializers: [shapeTensor('zero', [0]), shapeTensor('two', [2]), shapeTensor('hw', [8, 6])],
+      nodes: [
+        node('Shape', ['x'], 's'), node('Slice', ['s', 'zero', 'two', 'zero'], 'nc'), node('Concat', ['nc', 'hw'], 'sizes', [intAttribute('axis', 0)]),
+        node('Resize', ['x', '', '', 'sizes'], 'y', [stringAttribute('mode', 'linear'), stringAttribute('coordinate_transformation_mode', 'pytorch_half_pixel')]),
+      ],
+    }, 2, RESAMPLING);
+    await resize(11, ['roi', 'roi', 'sizes'], [stringAttribute('mode', 'linear')], [2, 2, 6, 3], [empty, shapeTensor('sizes', [2, 2, 6, 3])]);
+  });
+
   it('opset 18: axes attribute and keep_aspect_ratio_policy', async () => {
     await resize(18, ['', 'scales'], [intsAttribute('axes', [2, 3]), stringAttribute('mode', 'linear')], [2, 2, 10, 8], [scales([2, 2])]);
     await resize(18, ['', '', 'sizes'], [intsAttribute('axes', [2, 3]), stringAttribute('keep_aspect_ratio_policy', 'not_larger')], [2, 2, 10, 8], [shapeTensor('sizes', [10, 10])]);
@@ -126,14 +138,15 @@ describe('shape arithmetic as torchvision exports it', () => {
     expect(graph.nodes.find((n) => n.name === 'r5')?.type.shape).toEqual(['N', 2, 3, 3, 4]);
   });
 
-  it('chunk: Slice bounds from Shape, Gather, Add, Div, Mul', async () => {
+  it('chunk: Slice bounds from Shape, Gather, Add, Div, Mul; a slice up to the batch size keeps the batch', async () => {
     await check({
-      opset: 13, inputs: [['x', ['N', 5, 3]]], outputs: [['a', ['N', 3, 3]], ['b', ['N', 2, 3]]],
+      opset: 13, inputs: [['x', ['N', 5, 3]]], outputs: [['a', ['N', 3, 3]], ['b', ['N', 2, 3]], ['whole', ['N', 5, 3]]],
       initializers: [shapeTensor('one', [1]), shapeTensor('two', [2]), shapeTensor('zero', [0])],
       nodes: [
         node('Shape', ['x'], 's'), node('Gather', ['s', 'one'], 'c'), node('Add', ['c', 'one'], 'c1'), node('Div', ['c1', 'two'], 'half'),
         node('Mul', ['half', 'one'], 'end0'), node('Mul', ['half', 'two'], 'end1'),
         node('Slice', ['x', 'zero', 'end0', 'one'], 'a'), node('Slice', ['x', 'end0', 'end1', 'one'], 'b'),
+        node('Slice', ['s', 'zero', 'one'], 'n'), node('Slice', ['x', 'zero', 'n', 'zero'], 'c0'), node('Relu', ['c0'], 'whole'),
       ],
     }, 2);
   });
