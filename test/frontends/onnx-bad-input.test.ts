@@ -172,6 +172,8 @@ describe('bad CNN layers: one line naming the node, its op and what was expected
     refused(cnnModel('Resize', [2, 1, 5, 5], ['', 'scales'], [stringAttribute('mode', 'cubic')], [floatTensor('scales', [4], Float32Array.of(1, 1, 2, 2))]), /mode "cubic" is not supported/);
     refused(cnnModel('Resize', [2, 1, 5, 5], ['', 'scales'], [], [floatTensor('scales', [4], Float32Array.of(1, 1, 1.5, 1))]),
       /^%layer \(Resize\): scale 1\.5 on axis 2 gives floor\(5·1\.5\) = 7 pixels, whose ratio 7\/5 is not the scale/);
+    refused(cnnModel('Resize', [2, 1, 5, 5], ['', '', 'sizes'], [stringAttribute('keep_aspect_ratio_policy', 'not_smaller')], [shapeTensor('sizes', [2, 1, 10, 10])], 18),
+      /keep_aspect_ratio_policy not_smaller scales axis 0 of f32\[2,1,5,5\] to 4; fusegraph resizes only the spatial axes/);
     refused(cnnModel('Split', ['N', 4, 5], ['sizes'], [intAttribute('axis', 1)], [shapeTensor('sizes', [1, 2])], 13, ['a', 'b']), /split \[1,2\] must be sizes >= 1 adding up to the axis size 4/);
     refused(cnnModel('Slice', ['N', 4, 5], ['s', 'e'], [], [shapeTensor('s', [0]), shapeTensor('e', [1])]), /cannot slice the symbolic batch axis 0/);
   });

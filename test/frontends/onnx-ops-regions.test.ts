@@ -118,6 +118,7 @@ describe('Resize', () => {
   it('opset 18: axes attribute and keep_aspect_ratio_policy', async () => {
     await resize(18, ['', 'scales'], [intsAttribute('axes', [2, 3]), stringAttribute('mode', 'linear')], [2, 2, 10, 8], [scales([2, 2])]);
     await resize(18, ['', '', 'sizes'], [intsAttribute('axes', [2, 3]), stringAttribute('keep_aspect_ratio_policy', 'not_larger')], [2, 2, 10, 8], [shapeTensor('sizes', [10, 10])]);
+    await resize(18, ['', '', 'sizes'], [intsAttribute('axes', [3, 2]), stringAttribute('keep_aspect_ratio_policy', 'not_smaller')], [2, 2, 13, 10], [shapeTensor('sizes', [10, 10])]);
   });
 });
 

@@ -38,7 +38,11 @@ function scalesOrSizes(node: NodeView, cx: ImportContext): { scales: readonly nu
   return { scales, sizes };
 }
 
-/** sizes under keep_aspect_ratio_policy (opset 18): one scale for every listed axis. */
+/**
+ * Output sizes of the listed axes under keep_aspect_ratio_policy (opset 18): one scale for
+ * all of them (batch and channels included, as onnxruntime does), the smallest (not_larger)
+ * or largest (not_smaller) size/in ratio, each size rounded half up.
+ */
 function keepAspect(policy: string, sizes: readonly number[], inputs: readonly number[]): number[] {
   if (policy === 'stretch') return [...sizes];
   const ratios = sizes.map((s, i) => s / (inputs[i] ?? 1));
@@ -74,7 +78,6 @@ const resize: Converter = (node, cx) => {
   if (given.length !== axes.length) {
     throw new CompileError(`${scales ? 'scales' : 'sizes'} ${formatShape(given)} needs ${axes.length} values, one per ${listed ? 'listed axis' : `axis of ${formatType(x.type)}`}`);
   }
-  const inputs = axes.map((a) => shape[a]);
   const policy = cx.opset >= 18 ? oneOf(node, 'keep_aspect_ratio_policy', ['stretch', 'not_larger', 'not_smaller'] as const, 'stretch') : 'stretch';
   const out = shape.map((d) => d);
   axes.forEach((axis, i) => {
@@ -89,12 +92,16 @@ const resize: Converter = (node, cx) => {
     if (scales) out[axis] = checkScale(value, dim, axis);
   });
   if (sizes) {
-    const spatial = axes.flatMap((a, i) => (a >= 2 ? [i] : []));
-    const resolved = keepAspect(policy, spatial.map((i) => sizes[i] ?? 1), spatial.map((i) => inputs[i] as number));
-    spatial.forEach((i, k) => {
-      const size = resolved[k] ?? 1;
-      if (size < 1) throw new CompileError(`output size ${size} on axis ${axes[i]} is below 1`);
-      out[axes[i] ?? 0] = size;
+    if (policy !== 'stretch' && axes.some((a) => isSymbolic(shape[a] ?? 1))) throw new CompileError(`keep_aspect_ratio_policy ${policy} would scale the symbolic batch`);
+    const resolved = keepAspect(policy, sizes, axes.map((a) => shape[a] as number));
+    axes.forEach((axis, i) => {
+      const size = resolved[i] ?? 1;
+      if (axis < 2 && size !== shape[axis] && policy !== 'stretch') {
+        throw new CompileError(`keep_aspect_ratio_policy ${policy} scales axis ${axis} of ${formatType(x.type)} to ${size}; fusegraph resizes only the spatial axes`);
+      }
+      if (axis < 2) return;
+      if (size < 1) throw new CompileError(`output size ${size} on axis ${axis} is below 1`);
+      out[axis] = size;
     });
   }
   const outSpatial = out.slice(2) as number[];
