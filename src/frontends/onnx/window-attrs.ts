@@ -14,19 +14,19 @@ export function autoPadOf(node: NodeView): AutoPad {
   throw new CompileError(`auto_pad must be NOTSET, VALID, SAME_UPPER or SAME_LOWER, found ${JSON.stringify(value)}`);
 }
 
-/** An ints attribute with one value >= 1 per spatial axis (default 1 each). */
+/** An ints attribute with one value >= 1 per spatial axis (absent or empty: 1 each). */
 export function positivePerAxis(node: NodeView, name: string, rank: number): number[] {
   const given = node.ints(name);
-  if (given === undefined) return new Array<number>(rank).fill(1);
+  if (given === undefined || given.length === 0) return new Array<number>(rank).fill(1);
   if (given.length !== rank) throw new CompileError(`${name} needs ${rank} values (one per spatial axis), got ${formatShape(given)}`);
   if (given.some((v) => v < 1)) throw new CompileError(`${name} must be >= 1, got ${formatShape(given)}`);
   return given;
 }
 
-/** The pads attribute (begins then ends), checked; undefined when absent. */
+/** The pads attribute (begins then ends), checked; undefined when absent or empty. */
 export function explicitPads(node: NodeView, rank: number): number[] | undefined {
   const pads = node.ints('pads');
-  if (pads === undefined) return undefined;
+  if (pads === undefined || pads.length === 0) return undefined;
   if (pads.length !== 2 * rank) throw new CompileError(`pads needs ${2 * rank} values (begins then ends), got ${formatShape(pads)}`);
   if (pads.some((p) => p < 0)) throw new CompileError(`pads must be >= 0, got ${formatShape(pads)}`);
   return pads;
@@ -75,7 +75,7 @@ export function windowPads(node: NodeView, inSize: readonly number[], spans: rea
 /** kernel_shape, when given, must agree with the weight's spatial dims. */
 export function checkKernelShape(node: NodeView, kernel: readonly number[], weight: string): void {
   const given = node.ints('kernel_shape');
-  if (given === undefined || (given.length === kernel.length && given.every((k, i) => k === kernel[i]))) return;
+  if (given === undefined || given.length === 0 || (given.length === kernel.length && given.every((k, i) => k === kernel[i]))) return;
   throw new CompileError(`kernel_shape ${formatShape(given)} disagrees with the weight ${weight}, whose spatial dims are ${formatShape(kernel)}`);
 }
 
