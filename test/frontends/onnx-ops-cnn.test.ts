@@ -27,9 +27,10 @@ describe('Conv', () => {
     ], 6);
   });
 
-  it('depthwise without bias, and 1-D with stride and dilation', async () => {
+  it('depthwise without bias, and 1-D with stride and dilation (opsets 11 and 21)', async () => {
     await convCase('Conv', ['N', 3, 7, 7], [3, 1, 3, 3], ['N', 3, 7, 7], [intAttribute('group', 3), intsAttribute('pads', [1, 1, 1, 1])]);
     await convCase('Conv', ['N', 2, 15], [4, 2, 3], ['N', 4, 6], [intsAttribute('strides', [2]), intsAttribute('dilations', [2])], 4, 11);
+    await convCase('Conv', ['N', 2, 15], [4, 2, 3], ['N', 4, 6], [intsAttribute('strides', [2]), intsAttribute('dilations', [2])], 4, 21);
   });
 
   for (const autoPad of ['SAME_UPPER', 'SAME_LOWER', 'VALID']) {
@@ -124,6 +125,13 @@ describe('Reduce*', () => {
         node('ReduceMin', ['x'], 'c', [intsAttribute('axes', [1, 3])]),
         node('ReduceSum', ['x', 'sum_axes'], 'd', [intAttribute('keepdims', 0)]),
       ],
+    });
+  });
+
+  it('ReduceSum with axes as an attribute at opset 11', async () => {
+    await check({
+      opset: 11, inputs: [['x', ['N', 3, 4]]], outputs: [['y', ['N', 1, 4]]],
+      nodes: [node('ReduceSum', ['x'], 'y', [intsAttribute('axes', [1])])],
     });
   });
 
