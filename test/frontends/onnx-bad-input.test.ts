@@ -175,6 +175,10 @@ describe('bad CNN layers: one line naming the node, its op and what was expected
     refused(cnnModel('Resize', [2, 1, 5, 5], ['', '', 'sizes'], [stringAttribute('keep_aspect_ratio_policy', 'not_smaller')], [shapeTensor('sizes', [2, 1, 10, 10])], 18),
       /keep_aspect_ratio_policy not_smaller scales axis 0 of f32\[2,1,5,5\] to 4; fusegraph resizes only the spatial axes/);
     refused(cnnModel('Split', ['N', 4, 5], ['sizes'], [intAttribute('axis', 1)], [shapeTensor('sizes', [1, 2])], 13, ['a', 'b']), /split \[1,2\] must be sizes >= 1 adding up to the axis size 4/);
+    refused(onnxModel({
+      inputs: [['x', ['N', 4]]], outputs: [['y', ['N']]], initializers: [shapeTensor('zero', [0]), shapeTensor('two', [2])],
+      nodes: [node('Shape', ['x'], 's'), node('Gather', ['s', 'zero'], 'n'), { ...node('Mul', ['n', 'two'], 'n2'), name: 'double' }, node('Reshape', ['x', 'n2'], 'y')],
+    }), /^%double \(Mul\): shape arithmetic on the symbolic batch size is not supported/);
     refused(cnnModel('Slice', ['N', 4, 5], ['s', 'e'], [], [shapeTensor('s', [0]), shapeTensor('e', [1])]), /cannot slice the symbolic batch axis 0/);
   });
 });
