@@ -89,8 +89,7 @@ function observedLayer(stats: SiteStats, macs: number): ObservedLayer {
 }
 
 /** Per unit, the least lower and greatest upper bound over its positions. */
-export function unitRange(bounds: Bounds): { lo: Float64Array; hi: Float64Array; nan: Uint8Array } {
-  const axis = unitAxis(bounds.shape.length);
+export function unitRange(bounds: Bounds, axis = unitAxis(bounds.shape.length)): { lo: Float64Array; hi: Float64Array; nan: Uint8Array } {
   const units = bounds.shape[axis] ?? 1;
   const inner = bounds.shape.slice(axis + 1).reduce((n, d) => n * d, 1);
   const lo = new Float64Array(units).fill(Infinity);

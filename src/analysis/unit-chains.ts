@@ -7,6 +7,7 @@
 
 import type { Graph, Node } from '../../ir/graph.ts';
 import { users } from '../../ir/graph.ts';
+import { formatValueName } from '../../ir/names.ts';
 import { activationAttr, activationDef, alignedOperandShapes, linearLayout, OPS } from '../../ir/ops/index.ts';
 import { isSymbolic, staticSize, type Shape } from '../../ir/types.ts';
 
@@ -74,7 +75,7 @@ export function unitChain(graph: Graph, producer: Node, useMap = users(graph), c
   }
   const readers = useMap.get(end) ?? [];
   const consumers = readers.filter((n) => n.op === 'linear' && n.inputs[0] === end && !n.inputs.slice(1).includes(end) && consts.has(n.inputs[1] ?? ''));
-  if (outputs.has(end)) blocker ??= `${end} is a graph output`;
+  if (outputs.has(end)) blocker ??= `${formatValueName(end)} is a graph output`;
   else if (readers.length === 0) blocker ??= 'nothing reads its units';
   else if (consumers.length !== readers.length) blocker ??= 'a reader of its units is not a linear op with constant weights';
   const consumerMacs = consumers.reduce((sum, n) => sum + Number(n.type.shape[n.type.shape.length - 1] ?? 0), 0);
