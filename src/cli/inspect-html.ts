@@ -11,20 +11,29 @@ function escapeHtml(text: string): string {
 
 const BAR = '#4a7bd0';
 const DEAD = '#d0463b';
+const DEAD_PALE = '#f0b4ae';
 
-function histogramSvg(histogram: readonly number[]): string {
-  const width = 320;
-  const height = 120;
+/** Bars of units per active-share bin; in the first bin the dead units (share 0) in red. */
+function histogramSvg(histogram: readonly number[], dead: number): string {
+  const width = 360;
+  const height = 140;
+  const top = 14;
+  const base = height - 16;
   const max = Math.max(1, ...histogram);
   const barWidth = width / histogram.length;
+  const scale = (count: number): number => (count / max) * (base - top);
   const bars = histogram.map((count, i) => {
-    const h = (count / max) * (height - 20);
-    const fill = i === 0 ? DEAD : BAR;
-    return `<rect x="${(i * barWidth + 1).toFixed(1)}" y="${(height - 14 - h).toFixed(1)}" width="${(barWidth - 2).toFixed(1)}" height="${h.toFixed(1)}" fill="${fill}"><title>${(i / 10).toFixed(1)}–${((i + 1) / 10).toFixed(1)}: ${count} units</title></rect>`
-      + `<text x="${(i * barWidth + barWidth / 2).toFixed(1)}" y="${(height - 16 - h).toFixed(1)}" font-size="9" text-anchor="middle">${count}</text>`;
+    const x = (i * barWidth + 1).toFixed(1);
+    const w = (barWidth - 2).toFixed(1);
+    const h = scale(count);
+    const red = i === 0 ? scale(Math.min(dead, count)) : 0;
+    const label = `${(i / 10).toFixed(1)}–${((i + 1) / 10).toFixed(1)}: ${count} units${i === 0 ? `, ${dead} never active` : ''}`;
+    return `<g><title>${label}</title><rect x="${x}" y="${(base - h).toFixed(1)}" width="${w}" height="${(h - red).toFixed(1)}" fill="${BAR}"/>`
+      + (red > 0 ? `<rect x="${x}" y="${(base - red).toFixed(1)}" width="${w}" height="${red.toFixed(1)}" fill="${DEAD}"/>` : '')
+      + `<text x="${(i * barWidth + barWidth / 2).toFixed(1)}" y="${(base - h - 3).toFixed(1)}" font-size="10" text-anchor="middle">${count}</text></g>`;
   });
   return `<svg class="histogram" xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" role="img" aria-label="units by share of samples on which they are active">`
-    + `${bars.join('')}<text x="0" y="${height - 2}" font-size="10">0 (never active)</text><text x="${width}" y="${height - 2}" font-size="10" text-anchor="end">1 (always)</text></svg>`;
+    + `${bars.join('')}<text x="0" y="${height - 3}" font-size="10">share of samples active: 0</text><text x="${width}" y="${height - 3}" font-size="10" text-anchor="end">1</text></svg>`;
 }
 
 function unitStripSvg(layer: LayerReport): string {
@@ -34,9 +43,10 @@ function unitStripSvg(layer: LayerReport): string {
   const step = Math.max(2, Math.min(8, Math.floor(640 / Math.max(1, fractions.length))));
   const height = 60;
   const bars = fractions.map((f, unit) => {
-    const h = Math.max(1, f * (height - 10));
+    // A dead unit's bar is full height in pale red, so the eye finds it.
+    const h = dead.has(unit) ? height - 10 : Math.max(1, f * (height - 10));
     const cls = dead.has(unit) ? 'dead' : 'live';
-    const fill = dead.has(unit) ? DEAD : BAR;
+    const fill = dead.has(unit) ? DEAD_PALE : BAR;
     const mark = provedDead.has(unit) ? `<rect x="${unit * step}" y="${height - 4}" width="${step - 1}" height="4" fill="#222"/>` : '';
     return `<rect class="${cls}" x="${unit * step}" y="${(height - 6 - h).toFixed(1)}" width="${step - 1}" height="${h.toFixed(1)}" fill="${fill}"><title>unit ${unit}: active on ${(f * 100).toFixed(1)}%${dead.has(unit) ? ' (dead)' : ''}${provedDead.has(unit) ? ', proved dead' : ''}</title></rect>${mark}`;
   });
@@ -63,8 +73,8 @@ function summaryRow(layer: LayerReport): string {
 function layerSection(layer: LayerReport): string {
   const parts = [`<section class="layer"><h2>${escapeHtml(layer.value)} · ${escapeHtml(layer.activation)} · ${layer.units} units</h2>`];
   if (layer.observed !== null) {
-    parts.push('<h3>Units by share of samples on which they are active</h3>', histogramSvg(layer.observed.histogram));
-    parts.push('<h3>Every unit (red: never active on the data; black mark: proved dead)</h3>', unitStripSvg(layer));
+    parts.push('<h3>Units by share of samples on which they are active (red: never active)</h3>', histogramSvg(layer.observed.histogram, layer.observed.dead.length));
+    parts.push('<h3>Every unit\'s active share (pale red: never active on the data; black mark: proved dead)</h3>', unitStripSvg(layer));
     if (layer.observed.dead.length > 0) parts.push(`<p>Dead units: ${layer.observed.dead.join(', ')}</p>`);
   }
   if (layer.proved !== null && layer.proved.dead.length > 0) parts.push(`<p>Proved dead: ${layer.proved.dead.join(', ')}</p>`);
