@@ -11,7 +11,8 @@ import { activationDef, tensorAttr } from '../../ir/ops/index.ts';
 import { formatShape, sizeOf, symbolOf } from '../../ir/types.ts';
 import { activationSites, withoutActivation } from './activation-sites.ts';
 import { boundsShape, pointBounds, type Bounds } from './bounds.ts';
-import { roundDownF32, roundUpF32 } from './f32-round.ts';
+import { BackSubstitution } from './back-substitution.ts';
+import { nextDown64, nextUp64, roundDownF32, roundUpF32 } from './f32-round.ts';
 import { elementwiseBounds, intervalRule } from './interval-rules.ts';
 
 /** Per-input lower and upper limits, one per element of a sample (or one for all). */
@@ -48,7 +49,20 @@ function inputBounds(name: string, shape: readonly number[], box: InputBox): Bou
   return { shape, lo, hi, nan: new Uint8Array(size) };
 }
 
-export function propagateBounds(graph: Graph, boxes: ReadonlyMap<string, InputBox> | InputBox): BoundsResult {
+export interface PropagateOptions {
+  /** Tighten deeper linear layers by back-substitution (back-substitution.ts); default true. */
+  readonly symbolic?: boolean;
+}
+
+/** Intersects interval bounds with symbolic ones (rounded outward onto the f32 grid). */
+function tighten(bounds: Bounds, symbolic: { lo: Float64Array; hi: Float64Array } | undefined): Bounds {
+  if (symbolic === undefined || symbolic.lo.length !== bounds.lo.length) return bounds;
+  const lo = bounds.lo.map((v, i) => Math.max(v, roundDownF32(nextDown64(symbolic.lo[i] ?? -Infinity))));
+  const hi = bounds.hi.map((v, i) => Math.min(v, roundUpF32(nextUp64(symbolic.hi[i] ?? Infinity))));
+  return { ...bounds, lo, hi };
+}
+
+export function propagateBounds(graph: Graph, boxes: ReadonlyMap<string, InputBox> | InputBox, options: PropagateOptions = {}): BoundsResult {
   const values = new Map<string, Bounds>();
   const preActivation = new Map<string, Bounds>();
   for (const input of graph.inputs) {
@@ -56,6 +70,7 @@ export function propagateBounds(graph: Graph, boxes: ReadonlyMap<string, InputBo
     if (box === undefined) throw new CompileError(`no input box for ${formatValueName(input.name)}`);
     values.set(input.name, inputBounds(input.name, boundsShape(input.type), box));
   }
+  const symbolic = options.symbolic === false ? undefined : new BackSubstitution(graph, { values, preActivation });
   const fused = new Map(activationSites(graph).filter((s) => s.fusedAttr !== undefined).map((s) => [s.node.name, s]));
   for (const node of graph.nodes) {
     const outShape = boundsShape(node.type);
@@ -71,11 +86,13 @@ export function propagateBounds(graph: Graph, boxes: ReadonlyMap<string, InputBo
     };
     const site = fused.get(node.name);
     if (site?.fusedAttr === undefined) {
-      values.set(node.name, intervalRule(node)({ node, inputs: node.inputs.map(operand), attrs: node.attrs, outShape, batched }));
+      const bounds = intervalRule(node)({ node, inputs: node.inputs.map(operand), attrs: node.attrs, outShape, batched });
+      values.set(node.name, node.op === 'linear' ? tighten(bounds, symbolic?.refine(node)) : bounds);
       continue;
     }
     const stripped = withoutActivation(node, site.fusedAttr);
-    const pre = intervalRule(node)({ node, inputs: stripped.inputs.map(operand), attrs: stripped.attrs, outShape, batched });
+    const interval = intervalRule(node)({ node, inputs: stripped.inputs.map(operand), attrs: stripped.attrs, outShape, batched });
+    const pre = node.op === 'linear' ? tighten(interval, symbolic?.refine(node)) : interval;
     const spec = activationDef(site.activation.op)?.elementwise;
     if (spec === undefined) throw new CompileError(`internal: '${site.activation.op}' is not an activation`, { node: node.name, op: node.op });
     const params = node.inputs.slice(stripped.inputs.length).map(operand);
