@@ -191,7 +191,8 @@ const KIND_RULES: Readonly<Partial<Record<string, IntervalRule>>> = {
 };
 
 export function intervalRule(node: Node): IntervalRule {
-  const rule = Object.hasOwn(INTERVAL_RULES, node.op) ? INTERVAL_RULES[node.op] : KIND_RULES[OPS[node.op].kind];
+  const kind = Object.hasOwn(OPS, node.op) ? OPS[node.op].kind : undefined;
+  const rule = Object.hasOwn(INTERVAL_RULES, node.op) ? INTERVAL_RULES[node.op] : kind === undefined ? undefined : KIND_RULES[kind];
   if (rule === undefined) throw new CompileError(`no interval rule for op ${node.op} (node ${formatValueName(node.name)})`);
   return rule;
 }
