@@ -31,7 +31,8 @@ export function arbMlp(): fc.Arbitrary<MlpCase> {
   return dims.chain((p) => fc.record({
     w1: arbValues(p.h1 * p.d, -1, 1), b1: arbValues(p.h1, -4, 1), slope: arbValues(12, -0.5, 0.5), mul: arbValues(p.h1, -2, 2),
     w2: arbValues(p.h2 * p.h1, -1, 1), b2: arbValues(p.h2, -4, 1), w3: arbValues(p.out * (p.deep ? p.h2 : p.h1), -1, 1), b3: arbValues(p.out, -1, 1),
-    t: fc.array(fc.double({ min: 0, max: 1, noNaN: true }), { minLength: p.batch * p.d, maxLength: p.batch * p.d }),
+    // Box corners (0 and 1) are where bounds are attained: draw them often.
+    t: fc.array(fc.oneof(fc.constantFrom(0, 1), fc.double({ min: 0, max: 1, noNaN: true })), { minLength: p.batch * p.d, maxLength: p.batch * p.d }),
   }).map((w): MlpCase => {
     const g = new GraphBuilder('mlp');
     const x = g.input('x', ['N', p.d]);
