@@ -5,6 +5,7 @@
 import type { Graph } from '../../ir/graph.ts';
 import { interpretValues } from '../../ir/interpret.ts';
 import type { UnitOracle, UnitRanges } from '../passes/prune-dead-units.ts';
+import { activationSites } from './activation-sites.ts';
 import { unitRange } from './inspect.ts';
 import { propagateBounds, type InputBox } from './propagate-bounds.ts';
 
@@ -21,6 +22,15 @@ export function provedOracle(box: InputBox, description: string): UnitOracle {
         if (b !== undefined) out.set(name, unitRange(b, b.shape.length - 1));
       }
       return out;
+    },
+    nonNegativeSites(graph: Graph): Set<string> {
+      const bounds = propagateBounds(graph, box);
+      const sites = new Set<string>();
+      for (const site of activationSites(graph)) {
+        const pre = site.fusedAttr !== undefined ? bounds.preActivation.get(site.node.name) : bounds.values.get(site.node.inputs[0] ?? '');
+        if (pre !== undefined && pre.lo.every((v) => v >= 0) && pre.nan.every((f) => f === 0)) sites.add(site.node.name);
+      }
+      return sites;
     },
   };
 }

@@ -8,7 +8,7 @@ import { CompileError } from '../../ir/errors.ts';
 import type { Graph } from '../../ir/graph.ts';
 import { interpret } from '../../ir/interpret.ts';
 import { observedOracle, provedOracle } from '../analysis/unit-oracles.ts';
-import { pruneDeadUnitsPass, type PruneSummary } from '../passes/prune-dead-units.ts';
+import { emptySummary, pruneDeadUnitsPass, type PruneSummary } from '../passes/prune-dead-units.ts';
 import type { Pass } from '../passes/pass.ts';
 import { boxFromFlags, dataFromFlag, scaleOf, type BoxFlags } from './box-options.ts';
 import { readDataSet, type DataSet } from './data-file.ts';
@@ -48,14 +48,14 @@ export function prunePlan(graph: Graph, flags: PruneFlags): PrunePlan | undefine
     const box = boxFromFlags(graph, flags);
     if (box === undefined) throw new CompileError('--prune proved needs --input-range lo,hi or --input-box-from <file>');
     const oracle = provedOracle(box.box, box.description);
-    const summary: PruneSummary = { mode: 'proved', why: oracle.why, layers: [] };
+    const summary = emptySummary('proved', oracle.why);
     plan = { pass: pruneDeadUnitsPass(oracle, summary), summary };
   } else if (mode === 'observed') {
     if (flags.inputRange !== undefined || flags.inputBoxFrom !== undefined) throw new CompileError('--prune observed takes --data, not an input box');
     const data = dataFromFlag(graph, flags.data, flags);
     if (data === undefined) throw new CompileError('--prune observed needs --data <file>');
     const oracle = observedOracle(data.values, data.sampleSize, `${data.samples} samples of ${data.path}`);
-    const summary: PruneSummary = { mode: 'observed', why: oracle.why, layers: [] };
+    const summary = emptySummary('observed', oracle.why);
     plan = { pass: pruneDeadUnitsPass(oracle, summary), summary };
   } else {
     throw new CompileError(`--prune must be proved or observed, got '${mode}'`);

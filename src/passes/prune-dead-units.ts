@@ -12,7 +12,9 @@
 //     unit of a layer stays, so no tensor becomes empty.
 //
 // In proved mode the pruned graph computes the same function on every input in the box, up
-// to the f32 rounding of the removed zero terms; in observed mode only on the data. Unit
+// to the f32 rounding of the removed zero terms; in observed mode only on the data. In proved
+// mode an activation whose input is >= 0 on the whole box is then removed and the linear
+// layers around it fold (linearize-proved.ts), equal up to f32 rounding. Unit
 // chains are per linear layer today; conv channels fit the same chain shape later.
 //
 //   linear(relu(linear(x, W1, b1)), W2, b2) → linear(relu(linear(x, W1[keep], b1[keep])), W2[:, keep], b2)
@@ -25,6 +27,7 @@ import { linearLayout, tensorAttr, type OpName, type TensorData } from '../../ir
 import { makeNode } from '../../ir/node.ts';
 import { unitChains, type UnitChain } from '../analysis/unit-chains.ts';
 import { dcePass } from './dce.ts';
+import { linearizeProved } from './linearize-proved.ts';
 import type { Pass, PassContext } from './pass.ts';
 
 export interface UnitRanges {
@@ -40,12 +43,16 @@ export interface UnitOracle {
   readonly why: string;
   /** Per-unit ranges (last axis) of each named value over the inputs considered. */
   ranges(graph: Graph, values: readonly string[]): ReadonlyMap<string, UnitRanges>;
+  /** Proved mode: activation sites whose input is >= 0 on every unit (and never NaN). */
+  nonNegativeSites?(graph: Graph): ReadonlySet<string>;
 }
 
 export interface PrunedLayer {
   readonly producer: string;
   readonly units: number;
   readonly removed: readonly number[];
+  /** Removed units whose constant was not 0, folded into the next bias (rounds differently). */
+  readonly nonzero: number;
   readonly macsPerUnit: number;
 }
 
@@ -54,6 +61,14 @@ export interface PruneSummary {
   readonly mode: 'proved' | 'observed';
   readonly why: string;
   readonly layers: PrunedLayer[];
+  /** Activations removed as the identity on the box (proved mode). */
+  readonly linearized: string[];
+  /** "inner into outer" for each linear pair folded after that. */
+  readonly folded: string[];
+}
+
+export function emptySummary(mode: 'proved' | 'observed', why: string): PruneSummary {
+  return { mode, why, layers: [], linearized: [], folded: [] };
 }
 
 export function prunedUnits(summary: PruneSummary): number {
@@ -68,6 +83,8 @@ export function savedMacs(summary: PruneSummary): number {
 export function describePruning(summary: PruneSummary): string[] {
   const lines = summary.layers.filter((l) => l.removed.length > 0).map((l) =>
     `removed ${l.removed.length} of ${l.units} units of ${formatValueName(l.producer)} (${l.removed.join(', ')})`);
+  for (const name of summary.linearized) lines.push(`removed the activation of ${formatValueName(name)}: its input is >= 0 on the whole box`);
+  for (const pair of summary.folded) lines.push(`folded linear ${pair}`);
   lines.push(`prune-dead-units (${summary.mode}: ${summary.why}): removed units: ${prunedUnits(summary)}, saved multiply-adds per sample: ${savedMacs(summary)}`);
   return lines;
 }
@@ -188,7 +205,8 @@ export function pruneDeadUnits(graph: Graph, oracle: UnitOracle, context: PassCo
     const chain = unitChains(current).find((c) => c.producer.name === original.producer.name && c.blocker === undefined);
     if (chain === undefined) continue;
     const constants = constantUnits(ranges.get(chain.end), chain.units);
-    layers.push({ producer: chain.producer.name, units: chain.units, removed: [...constants.keys()], macsPerUnit: chain.macsPerUnit });
+    const nonzero = [...constants.values()].filter((c) => c !== 0).length;
+    layers.push({ producer: chain.producer.name, units: chain.units, removed: [...constants.keys()], nonzero, macsPerUnit: chain.macsPerUnit });
     if (constants.size === 0) continue;
     const editor = new GraphEditor(current);
     const replaced = pruneChain(editor, chain, constants);
@@ -197,8 +215,17 @@ export function pruneDeadUnits(graph: Graph, oracle: UnitOracle, context: PassCo
   for (const chain of unitChains(graph).filter((c) => c.blocker !== undefined)) {
     context.note(`${formatValueName(chain.producer.name)} left whole: ${chain.blocker ?? ''}`);
   }
-  const result: PruneSummary = { mode: oracle.mode, why: oracle.why, layers };
-  summary?.layers.push(...layers);
+  const result: PruneSummary = { ...emptySummary(oracle.mode, oracle.why), layers };
+  const nonNegative = oracle.nonNegativeSites?.(current);
+  if (nonNegative !== undefined && nonNegative.size > 0) {
+    const linear = linearizeProved(current, nonNegative);
+    current = linear.graph;
+    result.linearized.push(...linear.linearized);
+    result.folded.push(...linear.folded);
+  }
+  summary?.layers.push(...result.layers);
+  summary?.linearized.push(...result.linearized);
+  summary?.folded.push(...result.folded);
   describePruning(result).forEach((line) => context.note(line));
   return dcePass.run(current, { note: () => undefined });
 }

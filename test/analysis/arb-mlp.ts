@@ -1,5 +1,5 @@
 // Random small MLPs with units biased towards dead (bias down to -4 over inputs in a small
-// box), for the interval-bound and pruning tests: one or two hidden layers of relu,
+// box) or lifted to all-active, for the interval-bound and pruning tests: one or two hidden layers of relu,
 // leaky_relu, prelu, elu or sigmoid, optionally fused (-O2) and with a per-unit scale after
 // the first activation, plus inputs drawn inside the box [lo, hi].
 
@@ -25,7 +25,7 @@ function arbValues(count: number, min: number, max: number): fc.Arbitrary<Float3
 export function arbMlp(): fc.Arbitrary<MlpCase> {
   const dims = fc.record({
     d: fc.integer({ min: 1, max: 8 }), h1: fc.integer({ min: 2, max: 12 }), h2: fc.integer({ min: 2, max: 8 }), out: fc.integer({ min: 1, max: 4 }),
-    act: fc.constantFrom(...ACTIVATIONS), fuse: fc.boolean(), scale: fc.boolean(), deep: fc.boolean(), batch: fc.integer({ min: 1, max: 4 }),
+    act: fc.constantFrom(...ACTIVATIONS), fuse: fc.boolean(), lift: fc.boolean(), scale: fc.boolean(), deep: fc.boolean(), batch: fc.integer({ min: 1, max: 4 }),
     lo: fc.integer({ min: -1000, max: 500 }), width: fc.integer({ min: 0, max: 1000 }),
   });
   return dims.chain((p) => fc.record({
@@ -38,7 +38,9 @@ export function arbMlp(): fc.Arbitrary<MlpCase> {
     const x = g.input('x', ['N', p.d]);
     const act = (z: Value, units: number, slope: Float32Array): Value =>
       p.act === 'prelu' ? g.prelu(z, g.constant(slope.subarray(0, units), [units])) : g.op(p.act, [z]);
-    let h = act(g.linear(x, g.constant(w.w1, [p.h1, p.d]), g.constant(w.b1, [p.h1])), p.h1, w.slope);
+    // lift: biases past any |W·x| over the box (d <= 8, |w|, |x| <= 1), so every unit is linear there.
+    const b1 = p.lift ? w.b1.map((b) => b + 12) : w.b1;
+    let h = act(g.linear(x, g.constant(w.w1, [p.h1, p.d]), g.constant(b1, [p.h1])), p.h1, w.slope);
     if (p.scale) h = g.mul(h, g.constant(w.mul, [p.h1]));
     if (p.deep) h = act(g.linear(h, g.constant(w.w2, [p.h2, p.h1]), g.constant(w.b2, [p.h2])), p.h2, w.slope);
     g.output(g.linear(h, g.constant(w.w3, [p.out, p.deep ? p.h2 : p.h1]), g.constant(w.b3, [p.out])));
