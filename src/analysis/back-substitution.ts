@@ -17,9 +17,20 @@
 // intersected with the interval bounds, so it can only tighten them.
 
 import type { Graph, Node } from '../../ir/graph.ts';
-import { activationAttr, floatAttr, linearLayout, tensorAttr } from '../../ir/ops/index.ts';
+import { activationAttr, floatAttr, linearLayout, tensorAttr, type Attrs } from '../../ir/ops/index.ts';
 import type { Bounds } from './bounds.ts';
 import { gamma32, U32 } from './f32-round.ts';
+
+/**
+ * Activations of the form max(y, s·y) with 0 <= s <= 1 (the relaxation below assumes that
+ * shape), by op name: the slope s per unit, from the attributes or the parameter operand.
+ */
+const NEGATIVE_SIDE_SLOPE: Readonly<Record<string, (attrs: Attrs, param: Float32Array | undefined, units: number) => Float64Array | undefined>> = {
+  relu: (_attrs, _param, units) => new Float64Array(units),
+  // The interpreter multiplies by alpha rounded to f32.
+  leaky_relu: (attrs, _param, units) => new Float64Array(units).fill(Math.fround(floatAttr(attrs, 'alpha'))),
+  prelu: (_attrs, param, units) => (param === undefined ? undefined : param.length === 1 ? new Float64Array(units).fill(param[0] ?? NaN) : Float64Array.from(param)),
+};
 
 export interface BoundsSoFar {
   readonly values: ReadonlyMap<string, Bounds>;
@@ -83,19 +94,9 @@ export class BackSubstitution {
 
   /** Per-unit slope of a ReLU-like activation in [0, 1], or undefined for any other. */
   private slopes(op: string, attrs: Node['attrs'], param: string | undefined, units: number): Float64Array | undefined {
-    if (op === 'relu') return new Float64Array(units);
-    if (op === 'leaky_relu') {
-      // The interpreter multiplies by alpha rounded to f32.
-      const alpha = Math.fround(floatAttr(attrs, 'alpha'));
-      return alpha >= 0 && alpha <= 1 ? new Float64Array(units).fill(alpha) : undefined;
-    }
-    if (op === 'prelu') {
-      const data = this.constData(param);
-      if (data === undefined) return undefined;
-      const out = data.length === 1 ? new Float64Array(units).fill(data[0] ?? NaN) : Float64Array.from(data);
-      return out.length === units && out.every((s) => s >= 0 && s <= 1) ? out : undefined;
-    }
-    return undefined;
+    const slope = Object.hasOwn(NEGATIVE_SIDE_SLOPE, op) ? NEGATIVE_SIDE_SLOPE[op] : undefined;
+    const values = slope?.(attrs, this.constData(param), units);
+    return values !== undefined && values.length === units && values.every((s) => s >= 0 && s <= 1) ? values : undefined;
   }
 
   /** Bounds the walk's rows by a value's interval bounds. */
