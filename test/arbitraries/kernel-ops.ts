@@ -1,0 +1,15 @@
+// The ops the code generators have kernels for, which the backend differential tests (JS,
+// WASM, WGSL, shader validation, onnxruntime vs bundle) generate. Elementwise ops come from
+// their scalar bodies on every backend; the others are listed by name, so an op added to the
+// table reaches the backend tests only when its kernels land and it is added here.
+
+import { GENERATED_OPS } from './op-generators.ts';
+import { OPS, type OpName } from '../../ir/ops/index.ts';
+
+/** Non-elementwise ops with a kernel on every backend (see codegen/lower.ts LOWERINGS). */
+const KERNEL_OPS_BY_NAME: readonly OpName[] = ['linear', 'matmul', 'softmax', 'reshape', 'flatten', 'transpose'];
+
+/** Ops a graph for the backend tests may contain. */
+export const KERNEL_OPS: readonly OpName[] = GENERATED_OPS.filter(
+  (op) => OPS[op].elementwise !== undefined || KERNEL_OPS_BY_NAME.includes(op),
+);
