@@ -21,7 +21,7 @@ export { arbValue, FINITE_EDGES, NON_FINITE_EDGES, type FeedOptions } from './ar
 export { assertGraphProperty, assertGraphPropertyAsync, formatCounterexample, type PropertyOptions } from './arbitraries/counterexample.ts';
 export { HOSTILE_NAMES } from './arbitraries/names.ts';
 export { GENERATED_OPS };
-export { KERNEL_OPS } from './arbitraries/kernel-ops.ts';
+export { CNN_OPS, KERNEL_OPS } from './arbitraries/kernel-ops.ts';
 
 export interface GraphOptions {
   /** Ops a graph may contain (default: every op of the table but `const`). */
