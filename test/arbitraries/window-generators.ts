@@ -20,6 +20,12 @@ export function isImage(value: Value): boolean {
   return (shape.length === 3 || shape.length === 4) && shape.slice(1).every((d) => !isSymbolic(d));
 }
 
+/** The batch when static (the sample cap then counts it), else 1. */
+function staticBatch(value: Value): number {
+  const batch = value.type.shape[0];
+  return typeof batch === 'number' ? batch : 1;
+}
+
 /** An integer in lo..hi. */
 function pick(random: Random, lo: number, hi: number): number {
   return lo + Math.floor(random.next() * (hi - lo + 1));
@@ -131,6 +137,34 @@ const conv: Generator = (step, g) => {
   return undefined;
 };
 
+interface TransposeWindow {
+  readonly perGroup: number;
+  readonly kernel: number[];
+  readonly strides: number[];
+  readonly dilations: number[];
+  readonly outputPadding: number[];
+}
+
+/** A transposed-conv window; when its output would pass the cap, a stride-1 one instead. */
+function transposeWindow(random: Random, spatial: readonly number[], batch: number, group: number): TransposeWindow {
+  const drawn: TransposeWindow = {
+    perGroup: pick(random, 1, 3),
+    kernel: spatial.map(() => pick(random, 1, 4)),
+    strides: spatial.map(() => pick(random, 1, 3)),
+    dilations: spatial.map(() => pick(random, 1, 2)),
+    outputPadding: spatial.map(() => 0),
+  };
+  // Below the stride: PyTorch also allows below the dilation, onnxruntime does not.
+  drawn.strides.forEach((s, i) => {
+    if (random.next() < 0.3) drawn.outputPadding[i] = pick(random, 0, s - 1);
+  });
+  const size = (w: TransposeWindow): number => batch * w.perGroup * group * spatial.reduce((n, in_, i) =>
+    n * ((in_ - 1) * (w.strides[i] ?? 1) + (w.dilations[i] ?? 1) * ((w.kernel[i] ?? 1) - 1) + 1 + (w.outputPadding[i] ?? 0)), 1);
+  if (size(drawn) <= MAX_WINDOW_RESULT) return drawn;
+  const ones = spatial.map(() => 1);
+  return { perGroup: 1, kernel: spatial.map(() => pick(random, 1, 2)), strides: ones, dilations: ones, outputPadding: spatial.map(() => 0) };
+}
+
 const convTranspose: Generator = (step, g) => {
   const x = g.choose(step.a, isImage);
   if (x === undefined) return undefined;
@@ -138,11 +172,7 @@ const convTranspose: Generator = (step, g) => {
   const channels = x.type.shape[1] as number;
   const spatial = x.type.shape.slice(2) as number[];
   const group = randomGroup(random, channels, step.c >> 2);
-  const perGroup = pick(random, 1, 3);
-  const kernel = spatial.map(() => pick(random, 1, 4));
-  const strides = spatial.map(() => pick(random, 1, 3));
-  const dilations = spatial.map(() => pick(random, 1, 2));
-  const outputPadding = strides.map((s, i) => (random.next() < 0.3 ? pick(random, 0, Math.max(s, dilations[i] ?? 1) - 1) : 0));
+  const { perGroup, kernel, strides, dilations, outputPadding } = transposeWindow(random, spatial, staticBatch(x), group);
   // Pads cut the output; keep at least one element per axis.
   const full = spatial.map((n, i) => (n - 1) * (strides[i] ?? 1) + (dilations[i] ?? 1) * ((kernel[i] ?? 1) - 1) + 1 + (outputPadding[i] ?? 0));
   const begins = full.map((f) => Math.min(pick(random, 0, 2), f - 1));
@@ -194,7 +224,10 @@ const resize: Generator = (step, g) => {
   const x = g.choose(step.a, isImage);
   if (x === undefined) return undefined;
   const random = new Random(step.seed);
-  const sizes = (x.type.shape.slice(2) as number[]).map((size) => resizedSize(random, size));
+  const spatial = x.type.shape.slice(2) as number[];
+  const drawn = spatial.map((size) => resizedSize(random, size));
+  // Past the cap, halve instead (a downscale, integer or not).
+  const sizes = staticBatch(x) * (x.type.shape[1] as number) * drawn.reduce((n, d) => n * d, 1) <= MAX_WINDOW_RESULT ? drawn : spatial.map((size) => Math.ceil(size / 2));
   const mode = (step.c & 1) === 0 ? 'nearest' : 'linear';
   const attrs = {
     sizes,
