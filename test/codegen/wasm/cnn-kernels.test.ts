@@ -19,6 +19,7 @@ import { staticSize, symbolOf, type Shape } from '../../../ir/types.ts';
 import { GraphBuilder } from '../../../src/builder.ts';
 import { optimize } from '../../../src/passes/pipeline.ts';
 import { Random } from '../../../src/random.ts';
+import { arbCnnCase, CNN_OPS, withEdgeValues } from '../cnn-cases.ts';
 import { writeBundle } from '../js/load-bundle.ts';
 import { naivePlan } from '../naive-plan.ts';
 import { bundleFor, expectAgrees, loadWasmBundle } from './wasm-bundle.ts';
@@ -336,4 +337,24 @@ process.stdout.write(JSON.stringify({ relaxed: session.relaxedSimd, out: Object.
     expect(result.relaxed).toBe(true);
     expectAgrees(graph, feeds, Object.fromEntries(Object.entries(result.out).map(([k, v]) => [k, Float32Array.from(v)])));
   });
+});
+
+describe('wasm CNN kernels on the shared random cases (test/codegen/cnn-cases.ts)', () => {
+  for (const op of CNN_OPS) {
+    // The contractions sum in f32 (the interpreter in f64): ordinary values only, as in
+    // wasm-differential.test.ts; every other kernel gets edge values too.
+    const contraction = op === 'conv' || op === 'conv_transpose';
+    it(`${op}, unoptimized and -O2${contraction ? '' : ', edge values'}`, async () => {
+      await fc.assert(fc.asyncProperty(arbCnnCase(op), fc.integer(), async ({ graph, feeds }, seed) => {
+        for (const built of [{ graph, plan: naivePlan(graph) }, optimize(graph)]) {
+          const session = await loadWasmBundle(bundleFor(built.graph, built.plan));
+          for (const f of contraction ? [feeds] : [feeds, withEdgeValues(feeds, seed)]) {
+            const plain = Object.fromEntries(Object.entries(f)) as Record<string, Float32Array>;
+            expectAgrees(built.graph, { ...plain }, session.runSync({ ...plain }));
+          }
+          session.dispose();
+        }
+      }), { numRuns: 15 });
+    });
+  }
 });
