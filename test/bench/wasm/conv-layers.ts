@@ -5,6 +5,7 @@
 //
 //   node --import tsx test/bench/wasm/conv-layers.ts            (LAYERS=stem,depthwise to pick)
 //   RELAXED=1 node --experimental-wasm-relaxed-simd --import tsx test/bench/wasm/conv-layers.ts
+//   ROUNDS=300 …                                                (more timed runs on a busy machine)
 
 import { lowerGraph } from '../../../codegen/lower.ts';
 import { kernelFlops } from '../../../codegen/kernel-info.ts';
@@ -75,7 +76,7 @@ async function measure(layer: Layer): Promise<string> {
   const warmEnd = performance.now() + 500;
   while (performance.now() < warmEnd) session.runSync({ x });
   let best = Infinity;
-  for (let round = 0; round < 20; round++) {
+  for (let round = 0; round < Number(process.env['ROUNDS'] ?? 20); round++) {
     const start = performance.now();
     session.runSync({ x });
     best = Math.min(best, performance.now() - start);
