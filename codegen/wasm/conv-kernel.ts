@@ -2,14 +2,15 @@
 // linear-kernel.ts, in the NCHW layout of the bundle's edges. Per image and group:
 //   out[m, p] = epilogue(sum_k W[m, k] · patch[k, p]),  k = (c, ky, kx), p = output position,
 // i.e. the micro-kernel's x rows are the weight's rows (W[M, C/g·taps], PyTorch's layout read
-// in place: one splat per row and K step) and its panels are up to 16 output positions, whose
-// output rows (channels) are contiguous in NCHW, so results store as whole vectors. Panels:
+// in place: one splat per row and K step) and its panels are a few output positions (8 in a
+// 4 × 8 register block), whose output rows (channels) are contiguous in NCHW, so results
+// store as whole vectors. Panels:
 //  - pointwise (1×1, stride 1, no padding): read straight from the input, K steps one input
 //    plane apart: the linear micro-kernel on the image;
 //  - padded (any forward window): the image is first copied with explicit padding and its
-//    columns split by the stride (padded-input.ts); a panel is 16 outputs of one output row
-//    (or several short rows), packed with one f32x4 copy per channel, tap and vector: no
-//    bounds tests, no per-element work;
+//    columns split by the stride (padded-input.ts); a panel is 8 outputs of one output row
+//    (or two short rows), packed with one f32x4 copy per channel, tap and vector: no bounds
+//    tests, no per-element work;
 //  - packed (transposed convolution): panels packed into scratch through tap tables
 //    (conv-pack.ts).
 // Depthwise convolutions have a kernel of their own (depthwise-kernel.ts).
@@ -145,7 +146,7 @@ function emitConv(ctx: KernelContext, kernel: ConvKernel, source: PanelSource): 
 }
 
 /**
- * Runs `panel(columns)` over `positions` consecutive outputs: full panels of 16 in a loop
+ * Runs `panel(columns)` over `positions` consecutive outputs: full panels (`panelWidth`) in a loop
  * stepping `gemm.column` (and `pointer`, if given, by the same bytes), then the tail.
  */
 function emitRowOfPanels(ctx: KernelContext, gemm: GemmState, positions: number, panel: (columns: number) => void, pointer?: Local): void {
@@ -212,8 +213,8 @@ function emitPanelCopy(ctx: KernelContext, g: PaddedGeometry, groupIn: number, s
 }
 
 /**
- * Panels over a padded copy. Rows of 12 outputs or more are cut into panels of 16 (and a
- * tail); shorter rows are stacked, up to four vectors a panel, so the register block stays full.
+ * Panels over a padded copy. Rows longer than half a panel are cut into panels (and a tail);
+ * shorter rows are stacked, as many as fill a panel's vectors, so the register block stays full.
  */
 function emitPaddedPanels(ctx: KernelContext, gemm: GemmState, xg: Local, g: PaddedGeometry, groupIn: number, panel: number): void {
   const { asm } = ctx;
