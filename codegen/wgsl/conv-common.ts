@@ -6,7 +6,7 @@ import { operandsOf } from '../../ir/scalar.ts';
 import type { ConvKernel } from '../kernels.ts';
 import type { CodeWriter } from '../writer.ts';
 import { bufferBase, element, renderBody, stridedIndex, u32, type KernelLayout } from './shader-common.ts';
-import { windowTap } from './window-index.ts';
+import { windowOrigin, windowTap } from './window-index.ts';
 
 /** Sizes every conv shader needs, as numbers. */
 export interface ConvSizes {
@@ -43,6 +43,7 @@ export function windowLoops(w: CodeWriter, kernel: ConvKernel, outCoords: readon
   const { inStrides } = convSizes(kernel);
   const offsets: string[] = [];
   const taps: string[] = [];
+  kernel.spatial.forEach((spec, axis) => w.line(`let org${axis} = ${windowOrigin(spec, outCoords[axis] ?? '0u')};`));
   const open = (axis: number): void => {
     const spec = kernel.spatial[axis];
     if (spec === undefined) {
@@ -52,7 +53,7 @@ export function windowLoops(w: CodeWriter, kernel: ConvKernel, outCoords: readon
     const tap = `tap${axis}`;
     w.block(`for (var ${tap} = 0u; ${tap} < ${u32(spec.taps)}; ${tap} = ${tap} + 1u) {`, () => {
       const name = `in${axis}`;
-      const window = windowTap(spec, outCoords[axis] ?? '0u', tap, name);
+      const window = windowTap(spec, `org${axis}`, tap, name);
       w.line(`let ${name} = ${window.numerator};`);
       if (window.valid !== undefined) w.line(`if (!(${window.valid})) { continue; }`);
       const stride = inStrides[axis] ?? 1;

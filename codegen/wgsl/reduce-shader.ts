@@ -5,7 +5,7 @@
 import { productExtent, type ReduceAxis, type ReduceKernel, type WindowAxis } from '../kernels.ts';
 import type { CodeWriter } from '../writer.ts';
 import { arrayOf, bufferBase, gridStrideShader, u32, type KernelLayout, type ShaderPlan } from './shader-common.ts';
-import { declareCoords, i32, windowTap } from './window-index.ts';
+import { declareCoords, i32, windowIsPadded, windowOrigin, windowTap } from './window-index.ts';
 
 const COMBINE: { readonly [C in ReduceKernel['combine']]: { init: string; step: (acc: string, value: string) => string } } = {
   sum: { init: '0f', step: (acc, value) => `${acc} + ${value}` },
@@ -31,7 +31,7 @@ export function reduceShader(kernel: ReduceKernel, layout: KernelLayout): Shader
     const coords = declareCoords(w, 'i', kernel.axes.map((a) => a.out), 'o');
     w.line(`var acc = ${combine.init};`);
     // A mean over a window that never meets padding divides by its literal size.
-    const padded = kernel.axes.some((a, index) => !isStraight(a) && windowTap(windowOf(a), coords[index] ?? '0u', '0u', 'in').valid !== undefined);
+    const padded = kernel.axes.some((a) => !isStraight(a) && windowIsPadded(windowOf(a)));
     if (kernel.finish === 'mean' && padded) w.line('var count = 0u;');
     const offsets: string[] = [];
     const open = (index: number): void => {
@@ -50,7 +50,7 @@ export function reduceShader(kernel: ReduceKernel, layout: KernelLayout): Shader
         return;
       }
       const inner = (tap: string): void => {
-        const window = windowTap(windowOf(axis), o, tap, `in${index}`);
+        const window = windowTap(windowOf(axis), windowOrigin(axis, o), tap, `in${index}`);
         w.line(`let in${index} = ${window.numerator};`);
         if (window.valid !== undefined) w.line(`if (!(${window.valid})) { continue; }`);
         offsets.push(scaled(`u32(${window.index})`));
@@ -79,8 +79,8 @@ function finish(w: CodeWriter, kernel: ReduceKernel, coords: readonly string[], 
       const factors: string[] = [];
       kernel.axes.forEach((axis, index) => {
         if (isStraight(axis)) return;
-        const start = `(i32(${coords[index] ?? '0u'}) * ${i32(axis.stride)} - ${i32(axis.padBegin)})`;
-        w.line(`let span${index} = min(${start} + ${i32(axis.taps)}, ${i32(axis.size + axis.padEnd)}) - ${start};`);
+        w.line(`let start${index} = ${windowOrigin(axis, coords[index] ?? '0u')};`);
+        w.line(`let span${index} = min(start${index} + ${i32(axis.taps)}, ${i32(axis.size + axis.padEnd)}) - start${index};`);
         factors.push(`span${index}`);
       });
       return factors.length === 0 ? 'acc' : `acc / f32(${factors.join(' * ')})`;

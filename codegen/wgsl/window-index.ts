@@ -73,13 +73,18 @@ function numeratorRange(axis: WindowAxis): { low: number; high: number } {
   return { low: oLow + tLow - axis.padBegin, high: oHigh + tHigh - axis.padBegin };
 }
 
+/** The i32 expression o·stride − padBegin: where the window of output coordinate `o` (u32) starts. */
+export function windowOrigin(axis: Pick<WindowAxis, 'stride' | 'padBegin'>, o: string): string {
+  return affineI32([{ expr: `i32(${o})`, scale: axis.stride }], -axis.padBegin);
+}
+
 /**
- * The tap of one window axis at output coordinate `o` and tap `t` (u32 expressions), with the
- * bounds (and divisibility) test a transposed or padded window needs; `name` is the i32 local
- * the caller declares for the numerator.
+ * The tap `t` (u32) of one window axis whose window starts at `origin` (an i32 expression, see
+ * windowOrigin), with the bounds (and divisibility) test a padded or transposed window needs;
+ * `name` is the i32 local the caller declares for the numerator.
  */
-export function windowTap(axis: WindowAxis, o: string, t: string, name: string): WindowTap {
-  const numerator = affineI32([{ expr: `i32(${o})`, scale: axis.stride }, { expr: `i32(${t})`, scale: axis.dilation }], -axis.padBegin);
+export function windowTap(axis: WindowAxis, origin: string, t: string, name: string): WindowTap {
+  const numerator = affineI32([{ expr: origin, scale: 1 }, { expr: `i32(${t})`, scale: axis.dilation }], 0);
   const { low, high } = numeratorRange(axis);
   const checks: string[] = [];
   if (axis.divisor === 1) {
@@ -92,4 +97,10 @@ export function windowTap(axis: WindowAxis, o: string, t: string, name: string):
   checks.push(`${name} % ${i32(axis.divisor)} == 0i`);
   if (Math.floor(high / axis.divisor) >= axis.size) checks.push(`${name} < ${i32(axis.size * axis.divisor)}`);
   return { index: `(${name} / ${i32(axis.divisor)})`, numerator, valid: checks.join(' && ') };
+}
+
+/** Whether any tap of the window can fall outside the input (so the window needs tests). */
+export function windowIsPadded(axis: WindowAxis): boolean {
+  const { low, high } = numeratorRange(axis);
+  return axis.divisor !== 1 || low < 0 || high >= axis.size;
 }

@@ -9,20 +9,14 @@ import type { Feeds } from '../../ir/interpret.ts';
 import type { Attrs } from '../../ir/ops/index.ts';
 import { sizeOf } from '../../ir/types.ts';
 import { GraphBuilder, type Value } from '../../src/builder.ts';
+import { Random } from '../../src/random.ts';
 import { TOLERANCE_BY_KIND, type Tolerance } from '../../src/tolerance.ts';
 import { wgslProgram } from '../../codegen/wgsl/target.ts';
-import { agreesWithInterpreter, prepared } from './run-wgsl.ts';
+import { lenet } from '../support/lenet-ir.ts';
+import { agreesOnEach, prepared } from './run-wgsl.ts';
 
-/** Deterministic values in [-scale, scale) (mulberry32), so a failure reproduces. */
 function values(count: number, seed: number, scale = 1): Float32Array {
-  let state = seed >>> 0;
-  return Float32Array.from({ length: count }, () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((((t ^ (t >>> 14)) >>> 0) / 4294967296) * 2 - 1) * scale;
-  });
+  return new Random(seed).uniformArray(count, -scale, scale);
 }
 
 /** A graph with one symbolic-batch input `x` of [N, ...shape] and the outputs `build` makes. */
@@ -41,7 +35,7 @@ function feedsFor(graph: Graph, batch: number, seed = 7): Feeds {
 
 /** Both batches; `tolerance` only where the op's kind says exact but the shader computes in f32. */
 async function agrees(graph: Graph, tolerance?: Tolerance): Promise<void> {
-  for (const batch of [1, 3]) await agreesWithInterpreter(graph, feedsFor(graph, batch), 'unoptimized', tolerance);
+  await agreesOnEach(graph, [1, 3].map((batch) => feedsFor(graph, batch)), 'unoptimized', tolerance);
 }
 
 /** The kernels' shader routes, from the lowered program (to check each path is exercised). */
@@ -171,5 +165,12 @@ describe('WGSL gathers and resizing', () => {
     // resize is a layout op (exact), but linear taps blend in f32 where the interpreter
     // rounds an f64 blend once: a few ulp, inside the elementwise bound.
     await agrees(graph, TOLERANCE_BY_KIND.elementwise);
+  });
+});
+
+describe('WGSL CNN end to end', () => {
+  it('LeNet-5 from IR text (-O2), batch 1 and 3', async () => {
+    const graph = lenet();
+    await agreesOnEach(graph, [1, 3].map((batch) => feedsFor(graph, batch)), 'O2');
   });
 });
