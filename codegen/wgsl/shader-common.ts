@@ -9,6 +9,7 @@ import type { Access, BufferRef, Extent, Kernel } from '../kernels.ts';
 import { commentText } from '../namer.ts';
 import type { GpuLayout } from './layout.ts';
 import { CodeWriter } from '../writer.ts';
+import { DEFAULT_LIMITS } from './limits.ts';
 import { preludeFor } from './prelude.ts';
 
 /** A kernel's view of the layout: `consts` is bound from `constBase` of its chunk on. */
@@ -130,6 +131,17 @@ export function shaderModule(kernel: Kernel, body: string): string {
 export const GRID_WORKGROUP = 64;
 
 /**
+ * Elements per workgroup of a grid-stride shader: one per invocation, or more where a static
+ * total would need more workgroups than one dispatch axis allows (the loop covers them; a
+ * batched total is capped at run time instead).
+ */
+function gridItemsPerWorkgroup(total: Extent): number {
+  if (total.perSample !== 0) return GRID_WORKGROUP;
+  const rounds = Math.ceil(total.fixed / (GRID_WORKGROUP * DEFAULT_LIMITS.maxComputeWorkgroupsPerDimension));
+  return GRID_WORKGROUP * Math.max(1, rounds);
+}
+
+/**
  * A shader with one invocation per output element in a grid-stride loop over `total`
  * (the runtime caps the dispatch; the loop covers the rest). `declarations` go before the
  * entry point (constant tables); `body` writes the element at the u32 local `i`.
@@ -144,7 +156,7 @@ export function gridStrideShader(kernel: Kernel, total: Extent, body: (w: CodeWr
   });
   return {
     code: shaderModule(kernel, w.toString()),
-    dispatch: [{ items: total, per: GRID_WORKGROUP }, { items: { perSample: 0, fixed: 1 }, per: 1 }],
+    dispatch: [{ items: total, per: gridItemsPerWorkgroup(total) }, { items: { perSample: 0, fixed: 1 }, per: 1 }],
     invocations: GRID_WORKGROUP,
     workgroupBytes: 0,
   };

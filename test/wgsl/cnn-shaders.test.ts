@@ -168,6 +168,29 @@ describe('WGSL gathers and resizing', () => {
   });
 });
 
+describe('WGSL CNN shapes', () => {
+  it('a static batch: every size a literal, the uniform unused', async () => {
+    const b = new GraphBuilder('static');
+    const x = b.input('x', [2, 3, 6, 5]);
+    const conv = b.op('conv', [x, b.constant(values(3 * 3 * 9, 51, 0.3), [3, 3, 3, 3])], { pads: [1, 1, 1, 1], ...relu }, 'conv');
+    const pool = b.op('max_pool', [conv], { kernel_shape: [2, 2], strides: [2, 2], ceil_mode: 1 }, 'pool');
+    const up = b.op('resize', [pool], { sizes: [6, 5], mode: 'nearest' }, 'up');
+    b.output(b.op('concat', [x, up], { axis: 1 }, 'cat'), b.op('reduce_mean', [conv], { axes: [2, 3] }, 'gap'));
+    const graph = b.build();
+    await agreesOnEach(graph, [{ x: values(2 * 3 * 6 * 5, 52) }], 'unoptimized');
+  });
+
+  it('a static output larger than one dispatch axis covers still compiles (grid-stride rounds)', () => {
+    const b = new GraphBuilder('large');
+    const x = b.input('x', [1, 64, 300, 300]);
+    b.output(b.op('pad', [x], { pads: [0, 0, 1, 1, 0, 0, 1, 1], mode: 'edge' }, 'padded'));
+    const graph = b.build();
+    const target = prepared(graph, 'unoptimized');
+    const [shader] = wgslProgram(target.graph, target.plan).shaders;
+    expect(shader?.dispatch[0].per).toBeGreaterThan(64);
+  });
+});
+
 describe('WGSL CNN end to end', () => {
   it('LeNet-5 from IR text (-O2), batch 1 and 3', async () => {
     const graph = lenet();
