@@ -6,7 +6,7 @@ import { operandsOf } from '../../ir/scalar.ts';
 import type { ConvKernel } from '../kernels.ts';
 import type { CodeWriter } from '../writer.ts';
 import { bufferBase, element, renderBody, stridedIndex, u32, type KernelLayout } from './shader-common.ts';
-import { windowOrigin, windowTap } from './window-index.ts';
+import { tapLoop, windowOrigin } from './window-index.ts';
 
 /** Sizes every conv shader needs, as numbers. */
 export interface ConvSizes {
@@ -35,8 +35,8 @@ export function convSizes(kernel: ConvKernel): ConvSizes {
 
 /**
  * Nested loops over the taps of every spatial axis at output coordinates `outCoords` (u32
- * locals); taps that fall in the padding (or between the input positions of a transposed
- * window) are skipped. `body` receives the u32 offset of the tap in an input plane and the
+ * locals); taps that fall in the padding are skipped, and a transposed window visits only
+ * the taps that land on input positions. `body` receives the u32 offset of the tap in an input plane and the
  * u32 flat tap index (row-major over the window, as the weight stores it).
  */
 export function windowLoops(w: CodeWriter, kernel: ConvKernel, outCoords: readonly string[], body: (offset: string, tap: string) => void): void {
@@ -51,19 +51,23 @@ export function windowLoops(w: CodeWriter, kernel: ConvKernel, outCoords: readon
       return;
     }
     const tap = `tap${axis}`;
-    w.block(`for (var ${tap} = 0u; ${tap} < ${u32(spec.taps)}; ${tap} = ${tap} + 1u) {`, () => {
-      const name = `in${axis}`;
-      const window = windowTap(spec, `org${axis}`, tap, name);
-      w.line(`let ${name} = ${window.numerator};`);
-      if (window.valid !== undefined) w.line(`if (!(${window.valid})) { continue; }`);
-      const stride = inStrides[axis] ?? 1;
-      offsets.push(stride === 1 ? `u32(${window.index})` : `u32(${window.index}) * ${u32(stride)}`);
-      const tapStride = product(kernel.spatial.slice(axis + 1).map((a) => a.taps));
-      taps.push(tapStride === 1 ? tap : `${tap} * ${u32(tapStride)}`);
-      open(axis + 1);
-      offsets.pop();
-      taps.pop();
-    });
+    const name = `in${axis}`;
+    const loop = tapLoop(spec, `org${axis}`, tap, name);
+    const visit = (): void => {
+      w.block(loop.header, () => {
+        w.line(`let ${name} = ${loop.tap.numerator};`);
+        if (loop.tap.valid !== undefined) w.line(`if (!(${loop.tap.valid})) { continue; }`);
+        const stride = inStrides[axis] ?? 1;
+        offsets.push(stride === 1 ? `u32(${loop.tap.index})` : `u32(${loop.tap.index}) * ${u32(stride)}`);
+        const tapStride = product(kernel.spatial.slice(axis + 1).map((a) => a.taps));
+        taps.push(tapStride === 1 ? tap : `${tap} * ${u32(tapStride)}`);
+        open(axis + 1);
+        offsets.pop();
+        taps.pop();
+      });
+    };
+    if (loop.guard === undefined) visit();
+    else w.block(`if (${loop.guard}) {`, visit);
   };
   open(0);
 }

@@ -104,3 +104,49 @@ export function windowIsPadded(axis: WindowAxis): boolean {
   const { low, high } = numeratorRange(axis);
   return axis.divisor !== 1 || low < 0 || high >= axis.size;
 }
+
+/** The loop over one axis's taps: its header, a test that lets any tap through, and the tap. */
+export interface TapLoop {
+  readonly header: string;
+  /** When false, no tap of this window reads the input (the loop is skipped). */
+  readonly guard?: string;
+  readonly tap: WindowTap;
+}
+
+function gcd(a: number, b: number): number {
+  return b === 0 ? a : gcd(b, a % b);
+}
+
+/** x with (a·x) mod m = 1, for a and m coprime. */
+function inverseMod(a: number, m: number): number {
+  for (let x = 1; x < m; x++) if ((a * x) % m === 1) return x;
+  return 0;
+}
+
+/**
+ * The taps of one axis at the window `origin` (an i32 local), as a loop. A transposed window
+ * (stride 1, origin o + p ≥ 0, taps stepping back by d, input positions every s) visits only
+ * the taps whose numerator origin − t·d divides by s: t ≡ (origin/g)·(d/g)⁻¹ mod s/g with
+ * g = gcd(d, s), none unless g divides origin. Other windows visit every tap.
+ */
+export function tapLoop(axis: WindowAxis, origin: string, t: string, name: string): TapLoop {
+  const every = `for (var ${t} = 0u; ${t} < ${u32(axis.taps)}; ${t} = ${t} + 1u) {`;
+  const transposed = axis.divisor > 1 && axis.stride === 1 && axis.padBegin <= 0 && axis.dilation < 0;
+  if (!transposed) return { header: every, tap: windowTap(axis, origin, t, name) };
+  const d = -axis.dilation;
+  const g = gcd(d, axis.divisor);
+  const period = axis.divisor / g;
+  const inverse = inverseMod((d / g) % period, period);
+  const phase = g === 1 ? `u32(${origin})` : `(u32(${origin}) / ${u32(g)})`;
+  const start = period === 1 ? '0u' : `(${phase} * ${u32(inverse)}) % ${u32(period)}`;
+  const { low, high } = numeratorRange(axis);
+  const checks: string[] = [];
+  if (low < 0) checks.push(`${name} >= 0i`);
+  if (Math.floor(high / axis.divisor) >= axis.size) checks.push(`${name} < ${i32(axis.size * axis.divisor)}`);
+  const numerator = affineI32([{ expr: origin, scale: 1 }, { expr: `i32(${t})`, scale: axis.dilation }], 0);
+  return {
+    header: `for (var ${t} = ${start}; ${t} < ${u32(axis.taps)}; ${t} = ${t} + ${u32(period)}) {`,
+    ...(g === 1 ? {} : { guard: `u32(${origin}) % ${u32(g)} == 0u` }),
+    tap: { index: `(${name} / ${i32(axis.divisor)})`, numerator, ...(checks.length > 0 ? { valid: checks.join(' && ') } : {}) },
+  };
+}

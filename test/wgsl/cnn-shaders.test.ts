@@ -90,6 +90,9 @@ describe('WGSL conv', () => {
       // Stride 1: divisor 1, so the tiled (groups 1) and depthwise shaders see negative dilations and pads.
       b.op('conv_transpose', [x, c([4, 5, 3, 2], 34, 0.5)], { pads: [1, 0, 0, 1] }, 's1'),
       b.op('conv_transpose', [x, c([4, 1, 3, 3], 35, 0.5)], { group: 4, pads: [1, 1, 1, 1] }, 'dw'),
+      // Dilation coprime with the stride on both axes, and a stride that shares a factor with it.
+      b.op('conv_transpose', [x, c([4, 2, 3, 2], 38, 0.5)], { strides: [3, 2], dilations: [2, 3], pads: [2, 0, 1, 1], output_padding: [1, 2] }, 'phases'),
+      b.op('conv_transpose', [x, c([4, 2, 3, 3], 39, 0.5)], { strides: [4, 2], dilations: [2, 4], output_padding: [3, 1] }, 'shared'),
     ]);
     await agrees(graph);
     const oneD = graphOf('conv_transpose_1d', [3, 5], (b, x, c) => [
