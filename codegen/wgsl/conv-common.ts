@@ -4,7 +4,7 @@
 
 import { operandsOf } from '../../ir/scalar.ts';
 import type { ConvKernel } from '../kernels.ts';
-import type { CodeWriter } from '../writer.ts';
+import { CodeWriter } from '../writer.ts';
 import { bufferBase, element, renderBody, stridedIndex, u32, type KernelLayout } from './shader-common.ts';
 import { tapLoop, windowOrigin } from './window-index.ts';
 
@@ -37,16 +37,19 @@ export function convSizes(kernel: ConvKernel): ConvSizes {
  * Nested loops over the taps of every spatial axis at output coordinates `outCoords` (u32
  * locals); taps that fall in the padding are skipped, and a transposed window visits only
  * the taps that land on input positions. `body` receives the u32 offset of the tap in an input plane and the
- * u32 flat tap index (row-major over the window, as the weight stores it).
+ * u32 flat tap index (row-major over the window, as the weight stores it). With `axes`, only
+ * the leading axes loop: the body gets the offset and tap index of the row that starts there.
  */
-export function windowLoops(w: CodeWriter, kernel: ConvKernel, outCoords: readonly string[], body: (offset: string, tap: string) => void): void {
+export function windowLoops(
+  w: CodeWriter, kernel: ConvKernel, outCoords: readonly string[], body: (offset: string, tap: string) => void, axes = kernel.spatial.length,
+): void {
   const { inStrides } = convSizes(kernel);
   const offsets: string[] = [];
   const taps: string[] = [];
-  kernel.spatial.forEach((spec, axis) => w.line(`let org${axis} = ${windowOrigin(spec, outCoords[axis] ?? '0u')};`));
+  kernel.spatial.slice(0, axes).forEach((spec, axis) => w.line(`let org${axis} = ${windowOrigin(spec, outCoords[axis] ?? '0u')};`));
   const open = (axis: number): void => {
     const spec = kernel.spatial[axis];
-    if (spec === undefined) {
+    if (spec === undefined || axis >= axes) {
       body(offsets.length === 0 ? '0u' : offsets.join(' + '), taps.length === 0 ? '0u' : taps.join(' + '));
       return;
     }
@@ -108,4 +111,11 @@ export function convEpilogue(w: CodeWriter, kernel: ConvKernel, layout: KernelLa
   w.all(rendered.statements);
   const outIndex = `(${at.n} * ${u32(kernel.outChannels)} + ${at.m}) * ${u32(positions)} + ${at.p}`;
   w.line(`data[${bufferBase(kernel.out, layout)} + ${outIndex}] = ${rendered.value};`);
+}
+
+/** The epilogue as a WGSL function `finish(n, m, p, acc)`, for shaders with several outputs per invocation. */
+export function convFinishFunction(kernel: ConvKernel, layout: KernelLayout): string {
+  const w = new CodeWriter();
+  w.block('fn finish(n: u32, m: u32, p: u32, acc: f32) {', () => convEpilogue(w, kernel, layout, { n: 'n', m: 'm', p: 'p', acc: 'acc' }));
+  return w.toString().trimEnd();
 }

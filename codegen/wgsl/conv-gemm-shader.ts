@@ -8,7 +8,7 @@
 
 import { scaleExtent, staticExtent, type ConvKernel, type Extent } from '../kernels.ts';
 import { CodeWriter } from '../writer.ts';
-import { convEpilogue, convSizes } from './conv-common.ts';
+import { convFinishFunction, convSizes } from './conv-common.ts';
 import { arrayOf, bufferBase, extentExpr, shaderModule, u32, type KernelLayout, type ShaderPlan } from './shader-common.ts';
 import { declareCoords, windowOrigin, windowTap } from './window-index.ts';
 
@@ -51,9 +51,7 @@ export function convGemmShader(kernel: ConvKernel, layout: KernelLayout): Shader
   w.line(`var<workgroup> ws: array<f32, ${BK * bm}>;`);
   w.line('');
   // The epilogue once, called for each of an invocation's outputs.
-  w.block('fn finish(n: u32, m: u32, p: u32, acc: f32) {', () => {
-    convEpilogue(w, kernel, layout, { n: 'n', m: 'm', p: 'p', acc: 'acc' });
-  });
+  w.line(convFinishFunction(kernel, layout));
   w.line('');
   w.line(`@compute @workgroup_size(${WX}, ${WY})`);
   w.block('fn main(@builtin(local_invocation_id) lid: vec3u, @builtin(local_invocation_index) li: u32, ' +

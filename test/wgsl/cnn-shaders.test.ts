@@ -74,11 +74,13 @@ describe('WGSL conv', () => {
     await agrees(graph);
   });
 
-  it('depthwise convolutions (channel multiplier 1 and 2) and a single-channel input', async () => {
+  it('depthwise convolutions (channel multiplier 1 and 2, register-blocked rows and long ones) and a single-channel input', async () => {
     const graph = graphOf('depthwise', [4, 6, 5], (b, x, c) => [
       b.op('conv', [x, c([4, 1, 3, 3], 21, 0.5), c([4], 22)], { group: 4, pads: [1, 1, 1, 1], strides: [2, 2], ...relu }, 'dw'),
       b.op('conv', [x, c([8, 1, 3, 2], 23, 0.5)], { group: 4, dilations: [2, 1], pads: [2, 0, 1, 1] }, 'dw2'),
       b.op('conv', [b.op('slice', [x], { starts: [0], ends: [1], axes: [1] }, 'plane'), c([5, 1, 5, 5], 24, 0.3)], { pads: [2, 2, 2, 2] }, 'single'),
+      // A long row (9 taps × 4 outputs): one output per invocation instead of register blocks.
+      b.op('conv', [x, c([4, 1, 1, 9], 25, 0.3)], { group: 4, pads: [0, 4, 0, 4] }, 'long'),
     ]);
     await agrees(graph);
   });
