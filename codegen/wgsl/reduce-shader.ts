@@ -1,11 +1,14 @@
 // The reduce kernel (max/avg pooling, global pooling, reduce_*): one invocation per output
 // element walks its window, axis by axis in loops of literal length, skipping padding taps,
 // combines with sum, max or min in f32, and finishes with the mean's divisor where asked.
+// Large windows without padding (global pooling of big maps, reduce_* over long axes) get a
+// workgroup per output instead: 64 invocations stride over the taps, then a tree in
+// workgroup memory combines their partial results.
 
-import { productExtent, type ReduceAxis, type ReduceKernel, type WindowAxis } from '../kernels.ts';
-import type { CodeWriter } from '../writer.ts';
-import { arrayOf, bufferBase, gridStrideShader, u32, type KernelLayout, type ShaderPlan } from './shader-common.ts';
-import { declareCoords, i32, windowIsPadded, windowOrigin, windowTap } from './window-index.ts';
+import { productExtent, staticExtent, type ReduceAxis, type ReduceKernel, type WindowAxis } from '../kernels.ts';
+import { CodeWriter } from '../writer.ts';
+import { arrayOf, bufferBase, extentExpr, gridStrideShader, shaderModule, u32, type KernelLayout, type ShaderPlan } from './shader-common.ts';
+import { declareCoords, i32, tapNumerator, windowIsPadded, windowOrigin, windowTap } from './window-index.ts';
 
 const COMBINE: { readonly [C in ReduceKernel['combine']]: { init: string; step: (acc: string, value: string) => string } } = {
   sum: { init: '0f', step: (acc, value) => `${acc} + ${value}` },
@@ -23,7 +26,19 @@ function windowOf(axis: ReduceAxis): WindowAxis {
   return { out: axis.out.fixed, taps: axis.taps, stride: axis.stride, dilation: axis.dilation, padBegin: axis.padBegin, divisor: 1, size: axis.size };
 }
 
+/** Taps per window from which a workgroup shares each output. */
+const WIDE_TAPS = 256;
+const WIDE_WORKGROUP = 64;
+
 export function reduceShader(kernel: ReduceKernel, layout: KernelLayout): ShaderPlan {
+  const windowed = kernel.axes.filter((a) => !isStraight(a));
+  const taps = windowed.reduce((n, a) => n * a.taps, 1);
+  const padded = windowed.some((a) => windowIsPadded(windowOf(a)));
+  if (taps >= WIDE_TAPS && !padded && kernel.finish !== 'mean-padded') return wideReduceShader(kernel, layout, taps);
+  return narrowReduceShader(kernel, layout);
+}
+
+function narrowReduceShader(kernel: ReduceKernel, layout: KernelLayout): ShaderPlan {
   const total = productExtent(kernel.axes.map((a) => a.out));
   const combine = COMBINE[kernel.combine];
   const x = arrayOf(kernel.x);
@@ -86,4 +101,51 @@ function finish(w: CodeWriter, kernel: ReduceKernel, coords: readonly string[], 
       return factors.length === 0 ? 'acc' : `acc / f32(${factors.join(' * ')})`;
     }
   }
+}
+
+/** A workgroup per output: invocation li combines taps li, li + 64, …; a tree combines the 64. */
+function wideReduceShader(kernel: ReduceKernel, layout: KernelLayout, taps: number): ShaderPlan {
+  const total = productExtent(kernel.axes.map((a) => a.out));
+  const combine = COMBINE[kernel.combine];
+  const x = arrayOf(kernel.x);
+  const windowed = kernel.axes.map((axis, index) => ({ axis, index })).filter(({ axis }) => !isStraight(axis));
+  const w = new CodeWriter();
+  w.line(`var<workgroup> red: array<f32, ${WIDE_WORKGROUP}>;`);
+  w.line('');
+  w.line(`@compute @workgroup_size(${WIDE_WORKGROUP})`);
+  w.block('fn main(@builtin(local_invocation_index) li: u32, @builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) groups: vec3u) {', () => {
+    w.line(`let total = ${extentExpr(total)};`);
+    w.block('for (var i = wid.x; i < total; i = i + groups.x) {', () => {
+      const coords = declareCoords(w, 'i', kernel.axes.map((a) => a.out), 'o');
+      w.line(`var acc = ${combine.init};`);
+      w.block(`for (var k = li; k < ${u32(taps)}; k = k + ${u32(WIDE_WORKGROUP)}) {`, () => {
+        const tapCoords = declareCoords(w, 'k', windowed.map(({ axis }) => staticExtent(axis.taps)), 'tap');
+        const offsets = kernel.axes.map((axis, index) => {
+          const position = windowed.findIndex((entry) => entry.index === index);
+          const o = coords[index] ?? '0u';
+          // Unpadded: the tap is always inside the input, no test.
+          const at = position < 0 ? o : `u32(${tapNumerator(axis, windowOrigin(axis, o), tapCoords[position] ?? '0u')})`;
+          return axis.inStride === 1 ? at : `${at} * ${u32(axis.inStride)}`;
+        });
+        w.line(`acc = ${combine.step('acc', `${x}[${bufferBase(kernel.x, layout)} + ${offsets.join(' + ')}]`)};`);
+      });
+      w.line('red[li] = acc;');
+      w.line('workgroupBarrier();');
+      w.block(`for (var width = ${u32(WIDE_WORKGROUP / 2)}; width > 0u; width = width / 2u) {`, () => {
+        w.block('if (li < width) {', () => w.line(`red[li] = ${combine.step('red[li]', 'red[li + width]')};`));
+        w.line('workgroupBarrier();');
+      });
+      w.block('if (li == 0u) {', () => {
+        const value = kernel.finish === 'mean' ? `red[0] / f32(${u32(taps)})` : 'red[0]';
+        w.line(`data[${bufferBase(kernel.out, layout)} + i] = ${value};`);
+      });
+      w.line('workgroupBarrier();');
+    });
+  });
+  return {
+    code: shaderModule(kernel, w.toString()),
+    dispatch: [{ items: total, per: 1 }, { items: staticExtent(1), per: 1 }],
+    invocations: WIDE_WORKGROUP,
+    workgroupBytes: 4 * WIDE_WORKGROUP,
+  };
 }

@@ -78,13 +78,18 @@ export function windowOrigin(axis: Pick<WindowAxis, 'stride' | 'padBegin'>, o: s
   return affineI32([{ expr: `i32(${o})`, scale: axis.stride }], -axis.padBegin);
 }
 
+/** The i32 expression origin + t·dilation: the numerator of tap `t` (u32). */
+export function tapNumerator(axis: Pick<WindowAxis, 'dilation'>, origin: string, t: string): string {
+  return affineI32([{ expr: origin, scale: 1 }, { expr: `i32(${t})`, scale: axis.dilation }], 0);
+}
+
 /**
  * The tap `t` (u32) of one window axis whose window starts at `origin` (an i32 expression, see
  * windowOrigin), with the bounds (and divisibility) test a padded or transposed window needs;
  * `name` is the i32 local the caller declares for the numerator.
  */
 export function windowTap(axis: WindowAxis, origin: string, t: string, name: string): WindowTap {
-  const numerator = affineI32([{ expr: origin, scale: 1 }, { expr: `i32(${t})`, scale: axis.dilation }], 0);
+  const numerator = tapNumerator(axis, origin, t);
   const { low, high } = numeratorRange(axis);
   const checks: string[] = [];
   if (axis.divisor === 1) {
@@ -143,7 +148,7 @@ export function tapLoop(axis: WindowAxis, origin: string, t: string, name: strin
   const checks: string[] = [];
   if (low < 0) checks.push(`${name} >= 0i`);
   if (Math.floor(high / axis.divisor) >= axis.size) checks.push(`${name} < ${i32(axis.size * axis.divisor)}`);
-  const numerator = affineI32([{ expr: origin, scale: 1 }, { expr: `i32(${t})`, scale: axis.dilation }], 0);
+  const numerator = tapNumerator(axis, origin, t);
   return {
     header: `for (var ${t} = ${start}; ${t} < ${u32(axis.taps)}; ${t} = ${t} + ${u32(period)}) {`,
     ...(g === 1 ? {} : { guard: `u32(${origin}) % ${u32(g)} == 0u` }),

@@ -126,6 +126,20 @@ describe('WGSL pooling and reductions', () => {
     ]);
     await agrees(graph);
   });
+
+  it('large windows without padding: a workgroup per output (global pooling, reduce over long axes)', async () => {
+    const graph = graphOf('wide_reduce', [16, 16, 20], (b, x) => [
+      b.op('reduce_mean', [x], { axes: [2, 3] }, 'gap'),
+      b.op('reduce_max', [x], { axes: [1, 2, 3], keepdims: 0 }, 'max'),
+      b.op('reduce_min', [x], { axes: [1, 3] }, 'min'),
+      b.op('avg_pool', [x], { kernel_shape: [16, 20] }, 'avg'),
+      b.op('max_pool', [x], { kernel_shape: [16, 16], strides: [1, 4] }, 'windows'),
+    ]);
+    const target = prepared(graph, 'unoptimized');
+    const wide = wgslProgram(target.graph, target.plan).shaders.filter((s) => s.code.includes('var<workgroup> red'));
+    expect(wide).toHaveLength(5);
+    await agrees(graph);
+  });
 });
 
 describe('WGSL gathers and resizing', () => {
