@@ -211,6 +211,27 @@ describe('WGSL CNN shapes', () => {
 });
 
 describe('WGSL CNN end to end', () => {
+  it('MobileNet- and U-Net-like blocks (-O2): inverted residual with ReLU6, squeeze-and-excitation, skip concat, upsampling', async () => {
+    const graph = graphOf('blocks', [3, 8, 8], (b, x, c) => {
+      const relu6: Attrs = { activation: { op: 'clip', attrs: { min: 0, max: 6 } } };
+      // Inverted residual: pointwise expand, depthwise 3x3, pointwise project + residual.
+      const expand = b.op('conv', [x, c([12, 3, 1, 1], 61, 0.5), c([12], 62, 0.1)], relu6, 'expand');
+      const dw = b.op('conv', [expand, c([12, 1, 3, 3], 63, 0.3), c([12], 64, 0.1)], { group: 12, pads: [1, 1, 1, 1], ...relu6 }, 'dw');
+      // Squeeze-and-excitation: global average, two 1x1 convs, hard_sigmoid gate, broadcast mul.
+      const squeeze = b.op('reduce_mean', [dw], { axes: [2, 3] }, 'squeeze');
+      const reduce = b.op('conv', [squeeze, c([4, 12, 1, 1], 65, 0.3)], relu, 'se_reduce');
+      const gate = b.op('conv', [reduce, c([12, 4, 1, 1], 66, 0.3)], { activation: { op: 'hard_sigmoid', attrs: {} } }, 'se_gate');
+      const excited = b.op('mul', [dw, gate], {}, 'excited');
+      const project = b.op('conv', [excited, c([3, 12, 1, 1], 67, 0.3), c([3], 68, 0.1), x], { residual: 1 }, 'project');
+      // U-Net: down (conv, pool), up (transposed conv), skip concat, conv, nearest upsampling.
+      const down = b.op('max_pool', [b.op('conv', [project, c([6, 3, 3, 3], 69, 0.3)], { pads: [1, 1, 1, 1], ...relu }, 'enc')], { kernel_shape: [2, 2], strides: [2, 2] }, 'down');
+      const up = b.op('conv_transpose', [down, c([6, 3, 2, 2], 70, 0.3), c([3], 71, 0.1)], { strides: [2, 2] }, 'up');
+      const merged = b.op('conv', [b.op('concat', [up, project], { axis: 1 }, 'skip'), c([2, 6, 3, 3], 72, 0.3)], { pads: [1, 1, 1, 1] }, 'merge');
+      return [b.op('resize', [merged], { sizes: [16, 16], mode: 'nearest' }, 'mask')];
+    });
+    await agreesOnEach(graph, [2].map((batch) => feedsFor(graph, batch)), 'O2');
+  });
+
   it('LeNet-5 from IR text (-O2), batch 1 and 3', async () => {
     const graph = lenet();
     await agreesOnEach(graph, [1, 3].map((batch) => feedsFor(graph, batch)), 'O2');
