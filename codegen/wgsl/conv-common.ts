@@ -35,8 +35,8 @@ export function convSizes(kernel: ConvKernel): ConvSizes {
 
 /**
  * Nested loops over the taps of every spatial axis at output coordinates `outCoords` (u32
- * locals); taps that fall in the padding are skipped, and a transposed window visits only
- * the taps that land on input positions. `body` receives the u32 offset of the tap in an input plane and the
+ * locals): taps in the padding are skipped, and a transposed window visits only the taps that
+ * land on input positions. `body` receives the u32 offset of the tap in an input plane and the
  * u32 flat tap index (row-major over the window, as the weight stores it). With `axes`, only
  * the leading axes loop: the body gets the offset and tap index of the row that starts there.
  */

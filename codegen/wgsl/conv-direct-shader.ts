@@ -1,6 +1,7 @@
 // The direct conv shader, for any window (transposed convolutions included): one invocation
-// per output element walks the window's taps, skipping padding and the positions a transposed
-// window steps over, and sums its group's input channels at each tap. Simple, not tiled.
+// per output element walks the window's taps that land on input positions (skipping padding;
+// a transposed window steps through its taps by phase, see tapLoop) and sums its group's input
+// channels at each. Simple, not tiled.
 
 import { productExtent, scaleExtent, staticExtent, type ConvKernel } from '../kernels.ts';
 import { convEpilogue, convSizes, windowLoops } from './conv-common.ts';
