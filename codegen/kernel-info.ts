@@ -4,13 +4,13 @@
 // mapped type makes a new kernel kind without a descriptor a type error.
 
 import type { ScalarExpr } from '../ir/scalar.ts';
-import type { BufferRef, Extent, Kernel, KernelKind, LoweredProgram } from './kernels.ts';
+import type { BufferRef, ConvKernel, Extent, Kernel, KernelKind, LoweredProgram } from './kernels.ts';
 
 export interface KernelInfo<K extends Kernel> {
   /** Every buffer the kernel reads in its plain row-major layout (not the packed weight). */
   reads(kernel: K): readonly BufferRef[];
   /** The operand a target may store in a layout of its own (linear's weight panels). */
-  packedWeight?(kernel: K): BufferRef;
+  packedWeight?(kernel: K): BufferRef | undefined;
   /** The scalar bodies evaluated per element (to find the math functions a target must ship). */
   bodies(kernel: K): readonly ScalarExpr[];
   /** Floating-point operations at `batch`: 2 per multiply-add, 1 per other result or tap. */
@@ -19,6 +19,14 @@ export interface KernelInfo<K extends Kernel> {
 
 export function extentAt(extent: Extent, batch: number): number {
   return extent.perSample * batch + extent.fixed;
+}
+
+/**
+ * A dense convolution (one group, forward taps) runs on the linear micro-kernels, so targets
+ * may pack its weight [M, C, ...taps] as a [M, C·taps] matrix.
+ */
+export function isDense(kernel: ConvKernel): boolean {
+  return kernel.groups === 1 && kernel.spatial.every((axis) => axis.divisor === 1 && axis.dilation > 0 && axis.padBegin >= 0);
 }
 
 function product(values: readonly number[]): number {
@@ -48,7 +56,8 @@ const KERNEL_INFO: { readonly [K in KernelKind]: KernelInfo<Extract<Kernel, { ki
     flops: (k, batch) => extentAt(k.outer, batch) * extentAt(k.size, batch) * k.inner,
   },
   conv: {
-    reads: (k) => [k.x, k.weight, ...k.epilogue.operands.map((a) => a.buffer)],
+    reads: (k) => [k.x, ...(isDense(k) ? [] : [k.weight]), ...k.epilogue.operands.map((a) => a.buffer)],
+    packedWeight: (k) => (isDense(k) ? k.weight : undefined),
     bodies: (k) => [k.epilogue.body],
     flops: (k, batch) => {
       const outputs = extentAt(k.batch, batch) * k.outChannels * product(k.spatial.map((a) => a.out));

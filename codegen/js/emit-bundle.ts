@@ -12,7 +12,10 @@ import { commentLine, commentText, Namer, stringLiteral } from '../namer.ts';
 import { CodeWriter } from '../writer.ts';
 import { emitElementwise } from './kernel-elementwise.ts';
 import { emitLinear } from './kernel-linear.ts';
+import { emitGather, emitResize } from './kernel-gather.ts';
 import { emitMatmul, emitSoftmax } from './kernel-reduce.ts';
+import { emitDenseConv, isDenseConv } from './kernel-conv.ts';
+import { emitConv, emitReduce } from './kernel-window.ts';
 import { DECODE_WEIGHTS, FEED_CHECK, FETCH_WEIGHTS, LOAD_EMBEDDED, LOAD_EXTERNAL } from './runtime.ts';
 import { KernelScope, renderExtent, type ArrayKey } from './scope.ts';
 import { planWeights, toBase64, type WeightBlob } from './weights.ts';
@@ -32,10 +35,10 @@ export interface JsBundle {
 /** Names the bundle's own code uses; model names are uniquified around them. */
 const FIXED_NAMES = [
   'metadata', 'run', 'load', 'weights', 'arena', 'batch', 'feeds', 'floatsOf', 'bytesOfBase64', 'feedOf', 'batchOf',
-  'checkFeedNames', 'fetchWeights', 'installWeights', 'arenaFor', 'erf', 'WEIGHTS_BASE64', 'WEIGHTS_FILE', 'INPUT_NAMES',
+  'checkFeedNames', 'fetchWeights', 'installWeights', 'arenaFor', 'erf', 'scratch', 'WEIGHTS_BASE64', 'WEIGHTS_FILE', 'INPUT_NAMES',
 ];
 
-function emitKernel(kernel: Kernel, name: string, packedWeights: ReadonlySet<number>): { code: string; params: ArrayKey[] } {
+function emitKernel(kernel: Kernel, name: string, packedWeights: ReadonlySet<number>): { code: string; params: ArrayKey[]; scratch: number } {
   const scope = new KernelScope();
   const body = new CodeWriter();
   body.indented(() => {
@@ -46,14 +49,31 @@ function emitKernel(kernel: Kernel, name: string, packedWeights: ReadonlySet<num
         break;
       case 'matmul': emitMatmul(kernel, scope, body); break;
       case 'softmax': emitSoftmax(kernel, scope, body); break;
+      case 'conv':
+        if (isDenseConv(kernel) && kernel.weight.kind === 'const' && packedWeights.has(kernel.weight.index)) emitDenseConv(kernel, scope, body);
+        else emitConv(kernel, scope, body);
+        break;
+      case 'reduce': emitReduce(kernel, scope, body); break;
+      case 'gather': emitGather(kernel, scope, body); break;
+      case 'resize': emitResize(kernel, scope, body); break;
       default: { const never: never = kernel; throw new Error(`internal: unknown kernel ${String(never)}`); }
     }
   });
   const text = new CodeWriter();
   text.line(`// ${kernel.op} ${commentText(kernel.label)}`);
+  if (scope.statics.length > 0) {
+    // Tables the kernel reads live in a closure around it, made once at load.
+    text.line(`const ${name} = (() => {`);
+    text.indented(() => text.all(scope.statics).line(`return ${scope.signature(name)} {`));
+    const inner = new CodeWriter();
+    inner.indented(() => inner.indented(() => inner.all(scope.prologue)));
+    const indentedBody = body.toString().trimEnd().split('\n').map((line) => (line === '' ? line : `  ${line}`));
+    const code = `${text.toString()}${inner.toString()}${indentedBody.join('\n')}\n  };\n})();\n`;
+    return { code, params: scope.params.map((p) => p.key), scratch: scope.scratchSize };
+  }
   text.line(`${scope.signature(name)} {`);
   text.indented(() => text.all(scope.prologue));
-  return { code: `${text.toString()}${body.toString()}}\n`, params: scope.params.map((p) => p.key) };
+  return { code: `${text.toString()}${body.toString()}}\n`, params: scope.params.map((p) => p.key), scratch: scope.scratchSize };
 }
 
 function header(graph: Graph, program: LoweredProgram, blob: WeightBlob, options: JsBundleOptions): string[] {
@@ -153,13 +173,19 @@ export function emitJsBundle(graph: Graph, program: LoweredProgram, options: JsB
   emitArena(w, program);
   w.line();
   if (program.kernels.some((k) => kernelUsesErf(k))) w.line(JS_ERF_SOURCE).line();
+  let scratch = 0;
+  const kernelCode = new CodeWriter();
   const calls = program.kernels.map((kernel, index) => {
     const name = namer.fresh(`k${index}_${kernel.label}`);
     const emitted = emitKernel(kernel, name, packed);
-    w.all(emitted.code.trimEnd().split('\n')).line();
+    scratch = Math.max(scratch, emitted.scratch);
+    kernelCode.all(emitted.code.trimEnd().split('\n')).line();
     const args = emitted.params.map((key) => argumentFor(key, storedName, feedName, resultName));
     return `${name}(batch, ${args.join(', ')});`;
   });
+  // One scratch array serves every kernel that needs one (they run one after another).
+  if (scratch > 0) w.line(`const scratch = new Float32Array(${scratch});`).line();
+  w.all(kernelCode.toString().trimEnd().split('\n')).line();
   w.all(FEED_CHECK.split('\n')).line();
   emitRun(w, program, feedName, resultName, calls);
   w.line().all((options.weights === 'embed' ? LOAD_EMBEDDED : LOAD_EXTERNAL).split('\n'));
@@ -177,6 +203,7 @@ function argumentFor(key: ArrayKey, stored: ReadonlyMap<ArrayKey, string>, feeds
     case 'input': return feeds[i] ?? 'undefined';
     case 'output': return results[i] ?? 'undefined';
     case 'arena': return 'arena';
+    case 'scratch': return 'scratch';
     default: {
       const name = stored.get(key);
       if (name === undefined) throw new Error(`internal: no stored tensor for ${key}`);

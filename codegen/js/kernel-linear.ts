@@ -35,7 +35,7 @@ export function packWeights(data: Float32Array, outFeatures: number, inFeatures:
   return packed;
 }
 
-interface Operand { readonly array: string; readonly base: string; readonly access: Access }
+export interface Operand { readonly array: string; readonly base: string; readonly access: Access }
 
 /** Offset of epilogue operand `index` for output row `row` (a JS expression) and column `col`. */
 function operandOffset(kernel: LinearKernel, op: Operand, row: string, col: string): string {
@@ -54,21 +54,39 @@ function operandOffset(kernel: LinearKernel, op: Operand, row: string, col: stri
 }
 
 /**
+ * What a register block needs to know of its kernel: the contraction length, the operands,
+ * and where row r's inputs, outputs and epilogue operands are. `linear` reads x rows
+ * contiguously; a convolution reads them through a table of tap offsets (codegen/js/kernel-conv.ts).
+ */
+export interface BlockSpec {
+  readonly k: number;
+  readonly x: { readonly array: string };
+  readonly weight: { readonly array: string; readonly base: string; readonly packed: boolean };
+  readonly out: { readonly array: string };
+  readonly epilogue: LinearKernel['epilogue'];
+  readonly operands: readonly Operand[];
+  /** Offset of row r's element at step `k` (the loop variable). */
+  xAt(r: number): string;
+  /** Offset of output (row r, column `col`). */
+  outAt(r: number, col: string): string;
+  /** Offset of an epilogue operand at (row r, column `col`). */
+  operandAt(op: Operand, r: number, col: string): string;
+}
+
+/**
  * Accumulates `rows` rows × `cols` columns starting at column `colStart` over all of k. With
  * packed weights, column c of the block reads panel floor(c / COLS) at lane c % COLS.
  */
-function emitBlock(kernel: LinearKernel, scope: KernelScope, body: CodeWriter, rows: number, cols: number, colStart: string, packed: boolean): void {
-  const K = kernel.inFeatures;
-  const x = scope.use(kernel.x);
-  const w = packed ? { array: scope.array(`packed:${kernel.weight.kind === 'const' ? kernel.weight.index : 0}`), base: '0' } : scope.use(kernel.weight);
-  const out = scope.use(kernel.out);
-  const operands: Operand[] = kernel.epilogue.operands.map((access) => ({ ...scope.use(access.buffer), access }));
+export function emitBlock(spec: BlockSpec, body: CodeWriter, rows: number, cols: number, colStart: string): void {
+  const K = spec.k;
+  const { x, weight: w, out, operands } = spec;
+  const packed = w.packed;
   for (let r = 0; r < rows; r++) body.line(`let ${Array.from({ length: cols }, (_, c) => `a${r}${c} = 0`).join(', ')};`);
   if (packed) body.line(`let p = ${times(colStart, K)};`);
   else for (let c = 0; c < cols; c++) body.line(`const w${c} = ${plus(w.base, times(plus(colStart, String(c)), K))};`);
   const lane = (c: number): string => plus('p', String(Math.floor(c / COLS) * COLS * K + (c % COLS)));
   body.block(`for (let k = 0; k < ${K}; k++${packed ? `, p += ${COLS}` : ''}) {`, () => {
-    for (let r = 0; r < rows; r++) body.line(`const x${r} = ${x.array}[x${r}_ + k];`);
+    for (let r = 0; r < rows; r++) body.line(`const x${r} = ${x.array}[${spec.xAt(r)}];`);
     for (let c = 0; c < cols; c++) body.line(`const u${c} = ${w.array}[${packed ? lane(c) : `w${c} + k`}];`);
     for (let r = 0; r < rows; r++) {
       body.line(Array.from({ length: cols }, (_, c) => `a${r}${c} += x${r} * u${c};`).join(' '));
@@ -77,21 +95,33 @@ function emitBlock(kernel: LinearKernel, scope: KernelScope, body: CodeWriter, r
   for (let r = 0; r < rows; r++) {
     for (let c = 0; c < cols; c++) {
       const col = plus(colStart, String(c));
-      const row = plus('r', String(r));
-      const rendered = renderExpr(kernel.epilogue.body, JS_SYNTAX, {
+      const rendered = renderExpr(spec.epilogue.body, JS_SYNTAX, {
         localPrefix: 't',
         operand: (index) => {
           // The dot product, rounded to f32 as the interpreter stores it before its epilogue.
           if (index === 0) return `Math.fround(a${r}${c})`;
           const op = operands[index - 1];
-          return op === undefined ? 'NaN' : `${op.array}[${operandOffset(kernel, op, row, col)}]`;
+          return op === undefined ? 'NaN' : `${op.array}[${spec.operandAt(op, r, col)}]`;
         },
       });
-      const store = `${out.array}[${plus(`y${r}_`, col)}] = ${rendered.value};`;
+      const store = `${out.array}[${spec.outAt(r, col)}] = ${rendered.value};`;
       if (rendered.statements.length === 0) body.line(store);
       else body.block('{', () => body.all([...rendered.statements, store]));
     }
   }
+}
+
+function linearBlockSpec(kernel: LinearKernel, scope: KernelScope, packed: boolean): BlockSpec {
+  const weight = packed
+    ? { array: scope.array(`packed:${kernel.weight.kind === 'const' ? kernel.weight.index : 0}`), base: '0', packed }
+    : { ...scope.use(kernel.weight), packed };
+  return {
+    k: kernel.inFeatures, x: scope.use(kernel.x), weight, out: scope.use(kernel.out), epilogue: kernel.epilogue,
+    operands: kernel.epilogue.operands.map((access) => ({ ...scope.use(access.buffer), access })),
+    xAt: (r) => `x${r}_ + k`,
+    outAt: (r, col) => plus(`y${r}_`, col),
+    operandAt: (op, r, col) => operandOffset(kernel, op, plus('r', String(r)), col),
+  };
 }
 
 function emitRowOffsets(kernel: LinearKernel, scope: KernelScope, body: CodeWriter, rows: number): void {
@@ -108,8 +138,7 @@ function emitRowOffsets(kernel: LinearKernel, scope: KernelScope, body: CodeWrit
  * then the leftover whole panels and the partial one as straight-line blocks; `block` emits
  * each (for row groups, the row loop goes inside the column loop).
  */
-function emitColumns(kernel: LinearKernel, body: CodeWriter, group: number, block: (cols: number, colStart: string) => void): void {
-  const N = kernel.outFeatures;
+export function emitColumns(N: number, body: CodeWriter, group: number, block: (cols: number, colStart: string) => void): void {
   const looped = Math.floor(N / group) * group;
   if (looped > 0) body.block(`for (let j = 0; j < ${looped}; j += ${group}) {`, () => block(group, 'j'));
   let start = looped;
@@ -122,20 +151,21 @@ function emitColumns(kernel: LinearKernel, body: CodeWriter, group: number, bloc
 }
 
 export function emitLinear(kernel: LinearKernel, scope: KernelScope, body: CodeWriter, packed: boolean): void {
+  const spec = linearBlockSpec(kernel, scope, packed);
   body.line(`const rows = ${renderExtent(kernel.rows)};`);
   body.line(`const blocked = rows - rows % ${ROWS};`);
   // Row groups keep one weight panel in L1 while ROW_GROUP rows stream past it.
   body.block(`for (let g = 0; g < blocked; g += ${ROW_GROUP}) {`, () => {
     body.line(`const gEnd = Math.min(g + ${ROW_GROUP}, blocked);`);
-    emitColumns(kernel, body, COLS, (cols, colStart) => {
+    emitColumns(kernel.outFeatures, body, COLS, (cols, colStart) => {
       body.block(`for (let r = g; r < gEnd; r += ${ROWS}) {`, () => {
         emitRowOffsets(kernel, scope, body, ROWS);
-        emitBlock(kernel, scope, body, ROWS, cols, colStart, packed);
+        emitBlock(spec, body, ROWS, cols, colStart);
       });
     });
   });
   body.block('for (let r = blocked; r < rows; r++) {', () => {
     emitRowOffsets(kernel, scope, body, 1);
-    emitColumns(kernel, body, packed ? SINGLE_ROW_PANELS * COLS : COLS, (cols, colStart) => emitBlock(kernel, scope, body, 1, cols, colStart, packed));
+    emitColumns(kernel.outFeatures, body, packed ? SINGLE_ROW_PANELS * COLS : COLS, (cols, colStart) => emitBlock(spec, body, 1, cols, colStart));
   });
 }

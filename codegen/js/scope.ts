@@ -4,7 +4,7 @@
 import type { BufferRef, Extent } from '../kernels.ts';
 
 /** How a kernel reaches a buffer's array: by value (input, constant, output) or in the arena. */
-export type ArrayKey = `input:${number}` | `const:${number}` | `packed:${number}` | 'arena' | `output:${number}`;
+export type ArrayKey = `input:${number}` | `const:${number}` | `packed:${number}` | 'arena' | 'scratch' | `output:${number}`;
 
 export function arrayKey(ref: BufferRef): ArrayKey {
   switch (ref.kind) {
@@ -38,6 +38,10 @@ export function times(term: string, stride: number): string {
 export class KernelScope {
   readonly params: { readonly name: string; readonly key: ArrayKey }[] = [];
   readonly prologue: string[] = [];
+  /** Compile-time tables (gather maps, resize taps), made once beside the kernel function. */
+  readonly statics: string[] = [];
+  /** Floats of the bundle's shared scratch array this kernel uses (a padded conv input). */
+  scratchSize = 0;
   private readonly bases = new Map<string, string>();
 
   /** The parameter holding `key`'s array. */
@@ -45,8 +49,8 @@ export class KernelScope {
     const known = this.params.find((p) => p.key === key);
     if (known !== undefined) return known.name;
     const [kind, index = ''] = key.split(':');
-    const prefix = { input: 'in', const: 'c', packed: 'wp', arena: 'arena', output: 'out' }[kind ?? ''] ?? 'buf';
-    const name = kind === 'arena' ? 'arena' : `${prefix}${index}`;
+    const prefix = { input: 'in', const: 'c', packed: 'wp', arena: 'arena', scratch: 'scratch', output: 'out' }[kind ?? ''] ?? 'buf';
+    const name = kind === 'arena' || kind === 'scratch' ? prefix : `${prefix}${index}`;
     this.params.push({ name, key });
     return name;
   }
@@ -63,6 +67,18 @@ export class KernelScope {
     this.bases.set(offset, name);
     this.prologue.push(`const ${name} = ${offset};`);
     return { array, base: name };
+  }
+
+  /** A constant integer or number table beside the function; returns its name. */
+  table(name: string, values: readonly number[], kind: 'Int32Array' | 'Float64Array'): string {
+    this.statics.push(`const ${name} = ${kind}.from([${values.join(', ')}]);`);
+    return name;
+  }
+
+  /** The shared scratch array, at least `size` floats long; kernels use it one at a time. */
+  scratch(size: number): string {
+    this.scratchSize = Math.max(this.scratchSize, size);
+    return this.array('scratch');
   }
 
   signature(fn: string): string {

@@ -33,8 +33,9 @@ export function planWeights(program: LoweredProgram): WeightBlob {
   program.constants.forEach((constant, index) => {
     if (rawUse.has(index)) add(`const:${index}`, index, constant.data);
     if (packedUse.has(index)) {
-      const [outFeatures = 0, inFeatures = 0] = constant.shape;
-      add(`packed:${index}`, index, packWeights(constant.data, outFeatures, inFeatures));
+      // A linear weight [out, in] or a conv weight [out, in, ...taps], packed as [out, in·taps].
+      const outFeatures = constant.shape[0] ?? 0;
+      add(`packed:${index}`, index, packWeights(constant.data, outFeatures, outFeatures === 0 ? 0 : constant.data.length / outFeatures));
     }
   });
   const bytes = new Uint8Array(offset * 4);

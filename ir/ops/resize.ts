@@ -96,6 +96,10 @@ function evaluateResize(inputs: readonly Tensor[], attrs: Attrs, outShape: Stati
   for (let plane = 0; plane < batch * channels; plane++) {
     const base = plane * (strides[1] ?? 0);
     forEachIndex(outSpatial, (o) => {
+      if (stringAttr(attrs, 'mode') === 'nearest') {
+        out[flat++] = x.data[o.reduce((at, k, axis) => at + (axes[axis]?.i0[k] ?? 0) * (strides[axis + 2] ?? 0), base)] ?? NaN;
+        return;
+      }
       // Sum over the 2^rank corners, each weighted by the product of its per-axis weights.
       let acc = 0;
       forEachIndex(o.map(() => 2), (corner) => {

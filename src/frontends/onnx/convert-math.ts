@@ -1,6 +1,7 @@
 // Converters for ONNX's arithmetic ops: Gemm and MatMul (as `linear` when the weight is a
-// constant, so the passes can fuse its activation), the elementwise ops, PRelu with ONNX's
-// slope broadcasting, Softmax in both of its opset meanings, and Gelu.
+// constant, so the passes can fuse its activation), the elementwise ops (on integer
+// constants: shape arithmetic, evaluated at import), PRelu with ONNX's slope broadcasting,
+// Softmax in both of its opset meanings, and Gelu.
 
 import { CompileError } from '../../../ir/errors.ts';
 import { OPS } from '../../../ir/ops/index.ts';
@@ -8,6 +9,7 @@ import { E, type ScalarExpr } from '../../../ir/scalar.ts';
 import { formatShape, formatType, isSymbolic, staticSize } from '../../../ir/types.ts';
 import type { Value } from '../../builder.ts';
 import type { ImportContext } from './context.ts';
+import { intBinary } from './int-tensor.ts';
 import type { NodeView } from './node-view.ts';
 
 export type Converter = (node: NodeView, cx: ImportContext) => void;
@@ -107,6 +109,11 @@ const matmul: Converter = (node, cx) => {
 function binary(op: 'add' | 'sub' | 'mul' | 'div'): Converter {
   return (node, cx) => {
     const out = node.output;
+    const [a, b] = [cx.known(operand(node, 0)), cx.known(operand(node, 1))];
+    if (a?.kind === 'int' && b?.kind === 'int') {
+      cx.defineConst(out, intBinary(op, a, b)); // shape arithmetic, evaluated now
+      return;
+    }
     cx.defineValue(out, cx.builder.op(op, [cx.value(operand(node, 0)), cx.value(operand(node, 1))], {}, out));
   };
 }
@@ -123,6 +130,24 @@ function scalarOp(arity: 1 | 2, body: ScalarExpr): Converter {
   return (node, cx) => {
     const operands = Array.from({ length: arity }, (_, i) => cx.value(operand(node, i)));
     if (node.inputs.length > arity) throw new CompileError(`expects ${arity} operands, found ${node.inputs.length}`);
+    cx.defineValue(node.output, cx.builder.op('fused_elementwise', operands, { body }, node.output));
+  };
+}
+
+/**
+ * Max and Min take one or more operands (variadic since opset 8), broadcast NumPy-style
+ * together: one operand is the identity; more fold left to right in one fused body.
+ */
+function variadic(combine: (a: ScalarExpr, b: ScalarExpr) => ScalarExpr): Converter {
+  return (node, cx) => {
+    if (node.inputs.length === 0) throw new CompileError('expects at least one operand, found none');
+    if (node.inputs.length === 1) {
+      cx.alias(node.output, operand(node, 0));
+      return;
+    }
+    const operands = node.inputs.map((_, i) => cx.value(operand(node, i)));
+    let body = E.operand(0);
+    for (let i = 1; i < operands.length; i++) body = combine(body, E.operand(i));
     cx.defineValue(node.output, cx.builder.op('fused_elementwise', operands, { body }, node.output));
   };
 }
@@ -250,6 +275,6 @@ export const MATH_CONVERTERS: Readonly<Record<string, Converter>> = {
   Log: scalarOp(1, E.log(E.operand(0))),
   Sqrt: scalarOp(1, E.sqrt(E.operand(0))),
   Erf: scalarOp(1, E.erf(E.operand(0))),
-  Max: scalarOp(2, E.max(E.operand(0), E.operand(1))),
-  Min: scalarOp(2, E.min(E.operand(0), E.operand(1))),
+  Max: variadic(E.max),
+  Min: variadic(E.min),
 };

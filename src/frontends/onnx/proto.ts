@@ -80,14 +80,29 @@ export interface ModelProto {
   graph?: GraphProto;
 }
 
-let modelType: protobuf.Type | undefined;
+let root: protobuf.Root | undefined;
+
+function lookup(name: 'onnx.ModelProto' | 'onnx.TensorProto'): protobuf.Type {
+  if (root === undefined) {
+    const text = readFileSync(new URL('./onnx.proto', import.meta.url), 'utf8');
+    root = protobuf.parse(text, { keepCase: true }).root;
+  }
+  return root.lookupType(name);
+}
 
 function schema(): protobuf.Type {
-  if (modelType === undefined) {
-    const text = readFileSync(new URL('./onnx.proto', import.meta.url), 'utf8');
-    modelType = protobuf.parse(text, { keepCase: true }).root.lookupType('onnx.ModelProto');
+  return lookup('onnx.ModelProto');
+}
+
+/** Decodes one message to a plain object with every field filled (protobufjs errors → CompileError). */
+function decodeMessage(type: protobuf.Type, bytes: Uint8Array, what: string): Record<string, unknown> {
+  try {
+    const message = type.decode(bytes);
+    return type.toObject(message, { longs: Number, defaults: true, arrays: true, oneofs: false });
+  } catch (error) {
+    const reason = error instanceof Error ? error.message : String(error);
+    throw new CompileError(`not a valid ${what} (protobuf decoding failed: ${reason})`);
   }
-  return modelType;
 }
 
 /**
@@ -95,18 +110,17 @@ function schema(): protobuf.Type {
  * overflow on absurdly nested groups) are reported as a CompileError.
  */
 export function decodeModel(bytes: Uint8Array): ModelProto {
-  const type = schema();
-  let object: Record<string, unknown>;
-  try {
-    const message = type.decode(bytes);
-    object = type.toObject(message, { longs: Number, defaults: true, arrays: true, oneofs: false });
-  } catch (error) {
-    const reason = error instanceof Error ? error.message : String(error);
-    throw new CompileError(`not a valid ONNX model (protobuf decoding failed: ${reason})`);
-  }
   // toObject with `defaults` and `arrays` fills every field of the schema with its declared
   // type, which is what the interfaces above describe.
-  return object as unknown as ModelProto;
+  return decodeMessage(schema(), bytes, 'ONNX model') as unknown as ModelProto;
+}
+
+/**
+ * Decodes a serialized TensorProto on its own (ONNX's test data, `onnx.numpy_helper.from_array`
+ * saved with SerializeToString); read its values with readTensor from tensor.ts.
+ */
+export function decodeTensor(bytes: Uint8Array): TensorProto {
+  return decodeMessage(lookup('onnx.TensorProto'), bytes, 'ONNX TensorProto') as unknown as TensorProto;
 }
 
 /** Plain-object form accepted by the encoder: the same shapes, optional fields omitted. */
