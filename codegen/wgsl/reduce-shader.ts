@@ -35,10 +35,11 @@ export function reduceShader(kernel: ReduceKernel, layout: KernelLayout): Shader
   const taps = windowed.reduce((n, a) => n * a.taps, 1);
   const padded = windowed.some((a) => windowIsPadded(windowOf(a)));
   if (taps >= WIDE_TAPS && !padded && kernel.finish !== 'mean-padded') return wideReduceShader(kernel, layout, taps);
-  return narrowReduceShader(kernel, layout);
+  return narrowReduceShader(kernel, layout, padded);
 }
 
-function narrowReduceShader(kernel: ReduceKernel, layout: KernelLayout): ShaderPlan {
+/** One output per invocation; `padded`: some window meets padding (so a mean counts its taps). */
+function narrowReduceShader(kernel: ReduceKernel, layout: KernelLayout, padded: boolean): ShaderPlan {
   const total = productExtent(kernel.axes.map((a) => a.out));
   const combine = COMBINE[kernel.combine];
   const x = arrayOf(kernel.x);
@@ -46,7 +47,6 @@ function narrowReduceShader(kernel: ReduceKernel, layout: KernelLayout): ShaderP
     const coords = declareCoords(w, 'i', kernel.axes.map((a) => a.out), 'o');
     w.line(`var acc = ${combine.init};`);
     // A mean over a window that never meets padding divides by its literal size.
-    const padded = kernel.axes.some((a) => !isStraight(a) && windowIsPadded(windowOf(a)));
     if (kernel.finish === 'mean' && padded) w.line('var count = 0u;');
     const offsets: string[] = [];
     const open = (index: number): void => {
@@ -64,15 +64,15 @@ function narrowReduceShader(kernel: ReduceKernel, layout: KernelLayout): ShaderP
         offsets.pop();
         return;
       }
-      const inner = (tap: string): void => {
+      const tap = `tap${index}`;
+      w.block(`for (var ${tap} = 0u; ${tap} < ${u32(axis.taps)}; ${tap} = ${tap} + 1u) {`, () => {
         const window = windowTap(windowOf(axis), windowOrigin(axis, o), tap, `in${index}`);
         w.line(`let in${index} = ${window.numerator};`);
         if (window.valid !== undefined) w.line(`if (!(${window.valid})) { continue; }`);
         offsets.push(scaled(`u32(${window.index})`));
         open(index + 1);
         offsets.pop();
-      };
-      w.block(`for (var tap${index} = 0u; tap${index} < ${u32(axis.taps)}; tap${index} = tap${index} + 1u) {`, () => inner(`tap${index}`));
+      });
     };
     open(0);
     const value = finish(w, kernel, coords, padded);
