@@ -1,5 +1,5 @@
-// The fusegraph command line: parses arguments and calls into the compiler; no logic of
-// its own. Exit codes: 0 success, 1 verification failure, 2 bad input or usage.
+// The fusegraph command line (started by src/bin/fusegraph.ts): parses arguments and calls
+// into the compiler; no logic of its own. Exit codes: 0 success, 1 verification failure, 2 bad input or usage.
 
 import { Command, CommanderError } from 'commander';
 import { CompileError } from '../ir/errors.ts';
@@ -8,8 +8,8 @@ import { registerIrCommand } from './cli/ir-command.ts';
 import { registerBenchCommand } from './cli/bench-command.ts';
 import { registerRunCommand } from './cli/run-command.ts';
 import { VerificationFailure } from './cli/verification-failure.ts';
+import { packageVersion } from './package-version.ts';
 import { registerVerifyCommand } from './cli/verify-command.ts';
-import './frontends/index.ts';
 
 export const EXIT_OK = 0;
 export const EXIT_VERIFY_FAILED = 1;
@@ -18,6 +18,7 @@ export const EXIT_BAD_INPUT = 2;
 function buildProgram(): Command {
   const program = new Command('fusegraph')
     .description('Compile small neural-network graphs into standalone inference bundles.')
+    .version(packageVersion(), '-V, --version', 'print fusegraph\'s version')
     .option('--debug', 'show stack traces of errors')
     .exitOverride()
     .showHelpAfterError()
@@ -64,5 +65,3 @@ export async function main(argv: readonly string[]): Promise<number> {
     return report(error, argv.includes('--debug'));
   }
 }
-
-process.exitCode = await main(process.argv.slice(2));
