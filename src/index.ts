@@ -7,7 +7,8 @@ export type { DataFormat, FromBytesOptions, ModelLoader } from './load-model.ts'
 export { optimize, PIPELINES } from './passes/pipeline.ts';
 export type { OptimizeOptions, Optimized } from './passes/pipeline.ts';
 export { compile, TARGET_NAMES } from './compile.ts';
-export type { CompileOptions, CompiledBundle, OptLevel, TargetName } from './compile.ts';
+export type { CompileOptions, CompiledBundle, OptLevel, TargetName, WeightsDtype } from './compile.ts';
+export { EMBED_LIMIT_BYTES, UNIT_ROUNDOFF } from './compile.ts';
 export type { EmittedFile } from '../codegen/target.ts';
 export { interpret } from '../ir/interpret.ts';
 export type { Feeds, Results } from '../ir/interpret.ts';

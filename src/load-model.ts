@@ -43,6 +43,10 @@ async function loadModule(path: string): Promise<Graph> {
   const module = (/\.m?ts$/i.test(path) ? await (await tsImporter())(url, import.meta.url) : await import(url)) as { default?: unknown };
   const exported = module.default;
   const unwrapped = isGraph(exported) ? exported : (exported as { default?: unknown } | undefined)?.default;
+  const exports = module as Record<string, unknown>;
+  if (typeof exports['load'] === 'function' && typeof exports['metadata'] === 'object') {
+    throw new CompileError('this is a compiled fusegraph bundle, not a model: give the model it was compiled from (`fusegraph run` runs bundles)');
+  }
   if (!isGraph(unwrapped)) {
     throw new CompileError('the module must export a graph as its default export (e.g. `export default toGraph(...)`)');
   }
