@@ -6,6 +6,7 @@ import { CompileError } from '../ir/errors.ts';
 import { registerCompileCommand } from './cli/compile-command.ts';
 import { registerIrCommand } from './cli/ir-command.ts';
 import { registerBenchCommand } from './cli/bench-command.ts';
+import { registerOpsCommand } from './cli/ops-command.ts';
 import { registerRunCommand } from './cli/run-command.ts';
 import { VerificationFailure } from './cli/verification-failure.ts';
 import { packageVersion } from './package-version.ts';
@@ -29,16 +30,18 @@ function buildProgram(): Command {
       '',
       'Examples:',
       '  fusegraph ir model.onnx -O2 --format dot',
-      '  fusegraph compile model.onnx --target js -o dist',
+      '  fusegraph compile model.onnx -o dist                 # dist/model.mjs (wasm)',
       '  fusegraph run dist/model.mjs --input batch.npy',
       '  fusegraph verify model.onnx --target js --samples 20',
-      '  fusegraph bench model.onnx --target js --batch 1,32,256',
+      '  fusegraph bench model.onnx --batch 1,32,256',
+      '  fusegraph ops                                        # supported ONNX ops',
     ].join('\n'));
   registerIrCommand(program);
   registerCompileCommand(program);
   registerRunCommand(program);
   registerVerifyCommand(program);
   registerBenchCommand(program);
+  registerOpsCommand(program);
   return program;
 }
 

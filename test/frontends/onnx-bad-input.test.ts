@@ -99,6 +99,17 @@ describe('bad graphs', () => {
       ],
     }), /unsupported ONNX ops/);
     expect(error.message).toContain('"Conv" (nodes "conv1", "conv2"); "MaxPool" (node "pool")');
+    // Where to look instead of the whole list of supported ops on the same line.
+    expect(error.message).toContain('`fusegraph ops` lists the supported ones');
+    expect(error.message).not.toContain('Gemm');
+  });
+
+  it('reports unsupported ops and bad inputs together, not one per run', () => {
+    const error = refused(onnxModel({
+      inputs: [['x', ['N', 'M']]], outputs: [['y', ['N', 4]]],
+      nodes: [{ ...node('Conv', ['x', 'x'], 'y'), name: 'conv' }],
+    }), /unsupported ONNX op: "Conv" \(node "conv"\)/);
+    expect(error.message).toMatch(/; input %x has a symbolic dim "M" on axis 1/);
   });
 
   it('refuses external data, other opsets, integer inputs and a symbolic inner dim', () => {
