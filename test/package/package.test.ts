@@ -27,6 +27,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { CompileError, GraphBuilder, TARGET_NAMES, compile, interpret, loadModel, loadModelFromBytes, nn, optimize } from 'fusegraph';
+import fusegraphVite from 'fusegraph/vite';
 
 const model = process.argv[2];
 const graph = await loadModel(model);
@@ -49,6 +50,8 @@ report.builtOutputs = built.outputs.length;
 const b = new GraphBuilder('g');
 b.output(b.relu(b.input('x', [2])));
 report.builderNodes = b.build().nodes.length;
+const plugin = fusegraphVite({ target: 'js' });
+report.vitePlugin = plugin.name + ':' + typeof plugin.load;
 try { loadModelFromBytes(new Uint8Array([1, 2, 3]), 'onnx'); } catch (error) { report.compileError = error instanceof CompileError; }
 console.log(JSON.stringify(report));
 `;
@@ -63,6 +66,20 @@ export async function build(path: string, target: TargetName): Promise<readonly 
 }
 export const tiny: Graph = nn.toGraph(nn.sequential(nn.linear(4, 3), nn.relu()), { name: 'tiny', inputShape: ['N', 4] });
 export const isCompileError = (error: unknown): boolean => error instanceof CompileError && error.detail.length > 0;
+`;
+
+/** A web app's module importing models through the Vite plugin, typed by fusegraph/client. */
+const CLIENT_TS = `/// <reference types="fusegraph/client" />
+import classifier from './classifier.onnx';
+import { run } from './net.json?target=js';
+
+export async function classify(x: Float32Array): Promise<Float32Array | undefined> {
+  const session = await classifier.load();
+  const inputName: string = classifier.metadata.inputs[0]?.name ?? 'x';
+  const results = await session.run({ [inputName]: x });
+  session.dispose();
+  return results[classifier.metadata.outputs[0]?.name ?? 'y'] ?? run({ x })['y'];
+}
 `;
 
 const TSCONFIGS = {
@@ -80,10 +97,10 @@ describe('the npm package', () => {
 
   it('ships the compiled code and its types, and no tests, fixtures, sources or CI files', () => {
     const files = installed.files;
-    for (const path of ['package.json', 'README.md', 'dist/src/index.js', 'dist/src/index.d.ts', 'dist/src/bin/fusegraph.js', 'dist/src/frontends/onnx/onnx.proto']) {
+    for (const path of ['package.json', 'README.md', 'client.d.ts', 'dist/src/index.js', 'dist/src/index.d.ts', 'dist/src/bin/fusegraph.js', 'dist/src/vite/plugin.js', 'dist/src/vite/plugin.d.ts', 'dist/src/frontends/onnx/onnx.proto']) {
       expect(files).toContain(path);
     }
-    expect(files.filter((path) => !path.startsWith('dist/') && !['package.json', 'README.md'].includes(path))).toEqual([]);
+    expect(files.filter((path) => !path.startsWith('dist/') && !['package.json', 'README.md', 'client.d.ts'].includes(path))).toEqual([]);
     expect(files.filter((path) => /\.ts$/.test(path) && !/\.d\.ts$/.test(path))).toEqual([]);
     expect(files.filter((path) => /(^|\/)(test|fixtures|\.ci)\//.test(path))).toEqual([]);
     expect(installed.tarballBytes).toBeLessThan(1_000_000);
@@ -114,7 +131,7 @@ describe('the npm package', () => {
     writeFileSync(join(installed.project, 'consumer.mjs'), CONSUMER_MJS);
     const output = execFileSync(process.execPath, ['consumer.mjs', MODEL], { cwd: installed.project, encoding: 'utf8' });
     const report = JSON.parse(output) as Record<string, unknown>;
-    expect(report).toMatchObject({ sameFromBytes: true, builtOutputs: 1, builderNodes: 1, compileError: true });
+    expect(report).toMatchObject({ sameFromBytes: true, builtOutputs: 1, builderNodes: 1, compileError: true, vitePlugin: 'fusegraph:function' });
     expect(report['targets']).toEqual(expect.arrayContaining(['js', 'wasm', 'wgsl']));
     expect(report['js']).toBeLessThan(1e-4);
     expect(report['wasm']).toBeLessThan(1e-4);
@@ -127,6 +144,7 @@ describe('the npm package', () => {
       writeFileSync(join(dir, 'package.json'), JSON.stringify({ name: `ts-${resolution}`, private: true, type: 'module' }));
       writeFileSync(join(dir, 'tsconfig.json'), JSON.stringify(tsconfig));
       writeFileSync(join(dir, 'index.ts'), CONSUMER_TS);
+      writeFileSync(join(dir, 'client.ts'), CLIENT_TS);
       const ok = spawnSync(process.execPath, [TSC, '-p', dir], { encoding: 'utf8' });
       expect(ok.stdout + ok.stderr).toBe('');
       expect(ok.status).toBe(0);
