@@ -4,6 +4,7 @@
 import { Command, CommanderError } from 'commander';
 import { CompileError } from '../ir/errors.ts';
 import { registerCompileCommand } from './cli/compile-command.ts';
+import { registerInspectCommand } from './cli/inspect-command.ts';
 import { registerIrCommand } from './cli/ir-command.ts';
 import { registerBenchCommand } from './cli/bench-command.ts';
 import { registerOpsCommand } from './cli/ops-command.ts';
@@ -34,6 +35,7 @@ function buildProgram(): Command {
       '  fusegraph run dist/model.mjs --input batch.npy',
       '  fusegraph verify model.onnx --target js --samples 20',
       '  fusegraph bench model.onnx --batch 1,32,256',
+      '  fusegraph inspect model.onnx --data test.npy --input-range 0,1 --report report.html',
       '  fusegraph ops                                        # supported ONNX ops',
     ].join('\n'));
   registerIrCommand(program);
@@ -41,6 +43,7 @@ function buildProgram(): Command {
   registerRunCommand(program);
   registerVerifyCommand(program);
   registerBenchCommand(program);
+  registerInspectCommand(program);
   registerOpsCommand(program);
   return program;
 }

@@ -9,9 +9,12 @@ import { CompileError } from '../../ir/errors.ts';
 import { compile, EMBED_LIMIT_BYTES, TARGET_NAMES, WEIGHTS_DTYPES, type OptLevel, type TargetName, type WeightsDtype } from '../compile.ts';
 import { loadModel } from '../load-model.ts';
 import { checkOverwrite, formatBytes, markSource, outputPlace, writeBundleFiles } from './bundle-output.ts';
+import { argmaxAgreement, addPruneOptions, prunePlan, type PruneFlags } from './prune-options.ts';
 import { warnAboutWeights } from './warnings.ts';
+import { runPasses } from '../passes/pass-manager.ts';
+import { describePruning, prunedUnits, savedMacs } from '../passes/prune-dead-units.ts';
 
-interface CompileFlags {
+interface CompileFlags extends PruneFlags {
   readonly target: string;
   readonly O: string;
   readonly out: string;
@@ -62,10 +65,12 @@ ones written to NAME.weights.bin beside it (--weights embed|external decides ins
 Examples:
   fusegraph compile model.onnx -o dist                 # dist/model.mjs (wasm)
   fusegraph compile model.onnx --target js -o dist/classifier.mjs
-  fusegraph compile model.onnx --weights-dtype f16 --weights external -o dist`;
+  fusegraph compile model.onnx --weights-dtype f16 --weights external -o dist
+  fusegraph compile model.onnx --prune proved --input-range 0,1 -o dist
+  fusegraph compile model.onnx --prune observed --data train.npy --check-data held.npy -o dist`;
 
 export function registerCompileCommand(program: Command): void {
-  program
+  const command = program
     .command('compile')
     .description('compile a model into a standalone inference bundle')
     .argument('<model>', 'model file: .onnx, .json or .ir (data), or a .ts/.js module exporting a graph (code)')
@@ -78,15 +83,30 @@ export function registerCompileCommand(program: Command): void {
     .option('--weights-dtype <dtype>', 'store the weights as f32, f16 or bf16 (half the size; widened to f32 at load)', 'f32')
     .option('--emit-wat', 'wasm: also write the module listing as <name>.wat')
     .option('--wasm-relaxed', 'wasm: also embed a relaxed-SIMD module (f32x4.relaxed_madd), chosen at load where supported')
-    .addHelpText('after', HELP_AFTER)
+    .addHelpText('after', HELP_AFTER);
+  addPruneOptions(command)
     .action(async (model: string, flags: CompileFlags) => {
       const target = targetName(flags.target);
       const dtype = weightsDtype(flags.weightsDtype);
       const place = outputPlace(model, flags.out, flags.name);
       const options = { target, level: optLevel(flags.O), weights: weightsMode(flags.weights), weightsDtype: dtype, name: place.stem, ...wasmOptions(target, flags) };
-      const graph = await loadModel(model);
-      warnAboutWeights(graph, model);
-      const bundle = compile(graph, options);
+      const loaded = await loadModel(model);
+      warnAboutWeights(loaded, model);
+      const plan = prunePlan(loaded, flags);
+      let graph = loaded;
+      let headerNotes: string[] | undefined;
+      if (plan !== undefined) {
+        graph = runPasses(loaded, [plan.pass]).graph;
+        headerNotes = describePruning(plan.summary);
+        process.stdout.write(`pruned ${prunedUnits(plan.summary)} units (${plan.summary.mode}), saving ${savedMacs(plan.summary)} multiply-adds per sample\n`);
+        if (plan.check !== undefined) {
+          const { agree, total } = argmaxAgreement(loaded, graph, plan.check);
+          const line = `argmax agreement of pruned and unpruned on ${total} samples of ${plan.check.path}: ${agree}/${total} (${((100 * agree) / total).toFixed(2)}%)`;
+          process.stdout.write(`${line}\n`);
+          headerNotes.push(line);
+        }
+      }
+      const bundle = compile(graph, { ...options, ...(headerNotes !== undefined ? { headerNotes } : {}) });
       checkOverwrite(join(place.dir, bundle.entry), model, flags.force === true);
       const files = bundle.files.map((file) => (file.name === bundle.entry && typeof file.contents === 'string'
         ? { name: file.name, contents: markSource(file.contents, model) }
