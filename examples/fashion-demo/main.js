@@ -1,10 +1,10 @@
-// The demo page: one Fashion-MNIST MLP compiled by the fusegraph Vite plugin to three bundles
-// (JS, WebAssembly SIMD, WebGPU), each run on what the visitor draws or picks, with its top
-// three classes and its time per inference. window.__demo exposes the last result for tests.
+// The demo page: Fashion-MNIST models compiled by the fusegraph Vite plugin to three bundles
+// each (JS, WebAssembly SIMD, WebGPU), run on what the visitor draws or picks, with their top
+// three classes and time per inference. window.__demo exposes the last results for tests.
 
-import * as jsBundle from '../fashion-mnist/mlp_relu.onnx?target=js';
-import * as wasmBundle from '../fashion-mnist/mlp_relu.onnx?target=wasm';
-import * as wgslBundle from '../fashion-mnist/mlp_relu.onnx?target=wgsl';
+import * as mlpJs from '../fashion-mnist/mlp_relu.onnx?target=js';
+import * as mlpWasm from '../fashion-mnist/mlp_relu.onnx?target=wasm';
+import * as mlpWgsl from '../fashion-mnist/mlp_relu.onnx?target=wgsl';
 import imagesUrl from '../fashion-mnist/sample-images-idx3-ubyte.gz?url';
 import labelsUrl from '../fashion-mnist/sample-labels-idx1-ubyte.gz?url';
 
@@ -13,7 +13,19 @@ const SIDE = 28;
 const SAMPLES_SHOWN = 36;
 /** Each bundle is timed over repeated runs for at least this long (timers are coarse in browsers). */
 const TIMING_MS = 40;
-const BUNDLES = { js: jsBundle, wasm: wasmBundle, wgsl: wgslBundle };
+const TARGETS = { js: 'JavaScript', wasm: 'WebAssembly SIMD', wgsl: 'WebGPU (WGSL)' };
+
+/**
+ * The models, each with its bundle per target. Every model takes 784 pixels / 255 per sample
+ * (the MLP as [N,784], a CNN as [N,1,28,28]: the same values) and returns 10 logits.
+ * A model without bundles shows a placeholder row.
+ */
+const MODELS = [
+  { id: 'mlp', title: 'MLP 784→128→10 (ReLU), 84% test accuracy', bundles: { js: mlpJs, wasm: mlpWasm, wgsl: mlpWgsl } },
+  // The CNN (examples/fashion-mnist/cnn.onnx, 88.6%) joins once fusegraph compiles Conv on every
+  // target: import '../fashion-mnist/cnn.onnx?target=js|wasm|wgsl' as above and list them here.
+  { id: 'cnn', title: 'CNN (2 conv layers), 88.6% test accuracy', bundles: null, note: 'joins here once fusegraph compiles Conv' },
+];
 
 const pad = document.querySelector('#pad');
 const padContext = pad.getContext('2d', { willReadFrequently: true });
@@ -52,12 +64,25 @@ function formatTime(ms) {
   return ms < 1 ? `${(ms * 1000).toFixed(0)} µs / inference` : `${ms.toFixed(2)} ms / inference`;
 }
 
-function panel(target) {
-  return document.querySelector(`.target[data-target="${target}"]`);
+function panel(model, target) {
+  return document.querySelector(`.target[data-model="${model}"][data-target="${target}"]`);
 }
 
-function showTop3(target, probabilities, ms) {
-  const card = panel(target);
+/** One row of cards per model, one card per target. */
+function renderPanels() {
+  const rows = document.querySelector('#models');
+  for (const model of MODELS) {
+    const cards = Object.entries(TARGETS).map(([target, title]) => `
+      <article class="card target${model.bundles === null ? ' unavailable' : ''}" data-model="${model.id}" data-target="${target}">
+        <h3>${title} <span class="time"></span></h3>
+        <div class="status">${model.bundles === null ? model.note : 'loading…'}</div><div class="bars"></div>
+      </article>`).join('');
+    rows.insertAdjacentHTML('beforeend', `<h2>${model.title}</h2><div class="targets">${cards}</div>`);
+  }
+}
+
+function showTop3(model, target, probabilities, ms) {
+  const card = panel(model, target);
   const top = probabilities.map((p, i) => [i, p]).sort((a, b) => b[1] - a[1]).slice(0, 3);
   card.querySelector('.time').textContent = formatTime(ms);
   card.querySelector('.status').textContent = '';
@@ -66,19 +91,23 @@ function showTop3(target, probabilities, ms) {
 }
 
 async function loadSessions() {
-  for (const [target, bundle] of Object.entries(BUNDLES)) {
-    const card = panel(target);
-    if (target === 'wgsl' && !('gpu' in navigator)) {
-      card.classList.add('unavailable');
-      card.querySelector('.status').textContent = 'unavailable: this browser has no WebGPU';
-      continue;
-    }
-    try {
-      demo.sessions[target] = await bundle.load();
-      card.querySelector('.status').textContent = 'ready';
-    } catch (error) {
-      card.classList.add('unavailable');
-      card.querySelector('.status').textContent = `unavailable: ${error instanceof Error ? error.message : String(error)}`;
+  for (const model of MODELS) {
+    if (model.bundles === null) continue;
+    demo.sessions[model.id] = {};
+    for (const [target, bundle] of Object.entries(model.bundles)) {
+      const card = panel(model.id, target);
+      if (target === 'wgsl' && !('gpu' in navigator)) {
+        card.classList.add('unavailable');
+        card.querySelector('.status').textContent = 'unavailable: this browser has no WebGPU';
+        continue;
+      }
+      try {
+        demo.sessions[model.id][target] = await bundle.load();
+        card.querySelector('.status').textContent = 'ready';
+      } catch (error) {
+        card.classList.add('unavailable');
+        card.querySelector('.status').textContent = `unavailable: ${error instanceof Error ? error.message : String(error)}`;
+      }
     }
   }
 }
@@ -87,10 +116,13 @@ async function loadSessions() {
 async function runAll(pixels, source) {
   const x = Float32Array.from(pixels);
   const results = {};
-  for (const [target, session] of Object.entries(demo.sessions)) {
-    const first = await session.run({ x });
-    results[target] = softmax(first.logits);
-    showTop3(target, results[target], await timePerInference(session, { x }));
+  for (const [model, sessions] of Object.entries(demo.sessions)) {
+    results[model] = {};
+    for (const [target, session] of Object.entries(sessions)) {
+      const logits = Object.values(await session.run({ x }))[0];
+      results[model][target] = softmax(logits);
+      showTop3(model, target, results[model][target], await timePerInference(session, { x }));
+    }
   }
   demo.count += 1;
   demo.last = { source, results };
@@ -204,6 +236,7 @@ async function setUpSamples() {
   }
 }
 
+renderPanels();
 clearPad();
 setUpDrawing();
 await Promise.all([loadSessions(), setUpSamples()]);

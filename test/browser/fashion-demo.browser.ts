@@ -21,7 +21,7 @@ const ROOT = resolve(import.meta.dirname, '../..');
 const MODELS = join(ROOT, 'examples/fashion-mnist');
 const PICKED = [1, 2, 3, 4, 5];
 
-interface DemoState { readonly last: { source: string; results: Record<string, number[]> } | null; readonly count: number; readonly busy: boolean }
+interface DemoState { readonly last: { source: string; results: Record<string, Record<string, number[]>> } | null; readonly count: number; readonly busy: boolean }
 
 function softmax(logits: Float32Array): number[] {
   const max = Math.max(...logits);
@@ -83,17 +83,18 @@ describe('browser: the Fashion-MNIST demo page', () => {
       const state = await shown(`test image ${index}`);
       const expected = softmax(interpret(graph, { x: sampleImage(index) })['logits'] ?? new Float32Array());
       for (const target of ['js', 'wasm', 'wgsl']) {
-        const actual = state.last?.results[target];
+        const actual = state.last?.results['mlp']?.[target];
         expect(actual, `${target} gave no result for image ${index}: ${logs.join('\n')}`).toBeDefined();
         const worst = Math.max(...expected.map((p, i) => Math.abs(p - (actual?.[i] ?? NaN))));
         expect(worst, `${target}, image ${index}`).toBeLessThan(1e-4);
         expect(topThree(actual ?? [])).toEqual(topThree(expected));
       }
-      const bars = await page.$$eval('.target[data-target="wasm"] .bar', (bars) => bars.map((bar) => Number(bar.getAttribute('data-class'))));
+      const bars = await page.$$eval('.target[data-model="mlp"][data-target="wasm"] .bar', (bars) => bars.map((bar) => Number(bar.getAttribute('data-class'))));
       expect(bars).toEqual(topThree(expected));
     }
-    const times = await page.$$eval('.target .time', (spans) => spans.map((span) => span.textContent ?? ''));
-    expect(times.slice(0, 3).every((text) => /(µs|ms) \/ inference/.test(text))).toBe(true);
+    const times = await page.$$eval('.target[data-model="mlp"] .time', (spans) => spans.map((span) => span.textContent ?? ''));
+    expect(times).toHaveLength(3);
+    expect(times.every((text) => /(µs|ms) \/ inference/.test(text))).toBe(true);
   }, 120_000);
 
   it('classifies a drawing, and has a slot for the CNN', async () => {
@@ -106,7 +107,7 @@ describe('browser: the Fashion-MNIST demo page', () => {
     await page.mouse.up();
     const state = await shown('drawing');
     expect(state.count).toBeGreaterThan(before);
-    expect(await page.textContent('.target[data-target="cnn"] .status')).toMatch(/CNN/);
+    expect(await page.textContent('.target[data-model="cnn"][data-target="wasm"] .status')).toMatch(/Conv/);
     // The picture for the README: a test image picked, all three bundles answering.
     await page.click('#samples canvas[data-index="1"]');
     await shown('test image 1');
