@@ -6,11 +6,12 @@
 // the project root are compiled: a model is input from elsewhere (.ts/.js models are code).
 
 import { createHash } from 'node:crypto';
-import { realpathSync } from 'node:fs';
+import { readFileSync, realpathSync } from 'node:fs';
 import { basename, extname, isAbsolute, relative, resolve, sep } from 'node:path';
 import type { Plugin, ResolvedConfig } from 'vite';
 import { CompileError } from '../../ir/errors.ts';
 import { compile, type OptLevel, type TargetName, type WeightsDtype } from '../compile.ts';
+import { sidecarPath } from '../frontends/sidecar-path.ts';
 import { loadModel } from '../load-model.ts';
 import { parseModelRequest, type ModelRequest } from './model-request.ts';
 
@@ -37,6 +38,17 @@ interface Compiled {
   readonly target: TargetName;
   readonly weightsName: string;
   readonly weights: Uint8Array;
+}
+
+/** A JSON model's weights sidecar, when it names one inside its folder: watched like the model. */
+function sidecarOf(file: string): string | undefined {
+  if (!/\.json$/i.test(file)) return undefined;
+  try {
+    const weights = (JSON.parse(readFileSync(file, 'utf8')) as { weights?: { file?: unknown } }).weights;
+    return typeof weights?.file === 'string' ? sidecarPath(file, weights.file) : undefined;
+  } catch {
+    return undefined; // loading the model reports what is wrong with it
+  }
 }
 
 function insideRoot(root: string, file: string): boolean {
@@ -105,6 +117,8 @@ export default function fusegraph(options: FusegraphPluginOptions = {}): Plugin 
       const request = parseModelRequest(id.slice(WRAPPER.length).replace(`${WRAPPER_SUFFIX}?`, '?'), defaults, true);
       if (request === undefined) return null;
       this.addWatchFile(request.file);
+      const sidecar = sidecarOf(request.file);
+      if (sidecar !== undefined) this.addWatchFile(sidecar);
       const key = createHash('sha256').update(id).digest('hex').slice(0, 16);
       let entry: Compiled;
       try {

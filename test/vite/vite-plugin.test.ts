@@ -97,6 +97,16 @@ describe('fusegraph/vite', () => {
       const changed = await (await fetch(`${origin()}${/from "([^"]+)"/.exec(second)?.[1] ?? ''}`)).text();
       expect(changed).toContain('"name": "y1"');
       expect(bundle).not.toContain('"name": "y1"');
+      // New weights in the sidecar alone (the JSON unchanged): recompiled too.
+      const sidecar = readFileSync(join(app.dir, 'models/other.safetensors'));
+      sidecar[sidecar.length - 1] = (sidecar[sidecar.length - 1] ?? 0) ^ 0x40;
+      writeFileSync(join(app.dir, 'models/other.safetensors'), sidecar);
+      let third = second;
+      for (let i = 0; i < 50 && third === second; i++) {
+        await new Promise((done) => setTimeout(done, 100));
+        third = await wrapperOf(1);
+      }
+      expect(third).not.toBe(second);
     }, 60_000);
   });
 });
