@@ -6,8 +6,8 @@
 // the project root are compiled: a model is input from elsewhere (.ts/.js models are code).
 
 import { createHash } from 'node:crypto';
-import { readFileSync, realpathSync } from 'node:fs';
-import { basename, extname, isAbsolute, relative, resolve, sep } from 'node:path';
+import { existsSync, readFileSync, realpathSync, writeFileSync } from 'node:fs';
+import { basename, dirname, extname, isAbsolute, relative, resolve, sep } from 'node:path';
 import type { Plugin, ResolvedConfig } from 'vite';
 import { CompileError } from '../../ir/errors.ts';
 import { compile, type OptLevel, type TargetName, type WeightsDtype } from '../compile.ts';
@@ -22,6 +22,12 @@ export interface FusegraphPluginOptions {
   readonly level?: OptLevel;
   /** How the weights are stored (default f32; f16/bf16 halve the asset). */
   readonly weightsDtype?: WeightsDtype;
+  /**
+   * Write `model.d.onnx.ts` (and `.d.ir.ts`) beside each .onnx/.ir model compiled with the
+   * defaults: the bundle's own types, with the model's input and output names, for plain
+   * `import model from './model.onnx'` under TypeScript's `allowArbitraryExtensions`.
+   */
+  readonly dts?: boolean;
 }
 
 const WRAPPER = '\0fusegraph:';
@@ -56,6 +62,21 @@ function insideRoot(root: string, file: string): boolean {
   return rel !== '' && !rel.startsWith(`..${sep}`) && rel !== '..' && !isAbsolute(rel);
 }
 
+/** The bundle's .d.ts plus a default export of its members, for `<model>.d.<ext>.ts`. */
+function modelDeclarations(types: string, target: TargetName): string {
+  const members = target === 'js' ? 'metadata: typeof metadata; load: typeof load; run: typeof run' : 'metadata: typeof metadata; load: typeof load';
+  return `${types.trimEnd()}\n\n/** The same members as one object (the plugin's default export). */\ndeclare const bundle: { readonly ${members.replace(/; /g, '; readonly ')} };\nexport default bundle;\n`;
+}
+
+/** Writes `model.d.onnx.ts` beside `model.onnx` when its text changed (a rewrite would retrigger watchers). */
+function writeDeclarations(file: string, text: string): void {
+  const extension = extname(file);
+  if (!['.onnx', '.ir'].includes(extension.toLowerCase())) return;
+  const path = resolve(dirname(file), `${basename(file, extension)}.d${extension}.ts`);
+  if (existsSync(path) && readFileSync(path, 'utf8') === text) return;
+  writeFileSync(path, text);
+}
+
 export default function fusegraph(options: FusegraphPluginOptions = {}): Plugin {
   const defaults = { target: options.target ?? 'wasm', level: options.level ?? 'O2', weightsDtype: options.weightsDtype ?? 'f32' } as const;
   let config: ResolvedConfig | undefined;
@@ -76,6 +97,11 @@ export default function fusegraph(options: FusegraphPluginOptions = {}): Plugin 
       throw new CompileError('the compiled bundle lacks its module or weights file', { file: request.file });
     }
     const hash = createHash('sha256').update(entry.contents).update(weights.contents).digest('hex').slice(0, 12);
+    const isDefault = request.target === defaults.target && request.level === defaults.level && request.weightsDtype === defaults.weightsDtype;
+    const types = bundle.files.find((file) => file.name === `${name}.d.ts`);
+    if (options.dts === true && isDefault && types !== undefined && typeof types.contents === 'string') {
+      writeDeclarations(request.file, modelDeclarations(types.contents, request.target));
+    }
     const result = { bundleId: `${BUNDLE}${key}-${hash}.mjs`, code: entry.contents, target: request.target, weightsName: weights.name, weights: weights.contents };
     compiled.set(key, result);
     bundles.set(result.bundleId, result.code);

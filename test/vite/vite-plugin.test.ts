@@ -3,8 +3,10 @@
 // served by the dev server (recompiled when the model file changes), and a model outside
 // the project root is refused.
 
+import { spawnSync } from 'node:child_process';
 import { copyFileSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { build, createServer, type ViteDevServer } from 'vite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -14,6 +16,7 @@ import { loadModel } from '../../src/load-model.ts';
 import { compareArrays } from '../../src/tolerance.ts';
 import { ROOT, writeTinyApp, type AppModel } from './tiny-app.ts';
 
+const TSC = join(dirname(createRequire(import.meta.url).resolve('typescript/package.json')), 'bin/tsc');
 let app: { dir: string; models: AppModel[] };
 
 beforeAll(async () => {
@@ -40,6 +43,21 @@ describe('fusegraph/vite', () => {
       const tolerance = model.key === 'ir' ? { abs: 2e-2, rel: 2e-2 } : { abs: 1e-5, rel: 1e-4 }; // ir: f16 weights
       expect(compareArrays(model.expected, actual, tolerance).ok, model.key).toBe(true);
     }
+  }, 120_000);
+
+  it('writes typed declarations beside .onnx models with { dts: true }, which type-check an app', async () => {
+    await build({ root: app.dir, configFile: false, logLevel: 'silent', plugins: [fusegraph({ dts: true })], build: { outDir: join(app.dir, 'dist-dts'), emptyOutDir: true } });
+    const declarations = readFileSync(join(app.dir, 'models/classifier.d.onnx.ts'), 'utf8');
+    expect(declarations).toContain('readonly "x": Float32Array;');
+    expect(declarations).toContain('export default bundle;');
+    const tsconfig = { compilerOptions: { strict: true, target: 'es2022', module: 'esnext', moduleResolution: 'bundler', allowArbitraryExtensions: true, noEmit: true, types: [] }, files: ['app.ts'] };
+    writeFileSync(join(app.dir, 'tsconfig.json'), JSON.stringify(tsconfig));
+    const typecheck = (body: string): string => {
+      writeFileSync(join(app.dir, 'app.ts'), `import classifier, { load } from './models/classifier.onnx';\n${body}\nexport {};\n`);
+      return spawnSync(process.execPath, [TSC, '-p', app.dir], { encoding: 'utf8' }).stdout;
+    };
+    expect(typecheck('const session = await load();\nconst { y } = await session.run({ x: new Float32Array(20) });\nexport const n: number = y.length + classifier.metadata.outputs[0].shape[1];')).toBe('');
+    expect(typecheck('const session = await classifier.load();\nawait session.run({ z: new Float32Array(20) });')).toMatch(/'z' does not exist in type 'Feeds'/);
   }, 120_000);
 
   it('refuses a model outside the project root', async () => {
