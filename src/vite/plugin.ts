@@ -64,8 +64,8 @@ function insideRoot(root: string, file: string): boolean {
 
 /** The bundle's .d.ts plus a default export of its members, for `<model>.d.<ext>.ts`. */
 function modelDeclarations(types: string, target: TargetName): string {
-  const members = target === 'js' ? 'metadata: typeof metadata; load: typeof load; run: typeof run' : 'metadata: typeof metadata; load: typeof load';
-  return `${types.trimEnd()}\n\n/** The same members as one object (the plugin's default export). */\ndeclare const bundle: { readonly ${members.replace(/; /g, '; readonly ')} };\nexport default bundle;\n`;
+  const members = ['metadata', 'load', ...(target === 'js' ? ['run'] : [])].map((name) => `readonly ${name}: typeof ${name}`);
+  return `${types.trimEnd()}\n\n/** The same members as one object (the plugin's default export). */\ndeclare const bundle: { ${members.join('; ')} };\nexport default bundle;\n`;
 }
 
 /** Writes `model.d.onnx.ts` beside `model.onnx` when its text changed (a rewrite would retrigger watchers). */
