@@ -2,7 +2,7 @@
 // .onnx, .json and .ir files are data; .ts/.js modules are code (they run with the user's
 // rights) and export a Graph as their default export. tsx is loaded only for .ts modules.
 
-import { existsSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { CompileError } from '../ir/errors.ts';
@@ -40,7 +40,10 @@ async function tsImporter(): Promise<TsImport> {
  */
 async function loadModule(path: string): Promise<Graph> {
   const url = pathToFileURL(resolve(path)).href;
-  const module = (/\.m?ts$/i.test(path) ? await (await tsImporter())(url, import.meta.url) : await import(url)) as { default?: unknown };
+  // import() caches by URL: the file's modification time in the query makes an edited model
+  // (the Vite dev server recompiling it) load anew. tsx's tsImport does not cache.
+  const fresh = `${url}?mtime=${statSync(path).mtimeMs}`;
+  const module = (/\.m?ts$/i.test(path) ? await (await tsImporter())(url, import.meta.url) : await import(fresh)) as { default?: unknown };
   const exported = module.default;
   const unwrapped = isGraph(exported) ? exported : (exported as { default?: unknown } | undefined)?.default;
   const exports = module as Record<string, unknown>;
