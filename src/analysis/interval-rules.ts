@@ -14,6 +14,7 @@ import { dotBounds } from './dot-bounds.ts';
 import { nextDownF32, nextUpF32, roundDownF32, roundUpF32 } from './f32-round.ts';
 import type { Interval } from './interval.ts';
 import { evaluateExprInterval, evaluateExprIntervalSplit } from './scalar-interval.ts';
+import { resizeRule, WINDOW_RULES } from './window-interval-rules.ts';
 
 export interface RuleInput {
   readonly node: Node;
@@ -178,11 +179,17 @@ const softmaxRule: IntervalRule = ({ inputs, attrs, outShape, batched }) => {
   return out;
 };
 
-/** Rules by op name; ops of kind elementwise and layout fall back to their kind's rule. */
+/**
+ * Rules by op name; ops of kind elementwise and layout fall back to their kind's rule (so
+ * concat, slice and pad move endpoints, and clip, hard_sigmoid and hard_swish are bounded from
+ * their scalar bodies).
+ */
 export const INTERVAL_RULES: Readonly<Record<string, IntervalRule>> = {
   linear: linearRule,
   matmul: matmulRule,
   softmax: softmaxRule,
+  resize: resizeRule(moveEndpointsRule),
+  ...WINDOW_RULES,
 };
 
 const KIND_RULES: Readonly<Partial<Record<string, IntervalRule>>> = {

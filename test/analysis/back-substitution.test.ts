@@ -8,7 +8,7 @@ import { formatValueName } from '../../ir/names.ts';
 import { GraphBuilder } from '../../src/builder.ts';
 import { inspectGraph } from '../../src/analysis/inspect.ts';
 import { propagateBounds } from '../../src/analysis/propagate-bounds.ts';
-import { assertGraphProperty } from '../arbitraries.ts';
+import { assertGraphProperty } from '../arbitraries/counterexample.ts';
 import { arbMlp } from './arb-mlp.ts';
 
 describe('back-substitution bounds', () => {

@@ -14,7 +14,7 @@ import { loadModel } from '../../src/load-model.ts';
 import '../../src/frontends/index.ts';
 import { QUIET } from '../../src/passes/pass.ts';
 import { emptySummary, pruneDeadUnits, prunedUnits } from '../../src/passes/prune-dead-units.ts';
-import { assertGraphProperty } from '../arbitraries.ts';
+import { assertGraphProperty } from '../arbitraries/counterexample.ts';
 import { arbMlp } from '../analysis/arb-mlp.ts';
 
 describe('prune-dead-units', () => {
