@@ -126,7 +126,8 @@ export function unitChain(graph: Graph, producer: Node, useMap = users(graph), c
   if (conv && after.length === 1 && only?.op === 'flatten' && floatAttr(only.attrs, 'axis') === 1 && !outputs.has(measured)) {
     flatten = only;
     end = only.name;
-    span = staticSize(producer.type.shape.slice(2));
+    // The positions of one channel as the flatten reads it (after any pooling).
+    span = staticSize(shapeOf(measured).slice(2));
   }
   const readers = useMap.get(end) ?? [];
   const linearConsumers = !conv || flatten !== undefined;
