@@ -3,7 +3,7 @@
 // A `linear`'s unit is a feature of its last axis: row j of its weight, entry j of its bias and
 // of per-unit parameters, column j of each consumer `linear`'s weight. A `conv`'s unit is an
 // output channel (axis 1): row j of its weight and bias, then through per-channel steps
-// (elementwise ops with per-channel operands, max_pool, avg_pool), either input channel j of
+// (elementwise ops with per-channel operands, max_pool, avg_pool, depthwise convs), either input channel j of
 // each consumer conv's weight (W[:, j]), or after a flatten the P = H·W columns j·P … j·P+P−1
 // of each consumer linear's weight.
 
@@ -81,11 +81,29 @@ function producerBlocker(producer: Node, consts: ReadonlySet<string>, shapeOf: (
   return undefined;
 }
 
+/**
+ * A depthwise conv (group = C = M, weight [C, 1, ...k]) keeps channel j a function of channel j:
+ * a pruned channel leaves it too (its weight row, bias entry and parameters; group shrinks).
+ */
+export function isDepthwise(node: Node, units: number, consts: ReadonlySet<string>, shapeOf: (name: string) => Shape): boolean {
+  const layout = convLayout(node.inputs.length, node.attrs);
+  const w = shapeOf(node.inputs[1] ?? '');
+  if (floatAttr(node.attrs, 'group') !== units || w[0] !== units || w[1] !== 1 || layout.residual !== undefined) return false;
+  const owned = [node.inputs[1] ?? '', ...(layout.hasBias ? [node.inputs[2] ?? ''] : []), ...node.inputs.slice(layout.paramStart)];
+  const activation = activationAttr(node.attrs);
+  const spec = activation === undefined ? undefined : activationDef(activation.op)?.elementwise;
+  const rank = node.type.shape.length;
+  const params = node.inputs.slice(layout.paramStart).map(shapeOf);
+  const aligned = spec === undefined ? params : alignedOperandShapes(spec, [node.type.shape, ...params], rank).slice(1);
+  return owned.every((name) => consts.has(name)) && aligned.every((shape) => perUnitOperand(shape, rank, units, 1));
+}
+
 /** Whether `next`, reading `end` as its first operand, keeps unit j a function of unit j. */
 function isStep(next: Node, end: string, consts: ReadonlySet<string>, shapeOf: (name: string) => Shape, rank: number, axis: number, units: number): boolean {
   if (next.inputs[0] !== end || next.inputs.slice(1).includes(end)) return false;
   if (next.type.shape.length !== rank || next.type.shape[axis] !== units) return false;
   if (CHANNEL_WISE_WINDOWS.has(next.op)) return axis === 1 && rank >= 3;
+  if (next.op === 'conv') return axis === 1 && isDepthwise(next, units, consts, shapeOf);
   const spec = OPS[next.op].elementwise;
   if (spec === undefined) return false;
   const others = next.inputs.slice(1);
@@ -139,6 +157,8 @@ export function unitChain(graph: Graph, producer: Node, useMap = users(graph), c
       ? 'a reader of its units is not a linear op with constant weights'
       : 'a reader of its channels is not a group-1 conv with constant weights (or a flatten into linear ops)';
   }
+  // A depthwise step costs each channel its positions × taps.
+  const stepMacs = steps.filter((n) => n.op === 'conv').reduce((sum, n) => sum + positionsPerSample(n.type.shape, 1) * multiplyAdds(n, graph), 0);
   const outputsPerUnit = positionsPerSample(producer.type.shape, axis);
   const consumerMacs = consumers.reduce((sum, n) => {
     if (n.op === 'linear') return sum + Number(n.type.shape[n.type.shape.length - 1] ?? 0) * span * positionsPerSample(n.type.shape, n.type.shape.length - 1);
@@ -146,7 +166,7 @@ export function unitChain(graph: Graph, producer: Node, useMap = users(graph), c
     const kernel = (graph.nodes.find((w) => w.name === n.inputs[1])?.type.shape ?? []).slice(2).map(Number).reduce((a, d) => a * d, 1);
     return sum + Number(n.type.shape[1] ?? 0) * positionsPerSample(n.type.shape, 1) * kernel;
   }, 0);
-  const base = { producer, axis, steps, measured, end, units, span, macsPerUnit: outputsPerUnit * multiplyAdds(producer, graph) + consumerMacs, ...(flatten ? { flatten } : {}) };
+  const base = { producer, axis, steps, measured, end, units, span, macsPerUnit: outputsPerUnit * multiplyAdds(producer, graph) + stepMacs + consumerMacs, ...(flatten ? { flatten } : {}) };
   return blocker === undefined ? { ...base, consumers } : { ...base, consumers: [], blocker };
 }
 

@@ -17,8 +17,9 @@
 // In proved mode the pruned graph computes the same function on every input in the box, up
 // to the f32 rounding of the removed zero terms; in observed mode only on the data. In proved
 // mode an activation whose input is >= 0 on the whole box is then removed and the linear
-// layers around it fold (linearize-proved.ts), equal up to f32 rounding. Grouped and
-// depthwise convs are left whole (a note says why): their channels are tied to their inputs'.
+// layers around it fold (linearize-proved.ts), equal up to f32 rounding. A depthwise conv
+// after the producer is a per-channel step: a removed channel leaves its input and output
+// (group shrinks with it). Other grouped convs are left whole, with a note saying why.
 //
 //   linear(relu(linear(x, W1, b1)), W2, b2) → linear(relu(linear(x, W1[keep], b1[keep])), W2[:, keep], b2)
 //   conv(max_pool(relu(conv(x, W1, b1))), W2, b2) → conv(max_pool(relu(conv(x, W1[keep], b1[keep]))), W2[:, keep], b2)
@@ -208,7 +209,18 @@ function pruneChain(editor: GraphEditor, chain: UnitChain, constants: ReadonlyMa
   if (hasBias) producerInputs.push(editor.constNode(p.inputs[2] ?? '', sliceAxis(editor.dataOf(p.inputs[2] ?? ''), 0, keep)));
   producerInputs.push(...p.inputs.slice(paramStart).map(perUnit));
   replaced.set(p.name, editor.remake(p, producerInputs));
-  for (const node of chain.steps) replaced.set(node.name, editor.remake(node, [node.inputs[0] ?? '', ...node.inputs.slice(1).map(perUnit)]));
+  for (const node of chain.steps) {
+    if (node.op !== 'conv') {
+      replaced.set(node.name, editor.remake(node, [node.inputs[0] ?? '', ...node.inputs.slice(1).map(perUnit)]));
+      continue;
+    }
+    // A depthwise conv: channel j goes from its input and its output; one group per channel.
+    const layout = convLayout(node.inputs.length, node.attrs);
+    const inputs = [node.inputs[0] ?? '', editor.constNode(node.inputs[1] ?? '', sliceAxis(editor.dataOf(node.inputs[1] ?? ''), 0, keep))];
+    if (layout.hasBias) inputs.push(editor.constNode(node.inputs[2] ?? '', sliceAxis(editor.dataOf(node.inputs[2] ?? ''), 0, keep)));
+    inputs.push(...node.inputs.slice(layout.paramStart).map(perUnit));
+    replaced.set(node.name, editor.remake({ ...node, attrs: { ...node.attrs, group: keep.length } }, inputs));
+  }
   if (chain.flatten !== undefined) replaced.set(chain.flatten.name, editor.remake(chain.flatten, chain.flatten.inputs));
   for (const consumer of chain.consumers) replaced.set(consumer.name, pruneConsumer(editor, chain, consumer, keep, constants));
   return replaced;

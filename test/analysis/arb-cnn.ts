@@ -1,7 +1,8 @@
 // Random small CNNs for the interval-bound and pruning tests: conv (biases pushed down so some
 // channels die over a small box, or lifted so all are linear there) → activation, fused or
-// standalone → optional per-channel scale and shift → optional max/avg pooling → optional second conv
-// with ReLU → flatten → linear, with inputs drawn inside the box [lo, hi] (corners often).
+// standalone → optional per-channel scale and shift → optional depthwise 3×3 conv → optional
+// max/avg pooling → optional second conv with ReLU → flatten → linear, with inputs drawn
+// inside the box [lo, hi] (corners often).
 
 import fc from 'fast-check';
 import type { Graph } from '../../ir/graph.ts';
@@ -32,7 +33,7 @@ export function arbCnn(): fc.Arbitrary<CnnCase> {
     m1: fc.integer({ min: 2, max: 5 }), k1: fc.integer({ min: 1, max: 3 }), p1: fc.integer({ min: 0, max: 1 }),
     m2: fc.integer({ min: 2, max: 4 }), k2: fc.integer({ min: 1, max: 2 }), p2: fc.integer({ min: 0, max: 1 }),
     out: fc.integer({ min: 1, max: 3 }), act: fc.constantFrom(...ACTIVATIONS), fuse: fc.boolean(), fuse2: fc.boolean(),
-    lift: fc.boolean(), scale: fc.boolean(), shift: fc.boolean(), pool: fc.constantFrom('none', 'max', 'avg'), deep: fc.boolean(),
+    lift: fc.boolean(), scale: fc.boolean(), shift: fc.boolean(), depthwise: fc.boolean(), pool: fc.constantFrom('none', 'max', 'avg'), deep: fc.boolean(),
     batch: fc.integer({ min: 1, max: 3 }), lo: fc.integer({ min: -1000, max: 500 }), width: fc.integer({ min: 0, max: 1000 }),
   });
   return dims.chain((p) => {
@@ -46,7 +47,7 @@ export function arbCnn(): fc.Arbitrary<CnnCase> {
     const channels = p.deep ? p.m2 : p.m1;
     const flat = channels * (s3[0] ?? 1) * (s3[1] ?? 1);
     return fc.record({
-      w1: arbValues(p.m1 * p.c0 * p.k1 * p.k1, -1, 1), b1: arbValues(p.m1, -4, 1), slope: arbValues(p.m1, -0.5, 0.5), mul: arbValues(p.m1, -2, 2), add: arbValues(p.m1, -1, 1),
+      w1: arbValues(p.m1 * p.c0 * p.k1 * p.k1, -1, 1), b1: arbValues(p.m1, -4, 1), slope: arbValues(p.m1, -0.5, 0.5), mul: arbValues(p.m1, -2, 2), add: arbValues(p.m1, -1, 1), dw: arbValues(p.m1 * 9, -1, 1), dwb: arbValues(p.m1, -1, 1),
       w2: arbValues(p.m2 * p.m1 * k2 * k2, -1, 1), b2: arbValues(p.m2, -4, 1), w3: arbValues(p.out * flat, -1, 1), b3: arbValues(p.out, -1, 1),
       t: fc.array(fc.oneof(fc.constantFrom(0, 1), fc.double({ min: 0, max: 1, noNaN: true })), { minLength: p.batch * p.c0 * p.h * p.w, maxLength: p.batch * p.c0 * p.h * p.w }),
     }).map((v): CnnCase => {
@@ -67,6 +68,8 @@ export function arbCnn(): fc.Arbitrary<CnnCase> {
       if (p.scale) h = g.mul(h, g.constant(v.mul, [p.m1, 1, 1]));
       // A shift makes a dead channel a nonzero constant, which must move into the next bias.
       if (p.shift) h = g.add(h, g.constant(v.add, [p.m1, 1, 1]));
+      // A depthwise 3×3 (padded, so the shape stays) with ReLU: a dead channel becomes relu(bias).
+      if (p.depthwise) h = g.op('conv', [h, g.constant(v.dw, [p.m1, 1, 3, 3]), g.constant(v.dwb, [p.m1])], { group: p.m1, pads: [1, 1, 1, 1], activation: { op: 'relu', attrs: {} } });
       if (pool !== 'none') h = g.op(pool === 'max' ? 'max_pool' : 'avg_pool', [h], { kernel_shape: [2, 2], strides: [2, 2] });
       if (p.deep) {
         const conv2 = [h, g.constant(v.w2, [p.m2, p.m1, k2, k2]), g.constant(v.b2, [p.m2])];

@@ -1,7 +1,7 @@
 // prune-dead-units through conv channels: in proved mode the pruned model computes the same
 // outputs as the original on random inputs inside the box (random small CNNs from arb-cnn.ts:
-// conv → activation (fused or not) → per-channel scale → pooling → conv → flatten → linear);
-// grouped convs are left whole with a note; in observed mode on the Fashion-MNIST CNN the two
+// conv → activation (fused or not) → per-channel scale and shift → depthwise conv → pooling →
+// conv → flatten → linear); other grouped convs are left whole with a note; in observed mode on the Fashion-MNIST CNN the two
 // conv channels PyTorch sees never active go, with their 2 × 25 columns of the linear layer.
 
 import { readFileSync } from 'node:fs';
@@ -22,6 +22,7 @@ describe('prune-dead-units on CNNs', () => {
   it('proved mode keeps the outputs on inputs inside the box', () => {
     let convChannels = 0;
     let linearized = 0;
+    let depthwise = 0;
     assertGraphProperty(arbCnn(), ({ graph, lo, hi, inputs }) => {
       const summary = emptySummary('proved', 'test');
       const pruned = pruneDeadUnits(graph, provedOracle({ lo, hi }, 'test'), QUIET, summary);
@@ -29,6 +30,8 @@ describe('prune-dead-units on CNNs', () => {
       const producers = new Map(graph.nodes.map((n) => [n.name, n.op]));
       convChannels += summary.layers.filter((l) => producers.get(l.producer) === 'conv').reduce((n, l) => n + l.removed.length, 0);
       linearized += summary.linearized.length;
+      const groups = (g: typeof graph): number[] => g.nodes.filter((n) => n.op === 'conv').map((n) => Number(n.attrs['group']));
+      if (Math.max(...groups(pruned)) < Math.max(...groups(graph))) depthwise++;
       const want = interpret(graph, { x: inputs });
       const got = interpret(pruned, { x: inputs });
       const exact = summary.folded.length === 0 && summary.linearized.length === 0 && summary.layers.every((l) => l.nonzero === 0);
@@ -45,6 +48,8 @@ describe('prune-dead-units on CNNs', () => {
     }, { numRuns: 120 });
     expect(convChannels).toBeGreaterThan(40);
     expect(linearized).toBeGreaterThan(3);
+    // Channels pruned through a depthwise conv (its group shrinks with them).
+    expect(depthwise).toBeGreaterThan(3);
   });
 
   it('leaves a grouped conv whole and says why', () => {
