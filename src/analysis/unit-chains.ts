@@ -122,7 +122,9 @@ export function unitChain(graph: Graph, producer: Node, useMap = users(graph), c
   const outputs = new Set(graph.outputs);
   const rank = producer.type.shape.length;
   const conv = producer.op === 'conv';
-  const axis = conv ? 1 : rank - 1;
+  // The op table says where a producer's features lie (linear: last axis; conv: channels).
+  const declared = OPS[producer.op].featureAxis;
+  const axis = declared === undefined || declared === 'last' ? rank - 1 : declared;
   const units = Number(producer.type.shape[axis] ?? 0);
   const shapeOf = (name: string): Shape => graph.nodes.find((n) => n.name === name)?.type.shape ?? graph.inputs.find((v) => v.name === name)?.type.shape ?? [];
   let blocker = producerBlocker(producer, consts, shapeOf, axis, units);

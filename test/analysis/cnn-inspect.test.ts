@@ -1,8 +1,8 @@
 // `inspect` on CNNs: a conv's unit is an output channel, dead when it never fires at any
 // position of any sample. On the committed Fashion-MNIST CNN the dead channels and, per
 // channel, the positions that never fire match PyTorch's (cnn_dead_units.json); on a Conv1d
-// with known answers the counts are the same whether the ReLU stands alone or is fused into
-// conv{activation}, and the box proves the dead and the linear channel.
+// (and on that CNN at -O2) the counts are the same whether the ReLU stands alone or is fused
+// into conv{activation}, and the box proves the dead and the linear channel.
 
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
@@ -11,6 +11,7 @@ import { inspectGraph } from '../../src/analysis/inspect.ts';
 import { GraphBuilder } from '../../src/builder.ts';
 import { readDataSet } from '../../src/cli/data-file.ts';
 import { loadModel } from '../../src/load-model.ts';
+import { optimize } from '../../src/passes/pipeline.ts';
 import '../../src/frontends/index.ts';
 
 interface TorchDead {
@@ -34,10 +35,17 @@ describe('inspect on CNNs', () => {
     const data = readDataSet('examples/fashion-mnist/sample-images-idx3-ubyte.gz', graph, 1 / 255);
     const torch = JSON.parse(readFileSync('examples/fashion-mnist/cnn_dead_units.json', 'utf8')) as { first_25: Record<string, TorchDead> };
     // 25 images: the reference interpreter runs this CNN at about 0.1 s per image.
-    const report = inspectGraph(graph, {
+    const options = {
       data: { values: data.values.subarray(0, 25 * data.sampleSize), sampleSize: data.sampleSize },
       box: { box: { lo: 0, hi: 1 }, description: '[0, 1]' },
-    });
+    };
+    const report = inspectGraph(graph, options);
+    // -O2 fuses each ReLU into its conv or linear: the same counts, taken inside the epilogue
+    // (on 8 images: a fused site evaluates its conv once more for the pre-activation).
+    const few = { data: { values: data.values.subarray(0, 8 * data.sampleSize), sampleSize: data.sampleSize } };
+    const fused = inspectGraph(optimize(graph, { level: 'O2' }).graph, few);
+    expect(fused.layers.map((l) => l.fusedInto)).toEqual(['conv', 'conv', 'linear']);
+    expect(fused.layers.map((l) => l.observed)).toEqual(inspectGraph(graph, few).layers.map((l) => l.observed));
     const [conv1, conv2, fc] = report.layers;
     expect(report.layers.map((l) => l.units)).toEqual([16, 32, 128]);
     expect(conv1?.observed?.dead).toEqual(torch.first_25['relu_1']?.never_active);
