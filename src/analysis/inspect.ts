@@ -35,6 +35,8 @@ export interface ObservedLayer {
   readonly deadPositions: number[] | null;
   /** Channels only: per position (row-major H·W), the share of units × samples active there. */
   readonly positionActiveFraction: number[] | null;
+  /** Channels only: the spatial dims the positions run over ([H, W], or [L] for Conv1d). */
+  readonly positionShape: number[] | null;
 }
 
 export interface ProvedLayer {
@@ -80,9 +82,9 @@ function macsPerUnit(graph: Graph, site: ActivationSite): number {
   return producer === undefined ? 0 : unitChain(graph, producer).macsPerUnit;
 }
 
-function positionStats(stats: SiteStats): Pick<ObservedLayer, 'positions' | 'deadPositions' | 'positionActiveFraction'> {
+function positionStats(stats: SiteStats): Pick<ObservedLayer, 'positions' | 'deadPositions' | 'positionActiveFraction' | 'positionShape'> {
   const { activeAt, positions, units } = stats;
-  if (activeAt === undefined) return { positions, deadPositions: null, positionActiveFraction: null };
+  if (activeAt === undefined) return { positions, deadPositions: null, positionActiveFraction: null, positionShape: null };
   const deadPositions = Array.from({ length: units }, (_, u) => {
     let dead = 0;
     for (let p = 0; p < positions; p++) if (activeAt[u * positions + p] === 0) dead++;
@@ -94,7 +96,8 @@ function positionStats(stats: SiteStats): Pick<ObservedLayer, 'positions' | 'dea
     for (let u = 0; u < units; u++) active += activeAt[u * positions + p] ?? 0;
     return samples === 0 ? 0 : active / (samples * units);
   });
-  return { positions, deadPositions, positionActiveFraction };
+  const positionShape = stats.site.node.type.shape.slice(2).map(Number);
+  return { positions, deadPositions, positionActiveFraction, positionShape };
 }
 
 function observedLayer(stats: SiteStats, macs: number): ObservedLayer {
