@@ -1,5 +1,5 @@
-// Sound bounds of one dot product Σ_t a_t·b_t (+ bias) over interval operands, for linear and
-// matmul. The interval sum is taken in f64, then widened by γ(k+3)·(Σ max|a_t|·max|b_t| +
+// Sound bounds of one dot product Σ_t a_t·b_t (+ bias) over interval operands, for linear,
+// matmul and each output of a conv (its taps gathered). The interval sum is taken in f64, then widened by γ(k+3)·(Σ max|a_t|·max|b_t| +
 // max|bias|) with γ for f32 (src/analysis/f32-round.ts): that covers the f64 error of the
 // bound's own sum, the interpreter's f64 accumulation rounded to f32 and its f32 bias add,
 // and a backend that accumulates in f32 in any order, with or without FMA. The result is

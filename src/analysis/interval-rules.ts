@@ -1,8 +1,9 @@
 // Interval rules: how bounds flow through each op, as a table keyed by op name, with kind
 // defaults where a whole kind shares one sound rule (every elementwise op is bounded from its
 // scalar body; layout ops only move data, so they are bounded by moving the endpoints). An
-// op without a rule is a CompileError, never a silent wrong bound: a new op (conv, pooling)
-// gets an entry here before `inspect` or pruning can prove anything about it.
+// op without a rule is a CompileError, never a silent wrong bound: a new op gets an entry
+// here before `inspect` or pruning can prove anything about it. The CNN ops' rules live in
+// window-interval-rules.ts.
 
 import { CompileError } from '../../ir/errors.ts';
 import type { Node } from '../../ir/graph.ts';
