@@ -6,7 +6,7 @@
 Loads cnn.onnx's initializers into train_cnn.py's nn.Sequential (the names match its
 state_dict), runs the sample images (pixels / 255) and records, per ReLU, the output channels
 (or features) never active (pre-activation > 0 nowhere, on no image) and, for conv channels,
-how many of the H·W positions never fire. Done for the first 25 images (what the fast test
+how many of the H·W positions never fire. Done for the first 10 images (what the fast test
 uses) and for all 1000.
 """
 
@@ -56,7 +56,7 @@ def main():
         images = np.frombuffer(f.read(), dtype=np.uint8, offset=16).reshape(-1, 1, 28, 28)
     x = torch.from_numpy(images.astype(np.float32) / 255.0)
     result = {"torch": torch.__version__}
-    for count in (25, len(x)):
+    for count in (10, len(x)):
         pre = pre_activations(net, x[:count])
         result[f"first_{count}"] = {f"relu_{i}": dead(z) for i, z in pre.items()}
     (HERE / "cnn_dead_units.json").write_text(json.dumps(result, indent=1) + "\n")
