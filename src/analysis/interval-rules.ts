@@ -1,8 +1,9 @@
 // Interval rules: how bounds flow through each op, as a table keyed by op name, with kind
 // defaults where a whole kind shares one sound rule (every elementwise op is bounded from its
 // scalar body; layout ops only move data, so they are bounded by moving the endpoints). An
-// op without a rule is a CompileError, never a silent wrong bound: a new op (conv, pooling)
-// gets an entry here before `inspect` or pruning can prove anything about it.
+// op without a rule is a CompileError, never a silent wrong bound: a new op gets an entry
+// here before `inspect` or pruning can prove anything about it. The CNN ops' rules live in
+// window-interval-rules.ts.
 
 import { CompileError } from '../../ir/errors.ts';
 import type { Node } from '../../ir/graph.ts';
@@ -14,6 +15,7 @@ import { dotBounds } from './dot-bounds.ts';
 import { nextDownF32, nextUpF32, roundDownF32, roundUpF32 } from './f32-round.ts';
 import type { Interval } from './interval.ts';
 import { evaluateExprInterval, evaluateExprIntervalSplit } from './scalar-interval.ts';
+import { resizeRule, WINDOW_RULES } from './window-interval-rules.ts';
 
 export interface RuleInput {
   readonly node: Node;
@@ -178,11 +180,17 @@ const softmaxRule: IntervalRule = ({ inputs, attrs, outShape, batched }) => {
   return out;
 };
 
-/** Rules by op name; ops of kind elementwise and layout fall back to their kind's rule. */
+/**
+ * Rules by op name; ops of kind elementwise and layout fall back to their kind's rule (so
+ * concat, slice and pad move endpoints, and clip, hard_sigmoid and hard_swish are bounded from
+ * their scalar bodies).
+ */
 export const INTERVAL_RULES: Readonly<Record<string, IntervalRule>> = {
   linear: linearRule,
   matmul: matmulRule,
   softmax: softmaxRule,
+  resize: resizeRule(moveEndpointsRule),
+  ...WINDOW_RULES,
 };
 
 const KIND_RULES: Readonly<Partial<Record<string, IntervalRule>>> = {
