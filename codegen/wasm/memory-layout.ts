@@ -1,13 +1,15 @@
 // Where every tensor lives in the module's linear memory: the constants (linear weights
-// pre-packed into panels, other constants raw) from byte 0, then the arena of the memory
-// plan, the inputs and the outputs, whose addresses are affine in the batch. The constant
-// region is the weights image the bundle copies in at load; nothing moves per call.
+// pre-packed into panels, other constants raw) from byte 0, then the kernels' static tables
+// (static-data.ts), the shared scratch region, the arena of the memory plan, the inputs and
+// the outputs, whose addresses are affine in the batch. The constants and tables are the
+// weights image the bundle copies in at load; nothing moves per call.
 
 import { CompileError } from '../../ir/errors.ts';
 import type { AffineSize } from '../../ir/memory-plan.ts';
-import { constantUses } from '../kernel-info.ts';
-import type { BufferRef, Extent, LoweredProgram } from '../kernels.ts';
+import { kernelInfo } from '../kernel-info.ts';
+import type { BufferRef, Extent, Kernel, LoweredProgram } from '../kernels.ts';
 import { packWeights, panelLayout, type PanelLayout } from './pack-weights.ts';
+import type { StaticData } from './static-data.ts';
 
 /** A byte address or size: perSample · batch + fixed. */
 export type AffineBytes = AffineSize;
@@ -39,18 +41,35 @@ function add(a: AffineBytes, b: AffineBytes): AffineBytes {
   return { perSample: a.perSample + b.perSample, fixed: a.fixed + b.fixed };
 }
 
-/** Which constants are read raw and which serve as packed linear weights (those must be constants). */
-function constantUsesOf(program: LoweredProgram): { raw: Set<number>; packed: Set<number> } {
-  const { raw, packed, unpackable } = constantUses(program);
-  const [first] = unpackable;
-  if (first !== undefined) {
-    throw new CompileError(`the wasm target packs ${first.kind} weights at compile time: the weight must be a constant`, { node: first.label, op: first.op });
+/**
+ * How the wasm kernel of a kind reads the weight kernel-info.ts lets targets pack: in the
+ * linear micro-kernel's column panels (linear), or row-major as it is (conv, whose weight rows
+ * are the micro-kernel's splatted operand).
+ */
+export type WeightLayout = 'panels' | 'row-major';
+
+/** Which constants are read row-major and which as panels (those must be constants). */
+function constantUsesOf(program: LoweredProgram, weightLayout: (kernel: Kernel) => WeightLayout): { raw: Set<number>; packed: Set<number> } {
+  const raw = new Set<number>();
+  const packed = new Set<number>();
+  for (const kernel of program.kernels) {
+    const info = kernelInfo(kernel);
+    for (const ref of info.reads(kernel)) if (ref.kind === 'const') raw.add(ref.index);
+    const weight = info.packedWeight?.(kernel);
+    if (weight === undefined) continue;
+    if (weightLayout(kernel) === 'row-major') {
+      if (weight.kind === 'const') raw.add(weight.index);
+    } else if (weight.kind === 'const') {
+      packed.add(weight.index);
+    } else {
+      throw new CompileError(`the wasm target packs ${kernel.kind} weights at compile time: the weight must be a constant`, { node: kernel.label, op: kernel.op });
+    }
   }
   return { raw, packed };
 }
 
-export function layoutMemory(program: LoweredProgram, panelWidth: number): WasmLayout {
-  const uses = constantUsesOf(program);
+export function layoutMemory(program: LoweredProgram, panelWidth: number, statics: StaticData, weightLayout: (kernel: Kernel) => WeightLayout): WasmLayout {
+  const uses = constantUsesOf(program, weightLayout);
   const rawConstants = new Map<number, number>();
   const packedConstants = new Map<number, PackedWeight>();
   const pieces: { address: number; data: Float32Array }[] = [];
@@ -69,11 +88,19 @@ export function layoutMemory(program: LoweredProgram, panelWidth: number): WasmL
       end = align16(end + layout.size * 4);
     }
   });
+  const tables: { address: number; bytes: Uint8Array }[] = [];
+  for (const table of statics.tables) {
+    table.place(end);
+    tables.push({ address: end, bytes: table.bytes });
+    end = align16(end + table.bytes.length);
+  }
   const image = new Uint8Array(end);
   const view = new DataView(image.buffer);
   for (const piece of pieces) piece.data.forEach((value, i) => view.setFloat32(piece.address + i * 4, value, true));
+  for (const table of tables) image.set(table.bytes, table.address);
 
-  const arenaBase = end;
+  statics.placeScratch(end);
+  const arenaBase = align16(end + statics.scratchBytes);
   let cursor: AffineBytes = add({ perSample: 0, fixed: arenaBase }, bytesOf(program.arenaSize));
   const place = (size: Extent): AffineBytes => {
     const at = { perSample: cursor.perSample, fixed: align16(cursor.fixed) };

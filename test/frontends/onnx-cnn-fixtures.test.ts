@@ -3,36 +3,16 @@
 // imports, and the interpreter reproduces PyTorch's recorded outputs. Backends are checked
 // elsewhere; the interpreter is slow on the big nets, so those run on one recorded sample.
 
-import { readdirSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { interpret } from '../../ir/interpret.ts';
 import { importOnnx, SUPPORTED_ONNX_OPS } from '../../src/frontends/onnx/import.ts';
+import { MAX_RELATIVE_ERROR, PYTORCH_CNN_MODELS, readPytorchCnn, relativeError } from '../support/pytorch-cnn-fixtures.ts';
 
-const DIR = new URL('../fixtures/pytorch-cnn/', import.meta.url);
-const MODELS = readdirSync(DIR).filter((f) => f.endsWith('.onnx')).map((f) => f.slice(0, -'.onnx'.length)).sort();
+const MODELS = PYTORCH_CNN_MODELS;
 const FAMILIES = ['lenet', 'resnet18', 'mobilenet_v2', 'mobilenet_v3_small', 'squeezenet1_1', 'shufflenet_v2', 'efficientnet_b0', 'conv1d_net', 'unet_small'];
 
-/**
- * The bar of issue 10: max |fusegraph − PyTorch| over an output, relative to max |PyTorch|.
- * Norm-wise, because PyTorch's own conv algorithms (Winograd, im2col with blocked sums) round
- * differently from the interpreter's f64 sums, and a deep net carries that to every logit.
- */
-const MAX_RELATIVE_ERROR = 3e-4;
 /** Above this many parameters only the first recorded sample is interpreted (time). */
 const BIG_MODEL = 100_000;
-
-interface Recorded { name: string; shape: number[]; data: number[] }
-interface IoFile { parameters: number; onnx_ops: string[]; input: Recorded; outputs: Recorded[] }
-
-function relativeError(want: readonly number[], got: Float32Array): number {
-  let scale = 0;
-  let worst = 0;
-  want.forEach((w, i) => {
-    scale = Math.max(scale, Math.abs(w));
-    worst = Math.max(worst, Math.abs(w - (got[i] ?? NaN)));
-  });
-  return Number.isNaN(worst) ? Infinity : worst / Math.max(scale, 1e-30);
-}
 
 describe('PyTorch CNN fixtures: import and interpreter vs PyTorch', () => {
   it('has every model family of issue 10', () => {
@@ -41,9 +21,9 @@ describe('PyTorch CNN fixtures: import and interpreter vs PyTorch', () => {
 
   for (const name of MODELS) {
     it(name, () => {
-      const io = JSON.parse(readFileSync(new URL(`${name}.io.json`, DIR), 'utf8')) as IoFile;
+      const { bytes, io } = readPytorchCnn(name);
       expect(io.onnx_ops.filter((op) => !SUPPORTED_ONNX_OPS.includes(op))).toEqual([]);
-      const graph = importOnnx(readFileSync(new URL(`${name}.onnx`, DIR)), { file: `${name}.onnx` });
+      const graph = importOnnx(bytes, { file: `${name}.onnx` });
       expect(graph.outputs).toEqual(io.outputs.map((o) => o.name));
       const batch = io.input.shape[0] ?? 1;
       const samples = io.parameters > BIG_MODEL ? 1 : batch;

@@ -4,36 +4,23 @@
 // since SwiftShader compiles their ~50–150 pipelines on the CPU (minutes; measured in the
 // README). The bar is issue 10's: max |WGSL − PyTorch| / max |PyTorch| ≤ 3e-4 per output.
 
-import { readdirSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { importOnnx } from '../../src/frontends/onnx/import.ts';
+import { MAX_RELATIVE_ERROR, PYTORCH_CNN_MODELS, readPytorchCnn, relativeError } from '../support/pytorch-cnn-fixtures.ts';
 import { gpuDevice } from '../support/webgpu.ts';
 import { checkShaders, loadWgsl, prepared } from './run-wgsl.ts';
 
-const DIR = new URL('../fixtures/pytorch-cnn/', import.meta.url);
 const ALL = process.env['FUSEGRAPH_WGSL_FIXTURES'] === 'all';
-const MODELS = readdirSync(DIR).filter((f) => f.endsWith('.onnx')).map((f) => f.slice(0, -'.onnx'.length)).sort()
+const MODELS = PYTORCH_CNN_MODELS
   .filter((name) => ALL || name.startsWith('ops_') || name === 'lenet');
-const MAX_RELATIVE_ERROR = 3e-4;
 
-interface Recorded { name: string; shape: number[]; data: number[] }
-interface IoFile { input: Recorded; outputs: Recorded[] }
 
-function relativeError(want: readonly number[], got: Float32Array): number {
-  let scale = 0;
-  let worst = 0;
-  want.forEach((w, i) => {
-    scale = Math.max(scale, Math.abs(w));
-    worst = Math.max(worst, Math.abs(w - (got[i] ?? NaN)));
-  });
-  return Number.isNaN(worst) ? Infinity : worst / Math.max(scale, 1e-30);
-}
 
 describe('PyTorch CNN fixtures on WGSL', () => {
   for (const name of MODELS) {
     it(name, async () => {
-      const io = JSON.parse(readFileSync(new URL(`${name}.io.json`, DIR), 'utf8')) as IoFile;
-      const graph = importOnnx(readFileSync(new URL(`${name}.onnx`, DIR)), { file: `${name}.onnx` });
+      const { bytes, io } = readPytorchCnn(name);
+      const graph = importOnnx(bytes, { file: `${name}.onnx` });
       const target = prepared(graph, 'O2');
       await checkShaders((await gpuDevice()).device, target.graph, target.plan);
       const session = await loadWgsl(target.graph, target.plan, io.input.shape[0] ?? 1);
