@@ -38,10 +38,18 @@ async function agrees(graph: Graph, tolerance?: Tolerance): Promise<void> {
   await agreesOnEach(graph, [1, 3].map((batch) => feedsFor(graph, batch)), 'unoptimized', tolerance);
 }
 
-/** The kernels' shader routes, from the lowered program (to check each path is exercised). */
+/**
+ * Which shader each kernel got, read off its code (to check every path is exercised): the
+ * tiled conv stages `xs`, register-blocked depthwise calls `finish` without staging, a wide
+ * reduction has its `red` tree; everything else is one output per invocation.
+ */
 function shaderKinds(graph: Graph): string[] {
   const target = prepared(graph, 'unoptimized');
-  return wgslProgram(target.graph, target.plan).shaders.map((s) => (s.code.includes('var<workgroup> xs') ? 'gemm' : 'grid'));
+  return wgslProgram(target.graph, target.plan).shaders.map(({ code }) => {
+    if (code.includes('var<workgroup> xs')) return 'gemm';
+    if (code.includes('fn finish')) return 'blocked';
+    return code.includes('var<workgroup> red') ? 'wide' : 'grid';
+  });
 }
 
 const relu: Attrs = { activation: { op: 'relu', attrs: {} } };
@@ -82,6 +90,7 @@ describe('WGSL conv', () => {
       // A long row (9 taps × 4 outputs): one output per invocation instead of register blocks.
       b.op('conv', [x, c([4, 1, 1, 9], 25, 0.3)], { group: 4, pads: [0, 4, 0, 4] }, 'long'),
     ]);
+    expect(shaderKinds(graph)).toEqual(['blocked', 'blocked', 'grid', 'blocked', 'grid']);
     await agrees(graph);
   });
 
@@ -96,6 +105,7 @@ describe('WGSL conv', () => {
       b.op('conv_transpose', [x, c([4, 2, 3, 2], 38, 0.5)], { strides: [3, 2], dilations: [2, 3], pads: [2, 0, 1, 1], output_padding: [1, 2] }, 'phases'),
       b.op('conv_transpose', [x, c([4, 2, 3, 3], 39, 0.5)], { strides: [4, 2], dilations: [2, 4], output_padding: [3, 1] }, 'shared'),
     ]);
+    expect(shaderKinds(graph)).toEqual(['grid', 'grid', 'gemm', 'blocked', 'grid', 'grid']);
     await agrees(graph);
     const oneD = graphOf('conv_transpose_1d', [3, 5], (b, x, c) => [
       b.op('conv_transpose', [x, c([3, 2, 4], 36, 0.5), c([2], 37)], { strides: [3], pads: [1, 2], output_padding: [2] }, 'a'),
@@ -135,9 +145,7 @@ describe('WGSL pooling and reductions', () => {
       b.op('avg_pool', [x], { kernel_shape: [16, 20] }, 'avg'),
       b.op('max_pool', [x], { kernel_shape: [16, 16], strides: [1, 4] }, 'windows'),
     ]);
-    const target = prepared(graph, 'unoptimized');
-    const wide = wgslProgram(target.graph, target.plan).shaders.filter((s) => s.code.includes('var<workgroup> red'));
-    expect(wide).toHaveLength(5);
+    expect(shaderKinds(graph)).toEqual(['wide', 'wide', 'wide', 'wide', 'wide']);
     await agrees(graph);
   });
 });
