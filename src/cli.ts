@@ -1,5 +1,5 @@
-// The fusegraph command line: parses arguments and calls into the compiler; no logic of
-// its own. Exit codes: 0 success, 1 verification failure, 2 bad input or usage.
+// The fusegraph command line (started by src/bin/fusegraph.ts): parses arguments and calls
+// into the compiler; no logic of its own. Exit codes: 0 success, 1 verification failure, 2 bad input or usage.
 
 import { Command, CommanderError } from 'commander';
 import { CompileError } from '../ir/errors.ts';
@@ -7,10 +7,11 @@ import { registerCompileCommand } from './cli/compile-command.ts';
 import { registerInspectCommand } from './cli/inspect-command.ts';
 import { registerIrCommand } from './cli/ir-command.ts';
 import { registerBenchCommand } from './cli/bench-command.ts';
+import { registerOpsCommand } from './cli/ops-command.ts';
 import { registerRunCommand } from './cli/run-command.ts';
 import { VerificationFailure } from './cli/verification-failure.ts';
+import { packageVersion } from './package-version.ts';
 import { registerVerifyCommand } from './cli/verify-command.ts';
-import './frontends/index.ts';
 
 export const EXIT_OK = 0;
 export const EXIT_VERIFY_FAILED = 1;
@@ -19,6 +20,7 @@ export const EXIT_BAD_INPUT = 2;
 function buildProgram(): Command {
   const program = new Command('fusegraph')
     .description('Compile small neural-network graphs into standalone inference bundles.')
+    .version(packageVersion(), '-V, --version', 'print fusegraph\'s version')
     .option('--debug', 'show stack traces of errors')
     .exitOverride()
     .showHelpAfterError()
@@ -29,11 +31,12 @@ function buildProgram(): Command {
       '',
       'Examples:',
       '  fusegraph ir model.onnx -O2 --format dot',
-      '  fusegraph compile model.onnx --target js -o dist',
+      '  fusegraph compile model.onnx -o dist                 # dist/model.mjs (wasm)',
       '  fusegraph run dist/model.mjs --input batch.npy',
       '  fusegraph verify model.onnx --target js --samples 20',
-      '  fusegraph bench model.onnx --target js --batch 1,32,256',
+      '  fusegraph bench model.onnx --batch 1,32,256',
       '  fusegraph inspect model.onnx --data test.npy --input-range 0,1 --report report.html',
+      '  fusegraph ops                                        # supported ONNX ops',
     ].join('\n'));
   registerIrCommand(program);
   registerCompileCommand(program);
@@ -41,6 +44,7 @@ function buildProgram(): Command {
   registerVerifyCommand(program);
   registerBenchCommand(program);
   registerInspectCommand(program);
+  registerOpsCommand(program);
   return program;
 }
 
@@ -67,5 +71,3 @@ export async function main(argv: readonly string[]): Promise<number> {
     return report(error, argv.includes('--debug'));
   }
 }
-
-process.exitCode = await main(process.argv.slice(2));

@@ -8,9 +8,19 @@ import { emitWasm } from '../codegen/wasm/target.ts';
 import type { EmittedFile, TargetEmitter } from '../codegen/target.ts';
 import { CompileError } from '../ir/errors.ts';
 import type { Graph } from '../ir/graph.ts';
+import { UNIT_ROUNDOFF, WEIGHTS_DTYPES, type WeightsDtype } from '../codegen/weight-storage.ts';
+import { constantBytes } from './passes/pass-manager.ts';
 import { optimize, type OptLevel } from './passes/pipeline.ts';
 
-export type { OptLevel };
+export type { OptLevel, WeightsDtype };
+export { UNIT_ROUNDOFF, WEIGHTS_DTYPES };
+
+/**
+ * With `weights: 'auto'` (the default), weights up to this many stored bytes are embedded in
+ * the module as base64 (one file to ship, +33% size); larger ones go to a `.weights.bin` file
+ * beside it, fetched at load: a big base64 string is slow to parse and bloats the module.
+ */
+export const EMBED_LIMIT_BYTES = 4 * 2 ** 20;
 export type TargetName = 'js' | 'wgsl' | 'wasm';
 
 /** Every target fusegraph knows; `undefined` marks a backend that is not built yet. */
@@ -28,7 +38,12 @@ export interface CompileOptions {
   readonly level?: OptLevel;
   /** An explicit pass list instead of the level's pipeline. */
   readonly passes?: readonly string[];
-  readonly weights?: 'embed' | 'external';
+  /** Weights in the module, in a file beside it, or by size (default auto: see EMBED_LIMIT_BYTES). */
+  readonly weights?: 'embed' | 'external' | 'auto';
+  /** How the weights are stored (default f32); f16 and bf16 halve them, widened to f32 at load. */
+  readonly weightsDtype?: WeightsDtype;
+  /** The bundle's file-name stem (default: the graph's name), e.g. 'model' for model.mjs. */
+  readonly name?: string;
   /** wasm target only: also embed a relaxed-SIMD module; also write the .wat listing. */
   readonly wasm?: { readonly relaxed?: boolean; readonly emitWat?: boolean };
   /** Lines for the entry module's header comment (what was pruned and why). */
@@ -43,6 +58,9 @@ export interface CompiledBundle {
   readonly files: readonly EmittedFile[];
   /** The optimized graph the bundle implements. */
   readonly graph: Graph;
+  /** Where the weights went (auto resolved), and their stored size in bytes (the target's layout). */
+  readonly weights: 'embed' | 'external';
+  readonly weightBytes: number;
 }
 
 export function targetEmitter(target: string): TargetEmitter {
@@ -60,12 +78,17 @@ export function compile(graph: Graph, options: CompileOptions): CompiledBundle {
     level: options.level ?? 'O2',
     ...(options.passes !== undefined ? { passes: options.passes } : {}),
   });
-  const emitOptions = { weights: options.weights ?? 'embed', ...options.wasm };
+  const weightsDtype = options.weightsDtype ?? 'f32';
+  if (!WEIGHTS_DTYPES.includes(weightsDtype)) throw new CompileError(`unknown weights dtype '${String(weightsDtype)}' (expected ${WEIGHTS_DTYPES.join(', ')})`);
+  const estimate = (constantBytes(optimized.graph) * (weightsDtype === 'f32' ? 4 : 2)) / 4;
+  const mode = options.weights ?? 'auto';
+  const weights = mode === 'auto' ? (estimate > EMBED_LIMIT_BYTES ? 'external' : 'embed') : mode;
+  const emitOptions = { weights, weightsDtype, ...(options.name !== undefined ? { stem: options.name } : {}), ...options.wasm };
   const bundle = emit(optimized.graph, optimized.plan, emitOptions);
   const files = bundle.files.map((file) => (file.name === bundle.entry && typeof file.contents === 'string' && options.headerNotes !== undefined
     ? { name: file.name, contents: `${headerComment(options.headerNotes)}${file.contents}` }
     : file));
-  return { name: graph.name, entry: bundle.entry, files, graph: optimized.graph };
+  return { name: graph.name, entry: bundle.entry, files, graph: optimized.graph, weights, weightBytes: bundle.weightBytes };
 }
 
 /** `// ` lines; control characters (a newline in a value name) cannot end the comment. */

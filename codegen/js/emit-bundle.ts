@@ -9,6 +9,7 @@ import { JS_ERF_SOURCE, usesFn } from '../expr-render.ts';
 import { kernelBodies } from '../kernel-info.ts';
 import type { Kernel, LoweredProgram } from '../kernels.ts';
 import { commentLine, commentText, Namer, stringLiteral } from '../namer.ts';
+import { storageNote, storeWeights, widenWeightsSource, type WeightsDtype } from '../weight-storage.ts';
 import { CodeWriter } from '../writer.ts';
 import { emitElementwise } from './kernel-elementwise.ts';
 import { emitLinear } from './kernel-linear.ts';
@@ -24,18 +25,19 @@ export interface JsBundleOptions {
   readonly weights: 'embed' | 'external';
   /** File name of the external weights, relative to the module. */
   readonly weightsFile: string;
+  readonly dtype: WeightsDtype;
 }
 
 export interface JsBundle {
   readonly module: string;
-  /** The external weights (empty when embedded). */
+  /** The weights as stored (embedded in the module, or the external file's bytes). */
   readonly weights: Uint8Array;
 }
 
 /** Names the bundle's own code uses; model names are uniquified around them. */
 const FIXED_NAMES = [
   'metadata', 'run', 'load', 'weights', 'arena', 'batch', 'feeds', 'floatsOf', 'bytesOfBase64', 'feedOf', 'batchOf',
-  'checkFeedNames', 'fetchWeights', 'installWeights', 'arenaFor', 'erf', 'scratch', 'WEIGHTS_BASE64', 'WEIGHTS_FILE', 'INPUT_NAMES',
+  'checkFeedNames', 'fetchWeights', 'installWeights', 'widenWeights', 'arenaFor', 'erf', 'scratch', 'WEIGHTS_BASE64', 'WEIGHTS_FILE', 'INPUT_NAMES',
 ];
 
 function emitKernel(kernel: Kernel, name: string, packedWeights: ReadonlySet<number>): { code: string; params: ArrayKey[]; scratch: number } {
@@ -78,7 +80,7 @@ function emitKernel(kernel: Kernel, name: string, packedWeights: ReadonlySet<num
 
 function header(graph: Graph, program: LoweredProgram, blob: WeightBlob, options: JsBundleOptions): string[] {
   const io = (list: LoweredProgram['inputs']): string => list.map((t) => `${commentText(t.name)}: f32${formatShape(t.shape)}`).join(', ');
-  const stored = options.weights === 'embed' ? 'embedded (base64, little-endian f32)' : `in ${commentText(options.weightsFile)}`;
+  const stored = options.weights === 'embed' ? `embedded (base64, ${storageNote(options.dtype)})` : `in ${commentText(options.weightsFile)} (${storageNote(options.dtype)})`;
   return [
     `// fusegraph bundle for graph ${commentText(program.name)}. Generated code: edit the model, not this file.`,
     `// inputs: ${io(program.inputs)}`,
@@ -102,7 +104,7 @@ function emitWeights(w: CodeWriter, program: LoweredProgram, blob: WeightBlob, o
   const names = new Map<ArrayKey, string>();
   blob.tensors.forEach((tensor, index) => names.set(tensor.key, namer.fresh(`${tensor.key.startsWith('packed') ? 'packed' : 'const'}${index}`)));
   const nameOf = (key: ArrayKey): string => names.get(key) ?? '';
-  if (options.weights === 'embed') w.line(`const WEIGHTS_BASE64 = "${toBase64(blob.bytes)}";`);
+  if (options.weights === 'embed') w.line(`const WEIGHTS_BASE64 = "${toBase64(storeWeights(blob.bytes, options.dtype))}";`);
   else w.line(`const WEIGHTS_FILE = ${stringLiteral(options.weightsFile)};`);
   w.line('let weights = null;');
   for (const tensor of blob.tensors) {
@@ -111,7 +113,9 @@ function emitWeights(w: CodeWriter, program: LoweredProgram, blob: WeightBlob, o
     w.line(`let ${nameOf(tensor.key)} = null; // ${commentText(constant?.label ?? '')} f32${formatShape(constant?.shape ?? [])}, ${how}`);
   }
   w.line().all(DECODE_WEIGHTS.split('\n')).line();
-  w.block('function installWeights(bytes) {', () => {
+  w.all(widenWeightsSource(options.dtype).split('\n')).line();
+  w.block('function installWeights(stored) {', () => {
+    w.line('const bytes = widenWeights(stored);');
     w.line(`if (bytes.byteLength !== ${blob.bytes.length}) throw new Error("fusegraph: expected ${blob.bytes.length} bytes of weights, got " + bytes.byteLength);`);
     w.line('weights = floatsOf(bytes);');
     for (const tensor of blob.tensors) w.line(`${nameOf(tensor.key)} = weights.subarray(${tensor.offset}, ${tensor.offset + tensor.data.length});`);
@@ -189,7 +193,7 @@ export function emitJsBundle(graph: Graph, program: LoweredProgram, options: JsB
   w.all(FEED_CHECK.split('\n')).line();
   emitRun(w, program, feedName, resultName, calls);
   w.line().all((options.weights === 'embed' ? LOAD_EMBEDDED : LOAD_EXTERNAL).split('\n'));
-  return { module: w.toString(), weights: options.weights === 'embed' ? new Uint8Array(0) : blob.bytes };
+  return { module: w.toString(), weights: storeWeights(blob.bytes, options.dtype) };
 }
 
 function kernelUsesErf(kernel: Kernel): boolean {

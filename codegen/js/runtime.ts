@@ -66,7 +66,7 @@ export const FETCH_WEIGHTS = `async function fetchWeights(options) {
   const url = options.weightsUrl !== undefined ? new URL(options.weightsUrl, import.meta.url) : new URL(WEIGHTS_FILE, import.meta.url);
   if (url.protocol === "file:" && typeof process === "object" && process.versions != null && process.versions.node != null) {
     const fsModule = "node:fs/promises";
-    const fs = await import(fsModule);
+    const fs = await import(/* @vite-ignore */ fsModule);
     return new Uint8Array(await fs.readFile(url));
   }
   const response = await fetch(url);

@@ -117,7 +117,7 @@ function emitConv(ctx: KernelContext, kernel: ConvKernel, source: PanelSource): 
   const groupRowBytes = asm.local('i32', 'grow');
   const fused = convEpilogue(ctx, kernel, groupRowBytes, out);
   const gemm = createGemm(asm, {
-    shape: MICRO_KERNEL, xRowBytes: depth * 4, yRowBytes: outPlane * 4, relaxed: ctx.relaxed,
+    shape: MICRO_KERNEL, xRowBytes: depth * 4, yRowBytes: outPlane * 4, relaxed: ctx.relaxed, rowCount: perGroup,
     ...(fused.epilogue === undefined ? {} : { epilogue: fused.epilogue }),
   }, { rows: asm.local('i32', 'm'), x: asm.local('i32', 'wg'), y: asm.local('i32', 'yg') });
   asm.i32Const(perGroup).set(gemm.rows);
@@ -212,9 +212,15 @@ function emitPanelCopy(ctx: KernelContext, g: PaddedGeometry, groupIn: number, s
   });
 }
 
+/** Rows with at most this many vectors may be unrolled in pairs (code size grows with it). */
+const MAX_PAIRED_VECTORS = 15;
+
 /**
- * Panels over a padded copy. Rows longer than half a panel are cut into panels (and a tail);
- * shorter rows are stacked, as many as fill a panel's vectors, so the register block stays full.
+ * Panels over a padded copy. A row whose vectors fill whole panels (or a long row) is cut into
+ * panels in a loop, with a tail panel. Other rows go in units of rows whose vectors are dealt
+ * into full panels, unrolled: short rows stacked (a 4-output row: two rows a panel), rows of an
+ * odd number of vectors in pairs (28 outputs: 7 vectors a row, 7 full panels per two rows
+ * instead of 3 full panels and a one-vector tail per row).
  */
 function emitPaddedPanels(ctx: KernelContext, gemm: GemmState, xg: Local, g: PaddedGeometry, groupIn: number, panel: number): void {
   const { asm } = ctx;
@@ -223,6 +229,7 @@ function emitPaddedPanels(ctx: KernelContext, gemm: GemmState, xg: Local, g: Pad
   const perRow = Math.ceil(width / 4);
   const rowBytes = rowOffset(g, 1) * 4;
   const rowPointer = asm.local('i32', 'prow');
+  const maxVectors = MICRO_KERNEL.panelWidth / 4;
   /** Copies the panel whose vectors sit at `source` + their load offsets, then runs the GEMM on it. */
   const run = (source: Local, vectors: readonly PanelVector[]): void => {
     emitPanelCopy(ctx, g, groupIn, source, vectors, panel);
@@ -231,8 +238,8 @@ function emitPaddedPanels(ctx: KernelContext, gemm: GemmState, xg: Local, g: Pad
     emitPanel(gemm, { vectors: packed, depth: (minUnroll) => contiguousDepth(depth, packed.length * 16, minUnroll) });
   };
   asm.get(xg).set(rowPointer).i32Const(0).set(gemm.column);
-  const maxVectors = MICRO_KERNEL.panelWidth / 4;
-  if (2 * perRow > maxVectors) {
+  const inRows = 2 * perRow > maxVectors && (perRow % maxVectors === 0 || perRow > MAX_PAIRED_VECTORS || g.rows.out < 2);
+  if (inRows) {
     const rowsLeft = asm.local('i32', 'ohs');
     const inRow = asm.local('i32', 'pcol');
     const rowStart = asm.local('i32', 'ystart');
@@ -247,26 +254,25 @@ function emitPaddedPanels(ctx: KernelContext, gemm: GemmState, xg: Local, g: Pad
     });
     return;
   }
-  const stack = Math.floor(maxVectors / perRow);
-  const stacked = (rowsHere: number): PanelVector[] => {
+  /** The vectors of `rows` consecutive output rows, dealt into panels of up to maxVectors. */
+  const panelsOf = (rows: number): PanelVector[][] => {
     const vectors: PanelVector[] = [];
-    for (let r = 0; r < rowsHere; r++) {
+    for (let r = 0; r < rows; r++) {
       for (const v of rowVectors(width)) vectors.push({ load: r * rowBytes + v.load, store: r * width * 4 + v.store, lanes: v.lanes });
     }
-    return vectors;
+    return Array.from({ length: Math.ceil(vectors.length / maxVectors) }, (_, k) => vectors.slice(k * maxVectors, (k + 1) * maxVectors));
   };
-  const groupsOfRows = Math.floor(g.rows.out / stack);
-  if (groupsOfRows > 0) {
-    const count = asm.local('i32', 'ohs');
-    asm.i32Const(groupsOfRows).set(count);
+  const unitRows = 2 * perRow > maxVectors ? 2 : Math.floor(maxVectors / perRow);
+  const units = Math.floor(g.rows.out / unitRows);
+  if (units > 0) {
+    const count = asm.local('i32', 'units');
+    asm.i32Const(units).set(count);
     countedLoop(ctx, count, 'outrows', () => {
-      run(rowPointer, stacked(stack));
-      advance(asm, rowPointer, stack * rowBytes);
-      advance(asm, gemm.column, stack * width * 4);
+      for (const vectors of panelsOf(unitRows)) run(rowPointer, vectors);
+      advance(asm, rowPointer, unitRows * rowBytes);
+      advance(asm, gemm.column, unitRows * width * 4);
     });
   }
-  const left = g.rows.out - groupsOfRows * stack;
-  if (left > 0) {
-    run(rowPointer, stacked(left));
-  }
+  const left = g.rows.out - units * unitRows;
+  if (left > 0) for (const vectors of panelsOf(left)) run(rowPointer, vectors);
 }

@@ -9,6 +9,7 @@ import { formatShape } from '../../ir/types.ts';
 import { DECODE_WEIGHTS, FEED_CHECK, FETCH_WEIGHTS } from '../js/runtime.ts';
 import type { LoweredProgram } from '../kernels.ts';
 import { commentLine, commentText, stringLiteral } from '../namer.ts';
+import { storageNote, storeWeights, widenWeightsSource, type WeightsDtype } from '../weight-storage.ts';
 import { CodeWriter } from '../writer.ts';
 import type { AffineBytes } from './memory-layout.ts';
 import type { WasmProgram } from './program.ts';
@@ -17,6 +18,7 @@ import { WASM_LOAD } from './runtime.ts';
 export interface WasmBundleOptions {
   readonly weights: 'embed' | 'external';
   readonly weightsFile: string;
+  readonly dtype: WeightsDtype;
 }
 
 function base64(bytes: Uint8Array): string {
@@ -76,7 +78,7 @@ export function emitWasmBundle(graph: Graph, program: LoweredProgram, wasm: Wasm
   const relaxedNote = relaxed === undefined
     ? ''
     : ` (+ ${relaxed.length} bytes using relaxed SIMD, chosen when the engine validates it)`;
-  const weightsWhere = options.weights === 'embed' ? 'embedded (base64)' : `in ${commentText(options.weightsFile)}`;
+  const weightsWhere = `${options.weights === 'embed' ? 'embedded (base64' : `in ${commentText(options.weightsFile)} (`}${storageNote(options.dtype)})`;
   w.line(`// code: ${simd.length} bytes of WebAssembly SIMD128${relaxedNote}`);
   w.line(`// weights: ${wasm.layout.image.length} bytes (packed linear panels, raw constants, kernel index tables), ${weightsWhere}`);
   w.line('// After `await load()`, session.runSync(feeds) runs synchronously; session.run(feeds) wraps it in a promise.');
@@ -86,13 +88,14 @@ export function emitWasmBundle(graph: Graph, program: LoweredProgram, wasm: Wasm
   w.line(`const SIMD_MODULE_BASE64 = "${base64(simd)}";`);
   const relaxedLiteral = relaxed === undefined ? 'null' : `"${base64(relaxed)}"`;
   w.line(`const RELAXED_MODULE_BASE64 = ${relaxedLiteral};`);
-  if (options.weights === 'embed') w.line(`const WEIGHTS_BASE64 = "${base64(wasm.layout.image)}";`);
+  if (options.weights === 'embed') w.line(`const WEIGHTS_BASE64 = "${base64(storeWeights(wasm.layout.image, options.dtype))}";`);
   else w.line('const WEIGHTS_BASE64 = null;').line(`const WEIGHTS_FILE = ${stringLiteral(options.weightsFile)};`);
   w.line(`const IMAGE_BYTES = ${wasm.layout.image.length};`);
   w.line(`const MEMORY_PER_SAMPLE = ${wasm.layout.total.perSample};`);
   w.line(`const MEMORY_FIXED = ${wasm.layout.total.fixed};`);
   w.line(`const INPUT_NAMES = [${program.inputs.map((t) => stringLiteral(t.name)).join(', ')}];`).line();
   w.all(DECODE_WEIGHTS.split('\n')).line();
+  w.all(widenWeightsSource(options.dtype).split('\n')).line();
   w.all(FEED_CHECK.split('\n')).line();
   if (options.weights === 'external') w.all(FETCH_WEIGHTS.split('\n')).line();
   const feeds = feedStatements(program, wasm);

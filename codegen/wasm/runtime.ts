@@ -18,7 +18,7 @@ export const WASM_LOAD = `export async function load(options = {}) {
   const { instance } = await WebAssembly.instantiate(code, {});
   const memory = instance.exports.memory;
   const kernels = instance.exports.run;
-  const image = WEIGHTS_BASE64 !== null ? bytesOfBase64(WEIGHTS_BASE64) : await fetchWeights(options);
+  const image = widenWeights(WEIGHTS_BASE64 !== null ? bytesOfBase64(WEIGHTS_BASE64) : await fetchWeights(options));
   if (image.byteLength !== IMAGE_BYTES) throw new Error("fusegraph: expected " + IMAGE_BYTES + " bytes of weights, got " + image.byteLength);
   new Uint8Array(memory.buffer).set(image, 0);
   let heap = new Float32Array(memory.buffer);

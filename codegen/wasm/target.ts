@@ -5,8 +5,8 @@
 import type { Graph } from '../../ir/graph.ts';
 import type { MemoryPlan } from '../../ir/memory-plan.ts';
 import { lowerGraph } from '../lower.ts';
-import { bundleStem } from '../js/target.ts';
-import { bundleFiles, type EmittedBundle, type EmitOptions } from '../target.ts';
+import { bundleFileStem, bundleFiles, type EmittedBundle, type EmitOptions } from '../target.ts';
+import { storeWeights } from '../weight-storage.ts';
 import { emitWasmBundle } from './emit-bundle.ts';
 import { emitWasmDts } from './emit-dts.ts';
 import { emitWasmProgram } from './program.ts';
@@ -19,17 +19,19 @@ export interface WasmEmitOptions extends EmitOptions {
 }
 
 export function emitWasm(graph: Graph, plan: MemoryPlan, options: WasmEmitOptions = {}): EmittedBundle {
-  const stem = bundleStem(graph);
+  const stem = bundleFileStem(graph.name, options.stem);
   const weights = options.weights ?? 'embed';
   const weightsFile = `${stem}.weights.bin`;
   const program = lowerGraph(graph, plan);
   const wasm = emitWasmProgram(program, { relaxed: options.relaxed === true });
-  const module = emitWasmBundle(graph, program, wasm, { weights, weightsFile });
-  const external = weights === 'external' ? { name: weightsFile, contents: wasm.layout.image } : undefined;
+  const dtype = options.weightsDtype ?? 'f32';
+  const module = emitWasmBundle(graph, program, wasm, { weights, weightsFile, dtype });
+  const stored = storeWeights(wasm.layout.image, dtype);
+  const external = weights === 'external' ? { name: weightsFile, contents: stored } : undefined;
   const files = bundleFiles(stem, module, emitWasmDts(program), external);
   if (options.emitWat === true) {
     files.push({ name: `${stem}.wat`, contents: wasm.simd.listing() });
     if (wasm.relaxed !== undefined) files.push({ name: `${stem}.relaxed.wat`, contents: wasm.relaxed.listing() });
   }
-  return { entry: `${stem}.mjs`, files };
+  return { entry: `${stem}.mjs`, files, weightBytes: stored.length };
 }

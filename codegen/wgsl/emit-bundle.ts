@@ -9,6 +9,7 @@ import { DECODE_WEIGHTS, FEED_CHECK, FETCH_WEIGHTS } from '../js/runtime.ts';
 import { toBase64 } from '../js/weights.ts';
 import type { Extent, LoweredProgram, LoweredTensor } from '../kernels.ts';
 import { commentLine, commentText, stringLiteral } from '../namer.ts';
+import { storageNote, storeWeights, widenWeightsSource, type WeightsDtype } from '../weight-storage.ts';
 import { CodeWriter } from '../writer.ts';
 import type { GpuLayout } from './layout.ts';
 import type { DispatchAxis, ShaderPlan } from './shader-common.ts';
@@ -19,6 +20,7 @@ export interface WgslBundleOptions {
   readonly weightsFile: string;
   /** The largest batch the default limits allow (load() rejects more). */
   readonly maxBatchLimit: number;
+  readonly dtype: WeightsDtype;
 }
 
 export interface WgslBundle {
@@ -66,7 +68,7 @@ function metadataLiteral(program: LoweredProgram): string {
 
 function header(graph: Graph, program: LoweredProgram, options: WgslBundleOptions, layout: GpuLayout): string[] {
   const io = (list: readonly LoweredTensor[]): string => list.map((t) => `${commentText(t.name)}: f32${formatShape(t.shape)}`).join(', ');
-  const stored = options.weights === 'embed' ? 'embedded (base64, little-endian f32)' : `in ${commentText(options.weightsFile)}`;
+  const stored = options.weights === 'embed' ? `embedded (base64, ${storageNote(options.dtype)})` : `in ${commentText(options.weightsFile)} (${storageNote(options.dtype)})`;
   return [
     `// fusegraph WGSL bundle for graph ${commentText(program.name)}. Generated code: edit the model, not this file.`,
     `// inputs: ${io(program.inputs)}`,
@@ -85,7 +87,7 @@ export function emitWgslBundle(graph: Graph, program: LoweredProgram, layout: Gp
   const w = new CodeWriter();
   w.all(header(graph, program, options, layout)).line();
   w.line(`export const metadata = Object.freeze(${metadataLiteral(program)});`).line();
-  if (options.weights === 'embed') w.line(`const WEIGHTS_BASE64 = "${toBase64(bytes)}";`);
+  if (options.weights === 'embed') w.line(`const WEIGHTS_BASE64 = "${toBase64(storeWeights(bytes, options.dtype))}";`);
   else w.line(`const WEIGHTS_FILE = ${stringLiteral(options.weightsFile)};`);
   w.line(`const CONST_CHUNKS = [${layout.constChunks.join(', ')}];`);
   w.line(`const DATA_SIZE = ${extentLiteral(layout.dataSize)};`);
@@ -109,9 +111,10 @@ export function emitWgslBundle(graph: Graph, program: LoweredProgram, layout: Gp
   w.block('const SHADERS = [', () => shaders.forEach((shader) => w.line(`${stringLiteral(shader.code)},`)), '];');
   w.line();
   w.all(DECODE_WEIGHTS.split('\n')).line();
+  w.all(widenWeightsSource(options.dtype).split('\n')).line();
   w.all(FEED_CHECK.split('\n')).line();
   if (options.weights === 'external') w.all(FETCH_WEIGHTS.split('\n')).line();
   w.all((options.weights === 'embed' ? EMBEDDED_WEIGHTS : EXTERNAL_WEIGHTS).split('\n')).line();
   w.all(WGSL_RUNTIME.split('\n'));
-  return { module: w.toString(), weights: options.weights === 'embed' ? new Uint8Array(0) : bytes };
+  return { module: w.toString(), weights: storeWeights(bytes, options.dtype) };
 }

@@ -174,10 +174,10 @@ export async function load(options = {}) {
 
 /** Where the weights come from: the embedded base64 text. */
 export const EMBEDDED_WEIGHTS = `async function weightBytes(options) {
-  return bytesOfBase64(WEIGHTS_BASE64);
+  return widenWeights(bytesOfBase64(WEIGHTS_BASE64));
 }`;
 
 /** …or the external file (given, or fetched next to the module by fetchWeights). */
 export const EXTERNAL_WEIGHTS = `async function weightBytes(options) {
-  return fetchWeights(options);
+  return widenWeights(await fetchWeights(options));
 }`;

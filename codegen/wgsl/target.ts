@@ -5,8 +5,7 @@
 import type { Graph } from '../../ir/graph.ts';
 import type { MemoryPlan } from '../../ir/memory-plan.ts';
 import { lowerGraph } from '../lower.ts';
-import { sanitizeIdentifier } from '../namer.ts';
-import { bundleFiles, type EmitOptions, type EmittedBundle } from '../target.ts';
+import { bundleFileStem, bundleFiles, type EmitOptions, type EmittedBundle } from '../target.ts';
 import { emitWgslBundle } from './emit-bundle.ts';
 import { emitWgslDts } from './emit-dts.ts';
 import type { LoweredProgram } from '../kernels.ts';
@@ -35,11 +34,11 @@ export function wgslProgram(graph: Graph, plan: MemoryPlan, limits: WgslLimits =
 }
 
 export function emitWgsl(graph: Graph, plan: MemoryPlan, options: EmitOptions = {}, limits: WgslLimits = DEFAULT_LIMITS): EmittedBundle {
-  const stem = sanitizeIdentifier(graph.name);
+  const stem = bundleFileStem(graph.name, options.stem);
   const weights = options.weights ?? 'embed';
   const weightsFile = `${stem}.wgsl.weights.bin`;
   const { program, layout, maxBatchLimit, shaders } = wgslProgram(graph, plan, limits);
-  const bundle = emitWgslBundle(graph, program, layout, shaders, { weights, weightsFile, maxBatchLimit });
+  const bundle = emitWgslBundle(graph, program, layout, shaders, { weights, weightsFile, maxBatchLimit, dtype: options.weightsDtype ?? 'f32' });
   const external = weights === 'external' ? { name: weightsFile, contents: bundle.weights } : undefined;
-  return { entry: `${stem}.mjs`, files: bundleFiles(stem, bundle.module, emitWgslDts(program), external) };
+  return { entry: `${stem}.mjs`, files: bundleFiles(stem, bundle.module, emitWgslDts(program), external), weightBytes: bundle.weights.length };
 }

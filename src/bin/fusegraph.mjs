@@ -1,7 +1,7 @@
 #!/usr/bin/env node
-// Launcher for the `fusegraph` command: runs the TypeScript CLI through tsx, so a fresh
-// clone works right after `npm ci` with no build step (and model files may be .ts).
+// Development launcher: runs the TypeScript sources through tsx, so a checkout works with no
+// build step. The installed package's bin is the compiled dist/src/bin/fusegraph.js.
 import { register } from 'tsx/esm/api';
 
 register();
-await import('../cli.ts');
+await import('./fusegraph.ts');

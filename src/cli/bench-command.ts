@@ -91,7 +91,7 @@ export function registerBenchCommand(program: Command): void {
     .command('bench')
     .description('time a compiled model: median µs per call and GFLOP/s per batch size')
     .argument('<model>', 'model file (.onnx, .json, .ir, .ts)')
-    .option('-t, --target <target>', `target to time (${TARGET_NAMES.join(', ')})`, 'js')
+    .option('-t, --target <target>', `target to time (${TARGET_NAMES.join(', ')})`, 'wasm')
     .option('--batch <sizes>', 'batch sizes, comma-separated (models with a symbolic batch)', '1,32,256')
     .option('-O <level>', 'optimization level 0, 1 or 2', '2')
     .option('--time <ms>', 'time spent measuring each batch size', '1000')

@@ -1,13 +1,14 @@
-// `fusegraph compile <model> --target js`: writes a standalone bundle (module, .d.ts, and the
-// weights file with --weights external). Files are written under temporary names and renamed
-// only once all of them are complete, so a failed compile never leaves a partial bundle.
+// `fusegraph compile <model>`: writes a standalone bundle (module, .d.ts, and the weights file
+// when they are external) named after the model, into the folder `-o` names, and prints the
+// code and weight sizes. Files are written under temporary names and renamed only once all
+// of them are complete, so a failed compile never leaves a partial bundle.
 
-import { mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import type { Command } from 'commander';
 import { CompileError } from '../../ir/errors.ts';
-import { compile, TARGET_NAMES, type OptLevel, type TargetName } from '../compile.ts';
+import { compile, EMBED_LIMIT_BYTES, TARGET_NAMES, WEIGHTS_DTYPES, type OptLevel, type TargetName, type WeightsDtype } from '../compile.ts';
 import { loadModel } from '../load-model.ts';
+import { checkOverwrite, formatBytes, markSource, outputPlace, writeBundleFiles } from './bundle-output.ts';
 import { argmaxAgreement, addPruneOptions, prunePlan, type PruneFlags } from './prune-options.ts';
 import { warnAboutWeights } from './warnings.ts';
 import { runPasses } from '../passes/pass-manager.ts';
@@ -16,8 +17,11 @@ import { describePruning, prunedUnits, savedMacs } from '../passes/prune-dead-un
 interface CompileFlags extends PruneFlags {
   readonly target: string;
   readonly O: string;
-  readonly outDir: string;
+  readonly out: string;
+  readonly name?: string;
+  readonly force?: boolean;
   readonly weights: string;
+  readonly weightsDtype: string;
   readonly emitWat?: boolean;
   readonly wasmRelaxed?: boolean;
 }
@@ -38,9 +42,14 @@ function optLevel(text: string): OptLevel {
   throw new CompileError(`unknown optimization level -O${text} (expected -O0, -O1 or -O2)`);
 }
 
-function weightsMode(text: string): 'embed' | 'external' {
-  if (text === 'embed' || text === 'external') return text;
-  throw new CompileError(`--weights must be embed or external, got '${text}'`);
+function weightsMode(text: string): 'embed' | 'external' | 'auto' {
+  if (text === 'embed' || text === 'external' || text === 'auto') return text;
+  throw new CompileError(`--weights must be auto, embed or external, got '${text}'`);
+}
+
+function weightsDtype(text: string): WeightsDtype {
+  if ((WEIGHTS_DTYPES as readonly string[]).includes(text)) return text as WeightsDtype;
+  throw new CompileError(`--weights-dtype must be one of ${WEIGHTS_DTYPES.join(', ')}, got '${text}'`);
 }
 
 function targetName(text: string): TargetName {
@@ -48,45 +57,39 @@ function targetName(text: string): TargetName {
   throw new CompileError(`unknown target '${text}' (expected one of ${TARGET_NAMES.join(', ')})`);
 }
 
-/** Writes every file next to its final name first, then renames them all. */
-function writeAtomically(dir: string, files: readonly { name: string; contents: string | Uint8Array }[]): string[] {
-  mkdirSync(dir, { recursive: true });
-  const staged: { temp: string; final: string }[] = [];
-  try {
-    for (const file of files) {
-      const final = join(dir, file.name);
-      const temp = `${final}.${process.pid}.tmp`;
-      staged.push({ temp, final });
-      writeFileSync(temp, file.contents);
-    }
-    for (const { temp, final } of staged) renameSync(temp, final);
-  } catch (error) {
-    for (const { temp } of staged) rmSync(temp, { force: true });
-    throw error;
-  }
-  return staged.map(({ final }) => final);
-}
+const HELP_AFTER = `
+Bundles are named after the model file (model.onnx → model.mjs, model.d.ts); --name or
+-o NAME.mjs names them otherwise. Weights up to ${EMBED_LIMIT_BYTES / 2 ** 20} MiB are embedded in the module, larger
+ones written to NAME.weights.bin beside it (--weights embed|external decides instead).
+
+Examples:
+  fusegraph compile model.onnx -o dist                 # dist/model.mjs (wasm)
+  fusegraph compile model.onnx --target js -o dist/classifier.mjs
+  fusegraph compile model.onnx --weights-dtype f16 --weights external -o dist
+  fusegraph compile model.onnx --prune proved --input-range 0,1 -o dist
+  fusegraph compile model.onnx --prune observed --data train.npy --check-data held.npy -o dist`;
 
 export function registerCompileCommand(program: Command): void {
   const command = program
     .command('compile')
     .description('compile a model into a standalone inference bundle')
-    .argument('<model>', 'model file (.ts/.js module exporting a graph, .ir, .onnx, … per the loaders)')
-    .option('-t, --target <target>', `target: ${TARGET_NAMES.join(', ')}`, 'js')
+    .argument('<model>', 'model file: .onnx, .json or .ir (data), or a .ts/.js module exporting a graph (code)')
+    .option('-t, --target <target>', `wasm (fastest, any modern browser or Node), js (synchronous, readable) or wgsl (WebGPU)`, 'wasm')
     .option('-O <level>', 'optimization level: -O0, -O1 or -O2', '2')
-    .option('-o, --out-dir <dir>', 'output directory', '.')
-    .option('--weights <mode>', 'embed the weights in the module, or write them to <name>.weights.bin (external)', 'embed')
+    .option('-o, --out <dir|file.mjs>', 'output folder, or the module\'s file name', '.')
+    .option('--name <name>', 'the bundle\'s file name without extension (default: the model file\'s)')
+    .option('--force', 'replace a bundle of the same name compiled from another model')
+    .option('--weights <mode>', 'auto, embed (base64 in the module) or external (<name>.weights.bin)', 'auto')
+    .option('--weights-dtype <dtype>', 'store the weights as f32, f16 or bf16 (half the size; widened to f32 at load)', 'f32')
     .option('--emit-wat', 'wasm: also write the module listing as <name>.wat')
     .option('--wasm-relaxed', 'wasm: also embed a relaxed-SIMD module (f32x4.relaxed_madd), chosen at load where supported')
-    .addHelpText('after', [
-      '', 'Examples:', '  fusegraph compile examples/seed-mlp.ts --target js -o dist', '  fusegraph compile model.onnx -O0 --weights external -o dist',
-      '  fusegraph compile model.onnx --prune proved --input-range 0,1 -o dist',
-      '  fusegraph compile model.onnx --prune observed --data train.npy --check-data held.npy -o dist',
-    ].join('\n'));
+    .addHelpText('after', HELP_AFTER);
   addPruneOptions(command)
     .action(async (model: string, flags: CompileFlags) => {
       const target = targetName(flags.target);
-      const options = { target, level: optLevel(flags.O), weights: weightsMode(flags.weights), ...wasmOptions(target, flags) };
+      const dtype = weightsDtype(flags.weightsDtype);
+      const place = outputPlace(model, flags.out, flags.name);
+      const options = { target, level: optLevel(flags.O), weights: weightsMode(flags.weights), weightsDtype: dtype, name: place.stem, ...wasmOptions(target, flags) };
       const loaded = await loadModel(model);
       warnAboutWeights(loaded, model);
       const plan = prunePlan(loaded, flags);
@@ -104,7 +107,16 @@ export function registerCompileCommand(program: Command): void {
         }
       }
       const bundle = compile(graph, { ...options, ...(headerNotes !== undefined ? { headerNotes } : {}) });
-      const written = writeAtomically(resolve(flags.outDir), bundle.files);
+      checkOverwrite(join(place.dir, bundle.entry), model, flags.force === true);
+      const files = bundle.files.map((file) => (file.name === bundle.entry && typeof file.contents === 'string'
+        ? { name: file.name, contents: markSource(file.contents, model) }
+        : file));
+      const written = writeBundleFiles(place.dir, files);
       for (const path of written) process.stdout.write(`wrote ${path}\n`);
+      const entry = files.find((file) => file.name === bundle.entry);
+      const moduleBytes = entry === undefined ? 0 : Buffer.byteLength(entry.contents);
+      const embedded = bundle.weights === 'embed' ? Math.ceil(bundle.weightBytes / 3) * 4 : 0;
+      const where = bundle.weights === 'embed' ? `embedded as ${formatBytes(embedded)} of base64` : 'in the weights file';
+      process.stdout.write(`${bundle.entry}: ${target} code ${formatBytes(moduleBytes - embedded)}, weights ${formatBytes(bundle.weightBytes)} ${dtype} ${where}\n`);
     });
 }

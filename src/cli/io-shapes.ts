@@ -1,8 +1,9 @@
 // Matching files to a model's inputs for `fusegraph run`: which file feeds which input, a
 // file's shape checked against the input's (any batch), and concrete output shapes.
 
+import { existsSync } from 'node:fs';
 import { CompileError } from '../../ir/errors.ts';
-import { formatValueName } from '../../ir/names.ts';
+import { formatName, formatValueName } from '../../ir/names.ts';
 import { formatShape } from '../../ir/types.ts';
 import type { FileTensor } from './tensor-files.ts';
 
@@ -20,6 +21,10 @@ export function assignInputs(specs: readonly TensorSpec[], args: readonly string
     if (named) {
       assigned.set(arg.slice(0, eq), arg.slice(eq + 1));
       continue;
+    }
+    // NAME=FILE naming no input (and no file of that whole name): say which inputs there are.
+    if (eq > 0 && !existsSync(arg)) {
+      throw new CompileError(`unknown input ${formatName(arg.slice(0, eq))} (inputs: ${specs.map((s) => formatName(s.name)).join(', ')})`);
     }
     const free = specs.filter((s) => !assigned.has(s.name));
     const [first] = free;

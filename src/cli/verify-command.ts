@@ -14,7 +14,7 @@ import { loadModel } from '../load-model.ts';
 import { optimize } from '../passes/pipeline.ts';
 import { Random } from '../random.ts';
 import { compareArrays, toleranceFor } from '../tolerance.ts';
-import { openCompiled } from './bundle-session.ts';
+import { isBundleFile, openCompiled } from './bundle-session.ts';
 import { VerificationFailure } from './verification-failure.ts';
 import { warnAboutWeights } from './warnings.ts';
 
@@ -67,7 +67,7 @@ export function registerVerifyCommand(program: Command): void {
     .command('verify')
     .description('compile a model, run it on random and edge inputs, and compare with the reference interpreter')
     .argument('<model>', 'model file (.onnx, .json, .ir, .ts)')
-    .option('-t, --target <target>', `target to check (${TARGET_NAMES.join(', ')})`, 'js')
+    .option('-t, --target <target>', `target to check (${TARGET_NAMES.join(', ')})`, 'wasm')
     .option('--samples <n>', 'random input batches to run, besides the edge-value ones', '8')
     .option('-O <level>', 'optimization level 0, 1 or 2', '2')
     .addHelpText('after', ['', 'Examples:', '  fusegraph verify model.onnx --target js', '  fusegraph verify examples/seed-mlp.ts --target wgsl --samples 20'].join('\n'))
@@ -76,6 +76,9 @@ export function registerVerifyCommand(program: Command): void {
       const level = parseLevel(flags.O);
       const samples = Number(flags.samples);
       if (!Number.isSafeInteger(samples) || samples < 0 || samples > 10_000) throw new CompileError(`--samples must be an integer in 0..10000, got '${flags.samples}'`);
+      if (isBundleFile(model)) {
+        throw new CompileError('verify takes a model (.onnx, .json, .ir, .ts), not a compiled bundle: it compiles the model itself and compares the result with the reference interpreter (fusegraph run runs a bundle)', { file: model });
+      }
       const graph = await loadModel(model);
       warnAboutWeights(graph, model);
       const { stats } = optimize(graph, { level });

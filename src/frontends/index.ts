@@ -1,14 +1,24 @@
-// Registers fusegraph's file front ends with the model loader: `.onnx` (ONNX import) and
-// `.json` (fusegraph's JSON model format, weights inline or in a sidecar beside the file).
-// Importing this module once is enough; every verb then reads these formats.
+// fusegraph's data front ends by format: `.onnx` (ONNX import), `.json` (fusegraph's JSON
+// model format, weights inline or in a sidecar beside the file) and `.ir` (IR text). Each
+// reads a file or bytes; src/load-model.ts picks one by extension.
 
 import { readFileSync } from 'node:fs';
-import { dirname, isAbsolute, join } from 'node:path';
 import { CompileError } from '../../ir/errors.ts';
 import type { Graph } from '../../ir/graph.ts';
-import { registerLoader } from '../load-model.ts';
+import { parseGraph } from '../../ir/parse.ts';
 import { importOnnx } from './onnx/import.ts';
 import { readJsonModel } from './json-model/read.ts';
+import { sidecarPath } from './sidecar-path.ts';
+
+/** The model formats that are data (as opposed to .ts/.js modules, which are code). */
+export type DataFormat = 'onnx' | 'json' | 'ir';
+
+export interface FromBytesOptions {
+  /** A file name for error messages. */
+  readonly file?: string;
+  /** For JSON models whose weights are in a sidecar: its bytes, by the name the model gives. */
+  readonly readSidecar?: (file: string) => Uint8Array;
+}
 
 function readBytes(path: string): Uint8Array {
   try {
@@ -18,21 +28,39 @@ function readBytes(path: string): Uint8Array {
   }
 }
 
-export async function loadOnnx(path: string): Promise<Graph> {
-  return importOnnx(readBytes(path), { file: path });
+/** A model from bytes already in memory, in a data format. */
+export function graphFromBytes(bytes: Uint8Array, format: DataFormat, options: FromBytesOptions = {}): Graph {
+  const location = options.file === undefined ? {} : { file: options.file };
+  switch (format) {
+    case 'onnx':
+      return importOnnx(bytes, location);
+    case 'json':
+      return readJsonModel(new TextDecoder().decode(bytes), {
+        readSidecar: options.readSidecar ?? ((file) => {
+          throw new CompileError(`the model keeps its weights in ${JSON.stringify(file)}; load it from a path, or pass readSidecar`);
+        }),
+      });
+    case 'ir':
+      return parseGraph(new TextDecoder().decode(bytes), location);
+    default: {
+      const never: never = format;
+      throw new CompileError(`unknown model format '${String(never)}' (expected onnx, json or ir)`);
+    }
+  }
 }
 
-export async function loadJsonModel(path: string): Promise<Graph> {
-  const text = new TextDecoder().decode(readBytes(path));
-  return readJsonModel(text, {
-    readSidecar(file) {
-      // The sidecar sits beside the model; an absolute path in a model file is refused so a
-      // downloaded model cannot make fusegraph read arbitrary files.
-      if (isAbsolute(file)) throw new CompileError(`the weights file must be a path relative to the model, got ${JSON.stringify(file)}`);
-      return readBytes(join(dirname(path), file));
-    },
+/** A data-format model file; a JSON model's sidecar must lie inside the model's folder. */
+export function graphFromFile(path: string, format: DataFormat): Graph {
+  return graphFromBytes(readBytes(path), format, {
+    file: path,
+    readSidecar: (file) => readBytes(sidecarPath(path, file)),
   });
 }
 
-registerLoader('.onnx', loadOnnx);
-registerLoader('.json', loadJsonModel);
+export async function loadOnnx(path: string): Promise<Graph> {
+  return graphFromFile(path, 'onnx');
+}
+
+export async function loadJsonModel(path: string): Promise<Graph> {
+  return graphFromFile(path, 'json');
+}

@@ -1,8 +1,10 @@
 // A minimal static file server on 127.0.0.1 for the browser test: serves only the files it
 // was given (by URL path), so nothing else on disk is reachable.
 
+import { readdirSync, readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { join, relative, sep } from 'node:path';
 
 export interface StaticServer {
   readonly origin: string;
@@ -12,13 +14,17 @@ export interface StaticServer {
 const TYPES: Readonly<Record<string, string>> = {
   html: 'text/html; charset=utf-8',
   mjs: 'text/javascript; charset=utf-8',
+  js: 'text/javascript; charset=utf-8',
+  css: 'text/css; charset=utf-8',
+  json: 'application/json',
+  png: 'image/png',
   bin: 'application/octet-stream',
 };
 
 export async function serveFiles(files: ReadonlyMap<string, string | Uint8Array>): Promise<StaticServer> {
   const server: Server = createServer((request, response) => {
     const path = new URL(request.url ?? '/', 'http://127.0.0.1').pathname;
-    const body = files.get(path);
+    const body = files.get(path) ?? (path.endsWith('/') ? files.get(`${path}index.html`) : undefined);
     if (body === undefined) {
       response.writeHead(404).end('not found');
       return;
@@ -33,4 +39,15 @@ export async function serveFiles(files: ReadonlyMap<string, string | Uint8Array>
     origin: `http://127.0.0.1:${port}`,
     close: () => new Promise<void>((resolve) => server.close(() => resolve())),
   };
+}
+
+/** Every file under `dir`, by URL path (`/assets/x.js`), for serveFiles. */
+export function folderFiles(dir: string): Map<string, Uint8Array> {
+  const files = new Map<string, Uint8Array>();
+  for (const entry of readdirSync(dir, { recursive: true, withFileTypes: true })) {
+    if (!entry.isFile()) continue;
+    const path = join(entry.parentPath, entry.name);
+    files.set(`/${relative(dir, path).split(sep).join('/')}`, readFileSync(path));
+  }
+  return files;
 }

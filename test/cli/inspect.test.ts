@@ -63,8 +63,8 @@ describe('fusegraph inspect', () => {
     const dead = torch.models['relu']?.never_active_on_sample.length ?? -1;
     expect(compiled.stdout).toContain(`pruned ${dead} units (observed), saving ${dead * 794} multiply-adds per sample`);
     expect(compiled.stdout).toContain('1000/1000 (100.00%)');
-    const bundle = readFileSync(join(out, 'torch_jit.mjs'), 'utf8');
-    expect(bundle.split('\n')[0]).toContain(`removed ${dead} of 128 units`);
+    const bundle = readFileSync(join(out, 'mlp_relu.mjs'), 'utf8');
+    expect(bundle.split('\n')[1]).toContain(`removed ${dead} of 128 units`); // line 0 names the source model
     const ir = fusegraph('ir', `${MODELS}/mlp_relu.onnx`, '--prune', 'observed', '--data', SAMPLE, '--scale', '1/255', '--stats');
     expect(ir.stderr).toContain(`removed units: ${dead}, saved multiply-adds per sample: ${dead * 794}`);
     expect(ir.stdout).toContain(`f32[${128 - dead},784]`);

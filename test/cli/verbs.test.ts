@@ -46,7 +46,7 @@ describe('fusegraph run', () => {
     const residual = JSON.parse(readFileSync(`${FIXTURES}/residual.io.json`, 'utf8')) as { input: { data: number[] }; outputs: { name: string; data: number[] }[] };
     writeFileSync(join(dir, 'r.json'), JSON.stringify({ shape: [4, 12], data: residual.input.data }));
     const out = join(dir, 'r-out.json');
-    const { status, stderr } = fusegraph('run', join(dist, 'main_graph.mjs'), '--input', join(dir, 'r.json'), '-o', out);
+    const { status, stderr } = fusegraph('run', join(dist, 'residual.mjs'), '--input', join(dir, 'r.json'), '-o', out);
     expect(stderr).toBe('');
     expect(status).toBe(0);
     const written = JSON.parse(readFileSync(out, 'utf8')) as Record<string, { shape: number[]; data: number[] }>;

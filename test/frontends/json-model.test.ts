@@ -2,7 +2,7 @@
 // hostile names, fused bodies) with each weight storage, and bad documents are refused
 // with a CompileError naming what is wrong.
 
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -10,7 +10,6 @@ import { printGraph } from '../../ir/print.ts';
 import { readJsonModel } from '../../src/frontends/json-model/read.ts';
 import { writeJsonModel, type WeightStorage } from '../../src/frontends/json-model/write.ts';
 import { loadModel } from '../../src/load-model.ts';
-import '../../src/frontends/index.ts';
 import { arbGraph, assertGraphProperty, CNN_OPS } from '../arbitraries.ts';
 
 const STORAGES: WeightStorage[] = [{ kind: 'inline' }, { kind: 'safetensors', file: 'w.safetensors' }, { kind: 'bin', file: 'w.bin' }];
@@ -43,6 +42,28 @@ describe('JSON model format', () => {
     expect(printGraph(await loadModel(join(dir, 'model.json')), { weights: 'full' })).toBe(printGraph(graph, { weights: 'full' }));
     writeFileSync(join(dir, 'evil.json'), written.json.replace('"model.safetensors"', '"/etc/passwd"'));
     await expect(loadModel(join(dir, 'evil.json'))).rejects.toThrow(/must be a path relative to the model/);
+  });
+
+  it('refuses a sidecar path that leaves the model\'s folder, by .. or by a symbolic link', async () => {
+    const graph = readJsonModel(writeJsonModel(sampleGraph()).json);
+    const outside = mkdtempSync(join(tmpdir(), 'fusegraph-json-outside-'));
+    const dir = join(outside, 'models');
+    mkdirSync(join(dir, 'sub'), { recursive: true });
+    const written = writeJsonModel(graph, { kind: 'bin', file: 'w.bin' });
+    const sidecar = written.sidecar ?? new Uint8Array();
+    writeFileSync(join(outside, 'secret.bin'), sidecar);
+    writeFileSync(join(dir, 'sub', 'w.bin'), sidecar);
+    const modelNaming = (file: string): string => written.json.replace('"w.bin"', JSON.stringify(file));
+    writeFileSync(join(dir, 'escape.json'), modelNaming('../secret.bin'));
+    await expect(loadModel(join(dir, 'escape.json'))).rejects.toThrow(/"\.\.\/secret\.bin" is outside the model's folder/);
+    writeFileSync(join(dir, 'sneaky.json'), modelNaming('sub/../../secret.bin'));
+    await expect(loadModel(join(dir, 'sneaky.json'))).rejects.toThrow(/outside the model's folder/);
+    symlinkSync(join(outside, 'secret.bin'), join(dir, 'link.bin'));
+    writeFileSync(join(dir, 'linked.json'), modelNaming('link.bin'));
+    await expect(loadModel(join(dir, 'linked.json'))).rejects.toThrow(/symbolic link that leads outside the model's folder/);
+    // Below the model's folder is fine.
+    writeFileSync(join(dir, 'below.json'), modelNaming('sub/w.bin'));
+    expect(printGraph(await loadModel(join(dir, 'below.json')), { weights: 'full' })).toBe(printGraph(graph, { weights: 'full' }));
   });
 
   it('refuses bad documents with the reason', () => {

@@ -99,6 +99,17 @@ describe('bad graphs', () => {
       ],
     }), /unsupported ONNX ops/);
     expect(error.message).toContain('"LpPool" (nodes "lp1", "lp2"); "MaxRoiPool" (node "roi")');
+    // Where to look instead of the whole list of supported ops on the same line.
+    expect(error.message).toContain('`fusegraph ops` lists the supported ones');
+    expect(error.message).not.toContain('Gemm');
+  });
+
+  it('reports unsupported ops and bad inputs together, not one per run', () => {
+    const error = refused(onnxModel({
+      inputs: [['x', ['N', 'M']]], outputs: [['y', ['N', 4]]],
+      nodes: [{ ...node('LpPool', ['x'], 'y'), name: 'lp' }],
+    }), /unsupported ONNX op: "LpPool" \(node "lp"\)/);
+    expect(error.message).toMatch(/; input %x has a symbolic dim "M" on axis 1/);
   });
 
   it('refuses external data, other opsets, integer inputs and a symbolic inner dim', () => {

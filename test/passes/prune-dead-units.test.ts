@@ -11,7 +11,6 @@ import { verifyGraphOrThrow } from '../../ir/verify.ts';
 import { observedOracle, provedOracle } from '../../src/analysis/unit-oracles.ts';
 import { readDataSet } from '../../src/cli/data-file.ts';
 import { loadModel } from '../../src/load-model.ts';
-import '../../src/frontends/index.ts';
 import { QUIET } from '../../src/passes/pass.ts';
 import { emptySummary, pruneDeadUnits, prunedUnits } from '../../src/passes/prune-dead-units.ts';
 import { assertGraphProperty } from '../arbitraries.ts';

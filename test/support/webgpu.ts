@@ -3,7 +3,9 @@
 // GPU object from `create()` is kept in module state for the whole process: if it were
 // garbage-collected, Dawn would crash or hang.
 
-import { existsSync } from 'node:fs';
+import { existsSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { create } from 'webgpu';
 
 /** Debian's chromium ships SwiftShader's Vulkan driver here (with libvulkan1 for the loader). */
@@ -56,8 +58,19 @@ export const INSTALL_HINT =
 const keepAlive: GPU[] = [];
 let pending: Promise<GpuHandle> | undefined;
 
+/**
+ * Mesa's EGL and Vulkan WSI print "XDG_RUNTIME_DIR is invalid or not set" once per device
+ * where the variable is missing (CI, root shells): give them a private folder of their own.
+ */
+function ensureRuntimeDir(): void {
+  const current = process.env['XDG_RUNTIME_DIR'];
+  if (current !== undefined && current !== '' && existsSync(current)) return;
+  process.env['XDG_RUNTIME_DIR'] = mkdtempSync(join(tmpdir(), 'fusegraph-xdg-'));
+}
+
 async function tryCandidate(candidate: Candidate): Promise<GpuHandle | undefined> {
   // The Vulkan loader and EGL read these when Dawn initializes the backend, so set them first.
+  ensureRuntimeDir();
   for (const [key, value] of Object.entries(candidate.env)) process.env[key] = value;
   const gpu = create([...candidate.flags]);
   keepAlive.push(gpu);
@@ -109,6 +122,7 @@ export function gpuDevice(): Promise<GpuHandle> {
 let validator: Promise<GPUDevice> | undefined;
 export function validationDevice(): Promise<GPUDevice> {
   validator ??= (async () => {
+    ensureRuntimeDir();
     const gpu = create(['backend=null']);
     keepAlive.push(gpu);
     const adapter = await gpu.requestAdapter();

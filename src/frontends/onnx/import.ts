@@ -68,7 +68,7 @@ function unsupportedOps(nodes: readonly NodeProto[]): string | undefined {
   }
   if (byOp.size === 0) return undefined;
   const parts = [...byOp].map(([op, names]) => `${quoteString(op)} (${names.length === 1 ? 'node' : 'nodes'} ${names.map(quoteString).join(', ')})`);
-  return `unsupported ONNX ${byOp.size === 1 ? 'op' : 'ops'}: ${parts.join('; ')}. fusegraph supports ${SUPPORTED_ONNX_OPS.join(', ')}`;
+  return `unsupported ONNX ${byOp.size === 1 ? 'op' : 'ops'}: ${parts.join('; ')} (\`fusegraph ops\` lists the supported ones)`;
 }
 
 /** Whether every node reads only values defined before it (the usual case: keep file order). */
@@ -187,16 +187,28 @@ export function importOnnx(bytes: Uint8Array, options: ImportOnnxOptions = {}): 
   }
   if (graph.output.length === 0) throw new CompileError('the ONNX graph has no outputs');
   const nodes = fuseErfGelu(graph.node, returned, scalarLookup(initializers, graph.node));
+  // Every problem a user must fix in the model, reported together rather than one per run.
+  const problems: string[] = [];
   const unsupported = unsupportedOps(nodes);
-  if (unsupported !== undefined) throw new CompileError(unsupported);
+  if (unsupported !== undefined) problems.push(unsupported);
   const inputs = graph.input.filter((input) => !initializers.has(input.name));
+  const shapes = new Map<string, Dim[]>();
+  for (const input of inputs) {
+    try {
+      shapes.set(input.name, inputShape(input));
+    } catch (error) {
+      if (!(error instanceof CompileError)) throw error;
+      problems.push(error.detail);
+    }
+  }
+  if (problems.length > 0) throw new CompileError(problems.join('; '));
   const available = new Set([...inputs.map((i) => i.name), ...initializers.keys()]);
   const sorted = sortNodes(nodes, available);
   const reserved = new Set([...available, ...nodes.flatMap((n) => n.output)]);
   const name = graph.name !== '' ? graph.name : options.file !== undefined ? basename(options.file).replace(/\.onnx$/i, '') : 'onnx_model';
   const builder = new GraphBuilder(name);
   const cx = new ImportContext(builder, opset, reserved, returned);
-  for (const input of inputs) cx.defineValue(input.name, builder.input(input.name, inputShape(input)));
+  for (const input of inputs) cx.defineValue(input.name, builder.input(input.name, shapes.get(input.name) ?? inputShape(input)));
   for (const [initName, init] of initializers) cx.defineConst(initName, readTensor(init, `initializer ${formatValueName(initName)}`));
   for (const node of sorted) convertNode(node, cx);
   for (const output of graph.output) {

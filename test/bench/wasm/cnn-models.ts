@@ -5,6 +5,7 @@
 //
 //   node --import tsx test/bench/wasm/cnn-models.ts
 //   RELAXED=1 node --experimental-wasm-relaxed-simd --import tsx test/bench/wasm/cnn-models.ts
+//   ROUNDS=40 …                                                 (more timed runs on a busy machine)
 
 import { kernelFlops } from '../../../codegen/kernel-info.ts';
 import { lowerGraph } from '../../../codegen/lower.ts';
@@ -102,7 +103,7 @@ async function measure(name: string, model: Graph): Promise<string> {
   }
   for (let i = 0; i < 3; i++) session.runSync({ x });
   let best = Infinity;
-  for (let round = 0; round < 10; round++) {
+  for (let round = 0; round < Number(process.env['ROUNDS'] ?? 10); round++) {
     const start = performance.now();
     session.runSync({ x });
     best = Math.min(best, performance.now() - start);

@@ -1,5 +1,5 @@
 // GFLOP/s of the wasm bundle on issue 11's four conv layers (single conv + bias + ReLU, batch
-// 1, one thread), two deep ResNet-18 convs, and its 3×3/2 max pooling (one flop per tap), each checked against the
+// 1, one thread), two deep ResNet-18 convs, two MobileNetV2 layers and ResNet's 3×3/2 max pooling (one flop per tap), each checked against the
 // interpreter first. Timing is the best of several rounds of `runSync` (the bundle's own input
 // and output copies included).
 //
@@ -37,6 +37,8 @@ const LAYERS: readonly Layer[] = [
   { name: 'depthwise', channels: 32, size: 112, outChannels: 32, kernel: 3, stride: 1, group: 32 },
   { name: 'res4-3x3', channels: 256, size: 14, outChannels: 256, kernel: 3, stride: 1, group: 1 },
   { name: 'res5-3x3', channels: 512, size: 7, outChannels: 512, kernel: 3, stride: 1, group: 1 },
+  { name: 'mbv2-1x1', channels: 16, size: 112, outChannels: 96, kernel: 1, stride: 1, group: 1 },
+  { name: 'mbv2-dw-s2', channels: 96, size: 112, outChannels: 96, kernel: 3, stride: 2, group: 96 },
   { name: 'maxpool', channels: 64, size: 112, outChannels: 64, kernel: 3, stride: 2, group: 1, pool: true },
 ];
 

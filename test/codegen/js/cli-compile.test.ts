@@ -21,7 +21,7 @@ describe('fusegraph compile', () => {
     const result = fusegraph('compile', SEED, '--target', 'js', '-O0', '-o', dir, '--weights', 'external');
     expect(result.stderr).toBe('');
     expect(result.status).toBe(0);
-    expect(readdirSync(dir).sort()).toEqual(['seed_mlp.d.mts', 'seed_mlp.d.ts', 'seed_mlp.mjs', 'seed_mlp.weights.bin']);
+    expect(readdirSync(dir).sort()).toEqual(['seed-mlp.d.mts', 'seed-mlp.d.ts', 'seed-mlp.mjs', 'seed-mlp.weights.bin']);
   });
 
   it('fails with a one-line error and writes nothing on a bad option or a missing model', () => {

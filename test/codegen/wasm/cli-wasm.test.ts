@@ -22,16 +22,16 @@ describe('fusegraph compile --target wasm', () => {
     expect(result.stderr).toBe('');
     expect(result.status).toBe(0);
     expect(readdirSync(dir).sort()).toEqual([
-      'seed_mlp.d.mts', 'seed_mlp.d.ts', 'seed_mlp.mjs', 'seed_mlp.relaxed.wat', 'seed_mlp.wat', 'seed_mlp.weights.bin',
+      'seed-mlp.d.mts', 'seed-mlp.d.ts', 'seed-mlp.mjs', 'seed-mlp.relaxed.wat', 'seed-mlp.wat', 'seed-mlp.weights.bin',
     ]);
-    const wat = readFileSync(join(dir, 'seed_mlp.wat'), 'utf8');
+    const wat = readFileSync(join(dir, 'seed-mlp.wat'), 'utf8');
     expect(wat).toMatch(/^\(module\n {2}\(memory \(export "memory"\) \d+\)/);
     expect(wat).toContain('(func $run (export "run") (param $batch i32)');
     expect(wat).toContain('v128.load32_splat');
     expect(wat).not.toContain('relaxed_madd');
-    expect(readFileSync(join(dir, 'seed_mlp.relaxed.wat'), 'utf8')).toContain('f32x4.relaxed_madd');
+    expect(readFileSync(join(dir, 'seed-mlp.relaxed.wat'), 'utf8')).toContain('f32x4.relaxed_madd');
     // Issue 7: the code part of the seed MLP's bundle (both modules, no weights) under 20 KB.
-    expect(readFileSync(join(dir, 'seed_mlp.mjs')).byteLength).toBeLessThan(20_000);
+    expect(readFileSync(join(dir, 'seed-mlp.mjs')).byteLength).toBeLessThan(20_000);
   });
 
   it('refuses --emit-wat and --wasm-relaxed for other targets', () => {

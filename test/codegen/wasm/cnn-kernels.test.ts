@@ -315,9 +315,10 @@ describe('wasm CNN kernels with relaxed SIMD', () => {
       return b.constant(random.uniformArray(shape.reduce((n, d) => n * d, 1), -1 / Math.sqrt(fanIn), 1 / Math.sqrt(fanIn)), shape);
     };
     const relu = { activation: { op: 'relu', attrs: {} } };
-    const c1 = b.op('conv', [x, weight([8, 3, 3, 3]), weight([8])], { pads: [1, 1, 1, 1], ...relu });
-    const dw = b.op('conv', [c1, weight([8, 1, 3, 3])], { group: 8, strides: [2, 2], pads: [1, 1, 1, 1], activation: { op: 'clip', attrs: { min: 0, max: 6 } } });
-    const pw = b.op('conv', [dw, weight([8, 8, 1, 1]), dw], { residual: 1 });
+    // Six channels: register blocks of 4 and a leftover block of 2 rows.
+    const c1 = b.op('conv', [x, weight([6, 3, 3, 3]), weight([6])], { pads: [1, 1, 1, 1], ...relu });
+    const dw = b.op('conv', [c1, weight([6, 1, 3, 3])], { group: 6, strides: [2, 2], pads: [1, 1, 1, 1], activation: { op: 'clip', attrs: { min: 0, max: 6 } } });
+    const pw = b.op('conv', [dw, weight([6, 6, 1, 1]), dw], { residual: 1 });
     b.output(b.op('avg_pool', [pw], { kernel_shape: [2, 2], strides: [2, 2], ceil_mode: 1 }), b.op('max_pool', [c1], { kernel_shape: [3, 3], strides: [1, 1] }));
     const graph = b.build();
     const bundle = bundleFor(graph, naivePlan(graph), { relaxed: true });
