@@ -2,7 +2,7 @@
 // reads with defaults. Wrong attribute types are the model's fault: a CompileError.
 
 import { CompileError } from '../../../ir/errors.ts';
-import { AttributeType, type AttributeProto, type NodeProto } from './proto.ts';
+import { AttributeType, type AttributeProto, type GraphProto, type NodeProto } from './proto.ts';
 import { readTensor, type KnownTensor } from './tensor.ts';
 
 export class NodeView {
@@ -77,6 +77,14 @@ export class NodeView {
     if (attr === undefined) return undefined;
     if (attr.t === undefined) throw new CompileError(`attribute '${name}' holds no tensor`);
     return readTensor(attr.t, `attribute '${name}'`);
+  }
+
+  /** A subgraph attribute (If's branches, Loop's body). */
+  graph(name: string): GraphProto | undefined {
+    const attr = this.get(name, AttributeType.GRAPH, 'a graph');
+    if (attr === undefined) return undefined;
+    if (attr.g === undefined || attr.g === null) throw new CompileError(`attribute '${name}' holds no graph`);
+    return attr.g;
   }
 
   /** Names of attributes present, for refusing ones fusegraph cannot honour. */
