@@ -18,15 +18,29 @@ function valuesOf(tensor: KnownTensor): readonly number[] {
   return tensor.kind === 'int' ? tensor.values : Array.from(tensor.data);
 }
 
-/** Elementwise on constants; broadcasting only of a one-element operand (what shape code writes). */
+/** Elementwise on constants, NumPy-broadcast (a few values: shapes, pinned inputs). */
 function foldKnown(a: KnownTensor, b: KnownTensor, fn: Compare): KnownTensor {
+  const rank = Math.max(a.shape.length, b.shape.length);
+  const pad = (shape: readonly number[]): number[] => [...new Array<number>(rank - shape.length).fill(1), ...shape];
+  const [sa, sb] = [pad(a.shape), pad(b.shape)];
+  const shape = sa.map((d, i) => {
+    const e = sb[i] ?? 1;
+    if (d !== e && d !== 1 && e !== 1) throw new CompileError(`cannot broadcast constants ${formatShape(a.shape)} and ${formatShape(b.shape)}`);
+    return d === 1 ? e : d;
+  });
+  const index = (dims: readonly number[], coord: readonly number[]): number =>
+    dims.reduce((flat, d, i) => flat * d + (d === 1 ? 0 : coord[i] ?? 0), 0);
   const [x, y] = [valuesOf(a), valuesOf(b)];
-  const shape = x.length >= y.length ? a.shape : b.shape;
-  if (x.length !== y.length && x.length !== 1 && y.length !== 1) {
-    throw new CompileError(`cannot broadcast constants ${formatShape(a.shape)} and ${formatShape(b.shape)} here`);
+  const count = shape.reduce((n, d) => n * d, 1);
+  const values: number[] = [];
+  for (let flat = 0; flat < count; flat++) {
+    const coord = new Array<number>(rank).fill(0);
+    for (let axis = rank - 1, rest = flat; axis >= 0; axis--) {
+      coord[axis] = rest % (shape[axis] ?? 1);
+      rest = Math.floor(rest / (shape[axis] ?? 1));
+    }
+    values.push(fn(x[index(sa, coord)] ?? NaN, y[index(sb, coord)] ?? NaN) ? 1 : 0);
   }
-  const count = Math.max(x.length, y.length);
-  const values = Array.from({ length: count }, (_, i) => (fn(x[x.length === 1 ? 0 : i] ?? NaN, y[y.length === 1 ? 0 : i] ?? NaN) ? 1 : 0));
   return { kind: 'int', shape, values };
 }
 

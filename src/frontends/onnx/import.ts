@@ -1,6 +1,7 @@
 // The ONNX front end: ModelProto bytes → a verified fusegraph graph, built only through
 // GraphBuilder. Order of work:
-//  1. decode and check the envelope (a graph, an ai.onnx opset in 11..21);
+//  1. decode and check the envelope (a graph, an ai.onnx opset in 1..21; forms older than
+//     opset 11 are rewritten to opset 11's per node, legacy-opsets.ts);
 //  2. rewrite PyTorch's erf-GELU pattern into Gelu; list every unsupported op at once;
 //  3. sort the nodes topologically (reporting missing operands and cycles by name);
 //  4. declare inputs (dim_param → the symbolic batch) and initializers, convert each node;
@@ -17,24 +18,27 @@ import { LAYOUT_CONVERTERS } from './convert-layout.ts';
 import { MATH_CONVERTERS, type Converter } from './convert-math.ts';
 import { ACTIVATION_CONVERTERS } from './convert-activation.ts';
 import { REGION_CONVERTERS } from './convert-regions.ts';
-import { RESIZE_CONVERTERS } from './convert-resize.ts';
+import { resize, RESIZE_CONVERTERS } from './convert-resize.ts';
 import { SHAPE_CONVERTERS } from './convert-shape.ts';
 import { WINDOW_CONVERTERS } from './convert-window.ts';
 import { COMPARE_CONVERTERS } from './convert-compare.ts';
 import { CONTROL_CONVERTERS } from './convert-control.ts';
 import { pinnedInput } from './pinned-inputs.ts';
 import { subgraphInliner } from './subgraph.ts';
+import { adaptToCurrentForm, upsampleConverter } from './legacy-opsets.ts';
 import { fuseErfGelu } from './gelu-pattern.ts';
 import { NodeView } from './node-view.ts';
 import { DataType, decodeModel, type GraphProto, type ModelProto, type NodeProto, type TensorProto, type ValueInfoProto } from './proto.ts';
 import { dataTypeName, readTensor, type KnownTensor } from './tensor.ts';
 
-export const MIN_OPSET = 11;
+/** Older forms are brought to opset 11's by legacy-opsets.ts before conversion. */
+export const MIN_OPSET = 1;
 export const MAX_OPSET = 21;
 
 const CONVERTERS: Readonly<Record<string, Converter>> = {
   ...MATH_CONVERTERS, ...ACTIVATION_CONVERTERS, ...LAYOUT_CONVERTERS, ...SHAPE_CONVERTERS,
   ...REGION_CONVERTERS, ...WINDOW_CONVERTERS, ...RESIZE_CONVERTERS, ...COMPARE_CONVERTERS, ...CONTROL_CONVERTERS,
+  Upsample: upsampleConverter(resize),
 };
 
 /** The ONNX op types the importer understands (for docs and error messages). */
@@ -173,7 +177,7 @@ function convertNode(proto: NodeProto, cx: ImportContext): void {
   const converter = CONVERTERS[node.opType];
   try {
     if (converter === undefined) throw new CompileError('unsupported op');
-    converter(node, cx);
+    converter(adaptToCurrentForm(node, cx), cx);
   } catch (error) {
     if (error instanceof CompileError) throw new CompileError(error.detail, { node: node.name, op: node.opType });
     throw error;
