@@ -5,12 +5,14 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import * as ort from 'onnxruntime-node';
 import { describe, expect, it } from 'vitest';
 import { interpret, type Feeds } from '../../ir/interpret.ts';
 import { parseInputValues } from '../../src/cli/input-values.ts';
 import { importOnnx } from '../../src/frontends/onnx/import.ts';
 import { loadModel } from '../../src/load-model.ts';
+import { fusegraph } from '../cli/fusegraph-process.ts';
 import { DataType, encodeModel, type GraphInit, type NodeInit, type ValueInfoProto } from '../../src/frontends/onnx/proto.ts';
 import { valueInfo } from '../../src/frontends/onnx/writer.ts';
 import { Random } from '../../src/random.ts';
@@ -195,6 +197,13 @@ describe('--input-value', () => {
       const graph = await loadModel(path, { inputValues: parseInputValues(['sr=16000']) });
       expect(graph.inputs.map((i) => i.name)).toEqual(['x']);
       await expect(loadModel(path)).rejects.toThrow(/INT64/);
+      // The CLI, as a user runs it: the bundle's signature has no sr, and it computes the then branch.
+      const result = fusegraph('compile', path, '--input-value', 'sr=16000', '--target', 'js', '-o', join(dir, 'out'));
+      expect(result.stderr).toBe('');
+      const bundle = (await import(pathToFileURL(join(dir, 'out', 'vad.mjs')).href)) as { metadata: { inputs: { name: string }[] }; run(feeds: Feeds): Record<string, Float32Array> };
+      expect(bundle.metadata.inputs.map((i) => i.name)).toEqual(['x']);
+      expect(bundle.run({ x })['y']).toEqual(interpret(graph, { x })['y']);
+      expect(fusegraph('compile', path, '--input-value', 'sr', '-o', join(dir, 'out2')).stderr).toMatch(/--input-value needs NAME=VALUE/);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
