@@ -6,6 +6,8 @@
 //     elementwise (no operand-specific alignment, as PReLU's slope has), the transpose has
 //     no other reader, op's result has the transposed shape, and every other operand is a
 //     transpose with the same perm (read untransposed) or a constant (transposed by p⁻¹ here);
+//     concat of transposes with one perm likewise becomes a transpose of the concat, its axis
+//     mapped through p (Keras joins NHWC feature maps on the channel axis);
 //  2. transpose∘transpose composes, and cancels when the composition is the identity
 //     (remove-identities' rules, shared);
 //  3. run to a fixpoint: a chain conv → T → relu → T⁻¹ → conv loses both transposes, and the
@@ -88,8 +90,34 @@ const sinkThroughElementwise: RewriteRule = {
   },
 };
 
+/**
+ * concat(transpose(a){perm = p}, transpose(b){perm = p}, …){axis = k}
+ *   → transpose(concat(a, b, …){axis = p[k]}){perm = p}   (Keras joins NHWC maps on channels)
+ */
+const sinkThroughConcat: RewriteRule = {
+  name: 'sink-transpose-through-concat',
+  match(node, view) {
+    if (node.op !== 'concat') return undefined;
+    const parts = node.inputs.map((input) => transposeOf(view, input));
+    const first = parts[0];
+    if (first === undefined || parts.some((t) => t === undefined || !samePerm(t.perm, first.perm))) return undefined;
+    const rank = node.type.shape.length;
+    const given = node.attrs['axis'];
+    if (typeof given !== 'number') return undefined;
+    const axis = first.perm[given < 0 ? given + rank : given];
+    if (axis === undefined) return undefined;
+    const inner = view.freshName(`${node.name}.untransposed`);
+    return {
+      replace: [
+        { op: 'concat', inputs: parts.map((t) => t?.node.inputs[0] ?? ''), attrs: { axis }, name: inner },
+        { op: 'transpose', inputs: [inner], attrs: { perm: first.perm } },
+      ],
+    };
+  },
+};
+
 export const sinkTransposesPass: Pass = {
   name: 'sink-transposes',
   summary: 'sink layout transposes below elementwise ops so NHWC↔NCHW pairs around convs cancel',
-  run: (graph) => rewriteGraph(graph, [...IDENTITY_RULES, sinkThroughElementwise]),
+  run: (graph) => rewriteGraph(graph, [...IDENTITY_RULES, sinkThroughElementwise, sinkThroughConcat]),
 };
