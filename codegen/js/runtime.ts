@@ -91,19 +91,19 @@ ${firstLine}  let open = true;
       const plan = streamPlan(streamOptions, metadata);
       // One feeds object for the whole stream. The state is the previous chunk's result
       // arrays themselves, fed back without a copy; run() allocates only the new results.
-      const feeds = {};
-      const set = (name, value) => Object.defineProperty(feeds, name, { value, enumerable: true, writable: true, configurable: true });
+      // No prototype: an input called "__proto__" is then a plain property.
+      const feeds = Object.create(null);
       const reset = () => {
-        for (const p of plan.pairs) set(p.inName, p.initial !== undefined ? p.initial.slice() : new Float32Array(p.size));
+        for (const p of plan.pairs) feeds[p.inName] = p.initial !== undefined ? p.initial.slice() : new Float32Array(p.size);
       };
       reset();
       return {
         push(chunk) {
           if (!open) throw new Error("fusegraph: this session was disposed");
           checkChunk(chunk, plan);
-          for (const name of plan.others) set(name, Object.hasOwn(chunk, name) ? chunk[name] : undefined);
+          for (const name of plan.others) feeds[name] = Object.hasOwn(chunk, name) ? chunk[name] : undefined;
           const results = run(feeds);
-          for (const p of plan.pairs) set(p.inName, results[p.outName]);
+          for (const p of plan.pairs) feeds[p.inName] = results[p.outName];
           return results;
         },
         reset,

@@ -81,7 +81,9 @@ export const WASM_LOAD = `export async function load(options = {}) {
         for (const output of OUTPUT_LAYOUT) {
           const start = at(output.address);
           const value = heap.slice(start, start + output.size[0] * batch + output.size[1]);
-          Object.defineProperty(results, output.name, { value, enumerable: true, writable: true, configurable: true });
+          // defineProperty only where assignment would set the prototype instead.
+          if (output.name === "__proto__") Object.defineProperty(results, output.name, { value, enumerable: true, writable: true, configurable: true });
+          else results[output.name] = value;
         }
         for (const p of plan.pairs) {
           const from = at(OUTPUT_LAYOUT[p.output].address);

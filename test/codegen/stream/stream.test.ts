@@ -121,6 +121,22 @@ describe.each<TargetName>(['js', 'wasm', 'wgsl'])('stream on the %s bundle', (ta
   });
 });
 
+describe('stream with hostile names', () => {
+  it.each<TargetName>(['js', 'wasm'])('feeds "__proto__" from an output called "constructor" on %s', async (target) => {
+    const b = new GraphBuilder('hostile');
+    const state = b.input('__proto__', [1, 2]);
+    const x = b.input('x', [1, 2]);
+    b.output(b.add(state, x, 'constructor'));
+    const module = (await importBundle(compile(b.build(), { target }))) as unknown as { load(): Promise<Session> };
+    const session = await module.load();
+    const stream = session.stream({ state: { constructor: '__proto__' } });
+    let sum: Float32Array = new Float32Array(2);
+    for (let i = 1; i <= 3; i++) sum = (await stream.push({ x: Float32Array.of(i, -i) }))['constructor'] ?? new Float32Array();
+    expect(Array.from(sum)).toEqual([6, -6]);
+    session.dispose();
+  });
+});
+
 /** Diagnostics per consumer of the bundles' .d.ts (strict mode, in memory, one project for all). */
 function diagnostics(consumers: readonly (readonly [TargetName, string])[]): string[] {
   const project = new Project({
