@@ -165,6 +165,27 @@ describe('Loop', () => {
     expect(graph.nodes.filter((n) => n.op === 'mul').length).toBe(3);
   });
 
+  it('specializes an If on the iteration number inside the body, its branches reading body and outer values', async () => {
+    const nested = branch('body', [
+      node('Equal', ['i', 'zero'], 'first'),
+      withGraphs(node('If', ['first'], 'v_out'), {
+        then_branch: branch('then', [node('Add', ['v_in', 'x'], 'sum')], [['sum', [2, 3]]]),
+        else_branch: branch('else', [node('Mul', ['v_in', 'outer_w'], 'prod')], [['prod', [2, 3]]]),
+      }),
+      node('Identity', ['cond_in'], 'cond_out'),
+    ], [['cond_out', []], ['v_out', [2, 3]]], [int64Tensor('zero', [0])], [
+      typed('i', DataType.INT64, []), typed('cond_in', DataType.BOOL, []), valueInfo('v_in', [2, 3]),
+    ]);
+    nested.output[0] = typed('cond_out', DataType.BOOL, []);
+    const graph = await agree({
+      inputs: [['x', [2, 3]]], outputs: [['v', [2, 3]]],
+      initializers: [int64Tensor('M', [4]), weights('v0', [2, 3], 2), weights('outer_w', [3], 9)],
+      nodes: [withGraphs(node('Loop', ['M', '', 'v0'], 'v'), { body: nested })],
+    });
+    expect(graph.nodes.filter((n) => n.op === 'add')).toHaveLength(1);
+    expect(graph.nodes.filter((n) => n.op === 'mul')).toHaveLength(3);
+  });
+
   it('refuses a trip count above the unroll limit and a computed one', () => {
     const model = (m: number): Uint8Array => onnxModel({
       inputs: [['x', [2, 3]]], outputs: [['v', [2, 3]], ['all', [m, 2, 3]]],
