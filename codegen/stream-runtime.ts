@@ -42,8 +42,15 @@ export const STREAM_PLAN = `function streamPlan(options, meta) {
 
 function checkChunk(chunk, plan) {
   if (chunk === null || typeof chunk !== "object") throw new TypeError("fusegraph: push(chunk) needs an object of Float32Arrays");
+  // Cheap checks first (a chunk holds as many names as the plan's other inputs, typically 1):
+  // the full scan below runs only when a name is missing or one too many is given.
+  let given = 0;
+  for (const name of plan.others) if (Object.hasOwn(chunk, name)) given++;
+  if (given === plan.others.length && Object.keys(chunk).length === given) return;
+  const listed = plan.others.map((n) => JSON.stringify(n)).join(", ");
   for (const name of Object.keys(chunk)) {
-    if (plan.pairs.some((p) => p.inName === name)) throw new TypeError("fusegraph: input " + JSON.stringify(name) + " is the stream's state; push() takes only " + plan.others.map((n) => JSON.stringify(n)).join(", "));
-    if (!plan.others.includes(name)) throw new TypeError("fusegraph: unknown input " + JSON.stringify(name) + " (push() takes " + plan.others.map((n) => JSON.stringify(n)).join(", ") + ")");
+    if (plan.others.includes(name)) continue;
+    if (plan.pairs.some((p) => p.inName === name)) throw new TypeError("fusegraph: input " + JSON.stringify(name) + " is the stream's state; push() takes only " + listed);
+    throw new TypeError("fusegraph: unknown input " + JSON.stringify(name) + " (push() takes " + listed + ")");
   }
 }`;

@@ -46,7 +46,13 @@ export const WASM_LOAD = `export async function load(options = {}) {
     const batch = plan.batch;
     const token = {};
     const at = (address) => (address[0] * batch + address[1]) >>> 2;
-    const others = INPUT_LAYOUT.filter((input) => plan.others.includes(input.name));
+    // Addresses depend on the batch only, so they are computed once for the stream.
+    const fed = INPUT_LAYOUT.filter((input) => plan.others.includes(input.name)).map((input) => ({ ...input, start: at(input.address) }));
+    const read = OUTPUT_LAYOUT.map((output) => {
+      const start = at(output.address);
+      return { name: output.name, start, end: start + output.size[0] * batch + output.size[1] };
+    });
+    const copies = plan.pairs.map((p) => ({ to: at(INPUT_LAYOUT[p.input].address), from: read[p.output].start, end: read[p.output].end }));
     function prepare() {
       const need = MEMORY_PER_SAMPLE * batch + MEMORY_FIXED;
       if (memory.buffer.byteLength < need) memory.grow(Math.ceil((need - memory.buffer.byteLength) / 65536));
@@ -69,26 +75,22 @@ export const WASM_LOAD = `export async function load(options = {}) {
         if (owner !== token) throw new Error("fusegraph: another run or stream used this session since this stream's last chunk; call reset() first");
         checkChunk(chunk, plan);
         prepare();
-        for (const input of others) {
+        for (const input of fed) {
           const data = feedOf(chunk, input.name, input.sample, input.batched);
           if (input.batched && data.length !== input.sample * batch) {
             throw new RangeError("fusegraph: input " + JSON.stringify(input.name) + " holds " + data.length / input.sample + " samples; this stream's batch is " + batch);
           }
-          heap.set(data, at(input.address));
+          heap.set(data, input.start);
         }
         kernels(batch);
         const results = {};
-        for (const output of OUTPUT_LAYOUT) {
-          const start = at(output.address);
-          const value = heap.slice(start, start + output.size[0] * batch + output.size[1]);
+        for (const output of read) {
+          const value = heap.slice(output.start, output.end);
           // defineProperty only where assignment would set the prototype instead.
           if (output.name === "__proto__") Object.defineProperty(results, output.name, { value, enumerable: true, writable: true, configurable: true });
           else results[output.name] = value;
         }
-        for (const p of plan.pairs) {
-          const from = at(OUTPUT_LAYOUT[p.output].address);
-          heap.copyWithin(at(INPUT_LAYOUT[p.input].address), from, from + p.size);
-        }
+        for (const copy of copies) heap.copyWithin(copy.to, copy.from, copy.end);
         return results;
       },
       reset,
