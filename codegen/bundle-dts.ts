@@ -14,8 +14,39 @@ export interface BundleDtsSpec {
   readonly declarations?: readonly string[];
   /** LoadOptions members besides the external-weights pair. */
   readonly loadOptions?: readonly string[];
-  /** Session members besides `run(feeds): Promise<Results>` and `dispose()`. */
+  /** Session members besides `run(feeds): Promise<Results>`, `stream()` and `dispose()`. */
   readonly sessionMembers?: readonly string[];
+  /** What a stream's push() returns: 'Results' (JS, wasm: synchronous) or 'Promise<Results>' (WGSL). */
+  readonly pushResult?: 'Results' | 'Promise<Results>';
+}
+
+/** The stream types: state maps output names to input names, push() takes the other inputs. */
+function streamDeclarations(w: CodeWriter, spec: BundleDtsSpec): void {
+  w.line('/** Output name → the input it feeds on the next chunk (same shape). */');
+  w.line('export type StateMap = { readonly [O in keyof Results]?: keyof Feeds };');
+  w.line('/** The inputs a stream\'s state feeds. */');
+  w.line('export type StateInputs<S extends StateMap> = Extract<S[keyof S], keyof Feeds>;');
+  w.line();
+  w.block('export interface StreamOptions<S extends StateMap> {', () => {
+    w.line('/** e.g. { hn: "h", cn: "c" }: each chunk\'s `hn` output is the next chunk\'s `h` input. */');
+    w.line('readonly state: S;');
+    w.line('/** Samples per chunk (default 1); every chunk must hold this many. */');
+    w.line('readonly batch?: number;');
+    w.line('/** The state before the first chunk and after reset() (default: zeros). */');
+    w.line('readonly initial?: { readonly [I in StateInputs<S>]?: Float32Array };');
+  });
+  w.line();
+  w.block('export interface Stream<S extends StateMap> {', () => {
+    w.line('/**');
+    w.line(' * Runs one chunk: the inputs other than the state, which stays in the bundle\'s memory.');
+    w.line(' * Returns every output, the state outputs included (in the JS bundle those arrays are the next');
+    w.line(' * chunk\'s state: treat them as read-only). Nothing else is allocated per chunk.');
+    w.line(' */');
+    w.line(`push(chunk: Omit<Feeds, StateInputs<S>>): ${spec.pushResult ?? 'Results'};`);
+    w.line('/** Restores the initial state. Needed after run() or another stream used the session. */');
+    w.line('reset(): void;');
+  });
+  w.line();
 }
 
 function tensorInfo(tensor: LoweredTensor): string {
@@ -41,6 +72,7 @@ export function emitBundleDts(program: LoweredProgram, spec: BundleDtsSpec): str
   }, '};');
   w.line();
   if (spec.declarations !== undefined) w.all(spec.declarations).line();
+  streamDeclarations(w, spec);
   w.block('export interface LoadOptions {', () => {
     w.all(spec.loadOptions ?? []);
     w.line('/** External weights given directly (otherwise fetched next to the module). */');
@@ -53,6 +85,8 @@ export function emitBundleDts(program: LoweredProgram, spec: BundleDtsSpec): str
     w.line('/** The batch is inferred from the feed lengths. */');
     w.line('run(feeds: Feeds): Promise<Results>;');
     w.all(spec.sessionMembers ?? []);
+    w.line('/** Runs the model chunk after chunk, feeding state outputs back as inputs without a round trip. */');
+    w.line('stream<S extends StateMap>(options: StreamOptions<S>): Stream<S>;');
     w.line('/** Frees what load() allocated. */');
     w.line('dispose(): void;');
   });

@@ -3,7 +3,7 @@
 // interpreter, or build graphs in code with GraphBuilder and the PyTorch-like `nn` module.
 
 export { loadModel, loadModelFromBytes, modelExtensions, registerLoader } from './load-model.ts';
-export type { DataFormat, FromBytesOptions, ModelLoader } from './load-model.ts';
+export type { DataFormat, FromBytesOptions, LoadModelOptions, ModelLoader } from './load-model.ts';
 export { optimize, PIPELINES } from './passes/pipeline.ts';
 export type { OptimizeOptions, Optimized } from './passes/pipeline.ts';
 export { compile, TARGET_NAMES } from './compile.ts';

@@ -17,6 +17,7 @@ import { emitGather, emitResize } from './kernel-gather.ts';
 import { emitMatmul, emitSoftmax } from './kernel-reduce.ts';
 import { emitDenseConv, isDenseConv } from './kernel-conv.ts';
 import { emitConv, emitReduce } from './kernel-window.ts';
+import { STREAM_PLAN } from '../stream-runtime.ts';
 import { DECODE_WEIGHTS, FEED_CHECK, FETCH_WEIGHTS, LOAD_EMBEDDED, LOAD_EXTERNAL } from './runtime.ts';
 import { KernelScope, renderExtent, type ArrayKey } from './scope.ts';
 import { planWeights, toBase64, type WeightBlob } from './weights.ts';
@@ -37,7 +38,7 @@ export interface JsBundle {
 /** Names the bundle's own code uses; model names are uniquified around them. */
 const FIXED_NAMES = [
   'metadata', 'run', 'load', 'weights', 'arena', 'batch', 'feeds', 'floatsOf', 'bytesOfBase64', 'feedOf', 'batchOf',
-  'checkFeedNames', 'fetchWeights', 'installWeights', 'widenWeights', 'arenaFor', 'erf', 'scratch', 'WEIGHTS_BASE64', 'WEIGHTS_FILE', 'INPUT_NAMES',
+  'checkFeedNames', 'streamPlan', 'checkChunk', 'fetchWeights', 'installWeights', 'widenWeights', 'arenaFor', 'erf', 'scratch', 'WEIGHTS_BASE64', 'WEIGHTS_FILE', 'INPUT_NAMES',
 ];
 
 function emitKernel(kernel: Kernel, name: string, packedWeights: ReadonlySet<number>): { code: string; params: ArrayKey[]; scratch: number } {
@@ -191,6 +192,7 @@ export function emitJsBundle(graph: Graph, program: LoweredProgram, options: JsB
   if (scratch > 0) w.line(`const scratch = new Float32Array(${scratch});`).line();
   w.all(kernelCode.toString().trimEnd().split('\n')).line();
   w.all(FEED_CHECK.split('\n')).line();
+  w.all(STREAM_PLAN.split('\n')).line();
   emitRun(w, program, feedName, resultName, calls);
   w.line().all((options.weights === 'embed' ? LOAD_EMBEDDED : LOAD_EXTERNAL).split('\n'));
   return { module: w.toString(), weights: storeWeights(blob.bytes, options.dtype) };

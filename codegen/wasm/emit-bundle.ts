@@ -14,6 +14,7 @@ import { CodeWriter } from '../writer.ts';
 import type { AffineBytes } from './memory-layout.ts';
 import type { WasmProgram } from './program.ts';
 import { WASM_LOAD } from './runtime.ts';
+import { STREAM_PLAN } from '../stream-runtime.ts';
 
 export interface WasmBundleOptions {
   readonly weights: 'embed' | 'external';
@@ -93,10 +94,22 @@ export function emitWasmBundle(graph: Graph, program: LoweredProgram, wasm: Wasm
   w.line(`const IMAGE_BYTES = ${wasm.layout.image.length};`);
   w.line(`const MEMORY_PER_SAMPLE = ${wasm.layout.total.perSample};`);
   w.line(`const MEMORY_FIXED = ${wasm.layout.total.fixed};`);
-  w.line(`const INPUT_NAMES = [${program.inputs.map((t) => stringLiteral(t.name)).join(', ')}];`).line();
+  w.line(`const INPUT_NAMES = [${program.inputs.map((t) => stringLiteral(t.name)).join(', ')}];`);
+  // Byte addresses [perSample, fixed] of each input and output region, for stream().
+  w.block('const INPUT_LAYOUT = [', () => program.inputs.forEach((input, index) => {
+    const batched = input.size.perSample !== 0;
+    const address = wasm.layout.inputs[index] ?? { perSample: 0, fixed: 0 };
+    w.line(`{ name: ${stringLiteral(input.name)}, sample: ${batched ? input.size.perSample : input.size.fixed}, batched: ${batched}, address: [${address.perSample}, ${address.fixed}] },`);
+  }), '];');
+  w.block('const OUTPUT_LAYOUT = [', () => program.outputs.forEach((output, index) => {
+    const address = wasm.layout.outputs[index] ?? { perSample: 0, fixed: 0 };
+    w.line(`{ name: ${stringLiteral(output.name)}, size: [${output.size.perSample}, ${output.size.fixed}], address: [${address.perSample}, ${address.fixed}] },`);
+  }), '];');
+  w.line();
   w.all(DECODE_WEIGHTS.split('\n')).line();
   w.all(widenWeightsSource(options.dtype).split('\n')).line();
   w.all(FEED_CHECK.split('\n')).line();
+  w.all(STREAM_PLAN.split('\n')).line();
   if (options.weights === 'external') w.all(FETCH_WEIGHTS.split('\n')).line();
   const feeds = feedStatements(program, wasm);
   for (const line of WASM_LOAD.split('\n')) {

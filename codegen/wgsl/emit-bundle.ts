@@ -14,6 +14,7 @@ import { CodeWriter } from '../writer.ts';
 import type { GpuLayout } from './layout.ts';
 import type { DispatchAxis, ShaderPlan } from './shader-common.ts';
 import { EMBEDDED_WEIGHTS, EXTERNAL_WEIGHTS, WGSL_RUNTIME } from './runtime.ts';
+import { STREAM_PLAN } from '../stream-runtime.ts';
 
 export interface WgslBundleOptions {
   readonly weights: 'embed' | 'external';
@@ -113,6 +114,7 @@ export function emitWgslBundle(graph: Graph, program: LoweredProgram, layout: Gp
   w.all(DECODE_WEIGHTS.split('\n')).line();
   w.all(widenWeightsSource(options.dtype).split('\n')).line();
   w.all(FEED_CHECK.split('\n')).line();
+  w.all(STREAM_PLAN.split('\n')).line();
   if (options.weights === 'external') w.all(FETCH_WEIGHTS.split('\n')).line();
   w.all((options.weights === 'embed' ? EMBEDDED_WEIGHTS : EXTERNAL_WEIGHTS).split('\n')).line();
   w.all(WGSL_RUNTIME.split('\n'));

@@ -11,6 +11,7 @@ import { formatName } from '../../ir/names.ts';
 import { bindShape, sizeOf, symbolOf } from '../../ir/types.ts';
 import { compile, TARGET_NAMES, type OptLevel, type TargetName } from '../compile.ts';
 import { loadModel } from '../load-model.ts';
+import { collectInputValue, parseInputValues } from './input-values.ts';
 import { optimize } from '../passes/pipeline.ts';
 import { Random } from '../random.ts';
 import { compareArrays, toleranceFor } from '../tolerance.ts';
@@ -22,6 +23,7 @@ interface VerifyFlags {
   readonly target: string;
   readonly samples: string;
   readonly O: string;
+  readonly inputValue?: string[];
 }
 
 interface Sample { readonly label: string; readonly batch: number; readonly value: (random: Random, i: number) => number }
@@ -70,6 +72,7 @@ export function registerVerifyCommand(program: Command): void {
     .option('-t, --target <target>', `target to check (${TARGET_NAMES.join(', ')})`, 'wasm')
     .option('--samples <n>', 'random input batches to run, besides the edge-value ones', '8')
     .option('-O <level>', 'optimization level 0, 1 or 2', '2')
+    .option('--input-value <name=value>', 'ONNX: fix an input at compile time (repeatable), as compile does', collectInputValue)
     .addHelpText('after', ['', 'Examples:', '  fusegraph verify model.onnx --target js', '  fusegraph verify examples/seed-mlp.ts --target wgsl --samples 20'].join('\n'))
     .action(async (model: string, flags: VerifyFlags) => {
       const target = parseTarget(flags.target);
@@ -79,7 +82,7 @@ export function registerVerifyCommand(program: Command): void {
       if (isBundleFile(model)) {
         throw new CompileError('verify takes a model (.onnx, .json, .ir, .ts), not a compiled bundle: it compiles the model itself and compares the result with the reference interpreter (fusegraph run runs a bundle)', { file: model });
       }
-      const graph = await loadModel(model);
+      const graph = await loadModel(model, { inputValues: parseInputValues(flags.inputValue) });
       warnAboutWeights(graph, model);
       const { stats } = optimize(graph, { level });
       const session = await openCompiled(compile(graph, { target, level }), target);

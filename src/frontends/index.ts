@@ -18,6 +18,8 @@ export interface FromBytesOptions {
   readonly file?: string;
   /** For JSON models whose weights are in a sidecar: its bytes, by the name the model gives. */
   readonly readSidecar?: (file: string) => Uint8Array;
+  /** ONNX only: inputs fixed at compile time (see ImportOnnxOptions.inputValues). */
+  readonly inputValues?: Readonly<Record<string, readonly number[]>>;
 }
 
 function readBytes(path: string): Uint8Array {
@@ -31,9 +33,12 @@ function readBytes(path: string): Uint8Array {
 /** A model from bytes already in memory, in a data format. */
 export function graphFromBytes(bytes: Uint8Array, format: DataFormat, options: FromBytesOptions = {}): Graph {
   const location = options.file === undefined ? {} : { file: options.file };
+  if (format !== 'onnx' && Object.keys(options.inputValues ?? {}).length > 0) {
+    throw new CompileError(`--input-value applies to ONNX models; a ${format} model fixes values in the model itself`);
+  }
   switch (format) {
     case 'onnx':
-      return importOnnx(bytes, location);
+      return importOnnx(bytes, { ...location, ...(options.inputValues !== undefined ? { inputValues: options.inputValues } : {}) });
     case 'json':
       return readJsonModel(new TextDecoder().decode(bytes), {
         readSidecar: options.readSidecar ?? ((file) => {
@@ -50,8 +55,9 @@ export function graphFromBytes(bytes: Uint8Array, format: DataFormat, options: F
 }
 
 /** A data-format model file; a JSON model's sidecar must lie inside the model's folder. */
-export function graphFromFile(path: string, format: DataFormat): Graph {
+export function graphFromFile(path: string, format: DataFormat, options: Pick<FromBytesOptions, 'inputValues'> = {}): Graph {
   return graphFromBytes(readBytes(path), format, {
+    ...options,
     file: path,
     readSidecar: (file) => readBytes(sidecarPath(path, file)),
   });

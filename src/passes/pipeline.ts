@@ -18,7 +18,7 @@ export const PIPELINES: Readonly<Record<OptLevel, readonly string[]>> = {
   O0: [],
   O1: ['dce', 'remove-identities', 'fold-constants', 'dce'],
   O2: [
-    'dce', 'remove-identities', 'fold-constants', 'cse', 'canonicalize-linear',
+    'dce', 'remove-identities', 'fold-constants', 'sink-transposes', 'cse', 'canonicalize-linear',
     'fold-batch-norm', 'fuse-conv-bias', 'fuse-conv-residual', 'fuse-linear-activation', 'fuse-elementwise', 'cse', 'dce',
   ],
 };

@@ -10,9 +10,10 @@ import { fuseElementwisePass } from './fuse-elementwise.ts';
 import { fuseLinearActivationPass } from './fuse-linear-activation.ts';
 import type { Pass } from './pass.ts';
 import { removeIdentitiesPass } from './remove-identities.ts';
+import { sinkTransposesPass } from './sink-transposes.ts';
 
 export const ALL_PASSES: readonly Pass[] = [
-  dcePass, removeIdentitiesPass, foldConstantsPass, csePass, canonicalizeLinearPass,
+  dcePass, removeIdentitiesPass, foldConstantsPass, sinkTransposesPass, csePass, canonicalizeLinearPass,
   foldBatchNormPass, fuseConvBiasPass, fuseConvResidualPass, fuseLinearActivationPass, fuseElementwisePass,
 ];
 

@@ -5,28 +5,45 @@
 import { CompileError } from '../../../ir/errors.ts';
 import { formatValueName } from '../../../ir/names.ts';
 import type { GraphBuilder, Value } from '../../builder.ts';
+import type { GraphProto } from './proto.ts';
 import type { KnownTensor } from './tensor.ts';
 
 type Entry =
   | { readonly kind: 'value'; readonly value: Value }
   | { readonly kind: 'const'; readonly tensor: KnownTensor; materialized?: Value };
 
+/** Converts a subgraph into this context (If's branch, one Loop iteration): see subgraph.ts. */
+export type SubgraphInliner = (graph: GraphProto, bound: ReadonlyMap<string, string>, hint: string) => string[];
+
 export class ImportContext {
   private readonly entries = new Map<string, Entry>();
+  private readonly reserved: Set<string>;
+  /** Set by the importer: converting nodes lives there, and control flow needs it. */
+  inlineSubgraph: SubgraphInliner = () => {
+    throw new CompileError('internal: subgraphs cannot be converted here');
+  };
 
   constructor(
     readonly builder: GraphBuilder,
     readonly opset: number,
     /** Every name the ONNX graph uses, so generated names avoid them. */
-    private readonly reserved: ReadonlySet<string>,
+    reserved: ReadonlySet<string>,
     /** Values the graph returns: an alias (Identity) of one of them still needs a node. */
     private readonly graphOutputs: ReadonlySet<string>,
-  ) {}
+  ) {
+    this.reserved = new Set(reserved);
+  }
+
+  /** Keeps generated names clear of names an inlined subgraph is about to define. */
+  reserve(names: Iterable<string>): void {
+    for (const name of names) this.reserved.add(name);
+  }
 
   /** A name for a value the importer makes up (a decomposition's temporary). */
   fresh(hint: string): string {
     let candidate = hint;
-    for (let i = 1; this.reserved.has(candidate) || this.builder.freshName(candidate) !== candidate; i++) candidate = `${hint}_${i}`;
+    // entries too: a name bound to a constant has no graph value the builder would know.
+    for (let i = 1; this.reserved.has(candidate) || this.entries.has(candidate) || this.builder.freshName(candidate) !== candidate; i++) candidate = `${hint}_${i}`;
     return candidate;
   }
 

@@ -115,6 +115,13 @@ function readInts(tensor: TensorProto, count: number, where: string): number[] {
   return values.map((v) => Math.max(-Number.MAX_SAFE_INTEGER, Math.min(Number.MAX_SAFE_INTEGER, v)));
 }
 
+function readBools(tensor: TensorProto, count: number, where: string): number[] {
+  const raw = rawBytes(tensor, count, 1, where);
+  if (raw) return Array.from({ length: count }, (_, i) => (raw.getUint8(i) !== 0 ? 1 : 0));
+  checkCount(tensor.int32_data.length, count, 'int32_data', where);
+  return tensor.int32_data.map((v) => (v !== 0 ? 1 : 0));
+}
+
 /** Reads an initializer or a Constant's value; `where` names it in errors. */
 export function readTensor(tensor: TensorProto, where: string): KnownTensor {
   if (tensor.data_location === 1 || tensor.external_data.length > 0) {
@@ -128,6 +135,9 @@ export function readTensor(tensor: TensorProto, where: string): KnownTensor {
       return { kind: 'float', shape, data: readFloats(tensor, elementCount(tensor, where, false), where) };
     case DataType.INT64: case DataType.INT32:
       return { kind: 'int', shape, values: readInts(tensor, elementCount(tensor, where, true), where) };
+    case DataType.BOOL:
+      // Conditions (If, Loop) and masks evaluated at import: 0 or 1, read as integers.
+      return { kind: 'int', shape, values: readBools(tensor, elementCount(tensor, where, true), where) };
     default:
       throw new CompileError(`${where} has element type ${dataTypeName(tensor.data_type)}; fusegraph reads FLOAT, FLOAT16, BFLOAT16 and DOUBLE weights and INT32/INT64 shapes`);
   }
