@@ -31,7 +31,7 @@ function affine(value: AffineBytes, batch: string): string {
 }
 
 function metadataLiteral(program: LoweredProgram): string {
-  const tensors = (list: LoweredProgram['inputs']): unknown => list.map((t) => ({ name: t.name, shape: [...t.shape] }));
+  const tensors = (list: LoweredProgram['inputs']): unknown => list.map((t) => ({ name: t.name, shape: [...t.shape], dtype: t.dtype }));
   const json = JSON.stringify({ name: program.name, inputs: tensors(program.inputs), outputs: tensors(program.outputs) }, null, 2);
   return json.replace(/\u2028/g, '\\u2028').replace(/\u2029/g, '\\u2029');
 }

@@ -61,13 +61,13 @@ function axisLiteral(axis: DispatchAxis): string {
 }
 
 function metadataLiteral(program: LoweredProgram): string {
-  const tensors = (list: readonly LoweredTensor[]): unknown => list.map((t) => ({ name: t.name, shape: [...t.shape] }));
+  const tensors = (list: readonly LoweredTensor[]): unknown => list.map((t) => ({ name: t.name, shape: [...t.shape], dtype: t.dtype }));
   const json = JSON.stringify({ name: program.name, inputs: tensors(program.inputs), outputs: tensors(program.outputs) }, null, 2);
   return json.replace(/\u2028/g, '\\u2028').replace(/\u2029/g, '\\u2029');
 }
 
 function header(graph: Graph, program: LoweredProgram, options: WgslBundleOptions, layout: GpuLayout): string[] {
-  const io = (list: readonly LoweredTensor[]): string => list.map((t) => `${commentText(t.name)}: f32${formatShape(t.shape)}`).join(', ');
+  const io = (list: readonly LoweredTensor[]): string => list.map((t) => `${commentText(t.name)}: ${t.dtype}${formatShape(t.shape)}`).join(', ');
   const stored = options.weights === 'embed' ? `embedded (base64, ${storageNote(options.dtype)})` : `in ${commentText(options.weightsFile)} (${storageNote(options.dtype)})`;
   return [
     `// fusegraph WGSL bundle for graph ${commentText(program.name)}. Generated code: edit the model, not this file.`,

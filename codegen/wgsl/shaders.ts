@@ -28,6 +28,7 @@ const SHADER_EMITTERS: { readonly [K in KernelKind]: ShaderEmitter<K> } = {
   reduce: reduceShader,
   gather: gatherShader,
   resize: resizeShader,
+  lookup: () => { throw new CompileError('the WGSL target has no gather (lookup) kernel yet'); },
 };
 
 /** The span of one weight chunk that covers every constant the kernel reads. */

@@ -14,7 +14,7 @@ export type OnnxNode = ModelInit['graph']['node'][number];
 export type OnnxAttribute = NonNullable<OnnxNode['attribute']>[number];
 export type OnnxTensor = ModelInit['graph']['initializer'][number];
 
-const UNARY_OPS: Readonly<Record<UnaryFn, string>> = { neg: 'Neg', abs: 'Abs', exp: 'Exp', log: 'Log', sqrt: 'Sqrt', tanh: 'Tanh', erf: 'Erf' };
+const UNARY_OPS: Readonly<Record<UnaryFn, string>> = { neg: 'Neg', abs: 'Abs', exp: 'Exp', log: 'Log', sqrt: 'Sqrt', tanh: 'Tanh', erf: 'Erf', trunc: 'Trunc' };
 const BINARY_OPS: Readonly<Record<BinaryFn, string>> = {
   add: 'Add', sub: 'Sub', mul: 'Mul', div: 'Div', max: 'Max', min: 'Min',
   lt: 'Less', le: 'LessOrEqual', gt: 'Greater', ge: 'GreaterOrEqual', eq: 'Equal',
