@@ -73,8 +73,9 @@ function fuseInto(node: Node, producerName: string, view: GraphView): NodeSpec[]
   const outer = bodyOf(node);
   const inner = producer === undefined ? undefined : bodyOf(producer);
   if (producer === undefined || outer === undefined || inner === undefined) return undefined;
-  // expand's result is larger than its operand's broadcast: a fused body could not say so.
-  if (OPS[node.op].elementwise?.ownShape === true) return undefined;
+  // expand's result is larger than its operand's broadcast: a fused node (whose shape is its
+  // operands' broadcast) could lose it, as producer or as consumer.
+  if (OPS[node.op].elementwise?.ownShape === true || OPS[producer.op].elementwise?.ownShape === true) return undefined;
   const operands = new OperandList(view);
   const nodeShapes = alignedShapes(node, view);
   const producerShapes = alignedShapes(producer, view);
