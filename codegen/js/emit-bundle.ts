@@ -38,7 +38,7 @@ export interface JsBundle {
 /** Names the bundle's own code uses; model names are uniquified around them. */
 const FIXED_NAMES = [
   'metadata', 'run', 'load', 'weights', 'arena', 'batch', 'feeds', 'floatsOf', 'bytesOfBase64', 'feedOf', 'batchOf',
-  'checkFeedNames', 'fetchWeights', 'installWeights', 'widenWeights', 'arenaFor', 'erf', 'lookupError', 'lanesOf', 'scratch', 'WEIGHTS_BASE64', 'WEIGHTS_FILE', 'INPUT_NAMES',
+  'checkFeedNames', 'fetchWeights', 'installWeights', 'widenWeights', 'arenaFor', 'erf', 'lookupError', 'lanesOf', 'checkIds', 'FEED_KINDS', 'scratch', 'WEIGHTS_BASE64', 'WEIGHTS_FILE', 'INPUT_NAMES',
 ];
 
 function emitKernel(kernel: Kernel, name: string, packedWeights: ReadonlySet<number>): { code: string; params: ArrayKey[]; scratch: number } {

@@ -66,6 +66,13 @@ function feedOf(feeds, name, sample, batched, dtype = "f32") {
   return data;
 }
 
+function checkIds(ids, shown, strides, size) {
+  for (let k = 0; k < ids.length; k++) {
+    const id = ids[k];
+    if (!(id >= -size && id < size && id === Math.trunc(id))) lookupError(shown, id, k, strides, size);
+  }
+}
+
 function lookupError(shown, id, k, strides, size) {
   const position = strides.map((s, a) => (a === 0 ? Math.floor(k / s) : Math.floor(k / s) % (strides[a - 1] / s)));
   throw new RangeError("fusegraph: id " + String(id) + " at position [" + position.join(", ") + "] of " + shown + " is outside [" + -size + ", " + size + ")");

@@ -2,6 +2,8 @@
 // `metadata` as the JS bundle, the weights stored once in the GPU layout's order, one WGSL
 // shader per kernel as a string literal with its dispatch, and the fixed WebGPU host code.
 
+import { formatValueName } from '../../ir/names.ts';
+import { hostIdChecks } from './lookup-shader.ts';
 import type { Graph } from '../../ir/graph.ts';
 import { printGraph } from '../../ir/print.ts';
 import { formatShape } from '../../ir/types.ts';
@@ -96,8 +98,11 @@ export function emitWgslBundle(graph: Graph, program: LoweredProgram, layout: Gp
   w.block('const INPUTS = [', () => program.inputs.forEach((input, index) => {
     const batched = input.size.perSample !== 0;
     const sample = batched ? input.size.perSample : input.size.fixed;
-    w.line(`{ name: ${stringLiteral(input.name)}, sample: ${sample}, batched: ${batched}, offset: ${extentLiteral(layout.inputs[index] ?? input.size)} },`);
+    w.line(`{ name: ${stringLiteral(input.name)}, sample: ${sample}, batched: ${batched}, dtype: ${stringLiteral(input.dtype)}, offset: ${extentLiteral(layout.inputs[index] ?? input.size)} },`);
   }), '];');
+  // Ids checked on the host before upload: [input index, name as shown, strides, table size].
+  const checks = hostIdChecks(program).map((c) => `[${c.input}, ${stringLiteral(formatValueName(c.idsName))}, [${c.strides.join(', ')}], ${c.size}]`);
+  w.line(`const ID_CHECKS = [${checks.join(', ')}];`);
   w.block('const OUTPUTS = [', () => program.outputs.forEach((output, index) => {
     w.line(`{ name: ${stringLiteral(output.name)}, size: ${extentLiteral(output.size)}, offset: ${extentLiteral(layout.outputs[index] ?? output.size)} },`);
   }), '];');

@@ -117,10 +117,11 @@ export async function load(options = {}) {
     checkFeedNames(feeds, INPUTS.map((input) => input.name));
     let batch = 0;
     const arrays = INPUTS.map((input) => {
-      const array = feedOf(feeds, input.name, input.sample, input.batched);
+      const array = feedOf(feeds, input.name, input.sample, input.batched, input.dtype);
       if (input.batched) batch = batchOf(input.name, array, input.sample, batch);
       return array;
     });
+    for (const [index, shown, strides, size] of ID_CHECKS) checkIds(arrays[index], shown, strides, size);
     if (batch === 0) batch = 1;
     if (batch > maxBatch) throw new RangeError("fusegraph: batch " + batch + " exceeds the maxBatch " + maxBatch + " given to load()");
     batchWords[0] = batch;

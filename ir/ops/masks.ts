@@ -30,8 +30,9 @@ function compareOp(name: string, doc: string, body: ScalarExpr, dtypes: DTypeRul
 
 /** cast's body: to f32 nothing changes, to i32 it rounds toward zero, to bool it tests != 0. */
 function castBody(to: string): ScalarExpr {
-  // + 0 turns trunc(-0.5) = -0 into the integer 0 (IEEE: -0 + 0 = +0).
-  if (to === 'i32') return E.add(E.trunc(a), 0);
+  // trunc(-0.5) is -0; an i32 has no -0, so it becomes 0 (a select, which no backend's
+  // compiler folds away the way WGSL compilers fold `t + 0`).
+  if (to === 'i32') return E.select(E.eq(E.trunc(a), 0), 0, E.trunc(a));
   if (to === 'bool') return E.select(E.eq(a, 0), 0, 1);
   return a;
 }

@@ -8,7 +8,7 @@ import { interpret, type TypedFeeds } from '../../ir/interpret.ts';
 import { TargetRunner, type ConformanceTarget } from '../conformance/targets.ts';
 import { embeddingClassifier, floats, maskOpsGraph, VOCAB } from '../support/dtype-graphs.ts';
 
-const TARGETS: readonly ConformanceTarget[] = ['js', 'wasm'];
+const TARGETS: readonly ConformanceTarget[] = ['js', 'wasm', 'wgsl'];
 const IDS = Int32Array.from([1, 2, 3, 0, 0, 10, -1, 4, 5, 0, 7, -11, 0, 0, 0]);
 const CASES: readonly (readonly [string, () => Graph, TypedFeeds])[] = [
   ['embedding classifier', embeddingClassifier, { ids: IDS }],
