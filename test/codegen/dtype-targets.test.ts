@@ -3,6 +3,9 @@
 // Error for an id outside the table, a wrong typed array or an int64 beyond the i32 range.
 
 import { afterAll, describe, expect, it } from 'vitest';
+import { GraphBuilder } from '../../src/builder.ts';
+import { targetEmitter } from '../../src/compile.ts';
+import { optimize } from '../../src/passes/pipeline.ts';
 import type { Graph } from '../../ir/graph.ts';
 import { interpret, type TypedFeeds } from '../../ir/interpret.ts';
 import { TargetRunner, type ConformanceTarget } from '../conformance/targets.ts';
@@ -64,5 +67,30 @@ describe.each(TARGETS)('i32 and bool tensors on the %s bundle', (target) => {
     } finally {
       session.dispose();
     }
+  });
+});
+
+describe('typed inputs in the bundle interface', () => {
+  it('states each input\'s element type in the .d.ts and the metadata', () => {
+    for (const target of ['js', 'wasm', 'wgsl'] as const) {
+      const { graph, plan } = optimize(maskOpsGraph(), { level: 'O2' });
+      const bundle = targetEmitter(target)(graph, plan, { weights: 'embed' });
+      const dts = String(bundle.files.find((f) => f.name.endsWith('.d.ts'))?.contents ?? '');
+      expect(dts, target).toContain('readonly "m": Uint8Array;');
+      expect(dts, target).toContain('readonly "x": Float32Array;');
+      expect(dts, target).toContain('readonly dtype: "bool"');
+      const module = String(bundle.files.find((f) => f.name === bundle.entry)?.contents ?? '');
+      expect(module, target).toMatch(/"name": "m",\s*"shape": \[\s*"N",\s*4\s*\],\s*"dtype": "bool"/);
+    }
+  });
+
+  it('refuses gather ids computed on the GPU for the WGSL target, naming the node', () => {
+    const b = new GraphBuilder('computed_ids');
+    const x = b.input('x', ['N', 3]);
+    const table = b.constant(floats(8, 4), [4, 2], 'table');
+    b.output(b.gather(table, b.cast(x, 'i32', 'ids'), 0, 'rows'));
+    const { graph, plan } = optimize(b.build(), { level: 'O2' });
+    expect(() => targetEmitter('wgsl')(graph, plan, { weights: 'embed' })).toThrow(/%rows \(gather\): WGSL target: gather ids must be a graph input or a constant/);
+    expect(() => targetEmitter('js')(graph, plan, { weights: 'embed' })).not.toThrow();
   });
 });
