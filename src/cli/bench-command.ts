@@ -3,6 +3,8 @@
 // output of a contraction (linear, matmul: one multiply and one add per term) and one per
 // elementwise or reduction result, read off the op table's kinds; layout ops count none.
 
+import type { FeedArray } from '../../ir/feeds.ts';
+import { generatedFeed } from './typed-feeds.ts';
 import type { Command } from 'commander';
 import { CompileError } from '../../ir/errors.ts';
 import type { Graph } from '../../ir/graph.ts';
@@ -63,7 +65,7 @@ function progress(label: string, fraction: number, shown: number): number {
 }
 
 /** Median µs per call, timing groups of calls long enough for the clock to resolve. */
-async function timeCalls(session: Session, feeds: Record<string, Float32Array>, budgetMs: number, label: string): Promise<{ micros: number; samples: number }> {
+async function timeCalls(session: Session, feeds: Record<string, FeedArray>, budgetMs: number, label: string): Promise<{ micros: number; samples: number }> {
   const call = session.runSync !== undefined ? ((run) => async () => { run(feeds); })(session.runSync) : async () => { await session.run(feeds); };
   const warmEnd = performance.now() + Math.min(200, budgetMs / 5);
   let reps = 1;
@@ -117,9 +119,10 @@ export function registerBenchCommand(program: Command): void {
       try {
         for (const batch of batches) {
           const random = new Random(batch);
-          const feeds: Record<string, Float32Array> = {};
+          const feeds: Record<string, FeedArray> = {};
           for (const input of graph.inputs) {
-            const data = random.uniformArray(sizeOf(bindShape(input.type.shape, symbolic ? batch : 1)), -1, 1);
+            const floats = random.uniformArray(sizeOf(bindShape(input.type.shape, symbolic ? batch : 1)), -1, 1);
+            const data = generatedFeed(graph, input.name, input.type.dtype, floats);
             Object.defineProperty(feeds, input.name, { value: data, enumerable: true, writable: true, configurable: true });
           }
           const { micros, samples } = await timeCalls(session, feeds, budget, `batch ${batch}`);
