@@ -97,3 +97,20 @@ describe('dtypes in the IR', () => {
     }
   });
 });
+
+describe('nn.embedding', () => {
+  it('builds a gather over an N(0, 1) table whose padding row is zero', async () => {
+    const { nn } = await import('../../src/index.ts');
+    const graph = nn.toGraph(nn.sequential(nn.embedding(7, 3, { paddingIdx: 0 }), nn.linear(3, 2)), {
+      name: 'embed', inputShape: ['N', 4], inputDtype: 'i32',
+    });
+    expect(graph.inputs[0]?.type).toEqual({ dtype: 'i32', shape: ['N', 4] });
+    const emb = graph.nodes.find((n) => n.op === 'gather');
+    expect(emb?.type).toEqual({ dtype: 'f32', shape: ['N', 4, 3] });
+    const out = interpret(graph, { x: Int32Array.of(0, 1, 6, -1) })[graph.outputs[0] ?? ''];
+    const bias = graph.nodes.find((n) => n.name === '1.bias');
+    expect(Array.from(out?.slice(0, 2) ?? [])).toEqual(Array.from(bias?.attrs['value'] && 'data' in (bias.attrs['value'] as object) ? (bias.attrs['value'] as { data: Float32Array }).data : []));
+    expect(out?.slice(4, 6)).toEqual(out?.slice(6, 8)); // id -1 wraps to row 6
+    expect(() => nn.embedding(4, 2, { paddingIdx: 4 })).toThrow(/paddingIdx 4 is outside \[-4, 4\)/);
+  });
+});
