@@ -8,6 +8,8 @@ import { interpret } from '../../ir/interpret.ts';
 import { parseGraph } from '../../ir/parse.ts';
 import { printGraph } from '../../ir/print.ts';
 import { verifyGraph } from '../../ir/verify.ts';
+import { readJsonModel } from '../../src/frontends/json-model/read.ts';
+import { writeJsonModel } from '../../src/frontends/json-model/write.ts';
 import { GraphBuilder } from '../../src/builder.ts';
 import { optimize } from '../../src/passes/pipeline.ts';
 import { DIM, embeddingClassifier, floats, maskOpsGraph, SEQ, VOCAB } from '../support/dtype-graphs.ts';
@@ -22,6 +24,14 @@ describe('dtypes in the IR', () => {
       expect(printGraph(parseGraph(text), { weights: 'full' })).toBe(text);
       expect(verifyGraph(graph)).toEqual([]);
     }
+  });
+
+  it('round-trips i32 inputs and constants through the JSON model format', () => {
+    for (const graph of [embeddingClassifier(), maskOpsGraph()]) {
+      const again = readJsonModel(writeJsonModel(graph).json);
+      expect(printGraph(again, { weights: 'full' })).toBe(printGraph(graph, { weights: 'full' }));
+    }
+    expect(writeJsonModel(embeddingClassifier()).json).toContain('"dtype":"i32"');
   });
 
   it('refuses a float op on an i32 tensor, naming the node', () => {
