@@ -83,10 +83,7 @@ export function parseNpy(bytes: Uint8Array): FileTensor {
 function npyValue(view: DataView, descr: string, start: number, i: number): number {
   switch (descr) {
     case '<f8': return view.getFloat64(start + i * 8, true);
-    case '<i8': {
-      const value = view.getBigInt64(start + i * 8, true);
-      return value > 2n ** 31n || value < -(2n ** 31n) ? NaN : Number(value);
-    }
+    case '<i8': return Number(view.getBigInt64(start + i * 8, true));
     case '<i4': return view.getInt32(start + i * 4, true);
     case '|u1': case '|b1': return view.getUint8(start + i);
     default: return halfToFloat(view.getUint16(start + i * 2, true));

@@ -8,13 +8,16 @@ import type { Graph } from '../../ir/graph.ts';
 import { formatValueName } from '../../ir/names.ts';
 import { gatherLayout } from '../../ir/ops/index.ts';
 import { valueTypes } from '../../ir/graph.ts';
-import type { DType } from '../../ir/types.ts';
+import { I32_EXACT_LIMIT, type DType } from '../../ir/types.ts';
 
 /** Values read from a file as the array the input's dtype takes; non-integers are refused. */
 export function feedOfDtype(name: string, dtype: DType | undefined, data: Float32Array): FeedArray {
   if (dtype === undefined || dtype === 'f32') return data;
-  const bad = data.findIndex((v) => !Number.isInteger(v) || (dtype === 'bool' && v !== 0 && v !== 1));
-  if (bad >= 0) throw new CompileError(`input ${formatValueName(name)} is ${dtype}: value ${data[bad] ?? NaN} at index ${bad} is not ${dtype === 'bool' ? '0 or 1' : 'an integer'}`);
+  const bad = data.findIndex((v) => !Number.isInteger(v) || (dtype === 'bool' ? v !== 0 && v !== 1 : Math.abs(v) > I32_EXACT_LIMIT));
+  if (bad >= 0) {
+    const want = dtype === 'bool' ? 'must be 0 or 1' : `is not an integer within the supported i32 range ±${I32_EXACT_LIMIT}`;
+    throw new CompileError(`input ${formatValueName(name)}: value ${data[bad] ?? NaN} at index ${bad} ${want}`);
+  }
   return dtype === 'bool' ? Uint8Array.from(data) : Int32Array.from(data);
 }
 
