@@ -9,13 +9,14 @@ import { optimize } from '../../src/passes/pipeline.ts';
 import type { Graph } from '../../ir/graph.ts';
 import { interpret, type TypedFeeds } from '../../ir/interpret.ts';
 import { TargetRunner, type ConformanceTarget } from '../conformance/targets.ts';
-import { embeddingClassifier, floats, maskOpsGraph, VOCAB } from '../support/dtype-graphs.ts';
+import { boolOutputGraph, embeddingClassifier, floats, maskOpsGraph, VOCAB } from '../support/dtype-graphs.ts';
 
 const TARGETS: readonly ConformanceTarget[] = ['js', 'wasm', 'wgsl'];
 const IDS = Int32Array.from([1, 2, 3, 0, 0, 10, -1, 4, 5, 0, 7, -11, 0, 0, 0]);
 const CASES: readonly (readonly [string, () => Graph, TypedFeeds])[] = [
   ['embedding classifier', embeddingClassifier, { ids: IDS }],
   ['mask ops', maskOpsGraph, { x: floats(12, 9), m: Uint8Array.from([1, 0, 1, 1, 0, 0, 1, 0, 1, 1, 0, 1]) }],
+  ['a fused bool result', boolOutputGraph, { x: Float32Array.of(-1, 0.5, 0.7, 0.2, 0.49, 3) }],
 ];
 
 /** Bit-exact, except the classifier's logits: linear kernels may accumulate in f32 (src/tolerance.ts). */

@@ -13,7 +13,7 @@ import { readJsonModel } from '../../src/frontends/json-model/read.ts';
 import { writeJsonModel } from '../../src/frontends/json-model/write.ts';
 import { GraphBuilder } from '../../src/builder.ts';
 import { optimize } from '../../src/passes/pipeline.ts';
-import { DIM, embeddingClassifier, floats, maskOpsGraph, SEQ, VOCAB } from '../support/dtype-graphs.ts';
+import { boolOutputGraph, DIM, embeddingClassifier, floats, maskOpsGraph, SEQ, VOCAB } from '../support/dtype-graphs.ts';
 
 const IDS = Int32Array.from([1, 2, 3, 0, 0, 10, -1, 4, 5, 0]);
 
@@ -106,6 +106,16 @@ describe('dtypes in the IR', () => {
       const text = printGraph(optimized, { weights: 'full' });
       expect(printGraph(parseGraph(text), { weights: 'full' })).toBe(text);
     }
+  });
+
+  it('fuses a mask into one node that says its element type', () => {
+    const graph = boolOutputGraph();
+    const optimized = optimize(graph, { level: 'O2' }).graph;
+    const text = printGraph(optimized, { weights: 'full' });
+    expect(text).toMatch(/%ge = fused_elementwise\(%x, %half\) \{body = expr<.*>, dtype = bool\} : bool\[N,3\]/);
+    expect(printGraph(parseGraph(text), { weights: 'full' })).toBe(text);
+    const feeds = { x: Float32Array.of(-1, 0.5, 0.7, 0.2, NaN, 3) };
+    expect(interpret(optimized, feeds)).toEqual(interpret(graph, feeds));
   });
 });
 

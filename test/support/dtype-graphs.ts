@@ -55,3 +55,11 @@ export function maskOpsGraph(): Graph {
   b.output(neg, b.cast(xi, 'f32', 'xi_f'), b.cast(eq, 'f32', 'eq_f'), b.cast(b.cast(m, 'i32', 'mi'), 'f32', 'm_f'));
   return b.build();
 }
+
+/** A bool result: not(less(relu(x), 0.5)), which fusion makes one node of dtype bool. */
+export function boolOutputGraph(): Graph {
+  const b = new GraphBuilder('fused_mask');
+  const x = b.input('x', ['N', 3]);
+  b.output(b.not(b.less(b.relu(x, 'r'), b.constant(Float32Array.of(0.5), [], 'half'), 'lt'), 'ge'));
+  return b.build();
+}
