@@ -2,6 +2,7 @@
 // in an input name or a missing input is a type error), the metadata, and `load()` with the
 // target's own options and session members. Names appear only as escaped string keys.
 
+import type { DType } from '../ir/types.ts';
 import type { LoweredProgram, LoweredTensor } from './kernels.ts';
 import { commentText, stringLiteral } from './namer.ts';
 import { CodeWriter } from './writer.ts';
@@ -51,17 +52,28 @@ function streamDeclarations(w: CodeWriter, spec: BundleDtsSpec): void {
 
 function tensorInfo(tensor: LoweredTensor): string {
   const shape = tensor.shape.map((dim) => (typeof dim === 'number' ? String(dim) : stringLiteral(dim))).join(', ');
-  return `{ readonly name: ${stringLiteral(tensor.name)}; readonly shape: readonly [${shape}] }`;
+  return `{ readonly name: ${stringLiteral(tensor.name)}; readonly shape: readonly [${shape}]; readonly dtype: ${stringLiteral(tensor.dtype)} }`;
 }
+
+/** The typed array a feed of each element type takes (runtime.ts's lanesOf checks it). */
+const FEED_ARRAY: Readonly<Record<DType, string>> = {
+  f32: 'Float32Array',
+  i32: 'Int32Array | BigInt64Array',
+  bool: 'Uint8Array',
+};
 
 export function emitBundleDts(program: LoweredProgram, spec: BundleDtsSpec): string {
   const w = new CodeWriter();
   w.line(`// Types of the fusegraph ${spec.target} bundle for graph ${commentText(program.name)}.`).line();
   w.block('export interface Feeds {', () => {
-    for (const input of program.inputs) w.line(`readonly ${stringLiteral(input.name)}: Float32Array;`);
+    for (const input of program.inputs) {
+      if (input.dtype !== 'f32') w.line(`/** ${input.dtype}${input.dtype === 'i32' ? ': integers within ±2^24' : ': 0 or 1'}. */`);
+      w.line(`readonly ${stringLiteral(input.name)}: ${FEED_ARRAY[input.dtype]};`);
+    }
   });
   w.line();
   w.block('export interface Results {', () => {
+    // Every result is a Float32Array; i32 and bool results hold exact integers / 0 and 1.
     for (const output of program.outputs) w.line(`${stringLiteral(output.name)}: Float32Array;`);
   });
   w.line();

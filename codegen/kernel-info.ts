@@ -74,6 +74,11 @@ const KERNEL_INFO: { readonly [K in KernelKind]: KernelInfo<Extract<Kernel, { ki
     bodies: () => [],
     flops: () => 0,
   },
+  lookup: {
+    reads: (k) => [k.data, k.ids],
+    bodies: () => [],
+    flops: () => 0,
+  },
   resize: {
     reads: (k) => [k.x],
     bodies: () => [],

@@ -4,7 +4,7 @@
 
 import type { AffineSize } from '../ir/memory-plan.ts';
 import type { ScalarExpr } from '../ir/scalar.ts';
-import type { Shape, StaticShape } from '../ir/types.ts';
+import type { DType, Shape, StaticShape } from '../ir/types.ts';
 
 /** A count that may depend on the batch: perSample * batch + fixed (a loop bound, an offset). */
 export type Extent = AffineSize;
@@ -207,8 +207,29 @@ export interface ResizeKernel extends KernelBase {
   readonly x: BufferRef;
 }
 
+/**
+ * A gather by run-time ids (the `gather` op, an embedding lookup): for o < outer, k < count,
+ * out[o, k, :] = data[o, id, :] (inner elements) with id = ids[k], plus `size` when negative.
+ * Ids are exact integers in f32 lanes. Every target checks -size <= id < size before it
+ * reads and stops the run otherwise with gatherIdMessage(idsName, id, position, size), the
+ * position being k unflattened by `idsStrides` (row-major strides of the ids' shape).
+ */
+export interface LookupKernel extends KernelBase {
+  readonly kind: 'lookup';
+  readonly outer: Extent;
+  readonly count: Extent;
+  readonly size: number;
+  readonly inner: number;
+  readonly data: BufferRef;
+  readonly ids: BufferRef;
+  /** The ids' value name (model text: string literals only, escaped). */
+  readonly idsName: string;
+  readonly idsStrides: readonly number[];
+}
+
 export type Kernel =
-  | ElementwiseKernel | LinearKernel | MatmulKernel | SoftmaxKernel | ConvKernel | ReduceKernel | GatherKernel | ResizeKernel;
+  | ElementwiseKernel | LinearKernel | MatmulKernel | SoftmaxKernel | ConvKernel | ReduceKernel | GatherKernel | ResizeKernel
+  | LookupKernel;
 export type KernelKind = Kernel['kind'];
 
 export interface LoweredConstant {
@@ -225,6 +246,8 @@ export interface LoweredTensor {
   readonly shape: Shape;
   /** Elements per sample if batched, else the whole size. */
   readonly size: Extent;
+  /** The element type: feeds of i32 inputs are Int32Array/BigInt64Array, of bool Uint8Array; all run in f32 lanes. */
+  readonly dtype: DType;
 }
 
 export interface LoweredProgram {

@@ -20,6 +20,7 @@ import {
 import { E, substituteOperands, type ScalarExpr } from '../ir/scalar.ts';
 import { staticSize, symbolOf, type Shape, type StaticShape, type TensorType } from '../ir/types.ts';
 import { lowerConcat, lowerPad, lowerResize, lowerSlice } from './lower-gather.ts';
+import { lowerLookup } from './lower-lookup.ts';
 import { lowerConv, lowerConvTranspose, lowerPool, lowerReduce } from './lower-window.ts';
 import { lowerMatmul, lowerSoftmax } from './lower-contract.ts';
 import { broadcastAccess, denseStrides, mergeAxes, shapeExtents } from './loop-nest.ts';
@@ -145,6 +146,7 @@ const LOWERINGS: { readonly [K in Exclude<OpName, ElementwiseOpName>]: Lowering 
   slice: lowerSlice,
   pad: lowerPad,
   resize: lowerResize,
+  gather: lowerLookup,
 };
 
 function loweringFor(op: OpName): Lowering {
@@ -171,7 +173,7 @@ function batchSymbolOf(graph: Graph): string | undefined {
 function tensorOf(name: string, type: TensorType): LoweredTensor {
   const symbolic = symbolOf(type.shape) !== undefined;
   const size = staticSize(type.shape);
-  return { name, shape: type.shape, size: symbolic ? { perSample: size, fixed: 0 } : { perSample: 0, fixed: size } };
+  return { name, shape: type.shape, size: symbolic ? { perSample: size, fixed: 0 } : { perSample: 0, fixed: size }, dtype: type.dtype };
 }
 
 /** Lowers an optimized, verified graph with its memory plan to kernels. */

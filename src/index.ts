@@ -11,7 +11,8 @@ export type { CompileOptions, CompiledBundle, OptLevel, TargetName, WeightsDtype
 export { EMBED_LIMIT_BYTES, UNIT_ROUNDOFF } from './compile.ts';
 export type { EmittedFile } from '../codegen/target.ts';
 export { interpret } from '../ir/interpret.ts';
-export type { Feeds, Results } from '../ir/interpret.ts';
+export type { Feeds, Results, TypedFeeds } from '../ir/interpret.ts';
+export type { FeedArray } from '../ir/feeds.ts';
 export { GraphBuilder } from './builder.ts';
 export type { Value } from './builder.ts';
 export * as nn from './nn.ts';

@@ -14,6 +14,7 @@ import { CodeWriter } from '../writer.ts';
 import { emitElementwise } from './kernel-elementwise.ts';
 import { emitLinear } from './kernel-linear.ts';
 import { emitGather, emitResize } from './kernel-gather.ts';
+import { emitLookup } from './kernel-lookup.ts';
 import { emitMatmul, emitSoftmax } from './kernel-reduce.ts';
 import { emitDenseConv, isDenseConv } from './kernel-conv.ts';
 import { emitConv, emitReduce } from './kernel-window.ts';
@@ -38,7 +39,7 @@ export interface JsBundle {
 /** Names the bundle's own code uses; model names are uniquified around them. */
 const FIXED_NAMES = [
   'metadata', 'run', 'load', 'weights', 'arena', 'batch', 'feeds', 'floatsOf', 'bytesOfBase64', 'feedOf', 'batchOf',
-  'checkFeedNames', 'streamPlan', 'checkChunk', 'fetchWeights', 'installWeights', 'widenWeights', 'arenaFor', 'erf', 'scratch', 'WEIGHTS_BASE64', 'WEIGHTS_FILE', 'INPUT_NAMES',
+  'checkFeedNames', 'streamPlan', 'checkChunk', 'fetchWeights', 'installWeights', 'widenWeights', 'arenaFor', 'erf', 'lookupError', 'lanesOf', 'checkIds', 'FEED_KINDS', 'scratch', 'WEIGHTS_BASE64', 'WEIGHTS_FILE', 'INPUT_NAMES',
 ];
 
 function emitKernel(kernel: Kernel, name: string, packedWeights: ReadonlySet<number>): { code: string; params: ArrayKey[]; scratch: number } {
@@ -59,6 +60,7 @@ function emitKernel(kernel: Kernel, name: string, packedWeights: ReadonlySet<num
       case 'reduce': emitReduce(kernel, scope, body); break;
       case 'gather': emitGather(kernel, scope, body); break;
       case 'resize': emitResize(kernel, scope, body); break;
+      case 'lookup': emitLookup(kernel, scope, body); break;
       default: { const never: never = kernel; throw new Error(`internal: unknown kernel ${String(never)}`); }
     }
   });
@@ -95,7 +97,7 @@ function header(graph: Graph, program: LoweredProgram, blob: WeightBlob, options
 }
 
 function metadataLiteral(program: LoweredProgram): string {
-  const tensors = (list: LoweredProgram['inputs']): unknown => list.map((t) => ({ name: t.name, shape: [...t.shape] }));
+  const tensors = (list: LoweredProgram['inputs']): unknown => list.map((t) => ({ name: t.name, shape: [...t.shape], dtype: t.dtype }));
   const json = JSON.stringify({ name: program.name, inputs: tensors(program.inputs), outputs: tensors(program.outputs) }, null, 2);
   return json.replace(/\u2028/g, '\\u2028').replace(/\u2029/g, '\\u2029');
 }
@@ -146,7 +148,8 @@ function emitRun(w: CodeWriter, program: LoweredProgram, feedName: readonly stri
     program.inputs.forEach((input, index) => {
       const batched = input.size.perSample !== 0;
       const sample = batched ? input.size.perSample : input.size.fixed;
-      w.line(`const ${feedName[index] ?? ''} = feedOf(feeds, ${stringLiteral(input.name)}, ${sample}, ${batched});`);
+      const dtype = input.dtype === 'f32' ? '' : `, ${stringLiteral(input.dtype)}`;
+      w.line(`const ${feedName[index] ?? ''} = feedOf(feeds, ${stringLiteral(input.name)}, ${sample}, ${batched}${dtype});`);
       if (batched) w.line(`batch = batchOf(${stringLiteral(input.name)}, ${feedName[index] ?? ''}, ${sample}, batch);`);
     });
     if (!program.inputs.some((t) => t.size.perSample !== 0)) w.line('batch = 1;');

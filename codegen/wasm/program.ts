@@ -6,6 +6,7 @@ import type { Kernel, LoweredProgram } from '../kernels.ts';
 import { prepareConvKernel } from './conv-kernel.ts';
 import { emitElementwiseKernel } from './elementwise-kernel.ts';
 import { emitLinear, MICRO_KERNEL } from './emit-linear.ts';
+import { prepareLookupKernel } from './lookup-kernel.ts';
 import { prepareGatherKernel } from './gather-kernel.ts';
 import type { KernelContext } from './kernel-context.ts';
 import { emitMatmulKernel } from './matmul-kernel.ts';
@@ -57,6 +58,7 @@ const WASM_KERNELS: { readonly [K in Kernel['kind']]: WasmKernel<Extract<Kernel,
   reduce: { prepare: prepareReduceKernel, weight: 'row-major' },
   gather: { prepare: prepareGatherKernel, weight: 'row-major' },
   resize: { prepare: prepareResizeKernel, weight: 'row-major' },
+  lookup: { prepare: prepareLookupKernel, weight: 'row-major' },
 };
 
 function wasmKernel<K extends Kernel>(kernel: K): WasmKernel<K> {

@@ -125,13 +125,17 @@ export async function load(options = {}) {
     if (streaming === undefined) checkFeedNames(feeds, INPUTS.map((input) => input.name));
     let batch = 0;
     const arrays = fed.map((input) => {
-      const array = feedOf(feeds, input.name, input.sample, input.batched);
+      const array = feedOf(feeds, input.name, input.sample, input.batched, input.dtype);
       if (input.batched) batch = batchOf(input.name, array, input.sample, batch);
       return array;
     });
     if (streaming !== undefined) {
       if (batch !== 0 && batch !== streaming.plan.batch) throw new RangeError("fusegraph: the chunk holds " + batch + " samples; this stream's batch is " + streaming.plan.batch);
       batch = streaming.plan.batch;
+    }
+    for (const [index, shown, strides, size] of ID_CHECKS) {
+      const at = fed.indexOf(INPUTS[index]);
+      if (at >= 0) checkIds(arrays[at], shown, strides, size);
     }
     if (batch === 0) batch = 1;
     if (batch > maxBatch) throw new RangeError("fusegraph: batch " + batch + " exceeds the maxBatch " + maxBatch + " given to load()");

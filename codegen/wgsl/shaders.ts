@@ -10,6 +10,7 @@ import { convShader } from './conv-shader.ts';
 import { gatherShader } from './gather-shader.ts';
 import { checkShader, type WgslLimits } from './limits.ts';
 import { linearShader } from './linear-shader.ts';
+import { lookupShader } from './lookup-shader.ts';
 import { matmulShader } from './matmul-shader.ts';
 import { reduceShader } from './reduce-shader.ts';
 import { resizeShader } from './resize-shader.ts';
@@ -28,6 +29,7 @@ const SHADER_EMITTERS: { readonly [K in KernelKind]: ShaderEmitter<K> } = {
   reduce: reduceShader,
   gather: gatherShader,
   resize: resizeShader,
+  lookup: lookupShader,
 };
 
 /** The span of one weight chunk that covers every constant the kernel reads. */

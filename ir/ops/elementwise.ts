@@ -7,7 +7,8 @@ import { E, evaluateExpr, exprProblem, type ScalarExpr } from '../scalar.ts';
 import { formatShape, sameShape, stridesOf, sizeOf, type Shape, type StaticShape, type TensorType } from '../types.ts';
 import { exprAttr, floatAttr, stringAttr } from './attrs.ts';
 import { broadcastShapes, broadcastStrides } from './broadcast.ts';
-import type { Arity, AttrSpec, Attrs, ElementwiseSpec, OpDef, Tensor } from './types.ts';
+import { ANY_DTYPE } from './dtype-rules.ts';
+import type { Arity, AttrSpec, Attrs, DTypeRule, ElementwiseSpec, OpDef, Tensor } from './types.ts';
 
 interface ElementwiseOptions {
   readonly name: string;
@@ -19,6 +20,10 @@ interface ElementwiseOptions {
   alignOperand?(index: number, operand: Shape, outRank: number): Shape;
   /** Extra shape checks beyond broadcasting (PReLU's slope). */
   checkOperands?(inputs: readonly TensorType[]): void;
+  /** Element types (absent: f32 in and out). */
+  readonly dtypes?: DTypeRule;
+  /** The output shape when it is not the operands' broadcast (expand: a target shape too). */
+  outShape?(operands: readonly Shape[], attrs: Attrs): Shape;
 }
 
 /** The shape each operand takes when broadcast against an output of rank `outRank`. */
@@ -66,6 +71,7 @@ export function elementwiseOp(options: ElementwiseOptions): OpDef {
     body: options.body,
     activation: options.activation,
     ...(options.alignOperand ? { alignOperand: options.alignOperand } : {}),
+    ...(options.outShape ? { ownShape: true } : {}),
   };
   return {
     name: options.name,
@@ -74,13 +80,14 @@ export function elementwiseOp(options: ElementwiseOptions): OpDef {
     arity: options.arity,
     attrs: options.attrs ?? {},
     doc: options.doc,
+    ...(options.dtypes !== undefined ? { dtypes: options.dtypes } : {}),
     elementwise: spec,
     inferType(inputs: readonly TensorType[], attrs: Attrs): TensorType {
       options.checkOperands?.(inputs);
       const problem = exprProblem(options.body(attrs), inputs.length);
       if (problem !== undefined) throw new CompileError(`bad body: ${problem}`);
       const shapes = inputs.map((t) => t.shape);
-      const out = broadcastShapes(alignedOperandShapes(spec, shapes, outputRank(shapes)));
+      const out = options.outShape?.(shapes, attrs) ?? broadcastShapes(alignedOperandShapes(spec, shapes, outputRank(shapes)));
       const data = inputs[0];
       if (options.activation && data !== undefined && !sameShape(out, data.shape)) {
         throw new CompileError(`parameters must not change the data shape ${formatShape(data.shape)}, got ${formatShape(out)}`);
@@ -190,7 +197,9 @@ export const elementwiseOps = {
   fused_elementwise: elementwiseOp({
     name: 'fused_elementwise', doc: 'any scalar body over broadcast operands (made by fusion)',
     arity: { min: 1, max: Infinity }, activation: false,
-    attrs: { body: { type: 'expr' } },
+    // `dtype`: the result's element type when not f32 (a fused mask); operands may be any.
+    attrs: { body: { type: 'expr' }, dtype: { type: 'enum', values: ['i32', 'bool'], optional: true } },
+    dtypes: { operands: [ANY_DTYPE], result: (_types, attrs) => (attrs['dtype'] === 'i32' || attrs['dtype'] === 'bool' ? attrs['dtype'] : 'f32') },
     body: (attrs) => exprAttr(attrs, 'body'),
   }),
 } satisfies Record<string, OpDef>;

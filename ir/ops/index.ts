@@ -3,6 +3,8 @@
 
 import { convOps } from './conv.ts';
 import { elementwiseOps } from './elementwise.ts';
+import { gatherOps } from './gather.ts';
+import { maskOps } from './masks.ts';
 import { layoutOps } from './layout.ts';
 import { linearOps } from './linear.ts';
 import { poolOps } from './pool.ts';
@@ -17,6 +19,8 @@ const OP_TABLE = {
   ...linearOps,
   ...convOps,
   ...elementwiseOps,
+  ...maskOps,
+  ...gatherOps,
   ...reduceOps,
   ...poolOps,
   ...layoutOps,
@@ -26,7 +30,7 @@ const OP_TABLE = {
 
 export type OpName = keyof typeof OP_TABLE;
 export const OPS: Readonly<Record<OpName, OpDef>> = OP_TABLE;
-export type ElementwiseOpName = keyof typeof elementwiseOps;
+export type ElementwiseOpName = keyof typeof elementwiseOps | keyof typeof maskOps;
 export type LayoutOpName = keyof typeof layoutOps;
 
 export const OP_NAMES = Object.keys(OPS) as OpName[];
@@ -54,3 +58,5 @@ export { sliceAxes, padSource, padsPerAxis, type PadMode, type SliceAxis } from 
 export { resizeAxes, resizeTaps, type ResizeTaps } from './resize.ts';
 export { windowGeometry, spatialSizes, forEachIndex, type WindowGeometry } from './window.ts';
 export { reshapeTarget, flattenShape, transposePerm } from './layout.ts';
+export { gatherLayout, gatherIdMessage, unflatten, type GatherLayout } from './gather.ts';
+export { ANY_DTYPE, F32_ONLY, KEEPS_DTYPE, resolveDType } from './dtype-rules.ts';

@@ -1,5 +1,6 @@
 // Layout ops: they move data without arithmetic. A symbolic batch must stay on axis 0.
 
+import { KEEPS_DTYPE } from './dtype-rules.ts';
 import { CompileError } from '../errors.ts';
 import { formatShape, staticSize, stridesOf, symbolOf, type Dim, type Shape, type StaticShape, type TensorType } from '../types.ts';
 import { intsAttr, floatAttr } from './attrs.ts';
@@ -97,6 +98,7 @@ function evaluateTranspose(inputs: readonly Tensor[], attrs: Attrs, outShape: St
 
 export const layoutOps = {
   reshape: {
+    dtypes: KEEPS_DTYPE,
     name: 'reshape', kind: 'layout', pure: true, arity: { min: 1, max: 1 }, view: true,
     attrs: { shape: { type: 'ints' } },
     doc: 'same data, new static shape; one -1 allowed; a batched input keeps its batch as a leading -1',
@@ -104,6 +106,7 @@ export const layoutOps = {
     evaluate: copy,
   },
   flatten: {
+    dtypes: KEEPS_DTYPE,
     name: 'flatten', kind: 'layout', pure: true, arity: { min: 1, max: 1 }, view: true,
     attrs: { axis: { type: 'int', default: 1 } },
     doc: 'to 2-D: dims before axis become rows, the rest columns (ONNX Flatten)',
@@ -111,6 +114,7 @@ export const layoutOps = {
     evaluate: copy,
   },
   transpose: {
+    dtypes: KEEPS_DTYPE,
     name: 'transpose', kind: 'layout', pure: true, arity: { min: 1, max: 1 },
     attrs: { perm: { type: 'ints', default: [] } },
     doc: 'permutes axes: out.shape[i] = in.shape[perm[i]]; empty perm reverses them',

@@ -4,6 +4,8 @@
 // multiply-add of linear, matmul and conv, one per elementwise result or reduction tap);
 // layout kernels count none.
 
+import type { FeedArray } from '../../ir/feeds.ts';
+import { generatedFeed } from './typed-feeds.ts';
 import type { Command } from 'commander';
 import { CompileError } from '../../ir/errors.ts';
 import type { Graph } from '../../ir/graph.ts';
@@ -54,7 +56,7 @@ function progress(label: string, fraction: number, shown: number): number {
 }
 
 /** Median µs per call, timing groups of calls long enough for the clock to resolve. */
-async function timeCalls(session: Session, feeds: Record<string, Float32Array>, budgetMs: number, label: string): Promise<{ micros: number; samples: number }> {
+async function timeCalls(session: Session, feeds: Record<string, FeedArray>, budgetMs: number, label: string): Promise<{ micros: number; samples: number }> {
   const call = session.runSync !== undefined ? ((run) => async () => { run(feeds); })(session.runSync) : async () => { await session.run(feeds); };
   const warmEnd = performance.now() + Math.min(200, budgetMs / 5);
   let reps = 1;
@@ -108,9 +110,10 @@ export function registerBenchCommand(program: Command): void {
       try {
         for (const batch of batches) {
           const random = new Random(batch);
-          const feeds: Record<string, Float32Array> = {};
+          const feeds: Record<string, FeedArray> = {};
           for (const input of graph.inputs) {
-            const data = random.uniformArray(sizeOf(bindShape(input.type.shape, symbolic ? batch : 1)), -1, 1);
+            const floats = random.uniformArray(sizeOf(bindShape(input.type.shape, symbolic ? batch : 1)), -1, 1);
+            const data = generatedFeed(graph, input.name, input.type.dtype, floats);
             Object.defineProperty(feeds, input.name, { value: data, enumerable: true, writable: true, configurable: true });
           }
           const { micros, samples } = await timeCalls(session, feeds, budget, `batch ${batch}`);

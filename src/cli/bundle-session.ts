@@ -7,7 +7,8 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { CompileError } from '../../ir/errors.ts';
-import type { Feeds } from '../../ir/interpret.ts';
+import type { TypedFeeds } from '../../ir/interpret.ts';
+import type { DType } from '../../ir/types.ts';
 import type { CompiledBundle } from '../compile.ts';
 import { gpuDevice } from './gpu-device.ts';
 
@@ -16,22 +17,22 @@ export type Outputs = Record<string, Float32Array>;
 export interface BundleMetadata {
   readonly name: string;
   readonly target?: string;
-  readonly inputs: readonly { readonly name: string; readonly shape: readonly (number | string)[] }[];
+  readonly inputs: readonly { readonly name: string; readonly shape: readonly (number | string)[]; readonly dtype?: DType }[];
   readonly outputs: readonly { readonly name: string; readonly shape: readonly (number | string)[] }[];
 }
 
 export interface Session {
   readonly metadata: BundleMetadata;
-  run(feeds: Feeds): Promise<Outputs>;
+  run(feeds: TypedFeeds): Promise<Outputs>;
   /** The JS target's synchronous entry point, which benchmarks prefer (no promise per call). */
-  readonly runSync?: (feeds: Feeds) => Outputs;
+  readonly runSync?: (feeds: TypedFeeds) => Outputs;
   dispose(): void;
 }
 
 interface BundleModule {
   readonly metadata?: BundleMetadata;
-  readonly run?: (feeds: Feeds) => Outputs;
-  readonly load?: (options?: object) => Promise<{ run(feeds: Feeds): Promise<Outputs>; dispose(): void }>;
+  readonly run?: (feeds: TypedFeeds) => Outputs;
+  readonly load?: (options?: object) => Promise<{ run(feeds: TypedFeeds): Promise<Outputs>; dispose(): void }>;
 }
 
 function isBundle(module: BundleModule): boolean {
@@ -50,7 +51,7 @@ async function open(entry: string, cleanup: () => void, gpu: boolean): Promise<S
   return {
     metadata: module.metadata,
     run: (feeds) => loaded.run(feeds),
-    ...(runSync !== undefined ? { runSync: (feeds: Feeds) => runSync(feeds) } : {}),
+    ...(runSync !== undefined ? { runSync: (feeds: TypedFeeds) => runSync(feeds) } : {}),
     dispose() {
       loaded.dispose();
       cleanup();

@@ -6,7 +6,9 @@
 import type { Command } from 'commander';
 import { CompileError } from '../../ir/errors.ts';
 import type { Graph } from '../../ir/graph.ts';
-import { interpret, type Feeds } from '../../ir/interpret.ts';
+import type { FeedArray } from '../../ir/feeds.ts';
+import { interpret, type TypedFeeds } from '../../ir/interpret.ts';
+import { generatedFeed } from './typed-feeds.ts';
 import { formatName } from '../../ir/names.ts';
 import { bindShape, sizeOf, symbolOf } from '../../ir/types.ts';
 import { compile, TARGET_NAMES, type OptLevel, type TargetName } from '../compile.ts';
@@ -42,11 +44,15 @@ function edgeSamples(target: TargetName): Sample[] {
   return samples;
 }
 
-function feedsFor(graph: Graph, sample: Sample, random: Random): Feeds {
-  const feeds: Record<string, Float32Array> = {};
+/** f32 inputs take the sample's values (edge values included); ids and masks valid random ones. */
+function feedsFor(graph: Graph, sample: Sample, random: Random): TypedFeeds {
+  const feeds: Record<string, FeedArray> = {};
   for (const input of graph.inputs) {
     const batch = symbolOf(input.type.shape) === undefined ? 1 : sample.batch;
-    const data = Float32Array.from({ length: sizeOf(bindShape(input.type.shape, batch)) }, (_, i) => sample.value(random, i));
+    const count = sizeOf(bindShape(input.type.shape, batch));
+    const data = input.type.dtype === 'f32'
+      ? Float32Array.from({ length: count }, (_, i) => sample.value(random, i))
+      : generatedFeed(graph, input.name, input.type.dtype, random.uniformArray(count, 0, 1));
     Object.defineProperty(feeds, input.name, { value: data, enumerable: true, writable: true, configurable: true });
   }
   return feeds;

@@ -11,10 +11,11 @@ import { basename } from 'node:path';
 import { CompileError } from '../../../ir/errors.ts';
 import type { Graph } from '../../../ir/graph.ts';
 import { formatValueName, isSymbolName, quoteString } from '../../../ir/names.ts';
-import type { Dim } from '../../../ir/types.ts';
+import type { DType, Dim } from '../../../ir/types.ts';
 import { GraphBuilder } from '../../builder.ts';
 import { ImportContext } from './context.ts';
 import { LAYOUT_CONVERTERS } from './convert-layout.ts';
+import { MASK_CONVERTERS } from './convert-masks.ts';
 import { MATH_CONVERTERS, type Converter } from './convert-math.ts';
 import { ACTIVATION_CONVERTERS } from './convert-activation.ts';
 import { REGION_CONVERTERS } from './convert-regions.ts';
@@ -37,7 +38,7 @@ export const MAX_OPSET = 21;
 
 const CONVERTERS: Readonly<Record<string, Converter>> = {
   ...MATH_CONVERTERS, ...ACTIVATION_CONVERTERS, ...LAYOUT_CONVERTERS, ...SHAPE_CONVERTERS,
-  ...REGION_CONVERTERS, ...WINDOW_CONVERTERS, ...RESIZE_CONVERTERS, ...COMPARE_CONVERTERS, ...CONTROL_CONVERTERS,
+  ...REGION_CONVERTERS, ...WINDOW_CONVERTERS, ...RESIZE_CONVERTERS, ...COMPARE_CONVERTERS, ...MASK_CONVERTERS, ...CONTROL_CONVERTERS,
   Upsample: upsampleConverter(resize),
 };
 
@@ -137,11 +138,25 @@ function sortNodes(nodes: readonly NodeProto[], available: ReadonlySet<string>):
   return sorted;
 }
 
+/** ONNX input element types and the dtype each becomes (int64 ids are range-checked at run time). */
+const INPUT_DTYPES: ReadonlyMap<number, DType> = new Map<number, DType>([
+  [DataType.FLOAT, 'f32'], [DataType.INT64, 'i32'], [DataType.INT32, 'i32'], [DataType.BOOL, 'bool'], [DataType.UINT8, 'bool'],
+]);
+
+function inputDtype(info: ValueInfoProto): DType {
+  const type = info.type?.tensor_type?.elem_type ?? DataType.FLOAT;
+  const dtype = INPUT_DTYPES.get(type);
+  if (dtype === undefined) {
+    throw new CompileError(`input ${formatValueName(info.name)} has element type ${dataTypeName(type)}; fusegraph models take FLOAT, INT64/INT32 (ids) and BOOL/UINT8 (masks) inputs`);
+  }
+  return dtype;
+}
+
 function inputShape(info: ValueInfoProto): Dim[] {
   const tensorType = info.type?.tensor_type;
   const where = `input ${formatValueName(info.name)}`;
   if (tensorType === undefined || tensorType === null) throw new CompileError(`${where} is not a tensor`);
-  if (tensorType.elem_type !== DataType.FLOAT) throw new CompileError(`${where} has element type ${dataTypeName(tensorType.elem_type)}; fusegraph models take FLOAT inputs`);
+  inputDtype(info);
   const dims = tensorType.shape?.dim;
   if (dims === undefined || dims === null) throw new CompileError(`${where} has no shape; fusegraph needs every dim but the batch`);
   return dims.map((dim, axis) => {
@@ -233,7 +248,7 @@ export function importOnnx(bytes: Uint8Array, options: ImportOnnxOptions = {}): 
   const cx = new ImportContext(builder, opset, reserved, returned);
   cx.inlineSubgraph = subgraphInliner(cx, { convert: convertNode, sort: sortNodes });
   for (const [pinnedName, tensor] of pinned) cx.defineConst(pinnedName, tensor);
-  for (const input of inputs) cx.defineValue(input.name, builder.input(input.name, shapes.get(input.name) ?? inputShape(input)));
+  for (const input of inputs) cx.defineValue(input.name, builder.input(input.name, shapes.get(input.name) ?? inputShape(input), inputDtype(input)));
   for (const [initName, init] of initializers) cx.defineConst(initName, readTensor(init, `initializer ${formatValueName(initName)}`));
   for (const node of sorted) convertNode(node, cx);
   for (const output of graph.output) {
