@@ -22,6 +22,7 @@ import { staticSize, symbolOf, type Shape, type StaticShape, type TensorType } f
 import { lowerConcat, lowerPad, lowerResize, lowerSlice } from './lower-gather.ts';
 import { lowerConv, lowerConvTranspose, lowerPool, lowerReduce } from './lower-window.ts';
 import { lowerMatmul, lowerSoftmax } from './lower-contract.ts';
+import { lowerRecurrent } from './lower-recurrent.ts';
 import { broadcastAccess, denseStrides, mergeAxes, shapeExtents } from './loop-nest.ts';
 import {
   productExtent, type Access, type BufferRef, type Kernel, type LoweredConstant, type LoweredProgram, type LoweredTensor,
@@ -145,6 +146,9 @@ const LOWERINGS: { readonly [K in Exclude<OpName, ElementwiseOpName>]: Lowering 
   slice: lowerSlice,
   pad: lowerPad,
   resize: lowerResize,
+  lstm: lowerRecurrent,
+  gru: lowerRecurrent,
+  rnn: lowerRecurrent,
 };
 
 function loweringFor(op: OpName): Lowering {

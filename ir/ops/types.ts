@@ -3,7 +3,7 @@
 import type { ScalarExpr } from '../scalar.ts';
 import type { StaticShape, TensorType, Shape } from '../types.ts';
 
-export type OpKind = 'source' | 'elementwise' | 'linear' | 'reduce' | 'layout';
+export type OpKind = 'source' | 'elementwise' | 'linear' | 'reduce' | 'layout' | 'recurrent';
 
 /** A constant's payload: a static shape and its f32 data (row-major). */
 export interface TensorData {

@@ -10,6 +10,7 @@ import { isSymbolic, shapeProblem, symbolOf, type Shape } from '../../ir/types.t
 import { Random } from '../../src/random.ts';
 import { staticDims, type GraphAssembler, type Operand } from './assembler.ts';
 import { divisorOperands } from './body.ts';
+import { RECURRENT_GENERATORS } from './recurrent-generators.ts';
 import { REGION_GENERATORS } from './region-generators.ts';
 import { paramShapes, randomActivation, randomAttrs, rotate, type Generator, type Step } from './step.ts';
 import { WINDOW_GENERATORS } from './window-generators.ts';
@@ -168,7 +169,7 @@ const transpose: Generator = (step, g) => {
 
 /** Generators for the ops that are not elementwise, by name. */
 const SPECIAL: Partial<Record<OpName, Generator>> = {
-  linear, matmul, softmax, reshape, flatten, transpose, ...WINDOW_GENERATORS, ...REGION_GENERATORS,
+  linear, matmul, softmax, reshape, flatten, transpose, ...WINDOW_GENERATORS, ...REGION_GENERATORS, ...RECURRENT_GENERATORS,
 };
 
 /** Every op a generated graph may contain: all of the table but sources (constants come as operands). */
