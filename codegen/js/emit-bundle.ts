@@ -12,6 +12,7 @@ import { commentLine, commentText, Namer, stringLiteral } from '../namer.ts';
 import { storageNote, storeWeights, widenWeightsSource, type WeightsDtype } from '../weight-storage.ts';
 import { CodeWriter } from '../writer.ts';
 import { emitElementwise } from './kernel-elementwise.ts';
+import { emitRecurrence } from './kernel-recurrence.ts';
 import { emitLinear } from './kernel-linear.ts';
 import { emitGather, emitResize } from './kernel-gather.ts';
 import { emitMatmul, emitSoftmax } from './kernel-reduce.ts';
@@ -58,6 +59,7 @@ function emitKernel(kernel: Kernel, name: string, packedWeights: ReadonlySet<num
       case 'reduce': emitReduce(kernel, scope, body); break;
       case 'gather': emitGather(kernel, scope, body); break;
       case 'resize': emitResize(kernel, scope, body); break;
+      case 'recurrence': emitRecurrence(kernel, scope, body); break;
       default: { const never: never = kernel; throw new Error(`internal: unknown kernel ${String(never)}`); }
     }
   });

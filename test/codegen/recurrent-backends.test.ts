@@ -1,0 +1,46 @@
+// Recurrent layers on the code generators: random small ONNX LSTM/GRU/RNN configurations
+// (test/support/recurrent-configs.ts) compiled at -O0 (the kernel computes the input
+// projection itself) and -O2 (a `linear` over every step feeds the kernel), each bundle
+// checked against the interpreter within the recurrent tolerance of src/tolerance.ts.
+
+import { describe, it } from 'vitest';
+import { interpret, type Feeds } from '../../ir/interpret.ts';
+import { bindShape, sizeOf } from '../../ir/types.ts';
+import { compile, type TargetName } from '../../src/compile.ts';
+import { importOnnx } from '../../src/frontends/onnx/import.ts';
+import { Random } from '../../src/random.ts';
+import { compareArrays, toleranceFor } from '../../src/tolerance.ts';
+import { onnxModel } from '../frontends/onnx-model.ts';
+import { randomConfig, recurrentSpec } from '../support/recurrent-configs.ts';
+import { importBundle } from './js/load-bundle.ts';
+
+async function agrees(target: TargetName, level: 'O0' | 'O2', seed: number): Promise<void> {
+  const random = new Random(seed);
+  for (const cell of ['LSTM', 'GRU', 'RNN'] as const) {
+    for (let i = 0; i < 8; i++) {
+      const config = randomConfig(random, cell);
+      const graph = importOnnx(onnxModel(recurrentSpec(config, seed + i)));
+      const feeds: Record<string, Float32Array> = {};
+      for (const input of graph.inputs) feeds[input.name] = random.uniformArray(sizeOf(bindShape(input.type.shape, config.batch)), -3, 3);
+      const expected = interpret(graph, feeds as Feeds);
+      const module = await importBundle(compile(graph, { target, level }));
+      const session = await module.load();
+      const actual = await session.run({ ...feeds });
+      const tolerance = toleranceFor(graph);
+      for (const name of graph.outputs) {
+        const comparison = compareArrays(expected[name] ?? new Float32Array(), actual[name] ?? new Float32Array(), tolerance);
+        if (!comparison.ok) throw new Error(`${target} ${level} ${JSON.stringify(config)}: ${name} differs: ${JSON.stringify(comparison.mismatch)}`);
+      }
+    }
+  }
+}
+
+describe('recurrent layers on the backends', () => {
+  for (const target of ['js'] as const) {
+    for (const level of ['O0', 'O2'] as const) {
+      it(`${target} ${level} agrees with the interpreter`, async () => {
+        await agrees(target, level, 21);
+      });
+    }
+  }
+});
