@@ -10,10 +10,12 @@ import { fuseElementwisePass } from './fuse-elementwise.ts';
 import { fuseLinearActivationPass } from './fuse-linear-activation.ts';
 import type { Pass } from './pass.ts';
 import { removeIdentitiesPass } from './remove-identities.ts';
+import { splitRecurrentProjectionPass } from './split-recurrent-projection.ts';
 
 export const ALL_PASSES: readonly Pass[] = [
   dcePass, removeIdentitiesPass, foldConstantsPass, csePass, canonicalizeLinearPass,
   foldBatchNormPass, fuseConvBiasPass, fuseConvResidualPass, fuseLinearActivationPass, fuseElementwisePass,
+  splitRecurrentProjectionPass,
 ];
 
 export const PASSES: Readonly<Record<string, Pass>> = Object.fromEntries(ALL_PASSES.map((pass) => [pass.name, pass]));

@@ -3,11 +3,12 @@
 // projection itself) and -O2 (a `linear` over every step feeds the kernel), each bundle
 // checked against the interpreter within the recurrent tolerance of src/tolerance.ts.
 
-import { describe, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { interpret, type Feeds } from '../../ir/interpret.ts';
 import { bindShape, sizeOf } from '../../ir/types.ts';
 import { compile, type TargetName } from '../../src/compile.ts';
 import { importOnnx } from '../../src/frontends/onnx/import.ts';
+import { optimize } from '../../src/passes/pipeline.ts';
 import { Random } from '../../src/random.ts';
 import { compareArrays, toleranceFor } from '../../src/tolerance.ts';
 import { onnxModel } from '../frontends/onnx-model.ts';
@@ -36,6 +37,14 @@ async function agrees(target: TargetName, level: 'O0' | 'O2', seed: number): Pro
 }
 
 describe('recurrent layers on the backends', () => {
+  it('-O2 splits the input projection into one linear over every step', () => {
+    const config = randomConfig(new Random(3), 'LSTM');
+    const { graph } = optimize(importOnnx(onnxModel(recurrentSpec({ ...config, bias: true }, 4))), { level: 'O2' });
+    const cell = graph.nodes.find((n) => n.op === 'lstm');
+    expect(cell?.attrs['projected']).toBe(1);
+    expect(graph.nodes.find((n) => n.name === cell?.inputs[0])?.op).toBe('linear');
+  });
+
   for (const target of ['js'] as const) {
     for (const level of ['O0', 'O2'] as const) {
       it(`${target} ${level} agrees with the interpreter`, async () => {
