@@ -45,7 +45,7 @@ describe('recurrent layers on the backends', () => {
     expect(graph.nodes.find((n) => n.name === cell?.inputs[0])?.op).toBe('linear');
   });
 
-  for (const target of ['js'] as const) {
+  for (const target of ['js', 'wasm'] as const) {
     for (const level of ['O0', 'O2'] as const) {
       it(`${target} ${level} agrees with the interpreter`, async () => {
         await agrees(target, level, 21);
