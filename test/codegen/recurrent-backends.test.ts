@@ -1,5 +1,5 @@
 // Recurrent layers on the code generators: random small ONNX LSTM/GRU/RNN configurations
-// (test/support/recurrent-configs.ts) compiled at -O0 (the kernel computes the input
+// (test/support/recurrent-configs.ts) compiled for JS, WASM and WGSL at -O0 (the kernel computes the input
 // projection itself) and -O2 (a `linear` over every step feeds the kernel), each bundle
 // checked against the interpreter within the recurrent tolerance of src/tolerance.ts.
 
@@ -13,20 +13,22 @@ import { Random } from '../../src/random.ts';
 import { compareArrays, toleranceFor } from '../../src/tolerance.ts';
 import { onnxModel } from '../frontends/onnx-model.ts';
 import { randomConfig, recurrentSpec } from '../support/recurrent-configs.ts';
+import { gpuDevice } from '../support/webgpu.ts';
 import { importBundle } from './js/load-bundle.ts';
 
-async function agrees(target: TargetName, level: 'O0' | 'O2', seed: number): Promise<void> {
+async function agrees(target: TargetName, level: 'O0' | 'O2', seed: number, perCell: number): Promise<void> {
   const random = new Random(seed);
   for (const cell of ['LSTM', 'GRU', 'RNN'] as const) {
-    for (let i = 0; i < 8; i++) {
+    for (let i = 0; i < perCell; i++) {
       const config = randomConfig(random, cell);
       const graph = importOnnx(onnxModel(recurrentSpec(config, seed + i)));
       const feeds: Record<string, Float32Array> = {};
       for (const input of graph.inputs) feeds[input.name] = random.uniformArray(sizeOf(bindShape(input.type.shape, config.batch)), -3, 3);
       const expected = interpret(graph, feeds as Feeds);
       const module = await importBundle(compile(graph, { target, level }));
-      const session = await module.load();
+      const session = await module.load(target === 'wgsl' ? { device: (await gpuDevice()).device, maxBatch: config.batch } : undefined);
       const actual = await session.run({ ...feeds });
+      session.dispose();
       const tolerance = toleranceFor(graph);
       for (const name of graph.outputs) {
         const comparison = compareArrays(expected[name] ?? new Float32Array(), actual[name] ?? new Float32Array(), tolerance);
@@ -45,10 +47,11 @@ describe('recurrent layers on the backends', () => {
     expect(graph.nodes.find((n) => n.name === cell?.inputs[0])?.op).toBe('linear');
   });
 
-  for (const target of ['js', 'wasm'] as const) {
+  for (const target of ['js', 'wasm', 'wgsl'] as const) {
     for (const level of ['O0', 'O2'] as const) {
       it(`${target} ${level} agrees with the interpreter`, async () => {
-        await agrees(target, level, 21);
+        // SwiftShader compiles each WGSL pipeline for seconds: fewer configurations there.
+        await agrees(target, level, 21, target !== 'wgsl' ? 8 : level === 'O0' ? 2 : 1);
       });
     }
   }
