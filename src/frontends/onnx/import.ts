@@ -16,6 +16,7 @@ import { ImportContext } from './context.ts';
 import { LAYOUT_CONVERTERS } from './convert-layout.ts';
 import { MATH_CONVERTERS, type Converter } from './convert-math.ts';
 import { ACTIVATION_CONVERTERS } from './convert-activation.ts';
+import { EXPAND_CONVERTERS } from './convert-expand.ts';
 import { RECURRENT_CONVERTERS } from './convert-recurrent.ts';
 import { REGION_CONVERTERS } from './convert-regions.ts';
 import { RESIZE_CONVERTERS } from './convert-resize.ts';
@@ -31,7 +32,7 @@ export const MAX_OPSET = 21;
 
 const CONVERTERS: Readonly<Record<string, Converter>> = {
   ...MATH_CONVERTERS, ...ACTIVATION_CONVERTERS, ...LAYOUT_CONVERTERS, ...SHAPE_CONVERTERS,
-  ...REGION_CONVERTERS, ...WINDOW_CONVERTERS, ...RESIZE_CONVERTERS, ...RECURRENT_CONVERTERS,
+  ...REGION_CONVERTERS, ...WINDOW_CONVERTERS, ...RESIZE_CONVERTERS, ...RECURRENT_CONVERTERS, ...EXPAND_CONVERTERS,
 };
 
 /** The ONNX op types the importer understands (for docs and error messages). */
