@@ -4,22 +4,28 @@
 // linear_before_reset, with weights scaled like PyTorch's init (±1/√H).
 
 import type { Value } from '../../ir/graph.ts';
-import type { Attrs, OpName } from '../../ir/ops/index.ts';
+import { OPS, type Attrs, type OpName } from '../../ir/ops/index.ts';
 import { CELL_SHAPES, type CellKind } from '../../ir/ops/recurrent.ts';
 import { isSymbolic } from '../../ir/types.ts';
 import type { Operand } from './assembler.ts';
-import { randomActivation, type Generator } from './step.ts';
+import { randomAttrs, type Generator } from './step.ts';
+
+const ONNX_RECURRENT_ACTIVATIONS: readonly OpName[] = [
+  'sigmoid', 'tanh', 'relu', 'leaky_relu', 'hard_sigmoid', 'elu', 'softsign', 'softplus', 'affine', 'scaled_tanh', 'thresholded_relu',
+];
 
 function recurrent(cell: CellKind): Generator {
   return (step, g) => {
     const fits = (v: Value): boolean => {
       const s = v.type.shape;
-      return s.length === 3 && !isSymbolic(s[1] ?? 'N') && !isSymbolic(s[2] ?? 'N');
+      // A symbolic batch (layout 1) is covered by the ONNX tests: onnxruntime runs layout 1
+      // only as a layout-0 node between Transposes, which cannot carry a symbolic batch.
+      return s.length === 3 && s.every((dim) => !isSymbolic(dim));
     };
     const x = g.choose(step.a, fits);
     if (x === undefined) return undefined;
     const [a0, a1, features] = x.type.shape as [number | string, number, number];
-    const layout: 0 | 1 = isSymbolic(a0) || (step.b & 1) === 1 ? 1 : 0;
+    const layout: 0 | 1 = (step.b & 1) === 1 ? 1 : 0;
     const [steps, batch] = layout === 0 ? [a0 as number, a1] : [a1, a0];
     if (steps > 8) return undefined; // keep the loops short
     const { gates, activations } = CELL_SHAPES[cell];
@@ -39,9 +45,11 @@ function recurrent(cell: CellKind): Generator {
     if ((bits & 16) === 16 && !isSymbolic(batch)) attrs.sequence_lens = Array.from({ length: batch }, (_, b) => 1 + ((step.seed >> b) % steps + steps) % steps);
     if (cell === 'gru') attrs.linear_before_reset = (bits >> 5) & 1;
     if ((bits & 64) === 64) {
-      const activation = randomActivation(step);
+      // The activations ONNX's recurrent ops can name, so that written models stay valid.
+      const op = ONNX_RECURRENT_ACTIVATIONS[(step.seed >>> 4) % ONNX_RECURRENT_ACTIVATIONS.length] ?? 'tanh';
+      const activation = { op, attrs: randomAttrs(OPS[op].attrs, step, 1, op) };
       const slot = activations[step.seed % activations.length]?.[0];
-      if (activation !== undefined && slot !== undefined && activation.op !== 'prelu') attrs[(bits & 128) === 128 && D === 2 ? `${slot}_back` : slot] = activation;
+      if (slot !== undefined) attrs[(bits & 128) === 128 && D === 2 ? `${slot}_back` : slot] = activation;
     }
     return g.tryNode(cell, operands, attrs, step.seed);
   };

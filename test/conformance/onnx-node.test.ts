@@ -45,6 +45,14 @@ const OPSET_6: Skip = {
   reason: 'the model imports ai.onnx opset 6; fusegraph reads opsets 11 to 21',
   fails: /opset 6 is not supported/,
 };
+const OPSET_1: Skip = {
+  reason: 'the model imports ai.onnx opset 1; fusegraph reads opsets 11 to 21',
+  fails: /opset 1 is not supported/,
+};
+const OPSET_10: Skip = {
+  reason: 'the model imports ai.onnx opset 10; fusegraph reads opsets 11 to 21',
+  fails: /opset 10 is not supported/,
+};
 const DROPOUT_MASK: Skip = {
   reason: 'Dropout\'s mask output: fusegraph compiles inference, where Dropout is the identity',
   fails: /mask output is only defined in training/,
@@ -146,6 +154,13 @@ const SKIPS: Readonly<Record<string, Skip>> = {
   test_training_dropout_mask: DROPOUT_TRAINING,
   test_training_dropout_zero_ratio: DROPOUT_TRAINING,
   test_training_dropout_zero_ratio_mask: DROPOUT_TRAINING,
+  test_softplus: OPSET_1,
+  test_softplus_example: OPSET_1,
+  test_softsign: OPSET_1,
+  test_softsign_example: OPSET_1,
+  test_thresholdedrelu: OPSET_10,
+  test_thresholdedrelu_default: OPSET_10,
+  test_thresholdedrelu_example: OPSET_10,
 };
 
 /**

@@ -2,7 +2,8 @@
 // back into the node's single result with Unsqueeze + Concat (ir/ops/recurrent.ts). Two
 // forms need care so that onnxruntime runs what is written:
 //  - layout 1 is written as a layout-0 node between Transposes (onnxruntime's CPU kernels
-//    refuse layout 1);
+//    refuse layout 1), unless the batch is symbolic: a Transpose cannot move a symbolic
+//    batch off axis 0 in fusegraph, so that node is written with layout = 1 as it is;
 //  - a projected node (the pass split its input projection off) gets W = one identity block
 //    per direction and B = [0, Rb]: x'·Wᵀ + 0 is x' exactly, so the written model computes
 //    the same values.
@@ -11,7 +12,7 @@ import { CompileError } from '../../../ir/errors.ts';
 import type { Node } from '../../../ir/graph.ts';
 import { activationAttr, intsAttr, recurrentGeometry, stringAttr, type Activation } from '../../../ir/ops/index.ts';
 import { CELL_SHAPES, type CellKind } from '../../../ir/ops/recurrent.ts';
-import type { TensorType } from '../../../ir/types.ts';
+import { isSymbolic, type TensorType } from '../../../ir/types.ts';
 import { AttributeType, DataType } from './proto.ts';
 import { floatAttribute, floatTensor, intAttribute, stringAttribute, type OnnxAttribute, type OnnxEmitter } from './writer-emitter.ts';
 
@@ -72,8 +73,9 @@ export function emitRecurrent(out: OnnxEmitter, node: Node, types: ReadonlyMap<s
   const g = recurrentGeometry(cell, inputTypes, node.attrs);
   const gh = g.gates * g.hidden;
   const name = (at: number): string => (at < 0 ? '' : (node.inputs[at] ?? ''));
+  const viaTranspose = g.layout === 1 && !isSymbolic(g.batch);
   const transposed = (value: string, hint: string): string =>
-    g.layout === 0 || value === '' ? value : out.node('Transpose', [value], out.fresh(`${node.name}/${hint}_t`), [{ name: 'perm', type: AttributeType.INTS, ints: [1, 0, 2] }]);
+    !viaTranspose || value === '' ? value : out.node('Transpose', [value], out.fresh(`${node.name}/${hint}_t`), [{ name: 'perm', type: AttributeType.INTS, ints: [1, 0, 2] }]);
   let w = name(g.operand.w);
   let b = name(g.operand.b);
   if (g.projected) {
@@ -94,15 +96,17 @@ export function emitRecurrent(out: OnnxEmitter, node: Node, types: ReadonlyMap<s
   if (cell === 'lstm') operands.push(transposed(name(g.operand.initialC), 'c0'), name(g.operand.p));
   while (operands.at(-1) === '') operands.pop();
   const attribute: OnnxAttribute[] = [intAttribute('hidden_size', g.hidden), stringAttribute('direction', stringAttr(node.attrs, 'direction'))];
+  if (g.layout === 1 && !viaTranspose) attribute.push(intAttribute('layout', 1));
   if (Number.isFinite(g.clip)) attribute.push(floatAttribute('clip', g.clip));
   if (cell === 'gru') attribute.push(intAttribute('linear_before_reset', g.linearBeforeReset ? 1 : 0));
   attribute.push(...activationAttributes(node, cell, g.directions));
   const results = ['y', 'y_h', 'y_c'].slice(0, 1 + g.states).map((hint) => out.fresh(`${node.name}/${hint}`));
   out.nodes.push({ op_type: ONNX_OP[cell], input: operands, output: results, name: out.fresh(`${node.name}/${ONNX_OP[cell]}`), attribute });
-  // Pack along time (layout 0): [T, D, B, H] ++ [1, D, B, H] per state.
-  const axis0 = out.shape([0], `${node.name}/axis0`);
-  const parts = [results[0] ?? '', ...results.slice(1).map((state) => out.node('Unsqueeze', [state, axis0], out.fresh(`${state}/row`)))];
-  const packed = g.layout === 0 ? node.name : out.fresh(`${node.name}/packed_t`);
-  out.node('Concat', parts, packed, [intAttribute('axis', 0)]);
-  if (g.layout === 1) out.node('Transpose', [packed], node.name, [{ name: 'perm', type: AttributeType.INTS, ints: [2, 0, 1, 3] }]);
+  // Pack along time: [T, D, B, H] ++ [1, D, B, H] per state (native layout 1: along axis 1).
+  const timeAxis = g.layout === 1 && !viaTranspose ? 1 : 0;
+  const axes = out.shape([timeAxis], `${node.name}/time_axis`);
+  const parts = [results[0] ?? '', ...results.slice(1).map((state) => out.node('Unsqueeze', [state, axes], out.fresh(`${state}/row`)))];
+  const packed = viaTranspose ? out.fresh(`${node.name}/packed_t`) : node.name;
+  out.node('Concat', parts, packed, [intAttribute('axis', timeAxis)]);
+  if (viaTranspose) out.node('Transpose', [packed], node.name, [{ name: 'perm', type: AttributeType.INTS, ints: [2, 0, 1, 3] }]);
 }
