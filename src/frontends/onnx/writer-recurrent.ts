@@ -10,7 +10,7 @@
 
 import { CompileError } from '../../../ir/errors.ts';
 import type { Node } from '../../../ir/graph.ts';
-import { activationAttr, intsAttr, recurrentGeometry, stringAttr, type Activation } from '../../../ir/ops/index.ts';
+import { activationAttr, intsAttr, OPS, recurrentGeometry, stringAttr, type Activation, type OpName } from '../../../ir/ops/index.ts';
 import { CELL_SHAPES, type CellKind } from '../../../ir/ops/recurrent.ts';
 import { isSymbolic, type TensorType } from '../../../ir/types.ts';
 import { AttributeType, DataType } from './proto.ts';
@@ -26,8 +26,9 @@ const ONNX_ACTIVATIONS: Readonly<Record<string, { name: string; alpha?: boolean;
   affine: { name: 'Affine', alpha: true, beta: true }, scaled_tanh: { name: 'ScaledTanh', alpha: true, beta: true },
 };
 
-export function isRecurrentOp(op: string): op is CellKind {
-  return op === 'lstm' || op === 'gru' || op === 'rnn';
+/** Ops of kind `recurrent` in the op table. */
+export function isRecurrentOp(op: OpName): boolean {
+  return OPS[op].kind === 'recurrent';
 }
 
 /** The activations, alphas and betas attributes, when any slot is not the default. */
