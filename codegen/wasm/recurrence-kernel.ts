@@ -58,6 +58,8 @@ function emitRecurrence(ctx: KernelContext, k: RecurrenceKernel, scratch: number
   const acc = asm.local('f64', 'acc');
   const [vacc, vacc2] = [asm.local('v128', 'vacc'), asm.local('v128', 'vacc2')];
   const [p, q, chunks] = [asm.local('i32', 'p'), asm.local('i32', 'q'), asm.local('i32', 'chunks')];
+  const block = [0, 1, 2, 3].map((i) => asm.local('v128', `blk${i}`));
+  const hv = asm.local('v128', 'hv');
   const cNew = asm.local('v128', 'cNew');
   const hNew = asm.local('v128', 'hNew');
 
@@ -86,6 +88,10 @@ function emitRecurrence(ctx: KernelContext, k: RecurrenceKernel, scratch: number
    * count; `src` and `mat` hold byte addresses set by the caller.
    */
   const products = (dst: number, count: number, n: number, biasFloats: number): void => {
+    if (n % 4 === 0 && count % 4 === 0) {
+      blockProducts(dst, count, n, biasFloats);
+      return;
+    }
     forRange(asm, row, () => asm.i32Const(0), () => asm.i32Const(count), 'row', () => {
       // at = mat + row·n·4
       asm.get(mat).get(row).i32Const(n * 4).i32('i32.mul').i32('i32.add').set(at);
@@ -95,6 +101,34 @@ function emitRecurrence(ctx: KernelContext, k: RecurrenceKernel, scratch: number
       else scalarDot(n);
       asm.get(bias).get(row).i32Const(4).i32('i32.mul').i32('i32.add').f32Load(biasFloats * 4);
       asm.f32('f32.add').f32Store(0);
+    });
+  };
+  /**
+   * Four rows at a time: each f32x4 of src is loaded once for four row accumulators (rows
+   * n·4 bytes apart, immediate offsets), then each accumulator's lanes are added and the
+   * bias added. f32 sums in another order than the interpreter's: see vectorDot.
+   */
+  const blockProducts = (dst: number, count: number, n: number, biasFloats: number): void => {
+    forRange(asm, row, () => asm.i32Const(0), () => asm.i32Const(count / 4), 'rows4', () => {
+      for (const a of block) asm.f32x4Const(0).set(a);
+      asm.get(src).set(p);
+      asm.get(mat).get(row).i32Const(4 * n * 4).i32('i32.mul').i32('i32.add').set(q);
+      asm.i32Const(n / 4).set(chunks);
+      countedLoop(ctx, chunks, 'bdot', () => {
+        asm.get(p).v128Load(0).set(hv);
+        block.forEach((a, i) => { asm.get(a).get(hv).get(q).v128Load(i * n * 4).v128('f32x4.mul').v128('f32x4.add').set(a); });
+        advance(asm, p, 16);
+        advance(asm, q, 16);
+      });
+      // at = byte offset of the block's first row (row·16), for the stores and the bias.
+      asm.get(row).i32Const(16).i32('i32.mul').set(at);
+      block.forEach((a, i) => {
+        asm.i32Const(scratch + dst * 4).get(at).i32('i32.add');
+        asm.get(a).f32x4ExtractLane(0).get(a).f32x4ExtractLane(1).f32('f32.add');
+        asm.get(a).f32x4ExtractLane(2).get(a).f32x4ExtractLane(3).f32('f32.add').f32('f32.add');
+        asm.get(bias).get(at).i32('i32.add').f32Load((biasFloats + i) * 4);
+        asm.f32('f32.add').f32Store(i * 4);
+      });
     });
   };
   /** Pushes f32(Σ src[k]·at[k]) summed in f64 in index order (the interpreter's sum). */
