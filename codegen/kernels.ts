@@ -3,6 +3,7 @@
 // batch is unknown at compile time; every size that depends on it is an Extent.
 
 import type { AffineSize } from '../ir/memory-plan.ts';
+import type { CellBodies, CellKind } from '../ir/ops/recurrent.ts';
 import type { ScalarExpr } from '../ir/scalar.ts';
 import type { DType, Shape, StaticShape } from '../ir/types.ts';
 
@@ -229,7 +230,8 @@ export interface LookupKernel extends KernelBase {
 
 export type Kernel =
   | ElementwiseKernel | LinearKernel | MatmulKernel | SoftmaxKernel | ConvKernel | ReduceKernel | GatherKernel | ResizeKernel
-  | LookupKernel;
+  | LookupKernel
+  | RecurrenceKernel;
 export type KernelKind = Kernel['kind'];
 
 export interface LoweredConstant {
@@ -285,4 +287,46 @@ export function productExtent(extents: readonly Extent[]): Extent {
 
 export function isStaticExtent(extent: Extent): boolean {
   return extent.perSample === 0;
+}
+
+/**
+ * The time loop of a recurrent layer (`lstm`, `gru`, `rnn`; ir/ops/recurrent.ts, whose packed
+ * output layout `out` has). Per direction d and batch row b: the state rows (h at row T, c at
+ * T + 1) start from the initial state or 0; each of the row's `sequenceLens[b]` steps (walked
+ * backwards when `reverse[d]`) computes the gates' hidden parts h·R_dᵀ + Rb_d, takes their
+ * input parts from the projected `x` (a `linear` over every step made them) or computes
+ * x·W_dᵀ + Wb_d itself when `inputWeight` is set, evaluates the cell bodies per hidden unit
+ * and writes Y[t] and the state rows; Y rows past a short sequence are zero.
+ */
+export interface RecurrenceKernel extends KernelBase {
+  readonly kind: 'recurrence';
+  readonly cell: CellKind;
+  readonly layout: 0 | 1;
+  readonly steps: number;
+  readonly batch: Extent;
+  readonly hidden: number;
+  readonly gates: number;
+  /** State rows after Y: 2 for LSTM (h, c), else 1. */
+  readonly states: number;
+  readonly directions: number;
+  readonly reverse: readonly boolean[];
+  readonly sequenceLens?: readonly number[];
+  /** Rows (t, b) of `xWidth` floats: at (t·B + b)·xWidth in layout 0, (b·T + t)·xWidth in layout 1. */
+  readonly x: BufferRef;
+  readonly xWidth: number;
+  /** W [D, G·H, I] when x is not projected (Wb then sits at the start of each direction's bias). */
+  readonly inputWeight?: BufferRef;
+  readonly r: BufferRef;
+  /** `biasStride` floats per direction; Rb starts at `hiddenBiasOffset` within them. */
+  readonly bias: BufferRef;
+  readonly biasStride: number;
+  readonly hiddenBiasOffset: number;
+  /** [D, B, H] (layout 0) or [B, D, H] (layout 1). */
+  readonly initialH?: BufferRef;
+  readonly initialC?: BufferRef;
+  /** [D, 3H]: p_i, p_o, p_f. */
+  readonly peepholes?: BufferRef;
+  readonly linearBeforeReset: boolean;
+  /** Per direction, over cellOperands (ir/ops/recurrent.ts). */
+  readonly bodies: readonly CellBodies[];
 }

@@ -23,6 +23,7 @@ import { lowerConcat, lowerPad, lowerResize, lowerSlice } from './lower-gather.t
 import { lowerLookup } from './lower-lookup.ts';
 import { lowerConv, lowerConvTranspose, lowerPool, lowerReduce } from './lower-window.ts';
 import { lowerMatmul, lowerSoftmax } from './lower-contract.ts';
+import { lowerRecurrent } from './lower-recurrent.ts';
 import { broadcastAccess, denseStrides, mergeAxes, shapeExtents } from './loop-nest.ts';
 import {
   productExtent, type Access, type BufferRef, type Kernel, type LoweredConstant, type LoweredProgram, type LoweredTensor,
@@ -147,6 +148,9 @@ const LOWERINGS: { readonly [K in Exclude<OpName, ElementwiseOpName>]: Lowering 
   pad: lowerPad,
   resize: lowerResize,
   gather: lowerLookup,
+  lstm: lowerRecurrent,
+  gru: lowerRecurrent,
+  rnn: lowerRecurrent,
 };
 
 function loweringFor(op: OpName): Lowering {

@@ -12,6 +12,7 @@ import { commentLine, commentText, Namer, stringLiteral } from '../namer.ts';
 import { storageNote, storeWeights, widenWeightsSource, type WeightsDtype } from '../weight-storage.ts';
 import { CodeWriter } from '../writer.ts';
 import { emitElementwise } from './kernel-elementwise.ts';
+import { emitRecurrence } from './kernel-recurrence.ts';
 import { emitLinear } from './kernel-linear.ts';
 import { emitGather, emitResize } from './kernel-gather.ts';
 import { emitLookup } from './kernel-lookup.ts';
@@ -61,6 +62,7 @@ function emitKernel(kernel: Kernel, name: string, packedWeights: ReadonlySet<num
       case 'gather': emitGather(kernel, scope, body); break;
       case 'resize': emitResize(kernel, scope, body); break;
       case 'lookup': emitLookup(kernel, scope, body); break;
+      case 'recurrence': emitRecurrence(kernel, scope, body); break;
       default: { const never: never = kernel; throw new Error(`internal: unknown kernel ${String(never)}`); }
     }
   });

@@ -13,6 +13,7 @@ import { emitMatmulKernel } from './matmul-kernel.ts';
 import { MathLibrary } from './math-library.ts';
 import { evaluateBytes, layoutMemory, type WasmLayout, type WeightLayout } from './memory-layout.ts';
 import { ModuleAssembler } from './module-assembler.ts';
+import { prepareRecurrenceKernel } from './recurrence-kernel.ts';
 import { prepareReduceKernel } from './reduce-kernel.ts';
 import { prepareResizeKernel } from './resize-kernel.ts';
 import { emitSoftmaxKernel } from './softmax-kernel.ts';
@@ -59,6 +60,7 @@ const WASM_KERNELS: { readonly [K in Kernel['kind']]: WasmKernel<Extract<Kernel,
   gather: { prepare: prepareGatherKernel, weight: 'row-major' },
   resize: { prepare: prepareResizeKernel, weight: 'row-major' },
   lookup: { prepare: prepareLookupKernel, weight: 'row-major' },
+  recurrence: { prepare: prepareRecurrenceKernel, weight: 'row-major' },
 };
 
 function wasmKernel<K extends Kernel>(kernel: K): WasmKernel<K> {

@@ -12,6 +12,7 @@ import { checkShader, type WgslLimits } from './limits.ts';
 import { linearShader } from './linear-shader.ts';
 import { lookupShader } from './lookup-shader.ts';
 import { matmulShader } from './matmul-shader.ts';
+import { recurrenceShader } from './recurrence-shader.ts';
 import { reduceShader } from './reduce-shader.ts';
 import { resizeShader } from './resize-shader.ts';
 import type { ConstWindow, KernelLayout, ShaderPlan } from './shader-common.ts';
@@ -30,6 +31,7 @@ const SHADER_EMITTERS: { readonly [K in KernelKind]: ShaderEmitter<K> } = {
   gather: gatherShader,
   resize: resizeShader,
   lookup: lookupShader,
+  recurrence: recurrenceShader,
 };
 
 /** The span of one weight chunk that covers every constant the kernel reads. */

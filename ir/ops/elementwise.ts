@@ -186,6 +186,29 @@ export const elementwiseOps = {
     name: 'hard_swish', doc: 'x * max(0, min(1, x / 6 + 0.5)) (ONNX HardSwish)', arity: UNARY, activation: true,
     body: () => E.mul(x, E.max(0, E.min(1, E.add(E.mul(1 / 6, x), 0.5)))),
   }),
+  // The rest of the activations ONNX's LSTM/GRU/RNN accept (their `activations` attribute).
+  softsign: elementwiseOp({
+    name: 'softsign', doc: 'x / (1 + |x|)', arity: UNARY, activation: true, body: () => E.div(x, E.add(1, E.abs(x))),
+  }),
+  softplus: elementwiseOp({
+    name: 'softplus', doc: 'log(1 + exp(x)), as max(x, 0) + log(1 + exp(-|x|)) so it never overflows', arity: UNARY,
+    activation: true, body: () => E.add(E.max(x, 0), E.log(E.add(1, E.exp(E.neg(E.abs(x)))))),
+  }),
+  affine: elementwiseOp({
+    name: 'affine', doc: 'alpha * x + beta', arity: UNARY, activation: true,
+    attrs: { alpha: { type: 'float', default: 1, check: finite }, beta: { type: 'float', default: 0, check: finite } },
+    body: (attrs) => E.add(E.mul(floatAttr(attrs, 'alpha'), x), floatAttr(attrs, 'beta')),
+  }),
+  scaled_tanh: elementwiseOp({
+    name: 'scaled_tanh', doc: 'alpha * tanh(beta * x)', arity: UNARY, activation: true,
+    attrs: { alpha: { type: 'float', default: 1, check: finite }, beta: { type: 'float', default: 1, check: finite } },
+    body: (attrs) => E.mul(floatAttr(attrs, 'alpha'), E.tanh(E.mul(floatAttr(attrs, 'beta'), x))),
+  }),
+  thresholded_relu: elementwiseOp({
+    name: 'thresholded_relu', doc: 'x for x > alpha, 0 otherwise', arity: UNARY, activation: true,
+    attrs: { alpha: { type: 'float', default: 1, check: finite } },
+    body: (attrs) => E.select(E.gt(x, floatAttr(attrs, 'alpha')), x, 0),
+  }),
   identity: elementwiseOp({ name: 'identity', doc: 'x', arity: UNARY, activation: false, body: () => x }),
   dropout: elementwiseOp({
     name: 'dropout', doc: 'x at inference (p is kept for the record)', arity: UNARY, activation: false,

@@ -3,7 +3,7 @@
 import type { ScalarExpr } from '../scalar.ts';
 import type { DType, StaticShape, TensorType, Shape } from '../types.ts';
 
-export type OpKind = 'source' | 'elementwise' | 'linear' | 'reduce' | 'layout';
+export type OpKind = 'source' | 'elementwise' | 'linear' | 'reduce' | 'layout' | 'recurrent';
 
 /**
  * A constant's payload: a static shape and its data (row-major) in f32 lanes; `dtype` is

@@ -221,9 +221,23 @@ export const INTERVAL_RULES: Readonly<Record<string, IntervalRule>> = {
   ...WINDOW_RULES,
 };
 
+/**
+ * Recurrent layers (lstm, gru, rnn): every value unbounded and possibly NaN. Sound but
+ * uninformative: a tighter rule would iterate the cell's interval bodies over the time steps
+ * (tanh/sigmoid states stay in [-1, 1], but c and ReLU states grow).
+ */
+const unboundedRule: IntervalRule = ({ outShape }) => {
+  const out = emptyBounds(outShape);
+  out.lo.fill(-Infinity);
+  out.hi.fill(Infinity);
+  out.nan.fill(1);
+  return out;
+};
+
 const KIND_RULES: Readonly<Partial<Record<string, IntervalRule>>> = {
   elementwise: elementwiseRule,
   layout: moveEndpointsRule,
+  recurrent: unboundedRule,
 };
 
 export function intervalRule(node: Node): IntervalRule {

@@ -11,6 +11,7 @@ import { Random } from '../../src/random.ts';
 import { staticDims, type GraphAssembler, type Operand } from './assembler.ts';
 import { divisorOperands } from './body.ts';
 import { MASK_GENERATORS } from './mask-generators.ts';
+import { RECURRENT_GENERATORS } from './recurrent-generators.ts';
 import { REGION_GENERATORS } from './region-generators.ts';
 import { paramShapes, randomActivation, randomAttrs, rotate, type Generator, type Step } from './step.ts';
 import { WINDOW_GENERATORS } from './window-generators.ts';
@@ -183,7 +184,7 @@ const gather: Generator = (step, g) => {
 
 /** Generators for the ops that are not elementwise, by name. */
 const SPECIAL: Partial<Record<OpName, Generator>> = {
-  linear, matmul, softmax, reshape, flatten, transpose, gather, ...MASK_GENERATORS, ...WINDOW_GENERATORS, ...REGION_GENERATORS,
+  linear, matmul, softmax, reshape, flatten, transpose, gather, ...MASK_GENERATORS, ...WINDOW_GENERATORS, ...REGION_GENERATORS, ...RECURRENT_GENERATORS,
 };
 
 /** Every op a generated graph may contain: all of the table but sources (constants come as operands). */

@@ -72,6 +72,11 @@ export class NodeView {
     return attr === undefined ? fallback : new TextDecoder().decode(attr.s);
   }
 
+  strings(name: string): string[] | undefined {
+    const attr = this.get(name, AttributeType.STRINGS, 'a list of strings');
+    return attr === undefined ? undefined : attr.strings.map((bytes) => new TextDecoder().decode(bytes));
+  }
+
   tensor(name: string): KnownTensor | undefined {
     const attr = this.get(name, AttributeType.TENSOR, 'a tensor');
     if (attr === undefined) return undefined;

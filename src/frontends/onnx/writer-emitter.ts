@@ -22,6 +22,7 @@ const BINARY_OPS: Readonly<Record<BinaryFn, string>> = {
 /** fusegraph elementwise ops whose ONNX op of the same meaning takes no extra attributes. */
 const PLAIN_TWINS: Readonly<Record<string, string>> = {
   add: 'Add', sub: 'Sub', mul: 'Mul', div: 'Div', relu: 'Relu', sigmoid: 'Sigmoid', tanh: 'Tanh', identity: 'Identity',
+  softsign: 'Softsign', softplus: 'Softplus',
 };
 
 export function floatAttribute(name: string, f: number): OnnxAttribute {
@@ -130,8 +131,9 @@ export function emitElementwise(out: OnnxEmitter, op: string, attrs: Attrs, inpu
   const twin = PLAIN_TWINS[op];
   const names = inputs.map((v) => v.name);
   if (twin !== undefined) { out.node(twin, names, target); return; }
-  if (op === 'leaky_relu' || op === 'elu') {
-    out.node(op === 'elu' ? 'Elu' : 'LeakyRelu', names, target, [floatAttribute('alpha', floatAttr(attrs, 'alpha'))]);
+  if (op === 'leaky_relu' || op === 'elu' || op === 'thresholded_relu') {
+    const onnxOp = op === 'elu' ? 'Elu' : op === 'leaky_relu' ? 'LeakyRelu' : 'ThresholdedRelu';
+    out.node(onnxOp, names, target, [floatAttribute('alpha', floatAttr(attrs, 'alpha'))]);
     return;
   }
   if (op === 'dropout') { out.node('Dropout', names, target); return; }
