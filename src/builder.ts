@@ -4,12 +4,64 @@
 import { CompileError } from '../ir/errors.ts';
 import type { Graph, Node, Value } from '../ir/graph.ts';
 import { makeNode } from '../ir/node.ts';
-import type { Activation, Attrs, OpName } from '../ir/ops/index.ts';
+import type { Activation, Attrs, AttrValue, OpName } from '../ir/ops/index.ts';
 import { formatValueName } from '../ir/names.ts';
-import { checkShape, type Shape } from '../ir/types.ts';
+import { checkShape, formatType, isSymbolic, type Shape } from '../ir/types.ts';
 import { verifyGraphOrThrow } from '../ir/verify.ts';
 
 export type { Value };
+
+/** A sliding window (ONNX attribute names): per spatial axis; pads are begins then ends. */
+export interface WindowOptions {
+  readonly strides?: readonly number[];
+  readonly pads?: readonly number[];
+  readonly dilations?: readonly number[];
+}
+
+export interface ConvOptions extends WindowOptions {
+  readonly group?: number;
+  readonly bias?: Value;
+  /** Added after the bias, before the activation (a ResNet shortcut); the output's shape. */
+  readonly residual?: Value;
+  readonly activation?: Activation;
+  /** The activation's parameter operands (PReLU's slope). */
+  readonly params?: readonly Value[];
+}
+
+export interface ConvTransposeOptions extends WindowOptions {
+  readonly group?: number;
+  readonly bias?: Value;
+  readonly outputPadding?: readonly number[];
+}
+
+export interface PoolOptions extends WindowOptions {
+  readonly ceilMode?: boolean;
+  /** avg_pool only: divide by the whole (padded) window rather than the valid taps. */
+  readonly countIncludePad?: boolean;
+}
+
+export interface SliceOptions {
+  readonly starts: readonly number[];
+  readonly ends: readonly number[];
+  /** Default: 0, 1, … for each start. */
+  readonly axes?: readonly number[];
+  readonly steps?: readonly number[];
+}
+
+export interface ResizeOptions {
+  readonly mode?: 'nearest' | 'linear';
+  readonly coordinateTransformationMode?: 'half_pixel' | 'asymmetric' | 'align_corners' | 'pytorch_half_pixel';
+  readonly nearestMode?: 'round_prefer_floor' | 'round_prefer_ceil' | 'floor' | 'ceil';
+}
+
+/** Only the attributes given, so the op table's defaults fill the rest. */
+function defined(attrs: Readonly<Record<string, AttrValue | undefined>>): Attrs {
+  return Object.fromEntries(Object.entries(attrs).filter((entry): entry is [string, AttrValue] => entry[1] !== undefined));
+}
+
+function windowAttrs(options: WindowOptions): Attrs {
+  return defined({ strides: options.strides, pads: options.pads, dilations: options.dilations });
+}
 
 export class GraphBuilder {
   private readonly inputs: Value[] = [];
@@ -92,4 +144,80 @@ export class GraphBuilder {
   reshape(x: Value, shape: readonly number[], name?: string): Value { return this.op('reshape', [x], { shape: [...shape] }, name); }
   flatten(x: Value, axis = 1, name?: string): Value { return this.op('flatten', [x], { axis }, name); }
   transpose(x: Value, perm: readonly number[], name?: string): Value { return this.op('transpose', [x], { perm: [...perm] }, name); }
+  clip(x: Value, min = -Infinity, max = Infinity, name?: string): Value { return this.op('clip', [x], { min, max }, name); }
+  /** max(0, min(1, alpha·x + beta)); PyTorch's Hardsigmoid is alpha = 1/6. */
+  hardSigmoid(x: Value, alpha = 0.2, beta = 0.5, name?: string): Value { return this.op('hard_sigmoid', [x], { alpha, beta }, name); }
+  hardSwish(x: Value, name?: string): Value { return this.op('hard_swish', [x], {}, name); }
+
+  /** x[N,C,*S] ⋆ W[M,C/group,*K] (+ bias) (+ residual), then the fused activation. */
+  conv(x: Value, weight: Value, options: ConvOptions = {}, name?: string): Value {
+    const operands = [x, weight, ...(options.bias ? [options.bias] : []), ...(options.residual ? [options.residual] : []), ...(options.params ?? [])];
+    const attrs = defined({
+      ...windowAttrs(options), group: options.group, activation: options.activation, residual: options.residual ? 1 : undefined,
+    });
+    return this.op('conv', operands, attrs, name);
+  }
+  /** x[N,C,*S] with W[C,M/group,*K] (+ bias). */
+  convTranspose(x: Value, weight: Value, options: ConvTransposeOptions = {}, name?: string): Value {
+    const attrs = defined({ ...windowAttrs(options), group: options.group, output_padding: options.outputPadding });
+    return this.op('conv_transpose', options.bias ? [x, weight, options.bias] : [x, weight], attrs, name);
+  }
+  maxPool(x: Value, kernelShape: readonly number[], options: PoolOptions = {}, name?: string): Value {
+    return this.op('max_pool', [x], defined({ kernel_shape: kernelShape, ...windowAttrs(options), ceil_mode: flag(options.ceilMode) }), name);
+  }
+  avgPool(x: Value, kernelShape: readonly number[], options: PoolOptions = {}, name?: string): Value {
+    if (options.dilations !== undefined) throw new CompileError('avg_pool takes no dilations', name === undefined ? {} : { node: name });
+    const attrs = defined({
+      kernel_shape: kernelShape, ...windowAttrs(options), ceil_mode: flag(options.ceilMode), count_include_pad: flag(options.countIncludePad),
+    });
+    return this.op('avg_pool', [x], attrs, name);
+  }
+  /** Reductions over `axes` (empty: every axis), keeping them as size 1 unless keepdims is false. */
+  reduceSum(x: Value, axes: readonly number[], keepdims = true, name?: string): Value { return this.reduce('reduce_sum', x, axes, keepdims, name); }
+  reduceMean(x: Value, axes: readonly number[], keepdims = true, name?: string): Value { return this.reduce('reduce_mean', x, axes, keepdims, name); }
+  reduceMax(x: Value, axes: readonly number[], keepdims = true, name?: string): Value { return this.reduce('reduce_max', x, axes, keepdims, name); }
+  reduceMin(x: Value, axes: readonly number[], keepdims = true, name?: string): Value { return this.reduce('reduce_min', x, axes, keepdims, name); }
+  private reduce(op: OpName, x: Value, axes: readonly number[], keepdims: boolean, name?: string): Value {
+    return this.op(op, [x], { axes: [...axes], keepdims: keepdims ? 1 : 0 }, name);
+  }
+  concat(values: readonly Value[], axis: number, name?: string): Value { return this.op('concat', values, { axis }, name); }
+  /** ONNX Slice: negative indices count from the end, bounds clamp, negative steps walk back. */
+  slice(x: Value, options: SliceOptions, name?: string): Value {
+    return this.op('slice', [x], defined({ starts: options.starts, ends: options.ends, axes: options.axes, steps: options.steps }), name);
+  }
+  /** Pads every axis (pads = begins then ends, one per axis) with a constant, the mirror image or the edge. */
+  pad(x: Value, pads: readonly number[], mode: 'constant' | 'reflect' | 'edge' = 'constant', value = 0, name?: string): Value {
+    return this.op('pad', [x], { pads: [...pads], mode, value }, name);
+  }
+  /** Resizes the spatial axes of [N,C,*S] to `sizes`. */
+  resize(x: Value, sizes: readonly number[], options: ResizeOptions = {}, name?: string): Value {
+    const attrs = defined({
+      sizes, mode: options.mode, coordinate_transformation_mode: options.coordinateTransformationMode, nearest_mode: options.nearestMode,
+    });
+    return this.op('resize', [x], attrs, name);
+  }
+  /**
+   * Splits `x` along `axis` into consecutive parts of the given sizes (torch.split, ONNX
+   * Split): one `slice` per part, named `name`, `name_1`, …
+   */
+  split(x: Value, axis: number, sizes: readonly number[], name?: string): Value[] {
+    const rank = x.type.shape.length;
+    const resolved = axis < 0 ? axis + rank : axis;
+    const dim = x.type.shape[resolved];
+    const total = sizes.reduce((n, k) => n + k, 0);
+    if (dim === undefined || isSymbolic(dim) || total !== dim || sizes.some((k) => !Number.isInteger(k) || k < 1)) {
+      throw new CompileError(`split sizes [${sizes.join(', ')}] must be positive and add up to axis ${axis} of ${formatType(x.type)}`, name === undefined ? {} : { node: name });
+    }
+    let start = 0;
+    const base = name ?? this.freshName('split');
+    return sizes.map((size, k) => {
+      const part = this.slice(x, { starts: [start], ends: [start + size], axes: [resolved] }, this.freshName(k === 0 ? base : `${base}_${k}`));
+      start += size;
+      return part;
+    });
+  }
+}
+
+function flag(value: boolean | undefined): number | undefined {
+  return value === undefined ? undefined : value ? 1 : 0;
 }

@@ -6,46 +6,15 @@ import { CompileError } from '../ir/errors.ts';
 import { renameValue, type Graph } from '../ir/graph.ts';
 import type { Shape } from '../ir/types.ts';
 import { GraphBuilder, type Value } from './builder.ts';
+import { joinName, leaf, uniformParameter, type BuildContext, type Module, type ParameterSpec } from './nn-module.ts';
 import { Random } from './random.ts';
 
-/** A parameter a module declares: its PyTorch name (relative to the module) and shape. */
-export interface ParameterSpec {
-  readonly name: string;
-  readonly shape: readonly number[];
-  /** PyTorch's default initialisation for it. */
-  init(random: Random): Float32Array;
-}
-
-/** Where a module finds its parameters while it is built into a graph. */
-export interface BuildContext {
-  readonly builder: GraphBuilder;
-  /** Returns the constant for the parameter `name` (already prefixed), creating it once. */
-  parameter(name: string, spec: ParameterSpec): Value;
-}
-
-export interface Module {
-  readonly kind: string;
-  /** Parameters of this module and its children, names prefixed as in a state dict. */
-  parameters(prefix: string): { name: string; spec: ParameterSpec }[];
-  build(x: Value, context: BuildContext, prefix: string): Value;
-}
-
-function joinName(prefix: string, name: string): string {
-  return prefix === '' ? name : `${prefix}.${name}`;
-}
-
-function uniformParameter(name: string, shape: readonly number[], bound: number): ParameterSpec {
-  const count = shape.reduce((n, d) => n * d, 1);
-  return { name, shape, init: (random) => random.uniformArray(count, -bound, bound) };
-}
-
-function leaf(kind: string, build: (x: Value, b: GraphBuilder, name: string) => Value, params: ParameterSpec[] = []): Module {
-  return {
-    kind,
-    parameters: (prefix) => params.map((spec) => ({ name: joinName(prefix, spec.name), spec })),
-    build: (x, context, prefix) => build(x, context.builder, context.builder.freshName(prefix === '' ? kind : prefix)),
-  };
-}
+export type { BuildContext, Module, ParameterSpec } from './nn-module.ts';
+export { conv1d, conv2d, convTranspose1d, convTranspose2d, type ConvModuleOptions, type ConvTransposeModuleOptions } from './nn-conv.ts';
+export {
+  adaptiveAvgPool1d, adaptiveAvgPool2d, adaptiveMaxPool1d, adaptiveMaxPool2d, avgPool1d, avgPool2d, batchNorm1d, batchNorm2d,
+  maxPool1d, maxPool2d, upsample, type AvgPoolModuleOptions, type BatchNormOptions, type MaxPoolModuleOptions, type UpsampleOptions,
+} from './nn-pool.ts';
 
 /**
  * torch.nn.Linear(inFeatures, outFeatures): weight [out, in] and bias [out], both uniform in
@@ -78,6 +47,14 @@ export const silu = (): Module => leaf('silu', (x, b, name) => b.silu(x, name));
 export const softmax = (dim = -1): Module => leaf('softmax', (x, b, name) => b.softmax(x, dim, name));
 export const identity = (): Module => leaf('identity', (x, b, name) => b.identity(x, name));
 export const dropout = (p = 0.5): Module => leaf('dropout', (x, b, name) => b.dropout(x, p, name));
+/** torch.nn.ReLU6: clip(x, 0, 6). */
+export const relu6 = (): Module => leaf('relu6', (x, b, name) => b.clip(x, 0, 6, name));
+/** torch.nn.Hardtanh(min_val, max_val): clip(x, min, max). */
+export const hardtanh = (min = -1, max = 1): Module => leaf('hardtanh', (x, b, name) => b.clip(x, min, max, name));
+/** torch.nn.Hardsigmoid: max(0, min(1, x/6 + 1/2)). */
+export const hardsigmoid = (): Module => leaf('hardsigmoid', (x, b, name) => b.hardSigmoid(x, 1 / 6, 0.5, name));
+/** torch.nn.Hardswish: x · hardsigmoid(x). */
+export const hardswish = (): Module => leaf('hardswish', (x, b, name) => b.hardSwish(x, name));
 /** torch.nn.Flatten(start_dim = 1) with end_dim = -1. */
 export const flatten = (startDim = 1): Module => leaf('flatten', (x, b, name) => b.flatten(x, startDim, name));
 
@@ -106,6 +83,7 @@ export function sequential(...children: Module[] | [Readonly<Record<string, Modu
   return {
     kind: 'sequential',
     parameters: (prefix) => named.flatMap(([name, child]) => child.parameters(joinName(prefix, name))),
+    buffers: (prefix) => named.flatMap(([name, child]) => child.buffers?.(joinName(prefix, name)) ?? []),
     build: (x, context, prefix) => named.reduce((value, [name, child]) => child.build(value, context, joinName(prefix, name)), x),
   };
 }
@@ -149,28 +127,37 @@ export function toGraph(module: Module, options: ToGraphOptions): Graph {
   const random = new Random(options.seed ?? 0);
   const weights = options.weights;
   const created = new Map<string, Value>();
+  const resolved = new Map<string, Float32Array>();
   const problems: string[] = [];
+  const resolve = (name: string, spec: ParameterSpec): Float32Array => {
+    const known = resolved.get(name);
+    if (known !== undefined) return known;
+    let data = spec.init(random);
+    if (weights !== undefined) {
+      const given = weights.get(name);
+      const problem = weightProblem(name, spec, given);
+      if (problem !== undefined) problems.push(problem);
+      else if (given !== undefined) data = given instanceof Float32Array ? given : given.data;
+    }
+    resolved.set(name, data);
+    return data;
+  };
   const context: BuildContext = {
     builder,
     parameter(name, spec) {
       const existing = created.get(name);
       if (existing) return existing;
-      let data = spec.init(random);
-      if (weights !== undefined) {
-        const given = weights.get(name);
-        const problem = weightProblem(name, spec, given);
-        if (problem !== undefined) problems.push(problem);
-        else if (given !== undefined) data = given instanceof Float32Array ? given : given.data;
-      }
-      const value = builder.constant(data, spec.shape, name);
+      const value = builder.constant(resolve(name, spec), spec.shape, name);
       created.set(name, value);
       return value;
     },
+    parameterData: resolve,
   };
   const x = builder.input(options.inputName ?? 'x', options.inputShape);
   const y = module.build(x, context, '');
   if (weights !== undefined) {
-    const unused = [...weights.keys()].filter((name) => !created.has(name));
+    const buffers = new Set(module.buffers?.('') ?? []);
+    const unused = [...weights.keys()].filter((name) => !resolved.has(name) && !buffers.has(name));
     if (unused.length > 0) problems.push(`unused weights: ${unused.map((n) => JSON.stringify(n)).join(', ')}`);
     // Every mismatch at once, by name: fixing a state dict one error per run is tedious.
     if (problems.length > 0) throw new CompileError(problems.join('; '));

@@ -21,6 +21,7 @@ export { arbValue, FINITE_EDGES, NON_FINITE_EDGES, type FeedOptions } from './ar
 export { assertGraphProperty, assertGraphPropertyAsync, formatCounterexample, type PropertyOptions } from './arbitraries/counterexample.ts';
 export { HOSTILE_NAMES } from './arbitraries/names.ts';
 export { GENERATED_OPS };
+export { CNN_OPS, KERNEL_OPS } from './arbitraries/kernel-ops.ts';
 
 export interface GraphOptions {
   /** Ops a graph may contain (default: every op of the table but `const`). */
@@ -39,6 +40,11 @@ export interface GraphOptions {
   readonly maxInputs?: number;
   /** Extra outputs besides the last node: 0..maxExtraOutputs (default 2). */
   readonly maxExtraOutputs?: number;
+  /**
+   * Every input an image: [N, C, L] or [N, C, H, W] with few channels and small, often odd,
+   * spatial sizes (default false: any rank, and rank-3/4 inputs image-like half the time).
+   */
+  readonly images?: boolean;
 }
 
 /** A graph with inputs and the batch its symbolic dim is bound to. */
@@ -57,6 +63,8 @@ interface InputRecipe {
   readonly rank: number;
   readonly dims: readonly number[];
   readonly name: number;
+  /** Rank 3 and 4: channels 1..6 and spatial sizes 1..11, as convolutions like them. */
+  readonly image: boolean;
 }
 
 interface GraphRecipe {
@@ -74,7 +82,9 @@ function recipeArb(options: GraphOptions): fc.Arbitrary<GraphRecipe> {
     real: fc.integer({ min: -2000, max: 2000 }).map((k) => k / 1000),
     body: fc.array(fc.nat({ max: 255 }), { maxLength: 16 }),
   });
-  const input = fc.record({ rank: fc.nat({ max: RANKS.length - 1 }), dims: fc.array(width, { minLength: 3, maxLength: 3 }), name: fc.nat() });
+  const rank = options.images === true ? fc.integer({ min: 2, max: 3 }) : fc.nat({ max: RANKS.length - 1 });
+  const image = options.images === true ? fc.constant(true) : fc.boolean();
+  const input = fc.record({ rank, dims: fc.array(width, { minLength: 3, maxLength: 3 }), name: fc.nat(), image });
   return fc.record({
     batch: fc.nat(),
     name: fc.nat(),
@@ -86,9 +96,13 @@ function recipeArb(options: GraphOptions): fc.Arbitrary<GraphRecipe> {
 
 function inputShape(recipe: InputRecipe, batch: Dim): Dim[] {
   const shape: Dim[] = [batch];
+  const rank = RANKS[recipe.rank] ?? 2;
+  const image = recipe.image && rank >= 3;
   let size = 1;
-  for (let axis = 1; axis < (RANKS[recipe.rank] ?? 2); axis++) {
-    const dim = Math.max(1, Math.min(recipe.dims[axis - 1] ?? 1, Math.floor(MAX_SAMPLE / size)));
+  for (let axis = 1; axis < rank; axis++) {
+    const drawn = recipe.dims[axis - 1] ?? 1;
+    const wanted = image ? 1 + ((drawn - 1) % (axis === 1 ? 6 : 11)) : drawn;
+    const dim = Math.max(1, Math.min(wanted, Math.floor(MAX_SAMPLE / size)));
     shape.push(dim);
     size *= dim;
   }

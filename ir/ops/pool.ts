@@ -20,8 +20,25 @@ export function poolGeometry(input: TensorType | StaticShape, attrs: Attrs): Win
     if (pad >= span || (geometry.padEnd[axis] ?? 0) >= span) {
       throw new CompileError(`pads must be smaller than the window (${span} on spatial axis ${axis}): a window would hold only padding`);
     }
+    // With dilation a window's taps can step over the whole input (taps -1 and 1 of a length-1
+    // axis): such a window has no value (PyTorch's max gives -inf, onnxruntime's the lowest
+    // float), so it is refused rather than defined by accident.
+    for (let o = 0; o < (geometry.outSize[axis] ?? 0); o++) {
+      if (!windowHasInput(geometry, axis, o)) {
+        throw new CompileError(`window ${o} on spatial axis ${axis} holds only padding (kernel ${geometry.kernel[axis]}, dilation ${geometry.dilations[axis]}, stride ${geometry.strides[axis]}, pads ${pad} and ${geometry.padEnd[axis]}, input size ${geometry.inSize[axis]})`);
+      }
+    }
   });
   return geometry;
+}
+
+/** Whether output `o` of one axis has a tap inside the input. */
+function windowHasInput(g: WindowGeometry, axis: number, o: number): boolean {
+  for (let t = 0; t < (g.kernel[axis] ?? 1); t++) {
+    const i = o * (g.strides[axis] ?? 1) + t * (g.dilations[axis] ?? 1) - (g.padBegin[axis] ?? 0);
+    if (i >= 0 && i < (g.inSize[axis] ?? 0)) return true;
+  }
+  return false;
 }
 
 /** The divisor of avg_pool at one output position (product over spatial axes). */

@@ -6,7 +6,7 @@ import { CompileError } from '../../ir/errors.ts';
 import type { Graph, Node, Value } from '../../ir/graph.ts';
 import { makeNode } from '../../ir/node.ts';
 import type { Attrs, OpName } from '../../ir/ops/index.ts';
-import { isSymbolic, sizeOf, type Shape } from '../../ir/types.ts';
+import { isSymbolic, sizeOf, staticSize, type Shape } from '../../ir/types.ts';
 import { Random } from '../../src/random.ts';
 import { pickName, type NameStyle } from './names.ts';
 
@@ -77,9 +77,11 @@ export class GraphAssembler {
 
   /**
    * Stages constants and one `op` node; commits them and returns the result if makeNode
-   * accepts the node, else returns undefined and changes nothing.
+   * accepts the node (and `maxSample`, when given, bounds the size of one sample of its
+   * result, so that chains of upsampling ops keep the interpreter fast), else returns
+   * undefined and changes nothing.
    */
-  tryNode(op: OpName, operands: readonly Operand[], attrs: Attrs, seed: number): Value | undefined {
+  tryNode(op: OpName, operands: readonly Operand[], attrs: Attrs, seed: number, maxSample = Infinity): Value | undefined {
     const random = new Random(seed);
     const staged: Node[] = [];
     const counter = this.counter;
@@ -93,6 +95,7 @@ export class GraphAssembler {
         return { name: node.name, type: node.type };
       });
       const node = makeNode(this.name('v', seed >>> 3), op, values, attrs);
+      if (staticSize(node.type.shape) > maxSample) throw new CompileError(`result ${node.type.shape.join('x')} is over the sample cap`);
       staged.push(node);
       this.nodes.push(...staged);
       const result = { name: node.name, type: node.type };

@@ -4,59 +4,20 @@
 // cannot silently escape the property tests.
 
 import type { Value } from '../../ir/graph.ts';
-import { ACTIVATION_OPS, activationParamCount, broadcastShapes, OP_NAMES, OPS, type AttrSpec, type Attrs, type AttrValue, type OpDef, type OpName } from '../../ir/ops/index.ts';
+import { activationParamCount, broadcastShapes, OP_NAMES, OPS, type OpDef, type OpName } from '../../ir/ops/index.ts';
 import { isSymbolic, shapeProblem, symbolOf, type Shape } from '../../ir/types.ts';
 import { Random } from '../../src/random.ts';
 import { staticDims, type GraphAssembler, type Operand } from './assembler.ts';
-import { buildBody, divisorOperands } from './body.ts';
+import { divisorOperands } from './body.ts';
+import { REGION_GENERATORS } from './region-generators.ts';
+import { paramShapes, randomActivation, randomAttrs, rotate, type Generator, type Step } from './step.ts';
+import { WINDOW_GENERATORS } from './window-generators.ts';
 
-/** The random numbers one step draws; each generator reads what it needs. */
-export interface Step {
-  readonly op: number;
-  readonly a: number;
-  readonly b: number;
-  readonly c: number;
-  /** A width in 1..maxWidth (output features, matmul's n). */
-  readonly width: number;
-  readonly seed: number;
-  /** A real in [-2, 2] (steps of 0.001) for float attributes. */
-  readonly real: number;
-  /** Codes of a random scalar body (see body.ts). */
-  readonly body: readonly number[];
-}
-
-type Generator = (step: Step, g: GraphAssembler) => Value | undefined;
-
-function rotate<T>(items: readonly T[], by: number): T[] {
-  const k = items.length === 0 ? 0 : by % items.length;
-  return [...items.slice(k), ...items.slice(0, k)];
-}
+export type { Step } from './step.ts';
 
 function lastDimStatic(value: Value): boolean {
   const last = value.type.shape[value.type.shape.length - 1];
   return last !== undefined && !isSymbolic(last);
-}
-
-/** Attribute values drawn from a schema: floats that pass the op's own check, any enum value, a body. */
-export function randomAttrs(schema: Readonly<Record<string, AttrSpec>>, step: Step, operands: number): Attrs {
-  const attrs: Record<string, AttrValue> = {};
-  for (const [name, spec] of Object.entries(schema)) {
-    switch (spec.type) {
-      case 'float': {
-        const r = Math.abs(step.real);
-        const candidates = [step.real, r, r / (1 + r), ...(spec.default !== undefined ? [spec.default] : [])];
-        const value = candidates.find((v) => spec.check?.(v) === undefined);
-        if (value !== undefined) attrs[name] = value;
-        break;
-      }
-      case 'enum': attrs[name] = spec.values[step.c % spec.values.length] ?? spec.values[0] ?? ''; break;
-      case 'expr': attrs[name] = buildBody(step.body, operands); break;
-      case 'activation': break;
-      case 'int': case 'ints': case 'tensor':
-        throw new Error(`arbitraries: no generic value for ${spec.type} attribute '${name}'; give its op a generator in op-generators.ts`);
-    }
-  }
-  return attrs;
 }
 
 /** A constant shape that broadcasts against `shape`: some trailing dims, some set to 1. */
@@ -75,19 +36,13 @@ function broadcastsWith(a: Value, b: Value): boolean {
   }
 }
 
-/** Activation parameter shapes to try: a scalar, or one value per channel (axis 1). */
-function paramShapes(shape: Shape): number[][] {
-  const channels = shape[1];
-  return [[], [1], ...(shape.length >= 2 && channels !== undefined && !isSymbolic(channels) ? [[channels]] : [])];
-}
-
 function elementwise(op: OpName, def: OpDef, step: Step, g: GraphAssembler): Value | undefined {
   const spec = def.elementwise;
   const x = g.choose(step.a);
   if (spec === undefined || x === undefined) return undefined;
   const variadic = Object.values(def.attrs).some((a) => a.type === 'expr');
   const count = Math.min(def.arity.max, def.arity.min + (variadic ? step.b % 3 : 0));
-  const attrs = randomAttrs(def.attrs, step, count);
+  const attrs = randomAttrs(def.attrs, step, count, op);
   if (spec.activation) {
     const params = count - 1;
     for (const shape of rotate(paramShapes(x.type.shape), step.c)) {
@@ -116,8 +71,7 @@ const linear: Generator = (step, g) => {
   const inFeatures = x.type.shape[x.type.shape.length - 1] as number;
   const out = step.width;
   const bound = 1 / Math.sqrt(inFeatures);
-  const activationOp = (step.b >> 1) % 3 === 0 ? undefined : ACTIVATION_OPS[step.c % ACTIVATION_OPS.length];
-  const activation = activationOp === undefined ? undefined : { op: activationOp, attrs: randomAttrs(OPS[activationOp].attrs, step, 1) };
+  const activation = randomActivation(step);
   const params = activationParamCount(activation);
   const base: Operand[] = [x, { constShape: [out, inFeatures], data: { kind: 'uniform', bound } }];
   if ((step.b & 1) === 1) base.push({ constShape: [out], data: { kind: 'uniform', bound } });
@@ -212,7 +166,9 @@ const transpose: Generator = (step, g) => {
 };
 
 /** Generators for the ops that are not elementwise, by name. */
-const SPECIAL: Partial<Record<OpName, Generator>> = { linear, matmul, softmax, reshape, flatten, transpose };
+const SPECIAL: Partial<Record<OpName, Generator>> = {
+  linear, matmul, softmax, reshape, flatten, transpose, ...WINDOW_GENERATORS, ...REGION_GENERATORS,
+};
 
 /** Every op a generated graph may contain: all of the table but sources (constants come as operands). */
 export const GENERATED_OPS: readonly OpName[] = OP_NAMES.filter((op) => OPS[op].kind !== 'source');

@@ -11,7 +11,7 @@ import { readJsonModel } from '../../src/frontends/json-model/read.ts';
 import { writeJsonModel, type WeightStorage } from '../../src/frontends/json-model/write.ts';
 import { loadModel } from '../../src/load-model.ts';
 import '../../src/frontends/index.ts';
-import { arbGraph, assertGraphProperty } from '../arbitraries.ts';
+import { arbGraph, assertGraphProperty, CNN_OPS } from '../arbitraries.ts';
 
 const STORAGES: WeightStorage[] = [{ kind: 'inline' }, { kind: 'safetensors', file: 'w.safetensors' }, { kind: 'bin', file: 'w.bin' }];
 
@@ -25,6 +25,14 @@ describe('JSON model format', () => {
       }, { numRuns: 60 });
     });
   }
+
+  it('round-trips convolutional graphs exactly (every window, region and resize form)', () => {
+    assertGraphProperty(arbGraph({ images: true, ops: CNN_OPS, weightEdges: true, maxNodes: 8 }), (graph) => {
+      const written = writeJsonModel(graph, { kind: 'bin', file: 'w.bin' });
+      const back = readJsonModel(written.json, { readSidecar: () => written.sidecar ?? new Uint8Array() });
+      expect(printGraph(back, { weights: 'full' })).toBe(printGraph(graph, { weights: 'full' }));
+    }, { numRuns: 100 });
+  });
 
   it('loads a model with its sidecar from disk and refuses an absolute sidecar path', async () => {
     const graph = readJsonModel(writeJsonModel(sampleGraph()).json);
@@ -44,7 +52,7 @@ describe('JSON model format', () => {
       ['[]', /must be a JSON object/],
       [good.replace('"fusegraph.model"', '"other"'), /"format" must be "fusegraph.model"/],
       [good.replace('"version": 1', '"version": 2'), /version 2 is not supported/],
-      [good.replace('"op":"relu"', '"op":"conv"'), /%h \(conv\): unknown op 'conv'/],
+      [good.replace('"op":"relu"', '"op":"lstm"'), /%h \(lstm\): unknown op 'lstm'/],
       [good.replace('"inputs":["x","w","b"]', '"inputs":["x","nope","b"]'), /%h0 \(linear\): operand %nope is not defined before this node/],
       [good.replace('"shape":[3,4]', '"shape":[3,5]'), /%w \(const\): base64 data does not hold 15 f32 values/],
       [good.replace('"shape":[3,4]', '"shape":[1000000000000,4]'), /%w \(const\): dim 0 is 1000000000000/],

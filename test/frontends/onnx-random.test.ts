@@ -10,15 +10,22 @@ import { compile } from '../../src/compile.ts';
 import { importOnnx } from '../../src/frontends/onnx/import.ts';
 import { writeOnnxModel } from '../../src/frontends/onnx/writer.ts';
 import { compareArrays, toleranceFor } from '../../src/tolerance.ts';
-import { arbGraphAndFeeds, assertGraphProperty, assertGraphPropertyAsync, GENERATED_OPS } from '../arbitraries.ts';
+import { arbGraphAndFeeds, assertGraphProperty, assertGraphPropertyAsync, KERNEL_OPS } from '../arbitraries.ts';
 import { importBundle } from '../codegen/js/load-bundle.ts';
 import { runOnnxRuntime } from './ort-runner.ts';
 
 /**
- * Every generated op but fused_elementwise, whose bodies may hold comparisons that ONNX
- * writes as boolean tensors (Where, Less…), which fusegraph does not import.
+ * Written as ONNX's Clip, HardSigmoid and HardSwish, which the importer does not read yet
+ * (issue 10's importer work adds them; then drop this list).
  */
-const ROUND_TRIP_OPS = GENERATED_OPS.filter((op) => op !== 'fused_elementwise');
+const AWAITING_IMPORT: readonly string[] = ['clip', 'hard_sigmoid', 'hard_swish'];
+
+/**
+ * Every op with a kernel (the JS bundle runs too) but fused_elementwise, whose bodies may
+ * hold comparisons that ONNX writes as boolean tensors (Where, Less…), which fusegraph does
+ * not import. The CNN ops are checked against onnxruntime in onnx-cnn-random.test.ts.
+ */
+const ROUND_TRIP_OPS = KERNEL_OPS.filter((op) => op !== 'fused_elementwise' && !AWAITING_IMPORT.includes(op));
 
 function check(graph: Graph, expected: Record<string, Float32Array>, actual: Record<string, Float32Array>, label: string): void {
   const tolerance = toleranceFor(graph);

@@ -8,7 +8,7 @@ import { ACTIVATION_OPS, isActivation } from '../../ir/ops/index.ts';
 import { parseGraph } from '../../ir/parse.ts';
 import { symbolOf, staticSize } from '../../ir/types.ts';
 import { verifyGraph } from '../../ir/verify.ts';
-import { arbGraph, arbGraphAndFeeds, assertGraphProperty, GENERATED_OPS, HOSTILE_NAMES } from '../arbitraries.ts';
+import { arbGraph, arbGraphAndFeeds, assertGraphProperty, GENERATED_OPS, HOSTILE_NAMES, KERNEL_OPS } from '../arbitraries.ts';
 
 describe('arbitraries', () => {
   it('generate graphs the verifier accepts', () => {
@@ -36,6 +36,48 @@ describe('arbitraries', () => {
       const reads = g.nodes.flatMap((n) => n.inputs);
       return reads.some((name, i) => reads.indexOf(name) !== i);
     })).toBe(true);
+  });
+
+  it('cover the CNN ops in all their forms', () => {
+    const graphs = fc.sample(arbGraph({ images: true, ops: ['conv', 'conv_transpose', 'max_pool', 'avg_pool', 'resize', 'pad', 'slice', 'concat'] }), { numRuns: 400, seed: 7 });
+    const seen = new Set<string>();
+    for (const [n, nodes] of graphs.flatMap((g) => g.nodes.map((node) => [node, g.nodes] as const))) {
+      const a = n.attrs;
+      const tag = (t: string, when: boolean): void => { if (when) seen.add(`${n.op}:${t}`); };
+      const activation = a['activation'];
+      const slopes = n.op === 'conv' && isActivation(activation) && activation.op === 'prelu' ? nodes.find((c) => c.name === n.inputs[n.inputs.length - 1]) : undefined;
+      tag(`rank${n.type.shape.length}`, n.op === 'conv' || n.op === 'max_pool' || n.op === 'avg_pool');
+      tag('depthwise', n.op === 'conv' && a['group'] === n.type.shape[1] && a['group'] !== 1);
+      tag('grouped', typeof a['group'] === 'number' && a['group'] > 1);
+      tag('residual', a['residual'] === 1);
+      tag('bias', n.op === 'conv' && n.inputs.length >= 3 && a['residual'] !== 1 && activation === undefined);
+      tag('per-channel prelu', slopes !== undefined && slopes.type.shape.length === 1 && slopes.type.shape[0] === n.type.shape[1] && n.type.shape[1] !== 1);
+      tag('strided', Array.isArray(a['strides']) && a['strides'].some((s) => s > 1));
+      tag('dilated', Array.isArray(a['dilations']) && a['dilations'].some((d) => d > 1));
+      tag('padded', Array.isArray(a['pads']) && a['pads'].some((p) => p > 0));
+      tag('ceil', a['ceil_mode'] === 1);
+      tag('count_include_pad', a['count_include_pad'] === 1);
+      tag('output_padding', Array.isArray(a['output_padding']));
+      tag(String(a['mode']), n.op === 'resize' || n.op === 'pad');
+      tag(String(a['coordinate_transformation_mode']), n.op === 'resize');
+      tag('negative step', Array.isArray(a['steps']) && a['steps'].some((s) => s < 0));
+      tag('clamped', Array.isArray(a['ends']) && a['ends'].some((e) => Math.abs(e) === 2147483647));
+      tag('3 operands', n.op === 'concat' && n.inputs.length >= 3);
+    }
+    const wanted = [
+      'conv:rank3', 'conv:rank4', 'conv:depthwise', 'conv:grouped', 'conv:residual', 'conv:bias', 'conv:per-channel prelu',
+      'conv:strided', 'conv:dilated', 'conv:padded', 'conv_transpose:grouped', 'conv_transpose:output_padding', 'conv_transpose:strided',
+      'max_pool:rank3', 'max_pool:rank4', 'max_pool:ceil', 'max_pool:dilated', 'avg_pool:count_include_pad', 'avg_pool:ceil', 'avg_pool:padded',
+      'resize:nearest', 'resize:linear', 'resize:half_pixel', 'resize:asymmetric', 'resize:align_corners', 'resize:pytorch_half_pixel',
+      'pad:constant', 'pad:reflect', 'pad:edge', 'slice:negative step', 'slice:clamped', 'concat:3 operands',
+    ];
+    expect(wanted.filter((t) => !seen.has(t))).toEqual([]);
+  });
+
+  it('keep the backend tests to ops with kernels', () => {
+    expect(KERNEL_OPS).toContain('linear');
+    expect(KERNEL_OPS).toContain('hard_swish');
+    expect(KERNEL_OPS.filter((op) => ['conv', 'max_pool', 'concat', 'resize', 'reduce_mean'].includes(op))).toEqual([]);
   });
 
   it('respect options: op subset, plain names, static batch', () => {

@@ -8,7 +8,7 @@ import { interpret } from '../../ir/interpret.ts';
 import { tensorAttr } from '../../ir/ops/index.ts';
 import { parseGraph } from '../../ir/parse.ts';
 import { printGraph } from '../../ir/print.ts';
-import { arbGraph, assertGraphProperty } from '../arbitraries.ts';
+import { arbGraph, assertGraphProperty, CNN_OPS } from '../arbitraries.ts';
 import { graphDifference } from './graph-equal.ts';
 
 describe('parse(print(g))', () => {
@@ -20,6 +20,15 @@ describe('parse(print(g))', () => {
       expect(printGraph(parsed, { weights: 'full' })).toBe(text);
       expect(printGraph(parsed)).toBe(printGraph(graph));
     }, { numRuns: 300 });
+  });
+
+  it('gives back the same graph for convolutional graphs (every window, region and resize form)', () => {
+    assertGraphProperty(arbGraph({ images: true, ops: CNN_OPS, weightEdges: true, maxNodes: 8 }), (graph) => {
+      const text = printGraph(graph, { weights: 'full' });
+      const parsed = parseGraph(text);
+      expect(graphDifference(parsed, graph)).toBeUndefined();
+      expect(printGraph(parsed, { weights: 'full' })).toBe(text);
+    }, { numRuns: 200 });
   });
 
   it('keeps NaN payloads, signalling NaNs, -0 and subnormals in weights', () => {
@@ -67,6 +76,47 @@ describe('hand-written IR', () => {
     expect(graphDifference(parseGraph(printGraph(graph, { weights: 'full' })), graph)).toBeUndefined();
     const out = interpret(graph, { 'in\nput': new Float32Array(12).fill(0.5), s: new Float32Array([2]) });
     expect(out['p']?.length).toBe(12);
+  });
+
+  const cnn = [
+    'graph cnn(%img: f32[N,3,5,5], %seq: f32[2,2,9]) -> (f32[N,3,3,3], f32[N,6,1,1], f32[2,1,3], f32[N,3,10,10], f32[N,3,6,6]) {',
+    '  %dw = const {value = dense<[1, 2, -1]>} : f32[3,1,1,1]',
+    '  %b = const {value = dense<[0, 0.5, 1]>} : f32[3]',
+    '  %c = conv(%img, %dw, %b, %img) {group = 3, residual = 1, activation = clip(min = 0, max = 6)} : f32[N,3,5,5]',
+    '  %mp = max_pool(%c) {kernel_shape = [2, 2], strides = [2, 2], ceil_mode = 1} : f32[N,3,3,3]',
+    '  %ap = avg_pool(%c) {kernel_shape = [3, 3], pads = [1, 1, 1, 1], count_include_pad = 1} : f32[N,3,5,5]',
+    '  %cat = concat(%ap, %c) {axis = 1} : f32[N,6,5,5]',
+    '  %gap = reduce_mean(%cat) {axes = [-2, -1]} : f32[N,6,1,1]',
+    '  %k = const {value = dense<[1, 0, -1, 0.5, 0.5, 0.5]>} : f32[1,2,3]',
+    '  %c1 = conv(%seq, %k) {strides = [2], pads = [1, 0], dilations = [2]} : f32[2,1,3]',
+    '  %up = resize(%c) {sizes = [10, 10], mode = linear, coordinate_transformation_mode = align_corners} : f32[N,3,10,10]',
+    '  %flip = slice(%up) {starts = [-1, 2147483647], ends = [-2147483647, 0], axes = [3, -2], steps = [-2, -3]} : f32[N,3,3,5]',
+    '  %hs = hard_swish(%flip) : f32[N,3,3,5]',
+    '  %p = pad(%hs) {pads = [0, 0, 1, 0, 0, 0, 2, 1], mode = reflect} : f32[N,3,6,6]',
+    '  return %mp, %gap, %c1, %up, %p',
+    '}',
+  ].join('\n');
+
+  it('parses every CNN op and prints it back to the same graph', () => {
+    const graph = parseGraph(cnn);
+    expect(graph.nodes.find((n) => n.name === 'c')?.attrs).toEqual({
+      strides: [], pads: [], dilations: [], group: 3, activation: { op: 'clip', attrs: { min: 0, max: 6 } }, residual: 1,
+    });
+    expect(graph.nodes.find((n) => n.name === 'up')?.attrs['nearest_mode']).toBe('round_prefer_floor');
+    expect(graphDifference(parseGraph(printGraph(graph, { weights: 'full' })), graph)).toBeUndefined();
+    const img = new Float32Array(2 * 75).map((_, i) => (i % 7) - 3);
+    const out = interpret(graph, { img, seq: new Float32Array(36).fill(1) });
+    // Depthwise 1×1 conv, + bias + residual, then ReLU6: channel 1 is clip(3x + 0.5, 0, 6).
+    expect(out['up']?.[100]).toBe(Math.min(6, Math.max(0, 3 * (img[25] ?? 0) + 0.5)));
+    // The 1-D conv on ones: taps at 2·o − 1 + 2t inside [0, 9) for each of the 2 channels.
+    expect(Array.from(out['c1'] ?? []).slice(0, 3)).toEqual([0, 1, 2].map((o) => {
+      let sum = 0;
+      for (let t = 0; t < 3; t++) {
+        const i = 2 * o - 1 + 2 * t;
+        if (i >= 0 && i < 9) sum += [1, 0, -1][t]! + [0.5, 0.5, 0.5][t]!;
+      }
+      return sum;
+    }));
   });
 
   it('fills defaults the text leaves out', () => {

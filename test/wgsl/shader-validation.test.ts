@@ -3,7 +3,7 @@
 // execution tests can afford.
 
 import { describe, it } from 'vitest';
-import { arbGraph, assertGraphPropertyAsync } from '../arbitraries.ts';
+import { arbGraph, assertGraphPropertyAsync, KERNEL_OPS } from '../arbitraries.ts';
 import { validationDevice } from '../support/webgpu.ts';
 import { checkShaders, prepared } from './run-wgsl.ts';
 
@@ -11,7 +11,7 @@ describe('WGSL shaders validate', () => {
   for (const variant of ['unoptimized', 'O2'] as const) {
     it(`on random graphs (${variant})`, async () => {
       const device = await validationDevice();
-      await assertGraphPropertyAsync(arbGraph(), async (graph) => {
+      await assertGraphPropertyAsync(arbGraph({ ops: KERNEL_OPS }), async (graph) => {
         const target = prepared(graph, variant);
         await checkShaders(device, target.graph, target.plan);
       }, { numRuns: 300 });

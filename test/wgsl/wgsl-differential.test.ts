@@ -8,7 +8,7 @@
 // it matters, saturation.
 
 import { describe, it } from 'vitest';
-import { arbGraphAndFeeds, assertGraphPropertyAsync, FINITE_EDGES } from '../arbitraries.ts';
+import { arbGraphAndFeeds, assertGraphPropertyAsync, FINITE_EDGES, KERNEL_OPS } from '../arbitraries.ts';
 import { agreesWithInterpreter } from './run-wgsl.ts';
 
 // SwiftShader compiles a pipeline in ~0.5 s: enough runs to meet every op, few enough for CI.
@@ -20,7 +20,7 @@ describe('WGSL bundle vs interpreter', () => {
     for (const batch of [1, { min: 2, max: 9 }] as const) {
       const label = typeof batch === 'number' ? 'batch 1' : 'batches 2-9';
       it(`agrees on random graphs (${variant}, ${label}, edge values 0, ±1)`, async () => {
-        const arb = arbGraphAndFeeds({ feeds: { edgeValues: EDGES, batch } });
+        const arb = arbGraphAndFeeds({ ops: KERNEL_OPS, feeds: { edgeValues: EDGES, batch } });
         await assertGraphPropertyAsync(arb, ({ graph, feeds }) => agreesWithInterpreter(graph, feeds, variant), { numRuns: RUNS });
       });
     }
