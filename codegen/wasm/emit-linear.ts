@@ -49,14 +49,14 @@ export function emitLinear(ctx: KernelContext, kernel: LinearKernel): void {
     shape: MICRO_KERNEL,
     relaxed: ctx.relaxed,
     ...(trivial ? {} : {
-      activation: (a, value, panelColumn, columnByte) => emitBody({
+      epilogue: (a, value, site) => emitBody({
         library: ctx.library,
         operand: (index) => {
           if (index === 0) { a.get(value); return; }
           const address = operandAddresses[index - 1];
           if (address === undefined) throw new Error(`internal: no epilogue operand ${index}`);
           if (kinds[index - 1] === 'scalar') a.get(address).v128Load32Splat(0);
-          else a.get(address).get(panelColumn).i32('i32.add').v128Load(columnByte);
+          else a.get(address).get(site.column).i32('i32.add').v128Load(site.columnByte);
         },
       }),
     }),

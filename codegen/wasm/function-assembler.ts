@@ -5,9 +5,9 @@
 
 import { encodeF32, encodeI32, encodeU32 } from './leb128.ts';
 
-export type ValType = 'i32' | 'f32' | 'v128';
+export type ValType = 'i32' | 'f32' | 'f64' | 'v128';
 
-export const VAL_TYPE_CODE: Readonly<Record<ValType, number>> = { i32: 0x7f, f32: 0x7d, v128: 0x7b };
+export const VAL_TYPE_CODE: Readonly<Record<ValType, number>> = { i32: 0x7f, f32: 0x7d, f64: 0x7c, v128: 0x7b };
 
 /** A local (or parameter) of the function being assembled. */
 export interface Local {
@@ -43,10 +43,19 @@ const V128_UNARY = {
 export type V128Unary = keyof typeof V128_UNARY;
 
 const I32_BINARY = {
-  'i32.add': 0x6a, 'i32.sub': 0x6b, 'i32.mul': 0x6c, 'i32.and': 0x71, 'i32.shl': 0x74, 'i32.shr_u': 0x76,
-  'i32.eq': 0x46, 'i32.ne': 0x47, 'i32.lt_u': 0x49, 'i32.gt_u': 0x4b, 'i32.le_u': 0x4d, 'i32.ge_u': 0x4f,
+  'i32.add': 0x6a, 'i32.sub': 0x6b, 'i32.mul': 0x6c, 'i32.div_u': 0x6e, 'i32.rem_u': 0x70, 'i32.and': 0x71, 'i32.or': 0x72, 'i32.shl': 0x74, 'i32.shr_u': 0x76,
+  'i32.eq': 0x46, 'i32.ne': 0x47, 'i32.lt_s': 0x48, 'i32.lt_u': 0x49, 'i32.gt_u': 0x4b, 'i32.le_u': 0x4d,
+  'i32.ge_s': 0x4e, 'i32.ge_u': 0x4f,
 } as const;
 export type I32Binary = keyof typeof I32_BINARY;
+
+/** Scalar float operations (reductions, f64 accumulation, interpolation) and their conversions. */
+const FLOAT_OPS = {
+  'f32.min': 0x96, 'f32.max': 0x97, 'f32.add': 0x92,
+  'f64.add': 0xa0, 'f64.mul': 0xa2, 'f64.div': 0xa3, 'f64.ne': 0x62,
+  'f64.promote_f32': 0xbb, 'f32.demote_f64': 0xb6, 'f64.convert_i32_s': 0xb7,
+} as const;
+export type FloatOp = keyof typeof FLOAT_OPS;
 
 export class FunctionAssembler {
   readonly #bytes: number[] = [];
@@ -104,13 +113,22 @@ export class FunctionAssembler {
   i32Const(value: number): this { return this.#emit(`i32.const ${value}`, [0x41, ...encodeI32(value)]); }
   i32(op: I32Binary): this { return this.#emit(op, [I32_BINARY[op]]); }
   i32Eqz(): this { return this.#emit('i32.eqz', [0x45]); }
-  /** Scalar f32 arithmetic (horizontal reductions). */
-  f32(op: 'f32.add' | 'f32.max'): this { return this.#emit(op, [op === 'f32.add' ? 0x92 : 0x97]); }
+  /** Scalar float arithmetic and conversions. */
+  f32(op: FloatOp): this { return this.#emit(op, [FLOAT_OPS[op]]); }
   f32Const(value: number): this { return this.#emit(`f32.const ${formatF32(value)}`, [0x43, ...encodeF32(value)]); }
+  f64Const(value: number): this {
+    const bytes = new Uint8Array(8);
+    new DataView(bytes.buffer).setFloat64(0, value, true);
+    return this.#emit(`f64.const ${formatF64(value)}`, [0x44, ...bytes]);
+  }
+  /** select(a, b, cond): a when the i32 cond is non-zero, else b. */
+  select(): this { return this.#emit('select', [0x1b]); }
 
   // ── Memory (offsets are byte immediates; alignment hints are natural) ─────
   f32Load(offset = 0): this { return this.#emit(memText('f32.load', offset), [0x2a, 2, ...encodeU32(offset)]); }
   f32Store(offset = 0): this { return this.#emit(memText('f32.store', offset), [0x38, 2, ...encodeU32(offset)]); }
+  i32Load(offset = 0): this { return this.#emit(memText('i32.load', offset), [0x28, 2, ...encodeU32(offset)]); }
+  f64Load(offset = 0): this { return this.#emit(memText('f64.load', offset), [0x2b, 3, ...encodeU32(offset)]); }
   v128Load(offset = 0): this { return this.#simd(memText('v128.load', offset), 0x00, [4, ...encodeU32(offset)]); }
   v128Store(offset = 0): this { return this.#simd(memText('v128.store', offset), 0x0b, [4, ...encodeU32(offset)]); }
   /** Loads one f32 and broadcasts it to all four lanes. */
@@ -148,6 +166,12 @@ export class FunctionAssembler {
     return this.#simd(`v128.const i32x4 ${value} ${value} ${value} ${value}`, 0x0c, [...lane, ...lane, ...lane, ...lane]);
   }
   f32x4Splat(): this { return this.#simd('f32x4.splat', 0x13, []); }
+  /** Lanes of two vectors picked by 16 byte indices (0-15 the first, 16-31 the second). */
+  i8x16Shuffle(lanes: readonly number[]): this {
+    if (lanes.length !== 16) throw new Error('internal: a shuffle takes 16 lane indices');
+    return this.#simd(`i8x16.shuffle ${lanes.join(' ')}`, 0x0d, lanes);
+  }
+  f32x4ReplaceLane(lane: number): this { return this.#simd(`f32x4.replace_lane ${lane}`, 0x20, [lane]); }
   f32x4ExtractLane(lane: number): this { return this.#simd(`f32x4.extract_lane ${lane}`, 0x1f, [lane]); }
   v128(op: V128Binary): this { return this.#simd(op, V128_BINARY[op], []); }
   v128Unary(op: V128Unary): this { return this.#simd(op, V128_UNARY[op], []); }

@@ -1,9 +1,11 @@
-// The register-blocked f32x4 micro-kernel for `linear`: y[rows, N] = epilogue(x[rows, K] · Wᵀ)
-// where the epilogue (bias, activation) is one scalar body. Weights come packed in column
-// panels (pack-weights.ts). For each panel, blocks of `rowsPerBlock` rows keep rowsPerBlock ×
-// (width/4) accumulators in registers; one K step loads width/4 weight vectors and splats one
-// x value per row. The K loop may be unrolled `unroll` times (load offsets are immediates),
-// leftover rows run a 1-row kernel, and the epilogue runs on f32x4 lanes before storing.
+// The register-blocked f32x4 micro-kernel: y[rows, columns] = epilogue(x[rows, K] · panel)
+// where the epilogue (bias, activation, residual) is one scalar body. A panel holds K rows of
+// up to `panelWidth` columns: `linear` packs its weights into such panels (pack-weights.ts),
+// a convolution packs input patches at run time or reads a 1×1 input in place (conv-kernel.ts).
+// For each panel, blocks of `rowsPerBlock` rows keep rowsPerBlock × (width/4) accumulators in
+// registers; one K step loads width/4 panel vectors and splats one x value per row. The K
+// loop may be unrolled `unroll` times (load offsets are immediates), leftover rows run a
+// 1-row kernel, and the epilogue runs on f32x4 lanes before storing.
 
 import type { FunctionAssembler, Local } from './function-assembler.ts';
 import type { PanelLayout } from './pack-weights.ts';
@@ -17,79 +19,64 @@ export interface MicroKernelShape {
   readonly unroll: number;
 }
 
-export interface LinearKernelSpec {
-  readonly inFeatures: number;
-  readonly outFeatures: number;
-  readonly layout: PanelLayout;
-  /** Byte address of the packed weights. */
-  readonly weightsAddress: number;
+/** What the micro-kernel computes: y[rows, columns] = epilogue(x[rows, K] · panels). */
+export interface GemmSpec {
+  /** K, the length of each dot product. */
+  readonly depth: number;
   readonly shape: MicroKernelShape;
+  /** Bytes from one row of x to the next (the K values of a row are contiguous). */
+  readonly xRowBytes: number;
+  /** Bytes from one row of y to the next (the columns of a row are contiguous). */
+  readonly yRowBytes: number;
   /** Use f32x4.relaxed_madd (the relaxed-SIMD module). */
   readonly relaxed: boolean;
-  /**
-   * Pushes epilogue(value) for the vector of columns starting `columnByte` bytes after the
-   * panel's first column (`panelColumn` holds that column's byte offset, for bias and
-   * per-channel parameters). Absent: the dot products are stored as they are.
-   */
-  readonly activation?: (asm: FunctionAssembler, value: Local, panelColumn: Local, columnByte: number) => void;
+  /** Pushes epilogue(value) for the output vector at `site`. Absent: the dot products are stored as they are. */
+  readonly epilogue?: (asm: FunctionAssembler, value: Local, site: EpilogueSite) => void;
 }
 
-/** The i32 locals a linear kernel reads: the row count and the byte addresses of x and y. */
+/** Where an epilogue value lands, for operands indexed by row (per channel) or column or both. */
+export interface EpilogueSite {
+  /** The register block's first row (an i32 local) and this value's row within the block. */
+  readonly row: Local;
+  readonly r: number;
+  /** Byte offset of the panel's first column in a row of y (an i32 local), and this vector's bytes from it. */
+  readonly column: Local;
+  readonly columnByte: number;
+  /** Address in y of the block's first row at the panel's first column, and this vector's bytes from it. */
+  readonly at: Local;
+  readonly offset: number;
+}
+
+/** The i32 locals the kernel reads: the row count and the byte addresses of x and y. */
 export interface LinearOperands {
   readonly rows: Local;
   readonly x: Local;
   readonly y: Local;
 }
 
-/** Emits the linear kernel over the rows at x (rows × K) into y (rows × N). */
-export function emitLinearKernel(asm: FunctionAssembler, spec: LinearKernelSpec, { rows, x, y }: LinearOperands): void {
-  const vectors = spec.shape.panelWidth / 4;
-  const state: KernelState = {
-    asm, spec, rows, x, y,
-    row: asm.local('i32', 'row'),
-    xr: asm.local('i32', 'xr'),
-    yr: asm.local('i32', 'yr'),
-    xp: asm.local('i32', 'xp'),
-    wp: asm.local('i32', 'wp'),
-    wq: asm.local('i32', 'wq'),
-    column: asm.local('i32', 'col'),
-    count: asm.local('i32', 'k'),
-    acc: Array.from({ length: spec.shape.rowsPerBlock }, () => Array.from({ length: vectors }, () => asm.local('v128', 'acc'))),
-    b: Array.from({ length: vectors }, () => asm.local('v128', 'w')),
-    a: asm.local('v128', 'a'),
-    value: asm.local('v128', 'v'),
-  };
-  const full = spec.layout.panels.filter((p) => p.width === spec.shape.panelWidth && p.columns === p.width);
-  const tail = spec.layout.panels.slice(full.length);
-  if (full.length > 0) {
-    asm.i32Const(spec.weightsAddress).set(state.wp).i32Const(0).set(state.column);
-    asm.loop('panels');
-    emitPanel(state, vectors, 4);
-    asm.get(state.wp).i32Const(spec.inFeatures * spec.shape.panelWidth * 4).i32('i32.add').set(state.wp);
-    asm.get(state.column).i32Const(spec.shape.panelWidth * 4).i32('i32.add').tee(state.column);
-    asm.i32Const(full.length * spec.shape.panelWidth * 4).i32('i32.lt_u').brIf(0);
-    asm.end();
-  }
-  for (const panel of tail) {
-    asm.i32Const(spec.weightsAddress + panel.firstColumn * spec.inFeatures * 4).set(state.wp);
-    asm.i32Const(panel.firstColumn * 4).set(state.column);
-    emitPanel(state, panel.width / 4, panel.columns - (panel.width - 4));
-  }
+/** One panel of columns: `vectors` f32x4 wide, K steps `kBytes` apart; the last vector stores `lastLanes` lanes. */
+export interface PanelShape {
+  readonly kBytes: number;
+  readonly vectors: number;
+  readonly lastLanes: number;
 }
 
-interface KernelState {
+/** The locals of one micro-kernel instance; a caller sets `panel` and `column` before `emitPanel`. */
+export interface GemmState {
   readonly asm: FunctionAssembler;
-  readonly spec: LinearKernelSpec;
+  readonly spec: GemmSpec;
   readonly rows: Local;
   readonly x: Local;
   readonly y: Local;
+  /** Address of the current panel's K = 0 row. */
+  readonly panel: Local;
+  /** Byte offset of the current panel's first column in a row of y. */
+  readonly column: Local;
   readonly row: Local;
   readonly xr: Local;
   readonly yr: Local;
   readonly xp: Local;
-  readonly wp: Local;
   readonly wq: Local;
-  readonly column: Local;
   readonly count: Local;
   readonly acc: readonly (readonly Local[])[];
   readonly b: readonly Local[];
@@ -97,8 +84,65 @@ interface KernelState {
   readonly value: Local;
 }
 
-/** All rows against one panel: register blocks of rowsPerBlock rows, then single rows. */
-function emitPanel(s: KernelState, vectors: number, lastLanes: number): void {
+/** Declares the micro-kernel's locals (once per function, whatever the number of panels). */
+export function createGemm(asm: FunctionAssembler, spec: GemmSpec, { rows, x, y }: LinearOperands): GemmState {
+  const vectors = spec.shape.panelWidth / 4;
+  return {
+    asm, spec, rows, x, y,
+    panel: asm.local('i32', 'wp'),
+    column: asm.local('i32', 'col'),
+    row: asm.local('i32', 'row'),
+    xr: asm.local('i32', 'xr'),
+    yr: asm.local('i32', 'yr'),
+    xp: asm.local('i32', 'xp'),
+    wq: asm.local('i32', 'wq'),
+    count: asm.local('i32', 'k'),
+    acc: Array.from({ length: spec.shape.rowsPerBlock }, () => Array.from({ length: vectors }, () => asm.local('v128', 'acc'))),
+    b: Array.from({ length: vectors }, () => asm.local('v128', 'w')),
+    a: asm.local('v128', 'a'),
+    value: asm.local('v128', 'v'),
+  };
+}
+
+export interface LinearKernelSpec {
+  readonly inFeatures: number;
+  readonly outFeatures: number;
+  readonly layout: PanelLayout;
+  /** Byte address of the packed weights. */
+  readonly weightsAddress: number;
+  readonly shape: MicroKernelShape;
+  readonly relaxed: boolean;
+  readonly epilogue?: GemmSpec['epilogue'];
+}
+
+/** Emits the linear kernel over the rows at x (rows × K) into y (rows × N), weights in packed panels. */
+export function emitLinearKernel(asm: FunctionAssembler, spec: LinearKernelSpec, operands: LinearOperands): void {
+  const K = spec.inFeatures;
+  const state = createGemm(asm, {
+    depth: K, shape: spec.shape, xRowBytes: K * 4, yRowBytes: spec.outFeatures * 4, relaxed: spec.relaxed,
+    ...(spec.epilogue === undefined ? {} : { epilogue: spec.epilogue }),
+  }, operands);
+  const width = spec.shape.panelWidth;
+  const full = spec.layout.panels.filter((p) => p.width === width && p.columns === p.width);
+  const tail = spec.layout.panels.slice(full.length);
+  if (full.length > 0) {
+    asm.i32Const(spec.weightsAddress).set(state.panel).i32Const(0).set(state.column);
+    asm.loop('panels');
+    emitPanel(state, { kBytes: width * 4, vectors: width / 4, lastLanes: 4 });
+    asm.get(state.panel).i32Const(K * width * 4).i32('i32.add').set(state.panel);
+    asm.get(state.column).i32Const(width * 4).i32('i32.add').tee(state.column);
+    asm.i32Const(full.length * width * 4).i32('i32.lt_u').brIf(0);
+    asm.end();
+  }
+  for (const panel of tail) {
+    asm.i32Const(spec.weightsAddress + panel.firstColumn * K * 4).set(state.panel);
+    asm.i32Const(panel.firstColumn * 4).set(state.column);
+    emitPanel(state, { kBytes: panel.width * 4, vectors: panel.width / 4, lastLanes: panel.columns - (panel.width - 4) });
+  }
+}
+
+/** All rows against the current panel: register blocks of rowsPerBlock rows, then single rows. */
+export function emitPanel(s: GemmState, panel: PanelShape): void {
   const { asm, spec } = s;
   const block = spec.shape.rowsPerBlock;
   asm.i32Const(0).set(s.row).get(s.x).set(s.xr);
@@ -106,19 +150,19 @@ function emitPanel(s: KernelState, vectors: number, lastLanes: number): void {
   for (const rowsHere of block > 1 ? [block, 1] : [1]) {
     asm.block(`done${rowsHere}`).loop(`rows${rowsHere}`);
     asm.get(s.row).i32Const(rowsHere).i32('i32.add').get(s.rows).i32('i32.gt_u').brIf(1);
-    emitMicroKernel(s, rowsHere, vectors, lastLanes);
+    emitMicroKernel(s, rowsHere, panel);
     asm.get(s.row).i32Const(rowsHere).i32('i32.add').set(s.row);
-    asm.get(s.xr).i32Const(rowsHere * spec.inFeatures * 4).i32('i32.add').set(s.xr);
-    asm.get(s.yr).i32Const(rowsHere * spec.outFeatures * 4).i32('i32.add').set(s.yr);
+    asm.get(s.xr).i32Const(rowsHere * spec.xRowBytes).i32('i32.add').set(s.xr);
+    asm.get(s.yr).i32Const(rowsHere * spec.yRowBytes).i32('i32.add').set(s.yr);
     asm.br(0).end().end();
   }
 }
 
 /** rowsHere × vectors accumulators over the whole K range, then the epilogue. */
-function emitMicroKernel(s: KernelState, rowsHere: number, vectors: number, lastLanes: number): void {
+function emitMicroKernel(s: GemmState, rowsHere: number, panel: PanelShape): void {
   const { asm, spec } = s;
-  const K = spec.inFeatures;
-  const width = vectors * 4;
+  const K = spec.depth;
+  const { vectors, lastLanes } = panel;
   // A single row of a narrow panel (2 vectors) has too few independent add chains to hide
   // the f32x4.add latency, so it splits K over two accumulator sets (the block's spare
   // registers) and sums them last; 3 or more vectors are enough chains (measured: splitting
@@ -129,27 +173,27 @@ function emitMicroKernel(s: KernelState, rowsHere: number, vectors: number, last
   }
   const unroll = Math.max(1, Math.min(Math.max(spec.shape.unroll, sets), K));
   const iterations = Math.floor(K / unroll);
-  asm.get(s.xr).set(s.xp).get(s.wp).set(s.wq);
+  asm.get(s.xr).set(s.xp).get(s.panel).set(s.wq);
   if (iterations > 0) {
     asm.i32Const(iterations).set(s.count).loop('k');
-    for (let u = 0; u < unroll; u++) emitKStep(s, rowsHere, vectors, u, u % sets);
+    for (let u = 0; u < unroll; u++) emitKStep(s, rowsHere, panel, u, u % sets);
     asm.get(s.xp).i32Const(unroll * 4).i32('i32.add').set(s.xp);
-    asm.get(s.wq).i32Const(unroll * width * 4).i32('i32.add').set(s.wq);
+    asm.get(s.wq).i32Const(unroll * panel.kBytes).i32('i32.add').set(s.wq);
     asm.get(s.count).i32Const(1).i32('i32.sub').tee(s.count).brIf(0).end();
   }
-  for (let u = 0; u < K - iterations * unroll; u++) emitKStep(s, rowsHere, vectors, u, 0);
+  for (let u = 0; u < K - iterations * unroll; u++) emitKStep(s, rowsHere, panel, u, 0);
   for (let set = 1; set < sets; set++) {
     for (let v = 0; v < vectors; v++) asm.get(accOf(s, 0, v)).get(accOf(s, set, v)).v128('f32x4.add').set(accOf(s, 0, v));
   }
   for (let r = 0; r < rowsHere; r++) {
     for (let v = 0; v < vectors; v++) {
       const acc = accOf(s, r, v);
-      if (spec.activation !== undefined) {
-        spec.activation(asm, acc, s.column, v * 16);
+      const offset = r * spec.yRowBytes + v * 16;
+      if (spec.epilogue !== undefined) {
+        spec.epilogue(asm, acc, { row: s.row, r, column: s.column, columnByte: v * 16, at: s.yr, offset });
         asm.set(s.value);
       }
-      const result = spec.activation !== undefined ? s.value : acc;
-      const offset = (r * spec.outFeatures + v * 4) * 4;
+      const result = spec.epilogue !== undefined ? s.value : acc;
       const lanes = v === vectors - 1 ? lastLanes : 4;
       emitStore(asm, s.yr, result, offset, lanes);
     }
@@ -157,18 +201,18 @@ function emitMicroKernel(s: KernelState, rowsHere: number, vectors: number, last
 }
 
 /**
- * One K step at unrolled position u: width/4 weight loads, one splat per row, mul-adds into
+ * One K step at unrolled position u: width/4 panel loads, one splat per row, mul-adds into
  * the accumulators of row r (or, for a single row, of accumulator set `set`).
  */
-function emitKStep(s: KernelState, rowsHere: number, vectors: number, u: number, set: number): void {
+function emitKStep(s: GemmState, rowsHere: number, panel: PanelShape, u: number, set: number): void {
   const { asm, spec } = s;
   // The single-row kernel is latency-bound, and V8's relaxed_madd measured slower there
   // than mul + add (25 vs 33 GFLOP/s at 784×128); register blocks gain from it (49 vs 44).
   const fused = spec.relaxed && rowsHere > 1;
-  for (let v = 0; v < vectors; v++) asm.get(s.wq).v128Load((u * vectors * 4 + v * 4) * 4).set(bOf(s, v));
+  for (let v = 0; v < panel.vectors; v++) asm.get(s.wq).v128Load(u * panel.kBytes + v * 16).set(bOf(s, v));
   for (let r = 0; r < rowsHere; r++) {
-    asm.get(s.xp).v128Load32Splat((r * spec.inFeatures + u) * 4).set(s.a);
-    for (let v = 0; v < vectors; v++) {
+    asm.get(s.xp).v128Load32Splat(r * spec.xRowBytes + u * 4).set(s.a);
+    for (let v = 0; v < panel.vectors; v++) {
       const acc = accOf(s, r + set, v);
       if (fused) asm.get(s.a).get(bOf(s, v)).get(acc).f32x4RelaxedMadd().set(acc);
       else asm.get(acc).get(s.a).get(bOf(s, v)).v128('f32x4.mul').v128('f32x4.add').set(acc);
@@ -186,13 +230,13 @@ export function emitStore(asm: FunctionAssembler, base: Local, value: Local, off
   if (lanes === 1 || lanes === 3) asm.get(base).get(value).v128Store32Lane(offset + (lanes - 1) * 4, lanes - 1);
 }
 
-function accOf(s: KernelState, r: number, v: number): Local {
+function accOf(s: GemmState, r: number, v: number): Local {
   const acc = s.acc[r]?.[v];
   if (acc === undefined) throw new Error(`internal: no accumulator ${r},${v}`);
   return acc;
 }
 
-function bOf(s: KernelState, v: number): Local {
+function bOf(s: GemmState, v: number): Local {
   const b = s.b[v];
   if (b === undefined) throw new Error(`internal: no weight register ${v}`);
   return b;

@@ -1,13 +1,15 @@
 // Where every tensor lives in the module's linear memory: the constants (linear weights
-// pre-packed into panels, other constants raw) from byte 0, then the arena of the memory
-// plan, the inputs and the outputs, whose addresses are affine in the batch. The constant
-// region is the weights image the bundle copies in at load; nothing moves per call.
+// pre-packed into panels, other constants raw) from byte 0, then the kernels' static tables
+// (static-data.ts), the shared scratch region, the arena of the memory plan, the inputs and
+// the outputs, whose addresses are affine in the batch. The constants and tables are the
+// weights image the bundle copies in at load; nothing moves per call.
 
 import { CompileError } from '../../ir/errors.ts';
 import type { AffineSize } from '../../ir/memory-plan.ts';
 import { constantUses } from '../kernel-info.ts';
 import type { BufferRef, Extent, LoweredProgram } from '../kernels.ts';
 import { packWeights, panelLayout, type PanelLayout } from './pack-weights.ts';
+import type { StaticData } from './static-data.ts';
 
 /** A byte address or size: perSample · batch + fixed. */
 export type AffineBytes = AffineSize;
@@ -49,7 +51,7 @@ function constantUsesOf(program: LoweredProgram): { raw: Set<number>; packed: Se
   return { raw, packed };
 }
 
-export function layoutMemory(program: LoweredProgram, panelWidth: number): WasmLayout {
+export function layoutMemory(program: LoweredProgram, panelWidth: number, statics: StaticData): WasmLayout {
   const uses = constantUsesOf(program);
   const rawConstants = new Map<number, number>();
   const packedConstants = new Map<number, PackedWeight>();
@@ -69,11 +71,19 @@ export function layoutMemory(program: LoweredProgram, panelWidth: number): WasmL
       end = align16(end + layout.size * 4);
     }
   });
+  const tables: { address: number; bytes: Uint8Array }[] = [];
+  for (const table of statics.tables) {
+    table.place(end);
+    tables.push({ address: end, bytes: table.bytes });
+    end = align16(end + table.bytes.length);
+  }
   const image = new Uint8Array(end);
   const view = new DataView(image.buffer);
   for (const piece of pieces) piece.data.forEach((value, i) => view.setFloat32(piece.address + i * 4, value, true));
+  for (const table of tables) image.set(table.bytes, table.address);
 
-  const arenaBase = end;
+  statics.placeScratch(end);
+  const arenaBase = align16(end + statics.scratchBytes);
   let cursor: AffineBytes = add({ perSample: 0, fixed: arenaBase }, bytesOf(program.arenaSize));
   const place = (size: Extent): AffineBytes => {
     const at = { perSample: cursor.perSample, fixed: align16(cursor.fixed) };

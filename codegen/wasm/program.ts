@@ -3,14 +3,19 @@
 // addresses from the memory layout, and an exported `run(batch)` calling them in order.
 
 import type { Kernel, LoweredProgram } from '../kernels.ts';
+import { prepareConvKernel } from './conv-kernel.ts';
 import { emitElementwiseKernel } from './elementwise-kernel.ts';
 import { emitLinear, MICRO_KERNEL } from './emit-linear.ts';
+import { prepareGatherKernel } from './gather-kernel.ts';
 import type { KernelContext } from './kernel-context.ts';
 import { emitMatmulKernel } from './matmul-kernel.ts';
 import { MathLibrary } from './math-library.ts';
 import { evaluateBytes, layoutMemory, type WasmLayout } from './memory-layout.ts';
 import { ModuleAssembler } from './module-assembler.ts';
+import { prepareReduceKernel } from './reduce-kernel.ts';
+import { prepareResizeKernel } from './resize-kernel.ts';
 import { emitSoftmaxKernel } from './softmax-kernel.ts';
+import { StaticData } from './static-data.ts';
 
 export interface WasmProgram {
   readonly layout: WasmLayout;
@@ -20,23 +25,32 @@ export interface WasmProgram {
   readonly relaxed?: ModuleAssembler;
 }
 
-type KernelEmitter<K extends Kernel> = (ctx: KernelContext, kernel: K) => void;
+/**
+ * Prepares a kernel before the memory layout exists (its static tables and scratch go into
+ * `statics`) and returns the emitter of its body, run once per module (plain and relaxed).
+ */
+type KernelEmitter<K extends Kernel> = (kernel: K, statics: StaticData) => (ctx: KernelContext) => void;
+
+/** An emitter that needs no tables or scratch. */
+function plain<K extends Kernel>(emit: (ctx: KernelContext, kernel: K) => void): KernelEmitter<K> {
+  return (kernel) => (ctx) => emit(ctx, kernel);
+}
 
 /** One emitter per kernel kind; TypeScript checks none is missing. */
 const EMITTERS: { readonly [K in Kernel['kind']]: KernelEmitter<Extract<Kernel, { kind: K }>> } = {
-  linear: emitLinear,
-  elementwise: emitElementwiseKernel,
-  matmul: emitMatmulKernel,
-  softmax: emitSoftmaxKernel,
+  linear: plain(emitLinear),
+  elementwise: plain(emitElementwiseKernel),
+  matmul: plain(emitMatmulKernel),
+  softmax: plain(emitSoftmaxKernel),
+  conv: prepareConvKernel,
+  reduce: prepareReduceKernel,
+  gather: prepareGatherKernel,
+  resize: prepareResizeKernel,
 };
 
-function emitKernel(ctx: KernelContext, kernel: Kernel): void {
-  switch (kernel.kind) {
-    case 'linear': EMITTERS.linear(ctx, kernel); return;
-    case 'elementwise': EMITTERS.elementwise(ctx, kernel); return;
-    case 'matmul': EMITTERS.matmul(ctx, kernel); return;
-    case 'softmax': EMITTERS.softmax(ctx, kernel); return;
-  }
+function prepareKernel<K extends Kernel>(kernel: K, statics: StaticData): (ctx: KernelContext) => void {
+  const emitter = EMITTERS[kernel.kind] as unknown as KernelEmitter<K>;
+  return emitter(kernel, statics);
 }
 
 /** Function names are made here (`k3_linear`), never from model text. */
@@ -44,15 +58,18 @@ function functionName(index: number, kernel: Kernel): string {
   return `k${index}_${kernel.kind}`;
 }
 
-function assemble(program: LoweredProgram, layout: WasmLayout, relaxed: boolean): ModuleAssembler {
+type BodyEmitter = (ctx: KernelContext) => void;
+
+function assemble(program: LoweredProgram, bodies: readonly BodyEmitter[], layout: WasmLayout, relaxed: boolean): ModuleAssembler {
   const module = new ModuleAssembler(evaluateBytes(layout.total, 1));
   const library = new MathLibrary(module);
   const batchParam = [{ name: 'batch', type: 'i32' as const }];
   const refs = program.kernels.map((kernel, index) => module.declare(functionName(index, kernel), batchParam, []));
   program.kernels.forEach((kernel, index) => {
     const ref = refs[index];
-    if (ref === undefined) return;
-    module.define(ref, (asm) => emitKernel({ asm, batch: asm.param('batch'), layout, library, relaxed }, kernel));
+    const body = bodies[index];
+    if (ref === undefined || body === undefined) return;
+    module.define(ref, (asm) => body({ asm, batch: asm.param('batch'), layout, library, relaxed }));
   });
   const run = module.declare('run', batchParam, [], true);
   module.define(run, (asm) => {
@@ -62,7 +79,9 @@ function assemble(program: LoweredProgram, layout: WasmLayout, relaxed: boolean)
 }
 
 export function emitWasmProgram(program: LoweredProgram, options: { relaxed: boolean }): WasmProgram {
-  const layout = layoutMemory(program, MICRO_KERNEL.panelWidth);
-  const simd = assemble(program, layout, false);
-  return options.relaxed ? { layout, simd, relaxed: assemble(program, layout, true) } : { layout, simd };
+  const statics = new StaticData();
+  const bodies = program.kernels.map((kernel) => prepareKernel(kernel, statics));
+  const layout = layoutMemory(program, MICRO_KERNEL.panelWidth, statics);
+  const simd = assemble(program, bodies, layout, false);
+  return options.relaxed ? { layout, simd, relaxed: assemble(program, bodies, layout, true) } : { layout, simd };
 }

@@ -1,0 +1,133 @@
+// Windowed reductions (pooling, global pooling, reduce_*), dense over the output. Plane axes
+// (taps 1, no padding; the batch among them) step their input pointer; each window axis has
+// a table fixed at compile time giving, per output index, the byte offset of its first valid
+// tap, the number of valid taps and the avg_pool divisor's factor, so the tap loops run over
+// valid taps only, with no bounds test. Sums accumulate in f64 and divide once, as the
+// interpreter does (ir/ops/pool.ts, reduce.ts); max and min are f32.max/min, which propagate
+// NaN like Math.max/min.
+
+import type { ReduceAxis, ReduceKernel } from '../kernels.ts';
+import type { Local } from './function-assembler.ts';
+import { addressLocal, advance, countedLoop, extentLocal, type KernelContext } from './kernel-context.ts';
+import { StaticData, TableWriter, type StaticTable } from './static-data.ts';
+
+/** Per output index of a window axis: first valid tap's byte offset, valid taps, divisor factor. */
+const ENTRY_BYTES = 12;
+
+export function isPlaneAxis(axis: ReduceAxis): boolean {
+  return axis.taps === 1 && axis.stride === 1 && axis.dilation === 1 && axis.padBegin === 0 && axis.padEnd === 0;
+}
+
+/** The valid taps [first, first + count) of a window axis at output index o. */
+export function validTaps(axis: ReduceAxis, o: number): { first: number; count: number } {
+  let first = -1;
+  let count = 0;
+  for (let t = 0; t < axis.taps; t++) {
+    const i = o * axis.stride + t * axis.dilation - axis.padBegin;
+    if (i < 0 || i >= axis.size) continue;
+    if (first < 0) first = t;
+    count++;
+  }
+  return { first: Math.max(first, 0), count };
+}
+
+/** avg_pool's divisor factor with count_include_pad: the window clipped to the padded input. */
+function paddedCount(axis: ReduceAxis, o: number): number {
+  const start = o * axis.stride - axis.padBegin;
+  return Math.min(start + axis.taps, axis.size + axis.padEnd) - start;
+}
+
+function windowTable(kernel: ReduceKernel, axis: ReduceAxis): TableWriter {
+  const table = new TableWriter();
+  for (let o = 0; o < axis.out.fixed; o++) {
+    const { first, count } = validTaps(axis, o);
+    const offset = (o * axis.stride + first * axis.dilation - axis.padBegin) * axis.inStride * 4;
+    table.i32(count === 0 ? 0 : offset).i32(count).i32(kernel.finish === 'mean-padded' ? paddedCount(axis, o) : count);
+  }
+  return table;
+}
+
+interface WindowLevel {
+  readonly axis: ReduceAxis;
+  /** Valid taps and divisor factor at the current output index. */
+  readonly count: Local;
+  readonly divisor: Local;
+}
+
+export function prepareReduceKernel(kernel: ReduceKernel, statics: StaticData): (ctx: KernelContext) => void {
+  const tables = new Map<number, StaticTable>();
+  kernel.axes.forEach((axis, a) => { if (!isPlaneAxis(axis)) tables.set(a, statics.table(windowTable(kernel, axis))); });
+  return (ctx) => emitReduce(ctx, kernel, tables);
+}
+
+function emitReduce(ctx: KernelContext, kernel: ReduceKernel, tables: ReadonlyMap<number, StaticTable>): void {
+  const { asm } = ctx;
+  const out = addressLocal(ctx, kernel.out, 'out');
+  const windows: WindowLevel[] = [];
+
+  const body = (input: Local): void => {
+    const sum = kernel.combine === 'sum';
+    const acc = asm.local(sum ? 'f64' : 'f32', 'acc');
+    if (sum) asm.f64Const(0).set(acc);
+    else asm.f32Const(kernel.combine === 'max' ? -Infinity : Infinity).set(acc);
+    const taps = (w: number, pointer: Local): void => {
+      const level = windows[w];
+      if (level === undefined) {
+        asm.get(acc).get(pointer).f32Load(0);
+        if (sum) asm.f32('f64.promote_f32').f32('f64.add');
+        else asm.f32(kernel.combine === 'max' ? 'f32.max' : 'f32.min');
+        asm.set(acc);
+        return;
+      }
+      const child = asm.local('i32', 'tap');
+      asm.get(pointer).set(child);
+      countedLoop(ctx, level.count, `taps${w}`, () => {
+        taps(w + 1, child);
+        advance(asm, child, level.axis.dilation * level.axis.inStride * 4);
+      });
+    };
+    taps(0, input);
+    asm.get(out).get(acc);
+    if (kernel.finish !== 'none') {
+      asm.i32Const(1);
+      for (const level of windows) asm.get(level.divisor).i32('i32.mul');
+      asm.f32('f64.convert_i32_s').f32('f64.div');
+    }
+    if (sum) asm.f32('f32.demote_f64');
+    asm.f32Store(0);
+    advance(asm, out, 4);
+  };
+
+  const level = (a: number, input: Local): void => {
+    const axis = kernel.axes[a];
+    if (axis === undefined) {
+      body(input);
+      return;
+    }
+    const child = asm.local('i32', `in${a}_`);
+    const table = tables.get(a);
+    if (table === undefined) {
+      const count = extentLocal(ctx, axis.out, `e${a}_`);
+      asm.get(input).set(child);
+      countedLoop(ctx, count, `axis${a}`, () => {
+        level(a + 1, child);
+        advance(asm, child, axis.inStride * 4);
+      });
+      return;
+    }
+    const entry = asm.local('i32', `t${a}_`);
+    const count = extentLocal(ctx, axis.out, `e${a}_`);
+    const window: WindowLevel = { axis, count: asm.local('i32', `n${a}_`), divisor: asm.local('i32', `d${a}_`) };
+    windows.push(window);
+    asm.i32Const(table.address).set(entry);
+    countedLoop(ctx, count, `axis${a}`, () => {
+      asm.get(input).get(entry).i32Load(0).i32('i32.add').set(child);
+      asm.get(entry).i32Load(4).set(window.count);
+      asm.get(entry).i32Load(8).set(window.divisor);
+      level(a + 1, child);
+      advance(asm, entry, ENTRY_BYTES);
+    });
+    windows.pop();
+  };
+  level(0, addressLocal(ctx, kernel.x, 'x'));
+}
