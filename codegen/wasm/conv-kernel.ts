@@ -2,21 +2,30 @@
 // linear-kernel.ts, in the NCHW layout of the bundle's edges. Per image and group:
 //   out[m, p] = epilogue(sum_k W[m, k] · patch[k, p]),  k = (c, ky, kx), p = output position,
 // i.e. the micro-kernel's x rows are the weight's rows (W[M, C/g·taps], PyTorch's layout read
-// in place: one splat per row and K step) and its panels are 16 output positions of patches:
-//  - a 1×1 convolution with stride 1 and no padding reads its panels straight from the input
-//    (K steps one input plane apart): the linear micro-kernel on the image;
-//  - any other geometry packs each panel into scratch first (K × 16 floats, reused), through
-//    per-axis tables fixed at compile time that give each (output index, tap) its input offset
-//    or -1 for padding (strides, dilations, transposed convolution's 1/stride steps alike).
-// The output rows (channels) are contiguous in NCHW, so results store as whole vectors.
+// in place: one splat per row and K step) and its panels are up to 16 output positions, whose
+// output rows (channels) are contiguous in NCHW, so results store as whole vectors. Panels:
+//  - pointwise (1×1, stride 1, no padding): read straight from the input, K steps one input
+//    plane apart: the linear micro-kernel on the image;
+//  - padded (any forward window): the image is first copied with explicit padding and its
+//    columns split by the stride (padded-input.ts); a panel is 16 outputs of one output row
+//    (or several short rows), packed with one f32x4 copy per channel, tap and vector: no
+//    bounds tests, no per-element work;
+//  - packed (transposed convolution): panels packed into scratch through tap tables
+//    (conv-pack.ts).
+// Depthwise convolutions have a kernel of their own (depthwise-kernel.ts).
 
 import type { ConvKernel, WindowAxis } from '../kernels.ts';
 import { convEpilogue } from './conv-epilogue.ts';
+import { emitPack, tapTable, type PackPlan } from './conv-pack.ts';
+import { isDepthwise, prepareDepthwiseKernel } from './depthwise-kernel.ts';
 import { MICRO_KERNEL } from './emit-linear.ts';
 import type { Local } from './function-assembler.ts';
 import { addressLocal, advance, countedLoop, extentLocal, type KernelContext } from './kernel-context.ts';
-import { createGemm, emitPanel, type GemmState } from './linear-kernel.ts';
-import { StaticData, TableWriter, type StaticTable } from './static-data.ts';
+import {
+  contiguousDepth, createGemm, emitPanel, rowVectors, type GemmState, type PanelVector,
+} from './linear-kernel.ts';
+import { emitPaddedCopy, emitZero, paddable, paddedGeometry, rowOffset, tapOffset, type PaddedGeometry } from './padded-input.ts';
+import type { StaticData } from './static-data.ts';
 
 const TRIVIAL_AXIS: WindowAxis = { out: 1, taps: 1, stride: 1, dilation: 1, padBegin: 0, divisor: 1, size: 1 };
 
@@ -27,51 +36,69 @@ export function planarAxes(kernel: ConvKernel): readonly [WindowAxis, WindowAxis
   return second === undefined ? [TRIVIAL_AXIS, first] : [first, second];
 }
 
-/** The input index tap t of output o reads on an axis, or -1 where it falls in the padding. */
-export function tapIndex(axis: WindowAxis, o: number, t: number): number {
-  const shifted = o * axis.stride + t * axis.dilation - axis.padBegin;
-  if (shifted < 0 || shifted % axis.divisor !== 0) return -1;
-  const index = shifted / axis.divisor;
-  return index < axis.size ? index : -1;
-}
-
 function isPointwise(rows: WindowAxis, columns: WindowAxis): boolean {
   return [rows, columns].every((a) => a.taps === 1 && a.stride === 1 && a.padBegin === 0 && a.divisor === 1 && a.out === a.size);
 }
 
-/** Per (output index, tap) of an axis: the input offset in elements (index × `scale`), or -1. */
-function tapTable(axis: WindowAxis, scale: number): TableWriter {
-  const table = new TableWriter();
-  for (let o = 0; o < axis.out; o++) {
-    for (let t = 0; t < axis.taps; t++) {
-      const index = tapIndex(axis, o, t);
-      table.i32(index < 0 ? -1 : index * scale);
-    }
-  }
-  return table;
-}
-
-interface ConvPlan {
-  readonly kernel: ConvKernel;
-  readonly rows: WindowAxis;
-  readonly columns: WindowAxis;
-  /** Absent for a pointwise convolution (panels read in place). */
-  readonly tables?: { readonly rows: StaticTable; readonly columns: StaticTable };
-  readonly statics: StaticData;
+/** How one image's panels are made: where a group's input starts and how each panel is emitted. */
+interface PanelSource {
+  /** Bytes from one group's input to the next. */
+  readonly groupBytes: number;
+  /** Once per call, before any image (zeroing a padded copy). */
+  prologue(ctx: KernelContext): void;
+  /** Per image: pushes nothing, returns the local holding the image's (copied) input. */
+  image(ctx: KernelContext, xn: Local): Local;
+  /** Every panel of one image and group, the group's input at `xg`. */
+  panels(ctx: KernelContext, gemm: GemmState, xg: Local): void;
 }
 
 export function prepareConvKernel(kernel: ConvKernel, statics: StaticData): (ctx: KernelContext) => void {
   const [rows, columns] = planarAxes(kernel);
-  if (isPointwise(rows, columns)) return (ctx) => emitConv(ctx, { kernel, rows, columns, statics });
+  const inPlane = rows.size * columns.size;
+  if (paddable(rows) && paddable(columns) && isDepthwise(kernel)) return prepareDepthwiseKernel(kernel, rows, columns, statics);
+  if (isPointwise(rows, columns)) {
+    return (ctx) => emitConv(ctx, kernel, {
+      groupBytes: kernel.groupIn * inPlane * 4,
+      prologue: () => {},
+      image: (_, xn) => xn,
+      panels: (c, gemm, xg) => emitPointwisePanels(c, gemm, xg, inPlane, kernel.groupIn),
+    });
+  }
+  if (paddable(rows) && paddable(columns)) {
+    const g = paddedGeometry(rows, columns);
+    const panel = (kernel.inChannels * g.planeFloats * 4 + 15) & ~15;
+    const depth = kernel.groupIn * rows.taps * columns.taps;
+    statics.reserveScratch(panel + depth * MICRO_KERNEL.panelWidth * 4);
+    return (ctx) => emitConv(ctx, kernel, {
+      groupBytes: kernel.groupIn * g.planeFloats * 4,
+      prologue: (c) => emitZero(c, statics.scratchAddress, kernel.inChannels * g.planeFloats),
+      image: (c, xn) => {
+        emitPaddedCopy(c, g, xn, statics.scratchAddress, kernel.inChannels);
+        const copy = c.asm.local('i32', 'padded');
+        c.asm.i32Const(statics.scratchAddress).set(copy);
+        return copy;
+      },
+      panels: (c, gemm, xg) => emitPaddedPanels(c, gemm, xg, g, kernel.groupIn, statics.scratchAddress + panel),
+    });
+  }
   const depth = kernel.groupIn * rows.taps * columns.taps;
   statics.reserveScratch(depth * MICRO_KERNEL.panelWidth * 4);
   const tables = { rows: statics.table(tapTable(rows, columns.size)), columns: statics.table(tapTable(columns, 1)) };
-  return (ctx) => emitConv(ctx, { kernel, rows, columns, tables, statics });
+  return (ctx) => {
+    const plan: PackPlan = { rows, columns, groupIn: kernel.groupIn, tables, scratch: statics.scratchAddress };
+    emitConv(ctx, kernel, {
+      groupBytes: kernel.groupIn * inPlane * 4,
+      prologue: () => {},
+      image: (_, xn) => xn,
+      panels: (c, gemm, xg) => emitPackedPanels(c, gemm, xg, plan, depth),
+    });
+  };
 }
 
-function emitConv(ctx: KernelContext, plan: ConvPlan): void {
+/** The loops over images and groups around the panels; the epilogue is fused into the micro-kernel. */
+function emitConv(ctx: KernelContext, kernel: ConvKernel, source: PanelSource): void {
   const { asm } = ctx;
-  const { kernel, rows, columns } = plan;
+  const [rows, columns] = planarAxes(kernel);
   const inPlane = rows.size * columns.size;
   const outPlane = rows.out * columns.out;
   const perGroup = kernel.outChannels / kernel.groups;
@@ -82,7 +109,7 @@ function emitConv(ctx: KernelContext, plan: ConvPlan): void {
   const groupRowBytes = asm.local('i32', 'grow');
   const fused = convEpilogue(ctx, kernel, groupRowBytes, out);
   const gemm = createGemm(asm, {
-    depth, shape: MICRO_KERNEL, xRowBytes: depth * 4, yRowBytes: outPlane * 4, relaxed: ctx.relaxed,
+    shape: MICRO_KERNEL, xRowBytes: depth * 4, yRowBytes: outPlane * 4, relaxed: ctx.relaxed,
     ...(fused.epilogue === undefined ? {} : { epilogue: fused.epilogue }),
   }, { rows: asm.local('i32', 'm'), x: asm.local('i32', 'wg'), y: asm.local('i32', 'yg') });
   asm.i32Const(perGroup).set(gemm.rows);
@@ -91,13 +118,15 @@ function emitConv(ctx: KernelContext, plan: ConvPlan): void {
   const xg = asm.local('i32', 'xg');
   const xn = asm.local('i32', 'xn');
   const yn = asm.local('i32', 'yn');
+  source.prologue(ctx);
   asm.get(x).set(xn).get(out).set(yn);
   countedLoop(ctx, images, 'images', () => {
-    asm.get(xn).set(xg).get(weight).set(gemm.x).get(yn).set(gemm.y).i32Const(0).set(groupRowBytes);
+    const input = source.image(ctx, xn);
+    asm.get(input).set(xg).get(weight).set(gemm.x).get(yn).set(gemm.y).i32Const(0).set(groupRowBytes);
     asm.i32Const(kernel.groups).set(groups);
     countedLoop(ctx, groups, 'groups', () => {
-      emitPanels(ctx, plan, gemm, xg);
-      advance(asm, xg, kernel.groupIn * inPlane * 4);
+      source.panels(ctx, gemm, xg);
+      advance(asm, xg, source.groupBytes);
       advance(asm, gemm.x, perGroup * depth * 4);
       advance(asm, gemm.y, perGroup * outPlane * 4);
       advance(asm, groupRowBytes, perGroup * 4);
@@ -108,86 +137,127 @@ function emitConv(ctx: KernelContext, plan: ConvPlan): void {
   fused.after();
 }
 
-/** Every panel of output positions for one image and group: pack (or point at) it, then the GEMM. */
-function emitPanels(ctx: KernelContext, plan: ConvPlan, gemm: GemmState, xg: Local): void {
+/**
+ * Runs `panel(columns)` over `positions` consecutive outputs: full panels of 16 in a loop
+ * stepping `gemm.column` (and `pointer`, if given, by the same bytes), then the tail.
+ */
+function emitRowOfPanels(ctx: KernelContext, gemm: GemmState, positions: number, panel: (columns: number) => void, pointer?: Local): void {
   const { asm } = ctx;
-  const { rows, columns } = plan;
   const width = MICRO_KERNEL.panelWidth;
-  const positions = rows.out * columns.out;
   const full = Math.floor(positions / width);
   const tail = positions - full * width;
-  const inPlaneBytes = rows.size * columns.size * 4;
-  const panel = (columnsHere: number): void => {
-    const panelWidth = Math.ceil(columnsHere / 4) * 4;
-    if (plan.tables === undefined) {
-      asm.get(xg).get(gemm.column).i32('i32.add').set(gemm.panel);
-      emitPanel(gemm, { kBytes: inPlaneBytes, vectors: panelWidth / 4, lastLanes: columnsHere - (panelWidth - 4) });
-    } else {
-      emitPack(ctx, plan, gemm.column, xg, columnsHere, panelWidth);
-      asm.i32Const(plan.statics.scratchAddress).set(gemm.panel);
-      emitPanel(gemm, { kBytes: panelWidth * 4, vectors: panelWidth / 4, lastLanes: columnsHere - (panelWidth - 4) });
-    }
-  };
-  asm.i32Const(0).set(gemm.column);
   if (full > 0) {
-    asm.loop('panels');
-    panel(width);
-    asm.get(gemm.column).i32Const(width * 4).i32('i32.add').tee(gemm.column);
-    asm.i32Const(full * width * 4).i32('i32.lt_u').brIf(0);
-    asm.end();
+    const count = asm.local('i32', 'panels');
+    asm.i32Const(full).set(count);
+    countedLoop(ctx, count, 'panels', () => {
+      panel(width);
+      advance(asm, gemm.column, width * 4);
+      if (pointer !== undefined) advance(asm, pointer, width * 4);
+    });
   }
   if (tail > 0) panel(tail);
 }
 
-/**
- * Packs the panel of `count` output positions starting at byte column `column` (4 × the flat
- * position) into scratch as [K][panelWidth]: element (k = (c, ky, kx), j) is the input value
- * the tap reads for position j, or 0 in the padding.
- */
-function emitPack(ctx: KernelContext, plan: ConvPlan, column: Local, xg: Local, count: number, panelWidth: number): void {
+/** 1×1: panel k rows are the input planes, one plane apart. */
+function emitPointwisePanels(ctx: KernelContext, gemm: GemmState, xg: Local, inPlane: number, depth: number): void {
   const { asm } = ctx;
-  const { kernel, rows, columns, tables } = plan;
-  if (tables === undefined) throw new Error('internal: packing without tables');
-  const taps = rows.taps * columns.taps;
-  const inPlaneBytes = rows.size * columns.size * 4;
-  const oh = asm.local('i32', 'oh');
-  const ow = asm.local('i32', 'ow');
-  const rowEntry = asm.local('i32', 'rt');
-  const columnEntry = asm.local('i32', 'ct');
-  const slot = asm.local('i32', 'slot');
-  const plane = asm.local('i32', 'plane');
-  const target = asm.local('i32', 'dst');
-  const offset = asm.local('i32', 'off');
-  const j = asm.local('i32', 'j');
-  const channels = asm.local('i32', 'chans');
-  asm.get(column).i32Const(2).i32('i32.shr_u').i32Const(columns.out).i32('i32.div_u').set(oh);
-  asm.get(column).i32Const(2).i32('i32.shr_u').i32Const(columns.out).i32('i32.rem_u').set(ow);
-  asm.i32Const(plan.statics.scratchAddress).set(slot).i32Const(count).set(j);
-  countedLoop(ctx, j, 'positions', () => {
-    asm.get(oh).i32Const(rows.taps * 4).i32('i32.mul').i32Const(tables.rows.address).i32('i32.add').set(rowEntry);
-    asm.get(ow).i32Const(columns.taps * 4).i32('i32.mul').i32Const(tables.columns.address).i32('i32.add').set(columnEntry);
-    asm.get(xg).set(plane).get(slot).set(target).i32Const(kernel.groupIn).set(channels);
-    countedLoop(ctx, channels, 'channels', () => {
-      for (let ky = 0; ky < rows.taps; ky++) {
-        for (let kx = 0; kx < columns.taps; kx++) {
-          const k = ky * columns.taps + kx;
-          asm.get(rowEntry).i32Load(ky * 4).get(columnEntry).i32Load(kx * 4);
-          // (row | column) < 0 exactly when either is -1 (offsets are non-negative).
-          asm.i32('i32.or').i32Const(0).i32('i32.ge_s').set(offset);
-          asm.get(target);
-          asm.get(plane).get(rowEntry).i32Load(ky * 4).get(columnEntry).i32Load(kx * 4).i32('i32.add');
-          asm.i32Const(2).i32('i32.shl').i32('i32.add').get(plane).get(offset).select().f32Load(0);
-          asm.f32Const(0).get(offset).select();
-          asm.f32Store(k * panelWidth * 4);
-        }
-      }
-      advance(asm, plane, inPlaneBytes);
-      advance(asm, target, taps * panelWidth * 4);
-    });
-    advance(asm, slot, 4);
-    // Next position: ow + 1, wrapping to the next row.
-    asm.get(ow).i32Const(1).i32('i32.add').tee(ow).i32Const(columns.out).i32('i32.eq').if();
-    asm.i32Const(0).set(ow).get(oh).i32Const(1).i32('i32.add').set(oh);
-    asm.end();
+  asm.i32Const(0).set(gemm.column);
+  emitRowOfPanels(ctx, gemm, inPlane, (columns) => {
+    asm.get(xg).get(gemm.column).i32('i32.add').set(gemm.panel);
+    emitPanel(gemm, { vectors: rowVectors(columns), depth: (minUnroll) => contiguousDepth(depth, inPlane * 4, minUnroll) });
   });
+}
+
+function emitPackedPanels(ctx: KernelContext, gemm: GemmState, xg: Local, plan: PackPlan, depth: number): void {
+  const { asm } = ctx;
+  asm.i32Const(0).set(gemm.column);
+  emitRowOfPanels(ctx, gemm, plan.rows.out * plan.columns.out, (columns) => {
+    const width = Math.ceil(columns / 4) * 4;
+    emitPack(ctx, plan, gemm.column, xg, columns, width);
+    asm.i32Const(plan.scratch).set(gemm.panel);
+    emitPanel(gemm, { vectors: rowVectors(columns), depth: (minUnroll) => contiguousDepth(depth, width * 4, minUnroll) });
+  });
+}
+
+/**
+ * Copies one panel out of the padded copy into scratch as [K][width], K = (c, ky, kx): per
+ * input channel and tap, one f32x4 load and store per panel vector (the copy's stride phases
+ * make a tap's outputs consecutive floats). The micro-kernel then reads the panel sequentially
+ * (measured: reading the taps straight from the copy ran at a third of the speed, its loads
+ * unaligned and spread over many lines for every register block).
+ */
+function emitPanelCopy(ctx: KernelContext, g: PaddedGeometry, groupIn: number, source: Local, vectors: readonly PanelVector[], panel: number): void {
+  const { asm } = ctx;
+  const width = vectors.length * 4;
+  const taps: number[] = [];
+  for (let ky = 0; ky < g.rows.taps; ky++) for (let kx = 0; kx < g.columns.taps; kx++) taps.push(tapOffset(g, ky, kx) * 4);
+  const src = asm.local('i32', 'src');
+  const dst = asm.local('i32', 'dst');
+  const channels = asm.local('i32', 'chans');
+  asm.get(source).set(src).i32Const(panel).set(dst).i32Const(groupIn).set(channels);
+  countedLoop(ctx, channels, 'copy', () => {
+    taps.forEach((offset, t) => {
+      vectors.forEach((vector, v) => asm.get(dst).get(src).v128Load(offset + vector.load).v128Store((t * width + v * 4) * 4));
+    });
+    advance(asm, src, g.planeFloats * 4);
+    advance(asm, dst, taps.length * width * 4);
+  });
+}
+
+/**
+ * Panels over a padded copy. Rows of 12 outputs or more are cut into panels of 16 (and a
+ * tail); shorter rows are stacked, up to four vectors a panel, so the register block stays full.
+ */
+function emitPaddedPanels(ctx: KernelContext, gemm: GemmState, xg: Local, g: PaddedGeometry, groupIn: number, panel: number): void {
+  const { asm } = ctx;
+  const depth = groupIn * g.rows.taps * g.columns.taps;
+  const width = g.columns.out;
+  const perRow = Math.ceil(width / 4);
+  const rowBytes = rowOffset(g, 1) * 4;
+  const rowPointer = asm.local('i32', 'prow');
+  /** Copies the panel whose vectors sit at `source` + their load offsets, then runs the GEMM on it. */
+  const run = (source: Local, vectors: readonly PanelVector[]): void => {
+    emitPanelCopy(ctx, g, groupIn, source, vectors, panel);
+    asm.i32Const(panel).set(gemm.panel);
+    const packed = vectors.map((vector, v) => ({ load: v * 16, store: vector.store, lanes: vector.lanes }));
+    emitPanel(gemm, { vectors: packed, depth: (minUnroll) => contiguousDepth(depth, packed.length * 16, minUnroll) });
+  };
+  asm.get(xg).set(rowPointer).i32Const(0).set(gemm.column);
+  if (perRow >= 3) {
+    const rowsLeft = asm.local('i32', 'ohs');
+    const inRow = asm.local('i32', 'pcol');
+    const rowStart = asm.local('i32', 'ystart');
+    asm.i32Const(g.rows.out).set(rowsLeft).i32Const(0).set(rowStart);
+    countedLoop(ctx, rowsLeft, 'outrows', () => {
+      asm.get(rowPointer).set(inRow).get(rowStart).set(gemm.column);
+      emitRowOfPanels(ctx, gemm, width, (columns) => {
+        run(inRow, rowVectors(columns));
+      }, inRow);
+      advance(asm, rowPointer, rowBytes);
+      advance(asm, rowStart, width * 4);
+    });
+    return;
+  }
+  const stack = Math.floor(4 / perRow);
+  const stacked = (rowsHere: number): PanelVector[] => {
+    const vectors: PanelVector[] = [];
+    for (let r = 0; r < rowsHere; r++) {
+      for (const v of rowVectors(width)) vectors.push({ load: r * rowBytes + v.load, store: r * width * 4 + v.store, lanes: v.lanes });
+    }
+    return vectors;
+  };
+  const groupsOfRows = Math.floor(g.rows.out / stack);
+  if (groupsOfRows > 0) {
+    const count = asm.local('i32', 'ohs');
+    asm.i32Const(groupsOfRows).set(count);
+    countedLoop(ctx, count, 'outrows', () => {
+      run(rowPointer, stacked(stack));
+      advance(asm, rowPointer, stack * rowBytes);
+      advance(asm, gemm.column, stack * width * 4);
+    });
+  }
+  const left = g.rows.out - groupsOfRows * stack;
+  if (left > 0) {
+    run(rowPointer, stacked(left));
+  }
 }

@@ -19,14 +19,12 @@ export interface MicroKernelShape {
   readonly unroll: number;
 }
 
-/** What the micro-kernel computes: y[rows, columns] = epilogue(x[rows, K] · panels). */
+/** What the micro-kernel computes: y[rows, columns] = epilogue(x[rows, K] · panel). */
 export interface GemmSpec {
-  /** K, the length of each dot product. */
-  readonly depth: number;
   readonly shape: MicroKernelShape;
-  /** Bytes from one row of x to the next (the K values of a row are contiguous). */
+  /** Bytes from one row of x to the next. */
   readonly xRowBytes: number;
-  /** Bytes from one row of y to the next (the columns of a row are contiguous). */
+  /** Bytes from one row of y to the next. */
   readonly yRowBytes: number;
   /** Use f32x4.relaxed_madd (the relaxed-SIMD module). */
   readonly relaxed: boolean;
@@ -54,11 +52,50 @@ export interface LinearOperands {
   readonly y: Local;
 }
 
-/** One panel of columns: `vectors` f32x4 wide, K steps `kBytes` apart; the last vector stores `lastLanes` lanes. */
+/** One K step: byte offsets of its panel row and of its x column from the walk's pointers. */
+export interface DepthStep {
+  readonly panel: number;
+  readonly x: number;
+}
+
+/**
+ * How the K loop walks a panel and the x rows: `count` iterations of `steps` (offsets are load
+ * immediates), each iteration moving the panel pointer by `panelAdvance` and x by `xAdvance`,
+ * then the `tail` steps. A packed panel is a contiguous walk; a convolution reading its input
+ * in place has one step per window tap and one iteration per input channel.
+ */
+export interface DepthWalk {
+  readonly count: number;
+  readonly steps: readonly DepthStep[];
+  readonly panelAdvance: number;
+  readonly xAdvance: number;
+  readonly tail: readonly DepthStep[];
+}
+
+/** A panel vector: its byte offset from the panel's address, its offset in y, the lanes it stores. */
+export interface PanelVector {
+  readonly load: number;
+  readonly store: number;
+  readonly lanes: number;
+}
+
 export interface PanelShape {
-  readonly kBytes: number;
-  readonly vectors: number;
-  readonly lastLanes: number;
+  readonly vectors: readonly PanelVector[];
+  /** The K walk, unrolled at least `minUnroll` steps per iteration (for split accumulators). */
+  depth(minUnroll: number): DepthWalk;
+}
+
+/** K rows `kBytes` apart, x contiguous; unrolled `unroll` times. */
+export function contiguousDepth(depth: number, kBytes: number, unroll: number): DepthWalk {
+  const u = Math.max(1, Math.min(unroll, depth));
+  const count = Math.floor(depth / u);
+  const steps = (n: number): DepthStep[] => Array.from({ length: n }, (_, i) => ({ panel: i * kBytes, x: i * 4 }));
+  return { count, steps: steps(u), panelAdvance: u * kBytes, xAdvance: u * 4, tail: steps(depth - count * u) };
+}
+
+/** `columns` contiguous columns as f32x4 vectors, the last one partly stored. */
+export function rowVectors(columns: number): PanelVector[] {
+  return Array.from({ length: Math.ceil(columns / 4) }, (_, v) => ({ load: v * 16, store: v * 16, lanes: Math.min(4, columns - v * 4) }));
 }
 
 /** The locals of one micro-kernel instance; a caller sets `panel` and `column` before `emitPanel`. */
@@ -68,7 +105,7 @@ export interface GemmState {
   readonly rows: Local;
   readonly x: Local;
   readonly y: Local;
-  /** Address of the current panel's K = 0 row. */
+  /** Address of the current panel (its K = 0 row). */
   readonly panel: Local;
   /** Byte offset of the current panel's first column in a row of y. */
   readonly column: Local;
@@ -119,16 +156,20 @@ export interface LinearKernelSpec {
 export function emitLinearKernel(asm: FunctionAssembler, spec: LinearKernelSpec, operands: LinearOperands): void {
   const K = spec.inFeatures;
   const state = createGemm(asm, {
-    depth: K, shape: spec.shape, xRowBytes: K * 4, yRowBytes: spec.outFeatures * 4, relaxed: spec.relaxed,
+    shape: spec.shape, xRowBytes: K * 4, yRowBytes: spec.outFeatures * 4, relaxed: spec.relaxed,
     ...(spec.epilogue === undefined ? {} : { epilogue: spec.epilogue }),
   }, operands);
   const width = spec.shape.panelWidth;
+  const panelShape = (panelWidth: number, columns: number): PanelShape => ({
+    vectors: rowVectors(columns),
+    depth: (minUnroll) => contiguousDepth(K, panelWidth * 4, Math.max(spec.shape.unroll, minUnroll)),
+  });
   const full = spec.layout.panels.filter((p) => p.width === width && p.columns === p.width);
   const tail = spec.layout.panels.slice(full.length);
   if (full.length > 0) {
     asm.i32Const(spec.weightsAddress).set(state.panel).i32Const(0).set(state.column);
     asm.loop('panels');
-    emitPanel(state, { kBytes: width * 4, vectors: width / 4, lastLanes: 4 });
+    emitPanel(state, panelShape(width, width));
     asm.get(state.panel).i32Const(K * width * 4).i32('i32.add').set(state.panel);
     asm.get(state.column).i32Const(width * 4).i32('i32.add').tee(state.column);
     asm.i32Const(full.length * width * 4).i32('i32.lt_u').brIf(0);
@@ -137,7 +178,7 @@ export function emitLinearKernel(asm: FunctionAssembler, spec: LinearKernelSpec,
   for (const panel of tail) {
     asm.i32Const(spec.weightsAddress + panel.firstColumn * K * 4).set(state.panel);
     asm.i32Const(panel.firstColumn * 4).set(state.column);
-    emitPanel(state, { kBytes: panel.width * 4, vectors: panel.width / 4, lastLanes: panel.columns - (panel.width - 4) });
+    emitPanel(state, panelShape(panel.width, panel.columns));
   }
 }
 
@@ -161,8 +202,7 @@ export function emitPanel(s: GemmState, panel: PanelShape): void {
 /** rowsHere × vectors accumulators over the whole K range, then the epilogue. */
 function emitMicroKernel(s: GemmState, rowsHere: number, panel: PanelShape): void {
   const { asm, spec } = s;
-  const K = spec.depth;
-  const { vectors, lastLanes } = panel;
+  const vectors = panel.vectors.length;
   // A single row of a narrow panel (2 vectors) has too few independent add chains to hide
   // the f32x4.add latency, so it splits K over two accumulator sets (the block's spare
   // registers) and sums them last; 3 or more vectors are enough chains (measured: splitting
@@ -171,48 +211,45 @@ function emitMicroKernel(s: GemmState, rowsHere: number, panel: PanelShape): voi
   for (let r = 0; r < rowsHere * sets; r++) {
     for (let v = 0; v < vectors; v++) asm.f32x4Const(0).set(accOf(s, r, v));
   }
-  const unroll = Math.max(1, Math.min(Math.max(spec.shape.unroll, sets), K));
-  const iterations = Math.floor(K / unroll);
+  const walk = panel.depth(sets);
   asm.get(s.xr).set(s.xp).get(s.panel).set(s.wq);
-  if (iterations > 0) {
-    asm.i32Const(iterations).set(s.count).loop('k');
-    for (let u = 0; u < unroll; u++) emitKStep(s, rowsHere, panel, u, u % sets);
-    asm.get(s.xp).i32Const(unroll * 4).i32('i32.add').set(s.xp);
-    asm.get(s.wq).i32Const(unroll * panel.kBytes).i32('i32.add').set(s.wq);
+  if (walk.count > 0 && walk.steps.length > 0) {
+    asm.i32Const(walk.count).set(s.count).loop('k');
+    walk.steps.forEach((step, u) => emitKStep(s, rowsHere, panel, step, u % sets));
+    asm.get(s.xp).i32Const(walk.xAdvance).i32('i32.add').set(s.xp);
+    asm.get(s.wq).i32Const(walk.panelAdvance).i32('i32.add').set(s.wq);
     asm.get(s.count).i32Const(1).i32('i32.sub').tee(s.count).brIf(0).end();
   }
-  for (let u = 0; u < K - iterations * unroll; u++) emitKStep(s, rowsHere, panel, u, 0);
+  for (const step of walk.tail) emitKStep(s, rowsHere, panel, step, 0);
   for (let set = 1; set < sets; set++) {
     for (let v = 0; v < vectors; v++) asm.get(accOf(s, 0, v)).get(accOf(s, set, v)).v128('f32x4.add').set(accOf(s, 0, v));
   }
   for (let r = 0; r < rowsHere; r++) {
-    for (let v = 0; v < vectors; v++) {
+    panel.vectors.forEach((vector, v) => {
       const acc = accOf(s, r, v);
-      const offset = r * spec.yRowBytes + v * 16;
+      const offset = r * spec.yRowBytes + vector.store;
       if (spec.epilogue !== undefined) {
-        spec.epilogue(asm, acc, { row: s.row, r, column: s.column, columnByte: v * 16, at: s.yr, offset });
+        spec.epilogue(asm, acc, { row: s.row, r, column: s.column, columnByte: vector.store, at: s.yr, offset });
         asm.set(s.value);
       }
-      const result = spec.epilogue !== undefined ? s.value : acc;
-      const lanes = v === vectors - 1 ? lastLanes : 4;
-      emitStore(asm, s.yr, result, offset, lanes);
-    }
+      emitStore(asm, s.yr, spec.epilogue !== undefined ? s.value : acc, offset, vector.lanes);
+    });
   }
 }
 
 /**
- * One K step at unrolled position u: width/4 panel loads, one splat per row, mul-adds into
- * the accumulators of row r (or, for a single row, of accumulator set `set`).
+ * One K step: a load per panel vector, one splat per row, mul-adds into the accumulators of
+ * row r (or, for a single row, of accumulator set `set`).
  */
-function emitKStep(s: GemmState, rowsHere: number, panel: PanelShape, u: number, set: number): void {
+function emitKStep(s: GemmState, rowsHere: number, panel: PanelShape, step: DepthStep, set: number): void {
   const { asm, spec } = s;
   // The single-row kernel is latency-bound, and V8's relaxed_madd measured slower there
   // than mul + add (25 vs 33 GFLOP/s at 784×128); register blocks gain from it (49 vs 44).
   const fused = spec.relaxed && rowsHere > 1;
-  for (let v = 0; v < panel.vectors; v++) asm.get(s.wq).v128Load(u * panel.kBytes + v * 16).set(bOf(s, v));
+  panel.vectors.forEach((vector, v) => asm.get(s.wq).v128Load(step.panel + vector.load).set(bOf(s, v)));
   for (let r = 0; r < rowsHere; r++) {
-    asm.get(s.xp).v128Load32Splat(r * spec.xRowBytes + u * 4).set(s.a);
-    for (let v = 0; v < panel.vectors; v++) {
+    asm.get(s.xp).v128Load32Splat(r * spec.xRowBytes + step.x).set(s.a);
+    for (let v = 0; v < panel.vectors.length; v++) {
       const acc = accOf(s, r + set, v);
       if (fused) asm.get(s.a).get(bOf(s, v)).get(acc).f32x4RelaxedMadd().set(acc);
       else asm.get(acc).get(s.a).get(bOf(s, v)).v128('f32x4.mul').v128('f32x4.add').set(acc);

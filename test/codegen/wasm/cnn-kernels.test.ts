@@ -90,6 +90,12 @@ function convGraph(c: ConvCase): Graph {
 
 const CONV_CASES: Record<string, ConvCase> = {
   '2-D 3×3 pad 1 with bias and relu': { input: [5, 9, 11], outChannels: 6, kernel: [3, 3], attrs: { pads: [1, 1, 1, 1] }, bias: true, activation: 'relu' },
+  '2-D wide rows (full panels and a tail), residual, PReLU': {
+    input: [6, 5, 37], outChannels: 5, kernel: [3, 3], attrs: { pads: [1, 1, 1, 1] }, bias: true, residual: true, prelu: 'channel',
+  },
+  '2-D wide stride 2, dilation 2': { input: [3, 9, 75], outChannels: 9, kernel: [3, 5], attrs: { strides: [2, 2], dilations: [2, 2], pads: [2, 3, 1, 2] } },
+  '2-D depthwise, wide rows (full blocks)': { input: [3, 6, 70], outChannels: 3, kernel: [3, 3], attrs: { group: 3, pads: [1, 1, 1, 1] }, bias: true, residual: true, activation: 'relu' },
+  '2-D depthwise 7×7 (weights not hoisted), stride 3': { input: [2, 12, 40], outChannels: 2, kernel: [7, 7], attrs: { group: 2, strides: [3, 3], pads: [3, 3, 2, 1] }, prelu: 'channel' },
   '2-D 1×1 (in place) with bias': { input: [7, 5, 6], outChannels: 19, kernel: [1, 1], bias: true },
   '2-D 1×1 stride 2': { input: [4, 7, 7], outChannels: 8, kernel: [1, 1], attrs: { strides: [2, 2] } },
   '2-D stride 2, asymmetric pads': { input: [3, 12, 10], outChannels: 5, kernel: [3, 2], attrs: { strides: [2, 3], pads: [1, 0, 2, 1] } },
