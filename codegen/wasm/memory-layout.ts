@@ -48,6 +48,14 @@ function constantUsesOf(program: LoweredProgram): { raw: Set<number>; packed: Se
   if (first !== undefined) {
     throw new CompileError(`the wasm target packs ${first.kind} weights at compile time: the weight must be a constant`, { node: first.label, op: first.op });
   }
+  // kernel-info offers a dense conv's weight packed (the JS target's linear-style panels); the
+  // wasm conv kernels read it row-major and pack their own panels (conv-kernel.ts).
+  const linearWeights = new Set(program.kernels.flatMap((k) => (k.kind === 'linear' && k.weight.kind === 'const' ? [k.weight.index] : [])));
+  for (const kernel of program.kernels) {
+    if (kernel.kind !== 'conv' || kernel.weight.kind !== 'const') continue;
+    raw.add(kernel.weight.index);
+    if (!linearWeights.has(kernel.weight.index)) packed.delete(kernel.weight.index);
+  }
   return { raw, packed };
 }
 
