@@ -2,7 +2,7 @@
 // fusegraph's wasm and JS bundles, onnxruntime-node, onnxruntime-web and tfjs-wasm, every
 // measurement in its own process (../process/child.ts), plus ResNet-18's compile time per target.
 //
-//   npm run bench -- --cnn [--runners a,b] [--models lenet,resnet18] [--repeat 2] [--out file.md]
+//   npm run bench -- --cnn [--runners a,b] [--models lenet,resnet18] [--repeat 3] [--out file.md]
 //
 // Writes the Markdown to stdout and test/bench/results/cnn.md. On a shared machine a process
 // may be descheduled for a while; each measurement runs in `--repeat` separate processes,
@@ -14,7 +14,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { interpret } from '../../../ir/interpret.ts';
-import { TARGET_NAMES } from '../../../src/compile.ts';
+import { TARGET_NAMES, type TargetName } from '../../../src/compile.ts';
 import { CNN_CASES, flopsPerSample, LAYER_CASES, outputName, type BenchCase } from '../process/cases.ts';
 import type { Measurement } from '../process/child.ts';
 import { prepareRunner, type RunnerName } from '../process/runners.ts';
@@ -48,14 +48,13 @@ async function writeReference(dir: string, bench: BenchCase, batch: number, flop
   return { reference, file };
 }
 
-function compileTime(target: string, model: string): CompileTime | undefined {
+function compileTime(target: TargetName, model: string): CompileTime | string {
   const script = join(HERE, 'compile-time.ts');
   try {
     const out = execFileSync(process.execPath, ['--import', 'tsx', script, target, model], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], timeout: 600_000 });
     return JSON.parse(out.trim().split('\n').pop() ?? '') as CompileTime;
   } catch (error) {
-    process.stderr.write(`bench: compiling ${model} to ${target} failed: ${failureCause(error)}\n`);
-    return undefined;
+    return failureCause(error);
   }
 }
 
@@ -63,7 +62,7 @@ function compileTime(target: string, model: string): CompileTime | undefined {
 export async function runCnnBench(argv: readonly string[]): Promise<void> {
   const runners = listArg(argv, '--runners', RUNNERS, (t) => t as RunnerName);
   const names = listArg(argv, '--models', [...CNN_CASES, ...LAYER_CASES].map((c) => c.name), (t) => t);
-  const repeat = listArg(argv, '--repeat', [2], Number)[0] ?? 2;
+  const repeat = listArg(argv, '--repeat', [3], Number)[0] ?? 3;
   const out = listArg(argv, '--out', [join(HERE, '..', 'results', 'cnn.md')], (t) => t)[0] ?? '';
   const dir = mkdtempSync(join(tmpdir(), 'fusegraph-cnn-bench-'));
 
@@ -79,12 +78,13 @@ export async function runCnnBench(argv: readonly string[]): Promise<void> {
   const best = new Map<string, Measurement>();
   const failed = new Map<string, string>();
   const key = (job: Job, runner: RunnerName): string => `${job.bench.name}/${job.batch}/${runner}`;
-  const compileTimes = new Map<string, CompileTime>();
+  const compileTimes = new Map<TargetName, CompileTime | string>();
   for (let round = 0; round < repeat; round++) {
-    for (const target of TARGET_NAMES) {
+    for (const target of names.includes(COMPILE_MODEL) ? TARGET_NAMES : []) {
       const time = compileTime(target, COMPILE_MODEL);
       const known = compileTimes.get(target);
-      if (time !== undefined && (known === undefined || time.ms < known.ms)) compileTimes.set(target, time);
+      process.stderr.write(`bench: round ${round + 1}/${repeat}, compiling ${COMPILE_MODEL} to ${target}: ${typeof time === 'string' ? `failed: ${time}` : `${time.ms.toFixed(0)} ms`}\n`);
+      if (known === undefined || (typeof time !== 'string' && (typeof known === 'string' || time.ms < known.ms))) compileTimes.set(target, time);
     }
     for (const job of jobs) {
       for (const runner of runners) {
@@ -111,7 +111,7 @@ export async function runCnnBench(argv: readonly string[]): Promise<void> {
   const isLayer = (job: Job): boolean => LAYER_CASES.includes(job.bench);
   const text = formatCnnReport(jobs.filter((j) => !isLayer(j)).map(rowOf), jobs.filter(isLayer).map(rowOf), {
     date: new Date().toISOString(), node: process.version, repeat, runners,
-    compileTimes: TARGET_NAMES.flatMap((t) => { const c = compileTimes.get(t); return c === undefined ? [] : [c]; }),
+    compileTimes: TARGET_NAMES.flatMap((t) => { const c = compileTimes.get(t); return c === undefined ? [] : [[t, c] as const]; }),
     compileModel: COMPILE_MODEL,
   });
   process.stdout.write(text);

@@ -19,6 +19,11 @@ export interface Measurement {
   readonly batch: number;
   readonly medianUs: number;
   readonly bestUs: number;
+  /**
+   * Median CPU time (user + system, all threads) per call over the same rounds: unlike wall
+   * time it does not count waiting for a core when other processes load the machine.
+   */
+  readonly cpuMedianUs: number;
   /** Largest |output - reference| of the checked call. */
   readonly maxAbsError: number;
 }
@@ -67,15 +72,21 @@ async function main(): Promise<void> {
   }
   const perRound = Math.max(1, Math.round((calls / (performance.now() - start)) * ROUND_MS));
   const times: number[] = [];
+  const cpuTimes: number[] = [];
   for (let round = 0; round < ROUNDS; round++) {
     const roundStart = performance.now();
+    const cpuStart = process.cpuUsage();
     await batchOf(perRound);
+    const cpu = process.cpuUsage(cpuStart);
     times.push(((performance.now() - roundStart) * 1000) / perRound);
+    cpuTimes.push((cpu.user + cpu.system) / perRound);
   }
   times.sort((a, b) => a - b);
+  cpuTimes.sort((a, b) => a - b);
   const result: Measurement = {
     runner: runner as RunnerName, model, batch,
-    medianUs: times[Math.floor(times.length / 2)] ?? NaN, bestUs: times[0] ?? NaN, maxAbsError: check.maxAbsError,
+    medianUs: times[Math.floor(times.length / 2)] ?? NaN, bestUs: times[0] ?? NaN,
+    cpuMedianUs: cpuTimes[Math.floor(cpuTimes.length / 2)] ?? NaN, maxAbsError: check.maxAbsError,
   };
   process.stdout.write(`${JSON.stringify(result)}\n`);
 }
