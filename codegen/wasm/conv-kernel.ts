@@ -18,14 +18,21 @@ import type { ConvKernel, WindowAxis } from '../kernels.ts';
 import { convEpilogue } from './conv-epilogue.ts';
 import { emitPack, tapTable, type PackPlan } from './conv-pack.ts';
 import { isDepthwise, prepareDepthwiseKernel } from './depthwise-kernel.ts';
-import { MICRO_KERNEL } from './emit-linear.ts';
 import type { Local } from './function-assembler.ts';
 import { addressLocal, advance, countedLoop, extentLocal, type KernelContext } from './kernel-context.ts';
 import {
-  contiguousDepth, createGemm, emitPanel, rowVectors, type GemmState, type PanelVector,
+  contiguousDepth, createGemm, emitPanel, rowVectors, type GemmState, type MicroKernelShape, type PanelVector,
 } from './linear-kernel.ts';
 import { emitPaddedCopy, emitZero, paddable, paddedGeometry, rowOffset, tapOffset, type PaddedGeometry } from './padded-input.ts';
 import type { StaticData } from './static-data.ts';
+
+/**
+ * The conv's register block, chosen with test/bench/wasm/conv-layers.ts: 4 rows (output
+ * channels) × 8 outputs measured 52–56 GFLOP/s on the 3×3 64→64 layer where linear's 2 × 16
+ * measured 28 (a K = 576 panel of 16 floats is 36 KB, past L1; of 8, 18 KB), and the same on
+ * the 1×1 and 7×7 layers; 3×16, 5×8, 6×8 and 4×12 were slower (registers spill).
+ */
+const MICRO_KERNEL: MicroKernelShape = { rowsPerBlock: 4, panelWidth: 8, unroll: 1 };
 
 const TRIVIAL_AXIS: WindowAxis = { out: 1, taps: 1, stride: 1, dilation: 1, padBegin: 0, divisor: 1, size: 1 };
 
@@ -223,7 +230,8 @@ function emitPaddedPanels(ctx: KernelContext, gemm: GemmState, xg: Local, g: Pad
     emitPanel(gemm, { vectors: packed, depth: (minUnroll) => contiguousDepth(depth, packed.length * 16, minUnroll) });
   };
   asm.get(xg).set(rowPointer).i32Const(0).set(gemm.column);
-  if (perRow >= 3) {
+  const maxVectors = MICRO_KERNEL.panelWidth / 4;
+  if (2 * perRow > maxVectors) {
     const rowsLeft = asm.local('i32', 'ohs');
     const inRow = asm.local('i32', 'pcol');
     const rowStart = asm.local('i32', 'ystart');
@@ -238,7 +246,7 @@ function emitPaddedPanels(ctx: KernelContext, gemm: GemmState, xg: Local, g: Pad
     });
     return;
   }
-  const stack = Math.floor(4 / perRow);
+  const stack = Math.floor(maxVectors / perRow);
   const stacked = (rowsHere: number): PanelVector[] => {
     const vectors: PanelVector[] = [];
     for (let r = 0; r < rowsHere; r++) {

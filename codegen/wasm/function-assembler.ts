@@ -166,6 +166,7 @@ export class FunctionAssembler {
     return this.#simd(`v128.const i32x4 ${value} ${value} ${value} ${value}`, 0x0c, [...lane, ...lane, ...lane, ...lane]);
   }
   f32x4Splat(): this { return this.#simd('f32x4.splat', 0x13, []); }
+  f64x2Splat(): this { return this.#simd('f64x2.splat', 0x14, []); }
   /** Lanes of two vectors picked by 16 byte indices (0-15 the first, 16-31 the second). */
   i8x16Shuffle(lanes: readonly number[]): this {
     if (lanes.length !== 16) throw new Error('internal: a shuffle takes 16 lane indices');

@@ -9,6 +9,10 @@ import type { WindowAxis } from '../kernels.ts';
 import type { Local } from './function-assembler.ts';
 import { advance, countedLoop, type KernelContext } from './kernel-context.ts';
 
+/** Shuffle lanes: the even (odd) f32 lanes of two vectors. */
+const EVEN_LANES = [0, 1, 2, 3, 8, 9, 10, 11, 16, 17, 18, 19, 24, 25, 26, 27];
+const ODD_LANES = [4, 5, 6, 7, 12, 13, 14, 15, 20, 21, 22, 23, 28, 29, 30, 31];
+
 export interface PaddedGeometry {
   readonly rows: WindowAxis;
   readonly columns: WindowAxis;
@@ -98,16 +102,25 @@ export function emitPaddedCopy(ctx: KernelContext, g: PaddedGeometry, source: Lo
         });
         for (let i = 0; i < inputColumns % 4; i++) asm.get(rowDst).get(rowSrc).f32Load(i * 4).f32Store((columns.padBegin + i) * 4);
       } else {
-        // s consecutive input columns iw0 + k (iw0 a multiple of s) go to phase (k + pad) mod s
-        // at position iw0 / s + ⌊(k + pad) / s⌋.
-        const place = (k: number): number => (((k + columns.padBegin) % s) * g.phaseFloats + Math.floor((k + columns.padBegin) / s)) * 4;
-        asm.i32Const(Math.floor(inputColumns / s)).set(groups);
+        // Input column iw goes to logical column l = iw + pad: phase l mod s, position ⌊l / s⌋.
+        const place = (iw: number): number => (((iw + columns.padBegin) % s) * g.phaseFloats + Math.floor((iw + columns.padBegin) / s)) * 4;
+        // Stride 2: eight columns at a time, the even and the odd ones shuffled apart.
+        const block = s === 2 ? 8 : s;
+        asm.i32Const(Math.floor(inputColumns / block)).set(groups);
         countedLoop(ctx, groups, 'phases', () => {
-          for (let k = 0; k < s; k++) asm.get(rowDst).get(rowSrc).f32Load(k * 4).f32Store(place(k));
-          advance(asm, rowSrc, s * 4);
-          advance(asm, rowDst, 4);
+          if (s === 2) {
+            for (const [parity, lanes] of [[0, EVEN_LANES], [1, ODD_LANES]] as const) {
+              asm.get(rowDst).get(rowSrc).v128Load(0).get(rowSrc).v128Load(16).i8x16Shuffle(lanes).v128Store(place(parity));
+            }
+          } else {
+            for (let k = 0; k < s; k++) asm.get(rowDst).get(rowSrc).f32Load(k * 4).f32Store(place(k));
+          }
+          advance(asm, rowSrc, block * 4);
+          advance(asm, rowDst, (block / s) * 4);
         });
-        for (let k = 0; k < inputColumns % s; k++) asm.get(rowDst).get(rowSrc).f32Load(k * 4).f32Store(place(k));
+        const done = Math.floor(inputColumns / block) * block;
+        // The leftover columns, relative to the advanced pointers (a multiple of s columns on).
+        for (let iw = done; iw < inputColumns; iw++) asm.get(rowDst).get(rowSrc).f32Load((iw - done) * 4).f32Store(place(iw - done));
       }
       advance(asm, src, columns.size * 4);
       advance(asm, dst, g.rowFloats * 4);

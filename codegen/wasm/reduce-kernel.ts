@@ -4,11 +4,13 @@
 // tap, the number of valid taps and the avg_pool divisor's factor, so the tap loops run over
 // valid taps only, with no bounds test. Sums accumulate in f64 and divide once, as the
 // interpreter does (ir/ops/pool.ts, reduce.ts); max and min are f32.max/min, which propagate
-// NaN like Math.max/min.
+// NaN like Math.max/min. The interior of the innermost output axis runs four outputs on f32x4
+// lanes (pooling-lanes.ts).
 
 import type { ReduceAxis, ReduceKernel } from '../kernels.ts';
 import type { Local } from './function-assembler.ts';
 import { addressLocal, advance, countedLoop, extentLocal, type KernelContext } from './kernel-context.ts';
+import { emitPoolVector, interiorRange, type LaneBody } from './pooling-lanes.ts';
 import { StaticData, TableWriter, type StaticTable } from './static-data.ts';
 
 /** Per output index of a window axis: first valid tap's byte offset, valid taps, divisor factor. */
@@ -65,32 +67,39 @@ function emitReduce(ctx: KernelContext, kernel: ReduceKernel, tables: ReadonlyMa
   const out = addressLocal(ctx, kernel.out, 'out');
   const windows: WindowLevel[] = [];
 
+  /** Runs `inner(pointer)` for every valid tap of `levels`, nested in order, from `input`. */
+  const eachTap = (levels: readonly WindowLevel[], input: Local, inner: (pointer: Local) => void): void => {
+    const [first, ...rest] = levels;
+    if (first === undefined) {
+      inner(input);
+      return;
+    }
+    const child = asm.local('i32', 'tap');
+    asm.get(input).set(child);
+    countedLoop(ctx, first.count, 'taps', () => {
+      eachTap(rest, child, inner);
+      advance(asm, child, first.axis.dilation * first.axis.inStride * 4);
+    });
+  };
+  const divisorOf = (levels: readonly WindowLevel[]): void => {
+    asm.i32Const(1);
+    for (const level of levels) asm.get(level.divisor).i32('i32.mul');
+  };
+
   const body = (input: Local): void => {
     const sum = kernel.combine === 'sum';
     const acc = asm.local(sum ? 'f64' : 'f32', 'acc');
     if (sum) asm.f64Const(0).set(acc);
     else asm.f32Const(kernel.combine === 'max' ? -Infinity : Infinity).set(acc);
-    const taps = (w: number, pointer: Local): void => {
-      const level = windows[w];
-      if (level === undefined) {
-        asm.get(acc).get(pointer).f32Load(0);
-        if (sum) asm.f32('f64.promote_f32').f32('f64.add');
-        else asm.f32(kernel.combine === 'max' ? 'f32.max' : 'f32.min');
-        asm.set(acc);
-        return;
-      }
-      const child = asm.local('i32', 'tap');
-      asm.get(pointer).set(child);
-      countedLoop(ctx, level.count, `taps${w}`, () => {
-        taps(w + 1, child);
-        advance(asm, child, level.axis.dilation * level.axis.inStride * 4);
-      });
-    };
-    taps(0, input);
+    eachTap(windows, input, (pointer) => {
+      asm.get(acc).get(pointer).f32Load(0);
+      if (sum) asm.f32('f64.promote_f32').f32('f64.add');
+      else asm.f32(kernel.combine === 'max' ? 'f32.max' : 'f32.min');
+      asm.set(acc);
+    });
     asm.get(out).get(acc);
     if (kernel.finish !== 'none') {
-      asm.i32Const(1);
-      for (const level of windows) asm.get(level.divisor).i32('i32.mul');
+      divisorOf(windows);
       asm.f32('f64.convert_i32_s').f32('f64.div');
     }
     if (sum) asm.f32('f32.demote_f64');
@@ -116,17 +125,43 @@ function emitReduce(ctx: KernelContext, kernel: ReduceKernel, tables: ReadonlyMa
       return;
     }
     const entry = asm.local('i32', `t${a}_`);
-    const count = extentLocal(ctx, axis.out, `e${a}_`);
+    const outer = [...windows];
     const window: WindowLevel = { axis, count: asm.local('i32', `n${a}_`), divisor: asm.local('i32', `d${a}_`) };
     windows.push(window);
+    /** `count` outputs one at a time, from the current table entry on. */
+    const scalar = (count: number): void => {
+      if (count <= 0) return;
+      const n = asm.local('i32', `e${a}_`);
+      asm.i32Const(count).set(n);
+      countedLoop(ctx, n, `axis${a}`, () => {
+        asm.get(input).get(entry).i32Load(0).i32('i32.add').set(child);
+        asm.get(entry).i32Load(4).set(window.count);
+        asm.get(entry).i32Load(8).set(window.divisor);
+        level(a + 1, child);
+        advance(asm, entry, ENTRY_BYTES);
+      });
+    };
     asm.i32Const(table.address).set(entry);
-    countedLoop(ctx, count, `axis${a}`, () => {
-      asm.get(input).get(entry).i32Load(0).i32('i32.add').set(child);
-      asm.get(entry).i32Load(4).set(window.count);
-      asm.get(entry).i32Load(8).set(window.divisor);
-      level(a + 1, child);
-      advance(asm, entry, ENTRY_BYTES);
-    });
+    const { lo, hi } = interiorRange(axis);
+    const vectors = a === kernel.axes.length - 1 ? Math.floor((hi - lo) / 4) : 0;
+    if (vectors > 0) {
+      scalar(lo);
+      const n = asm.local('i32', `v${a}_`);
+      asm.i32Const(vectors).set(n);
+      const lanes: LaneBody = {
+        kernel, axis, out,
+        outerTaps: (start, inner) => eachTap(outer, start, inner),
+        outerDivisor: () => divisorOf(outer),
+      };
+      countedLoop(ctx, n, `lanes${a}`, () => {
+        asm.get(input).get(entry).i32Load(0).i32('i32.add').set(child);
+        emitPoolVector(ctx, lanes, child);
+        advance(asm, entry, 4 * ENTRY_BYTES);
+      });
+      scalar(axis.out.fixed - lo - 4 * vectors);
+    } else {
+      scalar(axis.out.fixed);
+    }
     windows.pop();
   };
   level(0, addressLocal(ctx, kernel.x, 'x'));

@@ -1,6 +1,7 @@
 // GFLOP/s of the wasm bundle on issue 11's four conv layers (single conv + bias + ReLU, batch
-// 1, one thread), each checked against the interpreter first. Timing is the best of several
-// rounds of `runSync` (the bundle's own input and output copies included).
+// 1, one thread), and ResNet's 3×3/2 max pooling (one flop per tap), each checked against the
+// interpreter first. Timing is the best of several rounds of `runSync` (the bundle's own input
+// and output copies included).
 //
 //   node --import tsx test/bench/wasm/conv-layers.ts            (LAYERS=stem,depthwise to pick)
 
@@ -23,6 +24,8 @@ interface Layer {
   readonly kernel: number;
   readonly stride: number;
   readonly group: number;
+  /** A max pooling layer instead of a conv. */
+  readonly pool?: boolean;
 }
 
 const LAYERS: readonly Layer[] = [
@@ -30,18 +33,23 @@ const LAYERS: readonly Layer[] = [
   { name: '1x1', channels: 64, size: 56, outChannels: 256, kernel: 1, stride: 1, group: 1 },
   { name: 'stem', channels: 3, size: 224, outChannels: 64, kernel: 7, stride: 2, group: 1 },
   { name: 'depthwise', channels: 32, size: 112, outChannels: 32, kernel: 3, stride: 1, group: 32 },
+  { name: 'maxpool', channels: 64, size: 112, outChannels: 64, kernel: 3, stride: 2, group: 1, pool: true },
 ];
 
 function layerGraph(layer: Layer): Graph {
   const random = new Random(11);
   const b = new GraphBuilder(`conv_${layer.name}`);
   const x = b.input('x', [1, layer.channels, layer.size, layer.size]);
+  const pad = Math.floor(layer.kernel / 2);
+  if (layer.pool === true) {
+    b.output(b.op('max_pool', [x], { kernel_shape: [3, 3], strides: [2, 2], pads: [pad, pad, pad, pad] }));
+    return b.build();
+  }
   const perGroup = layer.channels / layer.group;
   const fanIn = perGroup * layer.kernel * layer.kernel;
   const scale = 1 / Math.sqrt(fanIn);
   const w = b.constant(random.uniformArray(layer.outChannels * fanIn, -scale, scale), [layer.outChannels, perGroup, layer.kernel, layer.kernel]);
   const bias = b.constant(random.uniformArray(layer.outChannels, -0.1, 0.1), [layer.outChannels]);
-  const pad = Math.floor(layer.kernel / 2);
   b.output(b.op('conv', [x, w, bias], {
     strides: [layer.stride, layer.stride], pads: [pad, pad, pad, pad], group: layer.group, activation: { op: 'relu', attrs: {} },
   }));
@@ -64,7 +72,7 @@ async function measure(layer: Layer): Promise<string> {
   const warmEnd = performance.now() + 500;
   while (performance.now() < warmEnd) session.runSync({ x });
   let best = Infinity;
-  for (let round = 0; round < 8; round++) {
+  for (let round = 0; round < 20; round++) {
     const start = performance.now();
     session.runSync({ x });
     best = Math.min(best, performance.now() - start);
