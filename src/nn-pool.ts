@@ -165,8 +165,11 @@ export interface UpsampleOptions {
 }
 
 /**
- * torch.nn.Upsample: nearest as PyTorch computes it (asymmetric coordinates, floor), linear
- * with half pixels clamped at the border (pytorch_half_pixel) or align_corners.
+ * torch.nn.Upsample: nearest as PyTorch computes it (asymmetric coordinates, floor); linear
+ * with align_corners, or else half_pixel: PyTorch's (k + 0.5)·in/out − 0.5 clamped at 0,
+ * which is ONNX's half_pixel with edge clamping. Not pytorch_half_pixel (what PyTorch
+ * exports): ONNX defines it as coordinate 0 for an output size of 1, where PyTorch samples
+ * the middle (9 → 1 gives x[4]).
  */
 export function upsample(options: UpsampleOptions): Module {
   const kind = 'upsample';
@@ -179,7 +182,7 @@ export function upsample(options: UpsampleOptions): Module {
       : spatial.map((s, i) => s * (perAxis(options.scaleFactor ?? 1, spatial.length, 'upsample scale_factor')[i] ?? 1));
     if (sizes.some((s) => !Number.isInteger(s) || s < 1)) throw new CompileError(`upsample: output sizes must be positive integers, got [${sizes.join(', ')}]`, { node: name });
     if (mode === 'nearest') return b.resize(x, sizes, { mode: 'nearest', coordinateTransformationMode: 'asymmetric', nearestMode: 'floor' }, name);
-    const coordinates = options.alignCorners === true ? 'align_corners' : 'pytorch_half_pixel';
+    const coordinates = options.alignCorners === true ? 'align_corners' : 'half_pixel';
     return b.resize(x, sizes, { mode: 'linear', coordinateTransformationMode: coordinates }, name);
   });
 }

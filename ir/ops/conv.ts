@@ -238,6 +238,7 @@ export const convOps = {
   conv: {
     name: 'conv', kind: 'linear', pure: true, arity: { min: 2, max: 6 },
     attrs: { ...windowAttrs, activation: { type: 'activation' }, residual: { type: 'int', default: 0 } },
+    featureAxis: 1,
     doc: 'x[N,C,*S] ⋆ W[M,C/group,*K] (1-D or 2-D; pads = begins then ends) + b[M] + residual, then the optional fused activation; operands x, W[, b][, residual][, activation params]',
     inferType: inferConv,
     evaluate: evaluateConv,

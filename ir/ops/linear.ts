@@ -153,6 +153,7 @@ export const linearOps = {
     arity: { min: 2, max: 4 },
     attrs: { activation: { type: 'activation' } },
     doc: 'x[..., in] · W[out, in]ᵀ + b[out], then the optional fused activation (its params follow the bias)',
+    featureAxis: 'last',
     inferType: inferLinear,
     evaluate: evaluateLinear,
   },

@@ -61,6 +61,12 @@ export interface OpDef {
    * new shape (reshape, flatten): the memory planner lets it share its operand's storage.
    */
   readonly view?: boolean;
+  /**
+   * Ops with a fused epilogue (an `activation` attribute): the output axis holding one value
+   * per output feature, which the bias and per-channel activation parameters run along
+   * (linear: the last axis; conv: axis 1 of [N, M, *S]).
+   */
+  readonly featureAxis?: 'last' | number;
 }
 
 export interface ElementwiseSpec {

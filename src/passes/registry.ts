@@ -1,8 +1,10 @@
 // Every pass by name: the table pipelines and `--passes` are resolved against.
 
 import { canonicalizeLinearPass } from './canonicalize-linear.ts';
+import { fuseConvBiasPass, fuseConvResidualPass } from './conv-epilogue.ts';
 import { csePass } from './cse.ts';
 import { dcePass } from './dce.ts';
+import { foldBatchNormPass } from './fold-batch-norm.ts';
 import { foldConstantsPass } from './fold-constants.ts';
 import { fuseElementwisePass } from './fuse-elementwise.ts';
 import { fuseLinearActivationPass } from './fuse-linear-activation.ts';
@@ -11,7 +13,7 @@ import { removeIdentitiesPass } from './remove-identities.ts';
 
 export const ALL_PASSES: readonly Pass[] = [
   dcePass, removeIdentitiesPass, foldConstantsPass, csePass, canonicalizeLinearPass,
-  fuseLinearActivationPass, fuseElementwisePass,
+  foldBatchNormPass, fuseConvBiasPass, fuseConvResidualPass, fuseLinearActivationPass, fuseElementwisePass,
 ];
 
 export const PASSES: Readonly<Record<string, Pass>> = Object.fromEntries(ALL_PASSES.map((pass) => [pass.name, pass]));

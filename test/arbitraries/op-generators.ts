@@ -1,7 +1,8 @@
 // How a random step becomes a node, per op. Elementwise ops are generated from the op table
 // alone (arity, activation flag, attribute schema, scalar body); the other kinds need a
-// generator here, and an op of the table without one fails loudly at import, so a new op
-// cannot silently escape the property tests.
+// generator (here, in window-generators.ts or in region-generators.ts), and an op of the
+// table without one fails loudly at import, so a new op cannot silently escape the property
+// tests.
 
 import type { Value } from '../../ir/graph.ts';
 import { activationParamCount, broadcastShapes, OP_NAMES, OPS, type OpDef, type OpName } from '../../ir/ops/index.ts';

@@ -8,7 +8,7 @@ import type { Value } from '../../ir/graph.ts';
 import { activationParamCount, type Attrs, type OpName } from '../../ir/ops/index.ts';
 import { isSymbolic, sameShape } from '../../ir/types.ts';
 import { Random } from '../../src/random.ts';
-import type { GraphAssembler, Operand } from './assembler.ts';
+import type { Operand } from './assembler.ts';
 import { paramShapes, randomActivation, rotate, type Generator } from './step.ts';
 
 /** At most this many elements per sample in a window op's result (upsampling compounds). */

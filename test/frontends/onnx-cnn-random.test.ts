@@ -12,7 +12,9 @@ import { GraphBuilder } from '../../src/builder.ts';
 import { decodeModel } from '../../src/frontends/onnx/proto.ts';
 import { writeOnnx, writeOnnxModel } from '../../src/frontends/onnx/writer.ts';
 import { compareArrays, toleranceFor, type Tolerance } from '../../src/tolerance.ts';
-import { arbGraphAndFeeds, assertGraphPropertyAsync, CNN_OPS } from '../arbitraries.ts';
+import { optimize } from '../../src/passes/pipeline.ts';
+import { arbFeeds, arbGraphAndFeeds, assertGraphPropertyAsync, CNN_OPS } from '../arbitraries.ts';
+import { arbConvBlockGraph } from '../passes/arb-conv-blocks.ts';
 import { runOnnxRuntime } from './ort-runner.ts';
 
 /**
@@ -77,6 +79,21 @@ describe('onnxruntime vs the interpreter on random CNN graphs', () => {
 function opTypes(bytes: Uint8Array): string[] {
   return (decodeModel(bytes).graph?.node ?? []).map((n) => n.op_type);
 }
+
+describe('onnxruntime vs the interpreter on optimized CNN blocks', () => {
+  it('agrees after -O2 folded BatchNorm and fused residuals and activations (PReLU per channel) into convs', async () => {
+    const cases = arbConvBlockGraph().chain((graph) => arbFeeds(graph, { edges: false, batch: 2 }).map((feeds) => ({ graph, feeds })));
+    await assertGraphPropertyAsync(cases, async ({ graph, feeds }) => {
+      const optimized = optimize(graph).graph;
+      const results = await runOnnxRuntime(writeOnnx(optimized), optimized, feeds);
+      const expected = interpret(graph, feeds);
+      for (const name of graph.outputs) {
+        const comparison = compareArrays(expected[name] ?? new Float32Array(), results[name] ?? new Float32Array(1).fill(NaN), tolerance(graph));
+        if (!comparison.ok) throw new Error(`output ${JSON.stringify(name)} differs: ${JSON.stringify(comparison)}`);
+      }
+    }, { numRuns: 40 });
+  });
+});
 
 describe('ONNX writer for CNN ops', () => {
   it('agrees on ceil_mode pools whose last window would start in the end padding', async () => {

@@ -136,6 +136,20 @@ describe('nn CNN modules', () => {
     expect(() => toGraph(conv2d(3, 4, 9), { name: 'k', inputShape: ['N', 3, 8, 8] })).toThrow('larger than the padded input');
   });
 
+  it('upsamples linearly as PyTorch does, also down to one element (its middle, torch 1.13)', () => {
+    const run = (module: Module, shape: (string | number)[], data: number[]): number[] => {
+      const graph = toGraph(module, { name: 'u', inputShape: shape });
+      return Array.from(interpret(graph, { x: Float32Array.from(data) })[graph.outputs[0] ?? ''] ?? []);
+    };
+    const ramp = Array.from({ length: 9 }, (_, i) => i);
+    // F.interpolate(arange(9), size=…, mode='linear', align_corners=False)
+    expect(run(upsample({ size: 1, mode: 'linear' }), [1, 1, 9], ramp)).toEqual([4]);
+    expect(run(upsample({ size: 2, mode: 'linear' }), [1, 1, 9], ramp)).toEqual([1.75, 6.25]);
+    expect(run(upsample({ size: 4, mode: 'linear' }), [1, 1, 9], ramp)).toEqual([0.625, 2.875, 5.125, 7.375]);
+    // F.interpolate(arange(12).reshape(1,1,3,4), size=(1,1), mode='bilinear')
+    expect(run(upsample({ size: [1, 1], mode: 'bilinear' }), [1, 1, 3, 4], Array.from({ length: 12 }, (_, i) => i))).toEqual([5.5]);
+  });
+
   it('still reports unused weights beside BatchNorm buffers', () => {
     const weights = new Map([
       ['weight', new Float32Array([1, 1])], ['bias', new Float32Array(2)], ['running_mean', new Float32Array(2)],
