@@ -71,12 +71,13 @@ function table(header: readonly string[], rows: readonly (readonly string[])[]):
   return [header, header.map(() => '---'), ...rows].map((cells) => `| ${cells.join(' | ')} |`);
 }
 
-function timesTable(rows: readonly CaseResult[], runners: readonly RunnerName[]): string[] {
-  const header = ['model', 'batch', 'MFLOP', ...runners.map((r) => `${r} ms`), 'wasm GFLOP/s', 'js GFLOP/s', 'checked against'];
+function timesTable(rows: readonly CaseResult[], runners: readonly RunnerName[], clock: Clock): string[] {
+  const unit = clock === 'wall' ? 'ms' : 'CPU ms';
+  const header = ['model', 'batch', 'MFLOP', ...runners.map((r) => `${r} ${unit}`), 'wasm GFLOP/s', 'js GFLOP/s', ...(clock === 'wall' ? ['checked against'] : [])];
   return table(header, rows.map((row) => [
     row.model, String(row.batch), fmt((row.flopsPerSample * row.batch) / 1e6, 1),
-    ...runners.map((r) => (row.results.has(r) ? fmt((row.results.get(r)?.medianUs ?? NaN) / 1e3, 3) : row.failures.has(r) ? 'failed' : '–')),
-    fmt(gflops(row, 'fusegraph-wasm'), 1), fmt(gflops(row, 'fusegraph-js'), 2), row.reference,
+    ...runners.map((r) => (row.results.has(r) ? fmt((timeUs(row, r, clock) ?? NaN) / 1e3, 3) : row.failures.has(r) ? 'failed' : '–')),
+    fmt(gflops(row, 'fusegraph-wasm', clock), 1), fmt(gflops(row, 'fusegraph-js', clock), 2), ...(clock === 'wall' ? [row.reference] : []),
   ]));
 }
 
@@ -130,9 +131,10 @@ export function formatCnnReport(models: readonly CaseResult[], layers: readonly 
     'core while other processes load the machine.',
     'MFLOP per call = kernelFlops over the -O2 lowered program (2 per multiply-add). "failed": see the notes below.',
     '',
-    ...section('Models', timesTable(models, context.runners), models.length),
-    ...section('Single conv + bias + ReLU layers (batch 1)', timesTable(layers, context.runners), layers.length),
+    ...section('Models', timesTable(models, context.runners, 'wall'), models.length),
+    ...section('Single conv + bias + ReLU layers (batch 1)', timesTable(layers, context.runners, 'wall'), layers.length),
     ...section('Issue 11 targets', targetsTable([...models, ...layers]), 1),
+    ...section('Median CPU time per call, same processes', timesTable([...models, ...layers], context.runners, 'cpu'), models.length + layers.length),
     ...section(`Compile time of ${context.compileModel} (cold process, graph built beforehand; lowest of ${context.repeat})`, compile, context.compileTimes.length),
     ...(failures.length > 0 ? ['## Notes', '', ...failures, ''] : []),
   ].join('\n');
