@@ -99,6 +99,8 @@ function section(title: string, lines: readonly string[], count: number): string
 export interface ReportContext {
   readonly date: string;
   readonly node: string;
+  /** Peer versions, CPU and load. */
+  readonly setting: string;
   readonly repeat: number;
   readonly runners: readonly RunnerName[];
   /** Each target's fastest compile, or why it failed. */
@@ -121,7 +123,9 @@ export function formatCnnReport(models: readonly CaseResult[], layers: readonly 
   return [
     '# fusegraph CNN benchmark (issue 11)',
     '',
-    `${context.date}, Node ${context.node}. \`npm run bench -- --cnn\` (test/bench/cnn/run.ts). Every runner × model × batch`,
+    `${context.date}, Node ${context.node}; ${context.setting}.`,
+    '',
+    `\`npm run bench -- --cnn\` (test/bench/cnn/run.ts). Every runner × model × batch`,
     `runs in its own process (test/bench/process/child.ts) on the same seeded weights and input, one thread: 0.7 s`,
     `of warm-up, then the median of 15 rounds of about 60 ms (one call at least). Each measurement ran in ${context.repeat} separate process(es),`,
     'interleaved with the others, and the lowest median counts. Outputs are checked before timing against the',

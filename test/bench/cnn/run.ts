@@ -9,8 +9,8 @@
 // interleaved round by round with the others, and the lowest median counts.
 
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpus, loadavg, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { interpret } from '../../../ir/interpret.ts';
@@ -58,6 +58,21 @@ function compileTime(target: TargetName, model: string): CompileTime | string {
   }
 }
 
+/** The peers' versions, as installed. */
+function versions(): string {
+  // Read from the files: onnxruntime-web's exports map hides its package.json from require.
+  const version = (name: string): string => {
+    const manifest = JSON.parse(readFileSync(join(HERE, '../../../node_modules', name, 'package.json'), 'utf8')) as { version?: string };
+    return manifest.version ?? '?';
+  };
+  return `onnxruntime-node ${version('onnxruntime-node')}, onnxruntime-web ${version('onnxruntime-web')}, @tensorflow/tfjs-backend-wasm ${version('@tensorflow/tfjs-backend-wasm')}`;
+}
+
+/** The machine and how busy it was (1-minute load average), for reading the numbers. */
+function machine(): string {
+  return `${cpus()[0]?.model ?? 'unknown CPU'} × ${cpus().length}, load average ${loadavg()[0]?.toFixed(1) ?? '?'}`;
+}
+
 /** Runs the benchmark, prints the report and writes it; `argv` holds the flags above. */
 export async function runCnnBench(argv: readonly string[]): Promise<void> {
   const runners = listArg(argv, '--runners', RUNNERS, (t) => t as RunnerName);
@@ -66,6 +81,7 @@ export async function runCnnBench(argv: readonly string[]): Promise<void> {
   const out = listArg(argv, '--out', [join(HERE, '..', 'results', 'cnn.md')], (t) => t)[0] ?? '';
   const dir = mkdtempSync(join(tmpdir(), 'fusegraph-cnn-bench-'));
 
+  const loadBefore = machine();
   const jobs: Job[] = [];
   for (const bench of [...CNN_CASES, ...LAYER_CASES].filter((c) => names.includes(c.name))) {
     const flops = flopsPerSample(bench);
@@ -111,6 +127,7 @@ export async function runCnnBench(argv: readonly string[]): Promise<void> {
   const isLayer = (job: Job): boolean => LAYER_CASES.includes(job.bench);
   const text = formatCnnReport(jobs.filter((j) => !isLayer(j)).map(rowOf), jobs.filter(isLayer).map(rowOf), {
     date: new Date().toISOString(), node: process.version, repeat, runners,
+    setting: `${versions()}; ${loadBefore} at the start, ${loadavg()[0]?.toFixed(1) ?? '?'} at the end`,
     compileTimes: TARGET_NAMES.flatMap((t) => { const c = compileTimes.get(t); return c === undefined ? [] : [[t, c] as const]; }),
     compileModel: COMPILE_MODEL,
   });
