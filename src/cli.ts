@@ -4,6 +4,7 @@
 import { Command, CommanderError } from 'commander';
 import { CompileError } from '../ir/errors.ts';
 import { registerCompileCommand } from './cli/compile-command.ts';
+import { registerInspectCommand } from './cli/inspect-command.ts';
 import { registerIrCommand } from './cli/ir-command.ts';
 import { registerBenchCommand } from './cli/bench-command.ts';
 import { registerRunCommand } from './cli/run-command.ts';
@@ -32,12 +33,14 @@ function buildProgram(): Command {
       '  fusegraph run dist/model.mjs --input batch.npy',
       '  fusegraph verify model.onnx --target js --samples 20',
       '  fusegraph bench model.onnx --target js --batch 1,32,256',
+      '  fusegraph inspect model.onnx --data test.npy --input-range 0,1 --report report.html',
     ].join('\n'));
   registerIrCommand(program);
   registerCompileCommand(program);
   registerRunCommand(program);
   registerVerifyCommand(program);
   registerBenchCommand(program);
+  registerInspectCommand(program);
   return program;
 }
 

@@ -31,6 +31,8 @@ export interface CompileOptions {
   readonly weights?: 'embed' | 'external';
   /** wasm target only: also embed a relaxed-SIMD module; also write the .wat listing. */
   readonly wasm?: { readonly relaxed?: boolean; readonly emitWat?: boolean };
+  /** Lines for the entry module's header comment (what was pruned and why). */
+  readonly headerNotes?: readonly string[];
 }
 
 export interface CompiledBundle {
@@ -60,5 +62,13 @@ export function compile(graph: Graph, options: CompileOptions): CompiledBundle {
   });
   const emitOptions = { weights: options.weights ?? 'embed', ...options.wasm };
   const bundle = emit(optimized.graph, optimized.plan, emitOptions);
-  return { name: graph.name, entry: bundle.entry, files: bundle.files, graph: optimized.graph };
+  const files = bundle.files.map((file) => (file.name === bundle.entry && typeof file.contents === 'string' && options.headerNotes !== undefined
+    ? { name: file.name, contents: `${headerComment(options.headerNotes)}${file.contents}` }
+    : file));
+  return { name: graph.name, entry: bundle.entry, files, graph: optimized.graph };
+}
+
+/** `// ` lines; control characters (a newline in a value name) cannot end the comment. */
+function headerComment(notes: readonly string[]): string {
+  return notes.map((note) => `// ${note.replace(/[\u0000-\u001f\u2028\u2029]/g, ' ')}\n`).join('');
 }

@@ -36,6 +36,12 @@ function classify(access: Access, extents: readonly Extent[]): OperandKind | und
 export interface ConvEpilogue {
   /** For the micro-kernel; absent when the sums are stored as they are. */
   readonly epilogue?: GemmSpec['epilogue'];
+  /**
+   * For a kernel whose vectors all belong to one output channel at a time (depthwise): emits,
+   * where called, loads of the scalar and per-channel operands of channel `channel` into
+   * locals, which every epilogue emitted afterwards reads instead of memory.
+   */
+  readonly hoist?: (channel: Local) => void;
   /** Emits the epilogue pass that could not be fused (after the whole convolution), if any. */
   readonly after: () => void;
 }
@@ -68,14 +74,28 @@ export function convEpilogue(ctx: KernelContext, kernel: ConvKernel, groupRowByt
     if (kind === 'full' && address !== undefined) asm.get(address).get(outBase).i32('i32.sub').set(address);
   });
   const emitBody = prepareVectorExpr(asm, body);
+  const hoisted = new Map<number, Local>();
   return {
     after,
+    hoist: (channel) => {
+      kinds.forEach((kind, i) => {
+        const address = addresses[i];
+        if (address === undefined || (kind !== 'scalar' && kind !== 'channel')) return;
+        const local = hoisted.get(i) ?? asm.local('v128', `ep${i + 1}v`);
+        hoisted.set(i, local);
+        asm.get(address);
+        if (kind === 'channel') asm.get(groupRowBytes).i32('i32.add').get(channel).i32Const(2).i32('i32.shl').i32('i32.add');
+        asm.v128Load32Splat(0).set(local);
+      });
+    },
     epilogue: (a, value, site) => emitBody({
       library: ctx.library,
       operand: (index) => {
         if (index === 0) { a.get(value); return; }
         const address = addresses[index - 1];
         if (address === undefined) throw new Error(`internal: no epilogue operand ${index}`);
+        const local = hoisted.get(index - 1);
+        if (local !== undefined) { a.get(local); return; }
         switch (kinds[index - 1]) {
           case 'scalar': a.get(address).v128Load32Splat(0); return;
           case 'channel':

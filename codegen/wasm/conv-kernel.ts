@@ -2,14 +2,15 @@
 // linear-kernel.ts, in the NCHW layout of the bundle's edges. Per image and group:
 //   out[m, p] = epilogue(sum_k W[m, k] · patch[k, p]),  k = (c, ky, kx), p = output position,
 // i.e. the micro-kernel's x rows are the weight's rows (W[M, C/g·taps], PyTorch's layout read
-// in place: one splat per row and K step) and its panels are up to 16 output positions, whose
-// output rows (channels) are contiguous in NCHW, so results store as whole vectors. Panels:
+// in place: one splat per row and K step) and its panels are a few output positions (8 in a
+// 4 × 8 register block), whose output rows (channels) are contiguous in NCHW, so results
+// store as whole vectors. Panels:
 //  - pointwise (1×1, stride 1, no padding): read straight from the input, K steps one input
 //    plane apart: the linear micro-kernel on the image;
 //  - padded (any forward window): the image is first copied with explicit padding and its
-//    columns split by the stride (padded-input.ts); a panel is 16 outputs of one output row
-//    (or several short rows), packed with one f32x4 copy per channel, tap and vector: no
-//    bounds tests, no per-element work;
+//    columns split by the stride (padded-input.ts); a panel is 8 outputs of one output row
+//    (or two short rows), packed with one f32x4 copy per channel, tap and vector: no bounds
+//    tests, no per-element work;
 //  - packed (transposed convolution): panels packed into scratch through tap tables
 //    (conv-pack.ts).
 // Depthwise convolutions have a kernel of their own (depthwise-kernel.ts).
@@ -116,7 +117,7 @@ function emitConv(ctx: KernelContext, kernel: ConvKernel, source: PanelSource): 
   const groupRowBytes = asm.local('i32', 'grow');
   const fused = convEpilogue(ctx, kernel, groupRowBytes, out);
   const gemm = createGemm(asm, {
-    shape: MICRO_KERNEL, xRowBytes: depth * 4, yRowBytes: outPlane * 4, relaxed: ctx.relaxed,
+    shape: MICRO_KERNEL, xRowBytes: depth * 4, yRowBytes: outPlane * 4, relaxed: ctx.relaxed, rowCount: perGroup,
     ...(fused.epilogue === undefined ? {} : { epilogue: fused.epilogue }),
   }, { rows: asm.local('i32', 'm'), x: asm.local('i32', 'wg'), y: asm.local('i32', 'yg') });
   asm.i32Const(perGroup).set(gemm.rows);
@@ -145,7 +146,7 @@ function emitConv(ctx: KernelContext, kernel: ConvKernel, source: PanelSource): 
 }
 
 /**
- * Runs `panel(columns)` over `positions` consecutive outputs: full panels of 16 in a loop
+ * Runs `panel(columns)` over `positions` consecutive outputs: full panels (`panelWidth`) in a loop
  * stepping `gemm.column` (and `pointer`, if given, by the same bytes), then the tail.
  */
 function emitRowOfPanels(ctx: KernelContext, gemm: GemmState, positions: number, panel: (columns: number) => void, pointer?: Local): void {
@@ -211,9 +212,15 @@ function emitPanelCopy(ctx: KernelContext, g: PaddedGeometry, groupIn: number, s
   });
 }
 
+/** Rows with at most this many vectors may be unrolled in pairs (code size grows with it). */
+const MAX_PAIRED_VECTORS = 15;
+
 /**
- * Panels over a padded copy. Rows of 12 outputs or more are cut into panels of 16 (and a
- * tail); shorter rows are stacked, up to four vectors a panel, so the register block stays full.
+ * Panels over a padded copy. A row whose vectors fill whole panels (or a long row) is cut into
+ * panels in a loop, with a tail panel. Other rows go in units of rows whose vectors are dealt
+ * into full panels, unrolled: short rows stacked (a 4-output row: two rows a panel), rows of an
+ * odd number of vectors in pairs (28 outputs: 7 vectors a row, 7 full panels per two rows
+ * instead of 3 full panels and a one-vector tail per row).
  */
 function emitPaddedPanels(ctx: KernelContext, gemm: GemmState, xg: Local, g: PaddedGeometry, groupIn: number, panel: number): void {
   const { asm } = ctx;
@@ -222,6 +229,7 @@ function emitPaddedPanels(ctx: KernelContext, gemm: GemmState, xg: Local, g: Pad
   const perRow = Math.ceil(width / 4);
   const rowBytes = rowOffset(g, 1) * 4;
   const rowPointer = asm.local('i32', 'prow');
+  const maxVectors = MICRO_KERNEL.panelWidth / 4;
   /** Copies the panel whose vectors sit at `source` + their load offsets, then runs the GEMM on it. */
   const run = (source: Local, vectors: readonly PanelVector[]): void => {
     emitPanelCopy(ctx, g, groupIn, source, vectors, panel);
@@ -230,8 +238,8 @@ function emitPaddedPanels(ctx: KernelContext, gemm: GemmState, xg: Local, g: Pad
     emitPanel(gemm, { vectors: packed, depth: (minUnroll) => contiguousDepth(depth, packed.length * 16, minUnroll) });
   };
   asm.get(xg).set(rowPointer).i32Const(0).set(gemm.column);
-  const maxVectors = MICRO_KERNEL.panelWidth / 4;
-  if (2 * perRow > maxVectors) {
+  const inRows = 2 * perRow > maxVectors && (perRow % maxVectors === 0 || perRow > MAX_PAIRED_VECTORS || g.rows.out < 2);
+  if (inRows) {
     const rowsLeft = asm.local('i32', 'ohs');
     const inRow = asm.local('i32', 'pcol');
     const rowStart = asm.local('i32', 'ystart');
@@ -246,26 +254,25 @@ function emitPaddedPanels(ctx: KernelContext, gemm: GemmState, xg: Local, g: Pad
     });
     return;
   }
-  const stack = Math.floor(maxVectors / perRow);
-  const stacked = (rowsHere: number): PanelVector[] => {
+  /** The vectors of `rows` consecutive output rows, dealt into panels of up to maxVectors. */
+  const panelsOf = (rows: number): PanelVector[][] => {
     const vectors: PanelVector[] = [];
-    for (let r = 0; r < rowsHere; r++) {
+    for (let r = 0; r < rows; r++) {
       for (const v of rowVectors(width)) vectors.push({ load: r * rowBytes + v.load, store: r * width * 4 + v.store, lanes: v.lanes });
     }
-    return vectors;
+    return Array.from({ length: Math.ceil(vectors.length / maxVectors) }, (_, k) => vectors.slice(k * maxVectors, (k + 1) * maxVectors));
   };
-  const groupsOfRows = Math.floor(g.rows.out / stack);
-  if (groupsOfRows > 0) {
-    const count = asm.local('i32', 'ohs');
-    asm.i32Const(groupsOfRows).set(count);
+  const unitRows = 2 * perRow > maxVectors ? 2 : Math.floor(maxVectors / perRow);
+  const units = Math.floor(g.rows.out / unitRows);
+  if (units > 0) {
+    const count = asm.local('i32', 'units');
+    asm.i32Const(units).set(count);
     countedLoop(ctx, count, 'outrows', () => {
-      run(rowPointer, stacked(stack));
-      advance(asm, rowPointer, stack * rowBytes);
-      advance(asm, gemm.column, stack * width * 4);
+      for (const vectors of panelsOf(unitRows)) run(rowPointer, vectors);
+      advance(asm, rowPointer, unitRows * rowBytes);
+      advance(asm, gemm.column, unitRows * width * 4);
     });
   }
-  const left = g.rows.out - groupsOfRows * stack;
-  if (left > 0) {
-    run(rowPointer, stacked(left));
-  }
+  const left = g.rows.out - units * unitRows;
+  if (left > 0) for (const vectors of panelsOf(left)) run(rowPointer, vectors);
 }

@@ -4,7 +4,8 @@
 // every output row runs four output columns per f32x4 vector, four vectors at a time (four
 // independent add chains); each tap is one load at an immediate offset times the tap's weight,
 // splatted once per output channel and kept in a local for windows of up to 16 taps. The
-// epilogue is the conv's (conv-epilogue.ts), on the same vectors. NCHW throughout: a
+// epilogue is the conv's (conv-epilogue.ts), on the same vectors, its per-channel operands
+// (bias, PReLU slope) splatted once per channel too. NCHW throughout: a
 // channels-on-lanes layout would need conversions at every other kernel.
 
 import type { ConvKernel, WindowAxis } from '../kernels.ts';
@@ -94,6 +95,7 @@ function emitDepthwise(ctx: KernelContext, kernel: ConvKernel, g: PaddedGeometry
       asm.i32Const(multiplier).set(copies);
       countedLoop(ctx, copies, 'outputs', () => {
         weights.forEach((local, t) => asm.get(weight).v128Load32Splat(t * 4).set(local));
+        fused.hoist?.(channel);
         asm.i32Const(scratch).set(row).i32Const(g.rows.out).set(outRows);
         countedLoop(ctx, outRows, 'outrows', () => {
           asm.get(row).set(p);

@@ -78,7 +78,7 @@ export function emitWasmBundle(graph: Graph, program: LoweredProgram, wasm: Wasm
     : ` (+ ${relaxed.length} bytes using relaxed SIMD, chosen when the engine validates it)`;
   const weightsWhere = options.weights === 'embed' ? 'embedded (base64)' : `in ${commentText(options.weightsFile)}`;
   w.line(`// code: ${simd.length} bytes of WebAssembly SIMD128${relaxedNote}`);
-  w.line(`// weights: ${wasm.layout.image.length} bytes (packed linear panels + raw constants), ${weightsWhere}`);
+  w.line(`// weights: ${wasm.layout.image.length} bytes (packed linear panels, raw constants, kernel index tables), ${weightsWhere}`);
   w.line('// After `await load()`, session.runSync(feeds) runs synchronously; session.run(feeds) wraps it in a promise.');
   w.line('//').line('// IR after optimization:');
   w.all(printGraph(graph).trimEnd().split('\n').map((line) => `//   ${commentLine(line)}`)).line();

@@ -173,6 +173,7 @@ export class FunctionAssembler {
     return this.#simd(`i8x16.shuffle ${lanes.join(' ')}`, 0x0d, lanes);
   }
   f32x4ReplaceLane(lane: number): this { return this.#simd(`f32x4.replace_lane ${lane}`, 0x20, [lane]); }
+  f64x2ReplaceLane(lane: number): this { return this.#simd(`f64x2.replace_lane ${lane}`, 0x22, [lane]); }
   f32x4ExtractLane(lane: number): this { return this.#simd(`f32x4.extract_lane ${lane}`, 0x1f, [lane]); }
   v128(op: V128Binary): this { return this.#simd(op, V128_BINARY[op], []); }
   v128Unary(op: V128Unary): this { return this.#simd(op, V128_UNARY[op], []); }

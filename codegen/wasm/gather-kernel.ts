@@ -1,9 +1,11 @@
 // Gathers (concat, slice, pad, nearest resize), dense over the output. Each source writes its
 // region of the output through a loop nest: an `identity` axis steps the source pointer (the
 // batch axis, and the innermost axis of most copies, where runs move four floats at a time);
-// every other axis reads a table fixed at compile time of byte offsets into the source, one
-// per output index, -1 where the output is padding. A padded index on an outer axis fills its
-// whole block with the fill value; the kernel only moves f32 bits.
+// an innermost axis that reads one contiguous run between fills (a slice with step 1,
+// constant padding, a concat along the last axis) copies the run the same way; every other
+// axis reads a table fixed at compile time of byte offsets into the source, one per output
+// index, -1 where the output is padding. A padded index on an outer axis fills its whole block
+// with the fill value; the kernel only moves f32 bits.
 
 import type { AxisMap, GatherKernel, GatherSource } from '../kernels.ts';
 import type { Local } from './function-assembler.ts';
@@ -26,7 +28,20 @@ function sourceIndex(map: AxisMap, i: number): number {
 /** How a source's loop nest walks one output axis. */
 type AxisWalk =
   | { readonly kind: 'step'; readonly bytes: number }
-  | { readonly kind: 'table'; readonly table: StaticTable; readonly count: number };
+  | { readonly kind: 'table'; readonly table: StaticTable; readonly count: number }
+  /** Innermost and contiguous: `before` fills, `count` consecutive source floats from byte `start`, `after` fills. */
+  | { readonly kind: 'run'; readonly before: number; readonly start: number; readonly count: number; readonly after: number };
+
+/** The indices as fills, one run of consecutive indices, fills; or undefined. */
+function asRun(indices: readonly number[]): { before: number; first: number; count: number; after: number } | undefined {
+  const before = indices.findIndex((i) => i >= 0);
+  if (before < 0) return undefined;
+  const first = indices[before] ?? 0;
+  let count = 0;
+  while (indices[before + count] === first + count) count++;
+  const after = indices.length - before - count;
+  return indices.slice(before + count).every((i) => i < 0) ? { before, first, count, after } : undefined;
+}
 
 interface SourcePlan {
   readonly source: GatherSource;
@@ -43,12 +58,12 @@ function planSource(kernel: GatherKernel, source: GatherSource, statics: StaticD
     if (map.kind === 'identity' && !region) return { kind: 'step', bytes: stride * 4 };
     const first = region ? begin : 0;
     const end = region ? (source.region?.end ?? 0) : (kernel.extents[axis]?.fixed ?? 0);
+    const indices = Array.from({ length: end - first }, (_, k) => sourceIndex(map, first + k));
+    const run = axis === kernel.extents.length - 1 && stride === 1 ? asRun(indices) : undefined;
+    if (run !== undefined) return { kind: 'run', before: run.before, start: run.first * 4, count: run.count, after: run.after };
     const table = new TableWriter();
-    for (let i = first; i < end; i++) {
-      const index = sourceIndex(map, i);
-      table.i32(index < 0 ? -1 : index * stride * 4);
-    }
-    return { kind: 'table', table: statics.table(table), count: end - first };
+    for (const index of indices) table.i32(index < 0 ? -1 : index * stride * 4);
+    return { kind: 'table', table: statics.table(table), count: indices.length };
   });
   return { source, walks, begin };
 }
@@ -118,6 +133,18 @@ function emitSource(ctx: KernelContext, kernel: GatherKernel, plan: SourcePlan):
         advance(asm, input, walk.bytes);
         advance(asm, output, (outStrides[a] ?? 1) * 4);
       });
+      return;
+    }
+    if (walk.kind === 'run') {
+      if (walk.before > 0) {
+        fill(output, walk.before);
+        advance(asm, output, walk.before * 4);
+      }
+      const source = asm.local('i32', 'run');
+      const count = asm.local('i32', 'runs');
+      asm.get(input).i32Const(walk.start).i32('i32.add').set(source).i32Const(walk.count).set(count);
+      copyRun(source, output, count, 4);
+      if (walk.after > 0) fill(output, walk.after);
       return;
     }
     const entry = asm.local('i32', `t${a}_`);

@@ -28,6 +28,11 @@ export interface GemmSpec {
   readonly yRowBytes: number;
   /** Use f32x4.relaxed_madd (the relaxed-SIMD module). */
   readonly relaxed: boolean;
+  /**
+   * The row count when it is known at compile time (a conv's channels per group): the leftover
+   * rows then run as one smaller block (6 rows: 4 + 2, not 4 + 1 + 1). Else they run one by one.
+   */
+  readonly rowCount?: number;
   /** Pushes epilogue(value) for the output vector at `site`. Absent: the dot products are stored as they are. */
   readonly epilogue?: (asm: FunctionAssembler, value: Local, site: EpilogueSite) => void;
 }
@@ -188,7 +193,9 @@ export function emitPanel(s: GemmState, panel: PanelShape): void {
   const block = spec.shape.rowsPerBlock;
   asm.i32Const(0).set(s.row).get(s.x).set(s.xr);
   asm.get(s.y).get(s.column).i32('i32.add').set(s.yr);
-  for (const rowsHere of block > 1 ? [block, 1] : [1]) {
+  const leftover = spec.rowCount === undefined ? 1 : spec.rowCount % block;
+  const blocks = block > 1 ? [block, ...(leftover > 0 ? [leftover] : [])] : [1];
+  for (const rowsHere of blocks) {
     asm.block(`done${rowsHere}`).loop(`rows${rowsHere}`);
     asm.get(s.row).i32Const(rowsHere).i32('i32.add').get(s.rows).i32('i32.gt_u').brIf(1);
     emitMicroKernel(s, rowsHere, panel);

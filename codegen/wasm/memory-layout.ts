@@ -6,8 +6,8 @@
 
 import { CompileError } from '../../ir/errors.ts';
 import type { AffineSize } from '../../ir/memory-plan.ts';
-import { constantUses } from '../kernel-info.ts';
-import type { BufferRef, Extent, LoweredProgram } from '../kernels.ts';
+import { kernelInfo } from '../kernel-info.ts';
+import type { BufferRef, Extent, Kernel, LoweredProgram } from '../kernels.ts';
 import { packWeights, panelLayout, type PanelLayout } from './pack-weights.ts';
 import type { StaticData } from './static-data.ts';
 
@@ -41,12 +41,29 @@ function add(a: AffineBytes, b: AffineBytes): AffineBytes {
   return { perSample: a.perSample + b.perSample, fixed: a.fixed + b.fixed };
 }
 
-/** Which constants are read raw and which serve as packed linear weights (those must be constants). */
-function constantUsesOf(program: LoweredProgram): { raw: Set<number>; packed: Set<number> } {
-  const { raw, packed, unpackable } = constantUses(program);
-  const [first] = unpackable;
-  if (first !== undefined) {
-    throw new CompileError(`the wasm target packs ${first.kind} weights at compile time: the weight must be a constant`, { node: first.label, op: first.op });
+/**
+ * How the wasm kernel of a kind reads the weight kernel-info.ts lets targets pack: in the
+ * linear micro-kernel's column panels (linear), or row-major as it is (conv, whose weight rows
+ * are the micro-kernel's splatted operand).
+ */
+export type WeightLayout = 'panels' | 'row-major';
+
+/** Which constants are read row-major and which as panels (those must be constants). */
+function constantUsesOf(program: LoweredProgram, weightLayout: (kernel: Kernel) => WeightLayout): { raw: Set<number>; packed: Set<number> } {
+  const raw = new Set<number>();
+  const packed = new Set<number>();
+  for (const kernel of program.kernels) {
+    const info = kernelInfo(kernel);
+    for (const ref of info.reads(kernel)) if (ref.kind === 'const') raw.add(ref.index);
+    const weight = info.packedWeight?.(kernel);
+    if (weight === undefined) continue;
+    if (weightLayout(kernel) === 'row-major') {
+      if (weight.kind === 'const') raw.add(weight.index);
+    } else if (weight.kind === 'const') {
+      packed.add(weight.index);
+    } else {
+      throw new CompileError(`the wasm target packs ${kernel.kind} weights at compile time: the weight must be a constant`, { node: kernel.label, op: kernel.op });
+    }
   }
   // kernel-info offers a dense conv's weight packed (the JS target's linear-style panels); the
   // wasm conv kernels read it row-major and pack their own panels (conv-kernel.ts).
@@ -59,8 +76,8 @@ function constantUsesOf(program: LoweredProgram): { raw: Set<number>; packed: Se
   return { raw, packed };
 }
 
-export function layoutMemory(program: LoweredProgram, panelWidth: number, statics: StaticData): WasmLayout {
-  const uses = constantUsesOf(program);
+export function layoutMemory(program: LoweredProgram, panelWidth: number, statics: StaticData, weightLayout: (kernel: Kernel) => WeightLayout): WasmLayout {
+  const uses = constantUsesOf(program, weightLayout);
   const rawConstants = new Map<number, number>();
   const packedConstants = new Map<number, PackedWeight>();
   const pieces: { address: number; data: Float32Array }[] = [];

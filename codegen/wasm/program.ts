@@ -10,7 +10,7 @@ import { prepareGatherKernel } from './gather-kernel.ts';
 import type { KernelContext } from './kernel-context.ts';
 import { emitMatmulKernel } from './matmul-kernel.ts';
 import { MathLibrary } from './math-library.ts';
-import { evaluateBytes, layoutMemory, type WasmLayout } from './memory-layout.ts';
+import { evaluateBytes, layoutMemory, type WasmLayout, type WeightLayout } from './memory-layout.ts';
 import { ModuleAssembler } from './module-assembler.ts';
 import { prepareReduceKernel } from './reduce-kernel.ts';
 import { prepareResizeKernel } from './resize-kernel.ts';
@@ -31,26 +31,36 @@ export interface WasmProgram {
  */
 type KernelEmitter<K extends Kernel> = (kernel: K, statics: StaticData) => (ctx: KernelContext) => void;
 
+/** The wasm side of a kernel kind. */
+interface WasmKernel<K extends Kernel> {
+  readonly prepare: KernelEmitter<K>;
+  /**
+   * How the kernel reads the weight kernel-info.ts lets targets pack (its `packedWeight`):
+   * in linear's compile-time panels, or row-major as lowered (conv: the weight's rows are the
+   * micro-kernel's splatted operand). Row-major for kinds with nothing to pack.
+   */
+  readonly weight: WeightLayout;
+}
+
 /** An emitter that needs no tables or scratch. */
 function plain<K extends Kernel>(emit: (ctx: KernelContext, kernel: K) => void): KernelEmitter<K> {
   return (kernel) => (ctx) => emit(ctx, kernel);
 }
 
-/** One emitter per kernel kind; TypeScript checks none is missing. */
-const EMITTERS: { readonly [K in Kernel['kind']]: KernelEmitter<Extract<Kernel, { kind: K }>> } = {
-  linear: plain(emitLinear),
-  elementwise: plain(emitElementwiseKernel),
-  matmul: plain(emitMatmulKernel),
-  softmax: plain(emitSoftmaxKernel),
-  conv: prepareConvKernel,
-  reduce: prepareReduceKernel,
-  gather: prepareGatherKernel,
-  resize: prepareResizeKernel,
+/** One entry per kernel kind; TypeScript checks none is missing. */
+const WASM_KERNELS: { readonly [K in Kernel['kind']]: WasmKernel<Extract<Kernel, { kind: K }>> } = {
+  linear: { prepare: plain(emitLinear), weight: 'panels' },
+  elementwise: { prepare: plain(emitElementwiseKernel), weight: 'row-major' },
+  matmul: { prepare: plain(emitMatmulKernel), weight: 'row-major' },
+  softmax: { prepare: plain(emitSoftmaxKernel), weight: 'row-major' },
+  conv: { prepare: prepareConvKernel, weight: 'row-major' },
+  reduce: { prepare: prepareReduceKernel, weight: 'row-major' },
+  gather: { prepare: prepareGatherKernel, weight: 'row-major' },
+  resize: { prepare: prepareResizeKernel, weight: 'row-major' },
 };
 
-function prepareKernel<K extends Kernel>(kernel: K, statics: StaticData): (ctx: KernelContext) => void {
-  const emitter = EMITTERS[kernel.kind] as unknown as KernelEmitter<K>;
-  return emitter(kernel, statics);
+function wasmKernel<K extends Kernel>(kernel: K): WasmKernel<K> {
+  return WASM_KERNELS[kernel.kind] as unknown as WasmKernel<K>;
 }
 
 /** Function names are made here (`k3_linear`), never from model text. */
@@ -80,8 +90,8 @@ function assemble(program: LoweredProgram, bodies: readonly BodyEmitter[], layou
 
 export function emitWasmProgram(program: LoweredProgram, options: { relaxed: boolean }): WasmProgram {
   const statics = new StaticData();
-  const bodies = program.kernels.map((kernel) => prepareKernel(kernel, statics));
-  const layout = layoutMemory(program, MICRO_KERNEL.panelWidth, statics);
+  const bodies = program.kernels.map((kernel) => wasmKernel(kernel).prepare(kernel, statics));
+  const layout = layoutMemory(program, MICRO_KERNEL.panelWidth, statics, (kernel) => wasmKernel(kernel).weight);
   const simd = assemble(program, bodies, layout, false);
   return options.relaxed ? { layout, simd, relaxed: assemble(program, bodies, layout, true) } : { layout, simd };
 }

@@ -6,19 +6,28 @@ import { kernelReads } from '../kernel-info.ts';
 import type { Kernel, KernelKind, LoweredProgram } from '../kernels.ts';
 import { elementwiseShader } from './elementwise-shader.ts';
 import type { GpuLayout } from './layout.ts';
+import { convShader } from './conv-shader.ts';
+import { gatherShader } from './gather-shader.ts';
 import { checkShader, type WgslLimits } from './limits.ts';
 import { linearShader } from './linear-shader.ts';
 import { matmulShader } from './matmul-shader.ts';
+import { reduceShader } from './reduce-shader.ts';
+import { resizeShader } from './resize-shader.ts';
 import type { ConstWindow, KernelLayout, ShaderPlan } from './shader-common.ts';
 import { softmaxShader } from './softmax-shader.ts';
 
-type ShaderEmitter<K extends KernelKind> = (kernel: Extract<Kernel, { kind: K }>, layout: KernelLayout) => ShaderPlan;
+type KernelOf<K extends KernelKind> = Extract<Kernel, { kind: K }>;
+type ShaderEmitter<K extends KernelKind> = (kernel: KernelOf<K>, layout: KernelLayout) => ShaderPlan;
 
 const SHADER_EMITTERS: { readonly [K in KernelKind]: ShaderEmitter<K> } = {
   elementwise: elementwiseShader,
   linear: linearShader,
   matmul: matmulShader,
   softmax: softmaxShader,
+  conv: convShader,
+  reduce: reduceShader,
+  gather: gatherShader,
+  resize: resizeShader,
 };
 
 /** The span of one weight chunk that covers every constant the kernel reads. */
@@ -37,24 +46,17 @@ function constWindow(kernel: Kernel, program: LoweredProgram, layout: GpuLayout,
   return { chunk: places[0]?.place?.chunk ?? 0, offset, size: end - offset };
 }
 
-function shaderFor(kernel: Kernel, layout: KernelLayout): ShaderPlan {
-  switch (kernel.kind) {
-    case 'elementwise': return SHADER_EMITTERS.elementwise(kernel, layout);
-    case 'linear': return SHADER_EMITTERS.linear(kernel, layout);
-    case 'matmul': return SHADER_EMITTERS.matmul(kernel, layout);
-    case 'softmax': return SHADER_EMITTERS.softmax(kernel, layout);
-    default: {
-      const never: never = kernel;
-      throw new Error(`internal: unknown kernel ${String(never)}`);
-    }
-  }
+/** The kind's emitter, typed so that `kernel` is the kind's own kernel (a correlated lookup, no switch). */
+function shaderFor<K extends KernelKind>(kind: K, kernel: KernelOf<K>, layout: KernelLayout): ShaderPlan {
+  const emit: ShaderEmitter<K> = SHADER_EMITTERS[kind];
+  return emit(kernel, layout);
 }
 
 /** The shaders of a program, in execution order, each within the limits. */
 export function programShaders(program: LoweredProgram, layout: GpuLayout, limits: WgslLimits): ShaderPlan[] {
   return program.kernels.map((kernel) => {
     const consts = constWindow(kernel, program, layout, limits);
-    const plan = shaderFor(kernel, { ...layout, constBase: consts?.offset ?? 0 });
+    const plan = shaderFor(kernel.kind, kernel, { ...layout, constBase: consts?.offset ?? 0 });
     checkShader(kernel, plan, limits);
     return consts === undefined ? plan : { ...plan, consts };
   });

@@ -15,8 +15,11 @@ import { Random } from '../random.ts';
 import { openCompiled, type Session } from './bundle-session.ts';
 import { parseLevel } from './verify-command.ts';
 import { warnAboutWeights } from './warnings.ts';
+import { addPruneOptions, prunePlan, type PruneFlags } from './prune-options.ts';
+import { runPasses } from '../passes/pass-manager.ts';
+import { describePruning } from '../passes/prune-dead-units.ts';
 
-interface BenchFlags {
+interface BenchFlags extends PruneFlags {
   readonly target: string;
   readonly batch: string;
   readonly O: string;
@@ -84,7 +87,7 @@ async function timeCalls(session: Session, feeds: Record<string, Float32Array>, 
 }
 
 export function registerBenchCommand(program: Command): void {
-  program
+  const command = program
     .command('bench')
     .description('time a compiled model: median µs per call and GFLOP/s per batch size')
     .argument('<model>', 'model file (.onnx, .json, .ir, .ts)')
@@ -92,15 +95,20 @@ export function registerBenchCommand(program: Command): void {
     .option('--batch <sizes>', 'batch sizes, comma-separated (models with a symbolic batch)', '1,32,256')
     .option('-O <level>', 'optimization level 0, 1 or 2', '2')
     .option('--time <ms>', 'time spent measuring each batch size', '1000')
-    .addHelpText('after', ['', 'Examples:', '  fusegraph bench model.onnx --target js --batch 1,64', '  fusegraph bench examples/seed-mlp.ts --target wgsl --batch 1024'].join('\n'))
+    .addHelpText('after', ['', 'Examples:', '  fusegraph bench model.onnx --target js --batch 1,64', '  fusegraph bench examples/seed-mlp.ts --target wgsl --batch 1024',
+      '  fusegraph bench model.onnx --prune observed --data train.npy'].join('\n'));
+  addPruneOptions(command)
     .action(async (model: string, flags: BenchFlags) => {
       if (!(TARGET_NAMES as readonly string[]).includes(flags.target)) throw new CompileError(`unknown target '${flags.target}' (expected one of ${TARGET_NAMES.join(', ')})`);
       const target = flags.target as TargetName;
       const level = parseLevel(flags.O);
       const budget = Number(flags.time);
       if (!Number.isFinite(budget) || budget < 1) throw new CompileError(`--time must be a positive number of milliseconds, got '${flags.time}'`);
-      const graph = await loadModel(model);
-      warnAboutWeights(graph, model);
+      const loaded = await loadModel(model);
+      warnAboutWeights(loaded, model);
+      const plan = prunePlan(loaded, flags);
+      const graph = plan === undefined ? loaded : runPasses(loaded, [plan.pass]).graph;
+      if (plan !== undefined) process.stdout.write(describePruning(plan.summary).map((line) => `${line}\n`).join(''));
       const symbolic = graph.inputs.some((input) => symbolOf(input.type.shape) !== undefined);
       const batches = symbolic ? parseBatches(flags.batch) : [1];
       const session = await openCompiled(compile(graph, { target, level }), target);

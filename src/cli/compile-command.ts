@@ -8,9 +8,12 @@ import type { Command } from 'commander';
 import { CompileError } from '../../ir/errors.ts';
 import { compile, TARGET_NAMES, type OptLevel, type TargetName } from '../compile.ts';
 import { loadModel } from '../load-model.ts';
+import { argmaxAgreement, addPruneOptions, prunePlan, type PruneFlags } from './prune-options.ts';
 import { warnAboutWeights } from './warnings.ts';
+import { runPasses } from '../passes/pass-manager.ts';
+import { describePruning, prunedUnits, savedMacs } from '../passes/prune-dead-units.ts';
 
-interface CompileFlags {
+interface CompileFlags extends PruneFlags {
   readonly target: string;
   readonly O: string;
   readonly outDir: string;
@@ -65,7 +68,7 @@ function writeAtomically(dir: string, files: readonly { name: string; contents: 
 }
 
 export function registerCompileCommand(program: Command): void {
-  program
+  const command = program
     .command('compile')
     .description('compile a model into a standalone inference bundle')
     .argument('<model>', 'model file (.ts/.js module exporting a graph, .ir, .onnx, … per the loaders)')
@@ -75,13 +78,32 @@ export function registerCompileCommand(program: Command): void {
     .option('--weights <mode>', 'embed the weights in the module, or write them to <name>.weights.bin (external)', 'embed')
     .option('--emit-wat', 'wasm: also write the module listing as <name>.wat')
     .option('--wasm-relaxed', 'wasm: also embed a relaxed-SIMD module (f32x4.relaxed_madd), chosen at load where supported')
-    .addHelpText('after', '\nExamples:\n  fusegraph compile examples/seed-mlp.ts --target js -o dist\n  fusegraph compile model.onnx -O0 --weights external -o dist')
+    .addHelpText('after', [
+      '', 'Examples:', '  fusegraph compile examples/seed-mlp.ts --target js -o dist', '  fusegraph compile model.onnx -O0 --weights external -o dist',
+      '  fusegraph compile model.onnx --prune proved --input-range 0,1 -o dist',
+      '  fusegraph compile model.onnx --prune observed --data train.npy --check-data held.npy -o dist',
+    ].join('\n'));
+  addPruneOptions(command)
     .action(async (model: string, flags: CompileFlags) => {
       const target = targetName(flags.target);
       const options = { target, level: optLevel(flags.O), weights: weightsMode(flags.weights), ...wasmOptions(target, flags) };
-      const graph = await loadModel(model);
-      warnAboutWeights(graph, model);
-      const bundle = compile(graph, options);
+      const loaded = await loadModel(model);
+      warnAboutWeights(loaded, model);
+      const plan = prunePlan(loaded, flags);
+      let graph = loaded;
+      let headerNotes: string[] | undefined;
+      if (plan !== undefined) {
+        graph = runPasses(loaded, [plan.pass]).graph;
+        headerNotes = describePruning(plan.summary);
+        process.stdout.write(`pruned ${prunedUnits(plan.summary)} units (${plan.summary.mode}), saving ${savedMacs(plan.summary)} multiply-adds per sample\n`);
+        if (plan.check !== undefined) {
+          const { agree, total } = argmaxAgreement(loaded, graph, plan.check);
+          const line = `argmax agreement of pruned and unpruned on ${total} samples of ${plan.check.path}: ${agree}/${total} (${((100 * agree) / total).toFixed(2)}%)`;
+          process.stdout.write(`${line}\n`);
+          headerNotes.push(line);
+        }
+      }
+      const bundle = compile(graph, { ...options, ...(headerNotes !== undefined ? { headerNotes } : {}) });
       const written = writeAtomically(resolve(flags.outDir), bundle.files);
       for (const path of written) process.stdout.write(`wrote ${path}\n`);
     });

@@ -6,11 +6,12 @@ import { CompileError } from '../../ir/errors.ts';
 import { printGraph, type PrintOptions } from '../../ir/print.ts';
 import { loadModel } from '../load-model.ts';
 import { warnAboutWeights } from './warnings.ts';
+import { addPruneOptions, prunePlan, type PruneFlags } from './prune-options.ts';
 import { emitGraph, parseIrFormat, pick } from './ir-format.ts';
 import { optimize, PIPELINES, type OptLevel } from '../passes/pipeline.ts';
 import { dumpBeforeHeader, dumpHeader, formatStats } from '../passes/report.ts';
 
-interface IrOptions {
+interface IrOptions extends PruneFlags {
   full?: boolean;
   O?: string;
   passes?: string;
@@ -38,7 +39,7 @@ function passList(text: string | undefined): string[] | undefined {
 const collect = (value: string, previous: string[] = []): string[] => [...previous, value];
 
 export function registerIrCommand(program: Command): void {
-  program
+  const command = program
     .command('ir')
     .description('print a model as IR text (weights elided unless --full), optionally optimized')
     .argument('<model>', 'model file (.ts/.js module exporting a graph, .ir, …)')
@@ -60,10 +61,13 @@ export function registerIrCommand(program: Command): void {
       '  fusegraph ir examples/seed-mlp.ts --passes dce,fuse-linear-activation --stats',
       '  fusegraph ir examples/seed-mlp.ts -O2 --print-before=fuse-linear-activation --print-after=fuse-linear-activation',
       '  fusegraph ir examples/seed-mlp.ts --full > seed.ir',
-    ].join('\n'))
+      '  fusegraph ir model.onnx --prune proved --input-range 0,1 --stats',
+    ].join('\n'));
+  addPruneOptions(command)
     .action(async (model: string, options: IrOptions) => {
       const graph = await loadModel(model);
       warnAboutWeights(graph, model);
+      const plan = prunePlan(graph, options);
       const print: PrintOptions = { weights: options.full === true ? 'full' : 'elided' };
       const passes = passList(options.passes);
       const wanted = new Set(options.printAfter ?? []);
@@ -72,6 +76,7 @@ export function registerIrCommand(program: Command): void {
       const result = optimize(graph, {
         level: optLevel(options.O),
         ...(passes !== undefined ? { passes } : {}),
+        ...(plan !== undefined ? { before: [plan.pass] } : {}),
         printAfter: (pass) => options.printAfterAll === true || wanted.has(pass),
         onPrint: (_pass, after, stat) => {
           dumped = true;

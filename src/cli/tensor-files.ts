@@ -49,7 +49,7 @@ export function jsonTensor(value: unknown): FileTensor {
   return { shape, data: Float32Array.from(values) };
 }
 
-function parseNpy(bytes: Uint8Array): FileTensor {
+export function parseNpy(bytes: Uint8Array): FileTensor {
   const text = (from: number, to: number): string => String.fromCharCode(...bytes.subarray(from, to));
   if (bytes.length < 10 || text(0, 6) !== NPY_MAGIC) throw new CompileError('not a .npy file (bad magic)');
   const major = bytes[6] ?? 0;
@@ -66,8 +66,9 @@ function parseNpy(bytes: Uint8Array): FileTensor {
   const shape = shapeText.split(',').map((s) => s.trim()).filter((s) => s !== '').map(Number);
   if (!shape.every((d) => Number.isSafeInteger(d) && d > 0)) throw new CompileError(`bad .npy shape (${shapeText})`);
   const count = shape.reduce((n, d) => n * d, 1);
-  const width = { '<f4': 4, '<f8': 8, '<f2': 2 }[descr];
-  if (width === undefined) throw new CompileError(`.npy dtype ${descr} is not supported (expected <f4, <f8 or <f2)`);
+  // |u1: 8-bit images (MNIST-style pixels), read as their integer values.
+  const width = { '<f4': 4, '<f8': 8, '<f2': 2, '|u1': 1 }[descr];
+  if (width === undefined) throw new CompileError(`.npy dtype ${descr} is not supported (expected <f4, <f8, <f2 or |u1)`);
   const dataStart = start + headerLength;
   if (count > MAX_TENSOR_ELEMENTS || bytes.length - dataStart !== count * width) {
     throw new CompileError(`.npy data holds ${bytes.length - dataStart} bytes, expected ${count * width} for ${formatShape(shape)} ${descr}`);
@@ -75,7 +76,8 @@ function parseNpy(bytes: Uint8Array): FileTensor {
   if (width === 4) return { shape, data: readF32(view, dataStart, count) };
   const data = new Float32Array(count);
   for (let i = 0; i < count; i++) {
-    data[i] = width === 8 ? view.getFloat64(dataStart + i * 8, true) : halfToFloat(view.getUint16(dataStart + i * 2, true));
+    data[i] = width === 8 ? view.getFloat64(dataStart + i * 8, true)
+      : width === 1 ? view.getUint8(dataStart + i) : halfToFloat(view.getUint16(dataStart + i * 2, true));
   }
   return { shape, data };
 }

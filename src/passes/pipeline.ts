@@ -28,6 +28,8 @@ export interface OptimizeOptions extends RunOptions {
   readonly level?: OptLevel;
   /** A custom list of pass names, run in order. */
   readonly passes?: readonly string[];
+  /** Passes made for this run (prune-dead-units with its oracle), run before the others. */
+  readonly before?: readonly Pass[];
 }
 
 export interface Optimized {
@@ -51,7 +53,7 @@ export function resolvePasses(names: readonly string[]): Pass[] {
 export function optimize(graph: Graph, options: OptimizeOptions = {}): Optimized {
   verifyGraphOrThrow(graph);
   const names = options.passes ?? PIPELINES[options.level ?? 'O2'];
-  const { graph: result, stats } = runPasses(graph, resolvePasses(names), options);
+  const { graph: result, stats } = runPasses(graph, [...(options.before ?? []), ...resolvePasses(names)], options);
   const start = performance.now();
   const plan = planMemory(result);
   const bytes = constantBytes(result);

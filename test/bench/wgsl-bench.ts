@@ -7,6 +7,7 @@
 //
 // Options: --batches 1,32,256 (default) --models seed_mlp,deep_mlp --budget-ms 1500
 //          --json FILE (also write the measurements as JSON)
+//          --cnn: the CNN models instead (test/bench/wgsl-cnn-bench.ts, --cnn-batches 1,32)
 
 import { writeFileSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
@@ -17,42 +18,9 @@ import { compareArrays, toleranceFor } from '../../src/tolerance.ts';
 import { importBundle } from '../codegen/js/load-bundle.ts';
 import { gpuDevice } from '../support/webgpu.ts';
 import { BENCH_MODELS, benchInput, flopsPerSample, type BenchModel } from './models.ts';
+import { timeRuns, type Feeds, type Loadable, type WgslMeasurement } from './wgsl-timing.ts';
 
-type Feeds = Record<string, Float32Array>;
-type Run = (feeds: Feeds) => Promise<Record<string, Float32Array>>;
-
-interface Session {
-  run: Run;
-  dispose(): void;
-}
-
-interface Loadable {
-  load(options?: object): Promise<Session>;
-}
-
-export interface WgslMeasurement {
-  readonly model: string;
-  readonly target: 'wgsl' | 'js';
-  readonly batch: number;
-  /** Median milliseconds per run() over the budget. */
-  readonly medianMs: number;
-  readonly runs: number;
-  readonly gflops: number;
-}
-
-/** Warm up, then run for about budgetMs; the median of the run times. */
-async function time(run: Run, feeds: Feeds, budgetMs: number): Promise<{ medianMs: number; runs: number }> {
-  for (let i = 0; i < 3; i++) await run(feeds);
-  const samples: number[] = [];
-  const end = performance.now() + budgetMs;
-  while (samples.length < 5 || (performance.now() < end && samples.length < 10_000)) {
-    const start = performance.now();
-    await run(feeds);
-    samples.push(performance.now() - start);
-  }
-  samples.sort((a, b) => a - b);
-  return { medianMs: samples[Math.floor(samples.length / 2)] ?? NaN, runs: samples.length };
-}
+export type { WgslMeasurement } from './wgsl-timing.ts';
 
 function check(model: BenchModel, what: string, expected: Float32Array | undefined, actual: Float32Array | undefined): void {
   const comparison = compareArrays(expected ?? new Float32Array(), actual ?? new Float32Array(), toleranceFor(model.graph));
@@ -64,9 +32,19 @@ export async function runWgslBench(argv: readonly string[]): Promise<WgslMeasure
     args: [...argv],
     options: {
       target: { type: 'string' }, batches: { type: 'string' }, models: { type: 'string' },
-      'budget-ms': { type: 'string' }, json: { type: 'string' },
+      'budget-ms': { type: 'string' }, json: { type: 'string' }, cnn: { type: 'boolean' }, 'cnn-batches': { type: 'string' },
     },
   });
+  if (values.cnn === true) {
+    // The CNN models (test/bench/wgsl-cnn-bench.ts), loaded only when asked for.
+    const { runWgslCnnBench } = await import('./wgsl-cnn-bench.ts');
+    return runWgslCnnBench({
+      ...(values.models === undefined ? {} : { models: values.models.split(',') }),
+      ...(values['cnn-batches'] === undefined ? {} : { batches: values['cnn-batches'].split(',').map(Number) }),
+      budgetMs: Number(values['budget-ms'] ?? 1500),
+      ...(values.json === undefined ? {} : { json: values.json }),
+    });
+  }
   const batches = (values.batches ?? '1,32,256').split(',').map(Number);
   const wanted = values.models?.split(',');
   const models = BENCH_MODELS.filter((model) => wanted === undefined || wanted.includes(model.name));
@@ -92,7 +70,7 @@ export async function runWgslBench(argv: readonly string[]): Promise<WgslMeasure
         check(model, 'wgsl vs js', jsOut, gpuOut);
       }
       for (const [target, session] of [['wgsl', gpuSession], ['js', jsSession]] as const) {
-        const { medianMs, runs } = await time(session.run, feeds, budgetMs);
+        const { medianMs, runs } = await timeRuns(session.run, feeds, budgetMs);
         const gflops = (flopsPerSample(model) * batch) / (medianMs * 1e6);
         results.push({ model: model.name, target, batch, medianMs, runs, gflops });
         console.log(`${model.name.padEnd(9)} ${target.padEnd(5)} batch ${String(batch).padStart(5)}: ${medianMs.toFixed(3)} ms/run (${runs} runs), ${gflops.toFixed(2)} GFLOP/s`);

@@ -1,6 +1,6 @@
-// End to end in a real browser: the seed MLP and a classifier (gelu, tanh, softmax) compiled
-// to WGSL and to JS, served from 127.0.0.1, run in headless Debian chromium (WebGPU through
-// its own adapter), and both compared with the reference interpreter.
+// End to end in a real browser: the seed MLP, a classifier (gelu, tanh, softmax) and LeNet-5
+// (conv, max pool) compiled to WGSL and to JS, served from 127.0.0.1, run in headless Debian
+// chromium (WebGPU through its own adapter), and compared with the reference interpreter.
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import seedMlp from '../../examples/seed-mlp.ts';
@@ -13,6 +13,7 @@ import { Random } from '../../src/random.ts';
 import { compareArrays, toleranceFor } from '../../src/tolerance.ts';
 import { validationDevice } from '../support/webgpu.ts';
 import { checkShaders, prepared } from '../wgsl/run-wgsl.ts';
+import { lenet } from '../support/lenet-ir.ts';
 import { launchChromium, type Browser } from './chromium.ts';
 import { PAGE_HTML, type PageModel, type PageReport } from './page.ts';
 import { serveFiles, type StaticServer } from './static-server.ts';
@@ -26,13 +27,23 @@ const classifier = toGraph(sequential(linear(784, 64), gelu(), linear(64, 32), t
   seed: 3,
 });
 
+type Target = 'js' | 'wgsl';
+
 interface Case {
   readonly graph: Graph;
   readonly feeds: Record<string, Float32Array>;
+  readonly targets: readonly Target[];
 }
 
-const CASES: readonly Case[] = [seedMlp, classifier].map((graph, index) => ({
+const MODELS: readonly { graph: Graph; targets: readonly Target[] }[] = [
+  { graph: seedMlp, targets: ['js', 'wgsl'] },
+  { graph: classifier, targets: ['js', 'wgsl'] },
+  { graph: lenet(), targets: ['js', 'wgsl'] },
+];
+
+const CASES: readonly Case[] = MODELS.map(({ graph, targets }, index) => ({
   graph,
+  targets,
   feeds: Object.fromEntries(graph.inputs.map((input) => [input.name, new Random(11 + index).uniformArray(BATCH * staticSize(input.type.shape), -1, 1)])),
 }));
 
@@ -43,20 +54,20 @@ function bytesOf(data: Float32Array): Uint8Array {
 /** Every file the page may fetch, by URL path. */
 function siteFiles(): Map<string, string | Uint8Array> {
   const files = new Map<string, string | Uint8Array>([['/index.html', PAGE_HTML]]);
-  const models: PageModel[] = CASES.map(({ graph, feeds }, index) => {
+  const models: PageModel[] = CASES.map(({ graph, feeds, targets }, index) => {
     const id = `m${index}`;
-    const paths = { js: '', wgsl: '' };
-    for (const target of ['js', 'wgsl'] as const) {
+    const bundles: Partial<Record<Target, string>> = {};
+    for (const target of targets) {
       const bundle = compile(graph, { target });
       for (const file of bundle.files) files.set(`/${id}/${target}/${file.name}`, file.contents);
-      paths[target] = `/${id}/${target}/${bundle.entry}`;
+      bundles[target] = `/${id}/${target}/${bundle.entry}`;
     }
     const inputs = graph.inputs.map((input, i) => {
       const file = `/${id}/input${i}.bin`;
       files.set(file, bytesOf(feeds[input.name] ?? new Float32Array()));
       return { name: input.name, file };
     });
-    return { id, ...paths, batch: BATCH, inputs };
+    return { id, bundles, batch: BATCH, inputs };
   });
   files.set('/models.json', JSON.stringify(models));
   return files;
@@ -98,8 +109,8 @@ describe('browser: WGSL and JS bundles in headless chromium', () => {
     console.log(`chromium WebGPU adapter: ${report?.adapter ?? 'none'}`);
   });
 
-  CASES.forEach(({ graph, feeds }, index) => {
-    for (const target of ['js', 'wgsl'] as const) {
+  CASES.forEach(({ graph, feeds, targets }, index) => {
+    for (const target of targets) {
       it(`${graph.name}: the ${target} bundle equals the interpreter on a batch of ${BATCH}`, () => {
         const expected = interpret(graph, feeds);
         const results = report?.models[index]?.results[target];

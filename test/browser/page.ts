@@ -1,12 +1,12 @@
-// The page of the browser test: imports each model's JS and WGSL bundles (the WGSL one asks
-// navigator.gpu for its own device), runs both on the same feeds and leaves the outputs and
+// The page of the browser test: imports each model's bundles (JS and WGSL; the WGSL one asks
+// navigator.gpu for its own device), runs them on the same feeds and leaves the outputs and
 // the adapter's description in window.__fusegraph for the test to read.
 
 /** Where the page finds a model's bundles and inputs (served as /models.json). */
 export interface PageModel {
   readonly id: string;
-  readonly js: string;
-  readonly wgsl: string;
+  /** The URL of each target's bundle (a model may skip a target). */
+  readonly bundles: Readonly<Partial<Record<'js' | 'wgsl', string>>>;
   readonly batch: number;
   readonly inputs: readonly { readonly name: string; readonly file: string }[];
 }
@@ -14,7 +14,7 @@ export interface PageModel {
 export interface PageReport {
   readonly adapter: string | null;
   readonly error?: string;
-  readonly models: readonly { readonly id: string; readonly results: Readonly<Record<'js' | 'wgsl', Record<string, number[]>>> }[];
+  readonly models: readonly { readonly id: string; readonly results: Readonly<Partial<Record<'js' | 'wgsl', Record<string, number[]>>>> }[];
 }
 
 export const PAGE_HTML = `<!doctype html>
@@ -30,8 +30,8 @@ try {
     const feeds = {};
     for (const input of model.inputs) feeds[input.name] = new Float32Array(await (await fetch(input.file)).arrayBuffer());
     const results = {};
-    for (const target of ["js", "wgsl"]) {
-      const bundle = await import(model[target]);
+    for (const [target, url] of Object.entries(model.bundles)) {
+      const bundle = await import(url);
       const session = await bundle.load(target === "wgsl" ? { maxBatch: model.batch } : {});
       const outputs = await session.run(feeds);
       session.dispose();

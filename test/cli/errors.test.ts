@@ -1,11 +1,11 @@
 // Exit codes and error lines of the CLI, in child processes: bad input is exit 2 with one
 // line `fusegraph: error: <file>: <node> (<op>): <expected, found>`; --debug adds the stack.
 
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { floatTensor, intAttribute, node, onnxModel, weights } from '../frontends/onnx-model.ts';
+import { floatTensor, intAttribute, intsAttribute, node, onnxModel, stringAttribute, weights } from '../frontends/onnx-model.ts';
 import { fusegraph } from './fusegraph-process.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'fusegraph-errors-'));
@@ -75,5 +75,18 @@ describe('CLI errors', () => {
     const compiled = fusegraph('compile', file, '-o', join(dir, 'dist'));
     expect(compiled.status).toBe(0);
     expect(compiled.stderr).toBe(`fusegraph: warning: ${file}: %fc.weight holds 1 NaN and 1 infinite of 8 values\n`);
+  });
+
+  it('a bad CNN layer (conflicting auto_pad and pads) is exit 2, one line, and compile writes nothing', () => {
+    const file = modelFile('bad-conv.onnx', onnxModel({
+      inputs: [['x', ['N', 1, 5, 5]]], outputs: [['y', ['N', 1, 5, 5]]], initializers: [weights('w', [1, 1, 3, 3], 1)],
+      nodes: [{ ...node('Conv', ['x', 'w'], 'y', [stringAttribute('auto_pad', 'SAME_UPPER'), intsAttribute('pads', [0, 0, 0, 0])]), name: 'conv1' }],
+    }));
+    const out = join(dir, 'bad-conv-dist');
+    const { status, stdout, stderr } = fusegraph('compile', file, '-o', out);
+    expect(status).toBe(2);
+    expect(stdout).toBe('');
+    expect(stderr).toBe(`fusegraph: error: ${file}: %conv1 (Conv): auto_pad SAME_UPPER implies pads [1,1,1,1], which conflicts with the pads attribute [0,0,0,0]; give one or the other\n`);
+    expect(existsSync(out)).toBe(false);
   });
 });

@@ -25,7 +25,7 @@ interface Spec {
   readonly symbolic: boolean;
   readonly attrs: Attrs;
   /** conv: output channels, groups, bias, activation, residual. */
-  readonly conv?: { out: number; groups: number; kernel: number[]; bias: boolean; activation?: string; residual: boolean };
+  readonly conv?: { out: number; groups: number; kernel: number[]; bias: boolean; activation: string | undefined; residual: boolean };
   readonly seed: number;
 }
 

@@ -8,7 +8,7 @@ import { compile } from '../../src/compile.ts';
 import { importOnnx } from '../../src/frontends/onnx/import.ts';
 import { DataType } from '../../src/frontends/onnx/proto.ts';
 import { nonFiniteWeights } from '../../src/frontends/weight-check.ts';
-import { floatTensor, intAttribute, node, onnxModel, weights, type OnnxSpec } from './onnx-model.ts';
+import { floatTensor, intAttribute, intsAttribute, node, onnxModel, shapeTensor, stringAttribute, weights, type OnnxSpec } from './onnx-model.ts';
 
 const residual = readFileSync(new URL('../fixtures/pytorch/residual.onnx', import.meta.url));
 
@@ -94,11 +94,11 @@ describe('bad graphs', () => {
     const error = refused(onnxModel({
       inputs: [['x', ['N', 1, 8, 8]]], outputs: [['y', ['N', 1, 2, 2]]],
       nodes: [
-        { ...node('Conv', ['x', 'w'], 'c1'), name: 'conv1' }, { ...node('Conv', ['c1', 'w'], 'c2'), name: 'conv2' },
-        { ...node('MaxPool', ['c2'], 'y'), name: 'pool' },
+        { ...node('LpPool', ['x'], 'c1'), name: 'lp1' }, { ...node('LpPool', ['c1'], 'c2'), name: 'lp2' },
+        { ...node('MaxRoiPool', ['c2', 'rois'], 'y'), name: 'roi' },
       ],
     }), /unsupported ONNX ops/);
-    expect(error.message).toContain('"Conv" (nodes "conv1", "conv2"); "MaxPool" (node "pool")');
+    expect(error.message).toContain('"LpPool" (nodes "lp1", "lp2"); "MaxRoiPool" (node "roi")');
   });
 
   it('refuses external data, other opsets, integer inputs and a symbolic inner dim', () => {
@@ -107,6 +107,79 @@ describe('bad graphs', () => {
     refused(onnxModel(mlp({ opset: 10 })), /opset 10 is not supported: fusegraph reads ai\.onnx opsets 11 to 21/);
     refused(onnxModel(mlp({ opset: 22 })), /opset 22 is not supported/);
     refused(onnxModel(mlp({ inputs: [['x', [2, 'M']]] })), /symbolic dim "M" on axis 1/);
+  });
+});
+
+/** One named CNN node on x, with initializers; the refusal must name it and its op. */
+function cnnModel(op: string, x: readonly (string | number)[], inputs: string[], attrs: Parameters<typeof node>[3], initializers: OnnxSpec['initializers'] = [], opset = 17, outputs = ['y']): Uint8Array {
+  return onnxModel({
+    opset, inputs: [['x', [...x]]], outputs: outputs.map((o) => [o, ['N']]), initializers,
+    nodes: [{ ...node(op, ['x', ...inputs], 'y', attrs), output: outputs, name: 'layer' }],
+  });
+}
+
+describe('bad CNN layers: one line naming the node, its op and what was expected', () => {
+  const w = (shape: number[]): OnnxSpec['initializers'] => [weights('w', shape, 1)];
+
+  it('a kernel larger than the padded input', () => {
+    refused(cnnModel('Conv', ['N', 1, 3, 3], ['w'], [intsAttribute('pads', [1, 0, 1, 0])], w([1, 1, 5, 5])),
+      /^%layer \(Conv\): kernel \[5,5\] \(extent 5 on spatial axis 1\) is larger than the padded input \(3\)$/);
+    refused(cnnModel('MaxPool', ['N', 1, 3, 3], [], [intsAttribute('kernel_shape', [4, 4])]), /^%layer \(MaxPool\): kernel \[4,4\].*larger than the padded input \(3\)$/);
+  });
+
+  it('groups that do not divide the channels, a group below 1', () => {
+    refused(cnnModel('Conv', ['N', 4, 5, 5], ['w'], [intAttribute('group', 3)], w([3, 1, 3, 3])), /^%layer \(Conv\): group 3 does not divide the 4 input channels of f32\[N,4,5,5\]$/);
+    refused(cnnModel('Conv', ['N', 4, 5, 5], ['w'], [intAttribute('group', 0)], w([4, 4, 3, 3])), /^%layer \(Conv\): group must be >= 1, got 0$/);
+  });
+
+  it('a weight whose shape disagrees with the input or the attributes', () => {
+    refused(cnnModel('Conv', ['N', 4, 5, 5], ['w'], [intsAttribute('kernel_shape', [3, 3])], w([2, 4, 2, 2])),
+      /^%layer \(Conv\): kernel_shape \[3,3\] disagrees with the weight f32\[2,4,2,2\], whose spatial dims are \[2,2\]$/);
+    refused(cnnModel('Conv', ['N', 4, 5, 5], ['w'], [], w([2, 3, 3, 3])), /^%layer \(Conv\): weight f32\[2,3,3,3\] needs 4 input channels per group .*got 3$/);
+    refused(cnnModel('Conv', ['N', 4, 5, 5], ['w'], [], w([2, 4, 3])), /^%layer \(Conv\): weight f32\[2,4,3\] must be \[M, C\/group, k, k\] for X f32\[N,4,5,5\]$/);
+    refused(cnnModel('Conv', ['N', 4, 5, 5, 5], ['w'], [], w([2, 4, 3, 3, 3])), /^%layer \(Conv\): fusegraph supports 1-D and 2-D convolutions/);
+  });
+
+  it('zero or negative strides and dilations, negative pads', () => {
+    refused(cnnModel('Conv', ['N', 1, 5, 5], ['w'], [intsAttribute('strides', [0, 1])], w([1, 1, 3, 3])), /^%layer \(Conv\): strides must be >= 1, got \[0,1\]$/);
+    refused(cnnModel('AveragePool', ['N', 1, 5, 5], [], [intsAttribute('kernel_shape', [2, 2]), intsAttribute('strides', [-2, 2])]), /^%layer \(AveragePool\): strides must be >= 1, got \[-2,2\]$/);
+    refused(cnnModel('ConvTranspose', ['N', 1, 5, 5], ['w'], [intsAttribute('dilations', [1, 0])], w([1, 1, 3, 3])), /^%layer \(ConvTranspose\): dilations must be >= 1/);
+    refused(cnnModel('Conv', ['N', 1, 5, 5], ['w'], [intsAttribute('pads', [-1, 0, 0, 0])], w([1, 1, 3, 3])), /^%layer \(Conv\): pads must be >= 0, got \[-1,0,0,0\]$/);
+  });
+
+  it('auto_pad that conflicts with pads, an unknown auto_pad', () => {
+    refused(cnnModel('Conv', ['N', 1, 5, 5], ['w'], [stringAttribute('auto_pad', 'SAME_UPPER'), intsAttribute('pads', [0, 0, 0, 0])], w([1, 1, 3, 3])),
+      /^%layer \(Conv\): auto_pad SAME_UPPER implies pads \[1,1,1,1\], which conflicts with the pads attribute \[0,0,0,0\]; give one or the other$/);
+    refused(cnnModel('MaxPool', ['N', 1, 5, 5], [], [intsAttribute('kernel_shape', [2, 2]), stringAttribute('auto_pad', 'VALID'), intsAttribute('pads', [1, 1, 1, 1])]), /auto_pad VALID implies pads \[0,0,0,0\]/);
+    refused(cnnModel('Conv', ['N', 1, 5, 5], ['w'], [stringAttribute('auto_pad', 'SAME')], w([1, 1, 3, 3])), /auto_pad must be NOTSET, VALID, SAME_UPPER or SAME_LOWER, found "SAME"/);
+  });
+
+  it('an output dimension below 1', () => {
+    refused(cnnModel('ConvTranspose', ['N', 1, 2, 2], ['w'], [intsAttribute('pads', [2, 2, 2, 2])], w([1, 1, 2, 2])), /^%layer \(ConvTranspose\): output size on spatial axis 0 would be -1 \(below 1\)$/);
+    refused(cnnModel('ConvTranspose', ['N', 1, 2, 2], ['w'], [intsAttribute('output_shape', [9, 9])], w([1, 1, 2, 2])), /output size 9 on spatial axis 0 is not reachable: without pads the output is 3/);
+    refused(cnnModel('Resize', [2, 1, 5, 5], ['', 'scales'], [], [floatTensor('scales', [4], Float32Array.of(1, 1, 0.1, 1))]), /^%layer \(Resize\): scale 0\.1.* gives an output dim of 0 \(below 1\)/);
+  });
+
+  it('spatial sizes whose tensors exceed the size limit', () => {
+    refused(cnnModel('Resize', [2, 1, 5, 5], ['', '', 'sizes'], [], [shapeTensor('sizes', [2, 1, 100000, 100000])]), /^%layer \(Resize\): .*more than \d+ elements/);
+    refused(cnnModel('Pad', ['N', 1, 5, 5], ['pads'], [], [shapeTensor('pads', [0, 0, 0, 0, 0, 0, 1e9, 0])]), /^%layer \(Pad\): .*(above the limit|more than)/);
+    refused(cnnModel('ConvTranspose', ['N', 1, 5, 5], ['w'], [intsAttribute('strides', [100000, 100000])], w([1, 1, 3, 3])), /^%layer \(ConvTranspose\): .*(above the limit|more than)/);
+  });
+
+  it('what fusegraph cannot compute: MaxPool Indices, cubic resizing, a scale that is not out/in, Split sizes, slicing the batch', () => {
+    refused(cnnModel('MaxPool', ['N', 1, 4, 4], [], [intsAttribute('kernel_shape', [2, 2])], [], 17, ['y', 'indices']),
+      /^%layer \(MaxPool\): its second output \(Indices\) is not supported/);
+    refused(cnnModel('Resize', [2, 1, 5, 5], ['', 'scales'], [stringAttribute('mode', 'cubic')], [floatTensor('scales', [4], Float32Array.of(1, 1, 2, 2))]), /mode "cubic" is not supported/);
+    refused(cnnModel('Resize', [2, 1, 5, 5], ['', 'scales'], [], [floatTensor('scales', [4], Float32Array.of(1, 1, 1.5, 1))]),
+      /^%layer \(Resize\): scale 1\.5 on axis 2 gives floor\(5·1\.5\) = 7 pixels, whose ratio 7\/5 is not the scale/);
+    refused(cnnModel('Resize', [2, 1, 5, 5], ['', '', 'sizes'], [stringAttribute('keep_aspect_ratio_policy', 'not_smaller')], [shapeTensor('sizes', [2, 1, 10, 10])], 18),
+      /keep_aspect_ratio_policy not_smaller scales axis 0 of f32\[2,1,5,5\] to 4; fusegraph resizes only the spatial axes/);
+    refused(cnnModel('Split', ['N', 4, 5], ['sizes'], [intAttribute('axis', 1)], [shapeTensor('sizes', [1, 2])], 13, ['a', 'b']), /split \[1,2\] must be sizes >= 1 adding up to the axis size 4/);
+    refused(onnxModel({
+      inputs: [['x', ['N', 4]]], outputs: [['y', ['N']]], initializers: [shapeTensor('zero', [0]), shapeTensor('two', [2])],
+      nodes: [node('Shape', ['x'], 's'), node('Gather', ['s', 'zero'], 'n'), { ...node('Mul', ['n', 'two'], 'n2'), name: 'double' }, node('Reshape', ['x', 'n2'], 'y')],
+    }), /^%double \(Mul\): shape arithmetic on the symbolic batch size is not supported/);
+    refused(cnnModel('Slice', ['N', 4, 5], ['s', 'e'], [], [shapeTensor('s', [0]), shapeTensor('e', [1])]), /cannot slice the symbolic batch axis 0/);
   });
 });
 

@@ -1,7 +1,7 @@
 // Hand-built ONNX models for front-end tests: a few lines describe inputs, initializers
 // and nodes the way PyTorch's exporter writes them, and come back as ModelProto bytes.
 
-import { encodeModel, type ModelInit } from '../../src/frontends/onnx/proto.ts';
+import { DataType, encodeModel, type ModelInit } from '../../src/frontends/onnx/proto.ts';
 import { floatTensor, int64Tensor, valueInfo } from '../../src/frontends/onnx/writer.ts';
 import type { Shape } from '../../ir/types.ts';
 
@@ -54,4 +54,12 @@ export function weights(name: string, shape: readonly number[], seed: number): T
 
 export function shapeTensor(name: string, values: readonly number[]): Tensor {
   return int64Tensor(name, values);
+}
+
+/** An INT64 tensor of any shape, values as bigint so that INT64_MAX/MIN can be written. */
+export function int64Of(name: string, shape: readonly number[], values: readonly bigint[]): Tensor {
+  const raw = new Uint8Array(values.length * 8);
+  const view = new DataView(raw.buffer);
+  values.forEach((v, i) => view.setBigInt64(i * 8, v, true));
+  return { name, dims: [...shape], data_type: DataType.INT64, raw_data: raw };
 }

@@ -2,26 +2,15 @@
 // against onnxruntime-node: fusegraph's import, run by the interpreter, must agree.
 
 import { describe, expect, it } from 'vitest';
-import { interpret, type Feeds } from '../../ir/interpret.ts';
-import { bindShape, sizeOf, type Shape } from '../../ir/types.ts';
+import { interpret } from '../../ir/interpret.ts';
+import type { Shape } from '../../ir/types.ts';
 import { importOnnx } from '../../src/frontends/onnx/import.ts';
 import { DataType } from '../../src/frontends/onnx/proto.ts';
 import { Random } from '../../src/random.ts';
-import { expectClose } from './compare.ts';
+import { check } from './onnx-check.ts';
 import {
   floatAttribute, floatTensor, intAttribute, intsAttribute, node, onnxModel, shapeTensor, stringAttribute, weights, type OnnxSpec,
 } from './onnx-model.ts';
-import { runOnnxRuntime } from './ort-runner.ts';
-
-async function check(spec: OnnxSpec, batch = 3): Promise<ReturnType<typeof importOnnx>> {
-  const bytes = onnxModel(spec);
-  const graph = importOnnx(bytes);
-  const random = new Random(5);
-  const feeds: Record<string, Float32Array> = {};
-  for (const input of graph.inputs) feeds[input.name] = random.uniformArray(sizeOf(bindShape(input.type.shape, batch)), -3, 3);
-  expectClose(graph, await runOnnxRuntime(bytes, graph, feeds as Feeds), interpret(graph, feeds as Feeds), 'onnxruntime vs interpreter');
-  return graph;
-}
 
 const x2 = (features: number): [string, Shape] => ['x', ['N', features]];
 

@@ -15,17 +15,11 @@ import { importBundle } from '../codegen/js/load-bundle.ts';
 import { runOnnxRuntime } from './ort-runner.ts';
 
 /**
- * Written as ONNX's Clip, HardSigmoid and HardSwish, which the importer does not read yet
- * (issue 10's importer work adds them; then drop this list).
- */
-const AWAITING_IMPORT: readonly string[] = ['clip', 'hard_sigmoid', 'hard_swish'];
-
-/**
  * Every op with a kernel (the JS bundle runs too) but fused_elementwise, whose bodies may
  * hold comparisons that ONNX writes as boolean tensors (Where, Less…), which fusegraph does
  * not import. The CNN ops are checked against onnxruntime in onnx-cnn-random.test.ts.
  */
-const ROUND_TRIP_OPS = KERNEL_OPS.filter((op) => op !== 'fused_elementwise' && !AWAITING_IMPORT.includes(op));
+const ROUND_TRIP_OPS = KERNEL_OPS.filter((op) => op !== 'fused_elementwise');
 
 function check(graph: Graph, expected: Record<string, Float32Array>, actual: Record<string, Float32Array>, label: string): void {
   const tolerance = toleranceFor(graph);

@@ -48,22 +48,32 @@ export async function loadWgsl(graph: Graph, plan: MemoryPlan, maxBatch: number)
 
 /** Runs the WGSL bundle and the interpreter; throws on the first output that differs. */
 export async function agreesWithInterpreter(graph: Graph, feeds: Feeds, variant: Variant, tolerance?: Tolerance): Promise<void> {
+  await agreesOnEach(graph, [feeds], variant, tolerance);
+}
+
+/**
+ * agreesWithInterpreter on several feeds (batch sizes) with one loaded bundle: pipelines are
+ * compiled once, which is most of the time on a software adapter.
+ */
+export async function agreesOnEach(graph: Graph, feedsList: readonly Feeds[], variant: Variant, tolerance?: Tolerance): Promise<void> {
   const { device } = await gpuDevice();
   const target = prepared(graph, variant);
   await checkShaders(device, target.graph, target.plan);
-  const batch = Math.max(1, ...bindBatch(graph, feeds).values());
-  const session = await loadWgsl(target.graph, target.plan, batch);
+  const batches = feedsList.map((feeds) => Math.max(1, ...bindBatch(graph, feeds).values()));
+  const session = await loadWgsl(target.graph, target.plan, Math.max(...batches));
   try {
-    // The interpreter evaluates bodies in f32 steps, as WGSL does (ir/scalar.ts).
-    const expected = interpret(graph, feeds);
-    const actual = await session.run(feeds);
-    // WGSL sums contractions in f32: see toleranceForF32Sums for why the floor depends on the feeds.
-    const bound = tolerance ?? toleranceForF32Sums(graph, feeds);
-    for (const name of graph.outputs) {
-      const result = actual[name] ?? new Float32Array();
-      const comparison = compareArrays(expected[name] ?? new Float32Array(), result, bound);
-      if (comparison.ok) continue;
-      throw new Error(`${variant}: output ${JSON.stringify(name)} differs: ${JSON.stringify(comparison.mismatch)}`);
+    for (const [index, feeds] of feedsList.entries()) {
+      // The interpreter evaluates bodies in f32 steps, as WGSL does (ir/scalar.ts).
+      const expected = interpret(graph, feeds);
+      const actual = await session.run(feeds);
+      // WGSL sums contractions in f32: see toleranceForF32Sums for why the floor depends on the feeds.
+      const bound = tolerance ?? toleranceForF32Sums(graph, feeds);
+      for (const name of graph.outputs) {
+        const result = actual[name] ?? new Float32Array();
+        const comparison = compareArrays(expected[name] ?? new Float32Array(), result, bound);
+        if (comparison.ok) continue;
+        throw new Error(`${variant}, batch ${batches[index]}: output ${JSON.stringify(name)} differs: ${JSON.stringify(comparison.mismatch)}`);
+      }
     }
   } finally {
     session.dispose();

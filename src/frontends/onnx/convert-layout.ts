@@ -1,11 +1,12 @@
 // Converters for ONNX's data-movement ops: Flatten, Reshape (constant target with ONNX's 0
-// and -1), Transpose, Squeeze/Unsqueeze, and the ops that vanish at inference (Identity,
-// Dropout) or only define data (Constant).
+// and -1), Transpose (up to rank 5: channel shuffle), Squeeze/Unsqueeze, and the ops that
+// vanish at inference (Identity, Dropout) or only define data (Constant). On integer
+// constants Reshape and Transpose are shape arithmetic, evaluated at import.
 
 import { CompileError } from '../../../ir/errors.ts';
 import { formatShape, isSymbolic, staticSize, type Dim } from '../../../ir/types.ts';
 import { operand, optionalOperand, type Converter } from './convert-math.ts';
-import { BATCH_MARKER } from './convert-shape.ts';
+import { BATCH_MARKER, intReshape, intTranspose } from './int-tensor.ts';
 import type { KnownTensor } from './tensor.ts';
 
 const flatten: Converter = (node, cx) => {
@@ -13,6 +14,11 @@ const flatten: Converter = (node, cx) => {
 };
 
 const transpose: Converter = (node, cx) => {
+  const known = cx.known(operand(node, 0));
+  if (known?.kind === 'int') {
+    cx.defineConst(node.output, intTranspose(known, node.ints('perm')));
+    return;
+  }
   const x = cx.value(operand(node, 0));
   const perm = node.ints('perm') ?? x.type.shape.map((_, i, all) => all.length - 1 - i);
   cx.defineValue(node.output, cx.builder.transpose(x, perm, node.output));
@@ -57,8 +63,13 @@ export function reshapeTarget(input: readonly Dim[], target: readonly number[], 
 }
 
 const reshape: Converter = (node, cx) => {
-  const x = cx.value(operand(node, 0));
   const target = cx.knownInts(operand(node, 1), 'the target shape');
+  const known = cx.known(operand(node, 0));
+  if (known?.kind === 'int') {
+    cx.defineConst(node.output, intReshape(known, target, node.int('allowzero', 0) !== 0));
+    return;
+  }
+  const x = cx.value(operand(node, 0));
   const dims = reshapeTarget(x.type.shape, target, node.int('allowzero', 0) !== 0);
   cx.defineValue(node.output, cx.builder.reshape(x, dims, node.output));
 };

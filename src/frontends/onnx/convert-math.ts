@@ -1,6 +1,7 @@
 // Converters for ONNX's arithmetic ops: Gemm and MatMul (as `linear` when the weight is a
-// constant, so the passes can fuse its activation), the elementwise ops, PRelu with ONNX's
-// slope broadcasting, Softmax in both of its opset meanings, and Gelu.
+// constant, so the passes can fuse its activation), the elementwise ops (on integer
+// constants: shape arithmetic, evaluated at import), PRelu with ONNX's slope broadcasting,
+// Softmax in both of its opset meanings, and Gelu.
 
 import { CompileError } from '../../../ir/errors.ts';
 import { OPS } from '../../../ir/ops/index.ts';
@@ -8,6 +9,7 @@ import { E, type ScalarExpr } from '../../../ir/scalar.ts';
 import { formatShape, formatType, isSymbolic, staticSize } from '../../../ir/types.ts';
 import type { Value } from '../../builder.ts';
 import type { ImportContext } from './context.ts';
+import { intBinary } from './int-tensor.ts';
 import type { NodeView } from './node-view.ts';
 
 export type Converter = (node: NodeView, cx: ImportContext) => void;
@@ -107,6 +109,11 @@ const matmul: Converter = (node, cx) => {
 function binary(op: 'add' | 'sub' | 'mul' | 'div'): Converter {
   return (node, cx) => {
     const out = node.output;
+    const [a, b] = [cx.known(operand(node, 0)), cx.known(operand(node, 1))];
+    if (a?.kind === 'int' && b?.kind === 'int') {
+      cx.defineConst(out, intBinary(op, a, b)); // shape arithmetic, evaluated now
+      return;
+    }
     cx.defineValue(out, cx.builder.op(op, [cx.value(operand(node, 0)), cx.value(operand(node, 1))], {}, out));
   };
 }

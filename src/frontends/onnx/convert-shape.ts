@@ -1,14 +1,17 @@
-// Shape arithmetic as PyTorch exports `x.view(x.size(0), -1)`: Shape → Gather → Unsqueeze →
-// Concat → Reshape. fusegraph shapes are static but for the batch, so these ops are
-// evaluated at import time on integer constants, the batch carried as a marker that Reshape
-// reads as "keep the batch". Any other use of them (on float data) is refused.
+// Shape arithmetic as PyTorch exports it: `x.view(x.size(0), -1)` (Shape → Gather →
+// Unsqueeze → Concat → Reshape), channel shuffle's `x.view(n, g, c // g, h, w)`, F.pad's
+// pads built by ConstantOfShape/Concat/Reshape/Slice/Transpose/Cast. fusegraph shapes are
+// static but for the batch, so these ops are evaluated at import time on integer constants
+// (src/frontends/onnx/int-tensor.ts), the batch carried as a marker that Reshape reads as
+// "keep the batch". Gather on float data is refused.
 
 import { CompileError } from '../../../ir/errors.ts';
-import { formatShape, isSymbolic } from '../../../ir/types.ts';
+import { formatShape, isSymbolic, shapeProblem } from '../../../ir/types.ts';
 import { operand, type Converter } from './convert-math.ts';
+import { BATCH_MARKER, intGather } from './int-tensor.ts';
+import type { KnownTensor } from './tensor.ts';
 
-/** Stands for the symbolic batch inside an integer constant (no real dim is this negative). */
-export const BATCH_MARKER = -(2 ** 52);
+export { BATCH_MARKER };
 
 const shape: Converter = (node, cx) => {
   const name = operand(node, 0);
@@ -23,41 +26,56 @@ const shape: Converter = (node, cx) => {
 };
 
 const gather: Converter = (node, cx) => {
-  const data = cx.knownInts(operand(node, 0), 'Gather\'s data (fusegraph gathers only from shapes)');
-  const dataShape = cx.known(operand(node, 0))?.shape ?? [];
+  const dataName = operand(node, 0);
+  cx.knownInts(dataName, 'Gather\'s data (fusegraph gathers only from shapes)');
   const indicesName = operand(node, 1);
-  const indices = cx.knownInts(indicesName, 'Gather\'s indices');
-  const indicesShape = cx.known(indicesName)?.shape ?? [];
-  if (dataShape.length !== 1 || node.int('axis', 0) !== 0) throw new CompileError(`gathers only along axis 0 of a 1-D shape, got data ${formatShape(dataShape)}`);
-  const values = indices.map((i) => {
-    const at = i < 0 ? i + data.length : i;
-    const value = data[at];
-    if (value === undefined) throw new CompileError(`index ${i} is out of range for ${data.length} values`);
-    return value;
-  });
-  cx.defineConst(node.output, { kind: 'int', shape: [...indicesShape], values });
+  cx.knownInts(indicesName, 'Gather\'s indices');
+  const data = cx.known(dataName);
+  const indices = cx.known(indicesName);
+  if (data?.kind !== 'int' || indices?.kind !== 'int') throw new CompileError('internal: Gather operands are not integers');
+  cx.defineConst(node.output, intGather(data, indices, node.int('axis', 0)));
 };
 
-const concat: Converter = (node, cx) => {
-  const parts = node.inputs.filter((name) => name !== '');
-  const values: number[] = [];
-  for (const part of parts) {
-    const known = cx.known(part);
-    if (known?.kind !== 'int' || known.shape.length !== 1) {
-      throw new CompileError('fusegraph concatenates only 1-D integer shapes (as in x.view(x.size(0), -1)), not computed tensors');
-    }
-    values.push(...known.values);
-  }
-  cx.defineConst(node.output, { kind: 'int', shape: [values.length], values });
-};
-
-/** Cast of an integer shape to INT64/INT32 changes nothing fusegraph tracks. */
+/** Cast between integer types changes nothing fusegraph tracks; int ↔ float converts constants. */
 const cast: Converter = (node, cx) => {
   const name = operand(node, 0);
   const to = node.int('to', 0);
   const known = cx.known(name);
-  if (known?.kind !== 'int' || (to !== 7 && to !== 6)) throw new CompileError('fusegraph casts only integer shapes to INT32/INT64');
-  cx.defineConst(node.output, known);
+  const toInt = to === 7 || to === 6;
+  const toFloat = to === 1;
+  if (known === undefined) {
+    if (toFloat) return cx.alias(node.output, name);
+    throw new CompileError(`fusegraph casts computed tensors only to FLOAT (they are f32 already), not to type ${to}`);
+  }
+  if (toInt) {
+    cx.defineConst(node.output, known.kind === 'int' ? known : { kind: 'int', shape: known.shape, values: Array.from(known.data, Math.trunc) });
+  } else if (toFloat) {
+    if (known.kind === 'int' && known.values.includes(BATCH_MARKER)) throw new CompileError('cannot cast the symbolic batch size to a float');
+    cx.defineConst(node.output, known.kind === 'float' ? known : { kind: 'float', shape: known.shape, data: Float32Array.from(known.values) });
+  } else {
+    throw new CompileError(`fusegraph casts constants only to FLOAT, INT32 or INT64, not to type ${to}`);
+  }
 };
 
-export const SHAPE_CONVERTERS: Readonly<Record<string, Converter>> = { Shape: shape, Gather: gather, Concat: concat, Cast: cast };
+/** A tensor of the given (constant) shape filled with `value` (default float 0). */
+const constantOfShape: Converter = (node, cx) => {
+  const dims = cx.knownInts(operand(node, 0), 'the shape');
+  if (dims.includes(BATCH_MARKER)) throw new CompileError('a tensor of the symbolic batch\'s size cannot be a constant');
+  const value = node.tensor('value') ?? { kind: 'float', shape: [1], data: Float32Array.of(0) };
+  const count = dims.reduce((n, d) => n * d, 1);
+  if (dims.some((d) => !Number.isInteger(d) || d < 0)) throw new CompileError(`shape ${formatShape(dims)} has a negative dim`);
+  let tensor: KnownTensor;
+  if (value.kind === 'int') {
+    if (count > 1 << 16) throw new CompileError(`an integer tensor of ${count} values is not a shape; fusegraph reads integer tensors only as shapes and axes`);
+    tensor = { kind: 'int', shape: dims, values: new Array<number>(count).fill(value.values[0] ?? 0) };
+  } else {
+    const problem = count === 0 ? undefined : shapeProblem(dims);
+    if (problem !== undefined) throw new CompileError(problem);
+    tensor = { kind: 'float', shape: dims, data: new Float32Array(count).fill(value.data[0] ?? 0) };
+  }
+  cx.defineConst(node.output, tensor);
+};
+
+export const SHAPE_CONVERTERS: Readonly<Record<string, Converter>> = {
+  Shape: shape, Gather: gather, Cast: cast, ConstantOfShape: constantOfShape,
+};

@@ -15,7 +15,11 @@ import { GraphBuilder } from '../../builder.ts';
 import { ImportContext } from './context.ts';
 import { LAYOUT_CONVERTERS } from './convert-layout.ts';
 import { MATH_CONVERTERS, type Converter } from './convert-math.ts';
+import { ACTIVATION_CONVERTERS } from './convert-activation.ts';
+import { REGION_CONVERTERS } from './convert-regions.ts';
+import { RESIZE_CONVERTERS } from './convert-resize.ts';
 import { SHAPE_CONVERTERS } from './convert-shape.ts';
+import { WINDOW_CONVERTERS } from './convert-window.ts';
 import { fuseErfGelu } from './gelu-pattern.ts';
 import { NodeView } from './node-view.ts';
 import { DataType, decodeModel, type GraphProto, type ModelProto, type NodeProto, type TensorProto, type ValueInfoProto } from './proto.ts';
@@ -24,7 +28,10 @@ import { dataTypeName, readTensor, type KnownTensor } from './tensor.ts';
 export const MIN_OPSET = 11;
 export const MAX_OPSET = 21;
 
-const CONVERTERS: Readonly<Record<string, Converter>> = { ...MATH_CONVERTERS, ...LAYOUT_CONVERTERS, ...SHAPE_CONVERTERS };
+const CONVERTERS: Readonly<Record<string, Converter>> = {
+  ...MATH_CONVERTERS, ...ACTIVATION_CONVERTERS, ...LAYOUT_CONVERTERS, ...SHAPE_CONVERTERS,
+  ...REGION_CONVERTERS, ...WINDOW_CONVERTERS, ...RESIZE_CONVERTERS,
+};
 
 /** The ONNX op types the importer understands (for docs and error messages). */
 export const SUPPORTED_ONNX_OPS: readonly string[] = Object.keys(CONVERTERS).sort();

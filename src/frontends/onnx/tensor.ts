@@ -1,6 +1,7 @@
 // ONNX TensorProto → a constant the importer can use: f32 data (from FLOAT, FLOAT16,
 // BFLOAT16 or DOUBLE) or integers (INT64/INT32, for shapes and axes). Sizes are checked
-// before anything is allocated, so a dim of 10^12 or -1 is refused, not attempted.
+// before anything is allocated, so a dim of 10^12 or -1 is refused, not attempted. Empty
+// tensors (a dim of 0, as in Resize's unused roi) are read; only using one as data fails.
 
 import { CompileError } from '../../../ir/errors.ts';
 import { formatShape, shapeProblem } from '../../../ir/types.ts';
@@ -50,6 +51,7 @@ function elementCount(tensor: TensorProto, where: string, integer: boolean): num
     if (count > MAX_INT_ELEMENTS) throw new CompileError(`${where} holds ${count} integers; fusegraph reads integer tensors only as shapes and axes`);
     return count;
   }
+  if (dims.includes(0)) return 0;
   const problem = shapeProblem(dims);
   if (problem !== undefined) throw new CompileError(`${where}: ${problem}`);
   return dims.reduce((n, d) => n * d, 1);
@@ -108,8 +110,9 @@ function readInts(tensor: TensorProto, count: number, where: string): number[] {
     checkCount(field.length, count, wide ? 'int64_data' : 'int32_data', where);
     values.push(...field);
   }
-  if (values.some((v) => !Number.isSafeInteger(v))) throw new CompileError(`${where} holds an integer too large to be exact`);
-  return values;
+  // Exporters write INT64_MAX/INT64_MIN for "to the end" (Slice's ends): no shape comes near
+  // 2^53, so such values are clamped to the largest exact integers, which mean the same.
+  return values.map((v) => Math.max(-Number.MAX_SAFE_INTEGER, Math.min(Number.MAX_SAFE_INTEGER, v)));
 }
 
 /** Reads an initializer or a Constant's value; `where` names it in errors. */

@@ -1,9 +1,11 @@
 // GFLOP/s of the wasm bundle on issue 11's four conv layers (single conv + bias + ReLU, batch
-// 1, one thread), and ResNet's 3×3/2 max pooling (one flop per tap), each checked against the
+// 1, one thread), two deep ResNet-18 convs, two MobileNetV2 layers and ResNet's 3×3/2 max pooling (one flop per tap), each checked against the
 // interpreter first. Timing is the best of several rounds of `runSync` (the bundle's own input
 // and output copies included).
 //
 //   node --import tsx test/bench/wasm/conv-layers.ts            (LAYERS=stem,depthwise to pick)
+//   RELAXED=1 node --experimental-wasm-relaxed-simd --import tsx test/bench/wasm/conv-layers.ts
+//   ROUNDS=300 …                                                (more timed runs on a busy machine)
 
 import { lowerGraph } from '../../../codegen/lower.ts';
 import { kernelFlops } from '../../../codegen/kernel-info.ts';
@@ -33,6 +35,10 @@ const LAYERS: readonly Layer[] = [
   { name: '1x1', channels: 64, size: 56, outChannels: 256, kernel: 1, stride: 1, group: 1 },
   { name: 'stem', channels: 3, size: 224, outChannels: 64, kernel: 7, stride: 2, group: 1 },
   { name: 'depthwise', channels: 32, size: 112, outChannels: 32, kernel: 3, stride: 1, group: 32 },
+  { name: 'res4-3x3', channels: 256, size: 14, outChannels: 256, kernel: 3, stride: 1, group: 1 },
+  { name: 'res5-3x3', channels: 512, size: 7, outChannels: 512, kernel: 3, stride: 1, group: 1 },
+  { name: 'mbv2-1x1', channels: 16, size: 112, outChannels: 96, kernel: 1, stride: 1, group: 1 },
+  { name: 'mbv2-dw-s2', channels: 96, size: 112, outChannels: 96, kernel: 3, stride: 2, group: 96 },
   { name: 'maxpool', channels: 64, size: 112, outChannels: 64, kernel: 3, stride: 2, group: 1, pool: true },
 ];
 
@@ -61,7 +67,7 @@ interface Session { runSync(feeds: Record<string, Float32Array>): Record<string,
 async function measure(layer: Layer): Promise<string> {
   const { graph, plan } = optimize(layerGraph(layer));
   const flops = lowerGraph(graph, plan).kernels.reduce((n, k) => n + kernelFlops(k, 1), 0);
-  const module = await importBundle(emitWasm(graph, plan, {})) as unknown as { load(): Promise<Session> };
+  const module = await importBundle(emitWasm(graph, plan, { relaxed: process.env['RELAXED'] === '1' })) as unknown as { load(): Promise<Session> };
   const session = await module.load();
   const x = new Random(5).uniformArray(layer.channels * layer.size * layer.size, -1, 1);
   const actual = session.runSync({ x });
@@ -72,7 +78,7 @@ async function measure(layer: Layer): Promise<string> {
   const warmEnd = performance.now() + 500;
   while (performance.now() < warmEnd) session.runSync({ x });
   let best = Infinity;
-  for (let round = 0; round < 20; round++) {
+  for (let round = 0; round < Number(process.env['ROUNDS'] ?? 20); round++) {
     const start = performance.now();
     session.runSync({ x });
     best = Math.min(best, performance.now() - start);

@@ -6,8 +6,11 @@
 // at a larger batch in the same session. A fast-check property covers random conv and pool
 // geometries.
 
+import { execFileSync, spawnSync } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import fc from 'fast-check';
-import { describe, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { Graph } from '../../../ir/graph.ts';
 import { ACTIVATION_OPS, type OpName } from '../../../ir/ops/index.ts';
 import type { AttrValue, Attrs } from '../../../ir/ops/types.ts';
@@ -16,6 +19,8 @@ import { staticSize, symbolOf, type Shape } from '../../../ir/types.ts';
 import { GraphBuilder } from '../../../src/builder.ts';
 import { optimize } from '../../../src/passes/pipeline.ts';
 import { Random } from '../../../src/random.ts';
+import { arbCnnCase, CNN_OPS, withEdgeValues } from '../cnn-cases.ts';
+import { writeBundle } from '../js/load-bundle.ts';
 import { naivePlan } from '../naive-plan.ts';
 import { bundleFor, expectAgrees, loadWasmBundle } from './wasm-bundle.ts';
 
@@ -296,4 +301,61 @@ describe('wasm resize kernel (linear)', () => {
   it('1-D linear', async () => {
     await agrees(single('resize', 'N,3,5', { sizes: [11], mode: 'linear', coordinate_transformation_mode: 'align_corners' }), { special: true });
   });
+});
+
+describe('wasm CNN kernels with relaxed SIMD', () => {
+  it('a small CNN (3×3 conv, depthwise, pointwise with residual, pooling) agrees in an engine with relaxed_madd', () => {
+    const enable = '--experimental-wasm-relaxed-simd';
+    const flags = spawnSync(process.execPath, [enable, '-e', '0']).status === 0 ? [enable] : [];
+    const random = new Random(21);
+    const b = new GraphBuilder('small_cnn');
+    const x = b.input('x', ['N', 3, 12, 13]);
+    const weight = (shape: number[]): ReturnType<GraphBuilder['input']> => {
+      const fanIn = shape.slice(1).reduce((n, d) => n * d, 1);
+      return b.constant(random.uniformArray(shape.reduce((n, d) => n * d, 1), -1 / Math.sqrt(fanIn), 1 / Math.sqrt(fanIn)), shape);
+    };
+    const relu = { activation: { op: 'relu', attrs: {} } };
+    // Six channels: register blocks of 4 and a leftover block of 2 rows.
+    const c1 = b.op('conv', [x, weight([6, 3, 3, 3]), weight([6])], { pads: [1, 1, 1, 1], ...relu });
+    const dw = b.op('conv', [c1, weight([6, 1, 3, 3])], { group: 6, strides: [2, 2], pads: [1, 1, 1, 1], activation: { op: 'clip', attrs: { min: 0, max: 6 } } });
+    const pw = b.op('conv', [dw, weight([6, 6, 1, 1]), dw], { residual: 1 });
+    b.output(b.op('avg_pool', [pw], { kernel_shape: [2, 2], strides: [2, 2], ceil_mode: 1 }), b.op('max_pool', [c1], { kernel_shape: [3, 3], strides: [1, 1] }));
+    const graph = b.build();
+    const bundle = bundleFor(graph, naivePlan(graph), { relaxed: true });
+    const dir = writeBundle(bundle);
+    const feeds = feedsFor(graph, 2, 5);
+    const input = feeds['x'] ?? new Float32Array();
+    writeFileSync(join(dir, 'x.bin'), new Uint8Array(input.buffer, input.byteOffset, input.byteLength));
+    writeFileSync(join(dir, 'runner.mjs'), `import { load } from "./${bundle.entry}";
+import { readFileSync } from "node:fs";
+const bytes = readFileSync(new URL("./x.bin", import.meta.url));
+const x = new Float32Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength));
+const session = await load();
+const out = session.runSync({ x });
+process.stdout.write(JSON.stringify({ relaxed: session.relaxedSimd, out: Object.fromEntries(Object.entries(out).map(([k, v]) => [k, Array.from(v)])) }));
+`);
+    const result = JSON.parse(execFileSync(process.execPath, [...flags, join(dir, 'runner.mjs')], { encoding: 'utf8' })) as { relaxed: boolean; out: Record<string, number[]> };
+    expect(result.relaxed).toBe(true);
+    expectAgrees(graph, feeds, Object.fromEntries(Object.entries(result.out).map(([k, v]) => [k, Float32Array.from(v)])));
+  });
+});
+
+describe('wasm CNN kernels on the shared random cases (test/codegen/cnn-cases.ts)', () => {
+  for (const op of CNN_OPS) {
+    // The contractions sum in f32 (the interpreter in f64): ordinary values only, as in
+    // wasm-differential.test.ts; every other kernel gets edge values too.
+    const contraction = op === 'conv' || op === 'conv_transpose';
+    it(`${op}, unoptimized and -O2${contraction ? '' : ', edge values'}`, async () => {
+      await fc.assert(fc.asyncProperty(arbCnnCase(op), fc.integer(), async ({ graph, feeds }, seed) => {
+        for (const built of [{ graph, plan: naivePlan(graph) }, optimize(graph)]) {
+          const session = await loadWasmBundle(bundleFor(built.graph, built.plan));
+          for (const f of contraction ? [feeds] : [feeds, withEdgeValues(feeds, seed)]) {
+            const plain = Object.fromEntries(Object.entries(f)) as Record<string, Float32Array>;
+            expectAgrees(built.graph, { ...plain }, session.runSync({ ...plain }));
+          }
+          session.dispose();
+        }
+      }), { numRuns: 15 });
+    });
+  }
 });

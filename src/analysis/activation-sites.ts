@@ -1,0 +1,48 @@
+// Where a graph applies activations: a standalone activation node (relu(%z)) or an
+// activation fused into another op's epilogue (linear{activation = relu}, later conv). Both
+// are found through the op table (the `activation` flag of elementwise ops, attributes of type
+// 'activation'), so statistics and proofs see an activation wherever fusion put it.
+
+import type { Graph, Node } from '../../ir/graph.ts';
+import { activationAttr, activationParamCount, OPS, type Activation, type Attrs } from '../../ir/ops/index.ts';
+
+export interface ActivationSite {
+  /** The node whose value is the activation's output. */
+  readonly node: Node;
+  readonly activation: Activation;
+  /** Set for a fused activation: the attribute holding it. */
+  readonly fusedAttr?: string;
+}
+
+/** The operands and attributes of `node` with its fused activation removed. */
+export function withoutActivation(node: Node, attr: string): { inputs: readonly string[]; attrs: Attrs } {
+  const activation = activationAttr(node.attrs, attr);
+  const params = activationParamCount(activation);
+  const attrs: Record<string, Attrs[string]> = {};
+  for (const [key, value] of Object.entries(node.attrs)) if (key !== attr) attrs[key] = value;
+  return { inputs: node.inputs.slice(0, node.inputs.length - params), attrs };
+}
+
+/** The activation's parameter operands (PReLU's slope), after its data. */
+export function activationParams(site: ActivationSite): readonly string[] {
+  if (site.fusedAttr === undefined) return site.node.inputs.slice(1);
+  const params = activationParamCount(site.activation);
+  return params === 0 ? [] : site.node.inputs.slice(site.node.inputs.length - params);
+}
+
+export function activationSites(graph: Graph): ActivationSite[] {
+  const sites: ActivationSite[] = [];
+  for (const node of graph.nodes) {
+    const def = OPS[node.op];
+    if (def.elementwise?.activation === true) {
+      sites.push({ node, activation: { op: node.op, attrs: node.attrs } });
+      continue;
+    }
+    for (const [key, spec] of Object.entries(def.attrs)) {
+      if (spec.type !== 'activation') continue;
+      const activation = activationAttr(node.attrs, key);
+      if (activation !== undefined) sites.push({ node, activation, fusedAttr: key });
+    }
+  }
+  return sites;
+}

@@ -1,0 +1,198 @@
+// Interval rules: how bounds flow through each op, as a table keyed by op name, with kind
+// defaults where a whole kind shares one sound rule (every elementwise op is bounded from its
+// scalar body; layout ops only move data, so they are bounded by moving the endpoints). An
+// op without a rule is a CompileError, never a silent wrong bound: a new op (conv, pooling)
+// gets an entry here before `inspect` or pruning can prove anything about it.
+
+import { CompileError } from '../../ir/errors.ts';
+import type { Node } from '../../ir/graph.ts';
+import { formatValueName } from '../../ir/names.ts';
+import { alignedOperandShapes, axisSplit, broadcastStrides, floatAttr, OPS, resolveAxis, type Attrs, type ElementwiseSpec } from '../../ir/ops/index.ts';
+import { sizeOf, stridesOf, type StaticShape } from '../../ir/types.ts';
+import { emptyBounds, intervalAt, setInterval, type Bounds } from './bounds.ts';
+import { dotBounds } from './dot-bounds.ts';
+import { nextDownF32, nextUpF32, roundDownF32, roundUpF32 } from './f32-round.ts';
+import type { Interval } from './interval.ts';
+import { evaluateExprInterval, evaluateExprIntervalSplit } from './scalar-interval.ts';
+
+export interface RuleInput {
+  readonly node: Node;
+  /** The operands' bounds (a fused activation's parameters already removed). */
+  readonly inputs: readonly Bounds[];
+  /** The node's attributes (a fused activation already removed). */
+  readonly attrs: Attrs;
+  readonly outShape: StaticShape;
+  /** Whether axis 0 is the symbolic batch (bounds hold at batch 1 only for per-sample ops). */
+  readonly batched: boolean;
+}
+
+export type IntervalRule = (input: RuleInput) => Bounds;
+
+/** Pieces the varying operand of a one-input body is split into (see scalar-interval.ts). */
+const SPLIT_PIECES = 8;
+
+/** Bounds of an elementwise body over broadcast operands (also a fused activation's). */
+export function elementwiseBounds(spec: ElementwiseSpec, attrs: Attrs, inputs: readonly Bounds[], outShape: StaticShape): Bounds {
+  const body = spec.body(attrs);
+  const aligned = alignedOperandShapes(spec, inputs.map((b) => b.shape), outShape.length) as StaticShape[];
+  const strides = aligned.map((shape) => broadcastStrides(shape, outShape));
+  const outStrides = stridesOf(outShape);
+  const out = emptyBounds(outShape);
+  // Operands other than $0 are usually constants (PReLU's slope); $0 is the one that varies.
+  const split = inputs.length === 1 || spec.activation;
+  const operands = new Array<Interval>(inputs.length);
+  for (let flat = 0; flat < sizeOf(outShape); flat++) {
+    for (let k = 0; k < inputs.length; k++) {
+      let offset = 0;
+      let rest = flat;
+      for (let axis = 0; axis < outShape.length; axis++) {
+        const step = outStrides[axis] ?? 1;
+        const coord = Math.floor(rest / step);
+        rest -= coord * step;
+        offset += coord * (strides[k]?.[axis] ?? 0);
+      }
+      const operand = inputs[k];
+      operands[k] = operand === undefined ? { lo: -Infinity, hi: Infinity, nan: true } : intervalAt(operand, offset);
+    }
+    setInterval(out, flat, split ? evaluateExprIntervalSplit(body, operands, 0, SPLIT_PIECES) : evaluateExprInterval(body, operands));
+  }
+  return out;
+}
+
+const elementwiseRule: IntervalRule = ({ node, inputs, attrs, outShape }) => {
+  const spec = OPS[node.op].elementwise;
+  if (spec === undefined) throw new CompileError(`internal: ${node.op} has no scalar body`);
+  return elementwiseBounds(spec, attrs, inputs, outShape);
+};
+
+/**
+ * Layout ops move values without arithmetic: the endpoints move with them. NaN flags ride
+ * along as 0/1; a NaN endpoint (which data movement cannot make) would widen to unbounded.
+ */
+const moveEndpointsRule: IntervalRule = ({ node, inputs, attrs, outShape }) => {
+  const def = OPS[node.op];
+  const as = (pick: (b: Bounds) => ArrayLike<number>) => inputs.map((b) => ({ shape: b.shape, data: Float32Array.from(pick(b)) }));
+  const lo = def.evaluate(as((b) => b.lo), attrs, outShape);
+  const hi = def.evaluate(as((b) => b.hi), attrs, outShape);
+  const nanFlags = def.evaluate(as((b) => b.nan), attrs, outShape);
+  const nan = Uint8Array.from(nanFlags, (v, i) => (v !== 0 || Number.isNaN(lo[i] ?? NaN) || Number.isNaN(hi[i] ?? NaN) ? 1 : 0));
+  return {
+    shape: outShape,
+    lo: Float32Array.from(lo, (v) => (Number.isNaN(v) ? -Infinity : v)),
+    hi: Float32Array.from(hi, (v) => (Number.isNaN(v) ? Infinity : v)),
+    nan,
+  };
+};
+
+/** linear(x, W[, b]): one dot product per output, each bounded by dotBounds. */
+const linearRule: IntervalRule = ({ node, inputs, outShape }) => {
+  const [x, w, b] = inputs;
+  if (x === undefined || w === undefined) throw new CompileError('internal: linear without operands', { node: node.name, op: node.op });
+  const [outFeatures = 0, inFeatures = 0] = w.shape;
+  const rows = inFeatures === 0 ? 0 : x.lo.length / inFeatures;
+  const out = emptyBounds(outShape);
+  for (let r = 0; r < rows; r++) {
+    for (let j = 0; j < outFeatures; j++) {
+      const bias = b === undefined ? undefined : intervalAt(b, j);
+      const value = dotBounds({ ...x, offset: r * inFeatures, stride: 1 }, { ...w, offset: j * inFeatures, stride: 1 }, inFeatures, bias);
+      setInterval(out, r * outFeatures + j, value);
+    }
+  }
+  return out;
+};
+
+/** matmul(a, b) with NumPy broadcasting of the leading dims (rank-1 operands promoted). */
+const matmulRule: IntervalRule = ({ node, inputs, outShape }) => {
+  const [a, b] = inputs;
+  if (a === undefined || b === undefined) throw new CompileError('internal: matmul without operands', { node: node.name, op: node.op });
+  const aShape = a.shape.length === 1 ? [1, ...a.shape] : [...a.shape];
+  const bShape = b.shape.length === 1 ? [...b.shape, 1] : [...b.shape];
+  const m = aShape[aShape.length - 2] ?? 1;
+  const k = aShape[aShape.length - 1] ?? 1;
+  const n = bShape[bShape.length - 1] ?? 1;
+  const batch = outShape.slice(0, Math.max(0, outShape.length - (a.shape.length > 1 ? 1 : 0) - (b.shape.length > 1 ? 1 : 0)));
+  const aBatch = broadcastStrides(aShape.slice(0, -2), batch).map((s) => s * m * k);
+  const bBatch = broadcastStrides(bShape.slice(0, -2), batch).map((s) => s * k * n);
+  const out = emptyBounds(outShape);
+  for (let p = 0; p < sizeOf(batch); p++) {
+    let aBase = 0;
+    let bBase = 0;
+    let rest = p;
+    for (let axis = batch.length - 1; axis >= 0; axis--) {
+      const dim = batch[axis] ?? 1;
+      const coord = rest % dim;
+      rest = Math.floor(rest / dim);
+      aBase += coord * (aBatch[axis] ?? 0);
+      bBase += coord * (bBatch[axis] ?? 0);
+    }
+    for (let i = 0; i < m; i++) {
+      for (let j = 0; j < n; j++) {
+        const value = dotBounds({ ...a, offset: aBase + i * k, stride: 1 }, { ...b, offset: bBase + j, stride: n }, k);
+        setInterval(out, (p * m + i) * n + j, value);
+      }
+    }
+  }
+  return out;
+};
+
+/**
+ * softmax: out_i = 1 / (1 + Σ_{j≠i} exp(x_j - x_i)), smallest when the others are high and
+ * x_i low. The f64 formula and the interpreter's differ by a few f64 ulps; a relative 1e-12
+ * and one f32 ulp of slack cover that. A row with NaN or an infinity may be NaN anywhere.
+ * Softmax along the batch axis depends on the batch size: only [0, 1] holds there.
+ */
+const softmaxRule: IntervalRule = ({ inputs, attrs, outShape, batched }) => {
+  const [x] = inputs;
+  const out = emptyBounds(outShape);
+  if (x === undefined) return out;
+  const axis = resolveAxis(floatAttr(attrs, 'axis'), outShape.length);
+  if (batched && axis === 0) {
+    // Along the batch the row's length is the batch size: only [0, 1] holds for every batch.
+    for (let i = 0; i < out.lo.length; i++) setInterval(out, i, { lo: 0, hi: 1, nan: x.nan.some((f) => f !== 0) || !x.lo.every(Number.isFinite) || !x.hi.every(Number.isFinite) });
+    return out;
+  }
+  const { outer, size, inner } = axisSplit(outShape, axis);
+  for (let o = 0; o < outer; o++) {
+    for (let i = 0; i < inner; i++) {
+      const at = (t: number): number => (o * size + t) * inner + i;
+      let finite = true;
+      for (let t = 0; t < size; t++) {
+        const v = intervalAt(x, at(t));
+        if (v.nan || !Number.isFinite(v.lo) || !Number.isFinite(v.hi)) finite = false;
+      }
+      for (let t = 0; t < size; t++) {
+        if (!finite) { setInterval(out, at(t), { lo: 0, hi: 1, nan: true }); continue; }
+        let low = 1;
+        let high = 1;
+        for (let s = 0; s < size; s++) {
+          if (s === t) continue;
+          low += Math.exp((x.hi[at(s)] ?? 0) - (x.lo[at(t)] ?? 0));
+          high += Math.exp((x.lo[at(s)] ?? 0) - (x.hi[at(t)] ?? 0));
+        }
+        const lo = Math.max(0, nextDownF32(roundDownF32((1 / low) * (1 - 1e-12))));
+        const hi = Math.min(1, nextUpF32(roundUpF32((1 / high) * (1 + 1e-12))));
+        setInterval(out, at(t), { lo, hi, nan: false });
+      }
+    }
+  }
+  return out;
+};
+
+/** Rules by op name; ops of kind elementwise and layout fall back to their kind's rule. */
+export const INTERVAL_RULES: Readonly<Record<string, IntervalRule>> = {
+  linear: linearRule,
+  matmul: matmulRule,
+  softmax: softmaxRule,
+};
+
+const KIND_RULES: Readonly<Partial<Record<string, IntervalRule>>> = {
+  elementwise: elementwiseRule,
+  layout: moveEndpointsRule,
+};
+
+export function intervalRule(node: Node): IntervalRule {
+  const kind = Object.hasOwn(OPS, node.op) ? OPS[node.op].kind : undefined;
+  const rule = Object.hasOwn(INTERVAL_RULES, node.op) ? INTERVAL_RULES[node.op] : kind === undefined ? undefined : KIND_RULES[kind];
+  if (rule === undefined) throw new CompileError(`no interval rule for op ${node.op} (node ${formatValueName(node.name)})`);
+  return rule;
+}

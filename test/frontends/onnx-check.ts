@@ -1,0 +1,22 @@
+// Test helper: imports a hand-built ONNX model, runs it in fusegraph's interpreter and in
+// onnxruntime-node on the same random feeds, and asserts the outputs agree.
+
+import { interpret, type Feeds } from '../../ir/interpret.ts';
+import { bindShape, sizeOf } from '../../ir/types.ts';
+import { importOnnx } from '../../src/frontends/onnx/import.ts';
+import { Random } from '../../src/random.ts';
+import type { Tolerance } from '../../src/tolerance.ts';
+import { expectClose } from './compare.ts';
+import { onnxModel, type OnnxSpec } from './onnx-model.ts';
+import { runOnnxRuntime } from './ort-runner.ts';
+
+/** Imports `spec`, then compares interpreter and onnxruntime at the given batch size. */
+export async function check(spec: OnnxSpec, batch = 3, tolerance?: Tolerance): Promise<ReturnType<typeof importOnnx>> {
+  const bytes = onnxModel(spec);
+  const graph = importOnnx(bytes);
+  const random = new Random(5);
+  const feeds: Record<string, Float32Array> = {};
+  for (const input of graph.inputs) feeds[input.name] = random.uniformArray(sizeOf(bindShape(input.type.shape, batch)), -3, 3);
+  expectClose(graph, await runOnnxRuntime(bytes, graph, feeds as Feeds), interpret(graph, feeds as Feeds), 'onnxruntime vs interpreter', tolerance);
+  return graph;
+}
