@@ -65,14 +65,6 @@ function constantUsesOf(program: LoweredProgram, weightLayout: (kernel: Kernel) 
       throw new CompileError(`the wasm target packs ${kernel.kind} weights at compile time: the weight must be a constant`, { node: kernel.label, op: kernel.op });
     }
   }
-  // kernel-info offers a dense conv's weight packed (the JS target's linear-style panels); the
-  // wasm conv kernels read it row-major and pack their own panels (conv-kernel.ts).
-  const linearWeights = new Set(program.kernels.flatMap((k) => (k.kind === 'linear' && k.weight.kind === 'const' ? [k.weight.index] : [])));
-  for (const kernel of program.kernels) {
-    if (kernel.kind !== 'conv' || kernel.weight.kind !== 'const') continue;
-    raw.add(kernel.weight.index);
-    if (!linearWeights.has(kernel.weight.index)) packed.delete(kernel.weight.index);
-  }
   return { raw, packed };
 }
 
