@@ -39,6 +39,9 @@ export function activationSites(graph: Graph): ActivationSite[] {
       sites.push({ node, activation: { op: node.op, attrs: node.attrs } });
       continue;
     }
+    // Only ops with an epilogue (they say where their features lie) fuse an activation into
+    // their result; recurrent ops' activation attributes are gate functions inside the cell.
+    if (def.featureAxis === undefined) continue;
     for (const [key, spec] of Object.entries(def.attrs)) {
       if (spec.type !== 'activation') continue;
       const activation = activationAttr(node.attrs, key);

@@ -11,8 +11,10 @@ import { describe, it } from 'vitest';
 import { arbGraphAndFeeds, assertGraphPropertyAsync, FINITE_EDGES, KERNEL_OPS } from '../arbitraries.ts';
 import { agreesWithInterpreter } from './run-wgsl.ts';
 
-// SwiftShader compiles a pipeline in ~0.5 s: enough runs to meet every op, few enough for CI.
+// SwiftShader compiles a pipeline in ~0.5 s (a tiled conv shader in ~2 s): enough runs to meet
+// every op, few enough for CI; a run of conv-heavy graphs on a loaded machine may take minutes.
 const RUNS = 15;
+const TIMEOUT_MS = 240_000;
 const EDGES = FINITE_EDGES.filter((value) => Math.abs(value) <= 1);
 
 describe('WGSL bundle vs interpreter', () => {
@@ -22,7 +24,7 @@ describe('WGSL bundle vs interpreter', () => {
       it(`agrees on random graphs (${variant}, ${label}, edge values 0, ±1)`, async () => {
         const arb = arbGraphAndFeeds({ ops: KERNEL_OPS, feeds: { edgeValues: EDGES, batch } });
         await assertGraphPropertyAsync(arb, ({ graph, feeds }) => agreesWithInterpreter(graph, feeds, variant), { numRuns: RUNS });
-      });
+      }, TIMEOUT_MS);
     }
   }
 });
