@@ -2,12 +2,14 @@
 // consumes: static shapes and strides, buffer locations, scalar bodies. Only the symbolic
 // batch is unknown at compile time; every size that depends on it is an Extent.
 
-import type { AffineSize } from '../ir/memory-plan.ts';
 import type { ScalarExpr } from '../ir/scalar.ts';
 import type { Shape, StaticShape } from '../ir/types.ts';
 
 /** A count that may depend on the batch: perSample * batch + fixed (a loop bound, an offset). */
-export type Extent = AffineSize;
+export interface Extent {
+  readonly perSample: number;
+  readonly fixed: number;
+}
 
 /** Where a tensor lives at run time. Arena offsets are in f32 elements, affine in the batch. */
 export type BufferRef =

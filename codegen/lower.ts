@@ -12,19 +12,20 @@
 
 import { CompileError } from '../ir/errors.ts';
 import { valueTypes, type Graph, type Node } from '../ir/graph.ts';
-import type { MemoryPlan } from '../ir/memory-plan.ts';
+import type { MemoryPlan, PlanSize } from '../ir/memory-plan.ts';
+import { addSizes, coefficientOf, constSize, formatSize, sameSize } from '../ir/sym-size.ts';
 import {
   activationAttr, activationDef, alignedOperandShapes, linearLayout, OPS,
   tensorAttr, transposePerm, type ElementwiseOpName, type OpName, type TensorData,
 } from '../ir/ops/index.ts';
 import { E, substituteOperands, type ScalarExpr } from '../ir/scalar.ts';
-import { staticSize, symbolOf, type Shape, type StaticShape, type TensorType } from '../ir/types.ts';
+import { formatType, isSymbolic, staticSize, symbolOf, type Shape, type StaticShape, type TensorType } from '../ir/types.ts';
 import { lowerConcat, lowerPad, lowerResize, lowerSlice } from './lower-gather.ts';
 import { lowerConv, lowerConvTranspose, lowerPool, lowerReduce } from './lower-window.ts';
 import { lowerMatmul, lowerSoftmax } from './lower-contract.ts';
 import { broadcastAccess, denseStrides, mergeAxes, shapeExtents } from './loop-nest.ts';
 import {
-  productExtent, type Access, type BufferRef, type Kernel, type LoweredConstant, type LoweredProgram, type LoweredTensor,
+  productExtent, type Access, type Extent, type BufferRef, type Kernel, type LoweredConstant, type LoweredProgram, type LoweredTensor,
 } from './kernels.ts';
 
 /** What each node lowering sees: buffers and types of values, and where results go. */
@@ -160,12 +161,40 @@ function isKernel(value: Kernel | BufferRef): value is Kernel {
   return !BUFFER_KINDS.has(value.kind);
 }
 
+/**
+ * The one symbolic batch dim the kernels support (for now): every symbolic dim of every value
+ * is this symbol on axis 0, and a node that reads a batched value keeps the batch. Graphs with
+ * several symbols, or symbols elsewhere, run in the interpreter only.
+ */
 function batchSymbolOf(graph: Graph): string | undefined {
-  const symbols = new Set(graph.inputs.map((input) => symbolOf(input.type.shape)).filter((s) => s !== undefined));
-  if (symbols.size > 1) {
-    throw new CompileError(`inputs use several symbolic dims (${[...symbols].join(', ')}); the code generator supports one batch dim`);
+  const types = valueTypes(graph);
+  let batch: string | undefined;
+  for (const [name, type] of types) {
+    type.shape.forEach((dim, axis) => {
+      if (!isSymbolic(dim)) return;
+      if (axis !== 0 || (batch !== undefined && dim !== batch)) {
+        throw new CompileError(`has ${formatType(type)}: the code generator supports one symbolic batch dim on axis 0 only (several symbols run in the interpreter)`, { node: name });
+      }
+      batch = dim;
+    });
   }
-  return [...symbols][0];
+  for (const node of graph.nodes) {
+    const batchedIn = node.inputs.some((input) => symbolOf(types.get(input)?.shape ?? []) !== undefined);
+    if (batchedIn && symbolOf(node.type.shape) === undefined) {
+      throw new CompileError(`reduces over the symbolic batch ${batch ?? ''}, which the code generator does not support`, { node: node.name, op: node.op });
+    }
+  }
+  return batch;
+}
+
+/** A plan size as an Extent: affine in the one batch symbol. */
+function extentOf(size: PlanSize, batch: string | undefined): Extent {
+  const perSample = batch === undefined ? 0 : coefficientOf(size, [batch]);
+  const fixed = coefficientOf(size, []);
+  if (!sameSize(size, addSizes(constSize(fixed), batch === undefined ? [] : [{ coeff: perSample, symbols: [batch] }]))) {
+    throw new Error(`internal: plan size ${formatSize(size)} is not affine in the batch`);
+  }
+  return { perSample, fixed };
 }
 
 function tensorOf(name: string, type: TensorType): LoweredTensor {
@@ -215,7 +244,7 @@ export function lowerGraph(graph: Graph, plan: MemoryPlan): LoweredProgram {
     else {
       const slot = plan.slots.get(node.name);
       if (slot === undefined) throw new CompileError('internal: the memory plan has no slot for this value', { node: node.name, op: node.op });
-      out = { kind: 'arena', offset: slot.offset };
+      out = { kind: 'arena', offset: extentOf(slot.offset, batchSymbol) };
     }
     const lowered = loweringFor(node.op)(node, out, ctx);
     if (isKernel(lowered)) {
@@ -244,7 +273,7 @@ export function lowerGraph(graph: Graph, plan: MemoryPlan): LoweredProgram {
     inputs: graph.inputs.map((input) => tensorOf(input.name, input.type)),
     outputs: graph.outputs.map((name) => tensorOf(name, types.get(name) ?? { dtype: 'f32', shape: [] })),
     constants,
-    arenaSize: plan.arenaSize,
+    arenaSize: extentOf(plan.arenaSize, batchSymbol),
     kernels,
   };
 }

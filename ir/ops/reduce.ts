@@ -49,8 +49,6 @@ export function reducedAxes(shape: Shape, attrs: Attrs): number[] {
   const given = intsAttr(attrs, 'axes');
   const axes = given.length === 0 ? shape.map((_, i) => i) : given.map((a) => resolveAxis(a, shape.length));
   if (new Set(axes).size !== axes.length) throw new CompileError(`axes ${formatShape(given)} repeat an axis`);
-  const batched = axes.find((a) => isSymbolic(shape[a] ?? 1));
-  if (batched !== undefined) throw new CompileError(`cannot reduce over the symbolic batch axis ${batched} of ${formatShape(shape)}`);
   return [...axes].sort((a, b) => a - b);
 }
 
