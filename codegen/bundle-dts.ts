@@ -2,7 +2,7 @@
 // in an input name or a missing input is a type error), the metadata, and `load()` with the
 // target's own options and session members. Names appear only as escaped string keys.
 
-import type { LoweredProgram, LoweredTensor } from './kernels.ts';
+import type { LoweredProgram, LoweredTensor, SizeForm } from './kernels.ts';
 import { commentText, stringLiteral } from './namer.ts';
 import { CodeWriter } from './writer.ts';
 
@@ -16,14 +16,16 @@ export interface BundleDtsSpec {
   readonly loadOptions?: readonly string[];
   /** Session members besides `run(feeds): Promise<Results>` and `dispose()`. */
   readonly sessionMembers?: readonly string[];
+  /** Whether `run` takes the `dims` argument (targets with several symbols). */
+  readonly dims?: boolean;
 }
 
-function tensorInfo(tensor: LoweredTensor): string {
+function tensorInfo(tensor: LoweredTensor<SizeForm>): string {
   const shape = tensor.shape.map((dim) => (typeof dim === 'number' ? String(dim) : stringLiteral(dim))).join(', ');
   return `{ readonly name: ${stringLiteral(tensor.name)}; readonly shape: readonly [${shape}] }`;
 }
 
-export function emitBundleDts(program: LoweredProgram, spec: BundleDtsSpec): string {
+export function emitBundleDts(program: LoweredProgram<SizeForm>, spec: BundleDtsSpec): string {
   const w = new CodeWriter();
   w.line(`// Types of the fusegraph ${spec.target} bundle for graph ${commentText(program.name)}.`).line();
   w.block('export interface Feeds {', () => {
@@ -36,9 +38,16 @@ export function emitBundleDts(program: LoweredProgram, spec: BundleDtsSpec): str
   w.line();
   w.block('export declare const metadata: {', () => {
     w.line(`readonly name: ${stringLiteral(program.name)};`);
+    w.line('/** The symbolic dims, bound at run time from the feeds (and `dims`). */');
+    w.line(`readonly symbols: readonly [${program.symbols.map(stringLiteral).join(', ')}];`);
     w.line(`readonly inputs: readonly [${program.inputs.map(tensorInfo).join(', ')}];`);
     w.line(`readonly outputs: readonly [${program.outputs.map(tensorInfo).join(', ')}];`);
   }, '};');
+  w.line();
+  w.line('/** Values of symbolic dims the feed lengths cannot tell apart (`{ S: 64 }`). */');
+  w.block('export interface Dims {', () => {
+    for (const symbol of program.symbols) w.line(`readonly ${stringLiteral(symbol)}?: number;`);
+  });
   w.line();
   if (spec.declarations !== undefined) w.all(spec.declarations).line();
   w.block('export interface LoadOptions {', () => {
@@ -50,8 +59,8 @@ export function emitBundleDts(program: LoweredProgram, spec: BundleDtsSpec): str
   });
   w.line();
   w.block('export interface Session {', () => {
-    w.line('/** The batch is inferred from the feed lengths. */');
-    w.line('run(feeds: Feeds): Promise<Results>;');
+    w.line('/** The symbols are inferred from the feed lengths (and `dims`, where the lengths cannot tell them apart). */');
+    w.line(spec.dims === true ? 'run(feeds: Feeds, dims?: Dims): Promise<Results>;' : 'run(feeds: Feeds): Promise<Results>;');
     w.all(spec.sessionMembers ?? []);
     w.line('/** Frees what load() allocated. */');
     w.line('dispose(): void;');

@@ -12,20 +12,20 @@
 
 import { CompileError } from '../ir/errors.ts';
 import { valueTypes, type Graph, type Node } from '../ir/graph.ts';
-import type { MemoryPlan, PlanSize } from '../ir/memory-plan.ts';
-import { addSizes, coefficientOf, constSize, formatSize, sameSize } from '../ir/sym-size.ts';
+import type { MemoryPlan } from '../ir/memory-plan.ts';
+import { shapeSize, ZERO_SIZE, type SymSize } from '../ir/sym-size.ts';
 import {
   activationAttr, activationDef, alignedOperandShapes, linearLayout, OPS,
   tensorAttr, transposePerm, type ElementwiseOpName, type OpName, type TensorData,
 } from '../ir/ops/index.ts';
 import { E, substituteOperands, type ScalarExpr } from '../ir/scalar.ts';
-import { formatType, isSymbolic, staticSize, symbolOf, type Shape, type StaticShape, type TensorType } from '../ir/types.ts';
+import { formatType, isSymbolic, type Shape, type StaticShape, type TensorType } from '../ir/types.ts';
 import { lowerConcat, lowerPad, lowerResize, lowerSlice } from './lower-gather.ts';
 import { lowerConv, lowerConvTranspose, lowerPool, lowerReduce } from './lower-window.ts';
 import { lowerMatmul, lowerSoftmax } from './lower-contract.ts';
 import { broadcastAccess, denseStrides, mergeAxes, shapeExtents } from './loop-nest.ts';
 import {
-  productExtent, type Access, type Extent, type BufferRef, type Kernel, type LoweredConstant, type LoweredProgram, type LoweredTensor,
+  productExtent, type Access, type BufferRef, type Kernel, type LoweredConstant, type LoweredProgram, type LoweredTensor,
 } from './kernels.ts';
 
 /** What each node lowering sees: buffers and types of values, and where results go. */
@@ -63,7 +63,7 @@ function lowerElementwise(node: Node, out: BufferRef, ctx: LowerContext): Kernel
 }
 
 /** A copy of operand 0 in the node's output layout, with the operand read through `strides`. */
-function copyKernel(node: Node, out: BufferRef, ctx: LowerContext, strides: readonly number[]): Kernel {
+function copyKernel(node: Node, out: BufferRef, ctx: LowerContext, strides: readonly SymSize[]): Kernel {
   const nest = mergeAxes(shapeExtents(node.type.shape), [strides]);
   const [source] = node.inputs;
   if (source === undefined) throw new CompileError('internal: layout op without operand', { node: node.name, op: node.op });
@@ -88,7 +88,7 @@ function lowerTranspose(node: Node, out: BufferRef, ctx: LowerContext): Kernel {
   const input = typeIn(ctx, node.inputs[0] ?? '');
   const perm = transposePerm(input.shape.length, node.attrs);
   const inStrides = denseStrides(input.shape);
-  return copyKernel(node, out, ctx, perm.map((axis) => inStrides[axis] ?? 0));
+  return copyKernel(node, out, ctx, perm.map((axis) => inStrides[axis] ?? ZERO_SIZE));
 }
 
 /** linear: rows × in times [out, in]ᵀ, then bias and activation composed into one epilogue. */
@@ -161,51 +161,20 @@ function isKernel(value: Kernel | BufferRef): value is Kernel {
   return !BUFFER_KINDS.has(value.kind);
 }
 
-/**
- * The one symbolic batch dim the kernels support (for now): every symbolic dim of every value
- * is this symbol on axis 0, and a node that reads a batched value keeps the batch. Graphs with
- * several symbols, or symbols elsewhere, run in the interpreter only.
- */
-function batchSymbolOf(graph: Graph): string | undefined {
-  const types = valueTypes(graph);
-  let batch: string | undefined;
-  for (const [name, type] of types) {
-    type.shape.forEach((dim, axis) => {
-      if (!isSymbolic(dim)) return;
-      if (axis !== 0 || (batch !== undefined && dim !== batch)) {
-        throw new CompileError(`has ${formatType(type)}: the code generator supports one symbolic batch dim on axis 0 only (several symbols run in the interpreter)`, { node: name });
-      }
-      batch = dim;
-    });
-  }
-  for (const node of graph.nodes) {
-    const batchedIn = node.inputs.some((input) => symbolOf(types.get(input)?.shape ?? []) !== undefined);
-    if (batchedIn && symbolOf(node.type.shape) === undefined) {
-      throw new CompileError(`reduces over the symbolic batch ${batch ?? ''}, which the code generator does not support`, { node: node.name, op: node.op });
-    }
-  }
-  return batch;
-}
-
-/** A plan size as an Extent: affine in the one batch symbol. */
-function extentOf(size: PlanSize, batch: string | undefined): Extent {
-  const perSample = batch === undefined ? 0 : coefficientOf(size, [batch]);
-  const fixed = coefficientOf(size, []);
-  if (!sameSize(size, addSizes(constSize(fixed), batch === undefined ? [] : [{ coeff: perSample, symbols: [batch] }]))) {
-    throw new Error(`internal: plan size ${formatSize(size)} is not affine in the batch`);
-  }
-  return { perSample, fixed };
+/** Every symbolic dim of the inputs, in order of first appearance. */
+function symbolsOf(graph: Graph): string[] {
+  return [...new Set(graph.inputs.flatMap((input) => input.type.shape.filter(isSymbolic)))];
 }
 
 function tensorOf(name: string, type: TensorType): LoweredTensor {
-  const symbolic = symbolOf(type.shape) !== undefined;
-  const size = staticSize(type.shape);
-  return { name, shape: type.shape, size: symbolic ? { perSample: size, fixed: 0 } : { perSample: 0, fixed: size } };
+  return { name, shape: type.shape, size: shapeSize(type.shape) };
 }
 
 /** Lowers an optimized, verified graph with its memory plan to kernels. */
 export function lowerGraph(graph: Graph, plan: MemoryPlan): LoweredProgram {
-  const batchSymbol = batchSymbolOf(graph);
+  const symbols = symbolsOf(graph);
+  const unbound = [...valueTypes(graph)].find(([, type]) => type.shape.some((d) => isSymbolic(d) && !symbols.includes(d)));
+  if (unbound !== undefined) throw new CompileError(`has ${formatType(unbound[1])}, a symbol no input binds`, { node: unbound[0] });
   const types = valueTypes(graph);
   const buffers = new Map<string, BufferRef>();
   const constants: LoweredConstant[] = [];
@@ -244,7 +213,7 @@ export function lowerGraph(graph: Graph, plan: MemoryPlan): LoweredProgram {
     else {
       const slot = plan.slots.get(node.name);
       if (slot === undefined) throw new CompileError('internal: the memory plan has no slot for this value', { node: node.name, op: node.op });
-      out = { kind: 'arena', offset: extentOf(slot.offset, batchSymbol) };
+      out = { kind: 'arena', offset: slot.offset };
     }
     const lowered = loweringFor(node.op)(node, out, ctx);
     if (isKernel(lowered)) {
@@ -269,11 +238,12 @@ export function lowerGraph(graph: Graph, plan: MemoryPlan): LoweredProgram {
 
   return {
     name: graph.name,
-    ...(batchSymbol !== undefined ? { batchSymbol } : {}),
+    symbols,
+    ...(symbols.length === 1 && symbols[0] !== undefined ? { batchSymbol: symbols[0] } : {}),
     inputs: graph.inputs.map((input) => tensorOf(input.name, input.type)),
     outputs: graph.outputs.map((name) => tensorOf(name, types.get(name) ?? { dtype: 'f32', shape: [] })),
     constants,
-    arenaSize: extentOf(plan.arenaSize, batchSymbol),
+    arenaSize: plan.arenaSize,
     kernels,
   };
 }

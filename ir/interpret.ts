@@ -35,7 +35,7 @@ export function bindSymbols(graph: Graph, feeds: Feeds, dims: DimValues = {}): M
   for (const [symbol, value] of Object.entries(dims)) {
     if (!Number.isInteger(value) || value < 1) throw new CompileError(`symbolic dim ${symbol} must be a positive integer, got ${value}`);
     bound.set(symbol, value);
-    boundBy.set(symbol, 'the given dims');
+    boundBy.set(symbol, 'the dims argument');
   }
   const inputs = graph.inputs.map((input) => {
     const data = Object.hasOwn(feeds, input.name) ? feeds[input.name] : undefined;
@@ -61,7 +61,9 @@ export function bindSymbols(graph: Graph, feeds: Feeds, dims: DimValues = {}): M
       const power = input.shape.filter((d) => d === symbol).length;
       const value = Math.round((input.length / known) ** (1 / power));
       if (input.length === 0 || value < 1 || known * value ** power !== input.length) {
-        throw new CompileError(`input ${input.shown} of shape ${formatShape(input.shape)} needs a whole number of samples of ${known} values, got ${input.length} (${symbol} is the number of samples)`);
+        const fixed = symbolsOf(input.shape).filter((s) => bound.has(s));
+        const note = fixed.length === 0 ? '' : ` (with ${fixed.map((s) => `${s} = ${bound.get(s) ?? '?'} from ${boundBy.get(s) ?? '?'}`).join(', ')})`;
+        throw new CompileError(`input ${input.shown} of shape ${formatShape(input.shape)} needs a whole number of samples of ${known} values, got ${input.length}${note}`);
       }
       bound.set(symbol, value);
       boundBy.set(symbol, `input ${input.shown}`);
@@ -75,12 +77,25 @@ export function bindSymbols(graph: Graph, feeds: Feeds, dims: DimValues = {}): M
   return bound;
 }
 
-/** The error for an input whose length contradicts the symbols bound so far. */
+/**
+ * The error for an input whose length contradicts the symbols bound so far: the first of its
+ * symbols whose value the length would imply, against the input that bound it (the same
+ * rule and words as the bundles' codegen/bind-dims-source.ts).
+ */
 function mismatch(input: { shown: string; shape: Shape; length: number }, expected: number, bound: ReadonlyMap<string, number>, boundBy: ReadonlyMap<string, string>): CompileError {
-  const symbols = symbolsOf(input.shape);
-  if (symbols.length === 0) return new CompileError(`input ${input.shown} needs ${expected} values for ${formatShape(input.shape)}, got ${input.length}`);
-  const told = symbols.map((s) => `${s} = ${bound.get(s) ?? '?'} (from ${boundBy.get(s) ?? '?'})`).join(', ');
-  return new CompileError(`input ${input.shown} of shape ${formatShape(input.shape)} holds ${input.length} values, which disagrees with ${told}: ${expected} expected`);
+  for (const symbol of symbolsOf(input.shape)) {
+    let rest = 1;
+    let power = 0;
+    for (const d of input.shape) {
+      if (d === symbol) power++;
+      else rest *= isSymbolic(d) ? (bound.get(d) ?? 1) : d;
+    }
+    const implied = Math.round((input.length / rest) ** (1 / power));
+    if (implied >= 1 && rest * implied ** power === input.length) {
+      return new CompileError(`input ${input.shown} has ${symbol} = ${implied}, but ${boundBy.get(symbol) ?? '?'} has ${symbol} = ${bound.get(symbol) ?? '?'}`);
+    }
+  }
+  return new CompileError(`input ${input.shown} needs ${expected} values for ${formatShape(input.shape)}, got ${input.length}`);
 }
 
 /** The batch of each symbol (kept for callers of the single-batch era). */

@@ -2,6 +2,8 @@
 // facade. They contain no model text; the emitter fills in only compiler-made names and
 // numbers around them.
 
+import { BIND_DIMS } from '../bind-dims-source.ts';
+
 /** Turns little-endian f32 bytes into a Float32Array on any host (copies only if needed). */
 export const DECODE_WEIGHTS = `function floatsOf(bytes) {
   const count = bytes.byteLength / 4;
@@ -30,6 +32,14 @@ function bytesOfBase64(text) {
   return bytes;
 }`;
 
+/** Checks the feed object's keys against the inputs (every bundle). */
+const CHECK_FEED_NAMES = `function checkFeedNames(feeds, names) {
+  if (feeds === null || typeof feeds !== "object") throw new TypeError("fusegraph: run(feeds) needs an object of Float32Arrays");
+  for (const name of Object.keys(feeds)) {
+    if (!names.includes(name)) throw new TypeError("fusegraph: unknown input " + JSON.stringify(name) + " (inputs: " + names.map((n) => JSON.stringify(n)).join(", ") + ")");
+  }
+}`;
+
 /** Reads and checks one feed; returns its batch (0 for an unbatched input). */
 export const FEED_CHECK = `function feedOf(feeds, name, sample, batched) {
   const data = feeds !== null && typeof feeds === "object" && Object.hasOwn(feeds, name) ? feeds[name] : undefined;
@@ -50,12 +60,23 @@ function batchOf(name, data, sample, known) {
   return batch;
 }
 
-function checkFeedNames(feeds, names) {
-  if (feeds === null || typeof feeds !== "object") throw new TypeError("fusegraph: run(feeds) needs an object of Float32Arrays");
-  for (const name of Object.keys(feeds)) {
-    if (!names.includes(name)) throw new TypeError("fusegraph: unknown input " + JSON.stringify(name) + " (inputs: " + names.map((n) => JSON.stringify(n)).join(", ") + ")");
+${CHECK_FEED_NAMES}`;
+
+/**
+ * The JS bundle's feed handling: a type check per feed, then bindDims (codegen/bind-dims-source.ts)
+ * reads every symbol off the lengths.
+ */
+export const SYMBOL_FEED_CHECK = `function feedData(feeds, name) {
+  const data = feeds !== null && typeof feeds === "object" && Object.hasOwn(feeds, name) ? feeds[name] : undefined;
+  if (!(data instanceof Float32Array)) {
+    throw new TypeError("fusegraph: input " + JSON.stringify(name) + " must be a Float32Array, got " + (data === undefined ? "nothing" : typeof data));
   }
-}`;
+  return data;
+}
+
+${BIND_DIMS}
+
+${CHECK_FEED_NAMES}`;
 
 /** Fetches external weights next to the module: fs for file: URLs (Node), fetch otherwise. */
 export const FETCH_WEIGHTS = `async function fetchWeights(options) {
@@ -82,9 +103,9 @@ function loadSource(firstLine: string): string {
   return `export async function load(options = {}) {
 ${firstLine}  let open = true;
   return {
-    async run(feeds) {
+    async run(feeds, dims) {
       if (!open) throw new Error("fusegraph: this session was disposed");
-      return run(feeds);
+      return run(feeds, dims);
     },
     dispose() {
       open = false;

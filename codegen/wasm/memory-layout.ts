@@ -6,7 +6,7 @@
 
 import { CompileError } from '../../ir/errors.ts';
 import { kernelInfo } from '../kernel-info.ts';
-import type { BufferRef, Extent, Kernel, LoweredProgram } from '../kernels.ts';
+import type { BufferRef, Extent, Kernel, LoweredProgram } from '../affine-kernels.ts';
 import { packWeights, panelLayout, type PanelLayout } from './pack-weights.ts';
 import type { StaticData } from './static-data.ts';
 
