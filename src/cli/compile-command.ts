@@ -6,6 +6,7 @@
 import { join } from 'node:path';
 import type { Command } from 'commander';
 import { CompileError } from '../../ir/errors.ts';
+import { parseDimAssignment } from '../../ir/fix-dims.ts';
 import { compile, EMBED_LIMIT_BYTES, TARGET_NAMES, WEIGHTS_DTYPES, type OptLevel, type TargetName, type WeightsDtype } from '../compile.ts';
 import { loadModel } from '../load-model.ts';
 import { checkOverwrite, formatBytes, markSource, outputPlace, writeBundleFiles } from './bundle-output.ts';
@@ -24,6 +25,7 @@ interface CompileFlags extends PruneFlags {
   readonly weightsDtype: string;
   readonly emitWat?: boolean;
   readonly wasmRelaxed?: boolean;
+  readonly dim?: readonly string[];
 }
 
 /** The wasm-only flags, refused for other targets rather than silently ignored. */
@@ -83,13 +85,15 @@ export function registerCompileCommand(program: Command): void {
     .option('--weights-dtype <dtype>', 'store the weights as f32, f16 or bf16 (half the size; widened to f32 at load)', 'f32')
     .option('--emit-wat', 'wasm: also write the module listing as <name>.wat')
     .option('--wasm-relaxed', 'wasm: also embed a relaxed-SIMD module (f32x4.relaxed_madd), chosen at load where supported')
+    .option('--dim <symbol=size>', 'fix a symbolic dim at compile time, e.g. --dim S=64 (repeatable)', (text: string, list: string[]) => [...list, text], [] as string[])
     .addHelpText('after', HELP_AFTER);
   addPruneOptions(command)
     .action(async (model: string, flags: CompileFlags) => {
       const target = targetName(flags.target);
       const dtype = weightsDtype(flags.weightsDtype);
       const place = outputPlace(model, flags.out, flags.name);
-      const options = { target, level: optLevel(flags.O), weights: weightsMode(flags.weights), weightsDtype: dtype, name: place.stem, ...wasmOptions(target, flags) };
+      const dims = Object.fromEntries((flags.dim ?? []).map(parseDimAssignment));
+      const options = { target, level: optLevel(flags.O), weights: weightsMode(flags.weights), weightsDtype: dtype, name: place.stem, dims, ...wasmOptions(target, flags) };
       const loaded = await loadModel(model);
       warnAboutWeights(loaded, model);
       const plan = prunePlan(loaded, flags);

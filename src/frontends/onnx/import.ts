@@ -3,7 +3,7 @@
 //  1. decode and check the envelope (a graph, an ai.onnx opset in 11..21);
 //  2. rewrite PyTorch's erf-GELU pattern into Gelu; list every unsupported op at once;
 //  3. sort the nodes topologically (reporting missing operands and cycles by name);
-//  4. declare inputs (dim_param → the symbolic batch) and initializers, convert each node;
+//  4. declare inputs (dim_param → a symbol, on any axis) and initializers, convert each node;
 //  5. return the graph outputs under their ONNX names.
 
 import { basename } from 'node:path';
@@ -134,8 +134,10 @@ function inputShape(info: ValueInfoProto): Dim[] {
     const param = dim.dim_param ?? '';
     const value = dim.dim_value;
     if (param === '' && value !== undefined && value !== null && Object.hasOwn(dim, 'dim_value')) return value;
-    if (axis !== 0) throw new CompileError(`${where} has a symbolic dim ${quoteString(param)} on axis ${axis}; only the first axis (the batch) may be symbolic`);
-    return isSymbolName(param) ? param : 'N';
+    // A dim_param names a symbol (several inputs sharing a name share its value); an unnamed
+    // or non-identifier one is N on axis 0 and S<axis> elsewhere.
+    if (isSymbolName(param)) return param;
+    return axis === 0 ? 'N' : `S${axis}`;
   });
 }
 
