@@ -22,7 +22,8 @@ export interface BundleMetadata {
 
 export interface Session {
   readonly metadata: BundleMetadata;
-  run(feeds: Feeds): Promise<Outputs>;
+  /** `dims`: the symbols' values (bundles of one batch symbol ignore them). */
+  run(feeds: Feeds, dims?: Readonly<Record<string, number>>): Promise<Outputs>;
   /** The JS target's synchronous entry point, which benchmarks prefer (no promise per call). */
   readonly runSync?: (feeds: Feeds) => Outputs;
   dispose(): void;
@@ -31,7 +32,7 @@ export interface Session {
 interface BundleModule {
   readonly metadata?: BundleMetadata;
   readonly run?: (feeds: Feeds) => Outputs;
-  readonly load?: (options?: object) => Promise<{ run(feeds: Feeds): Promise<Outputs>; dispose(): void }>;
+  readonly load?: (options?: object) => Promise<{ run(feeds: Feeds, dims?: Readonly<Record<string, number>>): Promise<Outputs>; dispose(): void }>;
 }
 
 function isBundle(module: BundleModule): boolean {
@@ -49,7 +50,7 @@ async function open(entry: string, cleanup: () => void, gpu: boolean): Promise<S
   const runSync = module.run;
   return {
     metadata: module.metadata,
-    run: (feeds) => loaded.run(feeds),
+    run: (feeds, dims) => loaded.run(feeds, dims),
     ...(runSync !== undefined ? { runSync: (feeds: Feeds) => runSync(feeds) } : {}),
     dispose() {
       loaded.dispose();
