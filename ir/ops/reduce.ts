@@ -112,7 +112,7 @@ function reduceOp(name: string, combine: ReduceCombine, doc: string): OpDef {
 }
 
 export const reduceOps = {
-  reduce_sum: reduceOp('reduce_sum', 'sum', 'sum over axes (empty: all; not the symbolic batch), f64 accumulation rounded once; keepdims keeps them as 1'),
+  reduce_sum: reduceOp('reduce_sum', 'sum', 'sum over axes (empty: all; symbolic ones too), f64 accumulation rounded once; keepdims keeps them as 1'),
   reduce_mean: reduceOp('reduce_mean', 'mean', 'mean over axes: the f64 sum divided by the count, rounded once (global average pooling is reduce_mean over [2, 3])'),
   reduce_max: reduceOp('reduce_max', 'max', 'max over axes; NaN propagates'),
   reduce_min: reduceOp('reduce_min', 'min', 'min over axes; NaN propagates'),
