@@ -8,7 +8,7 @@ import { CompileError } from '../../ir/errors.ts';
 import type { Graph } from '../../ir/graph.ts';
 import { interpret, type Feeds } from '../../ir/interpret.ts';
 import { formatName } from '../../ir/names.ts';
-import { bindShape, sizeOf, symbolOf } from '../../ir/types.ts';
+import { bindShape, isSymbolic, sizeOf, symbolOf } from '../../ir/types.ts';
 import { compile, TARGET_NAMES, type OptLevel, type TargetName } from '../compile.ts';
 import { loadModel } from '../load-model.ts';
 import { optimize } from '../passes/pipeline.ts';
@@ -93,8 +93,10 @@ export function registerVerifyCommand(program: Command): void {
       try {
         for (const [index, sample] of cases.entries()) {
           const feeds = feedsFor(graph, sample, new Random(index + 1));
-          const expected = interpret(graph, feeds);
-          const actual = await session.run(feeds);
+          // Every symbol takes the sample's batch (several symbols cannot all be read off lengths).
+          const dims = Object.fromEntries(graph.inputs.flatMap((input) => input.type.shape.filter(isSymbolic)).map((s) => [s, sample.batch]));
+          const expected = interpret(graph, feeds, dims);
+          const actual = await session.run(feeds, dims);
           for (const name of graph.outputs) {
             const result = compareArrays(expected[name] ?? new Float32Array(), actual[name] ?? new Float32Array(), tolerance);
             const record = worst.get(name) ?? { abs: 0, rel: 0 };
