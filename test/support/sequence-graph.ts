@@ -32,3 +32,24 @@ export function sequenceFeeds(batch: number, length: number, seed = 11): Feeds {
   const random = new Random(seed);
   return { x: random.uniformArray(batch * length * MODEL_DIM, -2, 2) };
 }
+
+/**
+ * A model that works token by token on [N, S, 8] (linear on the last axis, a residual and a
+ * broadcast mask [N, S, 1], softmax over the last axis): every size is a multiple of N·S, so
+ * targets with one batch take N·S as theirs.
+ */
+export function tokenGraph(seed = 3): Graph {
+  const random = new Random(seed);
+  const b = new GraphBuilder('tokens');
+  const x = b.input('x', ['N', 'S', MODEL_DIM]);
+  const mask = b.input('mask', ['N', 'S', 1]);
+  const h = b.linear(x, b.constant(random.uniformArray(16 * MODEL_DIM, -0.5, 0.5), [16, MODEL_DIM]), b.constant(random.uniformArray(16, -0.1, 0.1), [16]), { op: 'relu', attrs: {} });
+  const y = b.linear(h, b.constant(random.uniformArray(MODEL_DIM * 16, -0.5, 0.5), [MODEL_DIM, 16]));
+  b.output(b.softmax(b.add(b.add(y, x), mask), -1, 'p'));
+  return b.build();
+}
+
+export function tokenFeeds(batch: number, length: number, seed = 13): Feeds {
+  const random = new Random(seed);
+  return { x: random.uniformArray(batch * length * MODEL_DIM, -2, 2), mask: random.uniformArray(batch * length, -1, 0) };
+}

@@ -6,11 +6,9 @@
 import { describe, expect, it } from 'vitest';
 import { fixDims } from '../../../ir/fix-dims.ts';
 import { interpret } from '../../../ir/interpret.ts';
-import { GraphBuilder } from '../../../src/builder.ts';
 import { compile } from '../../../src/compile.ts';
-import { Random } from '../../../src/random.ts';
 import { compareArrays, toleranceFor } from '../../../src/tolerance.ts';
-import { sequenceFeeds, sequenceGraph } from '../../support/sequence-graph.ts';
+import { sequenceFeeds, sequenceGraph, tokenFeeds, tokenGraph } from '../../support/sequence-graph.ts';
 import { loadWasmBundle } from './wasm-bundle.ts';
 
 describe('several symbols (wasm)', () => {
@@ -21,17 +19,10 @@ describe('several symbols (wasm)', () => {
   });
 
   it('runs a token-wise model over [N, S, D] with N·S as its batch, at several N and S', async () => {
-    const random = new Random(3);
-    const b = new GraphBuilder('tokens');
-    const x = b.input('x', ['N', 'S', 8]);
-    const mask = b.input('mask', ['N', 'S', 1]);
-    const h = b.linear(x, b.constant(random.uniformArray(16 * 8, -0.5, 0.5), [16, 8]), b.constant(random.uniformArray(16, -0.1, 0.1), [16]), { op: 'relu', attrs: {} });
-    const y = b.linear(h, b.constant(random.uniformArray(8 * 16, -0.5, 0.5), [8, 16]));
-    b.output(b.softmax(b.add(b.add(y, x), mask), -1, 'p'));
-    const tokens = b.build();
+    const tokens = tokenGraph();
     const session = await loadWasmBundle(compile(tokens, { target: 'wasm' }));
     for (const [n, s] of [[1, 1], [2, 3], [1, 7]] as const) {
-      const feeds = { x: random.uniformArray(n * s * 8, -2, 2), mask: random.uniformArray(n * s, -1, 0) };
+      const feeds = tokenFeeds(n, s);
       const expected = interpret(tokens, feeds, { S: s });
       const actual = session.runSync({ ...feeds });
       const comparison = compareArrays(expected['p'] ?? new Float32Array(), actual['p'] ?? new Float32Array(), toleranceFor(tokens));
