@@ -7,11 +7,17 @@ import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { CompileError } from '../ir/errors.ts';
 import type { Graph } from '../ir/graph.ts';
+import { fixDims } from '../ir/fix-dims.ts';
 import { verifyGraphOrThrow } from '../ir/verify.ts';
 import { graphFromBytes, graphFromFile, type DataFormat, type FromBytesOptions } from './frontends/index.ts';
 
 export type { DataFormat, FromBytesOptions };
-export type ModelLoader = (path: string) => Promise<Graph>;
+/** Options of a load: `dims` fixes symbols (ONNX at import, where shape arithmetic benefits). */
+export interface LoadOptions {
+  readonly dims?: Readonly<Record<string, number>>;
+}
+
+export type ModelLoader = (path: string, options?: LoadOptions) => Promise<Graph>;
 
 function isGraph(value: unknown): value is Graph {
   if (typeof value !== 'object' || value === null) return false;
@@ -56,7 +62,7 @@ async function loadModule(path: string): Promise<Graph> {
   return unwrapped;
 }
 
-const dataLoader = (format: DataFormat): ModelLoader => async (path) => graphFromFile(path, format);
+const dataLoader = (format: DataFormat): ModelLoader => async (path, options) => graphFromFile(path, format, options?.dims);
 
 /** Front ends by file extension; each returns a graph built through the builder. */
 const LOADERS: Record<string, ModelLoader> = {
@@ -79,8 +85,11 @@ export function registerLoader(extension: string, loader: ModelLoader): void {
   LOADERS[extension] = loader;
 }
 
-/** Reads a model file (by extension) and verifies the graph. */
-export async function loadModel(path: string): Promise<Graph> {
+/**
+ * Reads a model file (by extension) and verifies the graph. `dims` fixes symbols: ONNX
+ * substitutes them at import, other formats right after loading (ir/fix-dims.ts).
+ */
+export async function loadModel(path: string, options: LoadOptions = {}): Promise<Graph> {
   if (!existsSync(path)) throw new CompileError('file not found', { file: path });
   const extension = Object.keys(LOADERS).find((ext) => path.toLowerCase().endsWith(ext));
   const loader = extension === undefined ? undefined : LOADERS[extension];
@@ -88,7 +97,9 @@ export async function loadModel(path: string): Promise<Graph> {
     throw new CompileError(`unknown model format (expected one of ${Object.keys(LOADERS).join(', ')})`, { file: path });
   }
   try {
-    const graph = await loader(path);
+    const loaded = await loader(path, options);
+    const dims = options.dims ?? {};
+    const graph = extension === '.onnx' || Object.keys(dims).length === 0 ? loaded : fixDims(loaded, dims);
     verifyGraphOrThrow(graph);
     return graph;
   } catch (error) {

@@ -93,8 +93,9 @@ export function registerCompileCommand(program: Command): void {
       const dtype = weightsDtype(flags.weightsDtype);
       const place = outputPlace(model, flags.out, flags.name);
       const dims = Object.fromEntries((flags.dim ?? []).map(parseDimAssignment));
-      const options = { target, level: optLevel(flags.O), weights: weightsMode(flags.weights), weightsDtype: dtype, name: place.stem, dims, ...wasmOptions(target, flags) };
-      const loaded = await loadModel(model);
+      const options = { target, level: optLevel(flags.O), weights: weightsMode(flags.weights), weightsDtype: dtype, name: place.stem, ...wasmOptions(target, flags) };
+      // --dim applies at load: an ONNX import then does its shape arithmetic (N·heads) on sizes.
+      const loaded = await loadModel(model, { dims });
       warnAboutWeights(loaded, model);
       const plan = prunePlan(loaded, flags);
       let graph = loaded;

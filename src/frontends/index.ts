@@ -18,6 +18,8 @@ export interface FromBytesOptions {
   readonly file?: string;
   /** For JSON models whose weights are in a sidecar: its bytes, by the name the model gives. */
   readonly readSidecar?: (file: string) => Uint8Array;
+  /** ONNX: symbols fixed at import (see ImportOnnxOptions.dims); other formats ignore it. */
+  readonly dims?: Readonly<Record<string, number>>;
 }
 
 function readBytes(path: string): Uint8Array {
@@ -33,7 +35,7 @@ export function graphFromBytes(bytes: Uint8Array, format: DataFormat, options: F
   const location = options.file === undefined ? {} : { file: options.file };
   switch (format) {
     case 'onnx':
-      return importOnnx(bytes, location);
+      return importOnnx(bytes, { ...location, ...(options.dims !== undefined ? { dims: options.dims } : {}) });
     case 'json':
       return readJsonModel(new TextDecoder().decode(bytes), {
         readSidecar: options.readSidecar ?? ((file) => {
@@ -50,10 +52,11 @@ export function graphFromBytes(bytes: Uint8Array, format: DataFormat, options: F
 }
 
 /** A data-format model file; a JSON model's sidecar must lie inside the model's folder. */
-export function graphFromFile(path: string, format: DataFormat): Graph {
+export function graphFromFile(path: string, format: DataFormat, dims?: Readonly<Record<string, number>>): Graph {
   return graphFromBytes(readBytes(path), format, {
     file: path,
     readSidecar: (file) => readBytes(sidecarPath(path, file)),
+    ...(dims !== undefined ? { dims } : {}),
   });
 }
 

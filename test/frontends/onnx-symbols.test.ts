@@ -38,3 +38,21 @@ describe('ONNX with several symbols', () => {
     expect(() => importOnnx(model)).toThrow(/cannot derive the target \[S,N,8\] of \[N,S,8\] from the symbols/);
   });
 });
+
+describe('ONNX with symbols fixed at import', () => {
+  it('turns shape arithmetic over a fixed symbol into sizes (N·heads), and refuses an unknown one', () => {
+    // As nn.MultiheadAttention exports [S, N, E] → [S, N·H, D]: Mul of the batch by the heads.
+    const model = onnxModel({
+      opset: 17, inputs: [['x', ['S', 'N', 8]]], outputs: [['y', ['S', 'H', 4]]],
+      initializers: [shapeTensor('zero', [0]), shapeTensor('one', [1]), shapeTensor('two', [2]), shapeTensor('heads', [2]), shapeTensor('d', [4])],
+      nodes: [
+        node('Shape', ['x'], 's'), node('Slice', ['s', 'zero', 'one', 'zero'], 'seq'), node('Slice', ['s', 'one', 'two', 'zero'], 'batch'),
+        node('Mul', ['batch', 'heads'], 'bh'), node('Concat', ['seq', 'bh', 'd'], 'target', [intAttribute('axis', 0)]), node('Reshape', ['x', 'target'], 'y'),
+      ],
+    });
+    expect(() => importOnnx(model)).toThrow(/shape arithmetic on the symbolic dim N is not supported/);
+    const fixed = importOnnx(model, { dims: { N: 3 } });
+    expect(fixed.nodes.find((n) => n.name === 'y')?.type.shape).toEqual(['S', 6, 4]);
+    expect(() => importOnnx(model, { dims: { T: 3 } })).toThrow(/cannot fix T: the model has no symbol T/);
+  });
+});

@@ -39,6 +39,11 @@ export const SUPPORTED_ONNX_OPS: readonly string[] = Object.keys(CONVERTERS).sor
 export interface ImportOnnxOptions {
   /** Used for the graph's name when the model does not name it. */
   readonly file?: string;
+  /**
+   * Symbols fixed at import (`{ S: 64 }`, the CLI's --dim): each dim_param of that name
+   * becomes the size, so shape arithmetic over it (N·heads) is static.
+   */
+  readonly dims?: Readonly<Record<string, number>>;
 }
 
 function defaultOpset(model: ModelProto): number {
@@ -123,7 +128,7 @@ function sortNodes(nodes: readonly NodeProto[], available: ReadonlySet<string>):
   return sorted;
 }
 
-function inputShape(info: ValueInfoProto): Dim[] {
+function inputShape(info: ValueInfoProto, fixed: Readonly<Record<string, number>> = {}): Dim[] {
   const tensorType = info.type?.tensor_type;
   const where = `input ${formatValueName(info.name)}`;
   if (tensorType === undefined || tensorType === null) throw new CompileError(`${where} is not a tensor`);
@@ -136,8 +141,8 @@ function inputShape(info: ValueInfoProto): Dim[] {
     if (param === '' && value !== undefined && value !== null && Object.hasOwn(dim, 'dim_value')) return value;
     // A dim_param names a symbol (several inputs sharing a name share its value); an unnamed
     // or non-identifier one is N on axis 0 and S<axis> elsewhere.
-    if (isSymbolName(param)) return param;
-    return axis === 0 ? 'N' : `S${axis}`;
+    const symbol = isSymbolName(param) ? param : axis === 0 ? 'N' : `S${axis}`;
+    return Object.hasOwn(fixed, symbol) ? (fixed[symbol] ?? symbol) : symbol;
   });
 }
 
@@ -197,11 +202,23 @@ export function importOnnx(bytes: Uint8Array, options: ImportOnnxOptions = {}): 
   const shapes = new Map<string, Dim[]>();
   for (const input of inputs) {
     try {
-      shapes.set(input.name, inputShape(input));
+      shapes.set(input.name, inputShape(input, options.dims));
     } catch (error) {
       if (!(error instanceof CompileError)) throw error;
       problems.push(error.detail);
     }
+  }
+  // The symbols the inputs declare, to refuse fixing one they lack.
+  const symbols = new Set<string>();
+  for (const input of inputs) {
+    (input.type?.tensor_type?.shape?.dim ?? []).forEach((dim, axis) => {
+      const param = dim.dim_param ?? '';
+      if (param === '' && dim.dim_value !== undefined && dim.dim_value !== null && Object.hasOwn(dim, 'dim_value')) return;
+      symbols.add(isSymbolName(param) ? param : axis === 0 ? 'N' : `S${axis}`);
+    });
+  }
+  for (const symbol of Object.keys(options.dims ?? {})) {
+    if (!symbols.has(symbol)) problems.push(`cannot fix ${symbol}: the model has no symbol ${symbol}`);
   }
   if (problems.length > 0) throw new CompileError(problems.join('; '));
   const available = new Set([...inputs.map((i) => i.name), ...initializers.keys()]);
@@ -210,7 +227,7 @@ export function importOnnx(bytes: Uint8Array, options: ImportOnnxOptions = {}): 
   const name = graph.name !== '' ? graph.name : options.file !== undefined ? basename(options.file).replace(/\.onnx$/i, '') : 'onnx_model';
   const builder = new GraphBuilder(name);
   const cx = new ImportContext(builder, opset, reserved, returned);
-  for (const input of inputs) cx.defineValue(input.name, builder.input(input.name, shapes.get(input.name) ?? inputShape(input)));
+  for (const input of inputs) cx.defineValue(input.name, builder.input(input.name, shapes.get(input.name) ?? inputShape(input, options.dims)));
   for (const [initName, init] of initializers) cx.defineConst(initName, readTensor(init, `initializer ${formatValueName(initName)}`));
   for (const node of sorted) convertNode(node, cx);
   for (const output of graph.output) {
