@@ -22,6 +22,8 @@ export type AxisMap = K.AxisMap;
 export type GatherSource = K.GatherSource<'affine'>;
 export type GatherKernel = K.GatherKernel<'affine'>;
 export type ResizeKernel = K.ResizeKernel<'affine'>;
+export type LookupKernel = K.LookupKernel<'affine'>;
+export type RecurrenceKernel = K.RecurrenceKernel<'affine'>;
 export type Kernel = K.Kernel<'affine'>;
 export type KernelKind = K.KernelKind;
 export type LoweredConstant = K.LoweredConstant;
@@ -137,10 +139,24 @@ function project(program: K.LoweredProgram, ext: (size: SymSize) => Extent, num:
         sources: k.sources.map((source) => ({ ...source, buffer: ref(source.buffer), strides: source.strides.map(num) })),
       };
       case 'resize': return { ...k, out: ref(k.out), planes: ext(k.planes), x: ref(k.x) };
+      case 'lookup': return {
+        ...k, out: ref(k.out), outer: ext(k.outer), count: ext(k.count), data: ref(k.data), ids: ref(k.ids), idsStrides: k.idsStrides.map(num),
+      };
+      case 'recurrence': {
+        const opt = <Key extends 'inputWeight' | 'initialH' | 'initialC' | 'peepholes'>(key: Key): Partial<Record<Key, BufferRef>> => {
+          const r = k[key];
+          return r === undefined ? {} : ({ [key]: ref(r) } as Record<Key, BufferRef>);
+        };
+        const { inputWeight: _w, initialH: _h, initialC: _c, peepholes: _p, ...rest } = k;
+        return {
+          ...rest, out: ref(k.out), batch: ext(k.batch), x: ref(k.x), r: ref(k.r), bias: ref(k.bias),
+          ...opt('inputWeight'), ...opt('initialH'), ...opt('initialC'), ...opt('peepholes'),
+        };
+      }
     }
   };
   // Inputs and outputs: elements per unit of the batch when batched (as the affine bundles expect).
-  const tensor = (t: K.LoweredTensor): LoweredTensor => ({ name: t.name, shape: t.shape, size: ext(t.size) });
+  const tensor = (t: K.LoweredTensor): LoweredTensor => ({ name: t.name, shape: t.shape, size: ext(t.size), dtype: t.dtype });
   return {
     name: program.name, symbols: program.symbols,
     inputs: program.inputs.map(tensor), outputs: program.outputs.map(tensor), constants: program.constants,

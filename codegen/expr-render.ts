@@ -41,6 +41,7 @@ export const JS_SYNTAX: ExprSyntax = {
     sqrt: (a) => f32(`Math.sqrt(${a})`),
     tanh: (a) => f32(`Math.tanh(${a})`),
     erf: (a) => f32(`erf(${a})`),
+    trunc: (a) => `Math.trunc(${a})`,
   },
   binary: {
     add: (a, b) => f32(`${a} + ${b}`),
@@ -144,6 +145,7 @@ export const WGSL_SYNTAX: ExprSyntax = {
     sqrt: (a) => `sqrt(${a})`,
     tanh: (a) => `fg_tanh(${a})`,
     erf: (a) => `fg_erf(${a})`,
+    trunc: (a) => `trunc(${a})`,
   },
   binary: {
     add: (a, b) => `(${a} + ${b})`,

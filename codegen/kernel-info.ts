@@ -86,6 +86,21 @@ const KERNEL_INFO: { readonly [K in KernelKind]: KernelInfo<Extract<Kernel, { ki
     bodies: () => [],
     flops: () => 0,
   },
+  lookup: {
+    reads: (k) => [k.data, k.ids],
+    bodies: () => [],
+    flops: () => 0,
+  },
+  recurrence: {
+    reads: (k) => [k.x, k.r, k.bias, ...[k.inputWeight, k.initialH, k.initialC, k.peepholes].filter((b) => b !== undefined)],
+    bodies: (k) => k.bodies.flatMap((b) => [b.h, ...(b.c === undefined ? [] : [b.c]), ...(b.reset === undefined ? [] : [b.reset])]),
+    // Per step and direction: the hidden product (2·G·H·H), the input product when unprojected, ~10 per unit.
+    flops: (k, batch) => {
+      const gh = k.gates * k.hidden;
+      const perStep = 2 * gh * k.hidden + (k.inputWeight === undefined ? 0 : 2 * gh * (k.xWidth)) + 10 * k.hidden;
+      return k.directions * extentAt(k.batch, batch) * k.steps * perStep;
+    },
+  },
   resize: {
     reads: (k) => [k.x],
     bodies: () => [],

@@ -5,9 +5,10 @@
 // backends that handle one batch symbol on axis 0 (codegen/affine-kernels.ts): there an
 // Ext is perSample·batch + fixed and a Num a plain number.
 
+import type { CellBodies, CellKind } from '../ir/ops/recurrent.ts';
 import type { ScalarExpr } from '../ir/scalar.ts';
 import { constSize, isConstSize, mulSizes, scaleSize, ZERO_SIZE, type SymSize } from '../ir/sym-size.ts';
-import type { Shape, StaticShape } from '../ir/types.ts';
+import type { DType, Shape, StaticShape } from '../ir/types.ts';
 
 export type SizeForm = 'sym' | 'affine';
 
@@ -222,8 +223,30 @@ export interface ResizeKernel<F extends SizeForm = 'sym'> extends KernelBase<F> 
   readonly x: BufferRef<F>;
 }
 
+/**
+ * A gather by run-time ids (the `gather` op, an embedding lookup): for o < outer, k < count,
+ * out[o, k, :] = data[o, id, :] (inner elements) with id = ids[k], plus `size` when negative.
+ * Ids are exact integers in f32 lanes. Every target checks -size <= id < size before it
+ * reads and stops the run otherwise with gatherIdMessage(idsName, id, position, size), the
+ * position being k unflattened by `idsStrides` (row-major strides of the ids' shape).
+ */
+export interface LookupKernel<F extends SizeForm = 'sym'> extends KernelBase<F> {
+  readonly kind: 'lookup';
+  readonly outer: Ext<F>;
+  readonly count: Ext<F>;
+  readonly size: number;
+  readonly inner: number;
+  readonly data: BufferRef<F>;
+  readonly ids: BufferRef<F>;
+  /** The ids' value name (model text: string literals only, escaped). */
+  readonly idsName: string;
+  readonly idsStrides: readonly Num<F>[];
+}
+
 export type Kernel<F extends SizeForm = 'sym'> =
-  | ElementwiseKernel<F> | LinearKernel<F> | MatmulKernel<F> | SoftmaxKernel<F> | ConvKernel<F> | ReduceKernel<F> | GatherKernel<F> | ResizeKernel<F>;
+  | ElementwiseKernel<F> | LinearKernel<F> | MatmulKernel<F> | SoftmaxKernel<F> | ConvKernel<F> | ReduceKernel<F> | GatherKernel<F> | ResizeKernel<F>
+  | LookupKernel<F>
+  | RecurrenceKernel<F>;
 export type KernelKind = Kernel['kind'];
 
 export interface LoweredConstant {
@@ -240,6 +263,8 @@ export interface LoweredTensor<F extends SizeForm = 'sym'> {
   readonly shape: Shape;
   /** Its element count (affine form: elements per sample if batched, else the whole size). */
   readonly size: Ext<F>;
+  /** The element type: feeds of i32 inputs are Int32Array/BigInt64Array, of bool Uint8Array; all run in f32 lanes. */
+  readonly dtype: DType;
 }
 
 export interface LoweredProgram<F extends SizeForm = 'sym'> {
@@ -274,4 +299,46 @@ export function productExtent(extents: readonly Extent[]): Extent {
 
 export function isStaticExtent(extent: Extent): boolean {
   return isConstSize(extent);
+}
+
+/**
+ * The time loop of a recurrent layer (`lstm`, `gru`, `rnn`; ir/ops/recurrent.ts, whose packed
+ * output layout `out` has). Per direction d and batch row b: the state rows (h at row T, c at
+ * T + 1) start from the initial state or 0; each of the row's `sequenceLens[b]` steps (walked
+ * backwards when `reverse[d]`) computes the gates' hidden parts h·R_dᵀ + Rb_d, takes their
+ * input parts from the projected `x` (a `linear` over every step made them) or computes
+ * x·W_dᵀ + Wb_d itself when `inputWeight` is set, evaluates the cell bodies per hidden unit
+ * and writes Y[t] and the state rows; Y rows past a short sequence are zero.
+ */
+export interface RecurrenceKernel<F extends SizeForm = 'sym'> extends KernelBase<F> {
+  readonly kind: 'recurrence';
+  readonly cell: CellKind;
+  readonly layout: 0 | 1;
+  readonly steps: number;
+  readonly batch: Ext<F>;
+  readonly hidden: number;
+  readonly gates: number;
+  /** State rows after Y: 2 for LSTM (h, c), else 1. */
+  readonly states: number;
+  readonly directions: number;
+  readonly reverse: readonly boolean[];
+  readonly sequenceLens?: readonly number[];
+  /** Rows (t, b) of `xWidth` floats: at (t·B + b)·xWidth in layout 0, (b·T + t)·xWidth in layout 1. */
+  readonly x: BufferRef<F>;
+  readonly xWidth: number;
+  /** W [D, G·H, I] when x is not projected (Wb then sits at the start of each direction's bias). */
+  readonly inputWeight?: BufferRef<F>;
+  readonly r: BufferRef<F>;
+  /** `biasStride` floats per direction; Rb starts at `hiddenBiasOffset` within them. */
+  readonly bias: BufferRef<F>;
+  readonly biasStride: number;
+  readonly hiddenBiasOffset: number;
+  /** [D, B, H] (layout 0) or [B, D, H] (layout 1). */
+  readonly initialH?: BufferRef<F>;
+  readonly initialC?: BufferRef<F>;
+  /** [D, 3H]: p_i, p_o, p_f. */
+  readonly peepholes?: BufferRef<F>;
+  readonly linearBeforeReset: boolean;
+  /** Per direction, over cellOperands (ir/ops/recurrent.ts). */
+  readonly bodies: readonly CellBodies[];
 }

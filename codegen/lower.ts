@@ -21,8 +21,10 @@ import {
 import { E, substituteOperands, type ScalarExpr } from '../ir/scalar.ts';
 import { formatType, isSymbolic, type Shape, type StaticShape, type TensorType } from '../ir/types.ts';
 import { lowerConcat, lowerPad, lowerResize, lowerSlice } from './lower-gather.ts';
+import { lowerLookup } from './lower-lookup.ts';
 import { lowerConv, lowerConvTranspose, lowerPool, lowerReduce } from './lower-window.ts';
 import { lowerMatmul, lowerSoftmax } from './lower-contract.ts';
+import { lowerRecurrent } from './lower-recurrent.ts';
 import { broadcastAccess, denseStrides, mergeAxes, shapeExtents } from './loop-nest.ts';
 import {
   productExtent, type Access, type BufferRef, type Kernel, type LoweredConstant, type LoweredProgram, type LoweredTensor,
@@ -146,6 +148,10 @@ const LOWERINGS: { readonly [K in Exclude<OpName, ElementwiseOpName>]: Lowering 
   slice: lowerSlice,
   pad: lowerPad,
   resize: lowerResize,
+  gather: lowerLookup,
+  lstm: lowerRecurrent,
+  gru: lowerRecurrent,
+  rnn: lowerRecurrent,
 };
 
 function loweringFor(op: OpName): Lowering {
@@ -167,7 +173,7 @@ function symbolsOf(graph: Graph): string[] {
 }
 
 function tensorOf(name: string, type: TensorType): LoweredTensor {
-  return { name, shape: type.shape, size: shapeSize(type.shape) };
+  return { name, shape: type.shape, size: shapeSize(type.shape), dtype: type.dtype };
 }
 
 /** Lowers an optimized, verified graph with its memory plan to kernels. */

@@ -7,7 +7,9 @@
 //    round once; elementwise bodies (and linear's fused activation) are f32 arithmetic,
 //    one rounding per primitive (ir/scalar.ts), so fusing them changes no bit;
 //  - softmax subtracts the max along its axis, sums exp() in f64 and divides;
-//  - NaN propagates through every op (relu(NaN) = NaN); ±0 compare equal.
+//  - NaN propagates through every op (relu(NaN) = NaN); ±0 compare equal;
+//  - i32 and bool tensors live in f32 lanes too (exact integers within ±2^24, and 0/1):
+//    feeds are Int32Array/BigInt64Array and Uint8Array (ir/feeds.ts), results Float32Array.
 // Backends that accumulate in f32 or in another order agree within the tolerances of
 // src/tolerance.ts, which explains each bound.
 
@@ -16,8 +18,12 @@ import type { Graph } from './graph.ts';
 import { OPS, type Tensor } from './ops/index.ts';
 import { bindShape, formatShape, isSymbolic, sizeOf, symbolsOf, type Shape } from './types.ts';
 import { formatValueName } from './names.ts';
+import { checkFeedArray, feedLanes, type FeedArray } from './feeds.ts';
 
+/** Feeds of an all-f32 graph. */
 export type Feeds = Readonly<Record<string, Float32Array>>;
+/** Feeds of any graph: each input's array as its dtype takes it (ir/feeds.ts). */
+export type TypedFeeds = Readonly<Record<string, FeedArray>>;
 export type Results = Record<string, Float32Array>;
 
 /** Values given for symbolic dims (`{ S: 64 }`), for inputs whose length cannot tell them apart. */
@@ -29,7 +35,7 @@ export type DimValues = Readonly<Record<string, number>>;
  * (which must be a whole, positive multiple of the rest). Inputs must agree: a symbol bound
  * by one input and contradicted by another is an error naming both.
  */
-export function bindSymbols(graph: Graph, feeds: Feeds, dims: DimValues = {}): Map<string, number> {
+export function bindSymbols(graph: Graph, feeds: TypedFeeds, dims: DimValues = {}): Map<string, number> {
   const bound = new Map<string, number>();
   const boundBy = new Map<string, string>();
   for (const [symbol, value] of Object.entries(dims)) {
@@ -40,7 +46,8 @@ export function bindSymbols(graph: Graph, feeds: Feeds, dims: DimValues = {}): M
   const inputs = graph.inputs.map((input) => {
     const data = Object.hasOwn(feeds, input.name) ? feeds[input.name] : undefined;
     const shown = formatValueName(input.name);
-    if (!(data instanceof Float32Array)) throw new CompileError(`missing input ${shown}: expected a Float32Array`);
+    if (data === undefined) throw new CompileError(`missing input ${shown}: expected a Float32Array`);
+    checkFeedArray(input.name, input.type.dtype, data);
     return { shown, shape: input.type.shape, length: data.length };
   });
   const pending = new Set(inputs);
@@ -99,7 +106,7 @@ function mismatch(input: { shown: string; shape: Shape; length: number }, expect
 }
 
 /** The batch of each symbol (kept for callers of the single-batch era). */
-export function bindBatch(graph: Graph, feeds: Feeds, dims: DimValues = {}): Map<string, number> {
+export function bindBatch(graph: Graph, feeds: TypedFeeds, dims: DimValues = {}): Map<string, number> {
   return bindSymbols(graph, feeds, dims);
 }
 
@@ -108,13 +115,14 @@ export function concreteShape(shape: Shape, batches: ReadonlyMap<string, number>
 }
 
 /** Every value of the graph on the given feeds (inputs included), by name. */
-export function interpretValues(graph: Graph, feeds: Feeds, dims: DimValues = {}): Map<string, Tensor> {
+export function interpretValues(graph: Graph, feeds: TypedFeeds, dims: DimValues = {}): Map<string, Tensor> {
   const batches = bindSymbols(graph, feeds, dims);
   const values = new Map<string, Tensor>();
   for (const input of graph.inputs) {
     const data = feeds[input.name];
     if (data === undefined) throw new CompileError(`missing input ${formatValueName(input.name)}`);
-    values.set(input.name, { shape: concreteShape(input.type.shape, batches), data: Float32Array.from(data) });
+    const lanes = feedLanes(input.name, input.type.dtype, checkFeedArray(input.name, input.type.dtype, data));
+    values.set(input.name, { shape: concreteShape(input.type.shape, batches), data: lanes });
   }
   for (const node of graph.nodes) {
     const operands = node.inputs.map((name) => {
@@ -123,7 +131,13 @@ export function interpretValues(graph: Graph, feeds: Feeds, dims: DimValues = {}
       return tensor;
     });
     const shape = concreteShape(node.type.shape, batches);
-    const data = OPS[node.op].evaluate(operands, node.attrs, shape);
+    let data: Float32Array;
+    try {
+      data = OPS[node.op].evaluate(operands, node.attrs, shape, node.inputs);
+    } catch (error) {
+      if (error instanceof CompileError) throw error.withLocation({ node: node.name, op: node.op });
+      throw error;
+    }
     if (data.length !== sizeOf(shape)) {
       throw new CompileError(`internal: produced ${data.length} values for ${formatShape(shape)}`, { node: node.name, op: node.op });
     }
@@ -133,7 +147,7 @@ export function interpretValues(graph: Graph, feeds: Feeds, dims: DimValues = {}
 }
 
 /** Runs the graph: output name → data (f32, row-major). */
-export function interpret(graph: Graph, feeds: Feeds, dims: DimValues = {}): Results {
+export function interpret(graph: Graph, feeds: TypedFeeds, dims: DimValues = {}): Results {
   const values = interpretValues(graph, feeds, dims);
   const results: Results = {};
   for (const name of graph.outputs) {

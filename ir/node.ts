@@ -4,6 +4,7 @@
 import { CompileError } from './errors.ts';
 import type { Node } from './graph.ts';
 import { activationDef, isActivation, isExpr, isTensorData, OPS, type AttrSpec, type AttrValue, type Attrs, type OpName } from './ops/index.ts';
+import { resolveDType } from './ops/dtype-rules.ts';
 import { shapeProblem, type TensorType } from './types.ts';
 
 function valueProblem(spec: AttrSpec, value: AttrValue): string | undefined {
@@ -49,7 +50,7 @@ export function normalizeAttrs(op: string, schema: Readonly<Record<string, AttrS
     const given = Object.hasOwn(attrs, name) ? attrs[name] : undefined;
     const value = given ?? ('default' in spec ? spec.default : undefined);
     if (value === undefined) {
-      if (spec.type === 'activation') continue;
+      if (spec.type === 'activation' || (spec.type === 'enum' && spec.optional === true)) continue;
       throw new CompileError(`missing attribute '${name}'`);
     }
     const problem = valueProblem(spec, value);
@@ -73,7 +74,8 @@ export function inferNodeType(op: OpName, types: readonly TensorType[], attrs: A
     throw new CompileError(`expects ${want} operands, got ${types.length}`);
   }
   const normalized = normalizeAttrs(op, def.attrs, attrs);
-  const type = def.inferType(types, normalized);
+  const dtype = resolveDType(def, types.map((t) => t.dtype), normalized);
+  const type = { dtype, shape: def.inferType(types, normalized).shape };
   const problem = shapeProblem(type.shape);
   if (problem !== undefined) throw new CompileError(`result ${problem}`);
   return { attrs: normalized, type };

@@ -10,7 +10,7 @@ import { makeNode } from './node.ts';
 import { isOpName, type AttrValue, type OpName } from './ops/index.ts';
 import { isPending, parseAttrBlock, type ParsedAttr } from './parse-attrs.ts';
 import { TextScanner } from './text-scanner.ts';
-import { formatType, sameType, shapeProblem, symbolOf, type Dim, type TensorType } from './types.ts';
+import { formatType, isDType, sameType, shapeProblem, symbolOf, type Dim, type TensorType } from './types.ts';
 import { verifyGraph } from './verify.ts';
 
 export interface ParseOptions {
@@ -110,15 +110,15 @@ class GraphParser {
     return { name, type };
   }
 
-  /** `f32[N,784]`: a dtype and dims, a dim being a positive integer or a symbol. */
+  /** `f32[N,784]`, `i32[N,16]`, `bool[N,S]`: a dtype and dims, a dim being a positive integer or a symbol. */
   private parseType(): TensorType {
     const s = this.s;
     s.skipBlank();
     const start = s.pos;
     const dtype = s.tryIdentifier();
-    if (dtype !== 'f32') {
+    if (dtype === undefined || !isDType(dtype)) {
       s.pos = start;
-      throw s.error(`expected a tensor type such as f32[N,4], found ${s.describeNext()}`, start);
+      throw s.error(`expected a tensor type such as f32[N,4] (f32, i32 or bool), found ${s.describeNext()}`, start);
     }
     s.expect('[', 'after the dtype');
     const shape: Dim[] = [];
@@ -182,7 +182,7 @@ class GraphParser {
       if (value.data.length !== size) {
         throw this.s.error(`${formatType(type)} needs ${size} values, the dense data has ${value.data.length}`, value.offset);
       }
-      out[name] = { shape: [...shape], data: value.data };
+      out[name] = type.dtype === 'f32' ? { shape: [...shape], data: value.data } : { shape: [...shape], data: value.data, dtype: type.dtype };
     }
     return out;
   }

@@ -12,12 +12,12 @@
 
 import { formatNumber } from './number-format.ts';
 
-export type UnaryFn = 'neg' | 'abs' | 'exp' | 'log' | 'sqrt' | 'tanh' | 'erf';
+export type UnaryFn = 'neg' | 'abs' | 'exp' | 'log' | 'sqrt' | 'tanh' | 'erf' | 'trunc';
 export type ArithFn = 'add' | 'sub' | 'mul' | 'div' | 'max' | 'min';
 export type CompareFn = 'lt' | 'le' | 'gt' | 'ge' | 'eq';
 export type BinaryFn = ArithFn | CompareFn;
 
-export const UNARY_FNS: readonly UnaryFn[] = ['neg', 'abs', 'exp', 'log', 'sqrt', 'tanh', 'erf'];
+export const UNARY_FNS: readonly UnaryFn[] = ['neg', 'abs', 'exp', 'log', 'sqrt', 'tanh', 'erf', 'trunc'];
 export const ARITH_FNS: readonly ArithFn[] = ['add', 'sub', 'mul', 'div', 'max', 'min'];
 export const COMPARE_FNS: readonly CompareFn[] = ['lt', 'le', 'gt', 'ge', 'eq'];
 
@@ -54,6 +54,8 @@ export const E = {
   sqrt: unary('sqrt'),
   tanh: unary('tanh'),
   erf: unary('erf'),
+  /** Rounds toward zero (exact: the cast f32 → i32). */
+  trunc: unary('trunc'),
   add: binary('add'),
   sub: binary('sub'),
   mul: binary('mul'),
@@ -118,6 +120,7 @@ function applyUnary(fn: UnaryFn, a: number): number {
     case 'sqrt': return Math.sqrt(a);
     case 'tanh': return Math.tanh(a);
     case 'erf': return erf(a);
+    case 'trunc': return Math.trunc(a);
   }
 }
 

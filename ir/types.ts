@@ -1,10 +1,26 @@
-// Tensor types of the IR: a dtype and a shape any of whose axes may be a named symbol
+// Tensor types of the IR: an element type and a shape any of whose axes may be a named symbol
 // (`[N, S, 128]`), bound to a size when the graph runs.
 
 import { CompileError } from './errors.ts';
 import { isSymbolName } from './names.ts';
 
-export type DType = 'f32';
+/**
+ * Element types. `f32` is for compute; `i32` holds ids, positions and shape values (ONNX
+ * int64/int32); `bool` holds masks (ONNX bool/uint8). Representation (the interpreter and
+ * every backend): all three are stored in f32 lanes. An i32 is an integer that f32
+ * represents exactly (graph inputs are checked to lie within ±I32_EXACT_LIMIT), a bool is 0
+ * or 1. So every kernel moves and compares them exactly with f32 instructions, and the
+ * dtype is a static tag that the shape rules check (a float op on an i32 is an error).
+ */
+export type DType = 'f32' | 'i32' | 'bool';
+export const DTYPES: readonly DType[] = ['f32', 'i32', 'bool'];
+
+/** Integers up to this magnitude are exact in f32 (2^24): the range an i32 input may take. */
+export const I32_EXACT_LIMIT = 2 ** 24;
+
+export function isDType(text: string): text is DType {
+  return (DTYPES as readonly string[]).includes(text);
+}
 
 /** A static size, or the name of a symbolic dimension (any axis; several per graph). */
 export type Dim = number | string;

@@ -6,7 +6,7 @@ import type { Graph, Node, Value } from '../ir/graph.ts';
 import { makeNode } from '../ir/node.ts';
 import type { Activation, Attrs, AttrValue, OpName } from '../ir/ops/index.ts';
 import { formatValueName } from '../ir/names.ts';
-import { checkShape, formatType, isSymbolic, type Shape } from '../ir/types.ts';
+import { checkShape, formatType, isSymbolic, type DType, type Shape } from '../ir/types.ts';
 import { verifyGraphOrThrow } from '../ir/verify.ts';
 
 export type { Value };
@@ -88,15 +88,18 @@ export class GraphBuilder {
     return name;
   }
 
-  input(name: string, shape: Shape): Value {
+  /** A graph input; `dtype` i32 takes ids (Int32Array/BigInt64Array feeds), bool masks (Uint8Array). */
+  input(name: string, shape: Shape, dtype: DType = 'f32'): Value {
     checkShape(shape, { node: name });
-    const value: Value = { name: this.claim(name, name), type: { dtype: 'f32', shape: [...shape] } };
+    const value: Value = { name: this.claim(name, name), type: { dtype, shape: [...shape] } };
     this.inputs.push(value);
     return value;
   }
 
-  constant(data: Float32Array, shape: readonly number[], name?: string): Value {
-    return this.op('const', [], { value: { shape: [...shape], data } }, name ?? this.freshName('c'));
+  /** A constant; i32 and bool data are exact integers / 0 and 1 held in f32 lanes. */
+  constant(data: Float32Array, shape: readonly number[], name?: string, dtype: DType = 'f32'): Value {
+    const value = dtype === 'f32' ? { shape: [...shape], data } : { shape: [...shape], data, dtype };
+    return this.op('const', [], { value }, name ?? this.freshName('c'));
   }
 
   op(op: OpName, inputs: readonly Value[], attrs: Attrs = {}, name?: string): Value {
@@ -196,6 +199,19 @@ export class GraphBuilder {
     });
     return this.op('resize', [x], attrs, name);
   }
+  /** Rows of `data` along `axis` picked by i32 `ids` of any shape (an embedding lookup). */
+  gather(data: Value, ids: Value, axis = 0, name?: string): Value { return this.op('gather', [data, ids], { axis }, name); }
+  cast(x: Value, to: DType, name?: string): Value { return this.op('cast', [x], { to }, name); }
+  equal(a: Value, b: Value, name?: string): Value { return this.op('equal', [a, b], {}, name); }
+  less(a: Value, b: Value, name?: string): Value { return this.op('less', [a, b], {}, name); }
+  greater(a: Value, b: Value, name?: string): Value { return this.op('greater', [a, b], {}, name); }
+  not(x: Value, name?: string): Value { return this.op('not', [x], {}, name); }
+  and(a: Value, b: Value, name?: string): Value { return this.op('and', [a, b], {}, name); }
+  or(a: Value, b: Value, name?: string): Value { return this.op('or', [a, b], {}, name); }
+  /** cond ? a : b elementwise, broadcast (a bool mask choosing between two tensors). */
+  where(cond: Value, a: Value, b: Value, name?: string): Value { return this.op('where', [cond, a, b], {}, name); }
+  /** Broadcasts `x` to a static target shape (NumPy rules, as ONNX Expand). */
+  expand(x: Value, shape: readonly number[], name?: string): Value { return this.op('expand', [x], { shape: [...shape] }, name); }
   /**
    * Splits `x` along `axis` into consecutive parts of the given sizes (torch.split, ONNX
    * Split): one `slice` per part, named `name`, `name_1`, …

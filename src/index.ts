@@ -3,7 +3,7 @@
 // interpreter, or build graphs in code with GraphBuilder and the PyTorch-like `nn` module.
 
 export { loadModel, loadModelFromBytes, modelExtensions, registerLoader } from './load-model.ts';
-export type { DataFormat, FromBytesOptions, ModelLoader } from './load-model.ts';
+export type { DataFormat, FromBytesOptions, LoadModelOptions, ModelLoader } from './load-model.ts';
 export { optimize, PIPELINES } from './passes/pipeline.ts';
 export type { OptimizeOptions, Optimized } from './passes/pipeline.ts';
 export { compile, TARGET_NAMES } from './compile.ts';
@@ -11,7 +11,8 @@ export type { CompileOptions, CompiledBundle, OptLevel, TargetName, WeightsDtype
 export { EMBED_LIMIT_BYTES, UNIT_ROUNDOFF } from './compile.ts';
 export type { EmittedFile } from '../codegen/target.ts';
 export { interpret } from '../ir/interpret.ts';
-export type { Feeds, Results } from '../ir/interpret.ts';
+export type { Feeds, Results, TypedFeeds } from '../ir/interpret.ts';
+export type { FeedArray } from '../ir/feeds.ts';
 export { GraphBuilder } from './builder.ts';
 export type { Value } from './builder.ts';
 export * as nn from './nn.ts';

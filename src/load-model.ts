@@ -12,12 +12,15 @@ import { verifyGraphOrThrow } from '../ir/verify.ts';
 import { graphFromBytes, graphFromFile, type DataFormat, type FromBytesOptions } from './frontends/index.ts';
 
 export type { DataFormat, FromBytesOptions };
-/** Options of a load: `dims` fixes symbols (ONNX at import, where shape arithmetic benefits). */
-export interface LoadOptions {
+/**
+ * What a caller may fix while loading: `dims` fixes symbols (ONNX at import, where shape
+ * arithmetic benefits), `inputValues` pins ONNX inputs to values (`--input-value`).
+ */
+export interface LoadModelOptions {
   readonly dims?: Readonly<Record<string, number>>;
+  readonly inputValues?: Readonly<Record<string, readonly number[]>>;
 }
-
-export type ModelLoader = (path: string, options?: LoadOptions) => Promise<Graph>;
+export type ModelLoader = (path: string, options?: LoadModelOptions) => Promise<Graph>;
 
 function isGraph(value: unknown): value is Graph {
   if (typeof value !== 'object' || value === null) return false;
@@ -44,7 +47,8 @@ async function tsImporter(): Promise<TsImport> {
  * file that sits outside an ES-module package (as CommonJS: its exports then arrive wrapped
  * in `default`), where a plain import() of it fails on a require() cycle.
  */
-async function loadModule(path: string): Promise<Graph> {
+async function loadModule(path: string, options: LoadModelOptions = {}): Promise<Graph> {
+  if (Object.keys(options.inputValues ?? {}).length > 0) throw new CompileError('--input-value applies to ONNX models, not to a model module');
   const url = pathToFileURL(resolve(path)).href;
   // import() caches by URL: the file's modification time in the query makes an edited model
   // (the Vite dev server recompiling it) load anew. tsx's tsImport does not cache.
@@ -62,7 +66,7 @@ async function loadModule(path: string): Promise<Graph> {
   return unwrapped;
 }
 
-const dataLoader = (format: DataFormat): ModelLoader => async (path, options) => graphFromFile(path, format, options?.dims);
+const dataLoader = (format: DataFormat): ModelLoader => async (path, options = {}) => graphFromFile(path, format, options);
 
 /** Front ends by file extension; each returns a graph built through the builder. */
 const LOADERS: Record<string, ModelLoader> = {
@@ -89,7 +93,7 @@ export function registerLoader(extension: string, loader: ModelLoader): void {
  * Reads a model file (by extension) and verifies the graph. `dims` fixes symbols: ONNX
  * substitutes them at import, other formats right after loading (ir/fix-dims.ts).
  */
-export async function loadModel(path: string, options: LoadOptions = {}): Promise<Graph> {
+export async function loadModel(path: string, options: LoadModelOptions = {}): Promise<Graph> {
   if (!existsSync(path)) throw new CompileError('file not found', { file: path });
   const extension = Object.keys(LOADERS).find((ext) => path.toLowerCase().endsWith(ext));
   const loader = extension === undefined ? undefined : LOADERS[extension];

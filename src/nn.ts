@@ -4,17 +4,19 @@
 
 import { CompileError } from '../ir/errors.ts';
 import { renameValue, type Graph } from '../ir/graph.ts';
-import type { Shape } from '../ir/types.ts';
+import type { DType, Shape } from '../ir/types.ts';
 import { GraphBuilder, type Value } from './builder.ts';
 import { joinName, leaf, uniformParameter, type BuildContext, type Module, type ParameterSpec } from './nn-module.ts';
 import { Random } from './random.ts';
 
 export type { BuildContext, Module, ParameterSpec } from './nn-module.ts';
+export { embedding, type EmbeddingOptions } from './nn-embedding.ts';
 export { conv1d, conv2d, convTranspose1d, convTranspose2d, type ConvModuleOptions, type ConvTransposeModuleOptions } from './nn-conv.ts';
 export {
   adaptiveAvgPool1d, adaptiveAvgPool2d, adaptiveMaxPool1d, adaptiveMaxPool2d, avgPool1d, avgPool2d, batchNorm1d, batchNorm2d,
   maxPool1d, maxPool2d, upsample, type AvgPoolModuleOptions, type BatchNormOptions, type MaxPoolModuleOptions, type UpsampleOptions,
 } from './nn-pool.ts';
+export { gru, lstm, type RecurrentModuleOptions } from './nn-recurrent.ts';
 
 /**
  * torch.nn.Linear(inFeatures, outFeatures): weight [out, in] and bias [out], both uniform in
@@ -93,6 +95,8 @@ export interface ToGraphOptions {
   /** The input's shape; a string dim is a symbol, e.g. ['N', 784] or ['N', 'S', 128]. */
   readonly inputShape: Shape;
   readonly inputName?: string;
+  /** The input's element type: 'i32' for token ids (an `embedding` first), default f32. */
+  readonly inputDtype?: DType;
   readonly outputName?: string;
   /** Seed of PyTorch-style default initialisation (default 0). */
   readonly seed?: number;
@@ -153,7 +157,7 @@ export function toGraph(module: Module, options: ToGraphOptions): Graph {
     },
     parameterData: resolve,
   };
-  const x = builder.input(options.inputName ?? 'x', options.inputShape);
+  const x = builder.input(options.inputName ?? 'x', options.inputShape, options.inputDtype);
   const y = module.build(x, context, '');
   if (weights !== undefined) {
     const buffers = new Set(module.buffers?.('') ?? []);

@@ -40,6 +40,11 @@ export const TOLERANCE_BY_KIND: Readonly<Record<OpKind, Tolerance>> = {
   elementwise: { abs: 1e-6, rel: 2e-5 },
   linear: { abs: 1e-5, rel: 1e-4 },
   reduce: { abs: 1e-6, rel: 2e-5 },
+  // Each step is linear's dot products plus an elementwise body, and the state carries
+  // those errors forward through T steps; sigmoid/tanh gates contract them (|σ'| ≤ 1/4,
+  // |tanh'| ≤ 1), so they add up rather than grow: a few times linear's bound over the
+  // short sequences we test, and WGSL's/WASM's own exp and tanh (a few ulp) on top.
+  recurrent: { abs: 5e-5, rel: 5e-4 },
 };
 
 /** The tolerance for a whole graph: the loosest kind it uses, scaled by its depth. */
@@ -103,9 +108,14 @@ export function toleranceForF32Sums(graph: Graph, feeds: Feeds): Tolerance {
     if (OPS[node.op].kind !== 'linear') continue;
     const x = values.get(node.inputs[0] ?? '');
     const w = values.get(node.inputs[1] ?? '');
-    const k = x?.shape[x.shape.length - 1] ?? 0;
-    if (x === undefined || w === undefined || k === 0) continue;
-    const terms = maxRowAbsSum(x.data, k) * maxAbs(w.data);
+    if (x === undefined || w === undefined) continue;
+    // A convolution (features on axis 1) sums groupIn·taps terms (the weight's axes after the
+    // first) from a window of x, bounded by that many times x's largest element; linear and
+    // matmul sum a row of x.
+    const isConv = OPS[node.op].featureAxis === 1;
+    const k = isConv ? w.shape.slice(1).reduce((n, d) => n * d, 1) : x.shape[x.shape.length - 1] ?? 0;
+    if (k === 0) continue;
+    const terms = (isConv ? k * maxAbs(x.data) : maxRowAbsSum(x.data, k)) * maxAbs(w.data);
     abs = Math.max(abs, 2 * Math.sqrt(k) * F32_UNIT_ROUNDOFF * terms);
   }
   return { abs, rel: base.rel };

@@ -14,11 +14,14 @@ import { commentLine, commentText, Namer, stringLiteral } from '../namer.ts';
 import { storageNote, storeWeights, widenWeightsSource, type WeightsDtype } from '../weight-storage.ts';
 import { CodeWriter } from '../writer.ts';
 import { emitElementwise } from './kernel-elementwise.ts';
+import { emitRecurrence } from './kernel-recurrence.ts';
 import { emitLinear } from './kernel-linear.ts';
 import { emitGather, emitResize } from './kernel-gather.ts';
+import { emitLookup } from './kernel-lookup.ts';
 import { emitMatmul, emitSoftmax } from './kernel-reduce.ts';
 import { emitDenseConv, isDenseConv } from './kernel-conv.ts';
 import { emitConv, emitReduce } from './kernel-window.ts';
+import { STREAM_PLAN } from '../stream-runtime.ts';
 import { DECODE_WEIGHTS, FETCH_WEIGHTS, LOAD_EMBEDDED, LOAD_EXTERNAL, SYMBOL_FEED_CHECK } from './runtime.ts';
 import { KernelScope, renderExtent, symbolVar, type ArrayKey } from './scope.ts';
 import { planWeights, toBase64, type WeightBlob } from './weights.ts';
@@ -40,7 +43,7 @@ export interface JsBundle {
 const FIXED_NAMES = [
   'metadata', 'run', 'load', 'weights', 'arena', 'batch', 'feeds', 'dims', 'floatsOf', 'bytesOfBase64', 'feedData', 'batchOf',
   'bindDims', 'disagreement', 'INPUT_SHAPES', 'SYMBOLS', 'symbolValues',
-  'checkFeedNames', 'fetchWeights', 'installWeights', 'widenWeights', 'arenaFor', 'erf', 'scratch', 'WEIGHTS_BASE64', 'WEIGHTS_FILE', 'INPUT_NAMES',
+  'checkFeedNames', 'streamPlan', 'checkChunk', 'fetchWeights', 'installWeights', 'widenWeights', 'arenaFor', 'erf', 'lookupError', 'lanesOf', 'checkIds', 'FEED_KINDS', 'scratch', 'WEIGHTS_BASE64', 'WEIGHTS_FILE', 'INPUT_NAMES',
 ];
 
 function emitKernel(kernel: Kernel, name: string, packedWeights: ReadonlySet<number>, symbols: readonly string[]): { code: string; params: ArrayKey[]; scratch: number } {
@@ -61,6 +64,8 @@ function emitKernel(kernel: Kernel, name: string, packedWeights: ReadonlySet<num
       case 'reduce': emitReduce(kernel, scope, body); break;
       case 'gather': emitGather(kernel, scope, body); break;
       case 'resize': emitResize(kernel, scope, body); break;
+      case 'lookup': emitLookup(kernel, scope, body); break;
+      case 'recurrence': emitRecurrence(kernel, scope, body); break;
       default: { const never: never = kernel; throw new Error(`internal: unknown kernel ${String(never)}`); }
     }
   });
@@ -102,7 +107,7 @@ function shapesLiteral(shapes: readonly (Shape | readonly string[])[]): string {
 }
 
 function metadataLiteral(program: LoweredProgram): string {
-  const tensors = (list: LoweredProgram['inputs']): unknown => list.map((t) => ({ name: t.name, shape: [...t.shape] }));
+  const tensors = (list: LoweredProgram['inputs']): unknown => list.map((t) => ({ name: t.name, shape: [...t.shape], dtype: t.dtype }));
   const json = JSON.stringify({ name: program.name, symbols: [...program.symbols], inputs: tensors(program.inputs), outputs: tensors(program.outputs) }, null, 2);
   return json.replace(/\u2028/g, '\\u2028').replace(/\u2029/g, '\\u2029');
 }
@@ -151,7 +156,8 @@ function emitRun(w: CodeWriter, program: LoweredProgram, feedName: readonly stri
     w.line('if (weights === null) throw new Error("fusegraph: the weights are not loaded yet; await load() first");');
     w.line('checkFeedNames(feeds, INPUT_NAMES);');
     program.inputs.forEach((input, index) => {
-      w.line(`const ${feedName[index] ?? ''} = feedData(feeds, ${stringLiteral(input.name)});`);
+      const dtype = input.dtype === 'f32' ? '' : `, ${stringLiteral(input.dtype)}`;
+      w.line(`const ${feedName[index] ?? ''} = feedData(feeds, ${stringLiteral(input.name)}${dtype});`);
     });
     w.line(`const symbolValues = bindDims(INPUT_NAMES, INPUT_SHAPES, [${feedName.join(', ')}], SYMBOLS, dims);`);
     program.symbols.forEach((symbol, index) => w.line(`const ${symbolVar(symbol)} = symbolValues[${index}];`));
@@ -197,6 +203,7 @@ export function emitJsBundle(graph: Graph, program: LoweredProgram, options: JsB
   if (scratch > 0) w.line(`const scratch = new Float32Array(${scratch});`).line();
   w.all(kernelCode.toString().trimEnd().split('\n')).line();
   w.all(SYMBOL_FEED_CHECK.split('\n')).line();
+  w.all(STREAM_PLAN.split('\n')).line();
   emitRun(w, program, feedName, resultName, calls);
   w.line().all((options.weights === 'embed' ? LOAD_EMBEDDED : LOAD_EXTERNAL).split('\n'));
   return { module: w.toString(), weights: storeWeights(blob.bytes, options.dtype) };

@@ -40,16 +40,55 @@ const CHECK_FEED_NAMES = `function checkFeedNames(feeds, names) {
   }
 }`;
 
-/** Reads and checks one feed; returns its batch (0 for an unbatched input). */
-export const FEED_CHECK = `function feedOf(feeds, name, sample, batched) {
-  const data = feeds !== null && typeof feeds === "object" && Object.hasOwn(feeds, name) ? feeds[name] : undefined;
-  if (!(data instanceof Float32Array)) {
-    throw new TypeError("fusegraph: input " + JSON.stringify(name) + " must be a Float32Array, got " + (data === undefined ? "nothing" : typeof data));
+/**
+ * Reads and checks one feed and returns it as f32 lanes: an f32 input must be a
+ * Float32Array (used as is); an i32 input an Int32Array or a BigInt64Array whose values lie
+ * within ±2^24, a bool input a Uint8Array of 0 and 1 (copied to f32, see ir/feeds.ts, whose
+ * messages these are). lookupError is the id check's message (lookup kernels, checkIds).
+ */
+const TYPED_LANES = `const FEED_KINDS = { f32: "a Float32Array", i32: "an Int32Array or a BigInt64Array", bool: "a Uint8Array of 0 and 1" };
+
+function lanesOf(name, data, dtype) {
+  const ok = dtype === "f32" ? data instanceof Float32Array
+    : dtype === "i32" ? data instanceof Int32Array || data instanceof BigInt64Array : data instanceof Uint8Array;
+  if (!ok) {
+    const got = data === undefined ? "nothing" : data === null ? "null" : data.constructor !== undefined ? data.constructor.name : typeof data;
+    throw new TypeError("fusegraph: input " + JSON.stringify(name) + " is " + dtype + ": expected " + FEED_KINDS[dtype] + ", got " + got);
   }
+  if (dtype === "f32") return data;
+  const lanes = new Float32Array(data.length);
+  for (let i = 0; i < data.length; i++) {
+    const raw = data[i];
+    const value = typeof raw === "bigint" ? (raw > 9007199254740992n || raw < -9007199254740992n ? Infinity : Number(raw)) : raw;
+    if (dtype === "bool" ? value !== 0 && value !== 1 : Math.abs(value) > 16777216) {
+      throw new RangeError("fusegraph: input " + JSON.stringify(name) + ": value " + String(raw) + " at index " + i + (dtype === "bool" ? " must be 0 or 1" : " is outside the supported i32 range ±16777216"));
+    }
+    lanes[i] = value;
+  }
+  return lanes;
+}
+
+function lookupError(shown, id, k, strides, size) {
+  const position = strides.map((s, a) => (a === 0 ? Math.floor(k / s) : Math.floor(k / s) % (strides[a - 1] / s)));
+  throw new RangeError("fusegraph: id " + String(id) + " at position [" + position.join(", ") + "] of " + shown + " is outside [" + -size + ", " + size + ")");
+}`;
+
+/** Reads and checks one feed (its dtype's typed array, its length); returns it as f32 lanes. */
+export const FEED_CHECK = `${TYPED_LANES}
+
+function feedOf(feeds, name, sample, batched, dtype = "f32") {
+  const data = lanesOf(name, feeds !== null && typeof feeds === "object" && Object.hasOwn(feeds, name) ? feeds[name] : undefined, dtype);
   if (batched ? data.length === 0 || data.length % sample !== 0 : data.length !== sample) {
     throw new RangeError("fusegraph: input " + JSON.stringify(name) + " needs " + (batched ? "a whole, positive number of samples of " + sample + " values" : sample + " values") + ", got " + data.length);
   }
   return data;
+}
+
+function checkIds(ids, shown, strides, size) {
+  for (let k = 0; k < ids.length; k++) {
+    const id = ids[k];
+    if (!(id >= -size && id < size && id === Math.trunc(id))) lookupError(shown, id, k, strides, size);
+  }
 }
 
 function batchOf(name, data, sample, known) {
@@ -66,12 +105,10 @@ ${CHECK_FEED_NAMES}`;
  * The JS bundle's feed handling: a type check per feed, then bindDims (codegen/bind-dims-source.ts)
  * reads every symbol off the lengths.
  */
-export const SYMBOL_FEED_CHECK = `function feedData(feeds, name) {
-  const data = feeds !== null && typeof feeds === "object" && Object.hasOwn(feeds, name) ? feeds[name] : undefined;
-  if (!(data instanceof Float32Array)) {
-    throw new TypeError("fusegraph: input " + JSON.stringify(name) + " must be a Float32Array, got " + (data === undefined ? "nothing" : typeof data));
-  }
-  return data;
+export const SYMBOL_FEED_CHECK = `${TYPED_LANES}
+
+function feedData(feeds, name, dtype = "f32") {
+  return lanesOf(name, feeds !== null && typeof feeds === "object" && Object.hasOwn(feeds, name) ? feeds[name] : undefined, dtype);
 }
 
 ${BIND_DIMS}
@@ -106,6 +143,29 @@ ${firstLine}  let open = true;
     async run(feeds, dims) {
       if (!open) throw new Error("fusegraph: this session was disposed");
       return run(feeds, dims);
+    },
+    stream(streamOptions) {
+      if (!open) throw new Error("fusegraph: this session was disposed");
+      const plan = streamPlan(streamOptions, metadata);
+      // One feeds object for the whole stream. The state is the previous chunk's result
+      // arrays themselves, fed back without a copy; run() allocates only the new results.
+      // No prototype: an input called "__proto__" is then a plain property.
+      const feeds = Object.create(null);
+      const reset = () => {
+        for (const p of plan.pairs) feeds[p.inName] = p.initial !== undefined ? p.initial.slice() : new Float32Array(p.size);
+      };
+      reset();
+      return {
+        push(chunk) {
+          if (!open) throw new Error("fusegraph: this session was disposed");
+          checkChunk(chunk, plan);
+          for (const name of plan.others) feeds[name] = Object.hasOwn(chunk, name) ? chunk[name] : undefined;
+          const results = run(feeds, plan.dims);
+          for (const p of plan.pairs) feeds[p.inName] = results[p.outName];
+          return results;
+        },
+        reset,
+      };
     },
     dispose() {
       open = false;

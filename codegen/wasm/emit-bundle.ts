@@ -3,6 +3,8 @@
 // asked for) and the weight image embedded as base64 or kept in a .weights.bin file, and
 // its .d.ts. Model names appear only in escaped string literals and comments.
 
+import { formatValueName } from '../../ir/names.ts';
+import { lookupRecord } from './lookup-kernel.ts';
 import type { Graph } from '../../ir/graph.ts';
 import { printGraph } from '../../ir/print.ts';
 import { formatShape } from '../../ir/types.ts';
@@ -14,6 +16,7 @@ import { CodeWriter } from '../writer.ts';
 import type { AffineBytes } from './memory-layout.ts';
 import type { WasmProgram } from './program.ts';
 import { WASM_LOAD } from './runtime.ts';
+import { STREAM_PLAN } from '../stream-runtime.ts';
 
 export interface WasmBundleOptions {
   readonly weights: 'embed' | 'external';
@@ -31,7 +34,7 @@ function affine(value: AffineBytes, batch: string): string {
 }
 
 function metadataLiteral(program: LoweredProgram): string {
-  const tensors = (list: LoweredProgram['inputs']): unknown => list.map((t) => ({ name: t.name, shape: [...t.shape] }));
+  const tensors = (list: LoweredProgram['inputs']): unknown => list.map((t) => ({ name: t.name, shape: [...t.shape], dtype: t.dtype }));
   const json = JSON.stringify({ name: program.name, symbols: [...program.symbols], inputs: tensors(program.inputs), outputs: tensors(program.outputs) }, null, 2);
   return json.replace(/\u2028/g, '\\u2028').replace(/\u2029/g, '\\u2029');
 }
@@ -43,7 +46,8 @@ function feedStatements(program: LoweredProgram, wasm: WasmProgram): { check: st
   program.inputs.forEach((input, index) => {
     const batched = input.size.perSample !== 0;
     const sample = batched ? input.size.perSample : input.size.fixed;
-    check.push(`const feed${index} = feedOf(feeds, ${stringLiteral(input.name)}, ${sample}, ${batched});`);
+    const dtype = input.dtype === 'f32' ? '' : `, ${stringLiteral(input.dtype)}`;
+    check.push(`const feed${index} = feedOf(feeds, ${stringLiteral(input.name)}, ${sample}, ${batched}${dtype});`);
     if (batched) check.push(`batch = batchOf(${stringLiteral(input.name)}, feed${index}, ${sample}, batch);`);
     const address = wasm.layout.inputs[index] ?? { perSample: 0, fixed: 0 };
     copy.push(`heap.set(feed${index}, (${affine(address, 'batch')}) >>> 2);`);
@@ -51,8 +55,34 @@ function feedStatements(program: LoweredProgram, wasm: WasmProgram): { check: st
   return { check, copy };
 }
 
+/**
+ * `kernels(batch)`, and when the program gathers by run-time ids, the catch that turns a
+ * lookup kernel's trap into its error (the record lookup-kernel.ts writes before trapping).
+ */
+function callStatements(program: LoweredProgram): string[] {
+  const lookups = program.kernels.flatMap((kernel) => {
+    const record = kernel.kind === 'lookup' ? lookupRecord(kernel) : undefined;
+    if (kernel.kind !== 'lookup' || record === undefined) return [];
+    return [`[${record.address}, ${stringLiteral(formatValueName(kernel.idsName))}, [${kernel.idsStrides.join(', ')}], ${kernel.size}]`];
+  });
+  if (lookups.length === 0) return ['kernels(batch);'];
+  return [
+    'try {',
+    '  kernels(batch);',
+    '} catch (error) {',
+    '  const records = new DataView(memory.buffer);',
+    `  for (const [at, shown, strides, size] of [${lookups.join(', ')}]) {`,
+    '    if (records.getInt32(at, true) !== 1) continue;',
+    '    records.setInt32(at, 0, true);',
+    '    lookupError(shown, records.getFloat32(at + 8, true), records.getInt32(at + 4, true), strides, size);',
+    '  }',
+    '  throw error;',
+    '}',
+  ];
+}
+
 function resultStatements(program: LoweredProgram, wasm: WasmProgram): string[] {
-  const lines: string[] = ['kernels(batch);'];
+  const lines: string[] = callStatements(program);
   program.outputs.forEach((output, index) => {
     const address = wasm.layout.outputs[index] ?? { perSample: 0, fixed: 0 };
     lines.push(`const start${index} = (${affine(address, 'batch')}) >>> 2;`);
@@ -70,7 +100,7 @@ function resultStatements(program: LoweredProgram, wasm: WasmProgram): string[] 
 export function emitWasmBundle(graph: Graph, program: LoweredProgram, wasm: WasmProgram, options: WasmBundleOptions): string {
   const simd = wasm.simd.bytes();
   const relaxed = wasm.relaxed?.bytes();
-  const io = (list: LoweredProgram['inputs']): string => list.map((t) => `${commentText(t.name)}: f32${formatShape(t.shape)}`).join(', ');
+  const io = (list: LoweredProgram['inputs']): string => list.map((t) => `${commentText(t.name)}: ${t.dtype}${formatShape(t.shape)}`).join(', ');
   const w = new CodeWriter();
   w.line(`// fusegraph wasm bundle for graph ${commentText(program.name)}. Generated code: edit the model, not this file.`);
   w.line(`// inputs: ${io(program.inputs)}`);
@@ -93,10 +123,22 @@ export function emitWasmBundle(graph: Graph, program: LoweredProgram, wasm: Wasm
   w.line(`const IMAGE_BYTES = ${wasm.layout.image.length};`);
   w.line(`const MEMORY_PER_SAMPLE = ${wasm.layout.total.perSample};`);
   w.line(`const MEMORY_FIXED = ${wasm.layout.total.fixed};`);
-  w.line(`const INPUT_NAMES = [${program.inputs.map((t) => stringLiteral(t.name)).join(', ')}];`).line();
+  w.line(`const INPUT_NAMES = [${program.inputs.map((t) => stringLiteral(t.name)).join(', ')}];`);
+  // Byte addresses [perSample, fixed] of each input and output region, for stream().
+  w.block('const INPUT_LAYOUT = [', () => program.inputs.forEach((input, index) => {
+    const batched = input.size.perSample !== 0;
+    const address = wasm.layout.inputs[index] ?? { perSample: 0, fixed: 0 };
+    w.line(`{ name: ${stringLiteral(input.name)}, sample: ${batched ? input.size.perSample : input.size.fixed}, batched: ${batched}, address: [${address.perSample}, ${address.fixed}] },`);
+  }), '];');
+  w.block('const OUTPUT_LAYOUT = [', () => program.outputs.forEach((output, index) => {
+    const address = wasm.layout.outputs[index] ?? { perSample: 0, fixed: 0 };
+    w.line(`{ name: ${stringLiteral(output.name)}, size: [${output.size.perSample}, ${output.size.fixed}], address: [${address.perSample}, ${address.fixed}] },`);
+  }), '];');
+  w.line();
   w.all(DECODE_WEIGHTS.split('\n')).line();
   w.all(widenWeightsSource(options.dtype).split('\n')).line();
   w.all(FEED_CHECK.split('\n')).line();
+  w.all(STREAM_PLAN.split('\n')).line();
   if (options.weights === 'external') w.all(FETCH_WEIGHTS.split('\n')).line();
   const feeds = feedStatements(program, wasm);
   for (const line of WASM_LOAD.split('\n')) {

@@ -36,6 +36,7 @@ export const F32X4: LaneFormat = {
     log: (asm, library) => library.call(asm, 'log'),
     tanh: (asm, library) => library.call(asm, 'tanh'),
     erf: (asm, library) => library.call(asm, 'erf'),
+    trunc: (asm) => asm.v128Unary('f32x4.trunc'),
   },
   binary: {
     add: (asm) => asm.v128('f32x4.add'),

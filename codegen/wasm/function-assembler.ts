@@ -54,6 +54,8 @@ const FLOAT_OPS = {
   'f32.min': 0x96, 'f32.max': 0x97, 'f32.add': 0x92,
   'f64.add': 0xa0, 'f64.mul': 0xa2, 'f64.div': 0xa3, 'f64.ne': 0x62,
   'f64.promote_f32': 0xbb, 'f32.demote_f64': 0xb6, 'f64.convert_i32_s': 0xb7,
+  // The lookup kernel's id checks: comparisons push an i32, trunc rounds toward zero.
+  'f32.eq': 0x5b, 'f32.lt': 0x5d, 'f32.ge': 0x60, 'f32.trunc': 0x8f, 'i32.trunc_f32_s': 0xa8,
 } as const;
 export type FloatOp = keyof typeof FLOAT_OPS;
 
@@ -103,6 +105,8 @@ export class FunctionAssembler {
   brIf(depth: number): this { return this.#emit(`br_if ${depth}`, [0x0d, ...encodeU32(depth)]); }
   call(index: number, name: string): this { return this.#emit(`call $${name}`, [0x10, ...encodeU32(index)]); }
   return(): this { return this.#emit('return', [0x0f]); }
+  /** Traps: the JS wrapper catches it and reads why from memory (the lookup kernel's error record). */
+  unreachable(): this { return this.#emit('unreachable', [0x00]); }
 
   // ── Locals ─────────────────────────────────────────────────────────────────
   get(local: Local): this { return this.#emit(`local.get $${local.name}`, [0x20, ...encodeU32(local.index)]); }
@@ -128,6 +132,7 @@ export class FunctionAssembler {
   f32Load(offset = 0): this { return this.#emit(memText('f32.load', offset), [0x2a, 2, ...encodeU32(offset)]); }
   f32Store(offset = 0): this { return this.#emit(memText('f32.store', offset), [0x38, 2, ...encodeU32(offset)]); }
   i32Load(offset = 0): this { return this.#emit(memText('i32.load', offset), [0x28, 2, ...encodeU32(offset)]); }
+  i32Store(offset = 0): this { return this.#emit(memText('i32.store', offset), [0x36, 2, ...encodeU32(offset)]); }
   f64Load(offset = 0): this { return this.#emit(memText('f64.load', offset), [0x2b, 3, ...encodeU32(offset)]); }
   v128Load(offset = 0): this { return this.#simd(memText('v128.load', offset), 0x00, [4, ...encodeU32(offset)]); }
   v128Store(offset = 0): this { return this.#simd(memText('v128.store', offset), 0x0b, [4, ...encodeU32(offset)]); }

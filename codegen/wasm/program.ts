@@ -6,12 +6,14 @@ import type { Kernel, LoweredProgram } from '../affine-kernels.ts';
 import { prepareConvKernel } from './conv-kernel.ts';
 import { emitElementwiseKernel } from './elementwise-kernel.ts';
 import { emitLinear, MICRO_KERNEL } from './emit-linear.ts';
+import { prepareLookupKernel } from './lookup-kernel.ts';
 import { prepareGatherKernel } from './gather-kernel.ts';
 import type { KernelContext } from './kernel-context.ts';
 import { emitMatmulKernel } from './matmul-kernel.ts';
 import { MathLibrary } from './math-library.ts';
 import { evaluateBytes, layoutMemory, type WasmLayout, type WeightLayout } from './memory-layout.ts';
 import { ModuleAssembler } from './module-assembler.ts';
+import { prepareRecurrenceKernel } from './recurrence-kernel.ts';
 import { prepareReduceKernel } from './reduce-kernel.ts';
 import { prepareResizeKernel } from './resize-kernel.ts';
 import { emitSoftmaxKernel } from './softmax-kernel.ts';
@@ -57,6 +59,8 @@ const WASM_KERNELS: { readonly [K in Kernel['kind']]: WasmKernel<Extract<Kernel,
   reduce: { prepare: prepareReduceKernel, weight: 'row-major' },
   gather: { prepare: prepareGatherKernel, weight: 'row-major' },
   resize: { prepare: prepareResizeKernel, weight: 'row-major' },
+  lookup: { prepare: prepareLookupKernel, weight: 'row-major' },
+  recurrence: { prepare: prepareRecurrenceKernel, weight: 'row-major' },
 };
 
 function wasmKernel<K extends Kernel>(kernel: K): WasmKernel<K> {

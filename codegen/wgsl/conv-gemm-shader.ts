@@ -95,6 +95,11 @@ export function convGemmShader(kernel: ConvKernel, layout: KernelLayout): Shader
   };
 }
 
+/** A 1×1 window at stride 1 without padding: A's row is the input plane itself, read at p. */
+function isPointwise(kernel: ConvKernel): boolean {
+  return kernel.spatial.every((a) => a.taps === 1 && a.stride === 1 && a.padBegin === 0 && a.size === a.out);
+}
+
 /**
  * The row of A this invocation stages: A is staged as xs[kk][position] with consecutive
  * invocations on consecutive positions, and since THREADS is a multiple of BP an invocation
@@ -108,8 +113,10 @@ function inputRow(w: CodeWriter, tile: Tile): void {
   w.line(`let kq = li / ${u32(bp)};`);
   w.line('let rr = r0 + pp;');
   w.line(`let p = rr % ${u32(positions)};`);
-  const coords = declareCoords(w, 'p', kernel.spatial.map((a) => staticExtent(a.out)), 'o');
-  kernel.spatial.forEach((axis, a) => w.line(`let org${a} = ${windowOrigin(axis, coords[a] ?? '0u')};`));
+  if (!isPointwise(kernel)) {
+    const coords = declareCoords(w, 'p', kernel.spatial.map((a) => staticExtent(a.out)), 'o');
+    kernel.spatial.forEach((axis, a) => w.line(`let org${a} = ${windowOrigin(axis, coords[a] ?? '0u')};`));
+  }
   const plane = `(rr / ${u32(positions)}) * ${u32(kernel.inChannels)} + g * ${u32(kernel.groupIn)}`;
   w.line(`let xrow = ${bufferBase(kernel.x, layout)} + (${plane}) * ${u32(inPlane)};`);
 }
@@ -123,6 +130,10 @@ function loadInputTile(w: CodeWriter, tile: Tile): void {
     w.line('let k = k0 + kk;');
     w.line('var value = 0f;');
     w.block(`if (${depth % BK === 0 ? 'rr < rows' : `rr < rows && k < ${u32(depth)}`}) {`, () => {
+      if (isPointwise(kernel)) {
+        w.line(`value = ${arrayOf(kernel.x)}[xrow + k * ${u32(inPlane)} + p];`);
+        return;
+      }
       const tapCoords = declareCoords(w, `(k % ${u32(taps)})`, kernel.spatial.map((a) => staticExtent(a.taps)), 'ta');
       const checks: string[] = [];
       const offsets: string[] = [`(k / ${u32(taps)}) * ${u32(inPlane)}`];

@@ -2,6 +2,8 @@
 // `metadata` as the JS bundle, the weights stored once in the GPU layout's order, one WGSL
 // shader per kernel as a string literal with its dispatch, and the fixed WebGPU host code.
 
+import { formatValueName } from '../../ir/names.ts';
+import { hostIdChecks } from './lookup-shader.ts';
 import type { Graph } from '../../ir/graph.ts';
 import { printGraph } from '../../ir/print.ts';
 import { formatShape } from '../../ir/types.ts';
@@ -14,6 +16,7 @@ import { CodeWriter } from '../writer.ts';
 import type { GpuLayout } from './layout.ts';
 import type { DispatchAxis, ShaderPlan } from './shader-common.ts';
 import { EMBEDDED_WEIGHTS, EXTERNAL_WEIGHTS, WGSL_RUNTIME } from './runtime.ts';
+import { STREAM_PLAN } from '../stream-runtime.ts';
 
 export interface WgslBundleOptions {
   readonly weights: 'embed' | 'external';
@@ -61,13 +64,13 @@ function axisLiteral(axis: DispatchAxis): string {
 }
 
 function metadataLiteral(program: LoweredProgram): string {
-  const tensors = (list: readonly LoweredTensor[]): unknown => list.map((t) => ({ name: t.name, shape: [...t.shape] }));
+  const tensors = (list: readonly LoweredTensor[]): unknown => list.map((t) => ({ name: t.name, shape: [...t.shape], dtype: t.dtype }));
   const json = JSON.stringify({ name: program.name, symbols: [...program.symbols], inputs: tensors(program.inputs), outputs: tensors(program.outputs) }, null, 2);
   return json.replace(/\u2028/g, '\\u2028').replace(/\u2029/g, '\\u2029');
 }
 
 function header(graph: Graph, program: LoweredProgram, options: WgslBundleOptions, layout: GpuLayout): string[] {
-  const io = (list: readonly LoweredTensor[]): string => list.map((t) => `${commentText(t.name)}: f32${formatShape(t.shape)}`).join(', ');
+  const io = (list: readonly LoweredTensor[]): string => list.map((t) => `${commentText(t.name)}: ${t.dtype}${formatShape(t.shape)}`).join(', ');
   const stored = options.weights === 'embed' ? `embedded (base64, ${storageNote(options.dtype)})` : `in ${commentText(options.weightsFile)} (${storageNote(options.dtype)})`;
   return [
     `// fusegraph WGSL bundle for graph ${commentText(program.name)}. Generated code: edit the model, not this file.`,
@@ -96,8 +99,11 @@ export function emitWgslBundle(graph: Graph, program: LoweredProgram, layout: Gp
   w.block('const INPUTS = [', () => program.inputs.forEach((input, index) => {
     const batched = input.size.perSample !== 0;
     const sample = batched ? input.size.perSample : input.size.fixed;
-    w.line(`{ name: ${stringLiteral(input.name)}, sample: ${sample}, batched: ${batched}, offset: ${extentLiteral(layout.inputs[index] ?? input.size)} },`);
+    w.line(`{ name: ${stringLiteral(input.name)}, sample: ${sample}, batched: ${batched}, dtype: ${stringLiteral(input.dtype)}, offset: ${extentLiteral(layout.inputs[index] ?? input.size)} },`);
   }), '];');
+  // Ids checked on the host before upload: [input index, name as shown, strides, table size].
+  const checks = hostIdChecks(program).map((c) => `[${c.input}, ${stringLiteral(formatValueName(c.idsName))}, [${c.strides.join(', ')}], ${c.size}]`);
+  w.line(`const ID_CHECKS = [${checks.join(', ')}];`);
   w.block('const OUTPUTS = [', () => program.outputs.forEach((output, index) => {
     w.line(`{ name: ${stringLiteral(output.name)}, size: ${extentLiteral(output.size)}, offset: ${extentLiteral(layout.outputs[index] ?? output.size)} },`);
   }), '];');
@@ -113,6 +119,7 @@ export function emitWgslBundle(graph: Graph, program: LoweredProgram, layout: Gp
   w.all(DECODE_WEIGHTS.split('\n')).line();
   w.all(widenWeightsSource(options.dtype).split('\n')).line();
   w.all(FEED_CHECK.split('\n')).line();
+  w.all(STREAM_PLAN.split('\n')).line();
   if (options.weights === 'external') w.all(FETCH_WEIGHTS.split('\n')).line();
   w.all((options.weights === 'embed' ? EMBEDDED_WEIGHTS : EXTERNAL_WEIGHTS).split('\n')).line();
   w.all(WGSL_RUNTIME.split('\n'));

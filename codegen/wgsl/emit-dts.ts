@@ -7,6 +7,7 @@ import type { LoweredProgram } from '../affine-kernels.ts';
 export function emitWgslDts(program: LoweredProgram): string {
   return emitBundleDts(program, {
     target: 'WGSL',
+    pushResult: 'Promise<Results>',
     loadOptions: [
       '/** A WebGPU GPUDevice; when absent one is requested from navigator.gpu (and destroyed by dispose). */',
       'readonly device?: object;',

@@ -4,6 +4,9 @@
 // the outputs back through one reused staging buffer. It contains no model text; the emitter
 // defines the tables it reads (SHADERS, DISPATCH, INPUTS, OUTPUTS, DATA_SIZE, …) around it.
 // Buffer usage flags are written as numbers so the bundle needs no WebGPU globals (Node).
+// `stream({ state })` keeps the state on the GPU: after each chunk's dispatches the state
+// outputs are copied to their inputs' regions of `data` through a small state buffer (a
+// buffer cannot be copied onto itself), in the same command buffer.
 
 export const WGSL_RUNTIME = `const USAGE_MAP_READ = 1;
 const USAGE_COPY_SRC = 4;
@@ -113,19 +116,32 @@ export async function load(options = {}) {
   const groups = (axis, batch) => Math.min(maxGroups, Math.ceil((axis[0] * batch + axis[1]) / axis[2]));
   const batchWords = new Uint32Array(4);
 
-  async function runOnce(feeds) {
-    checkFeedNames(feeds, INPUTS.map((input) => input.name));
+  // Which stream's state the input regions hold (null after a plain run overwrote them).
+  let owner = null;
+
+  // streaming: { plan, state (GPUBuffer) } when called by a stream's push, else undefined.
+  async function runOnce(feeds, streaming) {
+    const fed = streaming === undefined ? INPUTS : INPUTS.filter((input) => streaming.plan.others.includes(input.name));
+    if (streaming === undefined) checkFeedNames(feeds, INPUTS.map((input) => input.name));
     let batch = 0;
-    const arrays = INPUTS.map((input) => {
-      const array = feedOf(feeds, input.name, input.sample, input.batched);
+    const arrays = fed.map((input) => {
+      const array = feedOf(feeds, input.name, input.sample, input.batched, input.dtype);
       if (input.batched) batch = batchOf(input.name, array, input.sample, batch);
       return array;
     });
+    if (streaming !== undefined) {
+      if (batch !== 0 && batch !== streaming.plan.batch) throw new RangeError("fusegraph: the chunk holds " + batch + " samples; this stream's batch is " + streaming.plan.batch);
+      batch = streaming.plan.batch;
+    }
+    for (const [index, shown, strides, size] of ID_CHECKS) {
+      const at = fed.indexOf(INPUTS[index]);
+      if (at >= 0) checkIds(arrays[at], shown, strides, size);
+    }
     if (batch === 0) batch = 1;
     if (batch > maxBatch) throw new RangeError("fusegraph: batch " + batch + " exceeds the maxBatch " + maxBatch + " given to load()");
     batchWords[0] = batch;
     device.queue.writeBuffer(params, 0, batchWords);
-    INPUTS.forEach((input, index) => device.queue.writeBuffer(data, elementsAt(input.offset, batch) * 4, arrays[index]));
+    fed.forEach((input, index) => device.queue.writeBuffer(data, elementsAt(input.offset, batch) * 4, arrays[index]));
     const encoder = device.createCommandEncoder();
     const pass = encoder.beginComputePass();
     DISPATCH.forEach((dispatch, index) => {
@@ -137,6 +153,14 @@ export async function load(options = {}) {
       pass.dispatchWorkgroups(x, y);
     });
     pass.end();
+    if (streaming !== undefined) {
+      let at = 0;
+      for (const p of streaming.plan.pairs) {
+        encoder.copyBufferToBuffer(data, elementsAt(OUTPUTS[p.output].offset, batch) * 4, streaming.state, at * 4, p.size * 4);
+        encoder.copyBufferToBuffer(streaming.state, at * 4, data, elementsAt(INPUTS[p.input].offset, batch) * 4, p.size * 4);
+        at += p.size;
+      }
+    }
     let offset = 0;
     OUTPUTS.forEach((output) => {
       const count = elementsAt(output.size, batch) * 4;
@@ -154,18 +178,60 @@ export async function load(options = {}) {
   let open = true;
   // Runs share the staging buffer, so they take turns.
   let turn = Promise.resolve();
+  function queued(work) {
+    if (!open) return Promise.reject(new Error("fusegraph: this session was disposed"));
+    const result = turn.then(work);
+    turn = result.then(() => undefined, () => undefined);
+    return result;
+  }
+  const stateBuffers = [];
+
+  function stream(streamOptions) {
+    if (!open) throw new Error("fusegraph: this session was disposed");
+    const plan = streamPlan(streamOptions, metadata);
+    if (plan.batch > maxBatch) throw new RangeError("fusegraph: stream batch " + plan.batch + " exceeds the maxBatch " + maxBatch + " given to load()");
+    const total = plan.pairs.reduce((sum, p) => sum + p.size, 0);
+    const state = buffer(device, "fusegraph stream state", total * 4, USAGE_COPY_SRC | USAGE_COPY_DST);
+    stateBuffers.push(state);
+    const token = {};
+    const streaming = { plan, state };
+    function reset() {
+      if (!open) throw new Error("fusegraph: this session was disposed");
+      // Queued like a run, so a reset never lands in the middle of a chunk.
+      turn = turn.then(() => {
+        for (const p of plan.pairs) {
+          const values = p.initial !== undefined ? p.initial : new Float32Array(p.size);
+          device.queue.writeBuffer(data, elementsAt(INPUTS[p.input].offset, plan.batch) * 4, values);
+        }
+        owner = token;
+      }).then(() => undefined, () => undefined);
+    }
+    reset();
+    return {
+      push(chunk) {
+        return queued(() => {
+          if (owner !== token) throw new Error("fusegraph: another run or stream used this session since this stream's last chunk; call reset() first");
+          checkChunk(chunk, plan);
+          return runOnce(chunk, streaming);
+        });
+      },
+      reset,
+    };
+  }
+
   return {
     run(feeds) {
-      if (!open) return Promise.reject(new Error("fusegraph: this session was disposed"));
-      const result = turn.then(() => runOnce(feeds));
-      turn = result.then(() => undefined, () => undefined);
-      return result;
+      return queued(() => {
+        owner = null;
+        return runOnce(feeds);
+      });
     },
+    stream,
     dispose() {
       if (!open) return;
       open = false;
       turn.then(() => {
-        for (const resource of [...chunks, empty, data, params, staging]) resource.destroy();
+        for (const resource of [...chunks, empty, data, params, staging, ...stateBuffers]) resource.destroy();
         if (owned) device.destroy();
       });
     },

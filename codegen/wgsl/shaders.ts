@@ -10,7 +10,9 @@ import { convShader } from './conv-shader.ts';
 import { gatherShader } from './gather-shader.ts';
 import { checkShader, type WgslLimits } from './limits.ts';
 import { linearShader } from './linear-shader.ts';
+import { lookupShader } from './lookup-shader.ts';
 import { matmulShader } from './matmul-shader.ts';
+import { recurrenceShader } from './recurrence-shader.ts';
 import { reduceShader } from './reduce-shader.ts';
 import { resizeShader } from './resize-shader.ts';
 import type { ConstWindow, KernelLayout, ShaderPlan } from './shader-common.ts';
@@ -28,6 +30,8 @@ const SHADER_EMITTERS: { readonly [K in KernelKind]: ShaderEmitter<K> } = {
   reduce: reduceShader,
   gather: gatherShader,
   resize: resizeShader,
+  lookup: lookupShader,
+  recurrence: recurrenceShader,
 };
 
 /** The span of one weight chunk that covers every constant the kernel reads. */

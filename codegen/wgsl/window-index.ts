@@ -20,7 +20,8 @@ export function f32(value: number): string {
 
 /**
  * Declares `let <prefix><a>` for each axis of a row-major position `flat` over `extents` and
- * returns their names. Only axis 0 may depend on the batch: it is the quotient, unbounded.
+ * returns their names (`0u` for a unit axis). Only axis 0 may depend on the batch: it is the
+ * quotient, unbounded.
  */
 export function declareCoords(w: CodeWriter, flat: string, extents: readonly Extent[], prefix: string): string[] {
   const names: string[] = [];
@@ -31,6 +32,11 @@ export function declareCoords(w: CodeWriter, flat: string, extents: readonly Ext
     inner *= extents[axis]?.fixed ?? 1;
   }
   extents.forEach((extent, axis) => {
+    // A unit axis has coordinate 0 (a literal, no local).
+    if (extent.perSample === 0 && extent.fixed === 1) {
+      names.push('0u');
+      return;
+    }
     const name = `${prefix}${axis}`;
     const step = inners[axis] ?? 1;
     const quotient = step === 1 ? flat : `(${flat} / ${u32(step)})`;

@@ -5,6 +5,9 @@
 import * as mlpJs from '../fashion-mnist/mlp_relu.onnx?target=js';
 import * as mlpWasm from '../fashion-mnist/mlp_relu.onnx?target=wasm';
 import * as mlpWgsl from '../fashion-mnist/mlp_relu.onnx?target=wgsl';
+import * as cnnJs from '../fashion-mnist/cnn.onnx?target=js';
+import * as cnnWasm from '../fashion-mnist/cnn.onnx?target=wasm';
+import * as cnnWgsl from '../fashion-mnist/cnn.onnx?target=wgsl';
 import imagesUrl from '../fashion-mnist/sample-images-idx3-ubyte.gz?url';
 import labelsUrl from '../fashion-mnist/sample-labels-idx1-ubyte.gz?url';
 
@@ -22,9 +25,7 @@ const TARGETS = { js: 'JavaScript', wasm: 'WebAssembly SIMD', wgsl: 'WebGPU (WGS
  */
 const MODELS = [
   { id: 'mlp', title: 'MLP 784→128→10 (ReLU), 84% test accuracy', bundles: { js: mlpJs, wasm: mlpWasm, wgsl: mlpWgsl } },
-  // The CNN (examples/fashion-mnist/cnn.onnx, 88.6%) joins once fusegraph compiles Conv on every
-  // target: import '../fashion-mnist/cnn.onnx?target=js|wasm|wgsl' as above and list them here.
-  { id: 'cnn', title: 'CNN (2 conv layers), 88.6% test accuracy', bundles: null, note: 'joins here once fusegraph compiles Conv' },
+  { id: 'cnn', title: 'CNN (2 conv layers), 88.6% test accuracy', bundles: { js: cnnJs, wasm: cnnWasm, wgsl: cnnWgsl } },
 ];
 
 const pad = document.querySelector('#pad');

@@ -7,7 +7,8 @@ import { E, evaluateExpr, exprProblem, type ScalarExpr } from '../scalar.ts';
 import { formatShape, sameShape, stridesOf, sizeOf, type Shape, type StaticShape, type TensorType } from '../types.ts';
 import { exprAttr, floatAttr, stringAttr } from './attrs.ts';
 import { broadcastShapes, broadcastStrides } from './broadcast.ts';
-import type { Arity, AttrSpec, Attrs, ElementwiseSpec, OpDef, Tensor } from './types.ts';
+import { ANY_DTYPE } from './dtype-rules.ts';
+import type { Arity, AttrSpec, Attrs, DTypeRule, ElementwiseSpec, OpDef, Tensor } from './types.ts';
 
 interface ElementwiseOptions {
   readonly name: string;
@@ -19,6 +20,10 @@ interface ElementwiseOptions {
   alignOperand?(index: number, operand: Shape, outRank: number): Shape;
   /** Extra shape checks beyond broadcasting (PReLU's slope). */
   checkOperands?(inputs: readonly TensorType[]): void;
+  /** Element types (absent: f32 in and out). */
+  readonly dtypes?: DTypeRule;
+  /** The output shape when it is not the operands' broadcast (expand: a target shape too). */
+  outShape?(operands: readonly Shape[], attrs: Attrs): Shape;
 }
 
 /** The shape each operand takes when broadcast against an output of rank `outRank`. */
@@ -66,6 +71,7 @@ export function elementwiseOp(options: ElementwiseOptions): OpDef {
     body: options.body,
     activation: options.activation,
     ...(options.alignOperand ? { alignOperand: options.alignOperand } : {}),
+    ...(options.outShape ? { ownShape: true } : {}),
   };
   return {
     name: options.name,
@@ -74,13 +80,14 @@ export function elementwiseOp(options: ElementwiseOptions): OpDef {
     arity: options.arity,
     attrs: options.attrs ?? {},
     doc: options.doc,
+    ...(options.dtypes !== undefined ? { dtypes: options.dtypes } : {}),
     elementwise: spec,
     inferType(inputs: readonly TensorType[], attrs: Attrs): TensorType {
       options.checkOperands?.(inputs);
       const problem = exprProblem(options.body(attrs), inputs.length);
       if (problem !== undefined) throw new CompileError(`bad body: ${problem}`);
       const shapes = inputs.map((t) => t.shape);
-      const out = broadcastShapes(alignedOperandShapes(spec, shapes, outputRank(shapes)));
+      const out = options.outShape?.(shapes, attrs) ?? broadcastShapes(alignedOperandShapes(spec, shapes, outputRank(shapes)));
       const data = inputs[0];
       if (options.activation && data !== undefined && !sameShape(out, data.shape)) {
         throw new CompileError(`parameters must not change the data shape ${formatShape(data.shape)}, got ${formatShape(out)}`);
@@ -179,6 +186,29 @@ export const elementwiseOps = {
     name: 'hard_swish', doc: 'x * max(0, min(1, x / 6 + 0.5)) (ONNX HardSwish)', arity: UNARY, activation: true,
     body: () => E.mul(x, E.max(0, E.min(1, E.add(E.mul(1 / 6, x), 0.5)))),
   }),
+  // The rest of the activations ONNX's LSTM/GRU/RNN accept (their `activations` attribute).
+  softsign: elementwiseOp({
+    name: 'softsign', doc: 'x / (1 + |x|)', arity: UNARY, activation: true, body: () => E.div(x, E.add(1, E.abs(x))),
+  }),
+  softplus: elementwiseOp({
+    name: 'softplus', doc: 'log(1 + exp(x)), as max(x, 0) + log(1 + exp(-|x|)) so it never overflows', arity: UNARY,
+    activation: true, body: () => E.add(E.max(x, 0), E.log(E.add(1, E.exp(E.neg(E.abs(x)))))),
+  }),
+  affine: elementwiseOp({
+    name: 'affine', doc: 'alpha * x + beta', arity: UNARY, activation: true,
+    attrs: { alpha: { type: 'float', default: 1, check: finite }, beta: { type: 'float', default: 0, check: finite } },
+    body: (attrs) => E.add(E.mul(floatAttr(attrs, 'alpha'), x), floatAttr(attrs, 'beta')),
+  }),
+  scaled_tanh: elementwiseOp({
+    name: 'scaled_tanh', doc: 'alpha * tanh(beta * x)', arity: UNARY, activation: true,
+    attrs: { alpha: { type: 'float', default: 1, check: finite }, beta: { type: 'float', default: 1, check: finite } },
+    body: (attrs) => E.mul(floatAttr(attrs, 'alpha'), E.tanh(E.mul(floatAttr(attrs, 'beta'), x))),
+  }),
+  thresholded_relu: elementwiseOp({
+    name: 'thresholded_relu', doc: 'x for x > alpha, 0 otherwise', arity: UNARY, activation: true,
+    attrs: { alpha: { type: 'float', default: 1, check: finite } },
+    body: (attrs) => E.select(E.gt(x, floatAttr(attrs, 'alpha')), x, 0),
+  }),
   identity: elementwiseOp({ name: 'identity', doc: 'x', arity: UNARY, activation: false, body: () => x }),
   dropout: elementwiseOp({
     name: 'dropout', doc: 'x at inference (p is kept for the record)', arity: UNARY, activation: false,
@@ -190,7 +220,9 @@ export const elementwiseOps = {
   fused_elementwise: elementwiseOp({
     name: 'fused_elementwise', doc: 'any scalar body over broadcast operands (made by fusion)',
     arity: { min: 1, max: Infinity }, activation: false,
-    attrs: { body: { type: 'expr' } },
+    // `dtype`: the result's element type when not f32 (a fused mask); operands may be any.
+    attrs: { body: { type: 'expr' }, dtype: { type: 'enum', values: ['i32', 'bool'], optional: true } },
+    dtypes: { operands: [ANY_DTYPE], result: (_types, attrs) => (attrs['dtype'] === 'i32' || attrs['dtype'] === 'bool' ? attrs['dtype'] : 'f32') },
     body: (attrs) => exprAttr(attrs, 'body'),
   }),
 } satisfies Record<string, OpDef>;

@@ -3,12 +3,17 @@
 
 import { convOps } from './conv.ts';
 import { elementwiseOps } from './elementwise.ts';
+import { gatherOps } from './gather.ts';
+import { maskOps } from './masks.ts';
 import { layoutOps } from './layout.ts';
+import { gruOps } from './gru.ts';
 import { linearOps } from './linear.ts';
+import { lstmOps } from './lstm.ts';
 import { poolOps } from './pool.ts';
 import { reduceOps } from './reduce.ts';
 import { regionOps } from './regions.ts';
 import { resizeOps } from './resize.ts';
+import { rnnOps } from './rnn.ts';
 import { sourceOps } from './source.ts';
 import type { OpDef } from './types.ts';
 
@@ -17,16 +22,21 @@ const OP_TABLE = {
   ...linearOps,
   ...convOps,
   ...elementwiseOps,
+  ...maskOps,
+  ...gatherOps,
   ...reduceOps,
   ...poolOps,
   ...layoutOps,
   ...regionOps,
   ...resizeOps,
+  ...lstmOps,
+  ...gruOps,
+  ...rnnOps,
 } satisfies Record<string, OpDef>;
 
 export type OpName = keyof typeof OP_TABLE;
 export const OPS: Readonly<Record<OpName, OpDef>> = OP_TABLE;
-export type ElementwiseOpName = keyof typeof elementwiseOps;
+export type ElementwiseOpName = keyof typeof elementwiseOps | keyof typeof maskOps;
 export type LayoutOpName = keyof typeof layoutOps;
 
 export const OP_NAMES = Object.keys(OPS) as OpName[];
@@ -53,4 +63,11 @@ export { poolGeometry, avgPoolDivisor, type PoolCombine } from './pool.ts';
 export { sliceAxes, padSource, padsPerAxis, type PadMode, type SliceAxis } from './regions.ts';
 export { resizeAxes, resizeTaps, type ResizeTaps } from './resize.ts';
 export { windowGeometry, spatialSizes, forEachIndex, type WindowGeometry } from './window.ts';
+export { recurrentGeometry, recurrentOutputType, cellOperands, isReverse, type RecurrentGeometry, type CellKind, type CellBodies } from './recurrent.ts';
+export { recurrentIndexing } from './recurrent-eval.ts';
+export { lstmBodies } from './lstm.ts';
+export { gruBodies } from './gru.ts';
+export { rnnBodies } from './rnn.ts';
 export { reshapeTarget, flattenShape, transposePerm } from './layout.ts';
+export { gatherLayout, gatherIdMessage, unflatten, type GatherLayout } from './gather.ts';
+export { ANY_DTYPE, F32_ONLY, KEEPS_DTYPE, resolveDType } from './dtype-rules.ts';

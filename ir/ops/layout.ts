@@ -1,5 +1,6 @@
 // Layout ops: they move data without arithmetic. Symbolic dims move with their axes.
 
+import { KEEPS_DTYPE } from './dtype-rules.ts';
 import { CompileError } from '../errors.ts';
 import { constValue, divideSize, formatSize, isConstSize, sameSize, shapeSize, type SymSize } from '../sym-size.ts';
 import { formatShape, stridesOf, type Dim, type Shape, type StaticShape, type TensorType } from '../types.ts';
@@ -106,6 +107,7 @@ function evaluateTranspose(inputs: readonly Tensor[], attrs: Attrs, outShape: St
 
 export const layoutOps = {
   reshape: {
+    dtypes: KEEPS_DTYPE,
     name: 'reshape', kind: 'layout', pure: true, arity: { min: 1, max: 1 }, view: true,
     attrs: { shape: { type: 'ints' } },
     doc: 'same data, new shape; 0 copies the input dim on that axis, one -1 takes the rest (a number or one symbol)',
@@ -113,6 +115,7 @@ export const layoutOps = {
     evaluate: copy,
   },
   flatten: {
+    dtypes: KEEPS_DTYPE,
     name: 'flatten', kind: 'layout', pure: true, arity: { min: 1, max: 1 }, view: true,
     attrs: { axis: { type: 'int', default: 1 } },
     doc: 'to 2-D: dims before axis become rows, the rest columns (ONNX Flatten)',
@@ -120,6 +123,7 @@ export const layoutOps = {
     evaluate: copy,
   },
   transpose: {
+    dtypes: KEEPS_DTYPE,
     name: 'transpose', kind: 'layout', pure: true, arity: { min: 1, max: 1 },
     attrs: { perm: { type: 'ints', default: [] } },
     doc: 'permutes axes: out.shape[i] = in.shape[perm[i]]; empty perm reverses them',

@@ -3,6 +3,7 @@
 // `pad` (constant, reflect, edge). No arithmetic: every output element is an input element
 // or the pad value. A symbolic axis can be neither cut, padded nor joined along.
 
+import { KEEPS_DTYPE } from './dtype-rules.ts';
 import { CompileError } from '../errors.ts';
 import { formatShape, isSymbolic, sizeOf, stridesOf, type Dim, type Shape, type StaticShape, type TensorType } from '../types.ts';
 import { floatAttr, intsAttr, stringAttr } from './attrs.ts';
@@ -180,6 +181,7 @@ function evaluatePad(inputs: readonly Tensor[], attrs: Attrs, outShape: StaticSh
 
 export const regionOps = {
   concat: {
+    dtypes: KEEPS_DTYPE,
     name: 'concat', kind: 'layout', pure: true, arity: { min: 1, max: Infinity },
     attrs: { axis: { type: 'int' } },
     doc: 'joins operands along a static axis; every other dim must agree',
@@ -187,6 +189,7 @@ export const regionOps = {
     evaluate: evaluateConcat,
   },
   slice: {
+    dtypes: KEEPS_DTYPE,
     name: 'slice', kind: 'layout', pure: true, arity: { min: 1, max: 1 },
     attrs: { starts: { type: 'ints' }, ends: { type: 'ints' }, axes: { type: 'ints', default: [] }, steps: { type: 'ints', default: [] } },
     doc: 'ONNX Slice with constant starts/ends/axes/steps: negative indices from the end, bounds clamped, negative steps',

@@ -10,7 +10,8 @@ export const sourceOps = {
   const: {
     name: 'const', kind: 'source', pure: true, arity: { min: 0, max: 0 },
     attrs: { value: { type: 'tensor' } },
-    doc: 'a constant tensor (weights), stored once',
+    doc: 'a constant tensor (weights, or i32/bool values held in f32 lanes), stored once',
+    dtypes: { operands: [], result: (_types, attrs) => tensorAttr(attrs, 'value').dtype ?? 'f32' },
     inferType: (_inputs, attrs) => {
       const value = tensorAttr(attrs, 'value');
       const problem = shapeProblem(value.shape);
@@ -18,7 +19,7 @@ export const sourceOps = {
       if (sizeOf(value.shape) !== value.data.length) {
         throw new CompileError(`shape ${formatShape(value.shape)} needs ${sizeOf(value.shape)} values, got ${value.data.length}`);
       }
-      return { dtype: 'f32', shape: value.shape };
+      return { dtype: value.dtype ?? 'f32', shape: value.shape };
     },
     evaluate: (_inputs, attrs) => tensorAttr(attrs, 'value').data,
   },

@@ -4,6 +4,7 @@
 // 'activation'), so statistics and proofs see an activation wherever fusion put it.
 
 import type { Graph, Node } from '../../ir/graph.ts';
+import { producers } from '../../ir/graph.ts';
 import { activationAttr, activationParamCount, OPS, type Activation, type Attrs } from '../../ir/ops/index.ts';
 
 export interface ActivationSite {
@@ -45,4 +46,28 @@ export function activationSites(graph: Graph): ActivationSite[] {
     }
   }
   return sites;
+}
+
+/** Ops without an epilogue whose output is [N, C, ...spatial] channel by channel. */
+const CHANNEL_FIRST: ReadonlySet<string> = new Set(['conv_transpose', 'max_pool', 'avg_pool', 'resize']);
+
+/**
+ * The axis a site's units lie on: an op with an epilogue says it in the op table
+ * (`featureAxis`: linear's last axis, conv's channel axis 1); values made by pooling,
+ * resizing or a transposed conv are channels too, traced back through elementwise ops, so a
+ * Conv1d's [N, C, L] counts channels. Otherwise the last axis, or axis 1 for an image-shaped
+ * [N, C, H, W] value.
+ */
+export function siteUnitAxis(graph: Graph, site: ActivationSite): number {
+  const rank = site.node.type.shape.length;
+  const made = producers(graph);
+  let node: Node | undefined = site.node;
+  for (let depth = 0; node !== undefined && depth < graph.nodes.length; depth++) {
+    const declared = OPS[node.op].featureAxis;
+    if (declared !== undefined) return declared === 'last' ? rank - 1 : declared;
+    if (CHANNEL_FIRST.has(node.op)) return 1;
+    if (OPS[node.op].elementwise === undefined || node.type.shape.length !== rank) break;
+    node = made.get(node.inputs[0] ?? '');
+  }
+  return rank >= 4 ? 1 : rank - 1;
 }

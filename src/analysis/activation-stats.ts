@@ -2,15 +2,16 @@
 // data set, in chunks, and every activation site (standalone or fused, activation-sites.ts)
 // counts per unit how often its pre-activation is positive (the unit is active), negative
 // (LeakyReLU/PReLU on their negative slope) or in saturation (sigmoid, tanh, ELU: the
-// output within 1% of its limit). A unit is a feature of the last axis for rank <= 3 values
-// and a channel (axis 1) for images [N, C, H, W].
+// output within 1% of its limit). A unit is a feature of the last axis, or a channel (axis 1)
+// for convolutions and images (activation-sites.ts). For a channel the counts also go per
+// position (H·W), so a channel that fires only at some positions shows where.
 
 import { CompileError } from '../../ir/errors.ts';
 import type { Graph } from '../../ir/graph.ts';
 import { interpretValues } from '../../ir/interpret.ts';
 import { formatValueName } from '../../ir/names.ts';
 import { OPS, type Tensor } from '../../ir/ops/index.ts';
-import { activationSites, withoutActivation, type ActivationSite } from './activation-sites.ts';
+import { activationSites, siteUnitAxis, withoutActivation, type ActivationSite } from './activation-sites.ts';
 
 /** The pre-activation thresholds past which an activation's output is within 1% of a limit. */
 const SATURATION: Readonly<Record<string, (x: number) => boolean>> = {
@@ -22,9 +23,18 @@ const SATURATION: Readonly<Record<string, (x: number) => boolean>> = {
 /** Activations with a slope below zero (a "negative slope" instead of a flat zero). */
 const NEGATIVE_SLOPE: ReadonlySet<string> = new Set(['leaky_relu', 'prelu']);
 
+/** Per-position counts are kept up to this many units × positions (a 64×112×112 layer is 800k). */
+const MAX_POSITION_COUNTS = 1 << 22;
+
 export interface SiteStats {
   readonly site: ActivationSite;
+  /** The units' axis in the site's value. */
+  readonly axis: number;
   readonly units: number;
+  /** Positions per sample of one unit (1 for a feature; H·W for a channel). */
+  readonly positions: number;
+  /** Active observations per unit and position (units × positions), when positions > 1. */
+  readonly activeAt: Float64Array | undefined;
   /** Observations per unit: samples × positions (spatial or sequence). */
   observations: number;
   readonly active: Float64Array;
@@ -33,10 +43,6 @@ export interface SiteStats {
   /** Whether saturation / negative slope are meaningful for this activation. */
   readonly saturates: boolean;
   readonly negativeSlope: boolean;
-}
-
-export function unitAxis(rank: number): number {
-  return rank >= 4 ? 1 : rank - 1;
 }
 
 /** The pre-activation values of a site on one chunk. */
@@ -53,15 +59,20 @@ function preActivation(site: ActivationSite, values: ReadonlyMap<string, Tensor>
 }
 
 function count(stats: SiteStats, pre: Tensor): void {
-  const axis = unitAxis(pre.shape.length);
+  const axis = stats.axis;
   const units = pre.shape[axis] ?? 1;
   const inner = pre.shape.slice(axis + 1).reduce((n, d) => n * d, 1);
   const saturation = SATURATION[stats.site.activation.op];
+  const activeAt = stats.activeAt;
   stats.observations += pre.data.length / units;
   for (let i = 0; i < pre.data.length; i++) {
     const unit = Math.floor(i / inner) % units;
     const x = pre.data[i] ?? NaN;
-    if (x > 0) stats.active[unit] = (stats.active[unit] ?? 0) + 1;
+    if (x > 0) {
+      stats.active[unit] = (stats.active[unit] ?? 0) + 1;
+      // Positions run innermost after the channel axis (axis 1 of [N, C, ...]).
+      if (activeAt !== undefined) activeAt[unit * inner + (i % inner)] = (activeAt[unit * inner + (i % inner)] ?? 0) + 1;
+    }
     else if (x < 0) stats.negative[unit] = (stats.negative[unit] ?? 0) + 1;
     if (saturation?.(x) === true) stats.saturated[unit] = (stats.saturated[unit] ?? 0) + 1;
   }
@@ -76,10 +87,15 @@ export function collectActivationStats(graph: Graph, data: Float32Array, sampleS
   const sites = activationSites(graph);
   if (sites.length === 0) throw new CompileError('the model has no activations to inspect');
   const stats: SiteStats[] = sites.map((site) => {
-    const rank = site.node.type.shape.length;
-    const units = Number(site.node.type.shape[unitAxis(rank)] ?? 1);
+    const axis = siteUnitAxis(graph, site);
+    const shape = site.node.type.shape;
+    const units = Number(shape[axis] ?? 1);
+    // Per-position counts for channels only: positions after the channel axis.
+    const positions = axis === 1 && shape.length >= 3 ? shape.slice(2).reduce<number>((n, d) => n * Number(d), 1) : 1;
+    const perPosition = positions > 1 && units * positions <= MAX_POSITION_COUNTS;
     return {
-      site, units, observations: 0,
+      site, axis, units, positions, observations: 0,
+      activeAt: perPosition ? new Float64Array(units * positions) : undefined,
       active: new Float64Array(units), negative: new Float64Array(units), saturated: new Float64Array(units),
       saturates: Object.hasOwn(SATURATION, site.activation.op), negativeSlope: NEGATIVE_SLOPE.has(site.activation.op),
     };

@@ -15,9 +15,16 @@
 // Every step runs in f64 beside a magnitude (the same walk on absolute values): 1e-10 of it
 // covers the f64 rounding of the walk itself, far above its γ(n)·2^-53 bound. The result is
 // intersected with the interval bounds, so it can only tighten them.
+//
+// A `conv` (without a residual) is affine too: it is written out as its dense matrix over the
+// flattened [C, H, W] values (padding taps are absent entries) and walked like a linear, when
+// that matrix and the walk stay below MAX_DENSE entries; larger convs, and every op the walk
+// cannot pass (pooling, a per-channel scale), are bounded by their interval bounds; views
+// (flatten, reshape) pass unchanged.
 
 import type { Graph, Node } from '../../ir/graph.ts';
-import { activationAttr, floatAttr, linearLayout, tensorAttr, type Attrs } from '../../ir/ops/index.ts';
+import { activationAttr, convLayout, floatAttr, forEachIndex, linearLayout, OPS, tensorAttr, windowGeometry, type Attrs } from '../../ir/ops/index.ts';
+import { stridesOf } from '../../ir/types.ts';
 import type { Bounds } from './bounds.ts';
 import { gamma32, U32 } from './f32-round.ts';
 
@@ -44,12 +51,53 @@ interface Linear {
   readonly k: number;
 }
 
-/** A per-sample vector: bounds of shape [1, n] (a [N, n] value at batch 1) or [n]. */
+/** Entries a conv's dense matrix, or a walk's rows × coefficients, may have. */
+const MAX_DENSE = 1 << 22;
+
+/** A per-sample vector: bounds of one sample ([1, ...] at batch 1, or [n]), flattened. */
 function vector(bounds: Bounds | undefined): Bounds | undefined {
   if (bounds === undefined) return undefined;
-  const ok = (bounds.shape.length === 2 && bounds.shape[0] === 1) || bounds.shape.length === 1;
+  const ok = bounds.shape[0] === 1 || bounds.shape.length === 1;
   if (!ok || bounds.nan.some((f) => f !== 0) || !bounds.lo.every(Number.isFinite) || !bounds.hi.every(Number.isFinite)) return undefined;
   return bounds;
+}
+
+/** conv(x, W, b) over one sample as a dense matrix [outputs, inputs] (row-major flattening). */
+function convMatrix(xShape: readonly number[], w: Float32Array, wShape: readonly number[], bias: Float32Array | undefined, attrs: Attrs): Linear | undefined {
+  const g = windowGeometry(xShape.slice(2), wShape.slice(2), attrs);
+  const [, channels = 1] = xShape;
+  const [outChannels = 1, groupChannels = 1] = wShape;
+  const perGroup = outChannels / floatAttr(attrs, 'group');
+  const k = xShape.slice(1).reduce((n, d) => n * d, 1);
+  const positions = g.outSize.reduce((n, d) => n * d, 1);
+  const out = outChannels * positions;
+  if (out * k > MAX_DENSE || channels % groupChannels !== 0) return undefined;
+  const xStrides = stridesOf(xShape.slice(1));
+  const wStrides = stridesOf(wShape);
+  const dense = new Float32Array(out * k);
+  const b = bias === undefined ? undefined : new Float32Array(out);
+  let row = 0;
+  for (let m = 0; m < outChannels; m++) {
+    const first = Math.floor(m / perGroup) * groupChannels;
+    forEachIndex(g.outSize, (o) => {
+      if (b !== undefined) b[row] = bias?.[m] ?? NaN;
+      for (let c = 0; c < groupChannels; c++) {
+        forEachIndex(g.kernel, (t) => {
+          let xAt = (first + c) * (xStrides[0] ?? 0);
+          let wAt = m * (wStrides[0] ?? 0) + c * (wStrides[1] ?? 0);
+          for (let axis = 0; axis < t.length; axis++) {
+            const i = (o[axis] ?? 0) * (g.strides[axis] ?? 1) + (t[axis] ?? 0) * (g.dilations[axis] ?? 1) - (g.padBegin[axis] ?? 0);
+            if (i < 0 || i >= (g.inSize[axis] ?? 0)) return;
+            xAt += i * (xStrides[axis + 1] ?? 0);
+            wAt += (t[axis] ?? 0) * (wStrides[axis + 2] ?? 0);
+          }
+          dense[row * k + xAt] = (dense[row * k + xAt] ?? 0) + (w[wAt] ?? NaN);
+        });
+      }
+      row++;
+    });
+  }
+  return { w: dense, b, out, k };
 }
 
 /** Rows of an upper-bound walk: coefficients on the current value, constants, magnitudes. */
@@ -82,20 +130,38 @@ export class BackSubstitution {
     return node?.op === 'const' ? tensorAttr(node.attrs, 'value').data : undefined;
   }
 
+  /** A linear's or a residual-free conv's affine map over one sample, with constant operands. */
   private linearOf(node: Node): Linear | undefined {
     const w = this.constData(node.inputs[1]);
     const wShape = this.producers.get(node.inputs[1] ?? '')?.type.shape;
     if (w === undefined || wShape === undefined) return undefined;
-    const { hasBias } = linearLayout(node.inputs.length, node.attrs);
-    const b = hasBias ? this.constData(node.inputs[2]) : undefined;
-    if (hasBias && b === undefined) return undefined;
-    return { w, b, out: Number(wShape[0]), k: Number(wShape[1]) };
+    const layout = node.op === 'conv' ? convLayout(node.inputs.length, node.attrs) : linearLayout(node.inputs.length, node.attrs);
+    const b = layout.hasBias ? this.constData(node.inputs[2]) : undefined;
+    if (layout.hasBias && b === undefined) return undefined;
+    if (node.op === 'linear') return { w, b, out: Number(wShape[0]), k: Number(wShape[1]) };
+    if (node.op !== 'conv' || ('residual' in layout && layout.residual !== undefined)) return undefined;
+    const x = this.known.values.get(node.inputs[0] ?? '');
+    if (x === undefined || x.shape[0] !== 1) return undefined;
+    return convMatrix(x.shape, w, wShape.map(Number), b, node.attrs);
   }
 
-  /** Per-unit slope of a ReLU-like activation in [0, 1], or undefined for any other. */
-  private slopes(op: string, attrs: Node['attrs'], param: string | undefined, units: number): Float64Array | undefined {
+  /** Whether a walk of `rows` rows over a value of `k` elements stays small enough. */
+  private static fits(rows: number, k: number): boolean {
+    return rows * k <= MAX_DENSE;
+  }
+
+  /**
+   * Per-element slope of a ReLU-like activation in [0, 1], or undefined for any other. A
+   * per-channel parameter of a [1, C, ...] value repeats over the channel's positions.
+   */
+  private slopes(op: string, attrs: Node['attrs'], param: string | undefined, value: Bounds): Float64Array | undefined {
+    const units = value.lo.length;
     const slope = Object.hasOwn(NEGATIVE_SIDE_SLOPE, op) ? NEGATIVE_SIDE_SLOPE[op] : undefined;
-    const values = slope?.(attrs, this.constData(param), units);
+    const data = this.constData(param);
+    const channels = value.shape.length >= 3 ? value.shape[1] ?? 1 : units;
+    const perChannel = data !== undefined && data.length > 1 && data.length === channels && channels !== units;
+    const expanded = perChannel ? Float32Array.from({ length: units }, (_, i) => data[Math.floor(i / (units / channels))] ?? NaN) : data;
+    const values = slope?.(attrs, expanded, units);
     return values !== undefined && values.length === units && values.every((s) => s >= 0 && s <= 1) ? values : undefined;
   }
 
@@ -186,20 +252,22 @@ export class BackSubstitution {
     if (here === undefined) return undefined;
     const node = this.producers.get(name);
     if (this.inputs.has(name) || node === undefined || depth > 64) return this.concretize(walk, here);
-    if (node.op === 'linear') {
+    if (node.op === 'linear' || node.op === 'conv') {
       const layer = this.linearOf(node);
       const activation = activationAttr(node.attrs);
       const x = vector(this.known.values.get(node.inputs[0] ?? ''));
-      if (layer === undefined || x === undefined) return this.concretize(walk, here);
+      if (layer === undefined || x === undefined || x.lo.length !== layer.k || !BackSubstitution.fits(walk.coef.length, layer.k)) return this.concretize(walk, here);
       if (activation === undefined) return this.upper(this.affine(walk, layer, x), node.inputs[0] ?? '', depth + 1);
       const pre = vector(this.known.preActivation.get(node.name));
-      const { paramStart } = linearLayout(node.inputs.length, node.attrs);
-      const slopes = this.slopes(activation.op, activation.attrs, node.inputs[paramStart], layer.out);
+      const { paramStart } = node.op === 'conv' ? convLayout(node.inputs.length, node.attrs) : linearLayout(node.inputs.length, node.attrs);
+      const slopes = pre === undefined ? undefined : this.slopes(activation.op, activation.attrs, node.inputs[paramStart], pre);
       if (pre === undefined || slopes === undefined) return this.concretize(walk, here);
       return this.upper(this.affine(this.activation(walk, slopes, pre), layer, x), node.inputs[0] ?? '', depth + 1);
     }
     const y = vector(this.known.values.get(node.inputs[0] ?? ''));
-    const slopes = y === undefined ? undefined : this.slopes(node.op, node.attrs, node.inputs[1], y.lo.length);
+    // A view (flatten, reshape) keeps the sample's values in the same row-major order.
+    if (OPS[node.op].view === true && y !== undefined && y.lo.length === here.lo.length) return this.upper(walk, node.inputs[0] ?? '', depth + 1);
+    const slopes = y === undefined || y.lo.length !== here.lo.length ? undefined : this.slopes(node.op, node.attrs, node.inputs[1], y);
     if (y === undefined || slopes === undefined) return this.concretize(walk, here);
     return this.upper(this.activation(walk, slopes, y), node.inputs[0] ?? '', depth + 1);
   }
@@ -212,7 +280,8 @@ export class BackSubstitution {
     const layer = this.linearOf(node);
     const xName = node.inputs[0] ?? '';
     const x = vector(this.known.values.get(xName));
-    if (layer === undefined || x === undefined || this.inputs.has(xName) || !this.producers.has(xName)) return undefined;
+    if (layer === undefined || x === undefined || x.lo.length !== layer.k || this.inputs.has(xName) || !this.producers.has(xName)) return undefined;
+    if (!BackSubstitution.fits(layer.out, layer.k)) return undefined;
     const start = (sign: number): Walk => ({
       coef: Array.from({ length: layer.out }, (_, j) => Float64Array.from(layer.w.subarray(j * layer.k, (j + 1) * layer.k), (w) => sign * w)),
       mag: Array.from({ length: layer.out }, (_, j) => Float64Array.from(layer.w.subarray(j * layer.k, (j + 1) * layer.k), Math.abs)),

@@ -1,5 +1,5 @@
-// Sound bounds of one dot product Σ_t a_t·b_t (+ bias) over interval operands, for linear and
-// matmul. The interval sum is taken in f64, then widened by γ(k+3)·(Σ max|a_t|·max|b_t| +
+// Sound bounds of one dot product Σ_t a_t·b_t (+ bias) over interval operands, for linear,
+// matmul and each output of a conv (its taps gathered). The interval sum is taken in f64, then widened by γ(k+3)·(Σ max|a_t|·max|b_t| +
 // max|bias|) with γ for f32 (src/analysis/f32-round.ts): that covers the f64 error of the
 // bound's own sum, the interpreter's f64 accumulation rounded to f32 and its f32 bias add,
 // and a backend that accumulates in f32 in any order, with or without FMA. The result is
@@ -18,7 +18,11 @@ export interface Strided {
   readonly stride: number;
 }
 
-export function dotBounds(a: Strided, b: Strided, k: number, bias?: Interval): Interval {
+/**
+ * Bounds of Σ a_t·b_t + bias (+ residual, a conv's fused skip input: one more f32 add, so one
+ * more rounding in the slack).
+ */
+export function dotBounds(a: Strided, b: Strided, k: number, bias?: Interval, residual?: Interval): Interval {
   let lo = 0;
   let hi = 0;
   let magnitude = 0;
@@ -43,14 +47,15 @@ export function dotBounds(a: Strided, b: Strided, k: number, bias?: Interval): I
     magnitude += Math.max(Math.abs(alo), Math.abs(ahi)) * Math.max(Math.abs(blo), Math.abs(bhi));
   }
   let biasMagnitude = 0;
-  if (bias !== undefined) {
-    if (bias.nan || !Number.isFinite(bias.lo) || !Number.isFinite(bias.hi)) return FULL;
-    lo += bias.lo;
-    hi += bias.hi;
-    biasMagnitude = Math.max(Math.abs(bias.lo), Math.abs(bias.hi));
+  for (const term of [bias, residual]) {
+    if (term === undefined) continue;
+    if (term.nan || !Number.isFinite(term.lo) || !Number.isFinite(term.hi)) return FULL;
+    lo += term.lo;
+    hi += term.hi;
+    biasMagnitude += Math.max(Math.abs(term.lo), Math.abs(term.hi));
   }
   // (1 + 2^-40) covers the f64 rounding of `magnitude` itself.
-  const slack = gamma32(k + 3) * (magnitude + biasMagnitude) * (1 + 2 ** -40);
+  const slack = gamma32(k + 3 + (residual === undefined ? 0 : 1)) * (magnitude + biasMagnitude) * (1 + 2 ** -40);
   // Partial sums beyond f32's range overflow in an f32 accumulator, where Inf - Inf is NaN.
   const nan = (magnitude + biasMagnitude) * (1 + 2 ** -20) >= F32_MAX;
   return { lo: roundDownF32(nextDown64(lo - slack)), hi: roundUpF32(nextUp64(hi + slack)), nan };

@@ -6,12 +6,13 @@
 
 import type { Graph } from '../../ir/graph.ts';
 import { formatValueName } from '../../ir/names.ts';
-import { collectActivationStats, unitAxis, type SiteStats } from './activation-stats.ts';
-import { activationSites, type ActivationSite } from './activation-sites.ts';
+import { collectActivationStats, type SiteStats } from './activation-stats.ts';
+import { activationSites, siteUnitAxis, type ActivationSite } from './activation-sites.ts';
 import type { Bounds } from './bounds.ts';
 import { propagateBounds, type InputBox } from './propagate-bounds.ts';
 import { unitChain } from './unit-chains.ts';
 import { CompileError } from '../../ir/errors.ts';
+import { OPS } from '../../ir/ops/index.ts';
 
 /** Bins of the activation-frequency histogram: [0, 0.1), …, [0.9, 1.0]. */
 export const HISTOGRAM_BINS = 10;
@@ -28,6 +29,14 @@ export interface ObservedLayer {
   /** Share of all observations on the negative slope (leaky_relu, prelu), else null. */
   readonly negativeSlopeShare: number | null;
   readonly deadMacsPerSample: number;
+  /** Positions per sample of one unit: 1 for a feature, H·W for a conv channel. */
+  readonly positions: number;
+  /** Channels only: per unit, how many of its positions never fire (null for features). */
+  readonly deadPositions: number[] | null;
+  /** Channels only: per position (row-major H·W), the share of units × samples active there. */
+  readonly positionActiveFraction: number[] | null;
+  /** Channels only: the spatial dims the positions run over ([H, W], or [L] for Conv1d). */
+  readonly positionShape: number[] | null;
 }
 
 export interface ProvedLayer {
@@ -62,10 +71,33 @@ export interface InspectOptions {
   readonly box?: { readonly box: InputBox; readonly description: string };
 }
 
+/** The linear or conv that makes a site's units, through elementwise ops (a batch-norm scale). */
 function macsPerUnit(graph: Graph, site: ActivationSite): number {
-  const producer = site.fusedAttr !== undefined ? site.node : graph.nodes.find((n) => n.name === site.node.inputs[0]);
-  if (producer?.op !== 'linear') return 0;
-  return unitChain(graph, producer).macsPerUnit;
+  let producer = site.fusedAttr !== undefined ? site.node : graph.nodes.find((n) => n.name === site.node.inputs[0]);
+  for (let depth = 0; producer !== undefined && producer.op !== 'linear' && producer.op !== 'conv' && depth < 8; depth++) {
+    if (OPS[producer.op].elementwise === undefined) return 0;
+    const from = producer.inputs[0];
+    producer = graph.nodes.find((n) => n.name === from);
+  }
+  return producer === undefined ? 0 : unitChain(graph, producer).macsPerUnit;
+}
+
+function positionStats(stats: SiteStats): Pick<ObservedLayer, 'positions' | 'deadPositions' | 'positionActiveFraction' | 'positionShape'> {
+  const { activeAt, positions, units } = stats;
+  if (activeAt === undefined) return { positions, deadPositions: null, positionActiveFraction: null, positionShape: null };
+  const deadPositions = Array.from({ length: units }, (_, u) => {
+    let dead = 0;
+    for (let p = 0; p < positions; p++) if (activeAt[u * positions + p] === 0) dead++;
+    return dead;
+  });
+  const samples = stats.observations / positions;
+  const positionActiveFraction = Array.from({ length: positions }, (_, p) => {
+    let active = 0;
+    for (let u = 0; u < units; u++) active += activeAt[u * positions + p] ?? 0;
+    return samples === 0 ? 0 : active / (samples * units);
+  });
+  const positionShape = stats.site.node.type.shape.slice(2).map(Number);
+  return { positions, deadPositions, positionActiveFraction, positionShape };
 }
 
 function observedLayer(stats: SiteStats, macs: number): ObservedLayer {
@@ -85,11 +117,12 @@ function observedLayer(stats: SiteStats, macs: number): ObservedLayer {
     saturatedShare: stats.saturates ? share(stats.saturated) : null,
     negativeSlopeShare: stats.negativeSlope ? share(stats.negative) : null,
     deadMacsPerSample: dead.length * macs,
+    ...positionStats(stats),
   };
 }
 
 /** Per unit, the least lower and greatest upper bound over its positions. */
-export function unitRange(bounds: Bounds, axis = unitAxis(bounds.shape.length)): { lo: Float64Array; hi: Float64Array; nan: Uint8Array } {
+export function unitRange(bounds: Bounds, axis: number): { lo: Float64Array; hi: Float64Array; nan: Uint8Array } {
   const units = bounds.shape[axis] ?? 1;
   const inner = bounds.shape.slice(axis + 1).reduce((n, d) => n * d, 1);
   const lo = new Float64Array(units).fill(Infinity);
@@ -104,8 +137,8 @@ export function unitRange(bounds: Bounds, axis = unitAxis(bounds.shape.length)):
   return { lo, hi, nan };
 }
 
-function provedLayer(pre: Bounds, macs: number): ProvedLayer {
-  const range = unitRange(pre);
+function provedLayer(pre: Bounds, axis: number, macs: number): ProvedLayer {
+  const range = unitRange(pre, axis);
   const dead: number[] = [];
   const linear: number[] = [];
   range.hi.forEach((hi, unit) => {
@@ -125,15 +158,15 @@ export function inspectGraph(graph: Graph, options: InspectOptions): InspectRepo
     const macs = macsPerUnit(graph, site);
     const stats = observed?.[index];
     const pre = site.fusedAttr !== undefined ? bounds?.preActivation.get(site.node.name) : bounds?.values.get(site.node.inputs[0] ?? '');
-    const rank = site.node.type.shape.length;
+    const axis = siteUnitAxis(graph, site);
     return {
       value: formatValueName(site.node.name),
       activation: site.activation.op,
       fusedInto: site.fusedAttr === undefined ? null : site.node.op,
-      units: Number(site.node.type.shape[unitAxis(rank)] ?? 1),
+      units: Number(site.node.type.shape[axis] ?? 1),
       macsPerUnit: macs,
       observed: stats === undefined ? null : observedLayer(stats, macs),
-      proved: pre === undefined ? null : provedLayer(pre, macs),
+      proved: pre === undefined ? null : provedLayer(pre, axis, macs),
     };
   });
   return { graph: graph.name, box: options.box === undefined ? null : { description: options.box.description }, layers };

@@ -1,19 +1,21 @@
 // Interval rules: how bounds flow through each op, as a table keyed by op name, with kind
 // defaults where a whole kind shares one sound rule (every elementwise op is bounded from its
 // scalar body; layout ops only move data, so they are bounded by moving the endpoints). An
-// op without a rule is a CompileError, never a silent wrong bound: a new op (conv, pooling)
-// gets an entry here before `inspect` or pruning can prove anything about it.
+// op without a rule is a CompileError, never a silent wrong bound: a new op gets an entry
+// here before `inspect` or pruning can prove anything about it. The CNN ops' rules live in
+// window-interval-rules.ts.
 
 import { CompileError } from '../../ir/errors.ts';
 import type { Node } from '../../ir/graph.ts';
 import { formatValueName } from '../../ir/names.ts';
-import { alignedOperandShapes, axisSplit, broadcastStrides, floatAttr, OPS, resolveAxis, type Attrs, type ElementwiseSpec } from '../../ir/ops/index.ts';
+import { alignedOperandShapes, axisSplit, broadcastStrides, floatAttr, gatherLayout, OPS, resolveAxis, type Attrs, type ElementwiseSpec } from '../../ir/ops/index.ts';
 import { sizeOf, stridesOf, type StaticShape } from '../../ir/types.ts';
 import { emptyBounds, intervalAt, setInterval, type Bounds } from './bounds.ts';
 import { dotBounds } from './dot-bounds.ts';
 import { nextDownF32, nextUpF32, roundDownF32, roundUpF32 } from './f32-round.ts';
 import type { Interval } from './interval.ts';
 import { evaluateExprInterval, evaluateExprIntervalSplit } from './scalar-interval.ts';
+import { resizeRule, WINDOW_RULES } from './window-interval-rules.ts';
 
 export interface RuleInput {
   readonly node: Node;
@@ -178,16 +180,64 @@ const softmaxRule: IntervalRule = ({ inputs, attrs, outShape, batched }) => {
   return out;
 };
 
-/** Rules by op name; ops of kind elementwise and layout fall back to their kind's rule. */
+/**
+ * gather(data, ids): with exact ids (a constant) each output reads the bounds of the row it
+ * picks; otherwise any row may be picked, so each output gets the hull of its column over
+ * the gathered axis.
+ */
+const gatherRule: IntervalRule = (input) => {
+  const [data, ids] = input.inputs;
+  if (data === undefined || ids === undefined) throw new CompileError('internal: gather without operands', { node: input.node.name, op: input.node.op });
+  const exact = ids.lo.every((v, i) => v === ids.hi[i] && ids.nan[i] === 0);
+  if (exact) return moveEndpointsRule({ ...input, inputs: [data, { ...ids, nan: new Uint8Array(ids.lo.length) }] });
+  const { axis, size, inner } = gatherLayout(data.shape, input.attrs);
+  const outer = sizeOf(data.shape.slice(0, axis));
+  const count = sizeOf(input.outShape) / Math.max(1, outer * inner);
+  const out = emptyBounds(input.outShape);
+  for (let o = 0; o < outer; o++) {
+    for (let e = 0; e < inner; e++) {
+      let hull: Interval = { lo: Infinity, hi: -Infinity, nan: false };
+      for (let r = 0; r < size; r++) {
+        const v = intervalAt(data, (o * size + r) * inner + e);
+        hull = { lo: Math.min(hull.lo, v.lo), hi: Math.max(hull.hi, v.hi), nan: hull.nan || v.nan };
+      }
+      for (let k = 0; k < count; k++) setInterval(out, (o * count + k) * inner + e, hull);
+    }
+  }
+  return out;
+};
+
+/**
+ * Rules by op name; ops of kind elementwise and layout fall back to their kind's rule (so
+ * concat, slice and pad move endpoints, and clip, hard_sigmoid and hard_swish are bounded from
+ * their scalar bodies).
+ */
 export const INTERVAL_RULES: Readonly<Record<string, IntervalRule>> = {
+  gather: gatherRule,
   linear: linearRule,
   matmul: matmulRule,
   softmax: softmaxRule,
+  resize: resizeRule(moveEndpointsRule),
+  ...WINDOW_RULES,
+};
+
+/**
+ * Recurrent layers (lstm, gru, rnn): every value unbounded and possibly NaN. Sound but
+ * uninformative: a tighter rule would iterate the cell's interval bodies over the time steps
+ * (tanh/sigmoid states stay in [-1, 1], but c and ReLU states grow).
+ */
+const unboundedRule: IntervalRule = ({ outShape }) => {
+  const out = emptyBounds(outShape);
+  out.lo.fill(-Infinity);
+  out.hi.fill(Infinity);
+  out.nan.fill(1);
+  return out;
 };
 
 const KIND_RULES: Readonly<Partial<Record<string, IntervalRule>>> = {
   elementwise: elementwiseRule,
   layout: moveEndpointsRule,
+  recurrent: unboundedRule,
 };
 
 export function intervalRule(node: Node): IntervalRule {

@@ -71,6 +71,8 @@ export function unaryInterval(fn: UnaryFn, a: Interval): Interval {
   if (isEmpty(a)) return a;
   switch (fn) {
     case 'neg': return { lo: -a.hi, hi: -a.lo, nan: a.nan };
+    // trunc is monotone and exact on f32.
+    case 'trunc': return { lo: Math.trunc(a.lo), hi: Math.trunc(a.hi), nan: a.nan };
     case 'abs':
       if (a.lo >= 0) return a;
       if (a.hi <= 0) return { lo: -a.hi, hi: -a.lo, nan: a.nan };

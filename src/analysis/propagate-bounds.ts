@@ -50,7 +50,7 @@ function inputBounds(name: string, shape: readonly number[], box: InputBox): Bou
 }
 
 export interface PropagateOptions {
-  /** Tighten deeper linear layers by back-substitution (back-substitution.ts); default true. */
+  /** Tighten deeper linear and conv layers by back-substitution (back-substitution.ts); default true. */
   readonly symbolic?: boolean;
 }
 
@@ -87,12 +87,12 @@ export function propagateBounds(graph: Graph, boxes: ReadonlyMap<string, InputBo
     const site = fused.get(node.name);
     if (site?.fusedAttr === undefined) {
       const bounds = intervalRule(node)({ node, inputs: node.inputs.map(operand), attrs: node.attrs, outShape, batched });
-      values.set(node.name, node.op === 'linear' ? tighten(bounds, symbolic?.refine(node)) : bounds);
+      values.set(node.name, node.op === 'linear' || node.op === 'conv' ? tighten(bounds, symbolic?.refine(node)) : bounds);
       continue;
     }
     const stripped = withoutActivation(node, site.fusedAttr);
     const interval = intervalRule(node)({ node, inputs: stripped.inputs.map(operand), attrs: stripped.attrs, outShape, batched });
-    const pre = node.op === 'linear' ? tighten(interval, symbolic?.refine(node)) : interval;
+    const pre = node.op === 'linear' || node.op === 'conv' ? tighten(interval, symbolic?.refine(node)) : interval;
     const spec = activationDef(site.activation.op)?.elementwise;
     if (spec === undefined) throw new CompileError(`internal: '${site.activation.op}' is not an activation`, { node: node.name, op: node.op });
     const params = node.inputs.slice(stripped.inputs.length).map(operand);

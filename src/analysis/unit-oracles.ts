@@ -4,7 +4,7 @@
 
 import type { Graph } from '../../ir/graph.ts';
 import { interpretValues } from '../../ir/interpret.ts';
-import type { UnitOracle, UnitRanges } from '../passes/prune-dead-units.ts';
+import type { UnitOracle, UnitRanges, UnitValue } from '../passes/prune-dead-units.ts';
 import { activationSites } from './activation-sites.ts';
 import { unitRange } from './inspect.ts';
 import { propagateBounds, type InputBox } from './propagate-bounds.ts';
@@ -13,13 +13,12 @@ export function provedOracle(box: InputBox, description: string): UnitOracle {
   return {
     mode: 'proved',
     why: `constant over the input box: ${description}`,
-    ranges(graph: Graph, values: readonly string[]): Map<string, UnitRanges> {
+    ranges(graph: Graph, values: readonly UnitValue[]): Map<string, UnitRanges> {
       const bounds = propagateBounds(graph, box);
       const out = new Map<string, UnitRanges>();
-      for (const name of values) {
+      for (const { name, axis } of values) {
         const b = bounds.values.get(name);
-        // Pruning's units are the last axis (unit-chains.ts).
-        if (b !== undefined) out.set(name, unitRange(b, b.shape.length - 1));
+        if (b !== undefined) out.set(name, unitRange(b, axis));
       }
       return out;
     },
@@ -40,7 +39,7 @@ export function observedOracle(data: Float32Array, sampleSize: number, label: st
   return {
     mode: 'observed',
     why: `constant on ${label}`,
-    ranges(graph: Graph, values: readonly string[]): Map<string, UnitRanges> {
+    ranges(graph: Graph, values: readonly UnitValue[]): Map<string, UnitRanges> {
       const out = new Map<string, { lo: Float64Array; hi: Float64Array; nan: Uint8Array }>();
       const input = graph.inputs[0];
       if (input === undefined) return out;
@@ -48,13 +47,14 @@ export function observedOracle(data: Float32Array, sampleSize: number, label: st
       for (let start = 0; start < samples; start += chunk) {
         const end = Math.min(samples, start + chunk);
         const run = interpretValues(graph, Object.fromEntries([[input.name, data.subarray(start * sampleSize, end * sampleSize)]]));
-        for (const name of values) {
+        for (const { name, axis } of values) {
           const tensor = run.get(name);
           if (tensor === undefined) continue;
-          const units = tensor.shape[tensor.shape.length - 1] ?? 1;
+          const units = tensor.shape[axis] ?? 1;
+          const inner = tensor.shape.slice(axis + 1).reduce((n, d) => n * d, 1);
           const range = out.get(name) ?? { lo: new Float64Array(units).fill(Infinity), hi: new Float64Array(units).fill(-Infinity), nan: new Uint8Array(units) };
           tensor.data.forEach((v, i) => {
-            const j = i % units;
+            const j = Math.floor(i / inner) % units;
             if (Number.isNaN(v)) range.nan[j] = 1;
             if (v < (range.lo[j] ?? Infinity)) range.lo[j] = v;
             if (v > (range.hi[j] ?? -Infinity)) range.hi[j] = v;

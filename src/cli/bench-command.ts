@@ -1,15 +1,20 @@
-// `fusegraph bench <model> --target js|wgsl`: compiles the model and times the bundle per
-// batch size, reporting the median µs per call and GFLOP/s. GFLOP/s counts 2·K flops per
-// output of a contraction (linear, matmul: one multiply and one add per term) and one per
-// elementwise or reduction result, read off the op table's kinds; layout ops count none.
+// `fusegraph bench <model> --target js|wgsl|wasm`: compiles the model and times the bundle
+// per batch size, reporting the median µs per call and GFLOP/s. GFLOP/s counts what each
+// kernel of the lowered -O level program says it computes (codegen/kernel-info.ts: 2 per
+// multiply-add of linear, matmul and conv, one per elementwise result or reduction tap);
+// layout kernels count none.
 
+import type { FeedArray } from '../../ir/feeds.ts';
+import { generatedFeed } from './typed-feeds.ts';
 import type { Command } from 'commander';
 import { CompileError } from '../../ir/errors.ts';
 import type { Graph } from '../../ir/graph.ts';
 import { formatName } from '../../ir/names.ts';
-import { OPS } from '../../ir/ops/index.ts';
 import { bindShape, sizeOf, symbolOf } from '../../ir/types.ts';
-import { compile, TARGET_NAMES, type TargetName } from '../compile.ts';
+import { kernelFlops } from '../../codegen/kernel-info.ts';
+import { lowerGraph } from '../../codegen/lower.ts';
+import { compile, TARGET_NAMES, type OptLevel, type TargetName } from '../compile.ts';
+import { optimize } from '../passes/pipeline.ts';
 import { loadModel } from '../load-model.ts';
 import { Random } from '../random.ts';
 import { openCompiled, type Session } from './bundle-session.ts';
@@ -27,21 +32,9 @@ interface BenchFlags extends PruneFlags {
 }
 
 /** Floating-point operations of one run at `batch` (see the file comment for what counts). */
-export function countFlops(graph: Graph, batch: number): number {
-  const types = new Map([...graph.inputs.map((v) => [v.name, v.type] as const), ...graph.nodes.map((n) => [n.name, n.type] as const)]);
-  let flops = 0;
-  for (const node of graph.nodes) {
-    const outputs = sizeOf(bindShape(node.type.shape, batch));
-    const kind = OPS[node.op].kind;
-    if (kind === 'linear') {
-      const first = types.get(node.inputs[0] ?? '')?.shape;
-      const k = first?.[first.length - 1];
-      flops += 2 * (typeof k === 'number' ? k : 0) * outputs;
-    } else if (kind === 'elementwise' || kind === 'reduce') {
-      flops += outputs;
-    }
-  }
-  return flops;
+export function countFlops(graph: Graph, level: OptLevel, batch: number): number {
+  const optimized = optimize(graph, { level });
+  return lowerGraph(optimized.graph, optimized.plan).kernels.reduce((sum, kernel) => sum + kernelFlops(kernel, batch), 0);
 }
 
 function parseBatches(text: string): number[] {
@@ -63,7 +56,7 @@ function progress(label: string, fraction: number, shown: number): number {
 }
 
 /** Median µs per call, timing groups of calls long enough for the clock to resolve. */
-async function timeCalls(session: Session, feeds: Record<string, Float32Array>, budgetMs: number, label: string): Promise<{ micros: number; samples: number }> {
+async function timeCalls(session: Session, feeds: Record<string, FeedArray>, budgetMs: number, label: string): Promise<{ micros: number; samples: number }> {
   const call = session.runSync !== undefined ? ((run) => async () => { run(feeds); })(session.runSync) : async () => { await session.run(feeds); };
   const warmEnd = performance.now() + Math.min(200, budgetMs / 5);
   let reps = 1;
@@ -117,13 +110,14 @@ export function registerBenchCommand(program: Command): void {
       try {
         for (const batch of batches) {
           const random = new Random(batch);
-          const feeds: Record<string, Float32Array> = {};
+          const feeds: Record<string, FeedArray> = {};
           for (const input of graph.inputs) {
-            const data = random.uniformArray(sizeOf(bindShape(input.type.shape, symbolic ? batch : 1)), -1, 1);
+            const floats = random.uniformArray(sizeOf(bindShape(input.type.shape, symbolic ? batch : 1)), -1, 1);
+            const data = generatedFeed(graph, input.name, input.type.dtype, floats);
             Object.defineProperty(feeds, input.name, { value: data, enumerable: true, writable: true, configurable: true });
           }
           const { micros, samples } = await timeCalls(session, feeds, budget, `batch ${batch}`);
-          const gflops = countFlops(graph, batch) / (micros * 1000);
+          const gflops = countFlops(graph, level, batch) / (micros * 1000);
           lines.push(`${String(batch).padEnd(8)}${micros.toFixed(2).padEnd(17)}${gflops.toFixed(2).padEnd(10)}${samples}`);
         }
       } finally {

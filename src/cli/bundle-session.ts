@@ -7,7 +7,8 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { CompileError } from '../../ir/errors.ts';
-import type { Feeds } from '../../ir/interpret.ts';
+import type { TypedFeeds } from '../../ir/interpret.ts';
+import type { DType } from '../../ir/types.ts';
 import type { CompiledBundle } from '../compile.ts';
 import { gpuDevice } from './gpu-device.ts';
 
@@ -16,23 +17,23 @@ export type Outputs = Record<string, Float32Array>;
 export interface BundleMetadata {
   readonly name: string;
   readonly target?: string;
-  readonly inputs: readonly { readonly name: string; readonly shape: readonly (number | string)[] }[];
+  readonly inputs: readonly { readonly name: string; readonly shape: readonly (number | string)[]; readonly dtype?: DType }[];
   readonly outputs: readonly { readonly name: string; readonly shape: readonly (number | string)[] }[];
 }
 
 export interface Session {
   readonly metadata: BundleMetadata;
   /** `dims`: the symbols' values (bundles of one batch symbol ignore them). */
-  run(feeds: Feeds, dims?: Readonly<Record<string, number>>): Promise<Outputs>;
+  run(feeds: TypedFeeds, dims?: Readonly<Record<string, number>>): Promise<Outputs>;
   /** The JS target's synchronous entry point, which benchmarks prefer (no promise per call). */
-  readonly runSync?: (feeds: Feeds) => Outputs;
+  readonly runSync?: (feeds: TypedFeeds) => Outputs;
   dispose(): void;
 }
 
 interface BundleModule {
   readonly metadata?: BundleMetadata;
-  readonly run?: (feeds: Feeds) => Outputs;
-  readonly load?: (options?: object) => Promise<{ run(feeds: Feeds, dims?: Readonly<Record<string, number>>): Promise<Outputs>; dispose(): void }>;
+  readonly run?: (feeds: TypedFeeds) => Outputs;
+  readonly load?: (options?: object) => Promise<{ run(feeds: TypedFeeds, dims?: Readonly<Record<string, number>>): Promise<Outputs>; dispose(): void }>;
 }
 
 function isBundle(module: BundleModule): boolean {
@@ -51,7 +52,7 @@ async function open(entry: string, cleanup: () => void, gpu: boolean): Promise<S
   return {
     metadata: module.metadata,
     run: (feeds, dims) => loaded.run(feeds, dims),
-    ...(runSync !== undefined ? { runSync: (feeds: Feeds) => runSync(feeds) } : {}),
+    ...(runSync !== undefined ? { runSync: (feeds: TypedFeeds) => runSync(feeds) } : {}),
     dispose() {
       loaded.dispose();
       cleanup();

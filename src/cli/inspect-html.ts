@@ -1,6 +1,7 @@
 // `fusegraph inspect --report report.html`: one self-contained page (inline CSS and SVG, no
 // scripts, nothing fetched) with the layer summary table, and per layer a histogram of how
-// often units fire and a strip of every unit's active fraction with dead units marked. Every
+// often units fire and a strip of every unit's active fraction with dead units marked; for conv
+// channels also a map of how often each position fires (over channels and samples). Every
 // model-supplied text is HTML-escaped. Counts carry data-* attributes so tests can read them.
 
 import type { InspectReport, LayerReport } from '../analysis/inspect.ts';
@@ -53,6 +54,23 @@ function unitStripSvg(layer: LayerReport): string {
   return `<svg class="units" xmlns="http://www.w3.org/2000/svg" width="${fractions.length * step}" height="${height}" role="img" aria-label="active fraction per unit">${bars.join('')}</svg>`;
 }
 
+/** Conv layers: one cell per spatial position, darker where more channels × samples fire; red where none ever does. */
+function positionMapSvg(fractions: readonly number[], shape: readonly number[]): string {
+  const [rows = 1, cols = fractions.length] = shape.length === 1 ? [1, shape[0] ?? fractions.length] : shape;
+  const size = Math.max(2, Math.min(12, Math.floor(336 / Math.max(rows, cols))));
+  // Shades span the layer's own min..max share, so small differences between positions show.
+  const live = fractions.filter((f) => f > 0);
+  const min = Math.min(...live);
+  const span = Math.max(1e-9, Math.max(...live) - min);
+  const cells = fractions.map((f, i) => {
+    const x = (i % cols) * size;
+    const y = Math.floor(i / cols) * size;
+    const fill = f === 0 ? DEAD : `rgba(74,123,208,${(0.1 + 0.9 * ((f - min) / span)).toFixed(3)})`;
+    return `<rect x="${x}" y="${y}" width="${size}" height="${size}" fill="${fill}"><title>position ${Math.floor(i / cols)},${i % cols}: ${(f * 100).toFixed(1)}% active</title></rect>`;
+  });
+  return `<svg class="positions" xmlns="http://www.w3.org/2000/svg" width="${cols * size}" height="${rows * size}" role="img" aria-label="active share per position">${cells.join('')}</svg>`;
+}
+
 function cell(field: string, value: number | string | null): string {
   const shown = value === null ? '–' : String(value);
   return `<td data-field="${field}">${escapeHtml(shown)}</td>`;
@@ -76,6 +94,12 @@ function layerSection(layer: LayerReport): string {
     parts.push('<h3>Units by share of samples on which they are active (red: never active)</h3>', histogramSvg(layer.observed.histogram, layer.observed.dead.length));
     parts.push('<h3>Every unit\'s active share (pale red: never active on the data; black mark: proved dead)</h3>', unitStripSvg(layer));
     if (layer.observed.dead.length > 0) parts.push(`<p>Dead units: ${layer.observed.dead.join(', ')}</p>`);
+    const { positionActiveFraction, positionShape } = layer.observed;
+    if (positionActiveFraction !== null && positionShape !== null) {
+      const live = positionActiveFraction.filter((f) => f > 0);
+      const range = live.length === 0 ? 'none active' : `${(Math.min(...live) * 100).toFixed(1)}% (pale) to ${(Math.max(...live) * 100).toFixed(1)}% (dark)`;
+      parts.push(`<h3>Active share per position over channels and samples, ${positionShape.join(' × ')}: ${range}; red: never</h3>`, positionMapSvg(positionActiveFraction, positionShape));
+    }
   }
   if (layer.proved !== null && layer.proved.dead.length > 0) parts.push(`<p>Proved dead: ${layer.proved.dead.join(', ')}</p>`);
   parts.push('</section>');

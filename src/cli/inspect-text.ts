@@ -1,5 +1,6 @@
 // `fusegraph inspect`'s text table: one row per activation layer with what the data shows and
-// what the bounds prove, then a line per layer of dead-unit multiply-adds.
+// what the bounds prove, then per layer its activity histogram and, for conv channels, how
+// many (channel, position) pairs never fire beyond the dead channels.
 
 import type { InspectReport, LayerReport } from '../analysis/inspect.ts';
 
@@ -36,6 +37,13 @@ export function formatInspectText(report: InspectReport, dataLabel: string | und
   for (const layer of report.layers) {
     const hist = layer.observed?.histogram;
     if (hist !== undefined) lines.push(`${layer.value} active-frequency histogram (10 bins, 0..1): ${hist.join(' ')}`);
+  }
+  for (const layer of report.layers) {
+    const o = layer.observed;
+    if (o === null || o.deadPositions === null) continue;
+    const dead = new Set(o.dead);
+    const partial = o.deadPositions.flatMap((count, unit) => (count > 0 && !dead.has(unit) ? [`${unit}: ${count}`] : []));
+    lines.push(`${layer.value} channels × ${o.positions} positions; positions never active in live channels: ${partial.length === 0 ? 'none' : partial.join(', ')}`);
   }
   return `${lines.join('\n')}\n`;
 }

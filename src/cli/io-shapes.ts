@@ -1,6 +1,7 @@
 // Matching files to a model's inputs for `fusegraph run`: which file feeds which input, a
 // file's shape checked against the input's (any batch), and concrete output shapes.
 
+import type { DType } from '../../ir/types.ts';
 import { existsSync } from 'node:fs';
 import { CompileError } from '../../ir/errors.ts';
 import { formatName, formatValueName } from '../../ir/names.ts';
@@ -10,6 +11,8 @@ import type { FileTensor } from './tensor-files.ts';
 export interface TensorSpec {
   readonly name: string;
   readonly shape: readonly (number | string)[];
+  /** The element type (bundle metadata and graphs say it; absent means f32). */
+  readonly dtype?: DType;
 }
 
 /** `--input FILE` or `--input NAME=FILE`, assigned to the model's inputs. */

@@ -5,6 +5,7 @@ import type { Command } from 'commander';
 import { CompileError } from '../../ir/errors.ts';
 import { printGraph, type PrintOptions } from '../../ir/print.ts';
 import { loadModel } from '../load-model.ts';
+import { collectInputValue, parseInputValues } from './input-values.ts';
 import { warnAboutWeights } from './warnings.ts';
 import { addPruneOptions, prunePlan, type PruneFlags } from './prune-options.ts';
 import { emitGraph, parseIrFormat, pick } from './ir-format.ts';
@@ -22,6 +23,7 @@ interface IrOptions extends PruneFlags {
   format?: string;
   output?: string;
   sidecar?: string;
+  inputValue?: string[];
 }
 
 function optLevel(text: string | undefined): OptLevel {
@@ -52,6 +54,7 @@ export function registerIrCommand(program: Command): void {
     .option('--stats', 'print the per-pass report (time, nodes, constant bytes) and the memory plan to stderr')
     .option('--format <format>', 'text (default), json (fusegraph\'s JSON model format) or dot (Graphviz)')
     .option('-o, --output <file>', 'write the final graph to a file (JSON: its weights sidecar beside it)')
+    .option('--input-value <name=value>', 'ONNX: fix an input at compile time (repeatable), as compile does', collectInputValue)
     .option('--sidecar <kind>', 'JSON weights with --full and -o: safetensors (default), bin or inline')
     .addHelpText('after', [
       '',
@@ -65,7 +68,7 @@ export function registerIrCommand(program: Command): void {
     ].join('\n'));
   addPruneOptions(command)
     .action(async (model: string, options: IrOptions) => {
-      const graph = await loadModel(model);
+      const graph = await loadModel(model, { inputValues: parseInputValues(options.inputValue) });
       warnAboutWeights(graph, model);
       const plan = prunePlan(graph, options);
       const print: PrintOptions = { weights: options.full === true ? 'full' : 'elided' };

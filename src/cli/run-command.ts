@@ -5,7 +5,9 @@
 import { extname } from 'node:path';
 import type { Command } from 'commander';
 import { CompileError } from '../../ir/errors.ts';
-import { interpret, type DimValues, type Feeds } from '../../ir/interpret.ts';
+import type { FeedArray } from '../../ir/feeds.ts';
+import { interpret, type DimValues, type TypedFeeds } from '../../ir/interpret.ts';
+import { feedOfDtype } from './typed-feeds.ts';
 import { loadModel } from '../load-model.ts';
 import { writeFilesAtomically } from './atomic-write.ts';
 import { isBundleFile, openBundleFile, type Outputs } from './bundle-session.ts';
@@ -23,7 +25,7 @@ interface RunFlags {
 interface Runnable {
   readonly inputs: readonly TensorSpec[];
   readonly outputs: readonly TensorSpec[];
-  run(feeds: Feeds, dims: DimValues): Promise<Outputs>;
+  run(feeds: TypedFeeds, dims: DimValues): Promise<Outputs>;
   dispose(): void;
 }
 
@@ -42,7 +44,7 @@ async function openRunnable(model: string): Promise<Runnable> {
   warnAboutWeights(graph, model);
   const types = new Map([...graph.inputs.map((v) => [v.name, v.type] as const), ...graph.nodes.map((n) => [n.name, n.type] as const)]);
   return {
-    inputs: graph.inputs.map((v) => ({ name: v.name, shape: v.type.shape })),
+    inputs: graph.inputs.map((v) => ({ name: v.name, shape: v.type.shape, dtype: v.type.dtype })),
     outputs: graph.outputs.map((name) => ({ name, shape: types.get(name)?.shape ?? [] })),
     run: async (feeds, dims) => interpret(graph, feeds, dims),
     dispose: () => undefined,
@@ -80,13 +82,14 @@ export function registerRunCommand(program: Command): void {
         const files = assignInputs(runnable.inputs, flags.input);
         const shape = flags.shape === undefined ? undefined : parseShape(flags.shape);
         if (shape !== undefined && files.size !== 1) throw new CompileError('--shape applies to a single input');
-        const feeds: Record<string, Float32Array> = {};
+        const feeds: Record<string, FeedArray> = {};
         const bound: BoundDims = new Map();
         for (const spec of runnable.inputs) {
           const file = files.get(spec.name) ?? '';
           const tensor = readTensorFile(file, shape);
           bindInputDims(spec, tensor, file, bound);
-          Object.defineProperty(feeds, spec.name, { value: tensor.data, enumerable: true, writable: true, configurable: true });
+          const value = feedOfDtype(spec.name, spec.dtype, tensor.data);
+          Object.defineProperty(feeds, spec.name, { value, enumerable: true, writable: true, configurable: true });
         }
         const dims = new Map([...bound].map(([symbol, { value }]) => [symbol, value]));
         const results = await runnable.run(feeds, Object.fromEntries(dims));

@@ -66,20 +66,28 @@ export function parseNpy(bytes: Uint8Array): FileTensor {
   const shape = shapeText.split(',').map((s) => s.trim()).filter((s) => s !== '').map(Number);
   if (!shape.every((d) => Number.isSafeInteger(d) && d > 0)) throw new CompileError(`bad .npy shape (${shapeText})`);
   const count = shape.reduce((n, d) => n * d, 1);
-  // |u1: 8-bit images (MNIST-style pixels), read as their integer values.
-  const width = { '<f4': 4, '<f8': 8, '<f2': 2, '|u1': 1 }[descr];
-  if (width === undefined) throw new CompileError(`.npy dtype ${descr} is not supported (expected <f4, <f8, <f2 or |u1)`);
+  // |u1: 8-bit images (MNIST-style pixels), read as their integer values; <i8, <i4 and |b1:
+  // token ids and masks (an integer beyond ±2^24 is refused when fed, see ir/feeds.ts).
+  const width = { '<f4': 4, '<f8': 8, '<f2': 2, '|u1': 1, '|b1': 1, '<i8': 8, '<i4': 4 }[descr];
+  if (width === undefined) throw new CompileError(`.npy dtype ${descr} is not supported (expected <f4, <f8, <f2, |u1, |b1, <i4 or <i8)`);
   const dataStart = start + headerLength;
   if (count > MAX_TENSOR_ELEMENTS || bytes.length - dataStart !== count * width) {
     throw new CompileError(`.npy data holds ${bytes.length - dataStart} bytes, expected ${count * width} for ${formatShape(shape)} ${descr}`);
   }
-  if (width === 4) return { shape, data: readF32(view, dataStart, count) };
+  if (descr === '<f4') return { shape, data: readF32(view, dataStart, count) };
   const data = new Float32Array(count);
-  for (let i = 0; i < count; i++) {
-    data[i] = width === 8 ? view.getFloat64(dataStart + i * 8, true)
-      : width === 1 ? view.getUint8(dataStart + i) : halfToFloat(view.getUint16(dataStart + i * 2, true));
-  }
+  for (let i = 0; i < count; i++) data[i] = npyValue(view, descr, dataStart, i);
   return { shape, data };
+}
+
+function npyValue(view: DataView, descr: string, start: number, i: number): number {
+  switch (descr) {
+    case '<f8': return view.getFloat64(start + i * 8, true);
+    case '<i8': return Number(view.getBigInt64(start + i * 8, true));
+    case '<i4': return view.getInt32(start + i * 4, true);
+    case '|u1': case '|b1': return view.getUint8(start + i);
+    default: return halfToFloat(view.getUint16(start + i * 2, true));
+  }
 }
 
 /** Reads a tensor file by its extension; `shape` is required for .bin and checked otherwise. */

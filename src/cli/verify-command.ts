@@ -6,11 +6,14 @@
 import type { Command } from 'commander';
 import { CompileError } from '../../ir/errors.ts';
 import type { Graph } from '../../ir/graph.ts';
-import { interpret, type Feeds } from '../../ir/interpret.ts';
+import type { FeedArray } from '../../ir/feeds.ts';
+import { interpret, type TypedFeeds } from '../../ir/interpret.ts';
+import { generatedFeed } from './typed-feeds.ts';
 import { formatName } from '../../ir/names.ts';
 import { bindShape, isSymbolic, sizeOf, symbolOf } from '../../ir/types.ts';
 import { compile, TARGET_NAMES, type OptLevel, type TargetName } from '../compile.ts';
 import { loadModel } from '../load-model.ts';
+import { collectInputValue, parseInputValues } from './input-values.ts';
 import { optimize } from '../passes/pipeline.ts';
 import { Random } from '../random.ts';
 import { compareArrays, toleranceFor } from '../tolerance.ts';
@@ -22,6 +25,7 @@ interface VerifyFlags {
   readonly target: string;
   readonly samples: string;
   readonly O: string;
+  readonly inputValue?: string[];
 }
 
 interface Sample { readonly label: string; readonly batch: number; readonly value: (random: Random, i: number) => number }
@@ -40,11 +44,15 @@ function edgeSamples(target: TargetName): Sample[] {
   return samples;
 }
 
-function feedsFor(graph: Graph, sample: Sample, random: Random): Feeds {
-  const feeds: Record<string, Float32Array> = {};
+/** f32 inputs take the sample's values (edge values included); ids and masks valid random ones. */
+function feedsFor(graph: Graph, sample: Sample, random: Random): TypedFeeds {
+  const feeds: Record<string, FeedArray> = {};
   for (const input of graph.inputs) {
     const batch = symbolOf(input.type.shape) === undefined ? 1 : sample.batch;
-    const data = Float32Array.from({ length: sizeOf(bindShape(input.type.shape, batch)) }, (_, i) => sample.value(random, i));
+    const count = sizeOf(bindShape(input.type.shape, batch));
+    const data = input.type.dtype === 'f32'
+      ? Float32Array.from({ length: count }, (_, i) => sample.value(random, i))
+      : generatedFeed(graph, input.name, input.type.dtype, random.uniformArray(count, 0, 1));
     Object.defineProperty(feeds, input.name, { value: data, enumerable: true, writable: true, configurable: true });
   }
   return feeds;
@@ -70,6 +78,7 @@ export function registerVerifyCommand(program: Command): void {
     .option('-t, --target <target>', `target to check (${TARGET_NAMES.join(', ')})`, 'wasm')
     .option('--samples <n>', 'random input batches to run, besides the edge-value ones', '8')
     .option('-O <level>', 'optimization level 0, 1 or 2', '2')
+    .option('--input-value <name=value>', 'ONNX: fix an input at compile time (repeatable), as compile does', collectInputValue)
     .addHelpText('after', ['', 'Examples:', '  fusegraph verify model.onnx --target js', '  fusegraph verify examples/seed-mlp.ts --target wgsl --samples 20'].join('\n'))
     .action(async (model: string, flags: VerifyFlags) => {
       const target = parseTarget(flags.target);
@@ -79,7 +88,7 @@ export function registerVerifyCommand(program: Command): void {
       if (isBundleFile(model)) {
         throw new CompileError('verify takes a model (.onnx, .json, .ir, .ts), not a compiled bundle: it compiles the model itself and compares the result with the reference interpreter (fusegraph run runs a bundle)', { file: model });
       }
-      const graph = await loadModel(model);
+      const graph = await loadModel(model, { inputValues: parseInputValues(flags.inputValue) });
       warnAboutWeights(graph, model);
       const { stats } = optimize(graph, { level });
       const session = await openCompiled(compile(graph, { target, level }), target);

@@ -20,6 +20,8 @@ export interface FromBytesOptions {
   readonly readSidecar?: (file: string) => Uint8Array;
   /** ONNX: symbols fixed at import (see ImportOnnxOptions.dims); other formats ignore it. */
   readonly dims?: Readonly<Record<string, number>>;
+  /** ONNX only: inputs fixed at compile time (see ImportOnnxOptions.inputValues). */
+  readonly inputValues?: Readonly<Record<string, readonly number[]>>;
 }
 
 function readBytes(path: string): Uint8Array {
@@ -33,9 +35,16 @@ function readBytes(path: string): Uint8Array {
 /** A model from bytes already in memory, in a data format. */
 export function graphFromBytes(bytes: Uint8Array, format: DataFormat, options: FromBytesOptions = {}): Graph {
   const location = options.file === undefined ? {} : { file: options.file };
+  if (format !== 'onnx' && Object.keys(options.inputValues ?? {}).length > 0) {
+    throw new CompileError(`--input-value applies to ONNX models; a ${format} model fixes values in the model itself`);
+  }
   switch (format) {
     case 'onnx':
-      return importOnnx(bytes, { ...location, ...(options.dims !== undefined ? { dims: options.dims } : {}) });
+      return importOnnx(bytes, {
+        ...location,
+        ...(options.dims !== undefined ? { dims: options.dims } : {}),
+        ...(options.inputValues !== undefined ? { inputValues: options.inputValues } : {}),
+      });
     case 'json':
       return readJsonModel(new TextDecoder().decode(bytes), {
         readSidecar: options.readSidecar ?? ((file) => {
@@ -52,11 +61,11 @@ export function graphFromBytes(bytes: Uint8Array, format: DataFormat, options: F
 }
 
 /** A data-format model file; a JSON model's sidecar must lie inside the model's folder. */
-export function graphFromFile(path: string, format: DataFormat, dims?: Readonly<Record<string, number>>): Graph {
+export function graphFromFile(path: string, format: DataFormat, options: Pick<FromBytesOptions, 'inputValues' | 'dims'> = {}): Graph {
   return graphFromBytes(readBytes(path), format, {
+    ...options,
     file: path,
     readSidecar: (file) => readBytes(sidecarPath(path, file)),
-    ...(dims !== undefined ? { dims } : {}),
   });
 }
 

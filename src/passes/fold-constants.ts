@@ -35,7 +35,7 @@ export function foldRule(limit = FOLD_LIMIT, skipped: (node: Node, size: number)
         skipped(node, size);
         return undefined;
       }
-      return { replace: [constSpec(shape, def.evaluate(operands, node.attrs, shape))] };
+      return { replace: [constSpec(shape, def.evaluate(operands, node.attrs, shape, node.inputs), undefined, node.type.dtype)] };
     },
   };
 }

@@ -73,6 +73,9 @@ function fuseInto(node: Node, producerName: string, view: GraphView): NodeSpec[]
   const outer = bodyOf(node);
   const inner = producer === undefined ? undefined : bodyOf(producer);
   if (producer === undefined || outer === undefined || inner === undefined) return undefined;
+  // expand's result is larger than its operand's broadcast: a fused node (whose shape is its
+  // operands' broadcast) could lose it, as producer or as consumer.
+  if (OPS[node.op].elementwise?.ownShape === true || OPS[producer.op].elementwise?.ownShape === true) return undefined;
   const operands = new OperandList(view);
   const nodeShapes = alignedShapes(node, view);
   const producerShapes = alignedShapes(producer, view);
@@ -100,7 +103,9 @@ function fuseInto(node: Node, producerName: string, view: GraphView): NodeSpec[]
     return at === 'inner' ? innerBody : E.operand(at ?? -1);
   });
   if (exprSize(body) > MAX_BODY_SIZE || operands.names.length > MAX_OPERANDS) return undefined;
-  return [...operands.extra, { op: 'fused_elementwise', inputs: operands.names, attrs: { body } }];
+  // A result that is not f32 (a fused mask) says its element type.
+  const attrs = node.type.dtype === 'f32' ? { body } : { body, dtype: node.type.dtype };
+  return [...operands.extra, { op: 'fused_elementwise', inputs: operands.names, attrs }];
 }
 
 /** n(…, p(a, b), …) → fused_elementwise(…, a, b, …){body = n's body ∘ p's body}   when only n reads p */

@@ -14,11 +14,11 @@ export function hashTensor(tensor: TensorData): string {
     hash = Math.imul(hash ^ (word & 0xffff), 0x01000193);
     hash = Math.imul(hash ^ (word >>> 16), 0x01000193);
   }
-  return `${tensor.shape.join('x')}#${(hash >>> 0).toString(16)}`;
+  return `${tensor.dtype ?? 'f32'}:${tensor.shape.join('x')}#${(hash >>> 0).toString(16)}`;
 }
 
 export function sameBits(a: TensorData, b: TensorData): boolean {
-  if (a.data.length !== b.data.length || a.shape.length !== b.shape.length) return false;
+  if (a.data.length !== b.data.length || a.shape.length !== b.shape.length || (a.dtype ?? 'f32') !== (b.dtype ?? 'f32')) return false;
   if (a.shape.some((dim, i) => dim !== b.shape[i])) return false;
   const x = new Uint32Array(a.data.buffer, a.data.byteOffset, a.data.length);
   const y = new Uint32Array(b.data.buffer, b.data.byteOffset, b.data.length);

@@ -16,9 +16,9 @@ export type { PassStat };
 
 export const PIPELINES: Readonly<Record<OptLevel, readonly string[]>> = {
   O0: [],
-  O1: ['dce', 'remove-identities', 'fold-constants', 'dce'],
+  O1: ['dce', 'remove-identities', 'fold-constants', 'split-recurrent-projection', 'dce'],
   O2: [
-    'dce', 'remove-identities', 'fold-constants', 'cse', 'canonicalize-linear',
+    'dce', 'remove-identities', 'fold-constants', 'sink-transposes', 'split-recurrent-projection', 'cse', 'canonicalize-linear',
     'fold-batch-norm', 'fuse-conv-bias', 'fuse-conv-residual', 'fuse-linear-activation', 'fuse-elementwise', 'cse', 'dce',
   ],
 };

@@ -1,29 +1,34 @@
 // prune-dead-units: removes units whose value, as the next layers read it, is the same
 // constant on every input considered, and folds that constant into the next layers' bias.
 //
-//  1. Find unit chains (src/analysis/unit-chains.ts): a `linear` producer, per-unit
-//     elementwise ops (the activation…), and `linear` consumers reading the chain's end.
-//  2. Ask an oracle for each chain end's per-unit range: interval bounds over an input box
+//  1. Find unit chains (src/analysis/unit-chains.ts): a `linear` (units: features) or a
+//     group-1 `conv` (units: output channels) producer, per-unit steps (the activation, a
+//     per-channel scale, pooling), and `linear` or `conv` consumers reading the chain's end
+//     (after a flatten, a channel is P = H·W columns of a linear consumer).
+//  2. Ask an oracle for each chain's per-unit range: interval bounds over an input box
 //     (mode "proved": a ReLU unit whose pre-activation is <= 0 on the whole box is exactly 0)
 //     or the min and max over a data set (mode "observed": units never active on the data).
 //  3. For units with lo == hi = c (never NaN): drop row j of the producer's weight, entry j of
-//     its bias and of every per-unit parameter, column j of each consumer's weight, and add
-//     c · W[:, j] to the consumer's bias (c = 0 for dead ReLUs: nothing to add). At least one
-//     unit of a layer stays, so no tensor becomes empty.
+//     its bias and of every per-unit parameter, column j (or channel j, or the block of P
+//     columns) of each consumer's weight, and add c · Σ W[:, j…] to the consumer's bias (c = 0
+//     for dead ReLUs: nothing to add; a nonzero c read by a padded conv keeps its unit). At
+//     least one unit of a layer stays, so no tensor becomes empty.
 //
 // In proved mode the pruned graph computes the same function on every input in the box, up
 // to the f32 rounding of the removed zero terms; in observed mode only on the data. In proved
 // mode an activation whose input is >= 0 on the whole box is then removed and the linear
-// layers around it fold (linearize-proved.ts), equal up to f32 rounding. Unit
-// chains are per linear layer today; conv channels fit the same chain shape later.
+// layers around it fold (linearize-proved.ts), equal up to f32 rounding. A depthwise conv
+// after the producer is a per-channel step: a removed channel leaves its input and output
+// (group shrinks with it). Other grouped convs are left whole, with a note saying why.
 //
 //   linear(relu(linear(x, W1, b1)), W2, b2) → linear(relu(linear(x, W1[keep], b1[keep])), W2[:, keep], b2)
+//   conv(max_pool(relu(conv(x, W1, b1))), W2, b2) → conv(max_pool(relu(conv(x, W1[keep], b1[keep]))), W2[:, keep], b2)
 
 import { CompileError } from '../../ir/errors.ts';
 import type { Graph, Node } from '../../ir/graph.ts';
 import { valueTypes } from '../../ir/graph.ts';
 import { formatValueName } from '../../ir/names.ts';
-import { linearLayout, tensorAttr, type OpName, type TensorData } from '../../ir/ops/index.ts';
+import { convLayout, intsAttr, linearLayout, tensorAttr, type OpName, type TensorData } from '../../ir/ops/index.ts';
 import { makeNode } from '../../ir/node.ts';
 import { unitChains, type UnitChain } from '../analysis/unit-chains.ts';
 import { dcePass } from './dce.ts';
@@ -36,13 +41,19 @@ export interface UnitRanges {
   readonly nan: Uint8Array;
 }
 
+/** A value whose per-unit ranges are asked for, and the axis its units lie on. */
+export interface UnitValue {
+  readonly name: string;
+  readonly axis: number;
+}
+
 /** Where the per-unit ranges come from: a proof over a box, or observation on data. */
 export interface UnitOracle {
   readonly mode: 'proved' | 'observed';
   /** Why units are removed, for notes and bundle headers ("proved over [0, 1]"). */
   readonly why: string;
-  /** Per-unit ranges (last axis) of each named value over the inputs considered. */
-  ranges(graph: Graph, values: readonly string[]): ReadonlyMap<string, UnitRanges>;
+  /** Per-unit ranges (along each value's units axis) of the named values over the inputs considered. */
+  ranges(graph: Graph, values: readonly UnitValue[]): ReadonlyMap<string, UnitRanges>;
   /** Proved mode: activation sites whose input is >= 0 on every unit (and never NaN). */
   nonNegativeSites?(graph: Graph): ReadonlySet<string>;
 }
@@ -127,23 +138,60 @@ class GraphEditor {
   }
 }
 
-/** Keeps entries of the last axis whose index is in `keep` (a per-unit operand). */
-function sliceLastAxis(value: TensorData, keep: readonly number[], units: number): TensorData {
-  const last = value.shape[value.shape.length - 1];
-  if (last !== units) return value;
-  const rows = value.data.length / units;
-  const data = new Float32Array(rows * keep.length);
-  for (let r = 0; r < rows; r++) keep.forEach((j, k) => { data[r * keep.length + k] = value.data[r * units + j] ?? 0; });
-  return { shape: [...value.shape.slice(0, -1), keep.length], data };
+/** Keeps, along `axis`, the blocks k·block … k·block + block − 1 for k in `keep`. */
+function sliceAxis(value: TensorData, axis: number, keep: readonly number[], block = 1): TensorData {
+  const outer = value.shape.slice(0, axis).reduce((n, d) => n * d, 1);
+  const size = value.shape[axis] ?? 1;
+  const inner = value.shape.slice(axis + 1).reduce((n, d) => n * d, 1);
+  const width = block * inner;
+  const data = new Float32Array(outer * keep.length * width);
+  let at = 0;
+  for (let o = 0; o < outer; o++) {
+    for (const k of keep) {
+      const from = (o * size + k * block) * inner;
+      data.set(value.data.subarray(from, from + width), at);
+      at += width;
+    }
+  }
+  const shape = value.shape.map((d, i) => (i === axis ? keep.length * block : d));
+  return { shape, data };
 }
 
-/** Keeps rows (first axis) whose index is in `keep`. */
-function sliceRows(value: TensorData, keep: readonly number[]): TensorData {
-  const [rows = 1, ...rest] = value.shape;
-  const width = value.data.length / rows;
-  const data = new Float32Array(keep.length * width);
-  keep.forEach((j, k) => data.set(value.data.subarray(j * width, (j + 1) * width), k * width));
-  return { shape: [keep.length, ...rest], data };
+/** A per-unit operand (scale, shift, PReLU slope) sliced along its units axis; scalars stay. */
+function slicePerUnit(value: TensorData, keep: readonly number[], units: number): TensorData {
+  const axis = value.shape.findIndex((d) => d === units && units !== 1);
+  return axis < 0 ? value : sliceAxis(value, axis, keep);
+}
+
+/** Σ of W[o, j-block] over the block's inputs (linear columns or a conv's taps of channel j). */
+function weightSum(weight: TensorData, o: number, j: number, block: number): number {
+  const [rows = 1] = weight.shape;
+  const width = weight.data.length / rows;
+  let sum = 0;
+  for (let t = 0; t < block; t++) sum += weight.data[o * width + j * block + t] ?? 0;
+  return sum;
+}
+
+function pruneConsumer(editor: GraphEditor, chain: UnitChain, consumer: Node, keep: readonly number[], constants: ReadonlyMap<number, number>): Node {
+  const layout = consumer.op === 'conv' ? convLayout(consumer.inputs.length, consumer.attrs) : linearLayout(consumer.inputs.length, consumer.attrs);
+  const weight = editor.dataOf(consumer.inputs[1] ?? '');
+  const [outFeatures = 0] = weight.shape;
+  // A linear reads `span` columns per unit; a conv reads channel j's taps (axis 1).
+  const axis = consumer.op === 'conv' ? 1 : weight.shape.length - 1;
+  const block = consumer.op === 'conv' ? weight.shape.slice(2).reduce((n, d) => n * d, 1) : chain.span;
+  const bias = layout.hasBias ? Float32Array.from(editor.dataOf(consumer.inputs[2] ?? '').data) : new Float32Array(outFeatures);
+  let biasChanged = false;
+  for (const [j, c] of constants) {
+    if (c === 0) continue;
+    biasChanged = true;
+    for (let o = 0; o < outFeatures; o++) bias[o] = Math.fround((bias[o] ?? 0) + Math.fround(c * weightSum(weight, o, j, block)));
+  }
+  const inputs = [consumer.inputs[0] ?? '', editor.constNode(consumer.inputs[1] ?? '', sliceAxis(weight, axis, keep, consumer.op === 'conv' ? 1 : chain.span))];
+  if (layout.hasBias || biasChanged) {
+    inputs.push(biasChanged ? editor.constNode(consumer.inputs[2] ?? `${consumer.name}.bias`, { shape: [outFeatures], data: bias }) : consumer.inputs[2] ?? '');
+  }
+  inputs.push(...consumer.inputs.slice(layout.hasBias ? 3 : 2));
+  return editor.remake(consumer, inputs);
 }
 
 function pruneChain(editor: GraphEditor, chain: UnitChain, constants: ReadonlyMap<number, number>): Map<string, Node> {
@@ -151,45 +199,48 @@ function pruneChain(editor: GraphEditor, chain: UnitChain, constants: ReadonlyMa
   const replaced = new Map<string, Node>();
   const perUnit = (name: string): string => {
     const value = editor.dataOf(name);
-    const sliced = sliceLastAxis(value, keep, chain.units);
+    const sliced = slicePerUnit(value, keep, chain.units);
     return sliced === value ? name : editor.constNode(name, sliced);
   };
   const p = chain.producer;
-  const { hasBias, paramStart } = linearLayout(p.inputs.length, p.attrs);
+  const { hasBias, paramStart } = p.op === 'conv' ? convLayout(p.inputs.length, p.attrs) : linearLayout(p.inputs.length, p.attrs);
   const [x = '', w = ''] = p.inputs;
-  const producerInputs = [x, editor.constNode(w, sliceRows(editor.dataOf(w), keep))];
-  if (hasBias) producerInputs.push(editor.constNode(p.inputs[2] ?? '', sliceRows(editor.dataOf(p.inputs[2] ?? ''), keep)));
+  const producerInputs = [x, editor.constNode(w, sliceAxis(editor.dataOf(w), 0, keep))];
+  if (hasBias) producerInputs.push(editor.constNode(p.inputs[2] ?? '', sliceAxis(editor.dataOf(p.inputs[2] ?? ''), 0, keep)));
   producerInputs.push(...p.inputs.slice(paramStart).map(perUnit));
   replaced.set(p.name, editor.remake(p, producerInputs));
-  for (const node of chain.elementwise) replaced.set(node.name, editor.remake(node, [node.inputs[0] ?? '', ...node.inputs.slice(1).map(perUnit)]));
-  for (const consumer of chain.consumers) {
-    const layout = linearLayout(consumer.inputs.length, consumer.attrs);
-    const weight = editor.dataOf(consumer.inputs[1] ?? '');
-    const [outFeatures = 0] = weight.shape;
-    const bias = layout.hasBias ? Float32Array.from(editor.dataOf(consumer.inputs[2] ?? '').data) : new Float32Array(outFeatures);
-    let biasChanged = false;
-    for (const [j, c] of constants) {
-      if (c === 0) continue;
-      biasChanged = true;
-      for (let o = 0; o < outFeatures; o++) bias[o] = Math.fround((bias[o] ?? 0) + Math.fround(c * (weight.data[o * chain.units + j] ?? 0)));
+  for (const node of chain.steps) {
+    if (node.op !== 'conv') {
+      replaced.set(node.name, editor.remake(node, [node.inputs[0] ?? '', ...node.inputs.slice(1).map(perUnit)]));
+      continue;
     }
-    const inputs = [consumer.inputs[0] ?? '', editor.constNode(consumer.inputs[1] ?? '', sliceLastAxis(weight, keep, chain.units))];
-    if (layout.hasBias || biasChanged) {
-      inputs.push(biasChanged ? editor.constNode(consumer.inputs[2] ?? `${consumer.name}.bias`, { shape: [outFeatures], data: bias }) : consumer.inputs[2] ?? '');
-    }
-    inputs.push(...consumer.inputs.slice(layout.paramStart));
-    replaced.set(consumer.name, editor.remake(consumer, inputs));
+    // A depthwise conv: channel j goes from its input and its output; one group per channel.
+    const layout = convLayout(node.inputs.length, node.attrs);
+    const inputs = [node.inputs[0] ?? '', editor.constNode(node.inputs[1] ?? '', sliceAxis(editor.dataOf(node.inputs[1] ?? ''), 0, keep))];
+    if (layout.hasBias) inputs.push(editor.constNode(node.inputs[2] ?? '', sliceAxis(editor.dataOf(node.inputs[2] ?? ''), 0, keep)));
+    inputs.push(...node.inputs.slice(layout.paramStart).map(perUnit));
+    replaced.set(node.name, editor.remake({ ...node, attrs: { ...node.attrs, group: keep.length } }, inputs));
   }
+  if (chain.flatten !== undefined) replaced.set(chain.flatten.name, editor.remake(chain.flatten, chain.flatten.inputs));
+  for (const consumer of chain.consumers) replaced.set(consumer.name, pruneConsumer(editor, chain, consumer, keep, constants));
   return replaced;
 }
 
-/** Units of a chain whose end value is one constant over the oracle's inputs (≥ 1 kept). */
-function constantUnits(ranges: UnitRanges | undefined, units: number): Map<number, number> {
+/**
+ * Units of a chain whose measured value is one constant over the oracle's inputs (≥ 1 kept).
+ * A nonzero constant read by a padded conv differs at the border (padding reads 0 there, not
+ * c), so such a unit stays.
+ */
+function constantUnits(chain: UnitChain, ranges: UnitRanges | undefined): Map<number, number> {
   const constants = new Map<number, number>();
+  const units = chain.units;
   if (ranges === undefined) return constants;
+  const padded = chain.consumers.some((n) => n.op === 'conv' && intsAttr(n.attrs, 'pads').some((p) => p !== 0));
   for (let j = 0; j < units; j++) {
     const lo = ranges.lo[j];
-    if (lo !== undefined && ranges.nan[j] === 0 && lo === ranges.hi[j] && Number.isFinite(lo)) constants.set(j, lo);
+    if (lo === undefined || ranges.nan[j] !== 0 || lo !== ranges.hi[j] || !Number.isFinite(lo)) continue;
+    if (lo !== 0 && padded) continue;
+    constants.set(j, lo);
   }
   if (constants.size === units) constants.delete(0);
   return constants;
@@ -197,14 +248,14 @@ function constantUnits(ranges: UnitRanges | undefined, units: number): Map<numbe
 
 export function pruneDeadUnits(graph: Graph, oracle: UnitOracle, context: PassContext, summary?: PruneSummary): Graph {
   const chains = unitChains(graph).filter((c) => c.blocker === undefined);
-  const ranges = oracle.ranges(graph, chains.map((c) => c.end));
+  const ranges = oracle.ranges(graph, chains.map((c) => ({ name: c.measured, axis: c.axis })));
   let current = graph;
   const layers: PrunedLayer[] = [];
   for (const original of chains) {
     // Re-derive the chain on the current graph: an earlier chain may have rewritten its nodes.
     const chain = unitChains(current).find((c) => c.producer.name === original.producer.name && c.blocker === undefined);
     if (chain === undefined) continue;
-    const constants = constantUnits(ranges.get(chain.end), chain.units);
+    const constants = constantUnits(chain, ranges.get(chain.measured));
     const nonzero = [...constants.values()].filter((c) => c !== 0).length;
     layers.push({ producer: chain.producer.name, units: chain.units, removed: [...constants.keys()], nonzero, macsPerUnit: chain.macsPerUnit });
     if (constants.size === 0) continue;

@@ -10,10 +10,13 @@ import { fuseElementwisePass } from './fuse-elementwise.ts';
 import { fuseLinearActivationPass } from './fuse-linear-activation.ts';
 import type { Pass } from './pass.ts';
 import { removeIdentitiesPass } from './remove-identities.ts';
+import { sinkTransposesPass } from './sink-transposes.ts';
+import { splitRecurrentProjectionPass } from './split-recurrent-projection.ts';
 
 export const ALL_PASSES: readonly Pass[] = [
-  dcePass, removeIdentitiesPass, foldConstantsPass, csePass, canonicalizeLinearPass,
+  dcePass, removeIdentitiesPass, foldConstantsPass, sinkTransposesPass, csePass, canonicalizeLinearPass,
   foldBatchNormPass, fuseConvBiasPass, fuseConvResidualPass, fuseLinearActivationPass, fuseElementwisePass,
+  splitRecurrentProjectionPass,
 ];
 
 export const PASSES: Readonly<Record<string, Pass>> = Object.fromEntries(ALL_PASSES.map((pass) => [pass.name, pass]));

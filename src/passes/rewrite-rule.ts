@@ -4,7 +4,7 @@
 
 import type { Node } from '../../ir/graph.ts';
 import { isTensorData, type Attrs, type OpName, type TensorData } from '../../ir/ops/index.ts';
-import type { TensorType } from '../../ir/types.ts';
+import type { DType, TensorType } from '../../ir/types.ts';
 
 /** A node to create: the engine names it (unless `name` is given) and infers its type. */
 export interface NodeSpec {
@@ -43,8 +43,8 @@ export interface RewriteRule {
 }
 
 /** A `const` node spec holding `data` of `shape`. */
-export function constSpec(shape: readonly number[], data: Float32Array, name?: string): NodeSpec {
-  const value: TensorData = { shape: [...shape], data };
+export function constSpec(shape: readonly number[], data: Float32Array, name?: string, dtype: DType = 'f32'): NodeSpec {
+  const value: TensorData = dtype === 'f32' ? { shape: [...shape], data } : { shape: [...shape], data, dtype };
   return name === undefined ? { op: 'const', inputs: [], attrs: { value } } : { op: 'const', inputs: [], attrs: { value }, name };
 }
 

@@ -15,7 +15,9 @@ export type ConstData =
   /** Uniform in ±bound (PyTorch's Linear init uses 1/sqrt(fan_in)). */
   | { readonly kind: 'uniform'; readonly bound: number }
   /** Magnitude in [0.5, 2] with a random sign: safe as a divisor. */
-  | { readonly kind: 'away-from-zero' };
+  | { readonly kind: 'away-from-zero' }
+  /** i32 ids in [-size, size) (negative ones wrap), for gather. */
+  | { readonly kind: 'ids'; readonly size: number };
 
 /** An operand of a staged node: an existing value or a constant to create with it. */
 export type Operand = Value | { readonly constShape: readonly number[]; readonly data: ConstData };
@@ -66,8 +68,10 @@ export class GraphAssembler {
     for (let i = 0; i < count; i++) {
       data[i] = spec.kind === 'uniform'
         ? random.uniform(-spec.bound, spec.bound)
-        : (random.next() < 0.5 ? -1 : 1) * random.uniform(0.5, 2);
+        : spec.kind === 'ids' ? Math.floor(random.uniform(-spec.size, spec.size))
+          : (random.next() < 0.5 ? -1 : 1) * random.uniform(0.5, 2);
     }
+    if (spec.kind === 'ids') return data.map((v) => Math.min(Math.max(v, -spec.size), spec.size - 1));
     if (this.weightEdges && spec.kind === 'uniform') {
       const bits = new Uint32Array(data.buffer);
       for (let i = 0; i < count; i++) {
@@ -92,7 +96,9 @@ export class GraphAssembler {
       const values = operands.map((operand) => {
         if (isValue(operand)) return operand;
         const data = this.constData(sizeOf(operand.constShape), operand.data, random);
-        const node = makeNode(this.name('c', seed + staged.length), 'const', [], { value: { shape: [...operand.constShape], data } });
+        const shape = [...operand.constShape];
+        const value = operand.data.kind === 'ids' ? { shape, data, dtype: 'i32' as const } : { shape, data };
+        const node = makeNode(this.name('c', seed + staged.length), 'const', [], { value });
         staged.push(node);
         return { name: node.name, type: node.type };
       });

@@ -15,7 +15,7 @@ function safeUnary(fn: (typeof UNARY_FNS)[number], arg: ScalarExpr): ScalarExpr 
     case 'log': return E.log(E.add(E.abs(arg), 1));
     case 'sqrt': return E.sqrt(E.abs(arg));
     case 'exp': return E.exp(E.min(arg, 8));
-    case 'neg': case 'abs': case 'tanh': case 'erf':
+    case 'neg': case 'abs': case 'tanh': case 'erf': case 'trunc':
       return { kind: 'unary', fn, arg };
   }
 }

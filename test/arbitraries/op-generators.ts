@@ -10,6 +10,8 @@ import { isSymbolic, shapeProblem, symbolOf, type Shape } from '../../ir/types.t
 import { Random } from '../../src/random.ts';
 import { staticDims, type GraphAssembler, type Operand } from './assembler.ts';
 import { divisorOperands } from './body.ts';
+import { MASK_GENERATORS } from './mask-generators.ts';
+import { RECURRENT_GENERATORS } from './recurrent-generators.ts';
 import { REGION_GENERATORS } from './region-generators.ts';
 import { paramShapes, randomActivation, randomAttrs, rotate, type Generator, type Step } from './step.ts';
 import { WINDOW_GENERATORS } from './window-generators.ts';
@@ -166,9 +168,23 @@ const transpose: Generator = (step, g) => {
   return g.tryNode('transpose', [x], { perm: [...(fixed === 1 ? [0] : []), ...rest] }, step.seed);
 };
 
+/** gather along a static axis by constant ids (1 or 2 dims), now and then negative. */
+const gather: Generator = (step, g) => {
+  const x = g.choose(step.a);
+  if (x === undefined) return undefined;
+  const rank = x.type.shape.length;
+  const first = symbolOf(x.type.shape) !== undefined ? 1 : 0;
+  if (rank <= first) return undefined;
+  const axis = first + (step.b % (rank - first));
+  const size = x.type.shape[axis];
+  if (typeof size !== 'number') return undefined;
+  const idsShape = (step.c & 1) === 1 ? [1 + (step.c % 3), 2] : [1 + (step.c % 4)];
+  return g.tryNode('gather', [x, { constShape: idsShape, data: { kind: 'ids', size } }], { axis }, step.seed);
+};
+
 /** Generators for the ops that are not elementwise, by name. */
 const SPECIAL: Partial<Record<OpName, Generator>> = {
-  linear, matmul, softmax, reshape, flatten, transpose, ...WINDOW_GENERATORS, ...REGION_GENERATORS,
+  linear, matmul, softmax, reshape, flatten, transpose, gather, ...MASK_GENERATORS, ...WINDOW_GENERATORS, ...REGION_GENERATORS, ...RECURRENT_GENERATORS,
 };
 
 /** Every op a generated graph may contain: all of the table but sources (constants come as operands). */

@@ -30,6 +30,14 @@ describe('CLI errors', () => {
     expect(stderr).toBe(`fusegraph: error: ${file}: %fc (Gemm): weight f32[2,5] needs input f32[*,5], got f32[N,4]\n`);
   });
 
+  it('an id outside the embedding table is one line naming the ids and the position; exit 2', () => {
+    const model = 'test/fixtures/pytorch-seq/embedding_classifier.onnx';
+    const ids = JSON.stringify([[1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12], [1, 60, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0]]);
+    const { status, stderr } = fusegraph('run', model, '--input', modelFile('ids.json', new TextEncoder().encode(ids)));
+    expect(status).toBe(2);
+    expect(stderr).toBe('fusegraph: error: %"/embed/Gather_output_0" (gather): id 60 at position [1, 1] of %ids is outside [-50, 50)\n');
+  });
+
   it('--debug adds the stack', () => {
     const file = modelFile('bad2.onnx', gemm('fc', weights('fc.weight', [2, 5], 1)));
     const { status, stderr } = fusegraph('--debug', 'ir', file);

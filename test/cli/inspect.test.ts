@@ -70,6 +70,17 @@ describe('fusegraph inspect', () => {
     expect(ir.stdout).toContain(`f32[${128 - dead},784]`);
   });
 
+  it('inspects the CNN: [N,1,28,28] data as .npy, conv channels with their never-active positions', () => {
+    // Five black images: the first conv's output is its bias at every position.
+    const images = npy('black.npy', [5, 1, 28, 28], new Float32Array(5 * 784));
+    const report = json([`${MODELS}/cnn.onnx`, '--data', images]);
+    expect(report.layers.map((l) => l.units)).toEqual([16, 32, 128]);
+    expect(report.layers[0]?.observed?.positions).toBe(784);
+    const { status, stdout } = fusegraph('inspect', `${MODELS}/cnn.onnx`, '--data', images);
+    expect(status).toBe(0);
+    expect(stdout).toContain('channels × 784 positions; positions never active in live channels:');
+  });
+
   it('lists inspect in --help', () => {
     expect(fusegraph('--help').stdout).toMatch(/inspect \[options\] <model>/);
   });

@@ -3,6 +3,7 @@
 // This module finds them, lists each model's op types, and reads a data set into the model
 // bytes fusegraph imports plus f32 feeds and expected outputs.
 
+import type { FeedArray } from '../../ir/feeds.ts';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { DataType, decodeModel, decodeTensor, encodeModel, type ModelProto, type TensorProto } from '../../src/frontends/onnx/proto.ts';
@@ -121,18 +122,27 @@ export function readDataSet(test: NodeTest, dataSet: string, constants: readonly
 }
 
 /**
- * The feeds and expected outputs as f32 (fusegraph's only element type at its boundary):
+ * The feeds as fusegraph takes them (f32 as Float32Array, BOOL/UINT8 as Uint8Array) and the
+ * expected outputs as f32 values (integer and bool results come back exact in f32 lanes);
  * another element type throws, naming it.
  */
-export function floatTensors(data: DataSet): { feeds: Record<string, Float32Array>; expected: ExpectedOutput[] } {
-  const feeds: Record<string, Float32Array> = {};
-  for (const input of data.inputs) feeds[input.name] = floatData(input.tensor, `input ${JSON.stringify(input.name)}`).data;
+export function floatTensors(data: DataSet): { feeds: Record<string, FeedArray>; expected: ExpectedOutput[] } {
+  const feeds: Record<string, FeedArray> = {};
+  for (const input of data.inputs) {
+    const where = `input ${JSON.stringify(input.name)}`;
+    const read = readTensor(input.tensor, where);
+    feeds[input.name] = read.kind === 'float' ? read.data : Uint8Array.from(read.values);
+  }
   const expected = data.outputs.map((output) => ({ name: output.name, ...floatData(output.tensor, `expected output ${JSON.stringify(output.name)}`) }));
   return { feeds, expected };
 }
 
 function floatData(tensor: TensorProto, where: string): { shape: number[]; data: Float32Array } {
   const read = readTensor(tensor, where);
-  if (read.kind !== 'float') throw new Error(`${where} has element type ${dataTypeName(tensor.data_type)}; fusegraph feeds and returns f32`);
+  if (read.kind === 'int') {
+    if (tensor.data_type === DataType.UINT8) throw new Error(`${where} has element type UINT8; fusegraph returns f32, i32 and bool`);
+    if (read.values.some((v) => Math.abs(v) > 2 ** 24)) throw new Error(`${where} holds integers beyond ±2^24, outside fusegraph's i32 range`);
+    return { shape: [...read.shape], data: Float32Array.from(read.values) };
+  }
   return { shape: [...read.shape], data: read.data };
 }

@@ -2,7 +2,7 @@
 // targets), the model compiled once per target, every output compared with ONNX's result.
 
 import type { Graph } from '../../ir/graph.ts';
-import { bindBatch } from '../../ir/interpret.ts';
+import { bindBatch, type TypedFeeds } from '../../ir/interpret.ts';
 import { importOnnx } from '../../src/frontends/onnx/import.ts';
 import { compareOutputs, withinFiniteContract } from './onnx-compare.ts';
 import { floatTensors, readDataSet, type ExpectedOutput, type NodeTest } from './onnx-node-data.ts';
@@ -10,7 +10,7 @@ import { FINITE_ONLY, type ConformanceTarget, type Session, type TargetRunner } 
 
 interface ImportedCase {
   readonly graph: Graph;
-  readonly feeds: Readonly<Record<string, Float32Array>>;
+  readonly feeds: TypedFeeds;
   readonly expected: readonly ExpectedOutput[];
 }
 

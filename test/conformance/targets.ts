@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { Graph } from '../../ir/graph.ts';
-import { interpret, type Feeds, type Results } from '../../ir/interpret.ts';
+import { interpret, type Results, type TypedFeeds } from '../../ir/interpret.ts';
 import type { MemoryPlan } from '../../ir/memory-plan.ts';
 import { targetEmitter, type TargetName } from '../../src/compile.ts';
 import { optimize } from '../../src/passes/pipeline.ts';
@@ -19,7 +19,7 @@ export type ConformanceTarget = 'interpreter' | TargetName;
 export const CONFORMANCE_TARGETS: readonly ConformanceTarget[] = ['interpreter', 'js', 'wasm', 'wgsl'];
 
 export interface Session {
-  run(feeds: Feeds): Promise<Results>;
+  run(feeds: TypedFeeds): Promise<Results>;
   dispose(): void;
 }
 

@@ -73,7 +73,7 @@ describe('JSON model format', () => {
       ['[]', /must be a JSON object/],
       [good.replace('"fusegraph.model"', '"other"'), /"format" must be "fusegraph.model"/],
       [good.replace('"version": 1', '"version": 2'), /version 2 is not supported/],
-      [good.replace('"op":"relu"', '"op":"lstm"'), /%h \(lstm\): unknown op 'lstm'/],
+      [good.replace('"op":"relu"', '"op":"hypernet"'), /%h \(hypernet\): unknown op 'hypernet'/],
       [good.replace('"inputs":["x","w","b"]', '"inputs":["x","nope","b"]'), /%h0 \(linear\): operand %nope is not defined before this node/],
       [good.replace('"shape":[3,4]', '"shape":[3,5]'), /%w \(const\): base64 data does not hold 15 f32 values/],
       [good.replace('"shape":[3,4]', '"shape":[1000000000000,4]'), /%w \(const\): dim 0 is 1000000000000/],

@@ -12,8 +12,9 @@ type Tensor = ModelInit['graph']['initializer'][number];
 
 export interface OnnxSpec {
   readonly opset?: number;
-  readonly inputs: readonly (readonly [string, Shape])[];
-  readonly outputs: readonly (readonly [string, Shape])[];
+  /** [name, shape] or [name, shape, ONNX element type] (FLOAT by default). */
+  readonly inputs: readonly (readonly [string, Shape, number?])[];
+  readonly outputs: readonly (readonly [string, Shape, number?])[];
   readonly initializers?: readonly Tensor[];
   readonly nodes: readonly Node[];
   readonly name?: string;
@@ -33,8 +34,8 @@ export function onnxModel(spec: OnnxSpec): Uint8Array {
       name: spec.name ?? 'test_model',
       node: [...spec.nodes],
       initializer: [...(spec.initializers ?? [])],
-      input: spec.inputs.map(([name, shape]) => valueInfo(name, shape)),
-      output: spec.outputs.map(([name, shape]) => valueInfo(name, shape)),
+      input: spec.inputs.map(([name, shape, type]) => valueInfo(name, shape, type)),
+      output: spec.outputs.map(([name, shape, type]) => valueInfo(name, shape, type)),
     },
   });
 }

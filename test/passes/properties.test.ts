@@ -4,6 +4,7 @@
 
 import { describe, expect, it } from 'vitest';
 import type { Graph } from '../../ir/graph.ts';
+import { OPS } from '../../ir/ops/index.ts';
 import { printGraph } from '../../ir/print.ts';
 import { verifyGraph } from '../../ir/verify.ts';
 import { QUIET } from '../../src/passes/pass.ts';
@@ -47,7 +48,12 @@ describe('pipelines on random graphs', () => {
       assertGraphProperty(arbGraphAndFeeds({ maxNodes: 8, feeds: EDGE_FEEDS }), ({ graph, feeds }) => {
         const { graph: optimized } = optimize(graph, { level, verifyEach: true });
         assertSameResults(graph, optimized, feeds);
-        if (level === 'O2') expect(optimized.nodes.length).toBeLessThanOrEqual(graph.nodes.length);
+        // The one pass that adds work: each recurrent node's input projection becomes a linear
+        // (with its W and B re-cut into constants), which the time loop then no longer does.
+        if (level === 'O2') {
+          const recurrent = graph.nodes.filter((n) => OPS[n.op].kind === 'recurrent').length;
+          expect(optimized.nodes.length).toBeLessThanOrEqual(graph.nodes.length + 2 * recurrent);
+        }
         const again = optimize(optimized, { level, verifyEach: true }).graph;
         expect(printGraph(again, full)).toBe(printGraph(optimized, full));
       }, { numRuns: RUNS });

@@ -13,7 +13,7 @@ import { readDataSet } from '../../src/cli/data-file.ts';
 import { loadModel } from '../../src/load-model.ts';
 import { QUIET } from '../../src/passes/pass.ts';
 import { emptySummary, pruneDeadUnits, prunedUnits } from '../../src/passes/prune-dead-units.ts';
-import { assertGraphProperty } from '../arbitraries.ts';
+import { assertGraphProperty } from '../arbitraries/counterexample.ts';
 import { arbMlp } from '../analysis/arb-mlp.ts';
 
 describe('prune-dead-units', () => {

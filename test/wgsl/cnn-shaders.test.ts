@@ -5,15 +5,16 @@
 
 import { describe, expect, it } from 'vitest';
 import type { Graph } from '../../ir/graph.ts';
-import type { Feeds } from '../../ir/interpret.ts';
+import { interpret, type Feeds } from '../../ir/interpret.ts';
 import type { Attrs } from '../../ir/ops/index.ts';
 import { sizeOf } from '../../ir/types.ts';
 import { GraphBuilder, type Value } from '../../src/builder.ts';
 import { Random } from '../../src/random.ts';
-import { TOLERANCE_BY_KIND, type Tolerance } from '../../src/tolerance.ts';
+import { compareArrays, TOLERANCE_BY_KIND, toleranceForF32Sums, type Tolerance } from '../../src/tolerance.ts';
 import { wgslProgram } from '../../codegen/wgsl/target.ts';
 import { lenet } from '../support/lenet-ir.ts';
-import { agreesOnEach, prepared } from './run-wgsl.ts';
+import { gpuDevice } from '../support/webgpu.ts';
+import { agreesOnEach, loadWgsl, prepared } from './run-wgsl.ts';
 
 function values(count: number, seed: number, scale = 1): Float32Array {
   return new Random(seed).uniformArray(count, -scale, scale);
@@ -38,10 +39,18 @@ async function agrees(graph: Graph, tolerance?: Tolerance): Promise<void> {
   await agreesOnEach(graph, [1, 3].map((batch) => feedsFor(graph, batch)), 'unoptimized', tolerance);
 }
 
-/** The kernels' shader routes, from the lowered program (to check each path is exercised). */
+/**
+ * Which shader each kernel got, read off its code (to check every path is exercised): the
+ * tiled conv stages `xs`, register-blocked depthwise calls `finish` without staging, a wide
+ * reduction has its `red` tree; everything else is one output per invocation.
+ */
 function shaderKinds(graph: Graph): string[] {
   const target = prepared(graph, 'unoptimized');
-  return wgslProgram(target.graph, target.plan).shaders.map((s) => (s.code.includes('var<workgroup> xs') ? 'gemm' : 'grid'));
+  return wgslProgram(target.graph, target.plan).shaders.map(({ code }) => {
+    if (code.includes('var<workgroup> xs')) return 'gemm';
+    if (code.includes('fn finish')) return 'blocked';
+    return code.includes('var<workgroup> red') ? 'wide' : 'grid';
+  });
 }
 
 const relu: Attrs = { activation: { op: 'relu', attrs: {} } };
@@ -82,6 +91,7 @@ describe('WGSL conv', () => {
       // A long row (9 taps × 4 outputs): one output per invocation instead of register blocks.
       b.op('conv', [x, c([4, 1, 1, 9], 25, 0.3)], { group: 4, pads: [0, 4, 0, 4] }, 'long'),
     ]);
+    expect(shaderKinds(graph)).toEqual(['blocked', 'blocked', 'grid', 'blocked', 'grid']);
     await agrees(graph);
   });
 
@@ -96,6 +106,7 @@ describe('WGSL conv', () => {
       b.op('conv_transpose', [x, c([4, 2, 3, 2], 38, 0.5)], { strides: [3, 2], dilations: [2, 3], pads: [2, 0, 1, 1], output_padding: [1, 2] }, 'phases'),
       b.op('conv_transpose', [x, c([4, 2, 3, 3], 39, 0.5)], { strides: [4, 2], dilations: [2, 4], output_padding: [3, 1] }, 'shared'),
     ]);
+    expect(shaderKinds(graph)).toEqual(['grid', 'grid', 'gemm', 'blocked', 'grid', 'grid']);
     await agrees(graph);
     const oneD = graphOf('conv_transpose_1d', [3, 5], (b, x, c) => [
       b.op('conv_transpose', [x, c([3, 2, 4], 36, 0.5), c([2], 37)], { strides: [3], pads: [1, 2], output_padding: [2] }, 'a'),
@@ -135,9 +146,7 @@ describe('WGSL pooling and reductions', () => {
       b.op('avg_pool', [x], { kernel_shape: [16, 20] }, 'avg'),
       b.op('max_pool', [x], { kernel_shape: [16, 16], strides: [1, 4] }, 'windows'),
     ]);
-    const target = prepared(graph, 'unoptimized');
-    const wide = wgslProgram(target.graph, target.plan).shaders.filter((s) => s.code.includes('var<workgroup> red'));
-    expect(wide).toHaveLength(5);
+    expect(shaderKinds(graph)).toEqual(['wide', 'wide', 'wide', 'wide', 'wide']);
     await agrees(graph);
   });
 });
@@ -207,6 +216,57 @@ describe('WGSL CNN shapes', () => {
     const target = prepared(graph, 'unoptimized');
     const [shader] = wgslProgram(target.graph, target.plan).shaders;
     expect(shader?.dispatch[0].per).toBeGreaterThan(64);
+  });
+});
+
+/**
+ * The device with maxComputeWorkgroupsPerDimension narrowed to `max`: the bundle caps every
+ * dispatch axis there, so batched axes must be covered by the shaders' own loops.
+ */
+function cappedDevice(device: GPUDevice, max: number): GPUDevice {
+  const limits = new Proxy(device.limits, {
+    get: (target, key) => (key === 'maxComputeWorkgroupsPerDimension' ? max : Reflect.get(target, key) as unknown),
+  });
+  return new Proxy(device, {
+    get: (target, key) => {
+      if (key === 'limits') return limits;
+      const value = Reflect.get(target, key) as unknown;
+      return typeof value === 'function' ? (value as (...args: unknown[]) => unknown).bind(target) : value;
+    },
+  });
+}
+
+describe('WGSL CNN dispatch', () => {
+  it('covers every output when the device caps a dispatch axis at 2 workgroups (the shaders loop)', async () => {
+    // Every static dispatch axis fits in 2 workgroups; the batched ones need up to 48.
+    const graph = graphOf('capped', [2, 16, 16], (b, x, c) => {
+      const conv = b.op('conv', [x, c([8, 2, 3, 3], 81, 0.4), c([8], 82, 0.1)], { pads: [1, 1, 1, 1], ...relu }, 'conv');
+      const dw = b.op('conv', [conv, c([8, 1, 3, 3], 83, 0.4)], { group: 8, pads: [1, 1, 1, 1] }, 'dw');
+      const up = b.op('conv_transpose', [x, c([2, 2, 2, 2], 84, 0.4)], { strides: [2, 2] }, 'up');
+      return [
+        b.op('reduce_mean', [dw], { axes: [2, 3] }, 'gap'),
+        b.op('max_pool', [conv], { kernel_shape: [2, 2], strides: [2, 2] }, 'pool'),
+        b.op('resize', [b.op('concat', [x, dw], { axis: 1 }, 'cat')], { sizes: [8, 8], mode: 'linear' }, 'down'),
+        up,
+      ];
+    });
+    const target = prepared(graph, 'unoptimized');
+    const { device } = await gpuDevice();
+    const session = await loadWgsl(target.graph, target.plan, 3, cappedDevice(device, 2));
+    try {
+      const feeds = feedsFor(graph, 3);
+      const actual = await session.run(feeds);
+      const expected = interpret(graph, feeds);
+      // resize blends in f32 (see the resize test); the rest within the f32-sum tolerance.
+      const sums = toleranceForF32Sums(graph, feeds);
+      const tolerance = { abs: sums.abs, rel: Math.max(sums.rel, TOLERANCE_BY_KIND.elementwise.rel) };
+      for (const name of graph.outputs) {
+        const comparison = compareArrays(expected[name] ?? new Float32Array(), actual[name] ?? new Float32Array(), tolerance);
+        expect(comparison.ok, `${name}: ${JSON.stringify(comparison.mismatch)}`).toBe(true);
+      }
+    } finally {
+      session.dispose();
+    }
   });
 });
 

@@ -11,10 +11,7 @@ import { gpuDevice } from '../support/webgpu.ts';
 import { checkShaders, loadWgsl, prepared } from './run-wgsl.ts';
 
 const ALL = process.env['FUSEGRAPH_WGSL_FIXTURES'] === 'all';
-const MODELS = PYTORCH_CNN_MODELS
-  .filter((name) => ALL || name.startsWith('ops_') || name === 'lenet');
-
-
+const MODELS = PYTORCH_CNN_MODELS.filter((name) => ALL || name.startsWith('ops_') || name === 'lenet');
 
 describe('PyTorch CNN fixtures on WGSL', () => {
   for (const name of MODELS) {

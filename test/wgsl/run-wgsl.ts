@@ -40,8 +40,9 @@ export async function checkShaders(device: GPUDevice, graph: Graph, plan: Memory
   }
 }
 
-export async function loadWgsl(graph: Graph, plan: MemoryPlan, maxBatch: number): Promise<WgslSession> {
-  const { device } = await gpuDevice();
+/** Loads the bundle on the test device (or on `device`, e.g. one whose limits a test narrows). */
+export async function loadWgsl(graph: Graph, plan: MemoryPlan, maxBatch: number, device?: GPUDevice): Promise<WgslSession> {
+  device ??= (await gpuDevice()).device;
   const module = (await importBundle(emitWgsl(graph, plan))) as unknown as WgslModule;
   return module.load({ device, maxBatch });
 }

@@ -23,7 +23,7 @@ describe('seed MLP on WebGPU', () => {
     await checkShaders(device, target.graph, target.plan);
     const bundle = compile(seedMlp, { target: 'wgsl' });
     const module = (await importBundle(bundle)) as unknown as WgslModule;
-    expect(module.metadata.outputs).toEqual([{ name: 'logits', shape: ['N', 10] }]);
+    expect(module.metadata.outputs).toEqual([{ name: 'logits', shape: ['N', 10], dtype: 'f32' }]);
     const session = await module.load({ device, maxBatch: 64 });
     try {
       for (const batch of [32, 1, 7, 64]) {

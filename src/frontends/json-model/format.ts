@@ -24,6 +24,8 @@ export type JsonTensorData =
 
 export interface JsonTensor {
   readonly shape: readonly number[];
+  /** "i32" or "bool" (values held as f32, exact); absent for f32. */
+  readonly dtype?: 'i32' | 'bool';
   readonly data?: JsonTensorData;
   /** Written instead of data by dumps that elide weights; such a file cannot be loaded. */
   readonly elided?: { readonly min: JsonNumber; readonly max: JsonNumber; readonly mean: JsonNumber };
@@ -43,7 +45,8 @@ export interface JsonModel {
   readonly format: typeof FORMAT_NAME;
   readonly version: number;
   readonly name: string;
-  readonly inputs: readonly { readonly name: string; readonly shape: readonly (number | string)[] }[];
+  /** `dtype` "i32" (ids) or "bool" (masks); absent for f32. */
+  readonly inputs: readonly { readonly name: string; readonly shape: readonly (number | string)[]; readonly dtype?: 'i32' | 'bool' }[];
   readonly nodes: readonly JsonNode[];
   readonly outputs: readonly string[];
   /** The sidecar holding weights stored by key or offset, relative to the JSON file. */

@@ -7,7 +7,7 @@ import type { Graph } from '../../../ir/graph.ts';
 import { formatValueName } from '../../../ir/names.ts';
 import { isOpName, OPS, type AttrSpec, type AttrValue, type Attrs } from '../../../ir/ops/index.ts';
 import { ARITH_FNS, COMPARE_FNS, UNARY_FNS, type BinaryFn, type ScalarExpr, type UnaryFn } from '../../../ir/scalar.ts';
-import { formatShape, shapeProblem, type Dim } from '../../../ir/types.ts';
+import { formatShape, shapeProblem, type DType, type Dim } from '../../../ir/types.ts';
 import { GraphBuilder, type Value } from '../../builder.ts';
 import { decodeWeights } from '../../../ir/weights-codec.ts';
 import { readF32 } from '../f32-bytes.ts';
@@ -105,7 +105,15 @@ function decodeTensor(value: unknown, weights: WeightSource): AttrValue {
   else if (key !== undefined) values = weights.byKey(string(key, 'data.key'), shape);
   else if (offset !== undefined) values = weights.byOffset(integer(offset, 'data.offset'), count);
   else throw new CompileError('its data must have "base64", "key" or "offset"');
-  return { shape, data: values };
+  const dtype = jsonDtype(field(tensor, 'dtype'), 'the tensor');
+  return dtype === 'f32' ? { shape, data: values } : { shape, data: values, dtype };
+}
+
+/** An optional "dtype" field: "i32" or "bool"; absent means f32. */
+function jsonDtype(value: unknown, what: string): DType {
+  if (value === undefined) return 'f32';
+  if (value === 'i32' || value === 'bool' || value === 'f32') return value;
+  throw new CompileError(`the dtype of ${what} must be "f32", "i32" or "bool", got ${JSON.stringify(value)}`);
 }
 
 function decodeExpr(value: unknown, depth: number): ScalarExpr {
@@ -193,7 +201,7 @@ export function readJsonModel(text: string, options: ReadJsonModelOptions = {}):
   for (const raw of array(field(doc, 'inputs'), '"inputs"')) {
     const input = object(raw, 'an input');
     const name = string(field(input, 'name'), 'an input name');
-    values.set(name, builder.input(name, inputShape(field(input, 'shape'), name)));
+    values.set(name, builder.input(name, inputShape(field(input, 'shape'), name), jsonDtype(field(input, 'dtype'), `input ${formatValueName(name)}`)));
   }
   for (const raw of array(field(doc, 'nodes'), '"nodes"')) {
     const node = object(raw, 'a node');

@@ -40,6 +40,11 @@ class WeightSink {
   constructor(private readonly storage: WeightStorage) {}
 
   store(name: string, tensor: TensorData): JsonTensor {
+    const typed = tensor.dtype === undefined || tensor.dtype === 'f32' ? {} : { dtype: tensor.dtype };
+    return { ...this.place(name, tensor), ...typed };
+  }
+
+  private place(name: string, tensor: TensorData): JsonTensor {
     const shape = [...tensor.shape];
     switch (this.storage.kind) {
       case 'inline': return { shape, data: { base64: encodeWeights(tensor.data) } };
@@ -111,7 +116,7 @@ export function writeJsonModel(graph: Graph, storage: WeightStorage = { kind: 'i
     format: FORMAT_NAME,
     version: FORMAT_VERSION,
     name: graph.name,
-    inputs: graph.inputs.map((input) => ({ name: input.name, shape: [...input.type.shape] })),
+    inputs: graph.inputs.map((input) => ({ name: input.name, shape: [...input.type.shape], ...(input.type.dtype === 'f32' ? {} : { dtype: input.type.dtype }) })),
     nodes,
     outputs: [...graph.outputs],
     ...(storage.kind === 'safetensors' || storage.kind === 'bin' ? { weights: { file: storage.file } } : {}),

@@ -5,28 +5,58 @@
 import { CompileError } from '../../../ir/errors.ts';
 import { formatValueName } from '../../../ir/names.ts';
 import type { GraphBuilder, Value } from '../../builder.ts';
+import type { GraphProto } from './proto.ts';
+import { I32_EXACT_LIMIT } from '../../../ir/types.ts';
+import { BATCH_MARKER } from './int-tensor.ts';
 import type { KnownTensor } from './tensor.ts';
+
+/** Integer constant data as i32 lanes: exact within ±2^24; the symbolic batch size cannot be data. */
+function intLanes(name: string, values: readonly number[]): Float32Array {
+  const bad = values.find((v) => !Number.isInteger(v) || Math.abs(v) > I32_EXACT_LIMIT);
+  if (bad !== undefined) {
+    throw new CompileError(bad === BATCH_MARKER
+      ? `${formatValueName(name)} holds the symbolic batch size, which fusegraph cannot use as tensor data`
+      : `${formatValueName(name)} holds ${bad}, outside the i32 range ±${I32_EXACT_LIMIT} fusegraph computes with`);
+  }
+  return Float32Array.from(values);
+}
 
 type Entry =
   | { readonly kind: 'value'; readonly value: Value }
   | { readonly kind: 'const'; readonly tensor: KnownTensor; materialized?: Value };
 
+/** Converts a subgraph into this context (If's branch, one Loop iteration): see subgraph.ts. */
+export type SubgraphInliner = (graph: GraphProto, bound: ReadonlyMap<string, string>, hint: string) => string[];
+
 export class ImportContext {
   private readonly entries = new Map<string, Entry>();
+  private readonly reserved: Set<string>;
+  /** Set by the importer: converting nodes lives there, and control flow needs it. */
+  inlineSubgraph: SubgraphInliner = () => {
+    throw new CompileError('internal: subgraphs cannot be converted here');
+  };
 
   constructor(
     readonly builder: GraphBuilder,
     readonly opset: number,
     /** Every name the ONNX graph uses, so generated names avoid them. */
-    private readonly reserved: ReadonlySet<string>,
+    reserved: ReadonlySet<string>,
     /** Values the graph returns: an alias (Identity) of one of them still needs a node. */
     private readonly graphOutputs: ReadonlySet<string>,
-  ) {}
+  ) {
+    this.reserved = new Set(reserved);
+  }
+
+  /** Keeps generated names clear of names an inlined subgraph is about to define. */
+  reserve(names: Iterable<string>): void {
+    for (const name of names) this.reserved.add(name);
+  }
 
   /** A name for a value the importer makes up (a decomposition's temporary). */
   fresh(hint: string): string {
     let candidate = hint;
-    for (let i = 1; this.reserved.has(candidate) || this.builder.freshName(candidate) !== candidate; i++) candidate = `${hint}_${i}`;
+    // entries too: a name bound to a constant has no graph value the builder would know.
+    for (let i = 1; this.reserved.has(candidate) || this.entries.has(candidate) || this.builder.freshName(candidate) !== candidate; i++) candidate = `${hint}_${i}`;
     return candidate;
   }
 
@@ -65,9 +95,11 @@ export class ImportContext {
     const entry = this.entry(name);
     if (entry.kind === 'value') return entry.value;
     if (entry.materialized !== undefined) return entry.materialized;
-    if (entry.tensor.kind !== 'float') throw new CompileError(`${formatValueName(name)} holds integers where a float tensor is expected`);
     const shape = entry.tensor.shape.length === 0 ? [] : entry.tensor.shape;
-    entry.materialized = this.builder.constant(entry.tensor.data, shape, this.builder.freshName(name) === name ? name : this.fresh(name));
+    const constName = this.builder.freshName(name) === name ? name : this.fresh(name);
+    entry.materialized = entry.tensor.kind === 'float'
+      ? this.builder.constant(entry.tensor.data, shape, constName)
+      : this.builder.constant(intLanes(name, entry.tensor.values), shape, constName, entry.tensor.bool === true ? 'bool' : 'i32');
     return entry.materialized;
   }
 
@@ -97,8 +129,10 @@ export class ImportContext {
   outputValue(name: string): Value {
     const entry = this.entry(name);
     if (entry.kind === 'value') return entry.value.name === name ? entry.value : this.builder.identity(entry.value, this.fresh(name));
-    if (entry.materialized === undefined && entry.tensor.kind === 'float' && this.builder.freshName(name) === name) {
-      entry.materialized = this.builder.constant(entry.tensor.data, entry.tensor.shape, name);
+    if (entry.materialized === undefined && this.builder.freshName(name) === name) {
+      entry.materialized = entry.tensor.kind === 'float'
+        ? this.builder.constant(entry.tensor.data, entry.tensor.shape, name)
+        : this.builder.constant(intLanes(name, entry.tensor.values), entry.tensor.shape, name, entry.tensor.bool === true ? 'bool' : 'i32');
     }
     return this.value(name);
   }

@@ -34,4 +34,15 @@ const hardSwish: Converter = (node, cx) => {
   cx.defineValue(node.output, cx.builder.op('hard_swish', [cx.value(operand(node, 0))], {}, node.output));
 };
 
-export const ACTIVATION_CONVERTERS: Readonly<Record<string, Converter>> = { Clip: clip, HardSigmoid: hardSigmoid, HardSwish: hardSwish };
+/** Softsign, Softplus and ThresholdedRelu: the IR activations of the same name (also LSTM/GRU/RNN activations). */
+function plain(op: 'softsign' | 'softplus' | 'thresholded_relu'): Converter {
+  return (node, cx) => {
+    const attrs = op === 'thresholded_relu' ? { alpha: node.float('alpha', 1) } : {};
+    cx.defineValue(node.output, cx.builder.op(op, [cx.value(operand(node, 0))], attrs, node.output));
+  };
+}
+
+export const ACTIVATION_CONVERTERS: Readonly<Record<string, Converter>> = {
+  Clip: clip, HardSigmoid: hardSigmoid, HardSwish: hardSwish,
+  Softsign: plain('softsign'), Softplus: plain('softplus'), ThresholdedRelu: plain('thresholded_relu'),
+};

@@ -61,7 +61,7 @@ function checkScale(scale: number, inSize: number, axis: number): number {
   return out;
 }
 
-const resize: Converter = (node, cx) => {
+export const resize: Converter = (node, cx) => {
   const x = cx.value(operand(node, 0));
   const shape = x.type.shape;
   const rank = shape.length;

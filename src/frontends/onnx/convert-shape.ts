@@ -8,6 +8,7 @@
 import { CompileError } from '../../../ir/errors.ts';
 import { formatShape, isSymbolic, shapeProblem } from '../../../ir/types.ts';
 import { operand, type Converter } from './convert-math.ts';
+import { castValue, gatherData } from './convert-masks.ts';
 import { BATCH_MARKER, intGather, isMarker, symbolMarker } from './int-tensor.ts';
 import type { KnownTensor } from './tensor.ts';
 
@@ -25,14 +26,11 @@ const shape: Converter = (node, cx) => {
   cx.defineConst(node.output, { kind: 'int', shape: [values.length], values });
 };
 
+/** Gather on a shape (constants: evaluated now), else on data (the `gather` op, convert-masks.ts). */
 const gather: Converter = (node, cx) => {
-  const dataName = operand(node, 0);
-  cx.knownInts(dataName, 'Gather\'s data (fusegraph gathers only from shapes)');
-  const indicesName = operand(node, 1);
-  cx.knownInts(indicesName, 'Gather\'s indices');
-  const data = cx.known(dataName);
-  const indices = cx.known(indicesName);
-  if (data?.kind !== 'int' || indices?.kind !== 'int') throw new CompileError('internal: Gather operands are not integers');
+  const data = cx.known(operand(node, 0));
+  const indices = cx.known(operand(node, 1));
+  if (data?.kind !== 'int' || indices?.kind !== 'int') return gatherData(node, cx);
   cx.defineConst(node.output, intGather(data, indices, node.int('axis', 0)));
 };
 
@@ -43,17 +41,16 @@ const cast: Converter = (node, cx) => {
   const known = cx.known(name);
   const toInt = to === 7 || to === 6;
   const toFloat = to === 1;
-  if (known === undefined) {
-    if (toFloat) return cx.alias(node.output, name);
-    throw new CompileError(`fusegraph casts computed tensors only to FLOAT (they are f32 already), not to type ${to}`);
-  }
+  if (known === undefined) return castValue(node, cx);
   if (toInt) {
-    cx.defineConst(node.output, known.kind === 'int' ? known : { kind: 'int', shape: known.shape, values: Array.from(known.data, Math.trunc) });
+    cx.defineConst(node.output, { kind: 'int', shape: known.shape, values: known.kind === 'int' ? known.values : Array.from(known.data, Math.trunc) });
   } else if (toFloat) {
     if (known.kind === 'int' && known.values.some(isMarker)) throw new CompileError('cannot cast a symbolic dim\'s size to a float');
     cx.defineConst(node.output, known.kind === 'float' ? known : { kind: 'float', shape: known.shape, data: Float32Array.from(known.values) });
+  } else if (to === 9) {
+    cx.defineConst(node.output, { kind: 'int', shape: known.shape, values: Array.from(known.kind === 'int' ? known.values : known.data, (v) => (v !== 0 ? 1 : 0)), bool: true });
   } else {
-    throw new CompileError(`fusegraph casts constants only to FLOAT, INT32 or INT64, not to type ${to}`);
+    throw new CompileError(`fusegraph casts constants only to FLOAT, INT32, INT64 or BOOL, not to type ${to}`);
   }
 };
 

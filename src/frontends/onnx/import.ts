@@ -1,6 +1,7 @@
 // The ONNX front end: ModelProto bytes → a verified fusegraph graph, built only through
 // GraphBuilder. Order of work:
-//  1. decode and check the envelope (a graph, an ai.onnx opset in 11..21);
+//  1. decode and check the envelope (a graph, an ai.onnx opset in 1..21; forms older than
+//     opset 11 are rewritten to opset 11's per node, legacy-opsets.ts);
 //  2. rewrite PyTorch's erf-GELU pattern into Gelu; list every unsupported op at once;
 //  3. sort the nodes topologically (reporting missing operands and cycles by name);
 //  4. declare inputs (dim_param → a symbol, on any axis) and initializers, convert each node;
@@ -10,27 +11,38 @@ import { basename } from 'node:path';
 import { CompileError } from '../../../ir/errors.ts';
 import type { Graph } from '../../../ir/graph.ts';
 import { formatValueName, isSymbolName, quoteString } from '../../../ir/names.ts';
-import type { Dim } from '../../../ir/types.ts';
+import type { DType, Dim } from '../../../ir/types.ts';
 import { GraphBuilder } from '../../builder.ts';
 import { ImportContext } from './context.ts';
 import { LAYOUT_CONVERTERS } from './convert-layout.ts';
+import { MASK_CONVERTERS } from './convert-masks.ts';
 import { MATH_CONVERTERS, type Converter } from './convert-math.ts';
 import { ACTIVATION_CONVERTERS } from './convert-activation.ts';
+import { EXPAND_CONVERTERS } from './convert-expand.ts';
+import { RECURRENT_CONVERTERS } from './convert-recurrent.ts';
 import { REGION_CONVERTERS } from './convert-regions.ts';
-import { RESIZE_CONVERTERS } from './convert-resize.ts';
+import { resize, RESIZE_CONVERTERS } from './convert-resize.ts';
 import { SHAPE_CONVERTERS } from './convert-shape.ts';
 import { WINDOW_CONVERTERS } from './convert-window.ts';
+import { COMPARE_CONVERTERS } from './convert-compare.ts';
+import { CONTROL_CONVERTERS } from './convert-control.ts';
+import { pinnedInput } from './pinned-inputs.ts';
+import { subgraphInliner } from './subgraph.ts';
+import { adaptToCurrentForm, upsampleConverter } from './legacy-opsets.ts';
 import { fuseErfGelu } from './gelu-pattern.ts';
 import { NodeView } from './node-view.ts';
 import { DataType, decodeModel, type GraphProto, type ModelProto, type NodeProto, type TensorProto, type ValueInfoProto } from './proto.ts';
 import { dataTypeName, readTensor, type KnownTensor } from './tensor.ts';
 
-export const MIN_OPSET = 11;
+/** Older forms are brought to opset 11's by legacy-opsets.ts before conversion. */
+export const MIN_OPSET = 1;
 export const MAX_OPSET = 21;
 
 const CONVERTERS: Readonly<Record<string, Converter>> = {
   ...MATH_CONVERTERS, ...ACTIVATION_CONVERTERS, ...LAYOUT_CONVERTERS, ...SHAPE_CONVERTERS,
-  ...REGION_CONVERTERS, ...WINDOW_CONVERTERS, ...RESIZE_CONVERTERS,
+  ...REGION_CONVERTERS, ...WINDOW_CONVERTERS, ...RESIZE_CONVERTERS, ...EXPAND_CONVERTERS, ...COMPARE_CONVERTERS, ...MASK_CONVERTERS, ...CONTROL_CONVERTERS,
+  ...RECURRENT_CONVERTERS,
+  Upsample: upsampleConverter(resize),
 };
 
 /** The ONNX op types the importer understands (for docs and error messages). */
@@ -44,6 +56,12 @@ export interface ImportOnnxOptions {
    * becomes the size, so shape arithmetic over it (N·heads) is static.
    */
   readonly dims?: Readonly<Record<string, number>>;
+  /**
+   * Inputs fixed at compile time (`fusegraph compile --input-value sr=16000`): each leaves the
+   * bundle's signature and its values feed import-time evaluation (an `If` on it is
+   * specialized). Values are row-major, as many as the input's declared shape holds.
+   */
+  readonly inputValues?: Readonly<Record<string, readonly number[]>>;
 }
 
 function defaultOpset(model: ModelProto): number {
@@ -128,11 +146,25 @@ function sortNodes(nodes: readonly NodeProto[], available: ReadonlySet<string>):
   return sorted;
 }
 
+/** ONNX input element types and the dtype each becomes (int64 ids are range-checked at run time). */
+const INPUT_DTYPES: ReadonlyMap<number, DType> = new Map<number, DType>([
+  [DataType.FLOAT, 'f32'], [DataType.INT64, 'i32'], [DataType.INT32, 'i32'], [DataType.BOOL, 'bool'], [DataType.UINT8, 'bool'],
+]);
+
+function inputDtype(info: ValueInfoProto): DType {
+  const type = info.type?.tensor_type?.elem_type ?? DataType.FLOAT;
+  const dtype = INPUT_DTYPES.get(type);
+  if (dtype === undefined) {
+    throw new CompileError(`input ${formatValueName(info.name)} has element type ${dataTypeName(type)}; fusegraph models take FLOAT, INT64/INT32 (ids) and BOOL/UINT8 (masks) inputs`);
+  }
+  return dtype;
+}
+
 function inputShape(info: ValueInfoProto, fixed: Readonly<Record<string, number>> = {}): Dim[] {
   const tensorType = info.type?.tensor_type;
   const where = `input ${formatValueName(info.name)}`;
   if (tensorType === undefined || tensorType === null) throw new CompileError(`${where} is not a tensor`);
-  if (tensorType.elem_type !== DataType.FLOAT) throw new CompileError(`${where} has element type ${dataTypeName(tensorType.elem_type)}; fusegraph models take FLOAT inputs`);
+  inputDtype(info);
   const dims = tensorType.shape?.dim;
   if (dims === undefined || dims === null) throw new CompileError(`${where} has no shape; fusegraph needs every dim but the batch`);
   return dims.map((dim, axis) => {
@@ -170,7 +202,7 @@ function convertNode(proto: NodeProto, cx: ImportContext): void {
   const converter = CONVERTERS[node.opType];
   try {
     if (converter === undefined) throw new CompileError('unsupported op');
-    converter(node, cx);
+    converter(adaptToCurrentForm(node, cx), cx);
   } catch (error) {
     if (error instanceof CompileError) throw new CompileError(error.detail, { node: node.name, op: node.opType });
     throw error;
@@ -198,7 +230,16 @@ export function importOnnx(bytes: Uint8Array, options: ImportOnnxOptions = {}): 
   const problems: string[] = [];
   const unsupported = unsupportedOps(nodes);
   if (unsupported !== undefined) problems.push(unsupported);
-  const inputs = graph.input.filter((input) => !initializers.has(input.name));
+  const pinned = new Map<string, KnownTensor>();
+  for (const [inputName, values] of Object.entries(options.inputValues ?? {})) {
+    try {
+      pinned.set(inputName, pinnedInput(graph.input.filter((input) => !initializers.has(input.name)), inputName, values));
+    } catch (error) {
+      if (!(error instanceof CompileError)) throw error;
+      problems.push(error.detail);
+    }
+  }
+  const inputs = graph.input.filter((input) => !initializers.has(input.name) && !pinned.has(input.name));
   const shapes = new Map<string, Dim[]>();
   for (const input of inputs) {
     try {
@@ -221,13 +262,15 @@ export function importOnnx(bytes: Uint8Array, options: ImportOnnxOptions = {}): 
     if (!symbols.has(symbol)) problems.push(`cannot fix ${symbol}: the model has no symbol ${symbol}`);
   }
   if (problems.length > 0) throw new CompileError(problems.join('; '));
-  const available = new Set([...inputs.map((i) => i.name), ...initializers.keys()]);
+  const available = new Set([...inputs.map((i) => i.name), ...pinned.keys(), ...initializers.keys()]);
   const sorted = sortNodes(nodes, available);
   const reserved = new Set([...available, ...nodes.flatMap((n) => n.output)]);
   const name = graph.name !== '' ? graph.name : options.file !== undefined ? basename(options.file).replace(/\.onnx$/i, '') : 'onnx_model';
   const builder = new GraphBuilder(name);
   const cx = new ImportContext(builder, opset, reserved, returned);
-  for (const input of inputs) cx.defineValue(input.name, builder.input(input.name, shapes.get(input.name) ?? inputShape(input, options.dims)));
+  cx.inlineSubgraph = subgraphInliner(cx, { convert: convertNode, sort: sortNodes });
+  for (const [pinnedName, tensor] of pinned) cx.defineConst(pinnedName, tensor);
+  for (const input of inputs) cx.defineValue(input.name, builder.input(input.name, shapes.get(input.name) ?? inputShape(input, options.dims), inputDtype(input)));
   for (const [initName, init] of initializers) cx.defineConst(initName, readTensor(init, `initializer ${formatValueName(initName)}`));
   for (const node of sorted) convertNode(node, cx);
   for (const output of graph.output) {

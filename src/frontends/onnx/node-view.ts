@@ -2,7 +2,7 @@
 // reads with defaults. Wrong attribute types are the model's fault: a CompileError.
 
 import { CompileError } from '../../../ir/errors.ts';
-import { AttributeType, type AttributeProto, type NodeProto } from './proto.ts';
+import { AttributeType, type AttributeProto, type GraphProto, type NodeProto } from './proto.ts';
 import { readTensor, type KnownTensor } from './tensor.ts';
 
 export class NodeView {
@@ -15,7 +15,7 @@ export class NodeView {
   readonly outputs: readonly string[];
   private readonly attributes: ReadonlyMap<string, AttributeProto>;
 
-  constructor(proto: NodeProto) {
+  constructor(readonly proto: NodeProto) {
     this.name = proto.name !== '' ? proto.name : (proto.output[0] ?? proto.op_type);
     this.opType = proto.op_type;
     this.domain = proto.domain === 'ai.onnx' ? '' : proto.domain;
@@ -72,11 +72,38 @@ export class NodeView {
     return attr === undefined ? fallback : new TextDecoder().decode(attr.s);
   }
 
+  strings(name: string): string[] | undefined {
+    const attr = this.get(name, AttributeType.STRINGS, 'a list of strings');
+    return attr === undefined ? undefined : attr.strings.map((bytes) => new TextDecoder().decode(bytes));
+  }
+
   tensor(name: string): KnownTensor | undefined {
     const attr = this.get(name, AttributeType.TENSOR, 'a tensor');
     if (attr === undefined) return undefined;
     if (attr.t === undefined) throw new CompileError(`attribute '${name}' holds no tensor`);
     return readTensor(attr.t, `attribute '${name}'`);
+  }
+
+  /**
+   * The same node in another form (an older opset's attributes moved to inputs): other
+   * operands, attributes dropped or added, possibly another op type.
+   */
+  rewritten(changes: { inputs?: readonly string[]; drop?: readonly string[]; add?: readonly AttributeProto[]; opType?: string }): NodeView {
+    const drop = new Set([...(changes.drop ?? []), ...(changes.add ?? []).map((a) => a.name)]);
+    return new NodeView({
+      ...this.proto,
+      op_type: changes.opType ?? this.proto.op_type,
+      input: [...(changes.inputs ?? this.proto.input)],
+      attribute: [...this.proto.attribute.filter((a) => !drop.has(a.name)), ...(changes.add ?? [])],
+    });
+  }
+
+  /** A subgraph attribute (If's branches, Loop's body). */
+  graph(name: string): GraphProto | undefined {
+    const attr = this.get(name, AttributeType.GRAPH, 'a graph');
+    if (attr === undefined) return undefined;
+    if (attr.g === undefined || attr.g === null) throw new CompileError(`attribute '${name}' holds no graph`);
+    return attr.g;
   }
 
   /** Names of attributes present, for refusing ones fusegraph cannot honour. */

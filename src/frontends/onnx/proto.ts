@@ -40,6 +40,8 @@ export interface AttributeProto {
   i: number;
   s: Uint8Array;
   t?: TensorProto;
+  /** A subgraph (If's branches, Loop's body). */
+  g?: GraphProto;
   floats: number[];
   ints: number[];
   strings: Uint8Array[];
@@ -131,12 +133,20 @@ export type ModelInit = {
   producer_version?: string;
   graph: {
     name: string;
-    node: { input: string[]; output: string[]; name: string; op_type: string; domain?: string; attribute?: (Partial<Omit<AttributeProto, 't'>> & { t?: Partial<TensorProto> })[] }[];
+    node: NodeInit[];
     initializer: Partial<TensorProto>[];
     input: ValueInfoProto[];
     output: ValueInfoProto[];
   };
 };
+
+/** A node in the encoder's form; a subgraph attribute (`g`) nests a graph of the same form. */
+export type NodeInit = {
+  input: string[]; output: string[]; name: string; op_type: string; domain?: string;
+  attribute?: (Partial<Omit<AttributeProto, 't' | 'g'>> & { t?: Partial<TensorProto>; g?: GraphInit })[];
+};
+
+export type GraphInit = ModelInit['graph'];
 
 export function encodeModel(model: ModelInit): Uint8Array {
   const type = schema();

@@ -10,7 +10,8 @@ import { DataType, type TensorProto } from './proto.ts';
 
 export type KnownTensor =
   | { readonly kind: 'float'; readonly shape: readonly number[]; readonly data: Float32Array }
-  | { readonly kind: 'int'; readonly shape: readonly number[]; readonly values: readonly number[] };
+  /** `bool`: a BOOL tensor (values 0 and 1), which becomes a bool constant when used as data. */
+  | { readonly kind: 'int'; readonly shape: readonly number[]; readonly values: readonly number[]; readonly bool?: boolean };
 
 /** Integer tensors only hold shapes and axes: a few values, never weights. */
 const MAX_INT_ELEMENTS = 1 << 16;
@@ -99,7 +100,15 @@ function readFloats(tensor: TensorProto, count: number, where: string): Float32A
   return out;
 }
 
+function readBytes(tensor: TensorProto, count: number, where: string): number[] {
+  const raw = rawBytes(tensor, count, 1, where);
+  if (raw) return Array.from({ length: count }, (_, i) => raw.getUint8(i));
+  checkCount(tensor.int32_data.length, count, 'int32_data', where);
+  return [...tensor.int32_data];
+}
+
 function readInts(tensor: TensorProto, count: number, where: string): number[] {
+  if (tensor.data_type === DataType.BOOL || tensor.data_type === DataType.UINT8) return readBytes(tensor, count, where);
   const wide = tensor.data_type === DataType.INT64;
   const raw = rawBytes(tensor, count, wide ? 8 : 4, where);
   const values: number[] = [];
@@ -128,7 +137,11 @@ export function readTensor(tensor: TensorProto, where: string): KnownTensor {
       return { kind: 'float', shape, data: readFloats(tensor, elementCount(tensor, where, false), where) };
     case DataType.INT64: case DataType.INT32:
       return { kind: 'int', shape, values: readInts(tensor, elementCount(tensor, where, true), where) };
+    case DataType.BOOL: case DataType.UINT8: {
+      const values = readInts(tensor, elementCount(tensor, where, true), where);
+      return tensor.data_type === DataType.BOOL ? { kind: 'int', shape, values: values.map((v) => (v !== 0 ? 1 : 0)), bool: true } : { kind: 'int', shape, values };
+    }
     default:
-      throw new CompileError(`${where} has element type ${dataTypeName(tensor.data_type)}; fusegraph reads FLOAT, FLOAT16, BFLOAT16 and DOUBLE weights and INT32/INT64 shapes`);
+      throw new CompileError(`${where} has element type ${dataTypeName(tensor.data_type)}; fusegraph reads FLOAT, FLOAT16, BFLOAT16 and DOUBLE weights and INT32/INT64, BOOL and UINT8 integers`);
   }
 }

@@ -14,7 +14,7 @@ export type OnnxNode = ModelInit['graph']['node'][number];
 export type OnnxAttribute = NonNullable<OnnxNode['attribute']>[number];
 export type OnnxTensor = ModelInit['graph']['initializer'][number];
 
-const UNARY_OPS: Readonly<Record<UnaryFn, string>> = { neg: 'Neg', abs: 'Abs', exp: 'Exp', log: 'Log', sqrt: 'Sqrt', tanh: 'Tanh', erf: 'Erf' };
+const UNARY_OPS: Readonly<Record<UnaryFn, string>> = { neg: 'Neg', abs: 'Abs', exp: 'Exp', log: 'Log', sqrt: 'Sqrt', tanh: 'Tanh', erf: 'Erf', trunc: 'Cast' };
 const BINARY_OPS: Readonly<Record<BinaryFn, string>> = {
   add: 'Add', sub: 'Sub', mul: 'Mul', div: 'Div', max: 'Max', min: 'Min',
   lt: 'Less', le: 'LessOrEqual', gt: 'Greater', ge: 'GreaterOrEqual', eq: 'Equal',
@@ -22,6 +22,7 @@ const BINARY_OPS: Readonly<Record<BinaryFn, string>> = {
 /** fusegraph elementwise ops whose ONNX op of the same meaning takes no extra attributes. */
 const PLAIN_TWINS: Readonly<Record<string, string>> = {
   add: 'Add', sub: 'Sub', mul: 'Mul', div: 'Div', relu: 'Relu', sigmoid: 'Sigmoid', tanh: 'Tanh', identity: 'Identity',
+  softsign: 'Softsign', softplus: 'Softplus',
 };
 
 export function floatAttribute(name: string, f: number): OnnxAttribute {
@@ -51,9 +52,9 @@ export function int64Tensor(name: string, values: readonly number[]): OnnxTensor
   return { name, dims: [values.length], data_type: DataType.INT64, raw_data: raw };
 }
 
-export function valueInfo(name: string, shape: Shape): ValueInfoProto {
+export function valueInfo(name: string, shape: Shape, elemType: number = DataType.FLOAT): ValueInfoProto {
   const dim = shape.map((d) => (isSymbolic(d) ? { dim_param: d } : { dim_value: d }));
-  return { name, type: { tensor_type: { elem_type: DataType.FLOAT, shape: { dim } } } };
+  return { name, type: { tensor_type: { elem_type: elemType, shape: { dim } } } };
 }
 
 export class OnnxEmitter {
@@ -105,6 +106,11 @@ export class OnnxEmitter {
       case 'const':
         return this.node('Identity', [this.scalar(expr.value)], target);
       case 'unary':
+        if (expr.fn === 'trunc') {
+          // ONNX has no Trunc: a float → INT64 cast truncates, and casting back gives the f32.
+          const whole = this.node('Cast', [this.leaf(expr.arg, operands, at)], this.fresh(`${hint}/int`), [intAttribute('to', DataType.INT64)]);
+          return this.node('Cast', [whole], target, [intAttribute('to', DataType.FLOAT)]);
+        }
         return this.node(UNARY_OPS[expr.fn], [this.leaf(expr.arg, operands, at)], target);
       case 'binary':
         return this.node(BINARY_OPS[expr.fn], [this.leaf(expr.lhs, operands, at), this.leaf(expr.rhs, operands, at)], target);
@@ -125,8 +131,9 @@ export function emitElementwise(out: OnnxEmitter, op: string, attrs: Attrs, inpu
   const twin = PLAIN_TWINS[op];
   const names = inputs.map((v) => v.name);
   if (twin !== undefined) { out.node(twin, names, target); return; }
-  if (op === 'leaky_relu' || op === 'elu') {
-    out.node(op === 'elu' ? 'Elu' : 'LeakyRelu', names, target, [floatAttribute('alpha', floatAttr(attrs, 'alpha'))]);
+  if (op === 'leaky_relu' || op === 'elu' || op === 'thresholded_relu') {
+    const onnxOp = op === 'elu' ? 'Elu' : op === 'leaky_relu' ? 'LeakyRelu' : 'ThresholdedRelu';
+    out.node(onnxOp, names, target, [floatAttribute('alpha', floatAttr(attrs, 'alpha'))]);
     return;
   }
   if (op === 'dropout') { out.node('Dropout', names, target); return; }

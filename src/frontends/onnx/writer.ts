@@ -10,6 +10,8 @@ import type { TensorType } from '../../../ir/types.ts';
 import { encodeModel } from './proto.ts';
 import { emitCnnNode, isCnnOp } from './writer-cnn.ts';
 import { emitElementwise, floatTensor, intAttribute, intsAttribute, OnnxEmitter, valueInfo } from './writer-emitter.ts';
+import { emitMaskNode, onnxElemType, typedTensor } from './writer-masks.ts';
+import { emitRecurrent, isRecurrentOp } from './writer-recurrent.ts';
 
 export { floatAttribute, floatTensor, int64Tensor, intAttribute, intsAttribute, stringAttribute, valueInfo } from './writer-emitter.ts';
 
@@ -49,10 +51,10 @@ function emitNode(out: OnnxEmitter, node: Node, types: ReadonlyMap<string, Tenso
       const tensor = tensorAttr(node.attrs, 'value');
       if (graph.outputs.includes(node.name)) {
         const stored = out.fresh(`${node.name}/value`);
-        out.initializers.push(floatTensor(stored, tensor.shape, tensor.data));
+        out.initializers.push(typedTensor(stored, tensor));
         out.node('Identity', [stored], node.name);
       } else {
-        out.initializers.push(floatTensor(node.name, tensor.shape, tensor.data));
+        out.initializers.push(typedTensor(node.name, tensor));
       }
       return;
     }
@@ -72,6 +74,8 @@ function emitNode(out: OnnxEmitter, node: Node, types: ReadonlyMap<string, Tenso
     }
     default:
       if (isCnnOp(node.op)) { emitCnnNode(out, node, typed); return; }
+      if (emitMaskNode(out, node, typed)) return;
+      if (isRecurrentOp(node.op)) { emitRecurrent(out, node, types); return; }
       if (def.kind !== 'elementwise') throw new CompileError(`the ONNX writer cannot write ${def.kind} op '${node.op}'`, { node: node.name, op: node.op });
       emitElementwise(out, node.op, node.attrs, typed, node.name);
   }
@@ -114,8 +118,8 @@ export function writeOnnxModel(source: Graph, options: WriteOnnxOptions = {}): W
       name: graph.name,
       node: out.nodes,
       initializer: out.initializers,
-      input: graph.inputs.map((v) => valueInfo(v.name, v.type.shape)),
-      output: graph.outputs.map((name) => valueInfo(name, types.get(name)?.shape ?? [])),
+      input: graph.inputs.map((v) => valueInfo(v.name, v.type.shape, onnxElemType(v.type.dtype))),
+      output: graph.outputs.map((name) => valueInfo(name, types.get(name)?.shape ?? [], onnxElemType(types.get(name)?.dtype ?? 'f32'))),
     },
   });
   return { bytes, names };

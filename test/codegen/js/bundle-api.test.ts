@@ -30,7 +30,7 @@ describe('JS bundle interface', () => {
     expect(logits).toBeInstanceOf(Float32Array);
     expect(logits?.length).toBe(32 * 10);
     expect(compareArrays(expected ?? new Float32Array(), logits ?? new Float32Array(), toleranceFor(seedMlp)).ok).toBe(true);
-    expect(module.metadata).toEqual({ name: 'seed_mlp', symbols: ['N'], inputs: [{ name: 'x', shape: ['N', 784] }], outputs: [{ name: 'logits', shape: ['N', 10] }] });
+    expect(module.metadata).toEqual({ name: 'seed_mlp', symbols: ['N'], inputs: [{ name: 'x', shape: ['N', 784], dtype: 'f32' }], outputs: [{ name: 'logits', shape: ['N', 10], dtype: 'f32' }] });
   });
 
   it('infers the batch and rejects wrong lengths, missing, unknown and disagreeing inputs', async () => {
@@ -43,7 +43,7 @@ describe('JS bundle interface', () => {
     expect(() => module.run({ x: new Float32Array(0), y: new Float32Array(0), s })).toThrow(RangeError);
     expect(() => module.run({ x: new Float32Array(6), y: new Float32Array(9), s })).toThrow(/input "y" has N = 3, but input "x" has N = 2/);
     expect(() => module.run({ x: new Float32Array(6), y: new Float32Array(6), s: new Float32Array(3) })).toThrow(/"s" needs 2 values, got 3/);
-    expect(() => module.run({ x: new Float32Array(6), s })).toThrow(/input "y" must be a Float32Array, got nothing/);
+    expect(() => module.run({ x: new Float32Array(6), s })).toThrow(/input "y" is f32: expected a Float32Array, got nothing/);
     expect(() => module.run({ x: new Float32Array(6), y: new Float32Array(6), s, z: s })).toThrow(/unknown input "z"/);
     expect(() => module.run({ x: [1, 2, 3] as unknown as Float32Array, y: new Float32Array(3), s })).toThrow(TypeError);
   });

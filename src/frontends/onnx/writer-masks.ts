@@ -1,0 +1,61 @@
+// The ONNX writer's part for i32 and bool tensors: i32 is written as INT64 (so onnxruntime
+// checks the int64 path PyTorch exports take) and bool as BOOL; the ops over them are
+// written as their ONNX twins (Equal, Less, Greater, Not, And, Or, Where, Cast, Expand,
+// Gather), never through float scalar bodies, whose ONNX types would not match.
+
+import { CompileError } from '../../../ir/errors.ts';
+import type { Node } from '../../../ir/graph.ts';
+import { floatAttr, intsAttr, stringAttr, type TensorData } from '../../../ir/ops/index.ts';
+import type { DType, TensorType } from '../../../ir/types.ts';
+import { DataType } from './proto.ts';
+import { floatTensor, intAttribute, type OnnxEmitter, type OnnxTensor } from './writer-emitter.ts';
+
+export function onnxElemType(dtype: DType): number {
+  switch (dtype) {
+    case 'f32': return DataType.FLOAT;
+    case 'i32': return DataType.INT64;
+    case 'bool': return DataType.BOOL;
+  }
+}
+
+/** A constant of any dtype as an initializer (i32 as INT64, bool as BOOL), raw little-endian. */
+export function typedTensor(name: string, tensor: TensorData): OnnxTensor {
+  const dtype = tensor.dtype ?? 'f32';
+  if (dtype === 'f32') return floatTensor(name, tensor.shape, tensor.data);
+  const width = dtype === 'i32' ? 8 : 1;
+  const raw = new Uint8Array(tensor.data.length * width);
+  const view = new DataView(raw.buffer);
+  tensor.data.forEach((v, i) => (dtype === 'i32' ? view.setBigInt64(i * 8, BigInt(v), true) : view.setUint8(i, v !== 0 ? 1 : 0)));
+  return { name, dims: [...tensor.shape], data_type: onnxElemType(dtype), raw_data: raw };
+}
+
+const TWINS: Readonly<Record<string, string>> = {
+  equal: 'Equal', less: 'Less', greater: 'Greater', not: 'Not', and: 'And', or: 'Or', where: 'Where',
+};
+
+/** Writes a node of the dtype ops; false when the op is not one of them. */
+export function emitMaskNode(out: OnnxEmitter, node: Node, inputs: readonly { name: string; type: TensorType }[]): boolean {
+  const names = inputs.map((v) => v.name);
+  const twin = TWINS[node.op];
+  if (twin !== undefined) {
+    out.node(twin, names, node.name);
+    return true;
+  }
+  switch (node.op) {
+    case 'cast':
+      // ONNX Cast of a float to an integer truncates like fusegraph; to BOOL it tests != 0.
+      out.node('Cast', names, node.name, [intAttribute('to', onnxElemType(stringAttr(node.attrs, 'to') as DType))]);
+      return true;
+    case 'expand':
+      out.node('Expand', [...names, out.shape(intsAttr(node.attrs, 'shape'), `${node.name}/shape`)], node.name);
+      return true;
+    case 'gather':
+      out.node('Gather', names, node.name, [intAttribute('axis', floatAttr(node.attrs, 'axis'))]);
+      return true;
+    default:
+      if (node.type.dtype !== 'f32' || inputs.some((v) => v.type.dtype !== 'f32')) {
+        throw new CompileError(`the ONNX writer writes ${node.op} over f32 tensors only (write the graph before fusion)`, { node: node.name, op: node.op });
+      }
+      return false;
+  }
+}
