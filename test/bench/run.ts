@@ -33,6 +33,13 @@ if (targetFlag !== -1 && process.argv[targetFlag + 1] === 'wasm') {
   process.exit(0);
 }
 
+// `npm run bench -- --cnn`: issue 11's CNN benchmark (test/bench/cnn/run.ts).
+if (process.argv.includes('--cnn')) {
+  const { runCnnBench } = await import('./cnn/run.ts');
+  await runCnnBench(process.argv.slice(2).filter((arg) => arg !== '--cnn'));
+  process.exit(0);
+}
+
 const HERE = dirname(fileURLToPath(import.meta.url));
 const ROOT = resolve(HERE, '../..');
 const RUNNERS = [

@@ -1,4 +1,4 @@
-// The wasm benchmark: every runner × model × batch in its own process (child.ts), then a
+// The wasm benchmark: every runner × model × batch in its own process (../process/child.ts), then a
 // table of microseconds per inference (median of 15 rounds), the wasm bundle's GFLOP/s, and
 // its speed relative to each peer against the targets of issue 7.
 //
@@ -8,31 +8,20 @@
 // On a shared machine a process may be descheduled for a while; each measurement therefore
 // runs in `--repeat` separate processes (default 2) and the lowest median counts.
 
-import { execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import type { Measurement } from './child.ts';
-import { BATCHES, flopsPerSample, MODEL_NAMES, type ModelName } from './models.ts';
-import { RUNNER_FLAGS, RUNNER_NAMES, type RunnerName } from './runners.ts';
+import { caseByName, flopsPerSample, MLP_CASES } from '../process/cases.ts';
+import type { Measurement } from '../process/child.ts';
+import { RUNNER_NAMES, type RunnerName } from '../process/runners.ts';
+import { listArg, measureInChild } from '../process/spawn.ts';
 
-const CHILD = fileURLToPath(new URL('./child.ts', import.meta.url));
+const MODEL_NAMES = MLP_CASES.map((c) => c.name);
+const BATCHES = [1, 32, 256];
 
-function listArg<T extends string | number>(argv: readonly string[], name: string, all: readonly T[], parse: (text: string) => T): readonly T[] {
-  const at = argv.indexOf(name);
-  const text = at >= 0 ? argv[at + 1] : undefined;
-  return text === undefined ? all : text.split(',').map(parse);
-}
-
-function measure(runner: RunnerName, model: ModelName, batch: number): Measurement | undefined {
-  const args = [...(RUNNER_FLAGS[runner] ?? []), '--import', 'tsx', CHILD, runner, model, String(batch)];
-  try {
-    const out = execFileSync(process.execPath, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], maxBuffer: 1 << 26 });
-    const line = out.trim().split('\n').pop() ?? '';
-    return JSON.parse(line) as Measurement;
-  } catch (error) {
-    const message = error instanceof Error ? error.message : String(error);
-    process.stderr.write(`${runner} ${model} batch ${batch}: failed: ${message.slice(-300)}\n`);
-    return undefined;
-  }
+function measure(runner: RunnerName, model: string, batch: number): Measurement | undefined {
+  const result = measureInChild(runner, model, batch);
+  if (typeof result !== 'string') return result;
+  process.stderr.write(`${runner} ${model} batch ${batch}: failed: ${result}\n`);
+  return undefined;
 }
 
 /** How many times faster `ours` is than `theirs` (peer time / our time). */
@@ -47,14 +36,14 @@ const fmt = (value: number | undefined, digits = 2): string => (value === undefi
 /** Runs the benchmark and prints the table; `argv` holds the flags above. */
 export function runWasmBench(argv: readonly string[]): void {
   const runners = listArg(argv, '--runners', RUNNER_NAMES, (t) => t as RunnerName);
-  const models = listArg(argv, '--models', MODEL_NAMES, (t) => t as ModelName);
+  const models = listArg(argv, '--models', MODEL_NAMES, (t) => t);
   const batches = listArg(argv, '--batches', BATCHES, Number);
   const repeat = listArg(argv, '--repeat', [2], Number)[0] ?? 2;
   const header = ['model', 'batch', ...runners.map((r) => `${r} µs`), 'wasm GFLOP/s', 'relaxed GFLOP/s',
     '×ort-web (≥1.1)', '×tfjs-wasm (≥1.0)', '×ort-node (≥1.2 b1 / ≥0.2)', 'relaxed ×ort-node (≥0.25)'];
   const rows: string[][] = [];
   for (const model of models) {
-    const flops = flopsPerSample(model);
+    const flops = flopsPerSample(caseByName(model));
     for (const batch of batches) {
       const results = new Map<RunnerName, Measurement>();
       for (const runner of runners) {
