@@ -83,6 +83,7 @@ describe('JS bundle interface', () => {
     const weightValues = 784 * 128 + 128 + 128 * 10 + 10;
     // Packed weights are padded to whole 4-column blocks (10 -> 12 columns of the second layer).
     expect(Buffer.from(base64, 'base64').length).toBe((weightValues + 2 * 128) * 4);
-    expect(text.length - base64.length).toBeLessThan(20_000);
+    // 20 KB before streaming, typed feeds and symbol binding joined every bundle (main alone: 21.5 KB).
+    expect(text.length - base64.length).toBeLessThan(25_000);
   });
 });
