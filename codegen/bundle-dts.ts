@@ -3,7 +3,7 @@
 // target's own options and session members. Names appear only as escaped string keys.
 
 import type { DType } from '../ir/types.ts';
-import type { LoweredProgram, LoweredTensor } from './kernels.ts';
+import type { LoweredProgram, LoweredTensor, SizeForm } from './kernels.ts';
 import { commentText, stringLiteral } from './namer.ts';
 import { CodeWriter } from './writer.ts';
 
@@ -17,6 +17,8 @@ export interface BundleDtsSpec {
   readonly loadOptions?: readonly string[];
   /** Session members besides `run(feeds): Promise<Results>`, `stream()` and `dispose()`. */
   readonly sessionMembers?: readonly string[];
+  /** Whether `run` takes the `dims` argument (targets with several symbols). */
+  readonly dims?: boolean;
   /** What a stream's push() returns: 'Results' (JS, wasm: synchronous) or 'Promise<Results>' (WGSL). */
   readonly pushResult?: 'Results' | 'Promise<Results>';
 }
@@ -35,6 +37,8 @@ function streamDeclarations(w: CodeWriter, spec: BundleDtsSpec): void {
     w.line('readonly batch?: number;');
     w.line('/** The state before the first chunk and after reset() (default: zeros). */');
     w.line('readonly initial?: { readonly [I in StateInputs<S>]?: Float32Array };');
+    if (spec.dims === true) w.line('/** Values of symbols the chunks\' lengths cannot tell apart, for every chunk (`{ S: 64 }`). */');
+    if (spec.dims === true) w.line('readonly dims?: Dims;');
   });
   w.line();
   w.block('export interface Stream<S extends StateMap> {', () => {
@@ -50,7 +54,7 @@ function streamDeclarations(w: CodeWriter, spec: BundleDtsSpec): void {
   w.line();
 }
 
-function tensorInfo(tensor: LoweredTensor): string {
+function tensorInfo(tensor: LoweredTensor<SizeForm>): string {
   const shape = tensor.shape.map((dim) => (typeof dim === 'number' ? String(dim) : stringLiteral(dim))).join(', ');
   return `{ readonly name: ${stringLiteral(tensor.name)}; readonly shape: readonly [${shape}]; readonly dtype: ${stringLiteral(tensor.dtype)} }`;
 }
@@ -62,7 +66,7 @@ const FEED_ARRAY: Readonly<Record<DType, string>> = {
   bool: 'Uint8Array',
 };
 
-export function emitBundleDts(program: LoweredProgram, spec: BundleDtsSpec): string {
+export function emitBundleDts(program: LoweredProgram<SizeForm>, spec: BundleDtsSpec): string {
   const w = new CodeWriter();
   w.line(`// Types of the fusegraph ${spec.target} bundle for graph ${commentText(program.name)}.`).line();
   w.block('export interface Feeds {', () => {
@@ -79,9 +83,16 @@ export function emitBundleDts(program: LoweredProgram, spec: BundleDtsSpec): str
   w.line();
   w.block('export declare const metadata: {', () => {
     w.line(`readonly name: ${stringLiteral(program.name)};`);
+    w.line('/** The symbolic dims, bound at run time from the feeds (and `dims`). */');
+    w.line(`readonly symbols: readonly [${program.symbols.map(stringLiteral).join(', ')}];`);
     w.line(`readonly inputs: readonly [${program.inputs.map(tensorInfo).join(', ')}];`);
     w.line(`readonly outputs: readonly [${program.outputs.map(tensorInfo).join(', ')}];`);
   }, '};');
+  w.line();
+  w.line('/** Values of symbolic dims the feed lengths cannot tell apart (`{ S: 64 }`). */');
+  w.block('export interface Dims {', () => {
+    for (const symbol of program.symbols) w.line(`readonly ${stringLiteral(symbol)}?: number;`);
+  });
   w.line();
   if (spec.declarations !== undefined) w.all(spec.declarations).line();
   streamDeclarations(w, spec);
@@ -94,8 +105,8 @@ export function emitBundleDts(program: LoweredProgram, spec: BundleDtsSpec): str
   });
   w.line();
   w.block('export interface Session {', () => {
-    w.line('/** The batch is inferred from the feed lengths. */');
-    w.line('run(feeds: Feeds): Promise<Results>;');
+    w.line('/** The symbols are inferred from the feed lengths (and `dims`, where the lengths cannot tell them apart). */');
+    w.line(spec.dims === true ? 'run(feeds: Feeds, dims?: Dims): Promise<Results>;' : 'run(feeds: Feeds): Promise<Results>;');
     w.all(spec.sessionMembers ?? []);
     w.line('/** Runs the model chunk after chunk, feeding state outputs back as inputs without a round trip. */');
     w.line('stream<S extends StateMap>(options: StreamOptions<S>): Stream<S>;');

@@ -4,21 +4,33 @@
 // mapped type makes a new kernel kind without a descriptor a type error.
 
 import type { ScalarExpr } from '../ir/scalar.ts';
-import type { BufferRef, ConvKernel, Extent, Kernel, KernelKind, LoweredProgram } from './kernels.ts';
+import { evaluateSize } from '../ir/memory-plan.ts';
+import type { SymSize } from '../ir/sym-size.ts';
+import type * as K from './kernels.ts';
 
-export interface KernelInfo<K extends Kernel> {
+// The descriptors read either form of the kernel list (codegen/kernels.ts).
+type Kernel = K.Kernel<K.SizeForm>;
+type KernelKind = K.KernelKind;
+type BufferRef = K.BufferRef<K.SizeForm>;
+type ConvKernel = K.ConvKernel<K.SizeForm>;
+type LoweredProgram = K.LoweredProgram<K.SizeForm>;
+
+export interface KernelInfo<T extends Kernel> {
   /** Every buffer the kernel reads in its plain row-major layout (not the packed weight). */
-  reads(kernel: K): readonly BufferRef[];
+  reads(kernel: T): readonly BufferRef[];
   /** The operand a target may store in a layout of its own (linear's weight panels). */
-  packedWeight?(kernel: K): BufferRef | undefined;
+  packedWeight?(kernel: T): BufferRef | undefined;
   /** The scalar bodies evaluated per element (to find the math functions a target must ship). */
-  bodies(kernel: K): readonly ScalarExpr[];
+  bodies(kernel: T): readonly ScalarExpr[];
   /** Floating-point operations at `batch`: 2 per multiply-add, 1 per other result or tap. */
-  flops(kernel: K, batch: number): number;
+  flops(kernel: T, batch: number): number;
 }
 
-export function extentAt(extent: Extent, batch: number): number {
-  return extent.perSample * batch + extent.fixed;
+/** A size at `batch`: every symbol bound to it (the flop counts of benchmarks). */
+export function extentAt(extent: K.AffineExtent | SymSize | number, batch: number): number {
+  if (typeof extent === 'number') return extent;
+  if ('perSample' in extent) return extent.perSample * batch + extent.fixed;
+  return evaluateSize(extent, batch);
 }
 
 /**
@@ -48,12 +60,12 @@ const KERNEL_INFO: { readonly [K in KernelKind]: KernelInfo<Extract<Kernel, { ki
   matmul: {
     reads: (k) => [k.a, k.b],
     bodies: () => [],
-    flops: (k, batch) => 2 * product(k.batch.map((e) => extentAt(e, batch))) * extentAt(k.m, batch) * k.k * k.n,
+    flops: (k, batch) => 2 * product(k.batch.map((e) => extentAt(e, batch))) * extentAt(k.m, batch) * extentAt(k.k, batch) * extentAt(k.n, batch),
   },
   softmax: {
     reads: (k) => [k.x],
     bodies: () => [],
-    flops: (k, batch) => extentAt(k.outer, batch) * extentAt(k.size, batch) * k.inner,
+    flops: (k, batch) => extentAt(k.outer, batch) * extentAt(k.size, batch) * extentAt(k.inner, batch),
   },
   conv: {
     reads: (k) => [k.x, ...(isDense(k) ? [] : [k.weight]), ...k.epilogue.operands.map((a) => a.buffer)],
@@ -67,7 +79,7 @@ const KERNEL_INFO: { readonly [K in KernelKind]: KernelInfo<Extract<Kernel, { ki
   reduce: {
     reads: (k) => [k.x],
     bodies: () => [],
-    flops: (k, batch) => product(k.axes.map((a) => extentAt(a.out, batch) * a.taps)),
+    flops: (k, batch) => product(k.axes.map((a) => extentAt(a.out, batch) * extentAt(a.taps, batch))),
   },
   gather: {
     reads: (k) => k.sources.map((s) => s.buffer),
@@ -97,15 +109,16 @@ const KERNEL_INFO: { readonly [K in KernelKind]: KernelInfo<Extract<Kernel, { ki
 };
 
 /** The descriptor of a kernel's kind. */
-export function kernelInfo<K extends Kernel>(kernel: K): KernelInfo<K> {
-  return KERNEL_INFO[kernel.kind] as unknown as KernelInfo<K>;
+export function kernelInfo<T extends Kernel>(kernel: T): KernelInfo<T> {
+  return KERNEL_INFO[kernel.kind] as unknown as KernelInfo<T>;
 }
 
 /** Every buffer a kernel reads, in any layout. */
-export function kernelReads(kernel: Kernel): readonly BufferRef[] {
+export function kernelReads<F extends K.SizeForm>(kernel: K.Kernel<F>): readonly K.BufferRef<F>[] {
   const info = kernelInfo(kernel);
   const packed = info.packedWeight?.(kernel);
-  return packed === undefined ? info.reads(kernel) : [...info.reads(kernel), packed];
+  const reads = info.reads(kernel) as readonly K.BufferRef<F>[];
+  return packed === undefined ? reads : [...reads, packed as K.BufferRef<F>];
 }
 
 export function kernelBodies(kernel: Kernel): readonly ScalarExpr[] {
@@ -127,10 +140,10 @@ export function packedWeightOf(kernel: Kernel): BufferRef | undefined {
  * constant can be both. A packed operand that is not a constant is returned in `unpackable`
  * (a target that packs at compile time must refuse it).
  */
-export function constantUses(program: LoweredProgram): { raw: Set<number>; packed: Set<number>; unpackable: Kernel[] } {
+export function constantUses<F extends K.SizeForm>(program: K.LoweredProgram<F>): { raw: Set<number>; packed: Set<number>; unpackable: K.Kernel<F>[] } {
   const raw = new Set<number>();
   const packed = new Set<number>();
-  const unpackable: Kernel[] = [];
+  const unpackable: K.Kernel<F>[] = [];
   for (const kernel of program.kernels) {
     const info = kernelInfo(kernel);
     for (const ref of info.reads(kernel)) if (ref.kind === 'const') raw.add(ref.index);

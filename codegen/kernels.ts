@@ -1,38 +1,52 @@
 // The backend-neutral kernel list that lowering produces and every renderer (JS, WGSL, WASM)
-// consumes: static shapes and strides, buffer locations, scalar bodies. Only the symbolic
-// batch is unknown at compile time; every size that depends on it is an Extent.
+// consumes: shapes and strides, buffer locations, scalar bodies. Sizes that depend on the
+// symbolic dims are polynomials in them (`Ext`, `Num`: ir/sym-size.ts). The types take a
+// form parameter: 'sym' (the default, what lowering makes) or 'affine', the projection for
+// backends that handle one batch symbol on axis 0 (codegen/affine-kernels.ts): there an
+// Ext is perSample·batch + fixed and a Num a plain number.
 
-import type { AffineSize } from '../ir/memory-plan.ts';
 import type { CellBodies, CellKind } from '../ir/ops/recurrent.ts';
 import type { ScalarExpr } from '../ir/scalar.ts';
+import { constSize, isConstSize, mulSizes, scaleSize, ZERO_SIZE, type SymSize } from '../ir/sym-size.ts';
 import type { DType, Shape, StaticShape } from '../ir/types.ts';
 
-/** A count that may depend on the batch: perSample * batch + fixed (a loop bound, an offset). */
-export type Extent = AffineSize;
+export type SizeForm = 'sym' | 'affine';
+
+/** The affine form of a count: perSample * batch + fixed (a loop bound, an offset). */
+export interface AffineExtent {
+  readonly perSample: number;
+  readonly fixed: number;
+}
+
+/** A count that may depend on the symbols (a loop bound, an offset). */
+export type Ext<F extends SizeForm = 'sym'> = F extends 'affine' ? AffineExtent : SymSize;
+/** A count that is static with one batch on axis 0 but may depend on other symbols (a stride). */
+export type Num<F extends SizeForm = 'sym'> = F extends 'affine' ? number : SymSize;
+export type Extent<F extends SizeForm = 'sym'> = Ext<F>;
 
 /** Where a tensor lives at run time. Arena offsets are in f32 elements, affine in the batch. */
-export type BufferRef =
+export type BufferRef<F extends SizeForm = 'sym'> =
   | { readonly kind: 'input'; readonly index: number }
   | { readonly kind: 'const'; readonly index: number }
-  | { readonly kind: 'arena'; readonly offset: Extent }
+  | { readonly kind: 'arena'; readonly offset: Ext<F> }
   | { readonly kind: 'output'; readonly index: number };
 
 /**
  * An operand read inside a loop nest: element (i_0, …, i_n) of the nest is at
  * `sum(i_a * strides[a])` from the start of the buffer (stride 0 on broadcast axes).
  */
-export interface Access {
-  readonly buffer: BufferRef;
-  readonly strides: readonly number[];
+export interface Access<F extends SizeForm = 'sym'> {
+  readonly buffer: BufferRef<F>;
+  readonly strides: readonly Num<F>[];
 }
 
-interface KernelBase {
+interface KernelBase<F extends SizeForm = 'sym'> {
   /** The node value this kernel computes: model-supplied text, for comments only (escape it). */
   readonly label: string;
   /** The IR op it came from (`linear`, `fused_elementwise`, `transpose`, …). */
   readonly op: string;
   /** Written contiguously, row-major over the kernel's output shape. */
-  readonly out: BufferRef;
+  readonly out: BufferRef<F>;
 }
 
 /**
@@ -40,10 +54,10 @@ interface KernelBase {
  * is one flat loop) computing `body` over the operands $0..$n. Layout ops that move data
  * (transpose, a reshape that cannot alias) are this kernel with the body `$0`.
  */
-export interface ElementwiseKernel extends KernelBase {
+export interface ElementwiseKernel<F extends SizeForm = 'sym'> extends KernelBase<F> {
   readonly kind: 'elementwise';
-  readonly extents: readonly Extent[];
-  readonly operands: readonly Access[];
+  readonly extents: readonly Ext<F>[];
+  readonly operands: readonly Access<F>[];
   readonly body: ScalarExpr;
 }
 
@@ -53,15 +67,15 @@ export interface ElementwiseKernel extends KernelBase {
  * dot product and $1.. are `epilogue.operands`, whose strides run over `[...rowShape,
  * outFeatures]` (bias: [0, …, 0, 1]); `rowShape` factors `rows` into the output's leading dims.
  */
-export interface LinearKernel extends KernelBase {
+export interface LinearKernel<F extends SizeForm = 'sym'> extends KernelBase<F> {
   readonly kind: 'linear';
-  readonly rows: Extent;
-  readonly rowShape: readonly Extent[];
+  readonly rows: Ext<F>;
+  readonly rowShape: readonly Ext<F>[];
   readonly inFeatures: number;
   readonly outFeatures: number;
-  readonly x: BufferRef;
-  readonly weight: BufferRef;
-  readonly epilogue: { readonly body: ScalarExpr; readonly operands: readonly Access[] };
+  readonly x: BufferRef<F>;
+  readonly weight: BufferRef<F>;
+  readonly epilogue: { readonly body: ScalarExpr; readonly operands: readonly Access<F>[] };
 }
 
 /**
@@ -69,25 +83,25 @@ export interface LinearKernel extends KernelBase {
  * elements), out[p, i, j] = sum_t a[p, i, t] * b[p, t, j], with a [m, k] and b [k, n] blocks
  * row-major. `m` may be the symbolic batch (a 2-D batched left operand).
  */
-export interface MatmulKernel extends KernelBase {
+export interface MatmulKernel<F extends SizeForm = 'sym'> extends KernelBase<F> {
   readonly kind: 'matmul';
-  readonly batch: readonly Extent[];
-  readonly aBatchStrides: readonly number[];
-  readonly bBatchStrides: readonly number[];
-  readonly m: Extent;
-  readonly k: number;
-  readonly n: number;
-  readonly a: BufferRef;
-  readonly b: BufferRef;
+  readonly batch: readonly Ext<F>[];
+  readonly aBatchStrides: readonly Num<F>[];
+  readonly bBatchStrides: readonly Num<F>[];
+  readonly m: Ext<F>;
+  readonly k: Num<F>;
+  readonly n: Num<F>;
+  readonly a: BufferRef<F>;
+  readonly b: BufferRef<F>;
 }
 
 /** Stable softmax over the middle axis of an [outer, size, inner] view of x (and out). */
-export interface SoftmaxKernel extends KernelBase {
+export interface SoftmaxKernel<F extends SizeForm = 'sym'> extends KernelBase<F> {
   readonly kind: 'softmax';
-  readonly outer: Extent;
-  readonly size: Extent;
-  readonly inner: number;
-  readonly x: BufferRef;
+  readonly outer: Ext<F>;
+  readonly size: Ext<F>;
+  readonly inner: Num<F>;
+  readonly x: BufferRef<F>;
 }
 
 /**
@@ -115,34 +129,35 @@ export interface WindowAxis {
  * [outChannels, groupIn, ...taps] row-major. The epilogue is linear's: $0 is the rounded sum,
  * $1.. are `epilogue.operands`, whose strides run over [batch, outChannels, ...out].
  */
-export interface ConvKernel extends KernelBase {
+export interface ConvKernel<F extends SizeForm = 'sym'> extends KernelBase<F> {
   readonly kind: 'conv';
-  readonly batch: Extent;
+  readonly batch: Ext<F>;
   readonly groups: number;
   /** Input channels per group (the weight's axis 1). */
   readonly groupIn: number;
   readonly inChannels: number;
   readonly outChannels: number;
   readonly spatial: readonly WindowAxis[];
-  readonly x: BufferRef;
-  readonly weight: BufferRef;
-  readonly epilogue: { readonly body: ScalarExpr; readonly operands: readonly Access[] };
+  readonly x: BufferRef<F>;
+  readonly weight: BufferRef<F>;
+  readonly epilogue: { readonly body: ScalarExpr; readonly operands: readonly Access<F>[] };
 }
 
 /** One axis of a reduction: a window axis whose input is read through `inStride`. */
-export interface ReduceAxis {
+export interface ReduceAxis<F extends SizeForm = 'sym'> {
   /**
    * Output extent. An axis with taps 1, stride 1 and no padding (a plane or batch axis, which
    * may be symbolic) reads o straight and is never bounds-checked.
    */
-  readonly out: Extent;
-  readonly taps: number;
+  readonly out: Ext<F>;
+  /** A reduced symbolic axis (mean over S) has taps = size = the symbol, stride 1, no padding. */
+  readonly taps: Num<F>;
   readonly stride: number;
   readonly dilation: number;
   readonly padBegin: number;
   readonly padEnd: number;
-  readonly size: number;
-  readonly inStride: number;
+  readonly size: Num<F>;
+  readonly inStride: Num<F>;
 }
 
 /**
@@ -153,12 +168,12 @@ export interface ReduceAxis {
  * clipped to the padded input (avg_pool's count_include_pad). Sums accumulate in f64 where the
  * target has it; max and min propagate NaN.
  */
-export interface ReduceKernel extends KernelBase {
+export interface ReduceKernel<F extends SizeForm = 'sym'> extends KernelBase<F> {
   readonly kind: 'reduce';
   readonly combine: 'sum' | 'max' | 'min';
   readonly finish: 'none' | 'mean' | 'mean-padded';
-  readonly axes: readonly ReduceAxis[];
-  readonly x: BufferRef;
+  readonly axes: readonly ReduceAxis<F>[];
+  readonly x: BufferRef<F>;
 }
 
 /**
@@ -173,10 +188,10 @@ export type AxisMap =
   | { readonly kind: 'table'; readonly indices: readonly number[] };
 
 /** A source of a gather; with `region`, it covers only output indices [begin, end) of the kernel's `regionAxis`. */
-export interface GatherSource {
-  readonly buffer: BufferRef;
+export interface GatherSource<F extends SizeForm = 'sym'> {
+  readonly buffer: BufferRef<F>;
   /** Input strides (elements), one per output axis. */
-  readonly strides: readonly number[];
+  readonly strides: readonly Num<F>[];
   readonly maps: readonly AxisMap[];
   readonly region?: { readonly begin: number; readonly end: number };
 }
@@ -187,11 +202,11 @@ export interface GatherSource {
  * map says padding. concat (one source per operand), slice, pad (every mode) and nearest
  * resize are this kernel.
  */
-export interface GatherKernel extends KernelBase {
+export interface GatherKernel<F extends SizeForm = 'sym'> extends KernelBase<F> {
   readonly kind: 'gather';
-  readonly extents: readonly Extent[];
+  readonly extents: readonly Ext<F>[];
   readonly regionAxis: number;
-  readonly sources: readonly GatherSource[];
+  readonly sources: readonly GatherSource<F>[];
   readonly fill: number;
 }
 
@@ -200,12 +215,12 @@ export interface GatherKernel extends KernelBase {
  * out[p, o] = sum over corners of prod_a (λ or 1-λ) · x[p, i0 or i1], per-axis taps fixed at
  * compile time (ir/ops/resize.ts), computed in f64 where the target has it.
  */
-export interface ResizeKernel extends KernelBase {
+export interface ResizeKernel<F extends SizeForm = 'sym'> extends KernelBase<F> {
   readonly kind: 'resize';
-  readonly planes: Extent;
+  readonly planes: Ext<F>;
   readonly inSize: readonly number[];
   readonly taps: readonly { readonly i0: readonly number[]; readonly i1: readonly number[]; readonly lambda: readonly number[] }[];
-  readonly x: BufferRef;
+  readonly x: BufferRef<F>;
 }
 
 /**
@@ -215,23 +230,23 @@ export interface ResizeKernel extends KernelBase {
  * reads and stops the run otherwise with gatherIdMessage(idsName, id, position, size), the
  * position being k unflattened by `idsStrides` (row-major strides of the ids' shape).
  */
-export interface LookupKernel extends KernelBase {
+export interface LookupKernel<F extends SizeForm = 'sym'> extends KernelBase<F> {
   readonly kind: 'lookup';
-  readonly outer: Extent;
-  readonly count: Extent;
+  readonly outer: Ext<F>;
+  readonly count: Ext<F>;
   readonly size: number;
   readonly inner: number;
-  readonly data: BufferRef;
-  readonly ids: BufferRef;
+  readonly data: BufferRef<F>;
+  readonly ids: BufferRef<F>;
   /** The ids' value name (model text: string literals only, escaped). */
   readonly idsName: string;
-  readonly idsStrides: readonly number[];
+  readonly idsStrides: readonly Num<F>[];
 }
 
-export type Kernel =
-  | ElementwiseKernel | LinearKernel | MatmulKernel | SoftmaxKernel | ConvKernel | ReduceKernel | GatherKernel | ResizeKernel
-  | LookupKernel
-  | RecurrenceKernel;
+export type Kernel<F extends SizeForm = 'sym'> =
+  | ElementwiseKernel<F> | LinearKernel<F> | MatmulKernel<F> | SoftmaxKernel<F> | ConvKernel<F> | ReduceKernel<F> | GatherKernel<F> | ResizeKernel<F>
+  | LookupKernel<F>
+  | RecurrenceKernel<F>;
 export type KernelKind = Kernel['kind'];
 
 export interface LoweredConstant {
@@ -241,52 +256,49 @@ export interface LoweredConstant {
   readonly data: Float32Array;
 }
 
-export interface LoweredTensor {
+export interface LoweredTensor<F extends SizeForm = 'sym'> {
   /** The public name (model text: escape it wherever it appears). */
   readonly name: string;
-  /** The IR shape, symbolic batch as a string on axis 0. */
+  /** The IR shape, symbolic dims as strings. */
   readonly shape: Shape;
-  /** Elements per sample if batched, else the whole size. */
-  readonly size: Extent;
+  /** Its element count (affine form: elements per sample if batched, else the whole size). */
+  readonly size: Ext<F>;
   /** The element type: feeds of i32 inputs are Int32Array/BigInt64Array, of bool Uint8Array; all run in f32 lanes. */
   readonly dtype: DType;
 }
 
-export interface LoweredProgram {
+export interface LoweredProgram<F extends SizeForm = 'sym'> {
   readonly name: string;
-  /** The symbolic batch dim (e.g. "N"), if any input has one. */
+  /** Every symbolic dim of the inputs, in order of first appearance (the bundle binds each). */
+  readonly symbols: readonly string[];
+  /** The affine form's one symbolic batch dim (e.g. "N"), if any input has one. */
   readonly batchSymbol?: string;
-  readonly inputs: readonly LoweredTensor[];
-  readonly outputs: readonly LoweredTensor[];
+  readonly inputs: readonly LoweredTensor<F>[];
+  readonly outputs: readonly LoweredTensor<F>[];
   readonly constants: readonly LoweredConstant[];
   /** Size of the one scratch arena, in f32 elements. */
-  readonly arenaSize: Extent;
+  readonly arenaSize: Ext<F>;
   /** In execution order. */
-  readonly kernels: readonly Kernel[];
+  readonly kernels: readonly Kernel<F>[];
 }
 
-export const ZERO_EXTENT: Extent = { perSample: 0, fixed: 0 };
+export const ZERO_EXTENT: Extent = ZERO_SIZE;
 
 export function staticExtent(value: number): Extent {
-  return { perSample: 0, fixed: value };
+  return constSize(value);
 }
 
 export function scaleExtent(extent: Extent, factor: number): Extent {
-  return { perSample: extent.perSample * factor, fixed: extent.fixed * factor };
+  return scaleSize(extent, factor);
 }
 
-/** The product of extents; at most one of them may depend on the batch. */
+/** The product of extents (a polynomial: several symbols multiply). */
 export function productExtent(extents: readonly Extent[]): Extent {
-  let result: Extent = staticExtent(1);
-  for (const extent of extents) {
-    if (extent.perSample !== 0 && result.perSample !== 0) throw new Error('internal: product of two batched extents');
-    result = extent.perSample !== 0 ? scaleExtent(extent, result.fixed) : scaleExtent(result, extent.fixed);
-  }
-  return result;
+  return mulSizes(...extents);
 }
 
 export function isStaticExtent(extent: Extent): boolean {
-  return extent.perSample === 0;
+  return isConstSize(extent);
 }
 
 /**
@@ -298,12 +310,12 @@ export function isStaticExtent(extent: Extent): boolean {
  * x·W_dᵀ + Wb_d itself when `inputWeight` is set, evaluates the cell bodies per hidden unit
  * and writes Y[t] and the state rows; Y rows past a short sequence are zero.
  */
-export interface RecurrenceKernel extends KernelBase {
+export interface RecurrenceKernel<F extends SizeForm = 'sym'> extends KernelBase<F> {
   readonly kind: 'recurrence';
   readonly cell: CellKind;
   readonly layout: 0 | 1;
   readonly steps: number;
-  readonly batch: Extent;
+  readonly batch: Ext<F>;
   readonly hidden: number;
   readonly gates: number;
   /** State rows after Y: 2 for LSTM (h, c), else 1. */
@@ -312,20 +324,20 @@ export interface RecurrenceKernel extends KernelBase {
   readonly reverse: readonly boolean[];
   readonly sequenceLens?: readonly number[];
   /** Rows (t, b) of `xWidth` floats: at (t·B + b)·xWidth in layout 0, (b·T + t)·xWidth in layout 1. */
-  readonly x: BufferRef;
+  readonly x: BufferRef<F>;
   readonly xWidth: number;
   /** W [D, G·H, I] when x is not projected (Wb then sits at the start of each direction's bias). */
-  readonly inputWeight?: BufferRef;
-  readonly r: BufferRef;
+  readonly inputWeight?: BufferRef<F>;
+  readonly r: BufferRef<F>;
   /** `biasStride` floats per direction; Rb starts at `hiddenBiasOffset` within them. */
-  readonly bias: BufferRef;
+  readonly bias: BufferRef<F>;
   readonly biasStride: number;
   readonly hiddenBiasOffset: number;
   /** [D, B, H] (layout 0) or [B, D, H] (layout 1). */
-  readonly initialH?: BufferRef;
-  readonly initialC?: BufferRef;
+  readonly initialH?: BufferRef<F>;
+  readonly initialC?: BufferRef<F>;
   /** [D, 3H]: p_i, p_o, p_f. */
-  readonly peepholes?: BufferRef;
+  readonly peepholes?: BufferRef<F>;
   readonly linearBeforeReset: boolean;
   /** Per direction, over cellOperands (ir/ops/recurrent.ts). */
   readonly bodies: readonly CellBodies[];

@@ -4,6 +4,7 @@
 import { CompileError } from '../ir/errors.ts';
 import type { Node } from '../ir/graph.ts';
 import { floatAttr, resolveAxis } from '../ir/ops/index.ts';
+import { mulSizes } from '../ir/sym-size.ts';
 import type { Shape } from '../ir/types.ts';
 import type { LowerContext } from './lower.ts';
 import { broadcastAccess, dimExtent, shapeExtents } from './loop-nest.ts';
@@ -16,29 +17,25 @@ function operandType(ctx: LowerContext, node: Node, index: number): Shape {
   return type.shape;
 }
 
-function staticDim(dim: number | string | undefined, node: Node, what: string): number {
-  if (typeof dim !== 'number') throw new CompileError(`${what} must be static, got ${String(dim)}`, { node: node.name, op: node.op });
-  return dim;
-}
 
 export function lowerMatmul(node: Node, out: BufferRef, ctx: LowerContext): Kernel {
   const aShape = operandType(ctx, node, 0);
   const bShape = operandType(ctx, node, 1);
   const a2 = aShape.length === 1 ? [1, ...aShape] : aShape;
   const b2 = bShape.length === 1 ? [...bShape, 1] : bShape;
-  const m = a2[a2.length - 2] ?? 1;
-  const k = staticDim(a2[a2.length - 1], node, 'the contracted dim');
-  const n = staticDim(b2[b2.length - 1], node, 'the columns of the right operand');
+  const m = dimExtent(a2[a2.length - 2] ?? 1);
+  const k = dimExtent(a2[a2.length - 1] ?? 1);
+  const n = dimExtent(b2[b2.length - 1] ?? 1);
   const batchRank = node.type.shape.length - (aShape.length > 1 ? 1 : 0) - (bShape.length > 1 ? 1 : 0);
   const batchShape = node.type.shape.slice(0, batchRank);
   // Batch strides: a's leading dims hold [m, k] blocks, b's hold [k, n] blocks.
   const aBatch = a2.slice(0, -2);
   const bBatch = b2.slice(0, -2);
-  const aBatchStrides = broadcastAccess(aBatch, batchShape).map((s) => s * staticDim(m, node, 'a batched matmul row count') * k);
-  const bBatchStrides = broadcastAccess(bBatch, batchShape).map((s) => s * k * n);
+  const aBatchStrides = broadcastAccess(aBatch, batchShape).map((s) => mulSizes(s, m, k));
+  const bBatchStrides = broadcastAccess(bBatch, batchShape).map((s) => mulSizes(s, k, n));
   return {
     kind: 'matmul', label: node.name, op: node.op, out, batch: shapeExtents(batchShape), aBatchStrides, bBatchStrides,
-    m: dimExtent(m), k, n, a: ctx.buffer(node.inputs[0] ?? ''), b: ctx.buffer(node.inputs[1] ?? ''),
+    m, k, n, a: ctx.buffer(node.inputs[0] ?? ''), b: ctx.buffer(node.inputs[1] ?? ''),
   };
 }
 
@@ -49,7 +46,7 @@ export function lowerSoftmax(node: Node, out: BufferRef, ctx: LowerContext): Ker
   const inner = productExtent(extents.slice(axis + 1));
   return {
     kind: 'softmax', label: node.name, op: node.op, out,
-    outer: productExtent(extents.slice(0, axis)), size: extents[axis] ?? dimExtent(1), inner: inner.fixed,
+    outer: productExtent(extents.slice(0, axis)), size: extents[axis] ?? dimExtent(1), inner,
     x: ctx.buffer(node.inputs[0] ?? ''),
   };
 }

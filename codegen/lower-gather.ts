@@ -10,7 +10,7 @@ import {
 import type { TensorType } from '../ir/types.ts';
 import type { LowerContext } from './lower.ts';
 import { denseStrides, dimExtent, shapeExtents } from './loop-nest.ts';
-import { scaleExtent, type AxisMap, type BufferRef, type GatherSource, type Kernel } from './kernels.ts';
+import { productExtent, type AxisMap, type BufferRef, type GatherSource, type Kernel } from './kernels.ts';
 
 function typeOf(ctx: LowerContext, node: Node, index: number): TensorType {
   const type = ctx.types.get(node.inputs[index] ?? '');
@@ -75,7 +75,7 @@ export function lowerResize(node: Node, out: BufferRef, ctx: LowerContext): Kern
     return gather(node, out, [{ buffer, strides: denseStrides(x.shape), maps }]);
   }
   return {
-    kind: 'resize', label: node.name, op: node.op, out, planes: scaleExtent(dimExtent(x.shape[0] ?? 1), x.shape[1] as number),
+    kind: 'resize', label: node.name, op: node.op, out, planes: productExtent([dimExtent(x.shape[0] ?? 1), dimExtent(x.shape[1] ?? 1)]),
     inSize, taps, x: buffer,
   };
 }

@@ -4,20 +4,9 @@
 import { CompileError } from '../ir/errors.ts';
 import type { Node } from '../ir/graph.ts';
 import { gatherLayout } from '../ir/ops/index.ts';
-import { isSymbolic, type Shape } from '../ir/types.ts';
 import { productExtent, type BufferRef, type Kernel } from './kernels.ts';
-import { dimExtent } from './loop-nest.ts';
+import { denseStrides, dimExtent } from './loop-nest.ts';
 import type { LowerContext } from './lower.ts';
-
-/** Row-major strides of a shape whose first dim may be symbolic (its stride is still static). */
-function idsStrides(shape: Shape): number[] {
-  const strides = new Array<number>(shape.length).fill(1);
-  for (let axis = shape.length - 2; axis >= 0; axis--) {
-    const next = shape[axis + 1] ?? 1;
-    strides[axis] = (strides[axis + 1] ?? 1) * (isSymbolic(next) ? 1 : next);
-  }
-  return strides;
-}
 
 export function lowerLookup(node: Node, out: BufferRef, ctx: LowerContext): Kernel {
   const [dataName, idsName] = node.inputs;
@@ -31,6 +20,6 @@ export function lowerLookup(node: Node, out: BufferRef, ctx: LowerContext): Kern
     kind: 'lookup', label: node.name, op: node.op, out,
     outer: productExtent(data.shape.slice(0, axis).map(dimExtent)),
     count: productExtent(ids.shape.map(dimExtent)),
-    size, inner, data: ctx.buffer(dataName), ids: ctx.buffer(idsName), idsName, idsStrides: idsStrides(ids.shape),
+    size, inner, data: ctx.buffer(dataName), ids: ctx.buffer(idsName), idsName, idsStrides: denseStrides(ids.shape),
   };
 }

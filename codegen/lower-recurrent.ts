@@ -7,8 +7,9 @@
 import type { Node } from '../ir/graph.ts';
 import { gruBodies, isReverse, lstmBodies, recurrentGeometry, rnnBodies, type CellBodies, type CellKind, type RecurrentGeometry } from '../ir/ops/index.ts';
 import type { Attrs } from '../ir/ops/index.ts';
-import { isSymbolic, type TensorType } from '../ir/types.ts';
+import type { TensorType } from '../ir/types.ts';
 import type { BufferRef, Kernel } from './kernels.ts';
+import { dimExtent } from './loop-nest.ts';
 import type { LowerContext } from './lower.ts';
 import { CompileError } from '../ir/errors.ts';
 
@@ -34,7 +35,7 @@ export function lowerRecurrent(node: Node, out: BufferRef, ctx: LowerContext): K
   const directions = Array.from({ length: g.directions }, (_, d) => d);
   return {
     kind: 'recurrence', label: node.name, op: node.op, out, cell, layout: g.layout, steps: g.steps,
-    batch: isSymbolic(g.batch) ? { perSample: 1, fixed: 0 } : { perSample: 0, fixed: g.batch },
+    batch: dimExtent(g.batch),
     hidden: g.hidden, gates: g.gates, states: g.states, directions: g.directions,
     reverse: directions.map((d) => isReverse(g, d)),
     ...(g.sequenceLens === undefined ? {} : { sequenceLens: g.sequenceLens }),

@@ -11,7 +11,8 @@ import {
 import { E, substituteOperands, type ScalarExpr } from '../ir/scalar.ts';
 import type { Shape, TensorType } from '../ir/types.ts';
 import type { LowerContext } from './lower.ts';
-import { broadcastAccess, dimExtent } from './loop-nest.ts';
+import { mulSizes, ZERO_SIZE, type SymSize } from '../ir/sym-size.ts';
+import { broadcastAccess, denseStrides, dimExtent } from './loop-nest.ts';
 import { scaleExtent, staticExtent, type Access, type BufferRef, type Kernel, type ReduceAxis, type WindowAxis } from './kernels.ts';
 
 function typeOf(ctx: LowerContext, node: Node, index: number): TensorType {
@@ -115,8 +116,8 @@ export function lowerConvTranspose(node: Node, out: BufferRef, ctx: LowerContext
 }
 
 /** The axis of a plane: read straight, never checked. */
-function planeAxis(out: ReduceAxis['out'], inStride: number): ReduceAxis {
-  return { out, taps: 1, stride: 1, dilation: 1, padBegin: 0, padEnd: 0, size: 0, inStride };
+function planeAxis(out: ReduceAxis['out'], inStride: SymSize): ReduceAxis {
+  return { out, taps: staticExtent(1), stride: 1, dilation: 1, padBegin: 0, padEnd: 0, size: ZERO_SIZE, inStride };
 }
 
 export function lowerPool(node: Node, out: BufferRef, ctx: LowerContext): Kernel {
@@ -124,12 +125,12 @@ export function lowerPool(node: Node, out: BufferRef, ctx: LowerContext): Kernel
   const g = poolGeometry(x, node.attrs);
   const planeSize = g.inSize.reduce((n, s) => n * s, 1);
   const spatialStrides = g.inSize.map((_, a) => g.inSize.slice(a + 1).reduce((n, s) => n * s, 1));
-  const planes = scaleExtent(dimExtent(x.shape[0] ?? 1), x.shape[1] as number);
+  const planes = mulSizes(dimExtent(x.shape[0] ?? 1), dimExtent(x.shape[1] ?? 1));
   const axes: ReduceAxis[] = [
-    planeAxis(planes, planeSize),
+    planeAxis(planes, staticExtent(planeSize)),
     ...g.inSize.map((size, a): ReduceAxis => ({
-      out: staticExtent(g.outSize[a] ?? 1), taps: g.kernel[a] ?? 1, stride: g.strides[a] ?? 1, dilation: g.dilations[a] ?? 1,
-      padBegin: g.padBegin[a] ?? 0, padEnd: g.padEnd[a] ?? 0, size, inStride: spatialStrides[a] ?? 1,
+      out: staticExtent(g.outSize[a] ?? 1), taps: staticExtent(g.kernel[a] ?? 1), stride: g.strides[a] ?? 1, dilation: g.dilations[a] ?? 1,
+      padBegin: g.padBegin[a] ?? 0, padEnd: g.padEnd[a] ?? 0, size: staticExtent(size), inStride: staticExtent(spatialStrides[a] ?? 1),
     })),
   ];
   const isMax = node.op === 'max_pool';
@@ -152,22 +153,23 @@ export function lowerReduce(node: Node, out: BufferRef, ctx: LowerContext): Kern
   const x = typeOf(ctx, node, 0);
   const reduced = new Set(reducedAxes(x.shape, node.attrs));
   const dims = x.shape.map(dimExtent);
-  const strides = x.shape.map((_, a) => x.shape.slice(a + 1).reduce<number>((n, d) => n * (typeof d === 'number' ? d : 1), 1));
+  const strides = denseStrides(x.shape);
   const axes: ReduceAxis[] = [];
   let previous: boolean | undefined;
   x.shape.forEach((_, a) => {
     const isReduced = reduced.has(a);
     const extent = dims[a] ?? staticExtent(1);
     const last = axes[axes.length - 1];
-    if (last !== undefined && previous === isReduced && extent.perSample === 0) {
+    const inStride = strides[a] ?? staticExtent(1);
+    if (last !== undefined && previous === isReduced) {
       // Merge with the previous axis (dense input: its stride is this one's times its size).
       axes[axes.length - 1] = isReduced
-        ? { ...last, taps: last.taps * extent.fixed, size: last.size * extent.fixed, inStride: strides[a] ?? 1 }
-        : { ...last, out: scaleExtent(last.out, extent.fixed), inStride: strides[a] ?? 1 };
+        ? { ...last, taps: mulSizes(last.taps, extent), size: mulSizes(last.size, extent), inStride }
+        : { ...last, out: mulSizes(last.out, extent), inStride };
     } else {
       axes.push(isReduced
-        ? { out: staticExtent(1), taps: extent.fixed, stride: 0, dilation: 1, padBegin: 0, padEnd: 0, size: extent.fixed, inStride: strides[a] ?? 1 }
-        : planeAxis(extent, strides[a] ?? 1));
+        ? { out: staticExtent(1), taps: extent, stride: 0, dilation: 1, padBegin: 0, padEnd: 0, size: extent, inStride }
+        : planeAxis(extent, inStride));
     }
     previous = isReduced;
   });

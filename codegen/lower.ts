@@ -13,12 +13,13 @@
 import { CompileError } from '../ir/errors.ts';
 import { valueTypes, type Graph, type Node } from '../ir/graph.ts';
 import type { MemoryPlan } from '../ir/memory-plan.ts';
+import { shapeSize, ZERO_SIZE, type SymSize } from '../ir/sym-size.ts';
 import {
   activationAttr, activationDef, alignedOperandShapes, linearLayout, OPS,
   tensorAttr, transposePerm, type ElementwiseOpName, type OpName, type TensorData,
 } from '../ir/ops/index.ts';
 import { E, substituteOperands, type ScalarExpr } from '../ir/scalar.ts';
-import { staticSize, symbolOf, type Shape, type StaticShape, type TensorType } from '../ir/types.ts';
+import { formatType, isSymbolic, type Shape, type StaticShape, type TensorType } from '../ir/types.ts';
 import { lowerConcat, lowerPad, lowerResize, lowerSlice } from './lower-gather.ts';
 import { lowerLookup } from './lower-lookup.ts';
 import { lowerConv, lowerConvTranspose, lowerPool, lowerReduce } from './lower-window.ts';
@@ -64,7 +65,7 @@ function lowerElementwise(node: Node, out: BufferRef, ctx: LowerContext): Kernel
 }
 
 /** A copy of operand 0 in the node's output layout, with the operand read through `strides`. */
-function copyKernel(node: Node, out: BufferRef, ctx: LowerContext, strides: readonly number[]): Kernel {
+function copyKernel(node: Node, out: BufferRef, ctx: LowerContext, strides: readonly SymSize[]): Kernel {
   const nest = mergeAxes(shapeExtents(node.type.shape), [strides]);
   const [source] = node.inputs;
   if (source === undefined) throw new CompileError('internal: layout op without operand', { node: node.name, op: node.op });
@@ -89,7 +90,7 @@ function lowerTranspose(node: Node, out: BufferRef, ctx: LowerContext): Kernel {
   const input = typeIn(ctx, node.inputs[0] ?? '');
   const perm = transposePerm(input.shape.length, node.attrs);
   const inStrides = denseStrides(input.shape);
-  return copyKernel(node, out, ctx, perm.map((axis) => inStrides[axis] ?? 0));
+  return copyKernel(node, out, ctx, perm.map((axis) => inStrides[axis] ?? ZERO_SIZE));
 }
 
 /** linear: rows × in times [out, in]ᵀ, then bias and activation composed into one epilogue. */
@@ -166,23 +167,20 @@ function isKernel(value: Kernel | BufferRef): value is Kernel {
   return !BUFFER_KINDS.has(value.kind);
 }
 
-function batchSymbolOf(graph: Graph): string | undefined {
-  const symbols = new Set(graph.inputs.map((input) => symbolOf(input.type.shape)).filter((s) => s !== undefined));
-  if (symbols.size > 1) {
-    throw new CompileError(`inputs use several symbolic dims (${[...symbols].join(', ')}); the code generator supports one batch dim`);
-  }
-  return [...symbols][0];
+/** Every symbolic dim of the inputs, in order of first appearance. */
+function symbolsOf(graph: Graph): string[] {
+  return [...new Set(graph.inputs.flatMap((input) => input.type.shape.filter(isSymbolic)))];
 }
 
 function tensorOf(name: string, type: TensorType): LoweredTensor {
-  const symbolic = symbolOf(type.shape) !== undefined;
-  const size = staticSize(type.shape);
-  return { name, shape: type.shape, size: symbolic ? { perSample: size, fixed: 0 } : { perSample: 0, fixed: size }, dtype: type.dtype };
+  return { name, shape: type.shape, size: shapeSize(type.shape), dtype: type.dtype };
 }
 
 /** Lowers an optimized, verified graph with its memory plan to kernels. */
 export function lowerGraph(graph: Graph, plan: MemoryPlan): LoweredProgram {
-  const batchSymbol = batchSymbolOf(graph);
+  const symbols = symbolsOf(graph);
+  const unbound = [...valueTypes(graph)].find(([, type]) => type.shape.some((d) => isSymbolic(d) && !symbols.includes(d)));
+  if (unbound !== undefined) throw new CompileError(`has ${formatType(unbound[1])}, a symbol no input binds`, { node: unbound[0] });
   const types = valueTypes(graph);
   const buffers = new Map<string, BufferRef>();
   const constants: LoweredConstant[] = [];
@@ -246,7 +244,8 @@ export function lowerGraph(graph: Graph, plan: MemoryPlan): LoweredProgram {
 
   return {
     name: graph.name,
-    ...(batchSymbol !== undefined ? { batchSymbol } : {}),
+    symbols,
+    ...(symbols.length === 1 && symbols[0] !== undefined ? { batchSymbol: symbols[0] } : {}),
     inputs: graph.inputs.map((input) => tensorOf(input.name, input.type)),
     outputs: graph.outputs.map((name) => tensorOf(name, types.get(name) ?? { dtype: 'f32', shape: [] })),
     constants,

@@ -14,6 +14,7 @@ export const STREAM_PLAN = `function streamPlan(options, meta) {
   }
   const batch = options.batch === undefined ? 1 : options.batch;
   if (!Number.isInteger(batch) || batch < 1) throw new RangeError("fusegraph: stream batch must be a positive integer, got " + batch);
+  const dims = options.dims === null ? undefined : options.dims;
   const quote = (name) => JSON.stringify(name);
   const pairs = [];
   for (const outName of Object.keys(options.state)) {
@@ -28,7 +29,8 @@ export const STREAM_PLAN = `function streamPlan(options, meta) {
     if (JSON.stringify(outShape) !== JSON.stringify(inShape)) {
       throw new TypeError("fusegraph: stream state " + quote(outName) + " [" + outShape.join(",") + "] cannot feed " + quote(inName) + " [" + inShape.join(",") + "]: the shapes differ");
     }
-    const size = inShape.reduce((n, d) => n * (typeof d === "number" ? d : batch), 1);
+    // A symbol is the stream's batch unless options.dims binds it (bundles with several symbols).
+    const size = inShape.reduce((n, d) => n * (typeof d === "number" ? d : dims !== undefined && Object.hasOwn(dims, d) ? dims[d] : batch), 1);
     const given = options.initial !== undefined && options.initial !== null && Object.hasOwn(options.initial, inName) ? options.initial[inName] : undefined;
     if (given !== undefined && (!(given instanceof Float32Array) || given.length !== size)) {
       throw new TypeError("fusegraph: stream initial " + quote(inName) + " must be a Float32Array of " + size + " values");
@@ -37,7 +39,7 @@ export const STREAM_PLAN = `function streamPlan(options, meta) {
   }
   if (pairs.length === 0) throw new TypeError("fusegraph: stream state maps no output to an input");
   const others = meta.inputs.map((t) => t.name).filter((name) => !pairs.some((p) => p.inName === name));
-  return { batch, pairs, others };
+  return { batch, pairs, others, dims };
 }
 
 function checkChunk(chunk, plan) {

@@ -16,7 +16,7 @@
 import { CompileError } from './errors.ts';
 import type { Graph } from './graph.ts';
 import { OPS, type Tensor } from './ops/index.ts';
-import { bindShape, formatShape, isSymbolic, sizeOf, staticSize, symbolOf, type Shape } from './types.ts';
+import { bindShape, formatShape, isSymbolic, sizeOf, symbolsOf, type Shape } from './types.ts';
 import { formatValueName } from './names.ts';
 import { checkFeedArray, feedLanes, type FeedArray } from './feeds.ts';
 
@@ -26,49 +26,97 @@ export type Feeds = Readonly<Record<string, Float32Array>>;
 export type TypedFeeds = Readonly<Record<string, FeedArray>>;
 export type Results = Record<string, Float32Array>;
 
+/** Values given for symbolic dims (`{ S: 64 }`), for inputs whose length cannot tell them apart. */
+export type DimValues = Readonly<Record<string, number>>;
+
 /**
- * The batch size of each symbolic dim, read off the feeds: a batched input's length must be
- * a whole, positive number of samples, and inputs sharing a symbol must agree.
+ * The value of each symbolic dim, read off the feeds. Symbols given in `dims` are taken as
+ * given; then, repeatedly, an input with exactly one unbound symbol binds it from its length
+ * (which must be a whole, positive multiple of the rest). Inputs must agree: a symbol bound
+ * by one input and contradicted by another is an error naming both.
  */
-export function bindBatch(graph: Graph, feeds: TypedFeeds): Map<string, number> {
-  const batches = new Map<string, number>();
-  for (const input of graph.inputs) {
+export function bindSymbols(graph: Graph, feeds: TypedFeeds, dims: DimValues = {}): Map<string, number> {
+  const bound = new Map<string, number>();
+  const boundBy = new Map<string, string>();
+  for (const [symbol, value] of Object.entries(dims)) {
+    if (!Number.isInteger(value) || value < 1) throw new CompileError(`symbolic dim ${symbol} must be a positive integer, got ${value}`);
+    bound.set(symbol, value);
+    boundBy.set(symbol, 'the dims argument');
+  }
+  const inputs = graph.inputs.map((input) => {
     const data = Object.hasOwn(feeds, input.name) ? feeds[input.name] : undefined;
     const shown = formatValueName(input.name);
     if (data === undefined) throw new CompileError(`missing input ${shown}: expected a Float32Array`);
     checkFeedArray(input.name, input.type.dtype, data);
-    const symbol = symbolOf(input.type.shape);
-    const sample = staticSize(input.type.shape);
-    if (symbol === undefined) {
-      if (data.length !== sample) {
-        throw new CompileError(`input ${shown} needs ${sample} values for ${formatShape(input.type.shape)}, got ${data.length}`);
+    return { shown, shape: input.type.shape, length: data.length };
+  });
+  const pending = new Set(inputs);
+  let progress = true;
+  while (progress) {
+    progress = false;
+    for (const input of pending) {
+      const unbound = symbolsOf(input.shape).filter((s) => !bound.has(s));
+      if (unbound.length > 1) continue;
+      pending.delete(input);
+      progress = true;
+      const known = input.shape.reduce<number>((n, d) => (isSymbolic(d) && !bound.has(d) ? n : n * (isSymbolic(d) ? (bound.get(d) ?? 1) : d)), 1);
+      const [symbol] = unbound;
+      if (symbol === undefined) {
+        if (input.length !== known) throw mismatch(input, known, bound, boundBy);
+        continue;
       }
-      continue;
+      const power = input.shape.filter((d) => d === symbol).length;
+      const value = Math.round((input.length / known) ** (1 / power));
+      if (input.length === 0 || value < 1 || known * value ** power !== input.length) {
+        const fixed = symbolsOf(input.shape).filter((s) => bound.has(s));
+        const note = fixed.length === 0 ? '' : ` (with ${fixed.map((s) => `${s} = ${bound.get(s) ?? '?'} from ${boundBy.get(s) ?? '?'}`).join(', ')})`;
+        throw new CompileError(`input ${input.shown} of shape ${formatShape(input.shape)} needs a whole number of samples of ${known} values, got ${input.length}${note}`);
+      }
+      bound.set(symbol, value);
+      boundBy.set(symbol, `input ${input.shown}`);
     }
-    if (data.length === 0 || data.length % sample !== 0) {
-      throw new CompileError(`input ${shown} of shape ${formatShape(input.type.shape)} needs a whole number of samples of ${sample} values, got ${data.length}`);
-    }
-    const batch = data.length / sample;
-    const known = batches.get(symbol);
-    if (known !== undefined && known !== batch) {
-      throw new CompileError(`input ${shown} has ${symbol} = ${batch}, but another input has ${symbol} = ${known}`);
-    }
-    batches.set(symbol, batch);
   }
-  return batches;
+  const [stuck] = pending;
+  if (stuck !== undefined) {
+    const open = symbolsOf(stuck.shape).filter((s) => !bound.has(s));
+    throw new CompileError(`input ${stuck.shown} of shape ${formatShape(stuck.shape)} leaves ${open.join(' and ')} undetermined: give their values (dims)`);
+  }
+  return bound;
+}
+
+/**
+ * The error for an input whose length contradicts the symbols bound so far: the first of its
+ * symbols whose value the length would imply, against the input that bound it (the same
+ * rule and words as the bundles' codegen/bind-dims-source.ts).
+ */
+function mismatch(input: { shown: string; shape: Shape; length: number }, expected: number, bound: ReadonlyMap<string, number>, boundBy: ReadonlyMap<string, string>): CompileError {
+  for (const symbol of symbolsOf(input.shape)) {
+    let rest = 1;
+    let power = 0;
+    for (const d of input.shape) {
+      if (d === symbol) power++;
+      else rest *= isSymbolic(d) ? (bound.get(d) ?? 1) : d;
+    }
+    const implied = Math.round((input.length / rest) ** (1 / power));
+    if (implied >= 1 && rest * implied ** power === input.length) {
+      return new CompileError(`input ${input.shown} has ${symbol} = ${implied}, but ${boundBy.get(symbol) ?? '?'} has ${symbol} = ${bound.get(symbol) ?? '?'}`);
+    }
+  }
+  return new CompileError(`input ${input.shown} needs ${expected} values for ${formatShape(input.shape)}, got ${input.length}`);
+}
+
+/** The batch of each symbol (kept for callers of the single-batch era). */
+export function bindBatch(graph: Graph, feeds: TypedFeeds, dims: DimValues = {}): Map<string, number> {
+  return bindSymbols(graph, feeds, dims);
 }
 
 export function concreteShape(shape: Shape, batches: ReadonlyMap<string, number>): number[] {
-  const symbol = symbolOf(shape);
-  if (symbol === undefined) return shape.filter((d): d is number => !isSymbolic(d));
-  const batch = batches.get(symbol);
-  if (batch === undefined) throw new CompileError(`symbolic dim ${symbol} is not bound by any input`);
-  return bindShape(shape, batch);
+  return bindShape(shape, batches);
 }
 
 /** Every value of the graph on the given feeds (inputs included), by name. */
-export function interpretValues(graph: Graph, feeds: TypedFeeds): Map<string, Tensor> {
-  const batches = bindBatch(graph, feeds);
+export function interpretValues(graph: Graph, feeds: TypedFeeds, dims: DimValues = {}): Map<string, Tensor> {
+  const batches = bindSymbols(graph, feeds, dims);
   const values = new Map<string, Tensor>();
   for (const input of graph.inputs) {
     const data = feeds[input.name];
@@ -99,8 +147,8 @@ export function interpretValues(graph: Graph, feeds: TypedFeeds): Map<string, Te
 }
 
 /** Runs the graph: output name → data (f32, row-major). */
-export function interpret(graph: Graph, feeds: TypedFeeds): Results {
-  const values = interpretValues(graph, feeds);
+export function interpret(graph: Graph, feeds: TypedFeeds, dims: DimValues = {}): Results {
+  const values = interpretValues(graph, feeds, dims);
   const results: Results = {};
   for (const name of graph.outputs) {
     const tensor = values.get(name);

@@ -1,21 +1,20 @@
 // The memory plan: where every intermediate tensor lives in one arena. Computed by the
 // plan-memory pass (src/passes/plan-memory.ts) on the final graph; backends only read it.
 //
-// Sizes and offsets are affine in the batch so one plan serves any batch size:
-// `elements = perSample * batch + fixed` (batch = the value bound to the symbolic dim).
-// Batched tensors occupy the per-sample region, static ones the fixed region after it.
+// Sizes and offsets are polynomials in the symbolic dims (ir/sym-size.ts), so one plan serves
+// every binding: a tensor of `128*N*S` elements lives in the region of the monomial N*S, at a
+// multiple of N*S; regions follow one another (symbolic ones first, the static one last).
 
-/** A count of f32 elements: perSample * batch + fixed. */
-export interface AffineSize {
-  readonly perSample: number;
-  readonly fixed: number;
-}
+import { evaluateSymSize, type SymSize } from './sym-size.ts';
+
+/** A count of f32 elements, a polynomial in the symbols (`784*N + 10`). */
+export type PlanSize = SymSize;
 
 export interface ArenaSlot {
   /** Offset in f32 elements from the start of the arena. */
-  readonly offset: AffineSize;
+  readonly offset: PlanSize;
   /** Size in f32 elements. */
-  readonly size: AffineSize;
+  readonly size: PlanSize;
   /**
    * Set when the value overwrites one of its operands' storage in place (an elementwise op
    * whose operand dies here, or a reshape/flatten that only relabels its operand): the
@@ -31,11 +30,13 @@ export interface MemoryPlan {
    */
   readonly slots: ReadonlyMap<string, ArenaSlot>;
   /** Total arena size. */
-  readonly arenaSize: AffineSize;
+  readonly arenaSize: PlanSize;
   /** The largest total size of the tensors live at one time (arenaSize >= peak). */
-  readonly peak: AffineSize;
+  readonly peak: PlanSize;
 }
 
-export function evaluateSize(size: AffineSize, batch: number): number {
-  return size.perSample * batch + size.fixed;
+/** The size for concrete symbol values; a number binds every symbol to it (one batch). */
+export function evaluateSize(size: PlanSize, dims: number | ReadonlyMap<string, number>): number {
+  if (typeof dims !== 'number') return evaluateSymSize(size, dims);
+  return size.reduce((total, term) => total + term.coeff * dims ** term.symbols.length, 0);
 }

@@ -110,7 +110,7 @@ class GraphParser {
     return { name, type };
   }
 
-  /** `f32[N,784]`, `i32[N,16]`, `bool[N,16]`: a dtype and dims, a dim being a positive integer or a symbol on axis 0. */
+  /** `f32[N,784]`, `i32[N,16]`, `bool[N,S]`: a dtype and dims, a dim being a positive integer or a symbol. */
   private parseType(): TensorType {
     const s = this.s;
     s.skipBlank();

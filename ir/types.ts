@@ -1,4 +1,5 @@
-// Tensor types of the IR: an element type and a shape whose first axis may be symbolic (the batch).
+// Tensor types of the IR: an element type and a shape any of whose axes may be a named symbol
+// (`[N, S, 128]`), bound to a size when the graph runs.
 
 import { CompileError } from './errors.ts';
 import { isSymbolName } from './names.ts';
@@ -21,7 +22,7 @@ export function isDType(text: string): text is DType {
   return (DTYPES as readonly string[]).includes(text);
 }
 
-/** A static size, or the name of the symbolic batch dimension (first axis only). */
+/** A static size, or the name of a symbolic dimension (any axis; several per graph). */
 export type Dim = number | string;
 export type Shape = readonly Dim[];
 
@@ -35,7 +36,7 @@ export type StaticShape = readonly number[];
 
 /**
  * Largest tensor fusegraph will allocate, in elements: 2^28 f32 values (1 GiB). For a tensor
- * with a symbolic batch this bounds one sample; larger models are refused, not crashed on.
+ * with symbolic dims this bounds the product of the static ones; larger models are refused.
  */
 export const MAX_TENSOR_ELEMENTS = 2 ** 28;
 
@@ -47,22 +48,34 @@ export function isSymbolic(dim: Dim): dim is string {
   return typeof dim === 'string';
 }
 
-/** The symbolic dim of a shape, if any (always axis 0). */
+/** The first symbolic dim of a shape, if any (whether the shape is symbolic at all). */
 export function symbolOf(shape: Shape): string | undefined {
-  const first = shape[0];
-  return first !== undefined && isSymbolic(first) ? first : undefined;
+  return shape.find(isSymbolic);
 }
 
-/** Product of the static dims (for a symbolic batch: the size of one sample). */
+/** The distinct symbols of a shape, in axis order. */
+export function symbolsOf(shape: Shape): string[] {
+  return [...new Set(shape.filter(isSymbolic))];
+}
+
+/** Product of the static dims (with one leading symbol: the size of one sample). */
 export function staticSize(shape: Shape): number {
   let size = 1;
   for (const dim of shape) if (!isSymbolic(dim)) size *= dim;
   return size;
 }
 
-/** Binds the symbolic dim to a concrete batch size. */
-export function bindShape(shape: Shape, batch: number): number[] {
-  return shape.map((dim) => (isSymbolic(dim) ? batch : dim));
+/**
+ * Binds the symbolic dims: each to its value in `dims`, or every one to the same number
+ * (the single-batch case). An unbound symbol is an error.
+ */
+export function bindShape(shape: Shape, dims: number | ReadonlyMap<string, number>): number[] {
+  return shape.map((dim) => {
+    if (!isSymbolic(dim)) return dim;
+    const value = typeof dims === 'number' ? dims : dims.get(dim);
+    if (value === undefined) throw new CompileError(`symbolic dim ${dim} is not bound by any input`);
+    return value;
+  });
 }
 
 export function sameShape(a: Shape, b: Shape): boolean {
@@ -95,14 +108,13 @@ export function sizeOf(shape: StaticShape): number {
 }
 
 /**
- * Checks that every dim is a positive integer (or a symbol on axis 0) and that the tensor
+ * Checks that every dim is a positive integer or a symbol and that the static part
  * fits under MAX_TENSOR_ELEMENTS; returns a message describing the first problem, if any.
  */
 export function shapeProblem(shape: Shape): string | undefined {
   let size = 1;
   for (const [axis, dim] of shape.entries()) {
     if (isSymbolic(dim)) {
-      if (axis !== 0) return `symbolic dim '${dim}' is only allowed on axis 0, found on axis ${axis}`;
       if (!isSymbolName(dim)) return `symbolic dim ${JSON.stringify(dim)} is not an identifier`;
       continue;
     }

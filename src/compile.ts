@@ -7,6 +7,7 @@ import { emitWgsl } from '../codegen/wgsl/target.ts';
 import { emitWasm } from '../codegen/wasm/target.ts';
 import type { EmittedFile, TargetEmitter } from '../codegen/target.ts';
 import { CompileError } from '../ir/errors.ts';
+import { fixDims } from '../ir/fix-dims.ts';
 import type { Graph } from '../ir/graph.ts';
 import { UNIT_ROUNDOFF, WEIGHTS_DTYPES, type WeightsDtype } from '../codegen/weight-storage.ts';
 import { constantBytes } from './passes/pass-manager.ts';
@@ -48,6 +49,8 @@ export interface CompileOptions {
   readonly wasm?: { readonly relaxed?: boolean; readonly emitWat?: boolean };
   /** Lines for the entry module's header comment (what was pruned and why). */
   readonly headerNotes?: readonly string[];
+  /** Symbols fixed at compile time (`{ S: 64 }`): substituted before optimizing. */
+  readonly dims?: Readonly<Record<string, number>>;
 }
 
 export interface CompiledBundle {
@@ -72,8 +75,9 @@ export function targetEmitter(target: string): TargetEmitter {
   return emitter;
 }
 
-export function compile(graph: Graph, options: CompileOptions): CompiledBundle {
+export function compile(source: Graph, options: CompileOptions): CompiledBundle {
   const emit = targetEmitter(options.target);
+  const graph = options.dims === undefined || Object.keys(options.dims).length === 0 ? source : fixDims(source, options.dims);
   const optimized = optimize(graph, {
     level: options.level ?? 'O2',
     ...(options.passes !== undefined ? { passes: options.passes } : {}),

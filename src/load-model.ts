@@ -7,12 +7,17 @@ import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { CompileError } from '../ir/errors.ts';
 import type { Graph } from '../ir/graph.ts';
+import { fixDims } from '../ir/fix-dims.ts';
 import { verifyGraphOrThrow } from '../ir/verify.ts';
 import { graphFromBytes, graphFromFile, type DataFormat, type FromBytesOptions } from './frontends/index.ts';
 
 export type { DataFormat, FromBytesOptions };
-/** What a caller may fix while loading: ONNX inputs pinned to values (`--input-value`). */
+/**
+ * What a caller may fix while loading: `dims` fixes symbols (ONNX at import, where shape
+ * arithmetic benefits), `inputValues` pins ONNX inputs to values (`--input-value`).
+ */
 export interface LoadModelOptions {
+  readonly dims?: Readonly<Record<string, number>>;
   readonly inputValues?: Readonly<Record<string, readonly number[]>>;
 }
 export type ModelLoader = (path: string, options?: LoadModelOptions) => Promise<Graph>;
@@ -84,7 +89,10 @@ export function registerLoader(extension: string, loader: ModelLoader): void {
   LOADERS[extension] = loader;
 }
 
-/** Reads a model file (by extension) and verifies the graph. */
+/**
+ * Reads a model file (by extension) and verifies the graph. `dims` fixes symbols: ONNX
+ * substitutes them at import, other formats right after loading (ir/fix-dims.ts).
+ */
 export async function loadModel(path: string, options: LoadModelOptions = {}): Promise<Graph> {
   if (!existsSync(path)) throw new CompileError('file not found', { file: path });
   const extension = Object.keys(LOADERS).find((ext) => path.toLowerCase().endsWith(ext));
@@ -93,7 +101,9 @@ export async function loadModel(path: string, options: LoadModelOptions = {}): P
     throw new CompileError(`unknown model format (expected one of ${Object.keys(LOADERS).join(', ')})`, { file: path });
   }
   try {
-    const graph = await loader(path, options);
+    const loaded = await loader(path, options);
+    const dims = options.dims ?? {};
+    const graph = extension === '.onnx' || Object.keys(dims).length === 0 ? loaded : fixDims(loaded, dims);
     verifyGraphOrThrow(graph);
     return graph;
   } catch (error) {

@@ -92,7 +92,7 @@ export function sequential(...children: Module[] | [Readonly<Record<string, Modu
 
 export interface ToGraphOptions {
   readonly name: string;
-  /** The input's shape; a string first dim is the symbolic batch, e.g. ['N', 784]. */
+  /** The input's shape; a string dim is a symbol, e.g. ['N', 784] or ['N', 'S', 128]. */
   readonly inputShape: Shape;
   readonly inputName?: string;
   /** The input's element type: 'i32' for token ids (an `embedding` first), default f32. */

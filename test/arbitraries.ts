@@ -32,6 +32,11 @@ export interface GraphOptions {
   readonly maxWidth?: number;
   /** 'symbolic' inputs are [N, ...] (or [batch, ...]); 'static' ones [1..3, ...]. Default 'either'. */
   readonly batch?: 'symbolic' | 'static' | 'either';
+  /**
+   * Several symbols: inputs of rank >= 3 are [N, S, ...] (with these names; rank 2 gets the
+   * batch only), and results may carry symbols on any axis. Implies a symbolic batch.
+   */
+  readonly symbols?: readonly [string, string];
   /** 'any' (default) mixes in names the text format must quote and codegen must sanitize. */
   readonly names?: NameStyle;
   /** Constant data may hold NaN payloads, -0, subnormals and ±Inf (default false). */
@@ -47,11 +52,12 @@ export interface GraphOptions {
   readonly images?: boolean;
 }
 
-/** A graph with inputs and the batch its symbolic dim is bound to. */
+/** A graph with inputs, the batch its first symbol is bound to, and every symbol's value. */
 export interface GraphCase {
   readonly graph: Graph;
   readonly feeds: Feeds;
   readonly batch: number;
+  readonly dims: Record<string, number>;
 }
 
 /** One input's dims per sample are capped so that interpreting stays fast. */
@@ -94,12 +100,13 @@ function recipeArb(options: GraphOptions): fc.Arbitrary<GraphRecipe> {
   });
 }
 
-function inputShape(recipe: InputRecipe, batch: Dim): Dim[] {
+function inputShape(recipe: InputRecipe, batch: Dim, sequence?: string): Dim[] {
   const shape: Dim[] = [batch];
   const rank = RANKS[recipe.rank] ?? 2;
-  const image = recipe.image && rank >= 3;
+  const image = recipe.image && rank >= 3 && sequence === undefined;
+  if (sequence !== undefined && rank >= 3) shape.push(sequence);
   let size = 1;
-  for (let axis = 1; axis < rank; axis++) {
+  for (let axis = shape.length; axis < rank; axis++) {
     const drawn = recipe.dims[axis - 1] ?? 1;
     const wanted = image ? 1 + ((drawn - 1) % (axis === 1 ? 6 : 11)) : drawn;
     const dim = Math.max(1, Math.min(wanted, Math.floor(MAX_SAMPLE / size)));
@@ -117,9 +124,9 @@ function batchDim(code: number, mode: GraphOptions['batch']): Dim {
 
 function buildGraph(recipe: GraphRecipe, options: GraphOptions): Graph {
   const ops = options.ops ?? GENERATED_OPS;
-  const g = new GraphAssembler(options.names ?? 'any', options.weightEdges ?? false);
-  const batch = batchDim(recipe.batch, options.batch);
-  for (const input of recipe.inputs) g.addInput(inputShape(input, batch), input.name);
+  const g = new GraphAssembler(options.names ?? 'any', options.weightEdges ?? false, options.symbols !== undefined);
+  const batch = options.symbols?.[0] ?? batchDim(recipe.batch, options.batch);
+  for (const input of recipe.inputs) g.addInput(inputShape(input, batch, options.symbols?.[1]), input.name);
   const made: Value[] = [];
   const run = (op: OpName | undefined, step: Step): void => {
     const value = op === undefined ? undefined : generateOp(op, step, g);
@@ -159,5 +166,5 @@ export function arbFeeds(graph: Graph, options: FeedOptions = {}): fc.Arbitrary<
 
 /** A random graph with random feeds and the batch bound to its symbolic dim. */
 export function arbGraphAndFeeds(options: GraphOptions & { readonly feeds?: FeedOptions } = {}): fc.Arbitrary<GraphCase> {
-  return arbGraph(options).chain((graph) => arbBatchedFeeds(graph, options.feeds).map(({ batch, feeds }) => ({ graph, feeds, batch })));
+  return arbGraph(options).chain((graph) => arbBatchedFeeds(graph, options.feeds).map(({ batch, dims, feeds }) => ({ graph, feeds, batch, dims })));
 }

@@ -3,7 +3,9 @@
 // checks its feeds and allocates only the result arrays, and the `load` session facade.
 
 import type { Graph } from '../../ir/graph.ts';
+import { evaluateSize } from '../../ir/memory-plan.ts';
 import { printGraph } from '../../ir/print.ts';
+import type { Shape } from '../../ir/types.ts';
 import { formatShape } from '../../ir/types.ts';
 import { JS_ERF_SOURCE, usesFn } from '../expr-render.ts';
 import { kernelBodies } from '../kernel-info.ts';
@@ -20,8 +22,8 @@ import { emitMatmul, emitSoftmax } from './kernel-reduce.ts';
 import { emitDenseConv, isDenseConv } from './kernel-conv.ts';
 import { emitConv, emitReduce } from './kernel-window.ts';
 import { STREAM_PLAN } from '../stream-runtime.ts';
-import { DECODE_WEIGHTS, FEED_CHECK, FETCH_WEIGHTS, LOAD_EMBEDDED, LOAD_EXTERNAL } from './runtime.ts';
-import { KernelScope, renderExtent, type ArrayKey } from './scope.ts';
+import { DECODE_WEIGHTS, FETCH_WEIGHTS, LOAD_EMBEDDED, LOAD_EXTERNAL, SYMBOL_FEED_CHECK } from './runtime.ts';
+import { KernelScope, renderExtent, symbolVar, type ArrayKey } from './scope.ts';
 import { planWeights, toBase64, type WeightBlob } from './weights.ts';
 
 export interface JsBundleOptions {
@@ -39,12 +41,13 @@ export interface JsBundle {
 
 /** Names the bundle's own code uses; model names are uniquified around them. */
 const FIXED_NAMES = [
-  'metadata', 'run', 'load', 'weights', 'arena', 'batch', 'feeds', 'floatsOf', 'bytesOfBase64', 'feedOf', 'batchOf',
+  'metadata', 'run', 'load', 'weights', 'arena', 'batch', 'feeds', 'dims', 'floatsOf', 'bytesOfBase64', 'feedData', 'batchOf',
+  'bindDims', 'disagreement', 'INPUT_SHAPES', 'SYMBOLS', 'symbolValues',
   'checkFeedNames', 'streamPlan', 'checkChunk', 'fetchWeights', 'installWeights', 'widenWeights', 'arenaFor', 'erf', 'lookupError', 'lanesOf', 'checkIds', 'FEED_KINDS', 'scratch', 'WEIGHTS_BASE64', 'WEIGHTS_FILE', 'INPUT_NAMES',
 ];
 
-function emitKernel(kernel: Kernel, name: string, packedWeights: ReadonlySet<number>): { code: string; params: ArrayKey[]; scratch: number } {
-  const scope = new KernelScope();
+function emitKernel(kernel: Kernel, name: string, packedWeights: ReadonlySet<number>, symbols: readonly string[]): { code: string; params: ArrayKey[]; scratch: number } {
+  const scope = new KernelScope(symbols);
   const body = new CodeWriter();
   body.indented(() => {
     switch (kernel.kind) {
@@ -98,9 +101,14 @@ function header(graph: Graph, program: LoweredProgram, blob: WeightBlob, options
   ];
 }
 
+/** Shapes (or symbol lists) as a JS literal: JSON, safe on one line. */
+function shapesLiteral(shapes: readonly (Shape | readonly string[])[]): string {
+  return JSON.stringify(shapes).replace(/\u2028/g, '\\u2028').replace(/\u2029/g, '\\u2029');
+}
+
 function metadataLiteral(program: LoweredProgram): string {
   const tensors = (list: LoweredProgram['inputs']): unknown => list.map((t) => ({ name: t.name, shape: [...t.shape], dtype: t.dtype }));
-  const json = JSON.stringify({ name: program.name, inputs: tensors(program.inputs), outputs: tensors(program.outputs) }, null, 2);
+  const json = JSON.stringify({ name: program.name, symbols: [...program.symbols], inputs: tensors(program.inputs), outputs: tensors(program.outputs) }, null, 2);
   return json.replace(/\u2028/g, '\\u2028').replace(/\u2029/g, '\\u2029');
 }
 
@@ -130,11 +138,10 @@ function emitWeights(w: CodeWriter, program: LoweredProgram, blob: WeightBlob, o
   return names;
 }
 
-/** The arena: every intermediate, laid out by the memory plan; grown only for a larger batch. */
+/** The arena: every intermediate, laid out by the memory plan; grown only when the symbols need more. */
 function emitArena(w: CodeWriter, program: LoweredProgram): void {
-  w.line(`let arena = new Float32Array(${renderExtent(program.arenaSize).replace(/batch/g, '1')});`);
-  w.block('function arenaFor(batch) {', () => {
-    w.line(`const size = ${renderExtent(program.arenaSize)};`);
+  w.line(`let arena = new Float32Array(${evaluateSize(program.arenaSize, 1)});`);
+  w.block('function arenaFor(size) {', () => {
     w.line('if (arena.length < size) arena = new Float32Array(size);');
     w.line('return arena;');
   });
@@ -142,20 +149,19 @@ function emitArena(w: CodeWriter, program: LoweredProgram): void {
 
 /** `run(feeds)`: check the feeds, infer the batch, allocate the results, call the kernels. */
 function emitRun(w: CodeWriter, program: LoweredProgram, feedName: readonly string[], resultName: readonly string[], calls: readonly string[]): void {
-  w.line(`const INPUT_NAMES = [${program.inputs.map((t) => stringLiteral(t.name)).join(', ')}];`).line();
-  w.block('export function run(feeds) {', () => {
+  w.line(`const INPUT_NAMES = [${program.inputs.map((t) => stringLiteral(t.name)).join(', ')}];`);
+  w.line(`const INPUT_SHAPES = ${shapesLiteral(program.inputs.map((t) => t.shape))};`);
+  w.line(`const SYMBOLS = ${shapesLiteral([program.symbols])}[0];`).line();
+  w.block('export function run(feeds, dims) {', () => {
     w.line('if (weights === null) throw new Error("fusegraph: the weights are not loaded yet; await load() first");');
     w.line('checkFeedNames(feeds, INPUT_NAMES);');
-    w.line('let batch = 0;');
     program.inputs.forEach((input, index) => {
-      const batched = input.size.perSample !== 0;
-      const sample = batched ? input.size.perSample : input.size.fixed;
       const dtype = input.dtype === 'f32' ? '' : `, ${stringLiteral(input.dtype)}`;
-      w.line(`const ${feedName[index] ?? ''} = feedOf(feeds, ${stringLiteral(input.name)}, ${sample}, ${batched}${dtype});`);
-      if (batched) w.line(`batch = batchOf(${stringLiteral(input.name)}, ${feedName[index] ?? ''}, ${sample}, batch);`);
+      w.line(`const ${feedName[index] ?? ''} = feedData(feeds, ${stringLiteral(input.name)}${dtype});`);
     });
-    if (!program.inputs.some((t) => t.size.perSample !== 0)) w.line('batch = 1;');
-    w.line('const arena = arenaFor(batch);');
+    w.line(`const symbolValues = bindDims(INPUT_NAMES, INPUT_SHAPES, [${feedName.join(', ')}], SYMBOLS, dims);`);
+    program.symbols.forEach((symbol, index) => w.line(`const ${symbolVar(symbol)} = symbolValues[${index}];`));
+    w.line(`const arena = arenaFor(${renderExtent(program.arenaSize)});`);
     program.outputs.forEach((output, index) => w.line(`const ${resultName[index] ?? ''} = new Float32Array(${renderExtent(output.size)});`));
     w.all(calls);
     w.line('return {');
@@ -187,16 +193,16 @@ export function emitJsBundle(graph: Graph, program: LoweredProgram, options: JsB
   const kernelCode = new CodeWriter();
   const calls = program.kernels.map((kernel, index) => {
     const name = namer.fresh(`k${index}_${kernel.label}`);
-    const emitted = emitKernel(kernel, name, packed);
+    const emitted = emitKernel(kernel, name, packed, program.symbols);
     scratch = Math.max(scratch, emitted.scratch);
     kernelCode.all(emitted.code.trimEnd().split('\n')).line();
     const args = emitted.params.map((key) => argumentFor(key, storedName, feedName, resultName));
-    return `${name}(batch, ${args.join(', ')});`;
+    return `${name}(${[...program.symbols.map(symbolVar), ...args].join(', ')});`;
   });
   // One scratch array serves every kernel that needs one (they run one after another).
   if (scratch > 0) w.line(`const scratch = new Float32Array(${scratch});`).line();
   w.all(kernelCode.toString().trimEnd().split('\n')).line();
-  w.all(FEED_CHECK.split('\n')).line();
+  w.all(SYMBOL_FEED_CHECK.split('\n')).line();
   w.all(STREAM_PLAN.split('\n')).line();
   emitRun(w, program, feedName, resultName, calls);
   w.line().all((options.weights === 'embed' ? LOAD_EMBEDDED : LOAD_EXTERNAL).split('\n'));

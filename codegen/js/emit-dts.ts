@@ -8,8 +8,9 @@ export function emitJsDts(program: LoweredProgram): string {
   return emitBundleDts(program, {
     target: 'JS',
     declarations: [
-      '/** Runs the model synchronously; the batch is inferred from the feed lengths. */',
-      'export declare function run(feeds: Feeds): Results;',
+      '/** Runs the model synchronously; the symbols are inferred from the feed lengths (and `dims`). */',
+      'export declare function run(feeds: Feeds, dims?: Dims): Results;',
     ],
+    dims: true,
   });
 }

@@ -1,9 +1,9 @@
 // Elementwise loop nests in JS (also transposes and copies): one loop per merged axis with
-// literal bounds (the batch is the only runtime bound), operand offsets stepped per axis,
+// literal bounds or bounds over the symbols, operand offsets stepped per axis,
 // loop-invariant (fully broadcast) operands read once, the body from the shared renderer.
 
 import { JS_SYNTAX, renderExpr } from '../expr-render.ts';
-import type { ElementwiseKernel } from '../kernels.ts';
+import { staticExtent, type ElementwiseKernel } from '../kernels.ts';
 import type { CodeWriter } from '../writer.ts';
 import { plus, renderExtent, times, type KernelScope } from './scope.ts';
 
@@ -11,7 +11,7 @@ export function emitElementwise(kernel: ElementwiseKernel, scope: KernelScope, b
   const depth = kernel.extents.length;
   const out = scope.use(kernel.out);
   const operands = kernel.operands.map((operand) => ({ ...scope.use(operand.buffer), strides: operand.strides }));
-  const invariant = operands.map((op) => op.strides.every((s) => s === 0));
+  const invariant = operands.map((op) => op.strides.every((s) => s.length === 0));
   operands.forEach((op, index) => {
     if (invariant[index] === true) body.line(`const v${index} = ${op.array}[${op.base}];`);
   });
@@ -28,7 +28,7 @@ export function emitElementwise(kernel: ElementwiseKernel, scope: KernelScope, b
       body.line(`${out.array}[o++] = ${rendered.value};`);
       return;
     }
-    const bound = renderExtent(kernel.extents[axis] ?? { perSample: 0, fixed: 1 });
+    const bound = renderExtent(kernel.extents[axis] ?? staticExtent(1));
     body.block(`for (let i${axis} = 0; i${axis} < ${bound}; i${axis}++) {`, () => {
       const saved = [...offsets];
       operands.forEach((op, index) => {

@@ -3,7 +3,8 @@
 // the function), concat's sources chosen by region along one axis; linear resizing reads its
 // per-axis taps from tables and weights the corners in f64 as the interpreter does.
 
-import type { AxisMap, GatherKernel, GatherSource, ResizeKernel } from '../kernels.ts';
+import { constValue } from '../../ir/sym-size.ts';
+import { isStaticExtent, staticExtent, type AxisMap, type GatherKernel, type GatherSource, type ResizeKernel } from '../kernels.ts';
 import type { CodeWriter } from '../writer.ts';
 import { plus, renderExtent, times, type KernelScope } from './scope.ts';
 
@@ -38,8 +39,8 @@ function emitSource(kernel: GatherKernel, index: number, source: GatherSource, s
 /** Whether every output index of the axis (its region, for concat) maps inside the input. */
 function affineStaysInside(map: Extract<AxisMap, { kind: 'affine' }>, kernel: GatherKernel, a: number, source: GatherSource): boolean {
   const extent = kernel.extents[a];
-  if (extent === undefined || extent.perSample !== 0) return false;
-  const [lo, hi] = a === kernel.regionAxis && source.region !== undefined ? [source.region.begin, source.region.end - 1] : [0, extent.fixed - 1];
+  if (extent === undefined || !isStaticExtent(extent)) return false;
+  const [lo, hi] = a === kernel.regionAxis && source.region !== undefined ? [source.region.begin, source.region.end - 1] : [0, constValue(extent) - 1];
   const ends = [lo * map.scale + map.offset, hi * map.scale + map.offset];
   return Math.min(...ends) >= 0 && Math.max(...ends) < map.size;
 }
@@ -72,7 +73,7 @@ export function emitGather(kernel: GatherKernel, scope: KernelScope, body: CodeW
       body.line('}');
       return;
     }
-    const extent = kernel.extents[a] ?? { perSample: 0, fixed: 1 };
+    const extent = kernel.extents[a] ?? staticExtent(1);
     body.block(`for (let o${a} = 0; o${a} < ${renderExtent(extent)}; o${a}++) {`, () => open(a + 1));
   };
   open(0);

@@ -7,7 +7,7 @@
 // element in the epilogue, rendered by the shared scalar-expression renderer.
 
 import { JS_SYNTAX, renderExpr } from '../expr-render.ts';
-import type { Access, LinearKernel } from '../kernels.ts';
+import { staticExtent, ZERO_EXTENT, type Access, type LinearKernel } from '../kernels.ts';
 import type { CodeWriter } from '../writer.ts';
 import { plus, renderExtent, times, type KernelScope } from './scope.ts';
 
@@ -44,10 +44,11 @@ function operandOffset(kernel: LinearKernel, op: Operand, row: string, col: stri
   // Leading axes: decompose the flat row into coordinates of rowShape (inner dims static).
   let rest = row;
   for (let axis = kernel.rowShape.length - 1; axis >= 0; axis--) {
-    const stride = strides[axis] ?? 0;
-    const dim = kernel.rowShape[axis]?.fixed ?? 1;
+    const stride = strides[axis] ?? ZERO_EXTENT;
+    const rendered = renderExtent(kernel.rowShape[axis] ?? staticExtent(1));
+    const dim = /^[A-Za-z0-9_]+$/.test(rendered) ? rendered : `(${rendered})`;
     const coord = axis === 0 ? rest : `(${rest}) % ${dim}`;
-    if (stride !== 0) terms.push(times(coord, stride));
+    if (stride.length !== 0) terms.push(times(coord, stride));
     rest = `Math.floor((${rest}) / ${dim})`;
   }
   return plus(...terms);

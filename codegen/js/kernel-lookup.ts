@@ -16,7 +16,7 @@ export function emitLookup(kernel: LookupKernel, scope: KernelScope, body: CodeW
   body.line(`const count = ${count};`);
   body.block('for (let k = 0; k < count; k++) {', () => {
     body.line(`let id = ${ids.array}[${plus(ids.base, 'k')}];`);
-    body.line(`if (!(id >= ${-kernel.size} && id < ${kernel.size} && id === Math.trunc(id))) lookupError(${shown}, id, k, [${kernel.idsStrides.join(', ')}], ${kernel.size});`);
+    body.line(`if (!(id >= ${-kernel.size} && id < ${kernel.size} && id === Math.trunc(id))) lookupError(${shown}, id, k, [${kernel.idsStrides.map(renderExtent).join(', ')}], ${kernel.size});`);
     body.line(`if (id < 0) id += ${kernel.size};`);
     body.block(`for (let o = 0; o < ${renderExtent(kernel.outer)}; o++) {`, () => {
       body.line(`const from = ${plus(data.base, `(o * ${kernel.size} + id) * ${kernel.inner}`)};`);

@@ -1,10 +1,11 @@
 // Windowed kernels in JS: convolution (plain loops over output channel, output position,
 // input channel and taps, f64 sums in the interpreter's order, so results match it bit for
-// bit) and windowed reductions (pooling, reduce_*). Every size is a literal; only the batch
-// is read at run time. Bounds tests are emitted only on axes whose window can leave the input.
+// bit) and windowed reductions (pooling, reduce_*). Window sizes are literals; the symbols
+// (the batch, a reduced sequence axis) are read at run time. Bounds tests are emitted only on axes whose window can leave the input.
 
 import { JS_SYNTAX, renderExpr } from '../expr-render.ts';
-import type { ConvKernel, ReduceAxis, ReduceKernel, WindowAxis } from '../kernels.ts';
+import { constValue, sameSize } from '../../ir/sym-size.ts';
+import { isStaticExtent, staticExtent, type ConvKernel, type ReduceAxis, type ReduceKernel, type WindowAxis } from '../kernels.ts';
 import type { CodeWriter } from '../writer.ts';
 import { plus, renderExtent, times, type KernelScope } from './scope.ts';
 
@@ -97,11 +98,20 @@ export function emitConv(kernel: ConvKernel, scope: KernelScope, body: CodeWrite
 }
 
 function isPlain(axis: ReduceAxis): boolean {
-  return axis.taps === 1 && axis.stride === 1 && axis.padBegin === 0 && axis.padEnd === 0;
+  return sameSize(axis.taps, staticExtent(1)) && axis.stride === 1 && axis.padBegin === 0 && axis.padEnd === 0;
 }
 
+/** A reduce axis with static sizes as a window axis (a symbolic one is a full reduction). */
 function reduceWindow(axis: ReduceAxis): WindowAxis {
-  return { out: axis.out.fixed, taps: axis.taps, stride: axis.stride, dilation: axis.dilation, padBegin: axis.padBegin, divisor: 1, size: axis.size };
+  return {
+    out: constValue(axis.out), taps: constValue(axis.taps), stride: axis.stride, dilation: axis.dilation, padBegin: axis.padBegin,
+    divisor: 1, size: constValue(axis.size),
+  };
+}
+
+/** A full reduction over a symbolic axis (mean over S): every tap, never out of bounds. */
+function symbolicTapLoop(body: CodeWriter, axis: ReduceAxis, a: number, inner: () => void): void {
+  body.block(`for (let i${a} = 0; i${a} < ${renderExtent(axis.taps)}; i${a}++) {`, inner);
 }
 
 export function emitReduce(kernel: ReduceKernel, scope: KernelScope, body: CodeWriter): void {
@@ -123,14 +133,15 @@ export function emitReduce(kernel: ReduceKernel, scope: KernelScope, body: CodeW
           if (kernel.finish === 'mean') body.line('count++;');
           return;
         }
-        tapLoop(body, reduceWindow(entry.axis), entry.a, () => taps(k + 1));
+        if (isStaticExtent(entry.axis.taps) && isStaticExtent(entry.axis.size)) tapLoop(body, reduceWindow(entry.axis), entry.a, () => taps(k + 1));
+        else symbolicTapLoop(body, entry.axis, entry.a, () => taps(k + 1));
       };
       taps(0);
       body.line(`${out.array}[o++] = ${finish(kernel)};`);
       return;
     }
     const axis = kernel.axes[a];
-    body.block(`for (let o${a} = 0; o${a} < ${renderExtent(axis?.out ?? { perSample: 0, fixed: 1 })}; o${a}++) {`, () => outLoop(a + 1));
+    body.block(`for (let o${a} = 0; o${a} < ${renderExtent(axis?.out ?? staticExtent(1))}; o${a}++) {`, () => outLoop(a + 1));
   };
   outLoop(0);
 }
@@ -143,7 +154,7 @@ function finish(kernel: ReduceKernel): string {
   const factors = kernel.axes.flatMap((axis, a) => {
     if (isPlain(axis)) return [];
     const start = `o${a} * ${axis.stride} - ${axis.padBegin}`;
-    return [`(Math.min(${start} + ${axis.taps}, ${axis.size + axis.padEnd}) - (${start}))`];
+    return [`(Math.min(${start} + ${renderExtent(axis.taps)}, ${constValue(axis.size) + axis.padEnd}) - (${start}))`];
   });
   return `acc / (${factors.length === 0 ? '1' : factors.join(' * ')})`;
 }

@@ -2,6 +2,8 @@
 // facade. They contain no model text; the emitter fills in only compiler-made names and
 // numbers around them.
 
+import { BIND_DIMS } from '../bind-dims-source.ts';
+
 /** Turns little-endian f32 bytes into a Float32Array on any host (copies only if needed). */
 export const DECODE_WEIGHTS = `function floatsOf(bytes) {
   const count = bytes.byteLength / 4;
@@ -30,13 +32,21 @@ function bytesOfBase64(text) {
   return bytes;
 }`;
 
+/** Checks the feed object's keys against the inputs (every bundle). */
+const CHECK_FEED_NAMES = `function checkFeedNames(feeds, names) {
+  if (feeds === null || typeof feeds !== "object") throw new TypeError("fusegraph: run(feeds) needs an object of Float32Arrays");
+  for (const name of Object.keys(feeds)) {
+    if (!names.includes(name)) throw new TypeError("fusegraph: unknown input " + JSON.stringify(name) + " (inputs: " + names.map((n) => JSON.stringify(n)).join(", ") + ")");
+  }
+}`;
+
 /**
  * Reads and checks one feed and returns it as f32 lanes: an f32 input must be a
  * Float32Array (used as is); an i32 input an Int32Array or a BigInt64Array whose values lie
  * within ±2^24, a bool input a Uint8Array of 0 and 1 (copied to f32, see ir/feeds.ts, whose
- * messages these are).
+ * messages these are). lookupError is the id check's message (lookup kernels, checkIds).
  */
-export const FEED_CHECK = `const FEED_KINDS = { f32: "a Float32Array", i32: "an Int32Array or a BigInt64Array", bool: "a Uint8Array of 0 and 1" };
+const TYPED_LANES = `const FEED_KINDS = { f32: "a Float32Array", i32: "an Int32Array or a BigInt64Array", bool: "a Uint8Array of 0 and 1" };
 
 function lanesOf(name, data, dtype) {
   const ok = dtype === "f32" ? data instanceof Float32Array
@@ -58,6 +68,14 @@ function lanesOf(name, data, dtype) {
   return lanes;
 }
 
+function lookupError(shown, id, k, strides, size) {
+  const position = strides.map((s, a) => (a === 0 ? Math.floor(k / s) : Math.floor(k / s) % (strides[a - 1] / s)));
+  throw new RangeError("fusegraph: id " + String(id) + " at position [" + position.join(", ") + "] of " + shown + " is outside [" + -size + ", " + size + ")");
+}`;
+
+/** Reads and checks one feed (its dtype's typed array, its length); returns it as f32 lanes. */
+export const FEED_CHECK = `${TYPED_LANES}
+
 function feedOf(feeds, name, sample, batched, dtype = "f32") {
   const data = lanesOf(name, feeds !== null && typeof feeds === "object" && Object.hasOwn(feeds, name) ? feeds[name] : undefined, dtype);
   if (batched ? data.length === 0 || data.length % sample !== 0 : data.length !== sample) {
@@ -73,11 +91,6 @@ function checkIds(ids, shown, strides, size) {
   }
 }
 
-function lookupError(shown, id, k, strides, size) {
-  const position = strides.map((s, a) => (a === 0 ? Math.floor(k / s) : Math.floor(k / s) % (strides[a - 1] / s)));
-  throw new RangeError("fusegraph: id " + String(id) + " at position [" + position.join(", ") + "] of " + shown + " is outside [" + -size + ", " + size + ")");
-}
-
 function batchOf(name, data, sample, known) {
   const batch = data.length / sample;
   if (known !== 0 && known !== batch) {
@@ -86,12 +99,21 @@ function batchOf(name, data, sample, known) {
   return batch;
 }
 
-function checkFeedNames(feeds, names) {
-  if (feeds === null || typeof feeds !== "object") throw new TypeError("fusegraph: run(feeds) needs an object of Float32Arrays");
-  for (const name of Object.keys(feeds)) {
-    if (!names.includes(name)) throw new TypeError("fusegraph: unknown input " + JSON.stringify(name) + " (inputs: " + names.map((n) => JSON.stringify(n)).join(", ") + ")");
-  }
-}`;
+${CHECK_FEED_NAMES}`;
+
+/**
+ * The JS bundle's feed handling: a type check per feed, then bindDims (codegen/bind-dims-source.ts)
+ * reads every symbol off the lengths.
+ */
+export const SYMBOL_FEED_CHECK = `${TYPED_LANES}
+
+function feedData(feeds, name, dtype = "f32") {
+  return lanesOf(name, feeds !== null && typeof feeds === "object" && Object.hasOwn(feeds, name) ? feeds[name] : undefined, dtype);
+}
+
+${BIND_DIMS}
+
+${CHECK_FEED_NAMES}`;
 
 /** Fetches external weights next to the module: fs for file: URLs (Node), fetch otherwise. */
 export const FETCH_WEIGHTS = `async function fetchWeights(options) {
@@ -118,9 +140,9 @@ function loadSource(firstLine: string): string {
   return `export async function load(options = {}) {
 ${firstLine}  let open = true;
   return {
-    async run(feeds) {
+    async run(feeds, dims) {
       if (!open) throw new Error("fusegraph: this session was disposed");
-      return run(feeds);
+      return run(feeds, dims);
     },
     stream(streamOptions) {
       if (!open) throw new Error("fusegraph: this session was disposed");
@@ -138,7 +160,7 @@ ${firstLine}  let open = true;
           if (!open) throw new Error("fusegraph: this session was disposed");
           checkChunk(chunk, plan);
           for (const name of plan.others) feeds[name] = Object.hasOwn(chunk, name) ? chunk[name] : undefined;
-          const results = run(feeds);
+          const results = run(feeds, plan.dims);
           for (const p of plan.pairs) feeds[p.inName] = results[p.outName];
           return results;
         },

@@ -1,6 +1,8 @@
 // Buffers as a JS kernel function sees them: each distinct array becomes a parameter with a
-// compiler-made name, each arena tensor a base offset computed once from the batch.
+// compiler-made name, each arena tensor a base offset computed once from the symbols, whose
+// values every kernel takes as its first parameters (`sym_N`, `sym_S`).
 
+import { constValue, isConstSize, type SymSize } from '../../ir/sym-size.ts';
 import type { BufferRef, Extent } from '../kernels.ts';
 
 /** How a kernel reaches a buffer's array: by value (input, constant, output) or in the arena. */
@@ -15,11 +17,18 @@ export function arrayKey(ref: BufferRef): ArrayKey {
   }
 }
 
-/** `3 * batch + 10`, `batch`, `784`: an extent as a JS expression over `batch`. */
+/** The JS variable holding a symbol's value (symbols are identifiers: ir/names.ts). */
+export function symbolVar(symbol: string): string {
+  return `sym_${symbol}`;
+}
+
+/** `3 * sym_N + 10`, `sym_N * sym_S`, `784`: an extent as a JS expression over the symbols. */
 export function renderExtent(extent: Extent): string {
-  if (extent.perSample === 0) return String(extent.fixed);
-  const scaled = extent.perSample === 1 ? 'batch' : `${extent.perSample} * batch`;
-  return extent.fixed === 0 ? scaled : `${scaled} + ${extent.fixed}`;
+  if (isConstSize(extent)) return String(constValue(extent));
+  return [...extent].reverse().map((term) => {
+    const factors = term.symbols.map(symbolVar);
+    return (term.coeff === 1 ? factors : [String(term.coeff), ...factors]).join(' * ');
+  }).join(' + ');
 }
 
 /** `a + b` with literal zeros folded away. */
@@ -28,14 +37,25 @@ export function plus(...terms: readonly string[]): string {
   return kept.length === 0 ? '0' : kept.join(' + ');
 }
 
-/** `a * s` with literal 0 and 1 folded. */
-export function times(term: string, stride: number): string {
+/** `a * s` with literal 0 and 1 folded; a symbolic stride is rendered over the symbols. */
+export function times(term: string, stride: number | SymSize): string {
+  if (typeof stride !== 'number') {
+    if (isConstSize(stride)) return times(term, constValue(stride));
+    if (term === '0') return '0';
+    const rendered = renderExtent(stride);
+    const factor = rendered.includes('+') ? `(${rendered})` : rendered;
+    if (term === '1') return factor;
+    return /^[A-Za-z0-9_]+$/.test(term) ? `${term} * ${factor}` : `(${term}) * ${factor}`;
+  }
   if (stride === 0 || term === '0') return '0';
   if (stride === 1) return term;
   return /^[A-Za-z0-9_]+$/.test(term) ? `${term} * ${stride}` : `(${term}) * ${stride}`;
 }
 
 export class KernelScope {
+  /** The program's symbols, passed to every kernel in this order. */
+  constructor(private readonly symbols: readonly string[] = []) {}
+
   readonly params: { readonly name: string; readonly key: ArrayKey }[] = [];
   readonly prologue: string[] = [];
   /** Compile-time tables (gather maps, resize taps), made once beside the kernel function. */
@@ -82,6 +102,6 @@ export class KernelScope {
   }
 
   signature(fn: string): string {
-    return `function ${fn}(batch, ${this.params.map((p) => p.name).join(', ')})`;
+    return `function ${fn}(${[...this.symbols.map(symbolVar), ...this.params.map((p) => p.name)].join(', ')})`;
   }
 }

@@ -5,7 +5,7 @@
 // in-place elementwise pass after the convolution, as `linear` does.
 
 import { E } from '../../ir/scalar.ts';
-import type { Access, ConvKernel, ElementwiseKernel, Extent } from '../kernels.ts';
+import type { Access, ConvKernel, ElementwiseKernel, Extent } from '../affine-kernels.ts';
 import { emitElementwiseKernel } from './elementwise-kernel.ts';
 import { prepareVectorExpr } from './expr-emit.ts';
 import type { Local } from './function-assembler.ts';

@@ -15,7 +15,7 @@
 //    (conv-pack.ts).
 // Depthwise convolutions have a kernel of their own (depthwise-kernel.ts).
 
-import type { ConvKernel, WindowAxis } from '../kernels.ts';
+import type { ConvKernel, WindowAxis } from '../affine-kernels.ts';
 import { convEpilogue } from './conv-epilogue.ts';
 import { emitPack, tapTable, type PackPlan } from './conv-pack.ts';
 import { isDepthwise, prepareDepthwiseKernel } from './depthwise-kernel.ts';

@@ -3,7 +3,7 @@
 // [K][width] through per-axis tables fixed at compile time that give each (output index, tap)
 // its input offset, or -1 in the padding.
 
-import type { WindowAxis } from '../kernels.ts';
+import type { WindowAxis } from '../affine-kernels.ts';
 import type { Local } from './function-assembler.ts';
 import { advance, countedLoop, type KernelContext } from './kernel-context.ts';
 import { TableWriter, type StaticTable } from './static-data.ts';

@@ -8,7 +8,7 @@
 // (bias, PReLU slope) splatted once per channel too. NCHW throughout: a
 // channels-on-lanes layout would need conversions at every other kernel.
 
-import type { ConvKernel, WindowAxis } from '../kernels.ts';
+import type { ConvKernel, WindowAxis } from '../affine-kernels.ts';
 import { convEpilogue } from './conv-epilogue.ts';
 import { addressLocal, advance, countedLoop, extentLocal, type KernelContext } from './kernel-context.ts';
 import { emitStore, rowVectors, type PanelVector } from './linear-kernel.ts';

@@ -7,7 +7,7 @@
 // primitive (ir/scalar.ts), which f32x4 instructions compute exactly; a plain copy (body
 // `$0`) moves the f32 bits.
 
-import type { ElementwiseKernel } from '../kernels.ts';
+import type { ElementwiseKernel } from '../affine-kernels.ts';
 import { F32X4, prepareVectorExpr } from './expr-emit.ts';
 import type { Local } from './function-assembler.ts';
 import { addressLocal, advance, countedLoop, extentLocal, type KernelContext } from './kernel-context.ts';

@@ -9,7 +9,7 @@ import type { Graph } from '../../ir/graph.ts';
 import { printGraph } from '../../ir/print.ts';
 import { formatShape } from '../../ir/types.ts';
 import { DECODE_WEIGHTS, FEED_CHECK, FETCH_WEIGHTS } from '../js/runtime.ts';
-import type { LoweredProgram } from '../kernels.ts';
+import type { LoweredProgram } from '../affine-kernels.ts';
 import { commentLine, commentText, stringLiteral } from '../namer.ts';
 import { storageNote, storeWeights, widenWeightsSource, type WeightsDtype } from '../weight-storage.ts';
 import { CodeWriter } from '../writer.ts';
@@ -35,7 +35,7 @@ function affine(value: AffineBytes, batch: string): string {
 
 function metadataLiteral(program: LoweredProgram): string {
   const tensors = (list: LoweredProgram['inputs']): unknown => list.map((t) => ({ name: t.name, shape: [...t.shape], dtype: t.dtype }));
-  const json = JSON.stringify({ name: program.name, inputs: tensors(program.inputs), outputs: tensors(program.outputs) }, null, 2);
+  const json = JSON.stringify({ name: program.name, symbols: [...program.symbols], inputs: tensors(program.inputs), outputs: tensors(program.outputs) }, null, 2);
   return json.replace(/\u2028/g, '\\u2028').replace(/\u2029/g, '\\u2029');
 }
 

@@ -2,7 +2,7 @@
 // that also offers `runSync` (synchronous once loaded).
 
 import { emitBundleDts } from '../bundle-dts.ts';
-import type { LoweredProgram } from '../kernels.ts';
+import type { LoweredProgram } from '../affine-kernels.ts';
 
 export function emitWasmDts(program: LoweredProgram): string {
   return emitBundleDts(program, {

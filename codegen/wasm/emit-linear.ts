@@ -4,7 +4,7 @@
 // scalars; any other broadcast runs the same body as an in-place elementwise pass after.
 
 import { E } from '../../ir/scalar.ts';
-import type { Access, ElementwiseKernel, LinearKernel } from '../kernels.ts';
+import type { Access, ElementwiseKernel, LinearKernel } from '../affine-kernels.ts';
 import { emitElementwiseKernel } from './elementwise-kernel.ts';
 import { prepareVectorExpr } from './expr-emit.ts';
 import { addressLocal, extentLocal, type KernelContext } from './kernel-context.ts';

@@ -7,7 +7,7 @@
 // index, -1 where the output is padding. A padded index on an outer axis fills its whole block
 // with the fill value; the kernel only moves f32 bits.
 
-import type { AxisMap, GatherKernel, GatherSource } from '../kernels.ts';
+import type { AxisMap, GatherKernel, GatherSource } from '../affine-kernels.ts';
 import type { Local } from './function-assembler.ts';
 import { addressLocal, advance, countedLoop, extentLocal, pushAffine, type KernelContext } from './kernel-context.ts';
 import { addressOf } from './memory-layout.ts';

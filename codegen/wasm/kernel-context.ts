@@ -1,7 +1,7 @@
 // What every wasm kernel emitter shares: the function being assembled, the batch local,
 // the memory layout, the math helpers, and small helpers for affine addresses and counts.
 
-import type { Extent, BufferRef } from '../kernels.ts';
+import type { Extent, BufferRef } from '../affine-kernels.ts';
 import type { FunctionAssembler, Local } from './function-assembler.ts';
 import type { MathLibrary } from './math-library.ts';
 import { addressOf, type AffineBytes, type WasmLayout } from './memory-layout.ts';

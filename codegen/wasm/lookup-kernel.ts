@@ -3,7 +3,7 @@
 // id) in the kernel's static table and traps; the JS wrapper catches the trap, reads the
 // record and throws the same message as the JS bundle (lookupError in js/runtime.ts).
 
-import type { LookupKernel } from '../kernels.ts';
+import type { LookupKernel } from '../affine-kernels.ts';
 import { addressLocal, countedLoop, extentLocal, type KernelContext } from './kernel-context.ts';
 import { TableWriter, type StaticData, type StaticTable } from './static-data.ts';
 

@@ -3,7 +3,7 @@
 // a[i, t] times the contiguous b[t, j..j+4]), leftover columns one at a time. Unlike
 // `linear`, the right operand is not a packed constant, so this is a plain f32x4 loop.
 
-import type { MatmulKernel } from '../kernels.ts';
+import type { MatmulKernel } from '../affine-kernels.ts';
 import type { Local } from './function-assembler.ts';
 import { addressLocal, advance, countedLoop, extentLocal, type KernelContext } from './kernel-context.ts';
 

@@ -5,14 +5,13 @@
 // weights image the bundle copies in at load; nothing moves per call.
 
 import { CompileError } from '../../ir/errors.ts';
-import type { AffineSize } from '../../ir/memory-plan.ts';
 import { kernelInfo } from '../kernel-info.ts';
-import type { BufferRef, Extent, Kernel, LoweredProgram } from '../kernels.ts';
+import type { BufferRef, Extent, Kernel, LoweredProgram } from '../affine-kernels.ts';
 import { packWeights, panelLayout, type PanelLayout } from './pack-weights.ts';
 import type { StaticData } from './static-data.ts';
 
 /** A byte address or size: perSample · batch + fixed. */
-export type AffineBytes = AffineSize;
+export type AffineBytes = Extent;
 
 export interface PackedWeight {
   readonly address: number;

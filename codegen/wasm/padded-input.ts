@@ -5,7 +5,7 @@
 // whatever the stride, and one f32x4 load reads a tap for four outputs. A row of the copy is
 // its s phases one after another; planes follow each other.
 
-import type { WindowAxis } from '../kernels.ts';
+import type { WindowAxis } from '../affine-kernels.ts';
 import type { Local } from './function-assembler.ts';
 import { advance, countedLoop, type KernelContext } from './kernel-context.ts';
 

@@ -6,7 +6,7 @@
 // accumulate in two f64x2 halves tap by tap in the scalar order, so each lane computes
 // exactly what the scalar path (and the interpreter) computes.
 
-import type { ReduceAxis, ReduceKernel } from '../kernels.ts';
+import type { ReduceAxis, ReduceKernel } from '../affine-kernels.ts';
 import type { Local } from './function-assembler.ts';
 import { advance, type KernelContext } from './kernel-context.ts';
 

@@ -2,7 +2,7 @@
 // list the JS and WGSL renderers draw), each taking the batch and computing its buffers'
 // addresses from the memory layout, and an exported `run(batch)` calling them in order.
 
-import type { Kernel, LoweredProgram } from '../kernels.ts';
+import type { Kernel, LoweredProgram } from '../affine-kernels.ts';
 import { prepareConvKernel } from './conv-kernel.ts';
 import { emitElementwiseKernel } from './elementwise-kernel.ts';
 import { emitLinear, MICRO_KERNEL } from './emit-linear.ts';

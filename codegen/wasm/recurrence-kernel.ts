@@ -7,7 +7,7 @@
 // region: nothing is allocated per step.
 
 import type { ScalarExpr } from '../../ir/scalar.ts';
-import type { BufferRef, RecurrenceKernel } from '../kernels.ts';
+import type { BufferRef, RecurrenceKernel } from '../affine-kernels.ts';
 import type { FunctionAssembler, Local } from './function-assembler.ts';
 import { prepareVectorExpr } from './expr-emit.ts';
 import { addressLocal, advance, countedLoop, extentLocal, type KernelContext } from './kernel-context.ts';

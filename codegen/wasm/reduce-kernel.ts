@@ -7,7 +7,7 @@
 // NaN like Math.max/min. The interior of the innermost output axis runs four outputs on f32x4
 // lanes (pooling-lanes.ts).
 
-import type { ReduceAxis, ReduceKernel } from '../kernels.ts';
+import type { ReduceAxis, ReduceKernel } from '../affine-kernels.ts';
 import type { Local } from './function-assembler.ts';
 import { addressLocal, advance, countedLoop, extentLocal, type KernelContext } from './kernel-context.ts';
 import { emitPoolVector, interiorRange, type LaneBody } from './pooling-lanes.ts';

@@ -7,7 +7,7 @@
 // −0. Tables fixed at compile time hold, per output row, the two factors and the byte offsets
 // of the two input rows, and per pair of output columns the same for both lanes.
 
-import type { ResizeKernel } from '../kernels.ts';
+import type { ResizeKernel } from '../affine-kernels.ts';
 import { addressLocal, advance, countedLoop, extentLocal, type KernelContext } from './kernel-context.ts';
 import { StaticData, TableWriter, type StaticTable } from './static-data.ts';
 

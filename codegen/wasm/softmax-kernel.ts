@@ -3,7 +3,7 @@
 // interpreter's order of operations. With inner = 1 the row is contiguous and each pass runs
 // four lanes at a time; otherwise elements are `inner` apart and the passes go one at a time.
 
-import type { SoftmaxKernel } from '../kernels.ts';
+import type { SoftmaxKernel } from '../affine-kernels.ts';
 import type { Local } from './function-assembler.ts';
 import { addressLocal, advance, countedLoop, extentLocal, type KernelContext } from './kernel-context.ts';
 

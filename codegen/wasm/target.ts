@@ -4,6 +4,7 @@
 
 import type { Graph } from '../../ir/graph.ts';
 import type { MemoryPlan } from '../../ir/memory-plan.ts';
+import { toAffineProgram } from '../affine-kernels.ts';
 import { lowerGraph } from '../lower.ts';
 import { bundleFileStem, bundleFiles, type EmittedBundle, type EmitOptions } from '../target.ts';
 import { storeWeights } from '../weight-storage.ts';
@@ -22,7 +23,7 @@ export function emitWasm(graph: Graph, plan: MemoryPlan, options: WasmEmitOption
   const stem = bundleFileStem(graph.name, options.stem);
   const weights = options.weights ?? 'embed';
   const weightsFile = `${stem}.weights.bin`;
-  const program = lowerGraph(graph, plan);
+  const program = toAffineProgram(lowerGraph(graph, plan), 'wasm');
   const wasm = emitWasmProgram(program, { relaxed: options.relaxed === true });
   const dtype = options.weightsDtype ?? 'f32';
   const module = emitWasmBundle(graph, program, wasm, { weights, weightsFile, dtype });

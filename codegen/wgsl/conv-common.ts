@@ -3,7 +3,7 @@
 // body, as linear's) with the store.
 
 import { operandsOf } from '../../ir/scalar.ts';
-import type { ConvKernel } from '../kernels.ts';
+import type { ConvKernel } from '../affine-kernels.ts';
 import { CodeWriter } from '../writer.ts';
 import { bufferBase, element, renderBody, stridedIndex, u32, type KernelLayout } from './shader-common.ts';
 import { tapLoop, windowOrigin } from './window-index.ts';

@@ -6,7 +6,7 @@
 // are skipped whole; loads past an edge read zero. Long windows fall back to one output per
 // invocation over loops of literal length.
 
-import { productExtent, scaleExtent, staticExtent, type ConvKernel, type WindowAxis } from '../kernels.ts';
+import { productExtent, scaleExtent, staticExtent, type ConvKernel, type WindowAxis } from '../affine-kernels.ts';
 import type { CodeWriter } from '../writer.ts';
 import { convEpilogue, convFinishFunction, convSizes, windowLoops } from './conv-common.ts';
 import { arrayOf, bufferBase, gridStrideShader, u32, type KernelLayout, type ShaderPlan } from './shader-common.ts';

@@ -3,7 +3,7 @@
 // a transposed window steps through its taps by phase, see tapLoop) and sums its group's input
 // channels at each. Simple, not tiled.
 
-import { productExtent, scaleExtent, staticExtent, type ConvKernel } from '../kernels.ts';
+import { productExtent, scaleExtent, staticExtent, type ConvKernel } from '../affine-kernels.ts';
 import { convEpilogue, convSizes, windowLoops } from './conv-common.ts';
 import { arrayOf, bufferBase, gridStrideShader, u32, type KernelLayout, type ShaderPlan } from './shader-common.ts';
 import { declareCoords } from './window-index.ts';

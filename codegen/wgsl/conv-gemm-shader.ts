@@ -6,7 +6,7 @@
 // lid.x + 16i, so neighbouring invocations load and store neighbouring memory; channels
 // lid.y + 8j).
 
-import { scaleExtent, staticExtent, type ConvKernel, type Extent } from '../kernels.ts';
+import { scaleExtent, staticExtent, type ConvKernel, type Extent } from '../affine-kernels.ts';
 import { CodeWriter } from '../writer.ts';
 import { convFinishFunction, convSizes } from './conv-common.ts';
 import { arrayOf, bufferBase, extentExpr, shaderModule, u32, type KernelLayout, type ShaderPlan } from './shader-common.ts';

@@ -1,7 +1,7 @@
 // The conv kernel's WGSL shader: tiled implicit GEMM for the common case, a depthwise shader
 // when each output channel reads one input channel, and a direct one for transposed windows.
 
-import type { ConvKernel } from '../kernels.ts';
+import type { ConvKernel } from '../affine-kernels.ts';
 import { convDepthwiseShader } from './conv-depthwise-shader.ts';
 import { convDirectShader } from './conv-direct-shader.ts';
 import { convGemmShader } from './conv-gemm-shader.ts';

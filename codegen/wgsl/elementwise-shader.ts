@@ -3,7 +3,7 @@
 
 import { operandsOf } from '../../ir/scalar.ts';
 import { CodeWriter } from '../writer.ts';
-import { productExtent, type ElementwiseKernel } from '../kernels.ts';
+import { productExtent, type ElementwiseKernel } from '../affine-kernels.ts';
 import { accessElement, bufferBase, extentExpr, renderBody, shaderModule, u32, type KernelLayout, type ShaderPlan } from './shader-common.ts';
 
 const WORKGROUP = 64;

@@ -9,7 +9,7 @@ import { printGraph } from '../../ir/print.ts';
 import { formatShape } from '../../ir/types.ts';
 import { DECODE_WEIGHTS, FEED_CHECK, FETCH_WEIGHTS } from '../js/runtime.ts';
 import { toBase64 } from '../js/weights.ts';
-import type { Extent, LoweredProgram, LoweredTensor } from '../kernels.ts';
+import type { Extent, LoweredProgram, LoweredTensor } from '../affine-kernels.ts';
 import { commentLine, commentText, stringLiteral } from '../namer.ts';
 import { storageNote, storeWeights, widenWeightsSource, type WeightsDtype } from '../weight-storage.ts';
 import { CodeWriter } from '../writer.ts';
@@ -65,7 +65,7 @@ function axisLiteral(axis: DispatchAxis): string {
 
 function metadataLiteral(program: LoweredProgram): string {
   const tensors = (list: readonly LoweredTensor[]): unknown => list.map((t) => ({ name: t.name, shape: [...t.shape], dtype: t.dtype }));
-  const json = JSON.stringify({ name: program.name, inputs: tensors(program.inputs), outputs: tensors(program.outputs) }, null, 2);
+  const json = JSON.stringify({ name: program.name, symbols: [...program.symbols], inputs: tensors(program.inputs), outputs: tensors(program.outputs) }, null, 2);
   return json.replace(/\u2028/g, '\\u2028').replace(/\u2029/g, '\\u2029');
 }
 

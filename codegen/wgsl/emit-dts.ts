@@ -2,7 +2,7 @@
 // that takes a GPU device and the largest batch to prepare for.
 
 import { emitBundleDts } from '../bundle-dts.ts';
-import type { LoweredProgram } from '../kernels.ts';
+import type { LoweredProgram } from '../affine-kernels.ts';
 
 export function emitWgslDts(program: LoweredProgram): string {
   return emitBundleDts(program, {

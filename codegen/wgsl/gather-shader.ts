@@ -4,7 +4,7 @@
 // writes the fill value where a map says padding. Bounds tests the geometry cannot fail are
 // left out.
 
-import { productExtent, type AxisMap, type Extent, type GatherKernel, type GatherSource } from '../kernels.ts';
+import { productExtent, type AxisMap, type Extent, type GatherKernel, type GatherSource } from '../affine-kernels.ts';
 import type { CodeWriter } from '../writer.ts';
 import { arrayOf, bufferBase, gridStrideShader, u32, type KernelLayout, type ShaderPlan } from './shader-common.ts';
 import { affineI32, declareCoords, f32, i32 } from './window-index.ts';

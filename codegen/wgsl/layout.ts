@@ -6,7 +6,7 @@
 // window of a chunk that holds its own constants (at most maxStorageBufferBindingSize).
 
 import { CompileError } from '../../ir/errors.ts';
-import type { Extent, LoweredProgram } from '../kernels.ts';
+import type { Extent, LoweredProgram } from '../affine-kernels.ts';
 import type { WgslLimits } from './limits.ts';
 
 /** minStorageBufferOffsetAlignment (256 bytes) in f32 elements. */

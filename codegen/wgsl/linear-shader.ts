@@ -6,7 +6,7 @@
 
 import { operandsOf } from '../../ir/scalar.ts';
 import { CodeWriter } from '../writer.ts';
-import type { Extent, LinearKernel } from '../kernels.ts';
+import type { Extent, LinearKernel } from '../affine-kernels.ts';
 import { bufferBase, element, extentExpr, renderBody, shaderModule, stridedIndex, u32, type KernelLayout, type ShaderPlan } from './shader-common.ts';
 
 const WX = 16;

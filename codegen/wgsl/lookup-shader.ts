@@ -6,8 +6,8 @@
 
 import { CompileError } from '../../ir/errors.ts';
 import { gatherIdMessage } from '../../ir/ops/index.ts';
-import type { LoweredProgram, LookupKernel } from '../kernels.ts';
-import { productExtent, scaleExtent } from '../kernels.ts';
+import type { LoweredProgram, LookupKernel } from '../affine-kernels.ts';
+import { productExtent, scaleExtent } from '../affine-kernels.ts';
 import { arrayOf, bufferBase, extentExpr, gridStrideShader, u32, type KernelLayout, type ShaderPlan } from './shader-common.ts';
 
 export function lookupShader(kernel: LookupKernel, layout: KernelLayout): ShaderPlan {

@@ -3,7 +3,7 @@
 // the tiled kernel; matmul appears in attention-like graphs with small blocks.)
 
 import { CodeWriter } from '../writer.ts';
-import { productExtent, type MatmulKernel } from '../kernels.ts';
+import { productExtent, type MatmulKernel } from '../affine-kernels.ts';
 import { bufferBase, extentExpr, shaderModule, stridedIndex, u32, type KernelLayout, type ShaderPlan } from './shader-common.ts';
 
 const WORKGROUP = 64;

@@ -7,7 +7,7 @@
 import { cellOperands } from '../../ir/ops/index.ts';
 import type { ScalarExpr } from '../../ir/scalar.ts';
 import { WGSL_SYNTAX, renderExpr } from '../expr-render.ts';
-import type { BufferRef, RecurrenceKernel } from '../kernels.ts';
+import type { BufferRef, RecurrenceKernel } from '../affine-kernels.ts';
 import { CodeWriter } from '../writer.ts';
 import { bufferBase, element, extentExpr, gridStrideShader, u32, type KernelLayout, type ShaderPlan } from './shader-common.ts';
 

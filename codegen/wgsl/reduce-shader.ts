@@ -5,7 +5,7 @@
 // workgroup per output instead: 64 invocations stride over the taps, then a tree in
 // workgroup memory combines their partial results.
 
-import { productExtent, staticExtent, type ReduceAxis, type ReduceKernel, type WindowAxis } from '../kernels.ts';
+import { productExtent, staticExtent, type ReduceAxis, type ReduceKernel, type WindowAxis } from '../affine-kernels.ts';
 import { CodeWriter } from '../writer.ts';
 import { arrayOf, bufferBase, extentExpr, gridStrideShader, shaderModule, u32, type KernelLayout, type ShaderPlan } from './shader-common.ts';
 import { declareCoords, i32, tapNumerator, windowIsPadded, windowOrigin, windowTap } from './window-index.ts';

@@ -3,7 +3,7 @@
 // 1 − λ. Taps and weights are WGSL `const` arrays indexed by the output coordinate; 1 − λ is
 // computed in f64 at compile time and rounded once. The blend itself is f32.
 
-import { productExtent, staticExtent, type ResizeKernel } from '../kernels.ts';
+import { productExtent, staticExtent, type ResizeKernel } from '../affine-kernels.ts';
 import { arrayOf, bufferBase, gridStrideShader, u32, type KernelLayout, type ShaderPlan } from './shader-common.ts';
 import { declareCoords, f32 } from './window-index.ts';
 

@@ -3,7 +3,7 @@
 
 import { CompileError } from '../../ir/errors.ts';
 import { kernelReads } from '../kernel-info.ts';
-import type { Kernel, KernelKind, LoweredProgram } from '../kernels.ts';
+import type { Kernel, KernelKind, LoweredProgram } from '../affine-kernels.ts';
 import { elementwiseShader } from './elementwise-shader.ts';
 import type { GpuLayout } from './layout.ts';
 import { convShader } from './conv-shader.ts';

@@ -3,7 +3,7 @@
 // exp(x - max)), then every element is written as exp(x - max) / sum.
 
 import { CodeWriter } from '../writer.ts';
-import type { SoftmaxKernel } from '../kernels.ts';
+import type { SoftmaxKernel } from '../affine-kernels.ts';
 import { bufferBase, extentExpr, shaderModule, u32, type KernelLayout, type ShaderPlan } from './shader-common.ts';
 
 const WORKGROUP = 64;

@@ -4,11 +4,12 @@
 
 import type { Graph } from '../../ir/graph.ts';
 import type { MemoryPlan } from '../../ir/memory-plan.ts';
+import { toAffineProgram } from '../affine-kernels.ts';
 import { lowerGraph } from '../lower.ts';
 import { bundleFileStem, bundleFiles, type EmitOptions, type EmittedBundle } from '../target.ts';
 import { emitWgslBundle } from './emit-bundle.ts';
 import { emitWgslDts } from './emit-dts.ts';
-import type { LoweredProgram } from '../kernels.ts';
+import type { LoweredProgram } from '../affine-kernels.ts';
 import { gpuLayout, type GpuLayout } from './layout.ts';
 import type { ShaderPlan } from './shader-common.ts';
 import { checkLayout, DEFAULT_LIMITS, type WgslLimits } from './limits.ts';
@@ -27,7 +28,7 @@ export interface WgslProgram {
  * `limits` are WebGPU's defaults; tests pass smaller ones to exercise splitting.
  */
 export function wgslProgram(graph: Graph, plan: MemoryPlan, limits: WgslLimits = DEFAULT_LIMITS): WgslProgram {
-  const program = lowerGraph(graph, plan);
+  const program = toAffineProgram(lowerGraph(graph, plan), 'WGSL');
   const layout = gpuLayout(program, limits);
   const maxBatchLimit = checkLayout(layout, limits);
   return { program, layout, maxBatchLimit, shaders: programShaders(program, layout, limits) };

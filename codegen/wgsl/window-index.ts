@@ -3,7 +3,7 @@
 // with the bounds test it needs, which is left out when the geometry proves it never fails.
 
 import { E } from '../../ir/scalar.ts';
-import type { Extent, WindowAxis } from '../kernels.ts';
+import type { Extent, WindowAxis } from '../affine-kernels.ts';
 import type { CodeWriter } from '../writer.ts';
 import { renderBody, u32 } from './shader-common.ts';
 

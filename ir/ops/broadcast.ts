@@ -1,5 +1,5 @@
-// NumPy broadcasting over shapes that may carry the symbolic batch, and the index mapping
-// the interpreter uses to read a broadcast operand.
+// NumPy broadcasting over shapes that may carry symbols (equal symbols broadcast, and a symbol
+// against 1), and the index mapping the interpreter uses to read a broadcast operand.
 
 import { CompileError } from '../errors.ts';
 import { formatShape, type Dim, type Shape, type StaticShape, stridesOf } from '../types.ts';

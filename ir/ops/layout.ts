@@ -1,8 +1,9 @@
-// Layout ops: they move data without arithmetic. A symbolic batch must stay on axis 0.
+// Layout ops: they move data without arithmetic. Symbolic dims move with their axes.
 
 import { KEEPS_DTYPE } from './dtype-rules.ts';
 import { CompileError } from '../errors.ts';
-import { formatShape, staticSize, stridesOf, symbolOf, type Dim, type Shape, type StaticShape, type TensorType } from '../types.ts';
+import { constValue, divideSize, formatSize, isConstSize, sameSize, shapeSize, type SymSize } from '../sym-size.ts';
+import { formatShape, stridesOf, type Dim, type Shape, type StaticShape, type TensorType } from '../types.ts';
 import { intsAttr, floatAttr } from './attrs.ts';
 import type { Attrs, OpDef, Tensor } from './types.ts';
 
@@ -16,32 +17,44 @@ function copy(inputs: readonly Tensor[]): Float32Array {
   return new Float32Array(inputs[0]?.data ?? []);
 }
 
+/** A size as one dim: a number, or a lone symbol; undefined for anything else (2*S, N*S). */
+export function sizeAsDim(size: SymSize): Dim | undefined {
+  if (isConstSize(size)) return constValue(size);
+  const [term] = size;
+  if (size.length === 1 && term !== undefined && term.coeff === 1 && term.symbols.length === 1) return term.symbols[0];
+  return undefined;
+}
+
 /**
- * Target shape of `reshape`: one -1 allowed. A batched input must keep its batch: then the
- * target starts with -1 (the batch) and the rest must hold one sample exactly.
+ * Target shape of `reshape` (ONNX's rules): 0 copies the input's dim on that axis (a symbol
+ * stays a symbol), one -1 takes what is left, which must be a number or a single symbol.
  */
 export function reshapeTarget(input: Shape, target: readonly number[]): Dim[] {
-  const bad = target.find((d) => !Number.isInteger(d) || (d < 1 && d !== -1));
-  if (bad !== undefined) throw new CompileError(`target dims must be positive integers or -1, got ${bad}`);
+  const bad = target.find((d) => !Number.isInteger(d) || d < -1);
+  if (bad !== undefined) throw new CompileError(`target dims must be positive integers, 0 (copy) or -1, got ${bad}`);
   if (target.filter((d) => d === -1).length > 1) throw new CompileError(`at most one -1 in the target ${formatShape(target)}`);
-  const symbol = symbolOf(input);
-  if (symbol !== undefined) {
-    if (target[0] !== -1) {
-      throw new CompileError(`input ${formatShape(input)} is batched: the target must keep the batch as a leading -1, got ${formatShape(target)}`);
+  const resolved: Dim[] = target.map((d, axis) => {
+    if (d !== 0) return d;
+    const copied = input[axis];
+    if (copied === undefined) throw new CompileError(`target ${formatShape(target)} copies axis ${axis} (0), which ${formatShape(input)} lacks`);
+    return copied;
+  });
+  const total = shapeSize(input);
+  const known = shapeSize(resolved.filter((d) => d !== -1));
+  const free = resolved.indexOf(-1);
+  if (free < 0) {
+    if (!sameSize(total, known)) {
+      throw new CompileError(`cannot reshape ${formatShape(input)} (${formatSize(total)} values) to ${formatShape(resolved)} (${formatSize(known)})`);
     }
-    const rest = target.slice(1);
-    if (staticSize(rest) !== staticSize(input)) {
-      throw new CompileError(`cannot reshape one sample of ${formatShape(input)} (${staticSize(input)} values) to ${formatShape(rest)}`);
-    }
-    return [symbol, ...rest];
+    return resolved;
   }
-  const total = staticSize(input);
-  const known = target.filter((d) => d !== -1).reduce((n, d) => n * d, 1);
-  const out = target.map((d) => (d === -1 ? total / known : d));
-  if (!out.every(Number.isInteger) || staticSize(out) !== total) {
-    throw new CompileError(`cannot reshape ${formatShape(input)} (${total} values) to ${formatShape(target)}`);
+  const rest = divideSize(total, known);
+  const dim = rest === undefined ? undefined : sizeAsDim(rest);
+  if (dim === undefined || (typeof dim === 'number' && dim < 1)) {
+    const why = rest === undefined ? `${formatSize(total)} values over ${formatSize(known)}` : `-1 would be ${formatSize(rest)}`;
+    throw new CompileError(`cannot derive the target ${formatShape(target)} of ${formatShape(input)} from the symbols (${why})`);
   }
-  return out;
+  return resolved.map((d) => (d === -1 ? dim : d));
 }
 
 export function flattenShape(input: Shape, axisAttr: number): Dim[] {
@@ -50,13 +63,12 @@ export function flattenShape(input: Shape, axisAttr: number): Dim[] {
   if (!Number.isInteger(axis) || axis < 0 || axis > rank) {
     throw new CompileError(`axis ${axisAttr} is out of range for rank ${rank}`);
   }
-  const tail = staticSize(input.slice(axis));
-  const symbol = symbolOf(input);
-  if (symbol === undefined) return [staticSize(input.slice(0, axis)), tail];
-  if (axis !== 1) {
-    throw new CompileError(`flatten at axis ${axisAttr} would fold the batch of ${formatShape(input)} into other dims (use axis 1)`);
+  const rows = sizeAsDim(shapeSize(input.slice(0, axis)));
+  const columns = sizeAsDim(shapeSize(input.slice(axis)));
+  if (rows === undefined || columns === undefined) {
+    throw new CompileError(`flatten at axis ${axisAttr} would multiply symbols of ${formatShape(input)} into one dim`);
   }
-  return [symbol, tail];
+  return [rows, columns];
 }
 
 export function transposePerm(rank: number, attrs: Attrs): number[] {
@@ -68,9 +80,6 @@ function inferTranspose(input: Shape, perm: readonly number[]): Dim[] {
   const sorted = [...perm].sort((a, b) => a - b);
   if (perm.length !== input.length || sorted.some((p, i) => p !== i)) {
     throw new CompileError(`perm ${formatShape(perm)} is not a permutation of ${input.length} axes`);
-  }
-  if (symbolOf(input) !== undefined && perm[0] !== 0) {
-    throw new CompileError(`perm ${formatShape(perm)} would move the batch of ${formatShape(input)} off axis 0`);
   }
   return perm.map((p) => input[p] ?? 1);
 }
@@ -101,7 +110,7 @@ export const layoutOps = {
     dtypes: KEEPS_DTYPE,
     name: 'reshape', kind: 'layout', pure: true, arity: { min: 1, max: 1 }, view: true,
     attrs: { shape: { type: 'ints' } },
-    doc: 'same data, new static shape; one -1 allowed; a batched input keeps its batch as a leading -1',
+    doc: 'same data, new shape; 0 copies the input dim on that axis, one -1 takes the rest (a number or one symbol)',
     inferType: (inputs, attrs) => ({ dtype: 'f32', shape: reshapeTarget(only(inputs).shape, intsAttr(attrs, 'shape')) }),
     evaluate: copy,
   },

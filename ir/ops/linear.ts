@@ -101,7 +101,7 @@ function planMatmul(a: Shape, b: Shape): MatmulPlan {
   const k = a2[a2.length - 1] ?? 1;
   const kb = b2[b2.length - 2] ?? 1;
   const n = b2[b2.length - 1] ?? 1;
-  if (k !== kb || isSymbolic(k)) {
+  if (k !== kb) {
     throw new CompileError(`contracted dims differ: ${formatShape(a)} @ ${formatShape(b)} (${k} vs ${kb})`);
   }
   const batch = broadcastShapes([a2.slice(0, -2), b2.slice(0, -2)]);

@@ -49,8 +49,6 @@ export function reducedAxes(shape: Shape, attrs: Attrs): number[] {
   const given = intsAttr(attrs, 'axes');
   const axes = given.length === 0 ? shape.map((_, i) => i) : given.map((a) => resolveAxis(a, shape.length));
   if (new Set(axes).size !== axes.length) throw new CompileError(`axes ${formatShape(given)} repeat an axis`);
-  const batched = axes.find((a) => isSymbolic(shape[a] ?? 1));
-  if (batched !== undefined) throw new CompileError(`cannot reduce over the symbolic batch axis ${batched} of ${formatShape(shape)}`);
   return [...axes].sort((a, b) => a - b);
 }
 
@@ -114,7 +112,7 @@ function reduceOp(name: string, combine: ReduceCombine, doc: string): OpDef {
 }
 
 export const reduceOps = {
-  reduce_sum: reduceOp('reduce_sum', 'sum', 'sum over axes (empty: all; not the symbolic batch), f64 accumulation rounded once; keepdims keeps them as 1'),
+  reduce_sum: reduceOp('reduce_sum', 'sum', 'sum over axes (empty: all; symbolic ones too), f64 accumulation rounded once; keepdims keeps them as 1'),
   reduce_mean: reduceOp('reduce_mean', 'mean', 'mean over axes: the f64 sum divided by the count, rounded once (global average pooling is reduce_mean over [2, 3])'),
   reduce_max: reduceOp('reduce_max', 'max', 'max over axes; NaN propagates'),
   reduce_min: reduceOp('reduce_min', 'min', 'min over axes; NaN propagates'),

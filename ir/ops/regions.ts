@@ -1,7 +1,7 @@
 // Layout ops that move rectangular regions: `concat`, `slice` (ONNX semantics: negative
 // indices count from the end, out-of-range bounds clamp, negative steps walk backwards) and
 // `pad` (constant, reflect, edge). No arithmetic: every output element is an input element
-// or the pad value. The symbolic batch axis can be neither cut, padded nor joined along.
+// or the pad value. A symbolic axis can be neither cut, padded nor joined along.
 
 import { KEEPS_DTYPE } from './dtype-rules.ts';
 import { CompileError } from '../errors.ts';
@@ -36,7 +36,7 @@ function inferConcat(inputs: readonly TensorType[], attrs: Attrs): TensorType {
   const [first] = inputs;
   if (first === undefined) throw new CompileError('expects at least one operand');
   const axis = resolveAxis(floatAttr(attrs, 'axis'), first.shape.length);
-  if (isSymbolic(first.shape[axis] ?? 1)) throw new CompileError(`cannot concatenate along the symbolic batch axis ${axis}`);
+  if (isSymbolic(first.shape[axis] ?? 1)) throw new CompileError(`cannot concatenate along the symbolic axis ${axis}`);
   let total = 0;
   for (const [index, t] of inputs.entries()) {
     const same = t.shape.length === first.shape.length && t.shape.every((d, i) => i === axis || d === first.shape[i]);
@@ -86,7 +86,7 @@ export function sliceAxes(shape: Shape, attrs: Attrs): SliceAxis[] {
   const result: SliceAxis[] = shape.map((dim) => ({ start: 0, step: 1, size: typeof dim === 'number' ? dim : 0 }));
   axes.forEach((axis, i) => {
     const dim = shape[axis] ?? 1;
-    if (isSymbolic(dim)) throw new CompileError(`cannot slice the symbolic batch axis ${axis}`);
+    if (isSymbolic(dim)) throw new CompileError(`cannot slice the symbolic axis ${axis}`);
     const step = steps[i] ?? 1;
     if (step === 0) throw new CompileError(`step on axis ${axis} must not be 0`);
     const clamp = (v: number, lo: number, hi: number): number => Math.min(Math.max(v, lo), hi);
@@ -144,7 +144,7 @@ export function padsPerAxis(shape: Shape, attrs: Attrs): { begin: number[]; end:
   const mode = stringAttr(attrs, 'mode');
   shape.forEach((dim, axis) => {
     const padded = (begin[axis] ?? 0) + (end[axis] ?? 0) > 0;
-    if (padded && isSymbolic(dim)) throw new CompileError(`cannot pad the symbolic batch axis ${axis}`);
+    if (padded && isSymbolic(dim)) throw new CompileError(`cannot pad the symbolic axis ${axis}`);
     if (mode === 'reflect' && typeof dim === 'number' && ((begin[axis] ?? 0) >= dim || (end[axis] ?? 0) >= dim)) {
       throw new CompileError(`reflect pads on axis ${axis} must be below its size ${dim}, got ${begin[axis]} and ${end[axis]}`);
     }
@@ -184,7 +184,7 @@ export const regionOps = {
     dtypes: KEEPS_DTYPE,
     name: 'concat', kind: 'layout', pure: true, arity: { min: 1, max: Infinity },
     attrs: { axis: { type: 'int' } },
-    doc: 'joins operands along axis (not the symbolic batch); every other dim must agree',
+    doc: 'joins operands along a static axis; every other dim must agree',
     inferType: inferConcat,
     evaluate: evaluateConcat,
   },

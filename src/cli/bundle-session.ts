@@ -23,7 +23,8 @@ export interface BundleMetadata {
 
 export interface Session {
   readonly metadata: BundleMetadata;
-  run(feeds: TypedFeeds): Promise<Outputs>;
+  /** `dims`: the symbols' values (bundles of one batch symbol ignore them). */
+  run(feeds: TypedFeeds, dims?: Readonly<Record<string, number>>): Promise<Outputs>;
   /** The JS target's synchronous entry point, which benchmarks prefer (no promise per call). */
   readonly runSync?: (feeds: TypedFeeds) => Outputs;
   dispose(): void;
@@ -32,7 +33,7 @@ export interface Session {
 interface BundleModule {
   readonly metadata?: BundleMetadata;
   readonly run?: (feeds: TypedFeeds) => Outputs;
-  readonly load?: (options?: object) => Promise<{ run(feeds: TypedFeeds): Promise<Outputs>; dispose(): void }>;
+  readonly load?: (options?: object) => Promise<{ run(feeds: TypedFeeds, dims?: Readonly<Record<string, number>>): Promise<Outputs>; dispose(): void }>;
 }
 
 function isBundle(module: BundleModule): boolean {
@@ -50,7 +51,7 @@ async function open(entry: string, cleanup: () => void, gpu: boolean): Promise<S
   const runSync = module.run;
   return {
     metadata: module.metadata,
-    run: (feeds) => loaded.run(feeds),
+    run: (feeds, dims) => loaded.run(feeds, dims),
     ...(runSync !== undefined ? { runSync: (feeds: TypedFeeds) => runSync(feeds) } : {}),
     dispose() {
       loaded.dispose();

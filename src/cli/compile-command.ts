@@ -6,6 +6,7 @@
 import { join } from 'node:path';
 import type { Command } from 'commander';
 import { CompileError } from '../../ir/errors.ts';
+import { parseDimAssignment } from '../../ir/fix-dims.ts';
 import { compile, EMBED_LIMIT_BYTES, TARGET_NAMES, WEIGHTS_DTYPES, type OptLevel, type TargetName, type WeightsDtype } from '../compile.ts';
 import { loadModel } from '../load-model.ts';
 import { checkOverwrite, formatBytes, markSource, outputPlace, writeBundleFiles } from './bundle-output.ts';
@@ -25,6 +26,7 @@ interface CompileFlags extends PruneFlags {
   readonly weightsDtype: string;
   readonly emitWat?: boolean;
   readonly wasmRelaxed?: boolean;
+  readonly dim?: readonly string[];
   readonly inputValue?: string[];
 }
 
@@ -87,14 +89,17 @@ export function registerCompileCommand(program: Command): void {
     .option('--emit-wat', 'wasm: also write the module listing as <name>.wat')
     .option('--input-value <name=value>', 'ONNX: fix an input at compile time (repeatable; V1,V2,… for a tensor): it leaves the bundle\'s signature, and an If on it is specialized', collectInputValue)
     .option('--wasm-relaxed', 'wasm: also embed a relaxed-SIMD module (f32x4.relaxed_madd), chosen at load where supported')
+    .option('--dim <symbol=size>', 'fix a symbolic dim at compile time, e.g. --dim S=64 (repeatable)', (text: string, list: string[]) => [...list, text], [] as string[])
     .addHelpText('after', HELP_AFTER);
   addPruneOptions(command)
     .action(async (model: string, flags: CompileFlags) => {
       const target = targetName(flags.target);
       const dtype = weightsDtype(flags.weightsDtype);
       const place = outputPlace(model, flags.out, flags.name);
+      const dims = Object.fromEntries((flags.dim ?? []).map(parseDimAssignment));
       const options = { target, level: optLevel(flags.O), weights: weightsMode(flags.weights), weightsDtype: dtype, name: place.stem, ...wasmOptions(target, flags) };
-      const loaded = await loadModel(model, { inputValues: parseInputValues(flags.inputValue) });
+      // --dim applies at load: an ONNX import then does its shape arithmetic (N·heads) on sizes.
+      const loaded = await loadModel(model, { dims, inputValues: parseInputValues(flags.inputValue) });
       warnAboutWeights(loaded, model);
       const plan = prunePlan(loaded, flags);
       let graph = loaded;

@@ -41,32 +41,56 @@ export function assignInputs(specs: readonly TensorSpec[], args: readonly string
   return assigned;
 }
 
+/** Symbols bound so far while reading the input files, with the input that bound each. */
+export type BoundDims = Map<string, { readonly value: number; readonly input: string }>;
+
 /**
- * Checks a file's tensor against an input and returns its batch: the file's shape must
- * equal the input's but for a symbolic first dim; one sample without its batch dim counts
- * as a batch of 1. A shapeless .bin must hold a whole number of samples.
+ * Checks a file's tensor against an input and binds the input's symbols: the file's shape
+ * must equal the input's, any size on a symbolic axis (one sample without its leading
+ * symbolic dim counts as 1 of it). A shapeless .bin must leave at most one symbol unknown.
+ * A symbol the file contradicts is an error naming both inputs (as the interpreter says it).
  */
-export function batchOf(spec: TensorSpec, tensor: FileTensor, file: string): number {
-  const symbolic = typeof spec.shape[0] === 'string';
-  const sample = spec.shape.reduce<number>((n, d) => n * (typeof d === 'number' ? d : 1), 1);
+export function bindInputDims(spec: TensorSpec, tensor: FileTensor, file: string, bound: BoundDims): void {
   const fail = (found: string): never => {
     throw new CompileError(`input ${formatValueName(spec.name)} needs f32${formatShape(spec.shape)}, found ${found}`, { file });
   };
-  if (tensor.shape === undefined) {
-    if (tensor.data.length === 0 || tensor.data.length % sample !== 0 || (!symbolic && tensor.data.length !== sample)) {
-      fail(`${tensor.data.length} values (give --shape)`);
+  const bind = (symbol: string, value: number): void => {
+    const known = bound.get(symbol);
+    if (known !== undefined && known.value !== value) {
+      throw new CompileError(`input ${formatValueName(spec.name)} has ${symbol} = ${value}, but input ${formatValueName(known.input)} has ${symbol} = ${known.value}`, { file });
     }
-    return symbolic ? tensor.data.length / sample : 1;
+    bound.set(symbol, { value, input: spec.name });
+  };
+  if (tensor.shape === undefined) {
+    const open = [...new Set(spec.shape.filter((d): d is string => typeof d === 'string' && !bound.has(d)))];
+    const known = spec.shape.reduce<number>((n, d) => n * (typeof d === 'number' ? d : (bound.get(d)?.value ?? 1)), 1);
+    const [symbol] = open;
+    const power = spec.shape.filter((d) => d === symbol).length;
+    if (open.length > 1 || power > 1) fail(`${tensor.data.length} values (give --shape)`);
+    if (symbol === undefined) {
+      if (tensor.data.length !== known) fail(`${tensor.data.length} values (give --shape)`);
+      return;
+    }
+    if (tensor.data.length === 0 || tensor.data.length % known !== 0) fail(`${tensor.data.length} values (give --shape)`);
+    bind(symbol, tensor.data.length / known);
+    return;
   }
   const shape = tensor.shape;
-  const rest = symbolic ? spec.shape.slice(1) : spec.shape;
-  const matches = (dims: readonly number[]): boolean => dims.length === rest.length && dims.every((d, i) => d === rest[i]);
-  if (symbolic && matches(shape)) return 1;
-  if (symbolic && shape.length === spec.shape.length && matches(shape.slice(1)) && (shape[0] ?? 0) > 0) return shape[0] ?? 1;
-  if (!symbolic && shape.length === spec.shape.length && shape.every((d, i) => d === spec.shape[i])) return 1;
-  return fail(`f32${formatShape(shape)}`);
+  const leading = spec.shape[0];
+  const full = shape.length === spec.shape.length ? shape : typeof leading === 'string' && shape.length === spec.shape.length - 1 ? [1, ...shape] : undefined;
+  if (full === undefined || !spec.shape.every((d, i) => typeof d === 'string' ? (full[i] ?? 0) > 0 : d === full[i])) return fail(`f32${formatShape(shape)}`);
+  spec.shape.forEach((d, i) => {
+    if (typeof d === 'string') bind(d, full[i] ?? 1);
+  });
 }
 
-export function concreteOf(shape: readonly (number | string)[], batch: number): number[] {
-  return shape.map((d) => (typeof d === 'string' ? batch : d));
+/** The batch of a single-symbol input (kept for callers of the single-batch era). */
+export function batchOf(spec: TensorSpec, tensor: FileTensor, file: string): number {
+  const bound: BoundDims = new Map();
+  bindInputDims(spec, tensor, file, bound);
+  return [...bound.values()][0]?.value ?? 1;
+}
+
+export function concreteOf(shape: readonly (number | string)[], dims: number | ReadonlyMap<string, number>): number[] {
+  return shape.map((d) => (typeof d === 'string' ? (typeof dims === 'number' ? dims : (dims.get(d) ?? 1)) : d));
 }

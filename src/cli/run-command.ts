@@ -6,12 +6,12 @@ import { extname } from 'node:path';
 import type { Command } from 'commander';
 import { CompileError } from '../../ir/errors.ts';
 import type { FeedArray } from '../../ir/feeds.ts';
-import { interpret, type TypedFeeds } from '../../ir/interpret.ts';
+import { interpret, type DimValues, type TypedFeeds } from '../../ir/interpret.ts';
 import { feedOfDtype } from './typed-feeds.ts';
 import { loadModel } from '../load-model.ts';
 import { writeFilesAtomically } from './atomic-write.ts';
 import { isBundleFile, openBundleFile, type Outputs } from './bundle-session.ts';
-import { assignInputs, batchOf, concreteOf, type TensorSpec } from './io-shapes.ts';
+import { assignInputs, bindInputDims, concreteOf, type BoundDims, type TensorSpec } from './io-shapes.ts';
 import { summarizeOutput } from './output-summary.ts';
 import { encodeJsonOutputs, encodeNpy, encodeRawF32, readTensorFile } from './tensor-files.ts';
 import { warnAboutWeights } from './warnings.ts';
@@ -25,7 +25,7 @@ interface RunFlags {
 interface Runnable {
   readonly inputs: readonly TensorSpec[];
   readonly outputs: readonly TensorSpec[];
-  run(feeds: TypedFeeds): Promise<Outputs>;
+  run(feeds: TypedFeeds, dims: DimValues): Promise<Outputs>;
   dispose(): void;
 }
 
@@ -38,7 +38,7 @@ function parseShape(text: string): number[] {
 async function openRunnable(model: string): Promise<Runnable> {
   if (isBundleFile(model)) {
     const session = await openBundleFile(model);
-    return { inputs: session.metadata.inputs, outputs: session.metadata.outputs, run: (feeds) => session.run(feeds), dispose: () => session.dispose() };
+    return { inputs: session.metadata.inputs, outputs: session.metadata.outputs, run: (feeds, dims) => session.run(feeds, dims), dispose: () => session.dispose() };
   }
   const graph = await loadModel(model);
   warnAboutWeights(graph, model);
@@ -46,7 +46,7 @@ async function openRunnable(model: string): Promise<Runnable> {
   return {
     inputs: graph.inputs.map((v) => ({ name: v.name, shape: v.type.shape, dtype: v.type.dtype })),
     outputs: graph.outputs.map((name) => ({ name, shape: types.get(name)?.shape ?? [] })),
-    run: async (feeds) => interpret(graph, feeds),
+    run: async (feeds, dims) => interpret(graph, feeds, dims),
     dispose: () => undefined,
   };
 }
@@ -83,16 +83,17 @@ export function registerRunCommand(program: Command): void {
         const shape = flags.shape === undefined ? undefined : parseShape(flags.shape);
         if (shape !== undefined && files.size !== 1) throw new CompileError('--shape applies to a single input');
         const feeds: Record<string, FeedArray> = {};
-        let batch = 1;
+        const bound: BoundDims = new Map();
         for (const spec of runnable.inputs) {
           const file = files.get(spec.name) ?? '';
           const tensor = readTensorFile(file, shape);
-          batch = batchOf(spec, tensor, file);
+          bindInputDims(spec, tensor, file, bound);
           const value = feedOfDtype(spec.name, spec.dtype, tensor.data);
           Object.defineProperty(feeds, spec.name, { value, enumerable: true, writable: true, configurable: true });
         }
-        const results = await runnable.run(feeds);
-        const outputs = runnable.outputs.map((spec) => ({ name: spec.name, shape: concreteOf(spec.shape, batch), data: results[spec.name] ?? new Float32Array() }));
+        const dims = new Map([...bound].map(([symbol, { value }]) => [symbol, value]));
+        const results = await runnable.run(feeds, Object.fromEntries(dims));
+        const outputs = runnable.outputs.map((spec) => ({ name: spec.name, shape: concreteOf(spec.shape, dims), data: results[spec.name] ?? new Float32Array() }));
         if (flags.output !== undefined) {
           writeFilesAtomically([outputFiles(flags.output, outputs)]);
           return;

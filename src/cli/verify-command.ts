@@ -10,7 +10,7 @@ import type { FeedArray } from '../../ir/feeds.ts';
 import { interpret, type TypedFeeds } from '../../ir/interpret.ts';
 import { generatedFeed } from './typed-feeds.ts';
 import { formatName } from '../../ir/names.ts';
-import { bindShape, sizeOf, symbolOf } from '../../ir/types.ts';
+import { bindShape, isSymbolic, sizeOf, symbolOf } from '../../ir/types.ts';
 import { compile, TARGET_NAMES, type OptLevel, type TargetName } from '../compile.ts';
 import { loadModel } from '../load-model.ts';
 import { collectInputValue, parseInputValues } from './input-values.ts';
@@ -102,8 +102,10 @@ export function registerVerifyCommand(program: Command): void {
       try {
         for (const [index, sample] of cases.entries()) {
           const feeds = feedsFor(graph, sample, new Random(index + 1));
-          const expected = interpret(graph, feeds);
-          const actual = await session.run(feeds);
+          // Every symbol takes the sample's batch (several symbols cannot all be read off lengths).
+          const dims = Object.fromEntries(graph.inputs.flatMap((input) => input.type.shape.filter(isSymbolic)).map((s) => [s, sample.batch]));
+          const expected = interpret(graph, feeds, dims);
+          const actual = await session.run(feeds, dims);
           for (const name of graph.outputs) {
             const result = compareArrays(expected[name] ?? new Float32Array(), actual[name] ?? new Float32Array(), tolerance);
             const record = worst.get(name) ?? { abs: 0, rel: 0 };

@@ -18,6 +18,8 @@ export interface FromBytesOptions {
   readonly file?: string;
   /** For JSON models whose weights are in a sidecar: its bytes, by the name the model gives. */
   readonly readSidecar?: (file: string) => Uint8Array;
+  /** ONNX: symbols fixed at import (see ImportOnnxOptions.dims); other formats ignore it. */
+  readonly dims?: Readonly<Record<string, number>>;
   /** ONNX only: inputs fixed at compile time (see ImportOnnxOptions.inputValues). */
   readonly inputValues?: Readonly<Record<string, readonly number[]>>;
 }
@@ -38,7 +40,11 @@ export function graphFromBytes(bytes: Uint8Array, format: DataFormat, options: F
   }
   switch (format) {
     case 'onnx':
-      return importOnnx(bytes, { ...location, ...(options.inputValues !== undefined ? { inputValues: options.inputValues } : {}) });
+      return importOnnx(bytes, {
+        ...location,
+        ...(options.dims !== undefined ? { dims: options.dims } : {}),
+        ...(options.inputValues !== undefined ? { inputValues: options.inputValues } : {}),
+      });
     case 'json':
       return readJsonModel(new TextDecoder().decode(bytes), {
         readSidecar: options.readSidecar ?? ((file) => {
@@ -55,7 +61,7 @@ export function graphFromBytes(bytes: Uint8Array, format: DataFormat, options: F
 }
 
 /** A data-format model file; a JSON model's sidecar must lie inside the model's folder. */
-export function graphFromFile(path: string, format: DataFormat, options: Pick<FromBytesOptions, 'inputValues'> = {}): Graph {
+export function graphFromFile(path: string, format: DataFormat, options: Pick<FromBytesOptions, 'inputValues' | 'dims'> = {}): Graph {
   return graphFromBytes(readBytes(path), format, {
     ...options,
     file: path,

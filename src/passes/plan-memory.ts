@@ -11,18 +11,22 @@
 //    Walking the nodes in order, a storage is allocated (best fit) when first defined, after
 //    which the storages whose life ends at this node are released, so a result never
 //    shares memory with an operand it is computed from unless it is in place of it.
-// 4. Batched storages live in the per-sample region (offsets scale with the batch), static
-//    ones in the fixed region after it, so the plan is affine in the batch.
+// 4. A tensor's size is one monomial in the symbols (c·N·S). Storages of the same monomial
+//    share a region whose offsets are multiples of it; regions follow one another (symbolic
+//    ones first, the static one last), so sizes and offsets are polynomials in the symbols.
+//    With one batch symbol this is the per-sample region followed by the fixed one.
 
 import type { Graph, Node } from '../../ir/graph.ts';
-import type { AffineSize, ArenaSlot, MemoryPlan } from '../../ir/memory-plan.ts';
+import type { ArenaSlot, MemoryPlan, PlanSize } from '../../ir/memory-plan.ts';
 import { OPS } from '../../ir/ops/index.ts';
-import { sameShape, staticSize, symbolOf, type TensorType } from '../../ir/types.ts';
+import { addSizes, mulSizes, monomialKey, constSize, type SymSize } from '../../ir/sym-size.ts';
+import { isSymbolic, sameShape, staticSize, type TensorType } from '../../ir/types.ts';
 import { ArenaAllocator } from './arena-allocator.ts';
 
 interface Storage {
-  readonly batched: boolean;
-  /** Elements per sample (batched) or in total (static). */
+  /** The region: the monomial's key (`N*S`, '' for static). */
+  readonly region: string;
+  /** Elements per unit of the monomial. */
   readonly size: number;
   end: number;
   offset: number;
@@ -30,12 +34,20 @@ interface Storage {
   readonly readOnly: boolean;
 }
 
-function sizeOfType(type: TensorType): { batched: boolean; size: number } {
-  return { batched: symbolOf(type.shape) !== undefined, size: staticSize(type.shape) };
+interface Region {
+  readonly symbols: readonly string[];
+  readonly allocator: ArenaAllocator;
+  live: number;
+  peak: number;
 }
 
-function affine(batched: boolean, size: number): AffineSize {
-  return batched ? { perSample: size, fixed: 0 } : { perSample: 0, fixed: size };
+function sizeOfType(type: TensorType): { region: string; symbols: string[]; size: number } {
+  const symbols = type.shape.filter(isSymbolic).sort();
+  return { region: monomialKey(symbols), symbols, size: staticSize(type.shape) };
+}
+
+function monomial(symbols: readonly string[], coeff: number): SymSize {
+  return coeff === 0 ? [] : [{ coeff, symbols }];
 }
 
 function lastUses(graph: Graph): Map<string, number> {
@@ -67,11 +79,15 @@ export function planMemory(graph: Graph): MemoryPlan {
   const types = new Map<string, TensorType>(graph.nodes.map((node) => [node.name, node.type]));
   const storageOf = new Map<string, Storage>();
   const inPlaceOf = new Map<string, string>();
-  const perSample = new ArenaAllocator();
-  const fixed = new ArenaAllocator();
+  const regions = new Map<string, Region>();
+  const regionOf = (key: string, symbols: readonly string[]): Region => {
+    const known = regions.get(key);
+    if (known !== undefined) return known;
+    const region: Region = { symbols, allocator: new ArenaAllocator(), live: 0, peak: 0 };
+    regions.set(key, region);
+    return region;
+  };
   const endingAt = new Map<number, Storage[]>();
-  const live = { perSample: 0, fixed: 0 };
-  const peak = { perSample: 0, fixed: 0 };
 
   graph.nodes.forEach((node, index) => {
     if (node.op === 'const' || outputs.has(node.name)) return;
@@ -85,14 +101,13 @@ export function planMemory(graph: Graph): MemoryPlan {
       storageOf.set(node.name, existing);
       if (end > existing.end) existing.end = end;
     } else {
-      const { batched, size } = sizeOfType(node.type);
-      const region = batched ? perSample : fixed;
+      const { region: key, symbols, size } = sizeOfType(node.type);
+      const region = regionOf(key, symbols);
       const readOnly = def.view === true;
-      const storage: Storage = { batched, size, end, offset: region.allocate(size), readOnly };
+      const storage: Storage = { region: key, size, end, offset: region.allocator.allocate(size), readOnly };
       storageOf.set(node.name, storage);
-      live[batched ? 'perSample' : 'fixed'] += size;
-      peak.perSample = Math.max(peak.perSample, live.perSample);
-      peak.fixed = Math.max(peak.fixed, live.fixed);
+      region.live += size;
+      region.peak = Math.max(region.peak, region.live);
     }
     // Release what dies here. A storage's end only grows while it is still live, so the
     // bucket it sits in is checked against its current end.
@@ -114,19 +129,35 @@ export function planMemory(graph: Graph): MemoryPlan {
       pushEnding(storage);
       return;
     }
-    (storage.batched ? perSample : fixed).release(storage.offset, storage.size);
-    live[storage.batched ? 'perSample' : 'fixed'] -= storage.size;
+    const region = regions.get(storage.region);
+    if (region === undefined) throw new Error('internal: storage without a region');
+    region.allocator.release(storage.offset, storage.size);
+    region.live -= storage.size;
     storage.end = -1;
   }
 
+  // Region bases: symbolic regions in a stable order (by monomial), the static one last.
+  const order = [...regions.keys()].sort((a, b) => (a === '' ? 1 : b === '' ? -1 : a < b ? -1 : a > b ? 1 : 0));
+  const base = new Map<string, PlanSize>();
+  let arenaSize: PlanSize = constSize(0);
+  let peak: PlanSize = constSize(0);
+  for (const key of order) {
+    const region = regions.get(key);
+    if (region === undefined) continue;
+    base.set(key, arenaSize);
+    arenaSize = addSizes(arenaSize, monomial(region.symbols, region.allocator.size));
+    peak = addSizes(peak, monomial(region.symbols, region.peak));
+  }
   const slots = new Map<string, ArenaSlot>();
   for (const [name, storage] of storageOf) {
     const type = types.get(name);
     if (type === undefined) continue;
     const own = sizeOfType(type);
-    const offset = storage.batched ? affine(true, storage.offset) : { perSample: perSample.size, fixed: storage.offset };
+    const symbols = regions.get(storage.region)?.symbols ?? [];
+    const offset = addSizes(base.get(storage.region) ?? [], mulSizes(monomial(symbols, 1), constSize(storage.offset)));
+    const size = monomial(own.symbols, own.size);
     const via = inPlaceOf.get(name);
-    slots.set(name, via === undefined ? { offset, size: affine(own.batched, own.size) } : { offset, size: affine(own.batched, own.size), inPlaceOf: via });
+    slots.set(name, via === undefined ? { offset, size } : { offset, size, inPlaceOf: via });
   }
-  return { slots, arenaSize: { perSample: perSample.size, fixed: fixed.size }, peak: { ...peak } };
+  return { slots, arenaSize, peak };
 }

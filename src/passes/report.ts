@@ -2,13 +2,12 @@
 // summary, and the headers of `--print-after` dumps (IR `#` comments, so a dump still parses).
 
 import type { Graph } from '../../ir/graph.ts';
-import type { AffineSize, MemoryPlan } from '../../ir/memory-plan.ts';
+import type { MemoryPlan, PlanSize } from '../../ir/memory-plan.ts';
+import { formatSize } from '../../ir/sym-size.ts';
 import type { PassStat } from './pass-manager.ts';
 
-function formatAffine(size: AffineSize, unit: string): string {
-  if (size.perSample === 0) return `${size.fixed} ${unit}`;
-  if (size.fixed === 0) return `${size.perSample}·N ${unit}`;
-  return `${size.perSample}·N + ${size.fixed} ${unit}`;
+function formatAffine(size: PlanSize, unit: string): string {
+  return `${formatSize(size).replace(/\*/g, '·')} ${unit}`;
 }
 
 function formatBytes(bytes: number): string {

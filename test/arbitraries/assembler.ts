@@ -42,6 +42,8 @@ export class GraphAssembler {
   constructor(
     private readonly names: NameStyle,
     private readonly weightEdges: boolean,
+    /** Whether results may carry symbols off axis 0 (several symbols); else only a batch on axis 0. */
+    private readonly symbolsAnywhere = false,
   ) {}
 
   name(prefix: string, choice: number): string {
@@ -102,6 +104,10 @@ export class GraphAssembler {
       });
       const node = makeNode(this.name('v', seed >>> 3), op, values, attrs);
       if (staticSize(node.type.shape) > maxSample) throw new CompileError(`result ${node.type.shape.join('x')} is over the sample cap`);
+      if (!this.symbolsAnywhere && node.type.shape.some((d, axis) => isSymbolic(d) && axis !== 0)) {
+        throw new CompileError(`result ${node.type.shape.join('x')} moves the batch off axis 0`);
+      }
+      if (node.type.shape.filter(isSymbolic).length > 3) throw new CompileError(`result ${node.type.shape.join('x')} has too many symbolic dims`);
       staged.push(node);
       this.nodes.push(...staged);
       const result = { name: node.name, type: node.type };

@@ -4,11 +4,13 @@
 import fc from 'fast-check';
 import type { Graph } from '../../ir/graph.ts';
 import type { Feeds } from '../../ir/interpret.ts';
-import { staticSize, symbolOf } from '../../ir/types.ts';
+import { bindShape, isSymbolic, sizeOf } from '../../ir/types.ts';
 
 export interface FeedOptions {
   /** Batch size for symbolic dims: a number, or a range (default 1..4). */
   readonly batch?: number | { readonly min: number; readonly max: number };
+  /** The value of every further symbol (a sequence length): a number or a range (default 1..6). */
+  readonly sequence?: number | { readonly min: number; readonly max: number };
   /** Leave out NaN and ±Inf (for ops or backends whose docs exclude them). Default false. */
   readonly finite?: boolean;
   /** Mix in edge values at all (0, -0, ±1e30, ±1e4, and NaN/±Inf unless finite). Default true. */
@@ -31,24 +33,29 @@ export function arbValue(options: FeedOptions = {}): fc.Arbitrary<number> {
   return fc.oneof({ weight: 9, arbitrary: plain }, { weight: 1, arbitrary: fc.constantFrom(...edges) });
 }
 
-function batchArb(batch: FeedOptions['batch']): fc.Arbitrary<number> {
-  if (typeof batch === 'number') return fc.constant(batch);
-  return fc.integer({ min: batch?.min ?? 1, max: batch?.max ?? 4 });
+function sizeArb(size: FeedOptions['batch'], max: number): fc.Arbitrary<number> {
+  if (typeof size === 'number') return fc.constant(size);
+  return fc.integer({ min: size?.min ?? 1, max: size?.max ?? max });
 }
 
-/** Feeds for every input of `graph` and the batch bound to its symbolic dim. */
-export function arbBatchedFeeds(graph: Graph, options: FeedOptions = {}): fc.Arbitrary<{ batch: number; feeds: Feeds }> {
-  const symbolic = graph.inputs.some((input) => symbolOf(input.type.shape) !== undefined);
-  const batches = symbolic ? batchArb(options.batch) : fc.constant(1);
+/**
+ * Feeds for every input of `graph`, with the value of each symbol: the first symbol of the
+ * inputs is the batch, any further one drawn as a sequence length. `batch` is 1 without symbols.
+ */
+export function arbBatchedFeeds(graph: Graph, options: FeedOptions = {}): fc.Arbitrary<{ batch: number; dims: Record<string, number>; feeds: Feeds }> {
+  const symbols = [...new Set(graph.inputs.flatMap((input) => input.type.shape.filter(isSymbolic)))];
+  const sizes = fc.tuple(...symbols.map((_, i) => (i === 0 ? sizeArb(options.batch, 4) : sizeArb(options.sequence, 6))));
   const value = arbValue(options);
-  return batches.chain((batch) => {
+  return sizes.chain((values) => {
+    const dims = new Map(symbols.map((symbol, i) => [symbol, values[i] ?? 1]));
     const arrays = graph.inputs.map((input) => {
-      const count = staticSize(input.type.shape) * (symbolOf(input.type.shape) !== undefined ? batch : 1);
-      return fc.array(value, { minLength: count, maxLength: count }).map((values) => Float32Array.from(values));
+      const count = sizeOf(bindShape(input.type.shape, dims));
+      return fc.array(value, { minLength: count, maxLength: count }).map((data) => Float32Array.from(data));
     });
     // fromEntries defines own properties, so an input called "__proto__" is a real key.
     return fc.tuple(...arrays).map((data) => ({
-      batch,
+      batch: values[0] ?? 1,
+      dims: Object.fromEntries(dims),
       feeds: Object.fromEntries(graph.inputs.map((input, i) => [input.name, data[i] ?? new Float32Array(0)])) as Feeds,
     }));
   });

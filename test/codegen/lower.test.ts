@@ -1,9 +1,12 @@
 // Lowering: kernel kinds, buffer assignment, merged loop nests and composed epilogues.
 
 import { describe, expect, it } from 'vitest';
+import { toAffineProgram } from '../../codegen/affine-kernels.ts';
 import { lowerGraph } from '../../codegen/lower.ts';
+import { formatSize } from '../../ir/sym-size.ts';
 import { formatExpr } from '../../ir/scalar.ts';
 import { GraphBuilder } from '../../src/builder.ts';
+import { affine } from '../support/affine-size.ts';
 import { naivePlan } from './naive-plan.ts';
 
 function ones(n: number): Float32Array {
@@ -24,12 +27,12 @@ describe('lowerGraph', () => {
     expect(program.kernels).toHaveLength(1);
     const [k] = program.kernels;
     if (k?.kind !== 'linear') throw new Error('expected a linear kernel');
-    expect(k.rows).toEqual({ perSample: 1, fixed: 0 });
+    expect(k.rows).toEqual(affine(1, 0));
     expect([k.inFeatures, k.outFeatures]).toEqual([4, 3]);
     expect(k.x).toEqual({ kind: 'input', index: 0 });
     expect(k.out).toEqual({ kind: 'output', index: 0 });
     expect(formatExpr(k.epilogue.body)).toBe('select(lt(add($0, $1), 0), 0, add($0, $1))');
-    expect(k.epilogue.operands[0]?.strides).toEqual([0, 1]);
+    expect(k.epilogue.operands[0]?.strides.map(formatSize)).toEqual(['0', '1']);
     expect(program.constants.map((c) => c.label)).toEqual(['w', 'b']);
   });
 
@@ -45,11 +48,11 @@ describe('lowerGraph', () => {
     const program = lowerGraph(g, naivePlan(g));
     const [first, second] = program.kernels;
     if (first?.kind !== 'elementwise' || second?.kind !== 'elementwise') throw new Error('expected elementwise kernels');
-    expect(first.extents).toEqual([{ perSample: 10, fixed: 0 }]);
-    expect(first.operands.map((o) => o.strides)).toEqual([[1], [1]]);
-    expect(first.out).toEqual({ kind: 'arena', offset: { perSample: 0, fixed: 0 } });
-    expect(second.extents).toEqual([{ perSample: 2, fixed: 0 }, { perSample: 0, fixed: 5 }]);
-    expect(second.operands.map((o) => o.strides)).toEqual([[5, 1], [0, 1]]);
+    expect(first.extents).toEqual([affine(10, 0)]);
+    expect(first.operands.map((o) => o.strides.map(formatSize))).toEqual([['1'], ['1']]);
+    expect(first.out).toEqual({ kind: 'arena', offset: affine(0, 0) });
+    expect(second.extents).toEqual([affine(2, 0), affine(0, 5)]);
+    expect(second.operands.map((o) => o.strides.map(formatSize))).toEqual([['5', '1'], ['0', '1']]);
   });
 
   it('aliases a flatten of an input and copies outputs that no kernel writes', () => {
@@ -78,17 +81,31 @@ describe('lowerGraph', () => {
     const g = b.build();
     const [tk, sk, mk] = lowerGraph(g, naivePlan(g)).kernels;
     if (tk?.kind !== 'elementwise' || sk?.kind !== 'softmax' || mk?.kind !== 'matmul') throw new Error('unexpected kernels');
-    expect(tk.operands[0]?.strides).toEqual([6, 1, 3]);
-    expect([sk.outer, sk.size, sk.inner]).toEqual([{ perSample: 1, fixed: 0 }, { perSample: 0, fixed: 3 }, 2]);
-    expect([mk.m, mk.k, mk.n, mk.aBatchStrides, mk.bBatchStrides]).toEqual([{ perSample: 0, fixed: 3 }, 2, 4, [6], [0]]);
+    expect(tk.operands[0]?.strides.map(formatSize)).toEqual(['6', '1', '3']);
+    expect([sk.outer, sk.size, sk.inner]).toEqual([affine(1, 0), affine(0, 3), affine(0, 2)]);
+    expect([mk.m, mk.k, mk.n, mk.aBatchStrides, mk.bBatchStrides]).toEqual([affine(0, 3), affine(0, 2), affine(0, 4), [affine(0, 6)], [affine(0, 0)]]);
   });
 
-  it('refuses graphs whose inputs use two different symbolic dims', () => {
+  it('lowers several symbols; the affine projection (wasm, WGSL) refuses them', () => {
     const b = new GraphBuilder('m');
     const x = b.input('x', ['N', 2]);
     const y = b.input('y', ['M', 2]);
     b.output(b.relu(x), b.relu(y));
     const g = b.build();
-    expect(() => lowerGraph(g, naivePlan(g))).toThrow(/several symbolic dims/);
+    const program = lowerGraph(g, naivePlan(g));
+    expect(program.symbols).toEqual(['N', 'M']);
+    expect(() => toAffineProgram(program, 'wasm')).toThrow(/the wasm target supports one symbolic batch dim on axis 0 only/);
+  });
+
+  it('makes strides polynomials when a symbol sits on an inner axis', () => {
+    const b = new GraphBuilder('m');
+    const x = b.input('x', ['N', 'S', 4]);
+    const t = b.transpose(x, [1, 0, 2], 't');
+    b.output(t);
+    const g = b.build();
+    const [k] = lowerGraph(g, naivePlan(g)).kernels;
+    if (k?.kind !== 'elementwise') throw new Error('expected a copy');
+    expect(k.extents.map(formatSize)).toEqual(['S', 'N', '4']);
+    expect(k.operands[0]?.strides.map(formatSize)).toEqual(['4', '4*S', '1']);
   });
 });

@@ -5,7 +5,7 @@
 import * as ort from 'onnxruntime-node';
 import type { Graph } from '../../ir/graph.ts';
 import type { FeedArray } from '../../ir/feeds.ts';
-import { bindBatch, concreteShape, type TypedFeeds } from '../../ir/interpret.ts';
+import { bindBatch, concreteShape, type DimValues, type TypedFeeds } from '../../ir/interpret.ts';
 import type { DType } from '../../ir/types.ts';
 
 function ortTensor(dtype: DType, data: FeedArray, dims: readonly number[]): ort.Tensor {
@@ -15,13 +15,13 @@ function ortTensor(dtype: DType, data: FeedArray, dims: readonly number[]): ort.
 }
 
 /** `names` maps fusegraph names to the model's ONNX names where they differ (see writeOnnxModel). */
-export async function runOnnxRuntime(model: Uint8Array, graph: Graph, feeds: TypedFeeds, names: ReadonlyMap<string, string> = new Map()): Promise<Record<string, Float32Array>> {
+export async function runOnnxRuntime(model: Uint8Array, graph: Graph, feeds: TypedFeeds, names: ReadonlyMap<string, string> = new Map(), dims: DimValues = {}): Promise<Record<string, Float32Array>> {
   const onnxName = (name: string): string => names.get(name) ?? name;
   // Errors only: onnx's shape inference warns about MaxPool/AveragePool ceil_mode outputs
   // whose last window starts in the padding, which its kernels (and PyTorch) leave out.
   const session = await ort.InferenceSession.create(model, { graphOptimizationLevel: 'disabled', intraOpNumThreads: 1, logSeverityLevel: 3 });
   try {
-    const batches = bindBatch(graph, feeds);
+    const batches = bindBatch(graph, feeds, dims);
     const inputs: Record<string, ort.Tensor> = {};
     for (const input of graph.inputs) {
       const data = feeds[input.name];

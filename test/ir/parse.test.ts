@@ -165,7 +165,6 @@ describe('parse errors', () => {
     ['unterminated string', '%w = const', '%"w = const', '"w', 'unterminated string'],
     ['duplicate value', '%y = linear', '%w = linear', '%w = linear', 'defined twice'],
     ['zero dim', 'f32[N,3]', 'f32[N,0]', 'f32[N,0]', 'dim 1 must be a positive integer'],
-    ['symbol off axis 0', 'f32[N,3]', 'f32[3,N]', 'f32[3,N]', 'only allowed on axis 0'],
     ['too large', 'f32[N,3]', 'f32[N,65536,65536]', 'f32[N,65536', 'more than 268435456 elements'],
     ['unknown attribute', '%w) :', '%w) {alpha = 1} :', 'alpha', "unknown attribute 'alpha'"],
     ['wrong arity', 'linear(%x, %w)', 'linear(%x)', '%y', 'expects 2 to 4 operands, got 1'],

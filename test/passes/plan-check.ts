@@ -3,7 +3,7 @@
 // in place of the other; and a simulation that runs the graph out of a real arena.
 
 import type { Graph } from '../../ir/graph.ts';
-import { bindBatch, concreteShape, type Feeds, type Results } from '../../ir/interpret.ts';
+import { bindBatch, concreteShape, type DimValues, type Feeds, type Results } from '../../ir/interpret.ts';
 import { evaluateSize, type MemoryPlan } from '../../ir/memory-plan.ts';
 import { OPS, type Tensor } from '../../ir/ops/index.ts';
 import { sizeOf } from '../../ir/types.ts';
@@ -30,7 +30,7 @@ function rootOf(plan: MemoryPlan, name: string): string {
 }
 
 /** Problems with the plan at `batch`; empty when it is sound. */
-export function planProblems(graph: Graph, plan: MemoryPlan, batch: number): string[] {
+export function planProblems(graph: Graph, plan: MemoryPlan, batch: number | ReadonlyMap<string, number>): string[] {
   const problems: string[] = [];
   const outputs = new Set(graph.outputs);
   const arena = evaluateSize(plan.arenaSize, batch);
@@ -75,9 +75,9 @@ export function planProblems(graph: Graph, plan: MemoryPlan, batch: number): str
 }
 
 /** Runs the graph with every slotted value stored in (and read back from) one arena. */
-export function runFromArena(graph: Graph, plan: MemoryPlan, feeds: Feeds): Results {
-  const batches = bindBatch(graph, feeds);
-  const batch = batches.values().next().value ?? 1;
+export function runFromArena(graph: Graph, plan: MemoryPlan, feeds: Feeds, dims: DimValues = {}): Results {
+  const batches = bindBatch(graph, feeds, dims);
+  const batch = batches;
   const arena = new Float32Array(evaluateSize(plan.arenaSize, batch));
   const held = new Map<string, Tensor>();
   for (const input of graph.inputs) held.set(input.name, { shape: concreteShape(input.type.shape, batches), data: feeds[input.name] ?? new Float32Array() });

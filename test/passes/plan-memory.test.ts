@@ -8,6 +8,7 @@ import { optimize } from '../../src/passes/pipeline.ts';
 import { planMemory } from '../../src/passes/plan-memory.ts';
 import { arbGraphAndFeeds, assertGraphProperty } from '../arbitraries.ts';
 import { planProblems, runFromArena } from './plan-check.ts';
+import { affine } from '../support/affine-size.ts';
 
 describe('planMemory', () => {
   it('reuses a dead value\'s memory and works in place for elementwise ops', () => {
@@ -23,14 +24,14 @@ describe('planMemory', () => {
     const plan = planMemory(graph);
     // h1 [0, 8N); r1 overwrites it in place; h2 cannot overlap r1 (its operand): [8N, 16N);
     // h3 reuses r1's memory, dead by then.
-    expect(plan.slots.get('h1')).toEqual({ offset: { perSample: 0, fixed: 0 }, size: { perSample: 8, fixed: 0 } });
-    expect(plan.slots.get('r1')).toEqual({ offset: { perSample: 0, fixed: 0 }, size: { perSample: 8, fixed: 0 }, inPlaceOf: 'h1' });
-    expect(plan.slots.get('h2')?.offset).toEqual({ perSample: 8, fixed: 0 });
-    expect(plan.slots.get('h3')?.offset).toEqual({ perSample: 0, fixed: 0 });
+    expect(plan.slots.get('h1')).toEqual({ offset: affine(0, 0), size: affine(8, 0) });
+    expect(plan.slots.get('r1')).toEqual({ offset: affine(0, 0), size: affine(8, 0), inPlaceOf: 'h1' });
+    expect(plan.slots.get('h2')?.offset).toEqual(affine(8, 0));
+    expect(plan.slots.get('h3')?.offset).toEqual(affine(0, 0));
     expect(plan.slots.has('y')).toBe(false);
     expect(plan.slots.has('w')).toBe(false);
-    expect(plan.arenaSize).toEqual({ perSample: 16, fixed: 0 });
-    expect(plan.peak).toEqual({ perSample: 16, fixed: 0 });
+    expect(plan.arenaSize).toEqual(affine(16, 0));
+    expect(plan.peak).toEqual(affine(16, 0));
   });
 
   it('lets reshape/flatten share their operand and keeps static values after the batched region', () => {
@@ -42,10 +43,10 @@ describe('planMemory', () => {
     const s = b.sigmoid(m, 's');
     b.output(b.relu(f, 'y'), b.relu(s, 'z'));
     const plan = planMemory(b.build());
-    expect(plan.slots.get('f')).toEqual({ offset: { perSample: 0, fixed: 0 }, size: { perSample: 6, fixed: 0 }, inPlaceOf: 't' });
+    expect(plan.slots.get('f')).toEqual({ offset: affine(0, 0), size: affine(6, 0), inPlaceOf: 't' });
     // The batched region holds 6 per sample (8 after 16-byte alignment); s comes after it.
-    expect(plan.slots.get('s')?.offset).toEqual({ perSample: 8, fixed: 0 });
-    expect(plan.arenaSize).toEqual({ perSample: 8, fixed: 4 });
+    expect(plan.slots.get('s')?.offset).toEqual(affine(8, 0));
+    expect(plan.arenaSize).toEqual(affine(8, 4));
   });
 
   it('never overwrites a value a view of it still needs', () => {

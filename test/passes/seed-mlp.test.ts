@@ -6,6 +6,7 @@ import { printGraph } from '../../ir/print.ts';
 import { optimize } from '../../src/passes/pipeline.ts';
 import { Random } from '../../src/random.ts';
 import { assertSameResults } from './equivalence.ts';
+import { affine } from '../support/affine-size.ts';
 
 const EXPECTED = `graph seed_mlp(%x: f32[N,784]) -> f32[N,10] {
   %0.weight = const {value = elided<min = -0.03571, max = 0.03571, mean = -0.00007716>} : f32[128,784]
@@ -31,6 +32,6 @@ describe('seed MLP at -O2', () => {
 
   it('plans one 128-wide intermediate per sample', () => {
     expect([...result.plan.slots.keys()]).toEqual(['1']);
-    expect(result.plan.arenaSize).toEqual({ perSample: 128, fixed: 0 });
+    expect(result.plan.arenaSize).toEqual(affine(128, 0));
   });
 });

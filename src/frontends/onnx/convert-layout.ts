@@ -4,9 +4,9 @@
 // constants Reshape and Transpose are shape arithmetic, evaluated at import.
 
 import { CompileError } from '../../../ir/errors.ts';
-import { formatShape, isSymbolic, staticSize, type Dim } from '../../../ir/types.ts';
+import { formatShape, isSymbolic, type Dim } from '../../../ir/types.ts';
 import { operand, optionalOperand, type Converter } from './convert-math.ts';
-import { BATCH_MARKER, intReshape, intTranspose } from './int-tensor.ts';
+import { intReshape, intTranspose, isMarker, markerSymbol } from './int-tensor.ts';
 import type { KnownTensor } from './tensor.ts';
 
 const flatten: Converter = (node, cx) => {
@@ -25,41 +25,39 @@ const transpose: Converter = (node, cx) => {
 };
 
 /**
- * ONNX's target shape → fusegraph's. 0 copies the input's dim (unless allowzero); a batched
- * input must keep its batch on axis 0, which fusegraph writes as a leading -1.
+ * A result shape with symbols as the IR's reshape target: a symbol on the same axis of the
+ * input is 0 (copy); one symbol elsewhere (or an ONNX -1) is -1, which the IR derives from
+ * the sizes. More than one such dim cannot be derived from the symbols: an error.
+ */
+export function irReshapeTarget(input: readonly Dim[], out: readonly (Dim | -1)[], shown: readonly number[] | readonly Dim[] = out): number[] {
+  let free = 0;
+  const target = out.map((d, i) => {
+    if (d === -1 || (isSymbolic(d) && input[i] !== d)) {
+      free++;
+      return -1;
+    }
+    return isSymbolic(d) ? 0 : d;
+  });
+  if (free > 1) throw new CompileError(`cannot derive the target ${formatShape(shown)} of ${formatShape(input)} from the symbols`);
+  return target;
+}
+
+/**
+ * ONNX's target shape → fusegraph's. 0 copies the input's dim (unless allowzero); a symbol's
+ * marker (from Shape at import) stands for that symbol.
  */
 export function reshapeTarget(input: readonly Dim[], target: readonly number[], allowZero: boolean): number[] {
-  const resolved = target.map((d, i) => {
-    if (d === BATCH_MARKER) {
-      if (i !== 0 || !isSymbolic(input[0] ?? 1)) throw new CompileError(`target ${formatShape(target.map((t) => (t === BATCH_MARKER ? -1 : t)))} puts the batch on axis ${i}`);
-      return input[0] ?? 1;
-    }
+  const shown = target.map((d) => (isMarker(d) ? markerSymbol(d) : d));
+  const resolved = target.map((d, i): Dim | -1 => {
+    if (isMarker(d)) return markerSymbol(d);
     if (d !== 0 || allowZero) return d;
     const copied = input[i];
     if (copied === undefined) throw new CompileError(`target ${formatShape(target)} copies dim ${i} (0), which ${formatShape(input)} does not have`);
     return copied;
   });
   if (resolved.some((d) => d === 0)) throw new CompileError(`target ${formatShape(target)} has a zero dim; fusegraph has no empty tensors`);
-  const first = resolved[0];
-  if (!isSymbolic(input[0] ?? 1)) {
-    if (resolved.some(isSymbolic)) throw new CompileError(`internal: symbolic dim in the target of a static reshape`);
-    return resolved as number[];
-  }
-  if (first !== -1 && !isSymbolic(first ?? 0)) {
-    throw new CompileError(`target ${formatShape(target)} would fold the batch of ${formatShape(input)} into other dims`);
-  }
-  const rest = resolved.slice(1);
-  if (rest.some(isSymbolic)) throw new CompileError(`target ${formatShape(target)} moves the batch of ${formatShape(input)} off axis 0`);
-  const restDims = rest as number[];
-  const free = restDims.indexOf(-1);
-  if (free >= 0) {
-    if (first === -1 || restDims.lastIndexOf(-1) !== free) throw new CompileError(`target ${formatShape(target)} has more than one -1`);
-    const known = restDims.filter((d) => d !== -1).reduce((n, d) => n * d, 1);
-    const inferred = staticSize(input) / known;
-    if (!Number.isInteger(inferred)) throw new CompileError(`cannot reshape ${formatShape(input)} to ${formatShape(target)}`);
-    restDims[free] = inferred;
-  }
-  return [-1, ...restDims];
+  if (resolved.filter((d) => d === -1).length > 1) throw new CompileError(`target ${formatShape(target)} has more than one -1`);
+  return irReshapeTarget(input, resolved, shown);
 }
 
 const reshape: Converter = (node, cx) => {
@@ -119,10 +117,7 @@ function regroup(shapeOf: (shape: readonly Dim[], axes: number[] | undefined) =>
     }
     const x = cx.value(name);
     const shape = shapeOf(x.type.shape, axes);
-    if (isSymbolic(x.type.shape[0] ?? 1) && !isSymbolic(shape[0] ?? 1)) {
-      throw new CompileError(`would move the batch of ${formatShape(x.type.shape)} off axis 0 (result ${formatShape(shape)})`);
-    }
-    cx.defineValue(node.output, cx.builder.reshape(x, shape.map((d) => (isSymbolic(d) ? -1 : d)), node.output));
+    cx.defineValue(node.output, cx.builder.reshape(x, irReshapeTarget(x.type.shape, shape), node.output));
   };
 }
 

@@ -7,7 +7,7 @@ import { formatShape, isSymbolic, type Dim } from '../../../ir/types.ts';
 import type { Value } from '../../builder.ts';
 import type { ImportContext } from './context.ts';
 import { operand, optionalOperand, type Converter } from './convert-math.ts';
-import { BATCH_MARKER, intConcat, intSlice, resolveIntAxis, type IntTensor } from './int-tensor.ts';
+import { isMarker, markerSymbol, intConcat, intSlice, resolveIntAxis, type IntTensor } from './int-tensor.ts';
 import type { NodeView } from './node-view.ts';
 
 /** Beyond any real dim: Slice bounds past it mean "to the end" (INT64_MAX as exported). */
@@ -62,9 +62,9 @@ export function sliceValue(cx: ImportContext, x: Value, spec: SliceSpec, name: s
     const dim: Dim = shape[axis] ?? 1;
     if (step === 0) throw new CompileError(`step on axis ${axis} must not be 0`);
     if (isSymbolic(dim)) {
-      // The whole batch: 0 (or INT64_MIN) up to INT64_MAX or to the batch size itself.
-      if ((start === 0 || start <= -HUGE) && (end >= HUGE || end === BATCH_MARKER) && step === 1) return;
-      throw new CompileError(`cannot slice the symbolic batch axis ${axis} of ${formatShape(shape)}`);
+      // The whole axis: 0 (or INT64_MIN) up to INT64_MAX or to the symbol's size itself.
+      if ((start === 0 || start <= -HUGE) && (end >= HUGE || (isMarker(end) && markerSymbol(end) === dim)) && step === 1) return;
+      throw new CompileError(`cannot slice the symbolic axis ${axis} of ${formatShape(shape)}`);
     }
     const clamp = (v: number): number => Math.min(Math.max(v, -dim - 1), dim);
     kept.push({ start: clamp(start), end: clamp(end), axis, step });

@@ -7,7 +7,7 @@ import { CompileError } from '../../../ir/errors.ts';
 import { formatShape, formatType, isSymbolic } from '../../../ir/types.ts';
 import type { ImportContext } from './context.ts';
 import { operand, optionalOperand, type Converter } from './convert-math.ts';
-import { BATCH_MARKER, resolveIntAxis } from './int-tensor.ts';
+import { isMarker, markerSymbol, resolveIntAxis } from './int-tensor.ts';
 import type { NodeView } from './node-view.ts';
 
 const COORDINATE_MODES = ['half_pixel', 'asymmetric', 'align_corners', 'pytorch_half_pixel'] as const;
@@ -84,7 +84,7 @@ export const resize: Converter = (node, cx) => {
     const dim = shape[axis] ?? 1;
     const value = given[i] ?? 1;
     if (axis < 2) {
-      const same = scales ? value === 1 : value === dim || (value === BATCH_MARKER && isSymbolic(dim));
+      const same = scales ? value === 1 : value === dim || (isMarker(value) && markerSymbol(value) === dim);
       if (!same) throw new CompileError(`resizes axis ${axis} of ${formatType(x.type)} (${scales ? 'scale' : 'size'} ${value}); fusegraph resizes only the spatial axes`);
       return;
     }

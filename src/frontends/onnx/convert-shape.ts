@@ -9,7 +9,7 @@ import { CompileError } from '../../../ir/errors.ts';
 import { formatShape, isSymbolic, shapeProblem } from '../../../ir/types.ts';
 import { operand, type Converter } from './convert-math.ts';
 import { castValue, gatherData } from './convert-masks.ts';
-import { BATCH_MARKER, intGather } from './int-tensor.ts';
+import { BATCH_MARKER, intGather, isMarker, symbolMarker } from './int-tensor.ts';
 import type { KnownTensor } from './tensor.ts';
 
 export { BATCH_MARKER };
@@ -17,7 +17,7 @@ export { BATCH_MARKER };
 const shape: Converter = (node, cx) => {
   const name = operand(node, 0);
   const known = cx.known(name);
-  const dims = known !== undefined ? known.shape : cx.value(name).type.shape.map((d) => (isSymbolic(d) ? BATCH_MARKER : d));
+  const dims = known !== undefined ? known.shape : cx.value(name).type.shape.map((d) => (isSymbolic(d) ? symbolMarker(d) : d));
   const rank = dims.length;
   const clamp = (i: number): number => Math.min(rank, Math.max(0, i < 0 ? i + rank : i));
   const start = clamp(node.int('start', 0));
@@ -45,7 +45,7 @@ const cast: Converter = (node, cx) => {
   if (toInt) {
     cx.defineConst(node.output, { kind: 'int', shape: known.shape, values: known.kind === 'int' ? known.values : Array.from(known.data, Math.trunc) });
   } else if (toFloat) {
-    if (known.kind === 'int' && known.values.includes(BATCH_MARKER)) throw new CompileError('cannot cast the symbolic batch size to a float');
+    if (known.kind === 'int' && known.values.some(isMarker)) throw new CompileError('cannot cast a symbolic dim\'s size to a float');
     cx.defineConst(node.output, known.kind === 'float' ? known : { kind: 'float', shape: known.shape, data: Float32Array.from(known.values) });
   } else if (to === 9) {
     cx.defineConst(node.output, { kind: 'int', shape: known.shape, values: Array.from(known.kind === 'int' ? known.values : known.data, (v) => (v !== 0 ? 1 : 0)), bool: true });
@@ -57,7 +57,7 @@ const cast: Converter = (node, cx) => {
 /** A tensor of the given (constant) shape filled with `value` (default float 0). */
 const constantOfShape: Converter = (node, cx) => {
   const dims = cx.knownInts(operand(node, 0), 'the shape');
-  if (dims.includes(BATCH_MARKER)) throw new CompileError('a tensor of the symbolic batch\'s size cannot be a constant');
+  if (dims.some(isMarker)) throw new CompileError('a tensor of a symbolic dim\'s size cannot be a constant');
   const value = node.tensor('value') ?? { kind: 'float', shape: [1], data: Float32Array.of(0) };
   const count = dims.reduce((n, d) => n * d, 1);
   if (dims.some((d) => !Number.isInteger(d) || d < 0)) throw new CompileError(`shape ${formatShape(dims)} has a negative dim`);

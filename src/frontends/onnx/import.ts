@@ -4,7 +4,7 @@
 //     opset 11 are rewritten to opset 11's per node, legacy-opsets.ts);
 //  2. rewrite PyTorch's erf-GELU pattern into Gelu; list every unsupported op at once;
 //  3. sort the nodes topologically (reporting missing operands and cycles by name);
-//  4. declare inputs (dim_param → the symbolic batch) and initializers, convert each node;
+//  4. declare inputs (dim_param → a symbol, on any axis) and initializers, convert each node;
 //  5. return the graph outputs under their ONNX names.
 
 import { basename } from 'node:path';
@@ -51,6 +51,11 @@ export const SUPPORTED_ONNX_OPS: readonly string[] = Object.keys(CONVERTERS).sor
 export interface ImportOnnxOptions {
   /** Used for the graph's name when the model does not name it. */
   readonly file?: string;
+  /**
+   * Symbols fixed at import (`{ S: 64 }`, the CLI's --dim): each dim_param of that name
+   * becomes the size, so shape arithmetic over it (N·heads) is static.
+   */
+  readonly dims?: Readonly<Record<string, number>>;
   /**
    * Inputs fixed at compile time (`fusegraph compile --input-value sr=16000`): each leaves the
    * bundle's signature and its values feed import-time evaluation (an `If` on it is
@@ -155,7 +160,7 @@ function inputDtype(info: ValueInfoProto): DType {
   return dtype;
 }
 
-function inputShape(info: ValueInfoProto): Dim[] {
+function inputShape(info: ValueInfoProto, fixed: Readonly<Record<string, number>> = {}): Dim[] {
   const tensorType = info.type?.tensor_type;
   const where = `input ${formatValueName(info.name)}`;
   if (tensorType === undefined || tensorType === null) throw new CompileError(`${where} is not a tensor`);
@@ -166,8 +171,10 @@ function inputShape(info: ValueInfoProto): Dim[] {
     const param = dim.dim_param ?? '';
     const value = dim.dim_value;
     if (param === '' && value !== undefined && value !== null && Object.hasOwn(dim, 'dim_value')) return value;
-    if (axis !== 0) throw new CompileError(`${where} has a symbolic dim ${quoteString(param)} on axis ${axis}; only the first axis (the batch) may be symbolic`);
-    return isSymbolName(param) ? param : 'N';
+    // A dim_param names a symbol (several inputs sharing a name share its value); an unnamed
+    // or non-identifier one is N on axis 0 and S<axis> elsewhere.
+    const symbol = isSymbolName(param) ? param : axis === 0 ? 'N' : `S${axis}`;
+    return Object.hasOwn(fixed, symbol) ? (fixed[symbol] ?? symbol) : symbol;
   });
 }
 
@@ -236,11 +243,23 @@ export function importOnnx(bytes: Uint8Array, options: ImportOnnxOptions = {}): 
   const shapes = new Map<string, Dim[]>();
   for (const input of inputs) {
     try {
-      shapes.set(input.name, inputShape(input));
+      shapes.set(input.name, inputShape(input, options.dims));
     } catch (error) {
       if (!(error instanceof CompileError)) throw error;
       problems.push(error.detail);
     }
+  }
+  // The symbols the inputs declare, to refuse fixing one they lack.
+  const symbols = new Set<string>();
+  for (const input of inputs) {
+    (input.type?.tensor_type?.shape?.dim ?? []).forEach((dim, axis) => {
+      const param = dim.dim_param ?? '';
+      if (param === '' && dim.dim_value !== undefined && dim.dim_value !== null && Object.hasOwn(dim, 'dim_value')) return;
+      symbols.add(isSymbolName(param) ? param : axis === 0 ? 'N' : `S${axis}`);
+    });
+  }
+  for (const symbol of Object.keys(options.dims ?? {})) {
+    if (!symbols.has(symbol)) problems.push(`cannot fix ${symbol}: the model has no symbol ${symbol}`);
   }
   if (problems.length > 0) throw new CompileError(problems.join('; '));
   const available = new Set([...inputs.map((i) => i.name), ...pinned.keys(), ...initializers.keys()]);
@@ -251,7 +270,7 @@ export function importOnnx(bytes: Uint8Array, options: ImportOnnxOptions = {}): 
   const cx = new ImportContext(builder, opset, reserved, returned);
   cx.inlineSubgraph = subgraphInliner(cx, { convert: convertNode, sort: sortNodes });
   for (const [pinnedName, tensor] of pinned) cx.defineConst(pinnedName, tensor);
-  for (const input of inputs) cx.defineValue(input.name, builder.input(input.name, shapes.get(input.name) ?? inputShape(input), inputDtype(input)));
+  for (const input of inputs) cx.defineValue(input.name, builder.input(input.name, shapes.get(input.name) ?? inputShape(input, options.dims), inputDtype(input)));
   for (const [initName, init] of initializers) cx.defineConst(initName, readTensor(init, `initializer ${formatValueName(initName)}`));
   for (const node of sorted) convertNode(node, cx);
   for (const output of graph.output) {

@@ -1,13 +1,42 @@
 // Integer tensors evaluated at import: the shape arithmetic exporters wrap around reshapes,
 // slices and pads (Add/Sub/Mul/Div with broadcasting, Concat, Slice, Transpose, Reshape,
-// Gather). Values are a few dozen integers, so plain row-major loops are fine. The symbolic
-// batch travels as BATCH_MARKER; arithmetic that would change it is refused.
+// Gather). Values are a few dozen integers, so plain row-major loops are fine. A symbolic
+// dim travels as its marker (symbolMarker: one very negative number per symbol name);
+// arithmetic that would change it is refused.
 
 import { CompileError } from '../../../ir/errors.ts';
 import { formatShape } from '../../../ir/types.ts';
 
-/** Stands for the symbolic batch inside an integer constant (no real dim is this negative). */
-export const BATCH_MARKER = -(2 ** 52);
+/** The first marker: no real dim or index is this negative. */
+const MARKER_BASE = -(2 ** 52);
+const MARKER_LIMIT = 2 ** 20;
+/** Symbol names by marker index (process-wide, so a marker means one name everywhere). */
+const markerNames: string[] = [];
+
+/** Stands for the symbolic dim `symbol` inside an integer constant. */
+export function symbolMarker(symbol: string): number {
+  let index = markerNames.indexOf(symbol);
+  if (index < 0) {
+    if (markerNames.length >= MARKER_LIMIT) throw new CompileError('too many symbolic dims');
+    markerNames.push(symbol);
+    index = markerNames.length - 1;
+  }
+  return MARKER_BASE - index;
+}
+
+export function isMarker(value: number): boolean {
+  return value <= MARKER_BASE && value > MARKER_BASE - MARKER_LIMIT;
+}
+
+/** The symbol a marker stands for. */
+export function markerSymbol(value: number): string {
+  const name = isMarker(value) ? markerNames[MARKER_BASE - value] : undefined;
+  if (name === undefined) throw new CompileError(`internal: ${value} is not a symbol marker`);
+  return name;
+}
+
+/** The marker of the batch symbol N (kept for converters of the single-batch era). */
+export const BATCH_MARKER = symbolMarker('N');
 
 export interface IntTensor {
   readonly kind: 'int';
@@ -54,16 +83,17 @@ export type IntBinaryOp = 'add' | 'sub' | 'mul' | 'div';
 function keepsBatch(op: IntBinaryOp, a: number, b: number): boolean {
   switch (op) {
     case 'mul': return a === 1 || b === 1;
-    case 'div': return a === BATCH_MARKER && b === 1;
+    case 'div': return isMarker(a) && b === 1;
     case 'add': return a === 0 || b === 0;
-    case 'sub': return a === BATCH_MARKER && b === 0;
+    case 'sub': return isMarker(a) && b === 0;
   }
 }
 
 function combine(op: IntBinaryOp, a: number, b: number): number {
-  if (a === BATCH_MARKER || b === BATCH_MARKER) {
-    if (keepsBatch(op, a, b)) return BATCH_MARKER;
-    throw new CompileError('shape arithmetic on the symbolic batch size is not supported (fusegraph keeps the batch on axis 0 unchanged)');
+  if (isMarker(a) || isMarker(b)) {
+    if (keepsBatch(op, a, b)) return isMarker(a) ? a : b;
+    const symbol = markerSymbol(isMarker(a) ? a : b);
+    throw new CompileError(`shape arithmetic on the symbolic dim ${symbol} is not supported (only N·1, N+0, N-0 and N/1 keep a symbol as it is)`);
   }
   switch (op) {
     case 'add': return a + b;

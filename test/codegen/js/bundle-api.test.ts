@@ -30,7 +30,7 @@ describe('JS bundle interface', () => {
     expect(logits).toBeInstanceOf(Float32Array);
     expect(logits?.length).toBe(32 * 10);
     expect(compareArrays(expected ?? new Float32Array(), logits ?? new Float32Array(), toleranceFor(seedMlp)).ok).toBe(true);
-    expect(module.metadata).toEqual({ name: 'seed_mlp', inputs: [{ name: 'x', shape: ['N', 784], dtype: 'f32' }], outputs: [{ name: 'logits', shape: ['N', 10], dtype: 'f32' }] });
+    expect(module.metadata).toEqual({ name: 'seed_mlp', symbols: ['N'], inputs: [{ name: 'x', shape: ['N', 784], dtype: 'f32' }], outputs: [{ name: 'logits', shape: ['N', 10], dtype: 'f32' }] });
   });
 
   it('infers the batch and rejects wrong lengths, missing, unknown and disagreeing inputs', async () => {
@@ -41,7 +41,7 @@ describe('JS bundle interface', () => {
     expect(Array.from(ok['bias'] ?? [])).toEqual([0, 2]);
     expect(() => module.run({ x: new Float32Array(5), y: new Float32Array(6), s })).toThrow(/input "x" needs a whole, positive number of samples of 3 values, got 5/);
     expect(() => module.run({ x: new Float32Array(0), y: new Float32Array(0), s })).toThrow(RangeError);
-    expect(() => module.run({ x: new Float32Array(6), y: new Float32Array(9), s })).toThrow(/"y" holds 3 samples, another input holds 2/);
+    expect(() => module.run({ x: new Float32Array(6), y: new Float32Array(9), s })).toThrow(/input "y" has N = 3, but input "x" has N = 2/);
     expect(() => module.run({ x: new Float32Array(6), y: new Float32Array(6), s: new Float32Array(3) })).toThrow(/"s" needs 2 values, got 3/);
     expect(() => module.run({ x: new Float32Array(6), s })).toThrow(/input "y" is f32: expected a Float32Array, got nothing/);
     expect(() => module.run({ x: new Float32Array(6), y: new Float32Array(6), s, z: s })).toThrow(/unknown input "z"/);
@@ -83,6 +83,7 @@ describe('JS bundle interface', () => {
     const weightValues = 784 * 128 + 128 + 128 * 10 + 10;
     // Packed weights are padded to whole 4-column blocks (10 -> 12 columns of the second layer).
     expect(Buffer.from(base64, 'base64').length).toBe((weightValues + 2 * 128) * 4);
-    expect(text.length - base64.length).toBeLessThan(20_000);
+    // 20 KB before streaming, typed feeds and symbol binding joined every bundle (main alone: 21.5 KB).
+    expect(text.length - base64.length).toBeLessThan(25_000);
   });
 });

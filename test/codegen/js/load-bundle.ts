@@ -8,7 +8,7 @@ import { pathToFileURL } from 'node:url';
 
 export interface BundleModule {
   readonly metadata: { name: string; inputs: { name: string; shape: (number | string)[] }[]; outputs: { name: string; shape: (number | string)[] }[] };
-  run(feeds: Record<string, Float32Array>): Record<string, Float32Array>;
+  run(feeds: Record<string, Float32Array>, dims?: Record<string, number>): Record<string, Float32Array>;
   load(options?: object): Promise<{ run(feeds: Record<string, Float32Array>): Promise<Record<string, Float32Array>>; dispose(): void }>;
 }
 

@@ -25,7 +25,7 @@ const x = new Random(3).uniformArray(3 * 784, 0, 1);
 describe('wasm bundle API', () => {
   it('exports the metadata every target exports', async () => {
     const module = (await importBundle(compile(seedMlp, { target: 'wasm' }))) as unknown as Module;
-    expect(module.metadata).toEqual({ name: 'seed_mlp', inputs: [{ name: 'x', shape: ['N', 784], dtype: 'f32' }], outputs: [{ name: 'logits', shape: ['N', 10], dtype: 'f32' }] });
+    expect(module.metadata).toEqual({ name: 'seed_mlp', symbols: ['N'], inputs: [{ name: 'x', shape: ['N', 784], dtype: 'f32' }], outputs: [{ name: 'logits', shape: ['N', 10], dtype: 'f32' }] });
   });
 
   it('runs synchronously and asynchronously with the same results, call after call', async () => {

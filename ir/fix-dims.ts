@@ -1,0 +1,37 @@
+// Fixing symbols at compile time (`compile --dim S=64`): every occurrence of a symbol in the
+// graph's types becomes the given size, so the optimizer and the backends see static dims
+// (faster kernels, and targets that take one batch symbol accept the rest).
+
+import { CompileError } from './errors.ts';
+import type { Graph } from './graph.ts';
+import { verifyGraphOrThrow } from './verify.ts';
+import { isSymbolic, type Shape } from './types.ts';
+
+/** Parses `S=64` (the CLI's form) into a symbol and its size. */
+export function parseDimAssignment(text: string): [string, number] {
+  const match = /^([A-Za-z_][A-Za-z0-9_]*)=(\d+)$/.exec(text.trim());
+  const value = match === null ? NaN : Number(match[2]);
+  if (match === null || match[1] === undefined || !Number.isSafeInteger(value) || value < 1) {
+    throw new CompileError(`--dim takes SYMBOL=SIZE with a positive integer size, e.g. S=64; got ${JSON.stringify(text)}`);
+  }
+  return [match[1], value];
+}
+
+/** The graph with the given symbols replaced by their sizes; the result is verified. */
+export function fixDims(graph: Graph, dims: Readonly<Record<string, number>>): Graph {
+  const symbols = new Set(graph.inputs.flatMap((input) => input.type.shape.filter(isSymbolic)));
+  for (const [symbol, value] of Object.entries(dims)) {
+    if (!symbols.has(symbol)) {
+      throw new CompileError(`cannot fix ${symbol}: the graph has no symbol ${symbol} (symbols: ${symbols.size === 0 ? 'none' : [...symbols].join(', ')})`);
+    }
+    if (!Number.isSafeInteger(value) || value < 1) throw new CompileError(`cannot fix ${symbol} to ${value}: sizes are positive integers`);
+  }
+  const fix = (shape: Shape): Shape => shape.map((dim) => (isSymbolic(dim) && Object.hasOwn(dims, dim) ? (dims[dim] ?? dim) : dim));
+  const fixed: Graph = {
+    ...graph,
+    inputs: graph.inputs.map((input) => ({ ...input, type: { ...input.type, shape: fix(input.type.shape) } })),
+    nodes: graph.nodes.map((node) => ({ ...node, type: { ...node.type, shape: fix(node.type.shape) } })),
+  };
+  verifyGraphOrThrow(fixed);
+  return fixed;
+}
