@@ -207,8 +207,50 @@ export interface ResizeKernel extends KernelBase {
   readonly x: BufferRef;
 }
 
+/**
+ * layer_norm over contiguous rows of `size`: per row the mean and variance (f64 where the
+ * target has it), n = (x − mean) / sqrt(var + epsilon), then n · scale + bias (each `size`
+ * long, optional).
+ */
+export interface LayerNormKernel extends KernelBase {
+  readonly kind: 'layer_norm';
+  readonly rows: Extent;
+  readonly size: number;
+  readonly epsilon: number;
+  readonly x: BufferRef;
+  readonly scale?: BufferRef;
+  readonly bias?: BufferRef;
+}
+
+/**
+ * Fused attention: for each p over the leading dims `lead` (flattened, row-major) and query
+ * row i < sq, out[p, i] = Σ_j softmax_j(scale · q[p, i]·k[p, j] + mask) · v[p, j], with q
+ * [sq, d], k [sk, d], v [sk, dv] blocks contiguous per p. The mask element for (p, i, j) is at
+ * Σ_a lead coord_a · leadStrides[a] + i · rowStride + j · colStride. Kernels run an online
+ * softmax over tiles of keys and never hold the sq × sk matrix.
+ */
+export interface AttentionKernel extends KernelBase {
+  readonly kind: 'attention';
+  readonly lead: readonly Extent[];
+  readonly sq: Extent;
+  readonly sk: number;
+  readonly d: number;
+  readonly dv: number;
+  readonly scale: number;
+  readonly q: BufferRef;
+  readonly k: BufferRef;
+  readonly v: BufferRef;
+  readonly mask?: {
+    readonly buffer: BufferRef;
+    readonly leadStrides: readonly number[];
+    readonly rowStride: number;
+    readonly colStride: number;
+  };
+}
+
 export type Kernel =
-  | ElementwiseKernel | LinearKernel | MatmulKernel | SoftmaxKernel | ConvKernel | ReduceKernel | GatherKernel | ResizeKernel;
+  | ElementwiseKernel | LinearKernel | MatmulKernel | SoftmaxKernel | ConvKernel | ReduceKernel | GatherKernel | ResizeKernel
+  | LayerNormKernel | AttentionKernel;
 export type KernelKind = Kernel['kind'];
 
 export interface LoweredConstant {

@@ -22,6 +22,7 @@ import { staticSize, symbolOf, type Shape, type StaticShape, type TensorType } f
 import { lowerConcat, lowerPad, lowerResize, lowerSlice } from './lower-gather.ts';
 import { lowerConv, lowerConvTranspose, lowerPool, lowerReduce } from './lower-window.ts';
 import { lowerMatmul, lowerSoftmax } from './lower-contract.ts';
+import { lowerAttention, lowerLayerNorm } from './lower-sequence.ts';
 import { broadcastAccess, denseStrides, mergeAxes, shapeExtents } from './loop-nest.ts';
 import {
   productExtent, type Access, type BufferRef, type Kernel, type LoweredConstant, type LoweredProgram, type LoweredTensor,
@@ -145,6 +146,8 @@ const LOWERINGS: { readonly [K in Exclude<OpName, ElementwiseOpName>]: Lowering 
   slice: lowerSlice,
   pad: lowerPad,
   resize: lowerResize,
+  layer_norm: lowerLayerNorm,
+  attention: lowerAttention,
 };
 
 function loweringFor(op: OpName): Lowering {

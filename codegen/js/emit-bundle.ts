@@ -15,6 +15,7 @@ import { emitElementwise } from './kernel-elementwise.ts';
 import { emitLinear } from './kernel-linear.ts';
 import { emitGather, emitResize } from './kernel-gather.ts';
 import { emitMatmul, emitSoftmax } from './kernel-reduce.ts';
+import { emitAttention, emitLayerNorm } from './kernel-sequence.ts';
 import { emitDenseConv, isDenseConv } from './kernel-conv.ts';
 import { emitConv, emitReduce } from './kernel-window.ts';
 import { DECODE_WEIGHTS, FEED_CHECK, FETCH_WEIGHTS, LOAD_EMBEDDED, LOAD_EXTERNAL } from './runtime.ts';
@@ -58,6 +59,8 @@ function emitKernel(kernel: Kernel, name: string, packedWeights: ReadonlySet<num
       case 'reduce': emitReduce(kernel, scope, body); break;
       case 'gather': emitGather(kernel, scope, body); break;
       case 'resize': emitResize(kernel, scope, body); break;
+      case 'layer_norm': emitLayerNorm(kernel, scope, body); break;
+      case 'attention': emitAttention(kernel, scope, body); break;
       default: { const never: never = kernel; throw new Error(`internal: unknown kernel ${String(never)}`); }
     }
   });

@@ -14,6 +14,7 @@ import { matmulShader } from './matmul-shader.ts';
 import { reduceShader } from './reduce-shader.ts';
 import { resizeShader } from './resize-shader.ts';
 import type { ConstWindow, KernelLayout, ShaderPlan } from './shader-common.ts';
+import { attentionShader, layerNormShader } from './sequence-shaders.ts';
 import { softmaxShader } from './softmax-shader.ts';
 
 type KernelOf<K extends KernelKind> = Extract<Kernel, { kind: K }>;
@@ -28,6 +29,8 @@ const SHADER_EMITTERS: { readonly [K in KernelKind]: ShaderEmitter<K> } = {
   reduce: reduceShader,
   gather: gatherShader,
   resize: resizeShader,
+  layer_norm: layerNormShader,
+  attention: attentionShader,
 };
 
 /** The span of one weight chunk that covers every constant the kernel reads. */

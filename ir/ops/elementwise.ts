@@ -7,6 +7,7 @@ import { E, evaluateExpr, exprProblem, type ScalarExpr } from '../scalar.ts';
 import { formatShape, sameShape, stridesOf, sizeOf, type Shape, type StaticShape, type TensorType } from '../types.ts';
 import { exprAttr, floatAttr, stringAttr } from './attrs.ts';
 import { broadcastShapes, broadcastStrides } from './broadcast.ts';
+import { powBody } from './power.ts';
 import type { Arity, AttrSpec, Attrs, ElementwiseSpec, OpDef, Tensor } from './types.ts';
 
 interface ElementwiseOptions {
@@ -178,6 +179,13 @@ export const elementwiseOps = {
   hard_swish: elementwiseOp({
     name: 'hard_swish', doc: 'x * max(0, min(1, x / 6 + 0.5)) (ONNX HardSwish)', arity: UNARY, activation: true,
     body: () => E.mul(x, E.max(0, E.min(1, E.add(E.mul(1 / 6, x), 0.5)))),
+  }),
+  sqrt: elementwiseOp({ name: 'sqrt', doc: 'sqrt(x), correctly rounded; NaN for x < 0', arity: UNARY, activation: false, body: () => E.sqrt(x) }),
+  reciprocal: elementwiseOp({ name: 'reciprocal', doc: '1 / x, correctly rounded', arity: UNARY, activation: false, body: () => E.div(1, x) }),
+  pow: elementwiseOp({
+    name: 'pow', doc: 'x ^ exponent, a constant (2: x·x, 0.5: sqrt(x), others exp(e·log|x|) with C pow sign rules)',
+    arity: UNARY, activation: false, attrs: { exponent: { type: 'float', check: finite } },
+    body: (attrs) => powBody(floatAttr(attrs, 'exponent')),
   }),
   identity: elementwiseOp({ name: 'identity', doc: 'x', arity: UNARY, activation: false, body: () => x }),
   dropout: elementwiseOp({

@@ -9,6 +9,7 @@ import { poolOps } from './pool.ts';
 import { reduceOps } from './reduce.ts';
 import { regionOps } from './regions.ts';
 import { resizeOps } from './resize.ts';
+import { sequenceOps } from './sequence.ts';
 import { sourceOps } from './source.ts';
 import type { OpDef } from './types.ts';
 
@@ -22,6 +23,7 @@ const OP_TABLE = {
   ...layoutOps,
   ...regionOps,
   ...resizeOps,
+  ...sequenceOps,
 } satisfies Record<string, OpDef>;
 
 export type OpName = keyof typeof OP_TABLE;
@@ -53,4 +55,6 @@ export { poolGeometry, avgPoolDivisor, type PoolCombine } from './pool.ts';
 export { sliceAxes, padSource, padsPerAxis, type PadMode, type SliceAxis } from './regions.ts';
 export { resizeAxes, resizeTaps, type ResizeTaps } from './resize.ts';
 export { windowGeometry, spatialSizes, forEachIndex, type WindowGeometry } from './window.ts';
+export { attentionDims, normalizedShape } from './sequence.ts';
+export { powBody } from './power.ts';
 export { reshapeTarget, flattenShape, transposePerm } from './layout.ts';

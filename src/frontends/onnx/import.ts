@@ -18,6 +18,7 @@ import { MATH_CONVERTERS, type Converter } from './convert-math.ts';
 import { ACTIVATION_CONVERTERS } from './convert-activation.ts';
 import { REGION_CONVERTERS } from './convert-regions.ts';
 import { RESIZE_CONVERTERS } from './convert-resize.ts';
+import { SEQUENCE_CONVERTERS } from './convert-sequence.ts';
 import { SHAPE_CONVERTERS } from './convert-shape.ts';
 import { WINDOW_CONVERTERS } from './convert-window.ts';
 import { fuseErfGelu } from './gelu-pattern.ts';
@@ -30,7 +31,7 @@ export const MAX_OPSET = 21;
 
 const CONVERTERS: Readonly<Record<string, Converter>> = {
   ...MATH_CONVERTERS, ...ACTIVATION_CONVERTERS, ...LAYOUT_CONVERTERS, ...SHAPE_CONVERTERS,
-  ...REGION_CONVERTERS, ...WINDOW_CONVERTERS, ...RESIZE_CONVERTERS,
+  ...REGION_CONVERTERS, ...WINDOW_CONVERTERS, ...RESIZE_CONVERTERS, ...SEQUENCE_CONVERTERS,
 };
 
 /** The ONNX op types the importer understands (for docs and error messages). */
