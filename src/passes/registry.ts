@@ -6,7 +6,9 @@ import { csePass } from './cse.ts';
 import { dcePass } from './dce.ts';
 import { foldBatchNormPass } from './fold-batch-norm.ts';
 import { foldConstantsPass } from './fold-constants.ts';
+import { fuseAttentionPass } from './fuse-attention.ts';
 import { fuseElementwisePass } from './fuse-elementwise.ts';
+import { fuseLayerNormPass } from './fuse-layer-norm.ts';
 import { fuseLinearActivationPass } from './fuse-linear-activation.ts';
 import type { Pass } from './pass.ts';
 import { removeIdentitiesPass } from './remove-identities.ts';
@@ -14,6 +16,7 @@ import { removeIdentitiesPass } from './remove-identities.ts';
 export const ALL_PASSES: readonly Pass[] = [
   dcePass, removeIdentitiesPass, foldConstantsPass, csePass, canonicalizeLinearPass,
   foldBatchNormPass, fuseConvBiasPass, fuseConvResidualPass, fuseLinearActivationPass, fuseElementwisePass,
+  fuseLayerNormPass, fuseAttentionPass,
 ];
 
 export const PASSES: Readonly<Record<string, Pass>> = Object.fromEntries(ALL_PASSES.map((pass) => [pass.name, pass]));

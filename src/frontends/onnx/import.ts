@@ -22,6 +22,8 @@ import { SEQUENCE_CONVERTERS } from './convert-sequence.ts';
 import { SHAPE_CONVERTERS } from './convert-shape.ts';
 import { WINDOW_CONVERTERS } from './convert-window.ts';
 import { fuseErfGelu } from './gelu-pattern.ts';
+import { LAYER_NORM_RULES } from '../../passes/fuse-layer-norm.ts';
+import { rewriteGraph } from '../../passes/rewrite-engine.ts';
 import { NodeView } from './node-view.ts';
 import { DataType, decodeModel, type GraphProto, type ModelProto, type NodeProto, type TensorProto, type ValueInfoProto } from './proto.ts';
 import { dataTypeName, readTensor, type KnownTensor } from './tensor.ts';
@@ -216,5 +218,6 @@ export function importOnnx(bytes: Uint8Array, options: ImportOnnxOptions = {}): 
     if (!cx.isDefined(output.name)) throw new CompileError('the graph returns a value nothing defines', { node: output.name });
     builder.output(cx.outputValue(output.name));
   }
-  return builder.build();
+  // PyTorch's opset-13 LayerNorm decomposition becomes one layer_norm node at import.
+  return rewriteGraph(builder.build(), LAYER_NORM_RULES);
 }
