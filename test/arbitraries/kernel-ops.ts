@@ -9,7 +9,7 @@ import { REGION_GENERATORS } from './region-generators.ts';
 import { WINDOW_GENERATORS } from './window-generators.ts';
 
 /** Non-elementwise ops with a kernel on every backend (see codegen/lower.ts LOWERINGS). */
-const KERNEL_OPS_BY_NAME: readonly OpName[] = ['linear', 'matmul', 'softmax', 'reshape', 'flatten', 'transpose'];
+const KERNEL_OPS_BY_NAME: readonly OpName[] = ['linear', 'matmul', 'softmax', 'reshape', 'flatten', 'transpose', 'layer_norm', 'attention'];
 
 /** Ops a graph for the backend tests may contain. */
 export const KERNEL_OPS: readonly OpName[] = GENERATED_OPS.filter(
