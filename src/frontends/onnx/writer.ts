@@ -9,6 +9,7 @@ import { activationAttr, floatAttr, intsAttr, linearLayout, OPS, tensorAttr, tra
 import type { TensorType } from '../../../ir/types.ts';
 import { encodeModel } from './proto.ts';
 import { emitCnnNode, isCnnOp } from './writer-cnn.ts';
+import { emitSequenceNode, isSequenceOp } from './writer-sequence.ts';
 import { emitElementwise, floatTensor, intAttribute, intsAttribute, OnnxEmitter, valueInfo } from './writer-emitter.ts';
 
 export { floatAttribute, floatTensor, int64Tensor, intAttribute, intsAttribute, stringAttribute, valueInfo } from './writer-emitter.ts';
@@ -72,6 +73,7 @@ function emitNode(out: OnnxEmitter, node: Node, types: ReadonlyMap<string, Tenso
     }
     default:
       if (isCnnOp(node.op)) { emitCnnNode(out, node, typed); return; }
+      if (isSequenceOp(node.op)) { emitSequenceNode(out, node, typed); return; }
       if (def.kind !== 'elementwise') throw new CompileError(`the ONNX writer cannot write ${def.kind} op '${node.op}'`, { node: node.name, op: node.op });
       emitElementwise(out, node.op, node.attrs, typed, node.name);
   }
