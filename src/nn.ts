@@ -15,6 +15,9 @@ export {
   adaptiveAvgPool1d, adaptiveAvgPool2d, adaptiveMaxPool1d, adaptiveMaxPool2d, avgPool1d, avgPool2d, batchNorm1d, batchNorm2d,
   maxPool1d, maxPool2d, upsample, type AvgPoolModuleOptions, type BatchNormOptions, type MaxPoolModuleOptions, type UpsampleOptions,
 } from './nn-pool.ts';
+export {
+  layerNorm, multiheadAttention, transformerEncoderLayer, type MultiheadAttentionOptions, type TransformerEncoderLayerOptions,
+} from './nn-sequence.ts';
 
 /**
  * torch.nn.Linear(inFeatures, outFeatures): weight [out, in] and bias [out], both uniform in
