@@ -26,7 +26,7 @@ function integerPower(base: ScalarExpr, n: number): ScalarExpr | undefined {
 export function powBody(exponent: number): ScalarExpr {
   if (exponent === 0) return E.const(1); // C: pow(x, 0) is 1 even for NaN
   if (exponent === 0.5) return E.sqrt(x);
-  if (exponent === -0.5) return E.div(1, E.sqrt(x));
+  if (exponent === -0.5) return E.select(E.eq(x, 0), Infinity, E.div(1, E.sqrt(x))); // C: pow(-0, -0.5) is +Inf
   const small = integerPower(x, Math.abs(exponent));
   if (small !== undefined) return exponent > 0 ? small : E.div(1, small);
   // exp(e·log|x|) is wrong at x = ±0 on targets whose log(0) is not -Inf (WGSL leaves it
