@@ -141,7 +141,7 @@ export const WGSL_SYNTAX: ExprSyntax = {
     abs: (a) => `abs(${a})`,
     exp: (a) => `exp(${a})`,
     log: (a) => `log(${a})`,
-    sqrt: (a) => `sqrt(${a})`,
+    sqrt: (a) => `fg_sqrt(${a})`,
     tanh: (a) => `fg_tanh(${a})`,
     erf: (a) => `fg_erf(${a})`,
   },
