@@ -13,6 +13,7 @@ import { emptyBounds, intervalAt, setInterval, type Bounds } from './bounds.ts';
 import { dotBounds } from './dot-bounds.ts';
 import { nextDownF32, nextUpF32, roundDownF32, roundUpF32 } from './f32-round.ts';
 import type { Interval } from './interval.ts';
+import { attentionRule, layerNormRule } from './interval-sequence.ts';
 import { evaluateExprInterval, evaluateExprIntervalSplit } from './scalar-interval.ts';
 
 export interface RuleInput {
@@ -183,6 +184,8 @@ export const INTERVAL_RULES: Readonly<Record<string, IntervalRule>> = {
   linear: linearRule,
   matmul: matmulRule,
   softmax: softmaxRule,
+  layer_norm: layerNormRule,
+  attention: attentionRule,
 };
 
 const KIND_RULES: Readonly<Partial<Record<string, IntervalRule>>> = {
