@@ -24,6 +24,8 @@ export type GatherKernel = K.GatherKernel<'affine'>;
 export type ResizeKernel = K.ResizeKernel<'affine'>;
 export type LookupKernel = K.LookupKernel<'affine'>;
 export type RecurrenceKernel = K.RecurrenceKernel<'affine'>;
+export type LayerNormKernel = K.LayerNormKernel<'affine'>;
+export type AttentionKernel = K.AttentionKernel<'affine'>;
 export type Kernel = K.Kernel<'affine'>;
 export type KernelKind = K.KernelKind;
 export type LoweredConstant = K.LoweredConstant;
@@ -151,6 +153,22 @@ function project(program: K.LoweredProgram, ext: (size: SymSize) => Extent, num:
         return {
           ...rest, out: ref(k.out), batch: ext(k.batch), x: ref(k.x), r: ref(k.r), bias: ref(k.bias),
           ...opt('inputWeight'), ...opt('initialH'), ...opt('initialC'), ...opt('peepholes'),
+        };
+      }
+      case 'layer_norm': {
+        const { scale, bias, ...rest } = k;
+        return {
+          ...rest, out: ref(k.out), rows: ext(k.rows), x: ref(k.x),
+          ...(scale === undefined ? {} : { scale: ref(scale) }), ...(bias === undefined ? {} : { bias: ref(bias) }),
+        };
+      }
+      case 'attention': {
+        const { mask, ...rest } = k;
+        return {
+          ...rest, out: ref(k.out), lead: lead(k.lead), sq: ext(k.sq), q: ref(k.q), k: ref(k.k), v: ref(k.v),
+          ...(mask === undefined ? {} : {
+            mask: { buffer: ref(mask.buffer), leadStrides: mask.leadStrides.map(num), rowStride: num(mask.rowStride), colStride: num(mask.colStride) },
+          }),
         };
       }
     }

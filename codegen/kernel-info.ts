@@ -101,6 +101,19 @@ const KERNEL_INFO: { readonly [K in KernelKind]: KernelInfo<Extract<Kernel, { ki
       return k.directions * extentAt(k.batch, batch) * k.steps * perStep;
     },
   },
+  layer_norm: {
+    reads: (k) => [k.x, ...[k.scale, k.bias].filter((ref) => ref !== undefined)],
+    bodies: () => [],
+    flops: (k, batch) => 8 * extentAt(k.rows, batch) * k.size,
+  },
+  attention: {
+    reads: (k) => [k.q, k.k, k.v, ...(k.mask === undefined ? [] : [k.mask.buffer])],
+    bodies: () => [],
+    flops: (k, batch) => {
+      const rows = product(k.lead.map((e) => extentAt(e, batch))) * extentAt(k.sq, batch);
+      return rows * k.sk * (2 * k.d + 2 * k.dv + 4);
+    },
+  },
   resize: {
     reads: (k) => [k.x],
     bodies: () => [],

@@ -243,10 +243,50 @@ export interface LookupKernel<F extends SizeForm = 'sym'> extends KernelBase<F> 
   readonly idsStrides: readonly Num<F>[];
 }
 
+/**
+ * layer_norm over contiguous rows of `size`: per row the mean and variance (f64 where the
+ * target has it), n = (x − mean) / sqrt(var + epsilon), then n · scale + bias (each `size`
+ * long, optional).
+ */
+export interface LayerNormKernel<F extends SizeForm = 'sym'> extends KernelBase<F> {
+  readonly kind: 'layer_norm';
+  readonly rows: Ext<F>;
+  readonly size: number;
+  readonly epsilon: number;
+  readonly x: BufferRef<F>;
+  readonly scale?: BufferRef<F>;
+  readonly bias?: BufferRef<F>;
+}
+
+/**
+ * Fused attention: for each p over the leading dims `lead` (flattened, row-major) and query
+ * row i < sq, out[p, i] = Σ_j softmax_j(scale · q[p, i]·k[p, j] + mask) · v[p, j], with q
+ * [sq, d], k [sk, d], v [sk, dv] blocks contiguous per p. The mask element for (p, i, j) is at
+ * Σ_a lead coord_a · leadStrides[a] + i · rowStride + j · colStride. Kernels run an online
+ * softmax over tiles of keys and never hold the sq × sk matrix.
+ */
+export interface AttentionKernel<F extends SizeForm = 'sym'> extends KernelBase<F> {
+  readonly kind: 'attention';
+  readonly lead: readonly Ext<F>[];
+  readonly sq: Ext<F>;
+  readonly sk: number;
+  readonly d: number;
+  readonly dv: number;
+  readonly scale: number;
+  readonly q: BufferRef<F>;
+  readonly k: BufferRef<F>;
+  readonly v: BufferRef<F>;
+  readonly mask?: {
+    readonly buffer: BufferRef<F>;
+    readonly leadStrides: readonly Num<F>[];
+    readonly rowStride: Num<F>;
+    readonly colStride: Num<F>;
+  };
+}
+
 export type Kernel<F extends SizeForm = 'sym'> =
   | ElementwiseKernel<F> | LinearKernel<F> | MatmulKernel<F> | SoftmaxKernel<F> | ConvKernel<F> | ReduceKernel<F> | GatherKernel<F> | ResizeKernel<F>
-  | LookupKernel<F>
-  | RecurrenceKernel<F>;
+  | LookupKernel<F> | RecurrenceKernel<F> | LayerNormKernel<F> | AttentionKernel<F>;
 export type KernelKind = Kernel['kind'];
 
 export interface LoweredConstant {

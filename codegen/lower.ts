@@ -25,6 +25,7 @@ import { lowerLookup } from './lower-lookup.ts';
 import { lowerConv, lowerConvTranspose, lowerPool, lowerReduce } from './lower-window.ts';
 import { lowerMatmul, lowerSoftmax } from './lower-contract.ts';
 import { lowerRecurrent } from './lower-recurrent.ts';
+import { lowerAttention, lowerLayerNorm } from './lower-sequence.ts';
 import { broadcastAccess, denseStrides, mergeAxes, shapeExtents } from './loop-nest.ts';
 import {
   productExtent, type Access, type BufferRef, type Kernel, type LoweredConstant, type LoweredProgram, type LoweredTensor,
@@ -152,6 +153,8 @@ const LOWERINGS: { readonly [K in Exclude<OpName, ElementwiseOpName>]: Lowering 
   lstm: lowerRecurrent,
   gru: lowerRecurrent,
   rnn: lowerRecurrent,
+  layer_norm: lowerLayerNorm,
+  attention: lowerAttention,
 };
 
 function loweringFor(op: OpName): Lowering {

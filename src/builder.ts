@@ -151,6 +151,22 @@ export class GraphBuilder {
   /** max(0, min(1, alpha·x + beta)); PyTorch's Hardsigmoid is alpha = 1/6. */
   hardSigmoid(x: Value, alpha = 0.2, beta = 0.5, name?: string): Value { return this.op('hard_sigmoid', [x], { alpha, beta }, name); }
   hardSwish(x: Value, name?: string): Value { return this.op('hard_swish', [x], {}, name); }
+  sqrt(x: Value, name?: string): Value { return this.op('sqrt', [x], {}, name); }
+  reciprocal(x: Value, name?: string): Value { return this.op('reciprocal', [x], {}, name); }
+  /** x ^ exponent for a constant exponent (2 and 0.5 become x·x and sqrt). */
+  pow(x: Value, exponent: number, name?: string): Value { return this.op('pow', [x], { exponent }, name); }
+  /** (x − mean) / sqrt(var + epsilon) over the axes from `axis` on, then · scale + bias. */
+  layerNorm(x: Value, scale?: Value, bias?: Value, options: { axis?: number; epsilon?: number } = {}, name?: string): Value {
+    if (scale === undefined && bias !== undefined) throw new CompileError('layer_norm: a bias needs a scale', name === undefined ? {} : { node: name });
+    const operands = [x, ...(scale ? [scale] : []), ...(bias ? [bias] : [])];
+    return this.op('layer_norm', operands, { axis: options.axis ?? -1, epsilon: options.epsilon ?? 1e-5 }, name);
+  }
+  /** softmax(q·kᵀ·scale + mask)·v over the last axis, in one fused kernel (scale: 1/√D by default). */
+  attention(q: Value, k: Value, v: Value, options: { mask?: Value; scale?: number } = {}, name?: string): Value {
+    const d = q.type.shape[q.type.shape.length - 1];
+    const scale = options.scale ?? (typeof d === 'number' ? 1 / Math.sqrt(d) : 1);
+    return this.op('attention', options.mask ? [q, k, v, options.mask] : [q, k, v], { scale }, name);
+  }
 
   /** x[N,C,*S] ⋆ W[M,C/group,*K] (+ bias) (+ residual), then the fused activation. */
   conv(x: Value, weight: Value, options: ConvOptions = {}, name?: string): Value {

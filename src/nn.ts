@@ -17,6 +17,9 @@ export {
   maxPool1d, maxPool2d, upsample, type AvgPoolModuleOptions, type BatchNormOptions, type MaxPoolModuleOptions, type UpsampleOptions,
 } from './nn-pool.ts';
 export { gru, lstm, type RecurrentModuleOptions } from './nn-recurrent.ts';
+export {
+  layerNorm, multiheadAttention, transformerEncoderLayer, type MultiheadAttentionOptions, type TransformerEncoderLayerOptions,
+} from './nn-sequence.ts';
 
 /**
  * torch.nn.Linear(inFeatures, outFeatures): weight [out, in] and bias [out], both uniform in

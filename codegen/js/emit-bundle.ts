@@ -19,6 +19,7 @@ import { emitLinear } from './kernel-linear.ts';
 import { emitGather, emitResize } from './kernel-gather.ts';
 import { emitLookup } from './kernel-lookup.ts';
 import { emitMatmul, emitSoftmax } from './kernel-reduce.ts';
+import { emitAttention, emitLayerNorm } from './kernel-sequence.ts';
 import { emitDenseConv, isDenseConv } from './kernel-conv.ts';
 import { emitConv, emitReduce } from './kernel-window.ts';
 import { STREAM_PLAN } from '../stream-runtime.ts';
@@ -66,6 +67,8 @@ function emitKernel(kernel: Kernel, name: string, packedWeights: ReadonlySet<num
       case 'resize': emitResize(kernel, scope, body); break;
       case 'lookup': emitLookup(kernel, scope, body); break;
       case 'recurrence': emitRecurrence(kernel, scope, body); break;
+      case 'layer_norm': emitLayerNorm(kernel, scope, body); break;
+      case 'attention': emitAttention(kernel, scope, body); break;
       default: { const never: never = kernel; throw new Error(`internal: unknown kernel ${String(never)}`); }
     }
   });

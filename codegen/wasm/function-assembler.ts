@@ -51,11 +51,12 @@ export type I32Binary = keyof typeof I32_BINARY;
 
 /** Scalar float operations (reductions, f64 accumulation, interpolation) and their conversions. */
 const FLOAT_OPS = {
-  'f32.min': 0x96, 'f32.max': 0x97, 'f32.add': 0x92,
-  'f64.add': 0xa0, 'f64.mul': 0xa2, 'f64.div': 0xa3, 'f64.ne': 0x62,
+  'f32.min': 0x96, 'f32.max': 0x97, 'f32.add': 0x92, 'f32.sub': 0x93, 'f32.mul': 0x94, 'f32.div': 0x95,
+  'f32.eq': 0x5b, 'f32.ne': 0x5c,
+  'f64.add': 0xa0, 'f64.sub': 0xa1, 'f64.mul': 0xa2, 'f64.div': 0xa3, 'f64.sqrt': 0x9f, 'f64.ne': 0x62,
   'f64.promote_f32': 0xbb, 'f32.demote_f64': 0xb6, 'f64.convert_i32_s': 0xb7,
   // The lookup kernel's id checks: comparisons push an i32, trunc rounds toward zero.
-  'f32.eq': 0x5b, 'f32.lt': 0x5d, 'f32.ge': 0x60, 'f32.trunc': 0x8f, 'i32.trunc_f32_s': 0xa8,
+  'f32.lt': 0x5d, 'f32.ge': 0x60, 'f32.trunc': 0x8f, 'i32.trunc_f32_s': 0xa8,
 } as const;
 export type FloatOp = keyof typeof FLOAT_OPS;
 

@@ -3,6 +3,7 @@
 // addresses from the memory layout, and an exported `run(batch)` calling them in order.
 
 import type { Kernel, LoweredProgram } from '../affine-kernels.ts';
+import { prepareAttentionKernel } from './attention-kernel.ts';
 import { prepareConvKernel } from './conv-kernel.ts';
 import { emitElementwiseKernel } from './elementwise-kernel.ts';
 import { emitLinear, MICRO_KERNEL } from './emit-linear.ts';
@@ -10,6 +11,7 @@ import { prepareLookupKernel } from './lookup-kernel.ts';
 import { prepareGatherKernel } from './gather-kernel.ts';
 import type { KernelContext } from './kernel-context.ts';
 import { emitMatmulKernel } from './matmul-kernel.ts';
+import { emitLayerNormKernel } from './layer-norm-kernel.ts';
 import { MathLibrary } from './math-library.ts';
 import { evaluateBytes, layoutMemory, type WasmLayout, type WeightLayout } from './memory-layout.ts';
 import { ModuleAssembler } from './module-assembler.ts';
@@ -61,6 +63,8 @@ const WASM_KERNELS: { readonly [K in Kernel['kind']]: WasmKernel<Extract<Kernel,
   resize: { prepare: prepareResizeKernel, weight: 'row-major' },
   lookup: { prepare: prepareLookupKernel, weight: 'row-major' },
   recurrence: { prepare: prepareRecurrenceKernel, weight: 'row-major' },
+  layer_norm: { prepare: plain(emitLayerNormKernel), weight: 'row-major' },
+  attention: { prepare: prepareAttentionKernel, weight: 'row-major' },
 };
 
 function wasmKernel<K extends Kernel>(kernel: K): WasmKernel<K> {

@@ -6,7 +6,8 @@
 // rounding per primitive, with f64 Math functions rounded once):
 //  - Arithmetic is f32 at every step too: + - * / agree exactly (subnormals may flush).
 //  - exp/log/sqrt are the builtins: WebGPU allows exp 3 + 2|x| ulp (≈180 ulp near the
-//    overflow point, 1e-5 relative), log 3 ulp (absolute 2^-21 near 1), sqrt 2.5 ulp.
+//    overflow point, 1e-5 relative), log 3 ulp (absolute 2^-21 near 1), sqrt 2.5 ulp;
+//    fg_sqrt makes sqrt of a negative number NaN, as in the IR (the builtin's is undefined).
 //  - tanh: the builtin is only as accurate as sinh/cosh (absolute error near 0) and is NaN
 //    for large |x| on SwiftShader, so fg_tanh is our own: an odd Taylor polynomial for
 //    |x| < 0.25 (truncation < 1e-8 relative), 1 - 2/(exp(2|x|) + 1) above, |x| clamped at
@@ -27,6 +28,12 @@ const HELPERS: readonly { readonly name: string; readonly source: string }[] = [
   {
     name: 'fg_nan',
     source: 'fn fg_nan() -> f32 {\n  var bits = 0x7fc00000u;\n  return bitcast<f32>(bits);\n}',
+  },
+  {
+    // The builtin's result for x < 0 is undefined (0 on SwiftShader); the IR says NaN. The
+    // sign is read from the bits: a negative subnormal may compare as 0 where it is flushed.
+    name: 'fg_sqrt',
+    source: 'fn fg_sqrt(x: f32) -> f32 {\n  return select(sqrt(x), fg_nan(), bitcast<u32>(x) > 0x80000000u);\n}',
   },
   {
     name: 'fg_tanh',
@@ -58,7 +65,14 @@ const HELPERS: readonly { readonly name: string; readonly source: string }[] = [
   },
 ];
 
-/** The helper definitions that `code` calls, in a fixed order. */
+/** The helper definitions that `code` calls (and those they call), in a fixed order. */
 export function preludeFor(code: string): string[] {
-  return HELPERS.filter((helper) => code.includes(`${helper.name}(`)).map((helper) => helper.source);
+  let text = code;
+  let chosen: typeof HELPERS = [];
+  for (;;) {
+    const next = HELPERS.filter((helper) => text.includes(`${helper.name}(`));
+    if (next.length === chosen.length) return chosen.map((helper) => helper.source);
+    chosen = next;
+    text = [code, ...chosen.map((helper) => helper.source)].join('\n');
+  }
 }

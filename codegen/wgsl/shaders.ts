@@ -16,6 +16,7 @@ import { recurrenceShader } from './recurrence-shader.ts';
 import { reduceShader } from './reduce-shader.ts';
 import { resizeShader } from './resize-shader.ts';
 import type { ConstWindow, KernelLayout, ShaderPlan } from './shader-common.ts';
+import { attentionShader, layerNormShader } from './sequence-shaders.ts';
 import { softmaxShader } from './softmax-shader.ts';
 
 type KernelOf<K extends KernelKind> = Extract<Kernel, { kind: K }>;
@@ -32,6 +33,8 @@ const SHADER_EMITTERS: { readonly [K in KernelKind]: ShaderEmitter<K> } = {
   resize: resizeShader,
   lookup: lookupShader,
   recurrence: recurrenceShader,
+  layer_norm: layerNormShader,
+  attention: attentionShader,
 };
 
 /** The span of one weight chunk that covers every constant the kernel reads. */

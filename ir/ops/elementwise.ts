@@ -8,6 +8,7 @@ import { formatShape, sameShape, stridesOf, sizeOf, type Shape, type StaticShape
 import { exprAttr, floatAttr, stringAttr } from './attrs.ts';
 import { broadcastShapes, broadcastStrides } from './broadcast.ts';
 import { ANY_DTYPE } from './dtype-rules.ts';
+import { powBody } from './power.ts';
 import type { Arity, AttrSpec, Attrs, DTypeRule, ElementwiseSpec, OpDef, Tensor } from './types.ts';
 
 interface ElementwiseOptions {
@@ -208,6 +209,13 @@ export const elementwiseOps = {
     name: 'thresholded_relu', doc: 'x for x > alpha, 0 otherwise', arity: UNARY, activation: true,
     attrs: { alpha: { type: 'float', default: 1, check: finite } },
     body: (attrs) => E.select(E.gt(x, floatAttr(attrs, 'alpha')), x, 0),
+  }),
+  sqrt: elementwiseOp({ name: 'sqrt', doc: 'sqrt(x), correctly rounded; NaN for x < 0', arity: UNARY, activation: false, body: () => E.sqrt(x) }),
+  reciprocal: elementwiseOp({ name: 'reciprocal', doc: '1 / x, correctly rounded', arity: UNARY, activation: false, body: () => E.div(1, x) }),
+  pow: elementwiseOp({
+    name: 'pow', doc: 'x ^ exponent, a constant (2: x·x, 0.5: sqrt(x), others exp(e·log|x|) with C pow sign rules)',
+    arity: UNARY, activation: false, attrs: { exponent: { type: 'float', check: finite } },
+    body: (attrs) => powBody(floatAttr(attrs, 'exponent')),
   }),
   identity: elementwiseOp({ name: 'identity', doc: 'x', arity: UNARY, activation: false, body: () => x }),
   dropout: elementwiseOp({

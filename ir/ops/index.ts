@@ -14,6 +14,7 @@ import { reduceOps } from './reduce.ts';
 import { regionOps } from './regions.ts';
 import { resizeOps } from './resize.ts';
 import { rnnOps } from './rnn.ts';
+import { sequenceOps } from './sequence.ts';
 import { sourceOps } from './source.ts';
 import type { OpDef } from './types.ts';
 
@@ -32,6 +33,7 @@ const OP_TABLE = {
   ...lstmOps,
   ...gruOps,
   ...rnnOps,
+  ...sequenceOps,
 } satisfies Record<string, OpDef>;
 
 export type OpName = keyof typeof OP_TABLE;
@@ -68,6 +70,8 @@ export { recurrentIndexing } from './recurrent-eval.ts';
 export { lstmBodies } from './lstm.ts';
 export { gruBodies } from './gru.ts';
 export { rnnBodies } from './rnn.ts';
+export { attentionDims, normalizedShape } from './sequence.ts';
+export { powBody } from './power.ts';
 export { reshapeTarget, flattenShape, transposePerm } from './layout.ts';
 export { gatherLayout, gatherIdMessage, unflatten, type GatherLayout } from './gather.ts';
 export { ANY_DTYPE, F32_ONLY, KEEPS_DTYPE, resolveDType } from './dtype-rules.ts';

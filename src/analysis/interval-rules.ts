@@ -14,6 +14,7 @@ import { emptyBounds, intervalAt, setInterval, type Bounds } from './bounds.ts';
 import { dotBounds } from './dot-bounds.ts';
 import { nextDownF32, nextUpF32, roundDownF32, roundUpF32 } from './f32-round.ts';
 import type { Interval } from './interval.ts';
+import { attentionRule, layerNormRule } from './interval-sequence.ts';
 import { evaluateExprInterval, evaluateExprIntervalSplit } from './scalar-interval.ts';
 import { resizeRule, WINDOW_RULES } from './window-interval-rules.ts';
 
@@ -218,6 +219,8 @@ export const INTERVAL_RULES: Readonly<Record<string, IntervalRule>> = {
   matmul: matmulRule,
   softmax: softmaxRule,
   resize: resizeRule(moveEndpointsRule),
+  layer_norm: layerNormRule,
+  attention: attentionRule,
   ...WINDOW_RULES,
 };
 

@@ -19,7 +19,8 @@ export const PIPELINES: Readonly<Record<OptLevel, readonly string[]>> = {
   O1: ['dce', 'remove-identities', 'fold-constants', 'split-recurrent-projection', 'dce'],
   O2: [
     'dce', 'remove-identities', 'fold-constants', 'sink-transposes', 'split-recurrent-projection', 'cse', 'canonicalize-linear',
-    'fold-batch-norm', 'fuse-conv-bias', 'fuse-conv-residual', 'fuse-linear-activation', 'fuse-elementwise', 'cse', 'dce',
+    'fold-batch-norm', 'fuse-layer-norm', 'fuse-attention', 'fuse-conv-bias', 'fuse-conv-residual', 'fuse-linear-activation',
+    'fuse-elementwise', 'cse', 'dce',
   ],
 };
 

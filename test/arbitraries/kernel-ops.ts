@@ -11,7 +11,7 @@ import { WINDOW_GENERATORS } from './window-generators.ts';
 
 /** Non-elementwise ops with a kernel on every backend (see codegen/lower.ts LOWERINGS). */
 const KERNEL_OPS_BY_NAME: readonly OpName[] = [
-  'linear', 'matmul', 'softmax', 'reshape', 'flatten', 'transpose', 'lstm', 'gru', 'rnn',
+  'linear', 'matmul', 'softmax', 'reshape', 'flatten', 'transpose', 'lstm', 'gru', 'rnn', 'layer_norm', 'attention',
   ...(Object.keys(WINDOW_GENERATORS) as OpName[]), ...(Object.keys(REGION_GENERATORS) as OpName[]),
 ];
 

@@ -5,6 +5,7 @@
 // tests.
 
 import type { Value } from '../../ir/graph.ts';
+import { normalizeAttrs } from '../../ir/node.ts';
 import { activationParamCount, broadcastShapes, OP_NAMES, OPS, type OpDef, type OpName } from '../../ir/ops/index.ts';
 import { isSymbolic, shapeProblem, symbolOf, type Shape } from '../../ir/types.ts';
 import { Random } from '../../src/random.ts';
@@ -13,6 +14,7 @@ import { divisorOperands } from './body.ts';
 import { MASK_GENERATORS } from './mask-generators.ts';
 import { RECURRENT_GENERATORS } from './recurrent-generators.ts';
 import { REGION_GENERATORS } from './region-generators.ts';
+import { SEQUENCE_GENERATORS } from './sequence-generators.ts';
 import { paramShapes, randomActivation, randomAttrs, rotate, type Generator, type Step } from './step.ts';
 import { WINDOW_GENERATORS } from './window-generators.ts';
 
@@ -41,11 +43,15 @@ function broadcastsWith(a: Value, b: Value): boolean {
 
 function elementwise(op: OpName, def: OpDef, step: Step, g: GraphAssembler): Value | undefined {
   const spec = def.elementwise;
-  const x = g.choose(step.a);
-  if (spec === undefined || x === undefined) return undefined;
+  if (spec === undefined) return undefined;
   const variadic = Object.values(def.attrs).some((a) => a.type === 'expr');
   const count = Math.min(def.arity.max, def.arity.min + (variadic ? step.b % 3 : 0));
   const attrs = randomAttrs(def.attrs, step, count, op);
+  // A body dividing by its data operand (reciprocal, pow with a negative exponent) reads a
+  // graph input: a computed zero's sign may differ between backends (erf(-0)), and 1/±0 shows it.
+  const dividesData = !variadic && divisorOperands(spec.body(normalizeAttrs(op, def.attrs, attrs))).has(0);
+  const x = g.choose(step.a, dividesData ? (v) => g.inputs.includes(v) : undefined);
+  if (x === undefined) return undefined;
   if (spec.activation) {
     const params = count - 1;
     for (const shape of rotate(paramShapes(x.type.shape), step.c)) {
@@ -184,7 +190,7 @@ const gather: Generator = (step, g) => {
 
 /** Generators for the ops that are not elementwise, by name. */
 const SPECIAL: Partial<Record<OpName, Generator>> = {
-  linear, matmul, softmax, reshape, flatten, transpose, gather, ...MASK_GENERATORS, ...WINDOW_GENERATORS, ...REGION_GENERATORS, ...RECURRENT_GENERATORS,
+  linear, matmul, softmax, reshape, flatten, transpose, gather, ...MASK_GENERATORS, ...WINDOW_GENERATORS, ...REGION_GENERATORS, ...RECURRENT_GENERATORS, ...SEQUENCE_GENERATORS,
 };
 
 /** Every op a generated graph may contain: all of the table but sources (constants come as operands). */

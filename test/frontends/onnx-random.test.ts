@@ -20,6 +20,13 @@ import { runOnnxRuntime } from './ort-runner.ts';
  * not import. The CNN ops are checked against onnxruntime in onnx-cnn-random.test.ts.
  */
 const ROUND_TRIP_OPS = KERNEL_OPS.filter((op) => op !== 'fused_elementwise');
+/**
+ * onnxruntime flushes subnormals to zero, which ops that blow small values up make visible:
+ * layer_norm scales a row of subnormals to ±1 (0 there), reciprocal and pow with a negative
+ * exponent turn a subnormal into a large finite value (±Inf there). They are checked against
+ * onnxruntime on real models instead (onnx-seq-writer.test.ts, the ONNX node tests).
+ */
+const ORT_OPS = ROUND_TRIP_OPS.filter((op) => op !== 'layer_norm' && op !== 'reciprocal' && op !== 'pow');
 
 function check(graph: Graph, expected: Record<string, Float32Array>, actual: Record<string, Float32Array>, label: string): void {
   const tolerance = toleranceFor(graph);
@@ -35,7 +42,7 @@ describe('ONNX writer and importer on random graphs', () => {
     // fused_elementwise stays out too: ONNX writes its body as one op per step, each rounded
     // to f32, where fusegraph evaluates the whole body in f64, and random bodies can be as
     // ill-conditioned as sqrt(log(1 + 1e-12)).
-    const cases = arbGraphAndFeeds({ ops: ROUND_TRIP_OPS, maxWidth: 16, feeds: { edges: false, batch: { min: 1, max: 4 } } });
+    const cases = arbGraphAndFeeds({ ops: ORT_OPS, maxWidth: 16, feeds: { edges: false, batch: { min: 1, max: 4 } } });
     await assertGraphPropertyAsync(cases, async ({ graph, feeds }) => {
       // onnxruntime-node hands results back in a plain object, where "__proto__" cannot be a
       // key: such a value is renamed for this peer only.

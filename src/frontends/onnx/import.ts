@@ -22,6 +22,7 @@ import { EXPAND_CONVERTERS } from './convert-expand.ts';
 import { RECURRENT_CONVERTERS } from './convert-recurrent.ts';
 import { REGION_CONVERTERS } from './convert-regions.ts';
 import { resize, RESIZE_CONVERTERS } from './convert-resize.ts';
+import { SEQUENCE_CONVERTERS } from './convert-sequence.ts';
 import { SHAPE_CONVERTERS } from './convert-shape.ts';
 import { WINDOW_CONVERTERS } from './convert-window.ts';
 import { COMPARE_CONVERTERS } from './convert-compare.ts';
@@ -30,6 +31,8 @@ import { pinnedInput } from './pinned-inputs.ts';
 import { subgraphInliner } from './subgraph.ts';
 import { adaptToCurrentForm, upsampleConverter } from './legacy-opsets.ts';
 import { fuseErfGelu } from './gelu-pattern.ts';
+import { LAYER_NORM_RULES } from '../../passes/fuse-layer-norm.ts';
+import { rewriteGraph } from '../../passes/rewrite-engine.ts';
 import { NodeView } from './node-view.ts';
 import { DataType, decodeModel, type GraphProto, type ModelProto, type NodeProto, type TensorProto, type ValueInfoProto } from './proto.ts';
 import { dataTypeName, readTensor, type KnownTensor } from './tensor.ts';
@@ -41,7 +44,7 @@ export const MAX_OPSET = 21;
 const CONVERTERS: Readonly<Record<string, Converter>> = {
   ...MATH_CONVERTERS, ...ACTIVATION_CONVERTERS, ...LAYOUT_CONVERTERS, ...SHAPE_CONVERTERS,
   ...REGION_CONVERTERS, ...WINDOW_CONVERTERS, ...RESIZE_CONVERTERS, ...EXPAND_CONVERTERS, ...COMPARE_CONVERTERS, ...MASK_CONVERTERS, ...CONTROL_CONVERTERS,
-  ...RECURRENT_CONVERTERS,
+  ...RECURRENT_CONVERTERS, ...SEQUENCE_CONVERTERS,
   Upsample: upsampleConverter(resize),
 };
 
@@ -277,5 +280,6 @@ export function importOnnx(bytes: Uint8Array, options: ImportOnnxOptions = {}): 
     if (!cx.isDefined(output.name)) throw new CompileError('the graph returns a value nothing defines', { node: output.name });
     builder.output(cx.outputValue(output.name));
   }
-  return builder.build();
+  // PyTorch's opset-13 LayerNorm decomposition becomes one layer_norm node at import.
+  return rewriteGraph(builder.build(), LAYER_NORM_RULES);
 }

@@ -23,6 +23,7 @@ const BINARY_OPS: Readonly<Record<BinaryFn, string>> = {
 const PLAIN_TWINS: Readonly<Record<string, string>> = {
   add: 'Add', sub: 'Sub', mul: 'Mul', div: 'Div', relu: 'Relu', sigmoid: 'Sigmoid', tanh: 'Tanh', identity: 'Identity',
   softsign: 'Softsign', softplus: 'Softplus',
+  sqrt: 'Sqrt', reciprocal: 'Reciprocal',
 };
 
 export function floatAttribute(name: string, f: number): OnnxAttribute {
@@ -137,6 +138,7 @@ export function emitElementwise(out: OnnxEmitter, op: string, attrs: Attrs, inpu
     return;
   }
   if (op === 'dropout') { out.node('Dropout', names, target); return; }
+  if (op === 'pow') { out.node('Pow', [...names, out.scalar(floatAttr(attrs, 'exponent'))], target); return; }
   if (op === 'clip') {
     // Clip's bounds are optional inputs (opset 11+); an open side is left out.
     const min = floatAttr(attrs, 'min');

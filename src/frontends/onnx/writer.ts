@@ -9,6 +9,7 @@ import { activationAttr, floatAttr, intsAttr, linearLayout, OPS, tensorAttr, tra
 import type { TensorType } from '../../../ir/types.ts';
 import { encodeModel } from './proto.ts';
 import { emitCnnNode, isCnnOp } from './writer-cnn.ts';
+import { emitSequenceNode, isSequenceOp } from './writer-sequence.ts';
 import { emitElementwise, floatTensor, intAttribute, intsAttribute, OnnxEmitter, valueInfo } from './writer-emitter.ts';
 import { emitMaskNode, onnxElemType, typedTensor } from './writer-masks.ts';
 import { emitRecurrent, isRecurrentOp } from './writer-recurrent.ts';
@@ -76,6 +77,7 @@ function emitNode(out: OnnxEmitter, node: Node, types: ReadonlyMap<string, Tenso
       if (isCnnOp(node.op)) { emitCnnNode(out, node, typed); return; }
       if (emitMaskNode(out, node, typed)) return;
       if (isRecurrentOp(node.op)) { emitRecurrent(out, node, types); return; }
+      if (isSequenceOp(node.op)) { emitSequenceNode(out, node, typed); return; }
       if (def.kind !== 'elementwise') throw new CompileError(`the ONNX writer cannot write ${def.kind} op '${node.op}'`, { node: node.name, op: node.op });
       emitElementwise(out, node.op, node.attrs, typed, node.name);
   }

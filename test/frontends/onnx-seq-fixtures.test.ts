@@ -1,0 +1,63 @@
+// Issue 12's PyTorch sequence fixtures (test/fixtures/pytorch-seq): each imports (LayerNorm's
+// opset-13 decomposition fused at import), the interpreter reproduces PyTorch on the imported
+// and on the -O2 graph (where attention is fused), and the JS and WASM bundles match PyTorch.
+// The WGSL bundle is checked in test/wgsl/pytorch-seq.test.ts.
+
+import { afterAll, describe, expect, it } from 'vitest';
+import { interpret } from '../../ir/interpret.ts';
+import { importOnnx, SUPPORTED_ONNX_OPS } from '../../src/frontends/onnx/import.ts';
+import { optimize } from '../../src/passes/pipeline.ts';
+import { TargetRunner } from '../conformance/targets.ts';
+import { MAX_SEQ_RELATIVE_ERROR, PYTORCH_SEQ_MODELS, readPytorchSeq, relativeError } from '../support/pytorch-seq-fixtures.ts';
+
+const runner = new TargetRunner();
+afterAll(() => runner.dispose());
+
+const FAMILIES = ['ln_gelu_mlp', 'ln_gelu_mlp_op17', 'mha_batch_first', 'mha_seq_first', 'encoder_post_relu', 'encoder_pre_gelu', 'encoder_post_gelu_op15'];
+
+describe('PyTorch sequence fixtures', () => {
+  it('has every model of issue 12 (this part)', () => {
+    expect(PYTORCH_SEQ_MODELS).toEqual(expect.arrayContaining(FAMILIES));
+  });
+
+  for (const name of PYTORCH_SEQ_MODELS) {
+    it(`${name}: import, fusion and interpreter vs PyTorch`, () => {
+      const { bytes, io } = readPytorchSeq(name);
+      expect(io.onnx_ops.filter((op) => !SUPPORTED_ONNX_OPS.includes(op))).toEqual([]);
+      const graph = importOnnx(bytes, { file: `${name}.onnx` });
+      const ops = new Set(graph.nodes.map((n) => n.op));
+      if (io.onnx_ops.includes('Pow') || io.onnx_ops.includes('LayerNormalization')) {
+        expect(ops.has('layer_norm'), 'LayerNorm is one node after import').toBe(true);
+        expect(ops.has('pow') || ops.has('reduce_mean')).toBe(false);
+      }
+      const optimized = optimize(graph).graph;
+      if (io.onnx_ops.includes('Softmax')) {
+        const fused = new Set(optimized.nodes.map((n) => n.op));
+        expect(fused.has('attention') && !fused.has('softmax') && !fused.has('matmul'), 'attention is fused at -O2').toBe(true);
+      }
+      const feeds = { [io.input.name]: Float32Array.from(io.input.data) };
+      for (const g of [graph, optimized]) {
+        const results = interpret(g, feeds);
+        for (const output of io.outputs) {
+          expect(relativeError(output.data, results[output.name]), `${name}: ${output.name}`).toBeLessThanOrEqual(MAX_SEQ_RELATIVE_ERROR);
+        }
+      }
+    });
+
+    for (const target of ['js', 'wasm'] as const) {
+      it(`${name} on ${target} matches PyTorch`, async () => {
+        const { bytes, io } = readPytorchSeq(name);
+        const graph = importOnnx(bytes, { file: `${name}.onnx` });
+        const session = await runner.open(graph, target, io.input.shape[0] ?? 1);
+        try {
+          const results = await session.run({ [io.input.name]: Float32Array.from(io.input.data) });
+          for (const output of io.outputs) {
+            expect(relativeError(output.data, results[output.name]), `${name} on ${target}: ${output.name}`).toBeLessThanOrEqual(MAX_SEQ_RELATIVE_ERROR);
+          }
+        } finally {
+          session.dispose();
+        }
+      });
+    }
+  }
+});
