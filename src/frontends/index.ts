@@ -20,6 +20,8 @@ export interface FromBytesOptions {
   readonly readSidecar?: (file: string) => Uint8Array;
   /** ONNX only: inputs fixed at compile time (see ImportOnnxOptions.inputValues). */
   readonly inputValues?: Readonly<Record<string, readonly number[]>>;
+  /** ONNX only: shapes for inputs with symbolic dims (see ImportOnnxOptions.inputShapes). */
+  readonly inputShapes?: Readonly<Record<string, readonly number[]>>;
 }
 
 function readBytes(path: string): Uint8Array {
@@ -36,9 +38,16 @@ export function graphFromBytes(bytes: Uint8Array, format: DataFormat, options: F
   if (format !== 'onnx' && Object.keys(options.inputValues ?? {}).length > 0) {
     throw new CompileError(`--input-value applies to ONNX models; a ${format} model fixes values in the model itself`);
   }
+  if (format !== 'onnx' && Object.keys(options.inputShapes ?? {}).length > 0) {
+    throw new CompileError(`--input-shape applies to ONNX models; a ${format} model declares its shapes itself`);
+  }
   switch (format) {
     case 'onnx':
-      return importOnnx(bytes, { ...location, ...(options.inputValues !== undefined ? { inputValues: options.inputValues } : {}) });
+      return importOnnx(bytes, {
+        ...location,
+        ...(options.inputValues !== undefined ? { inputValues: options.inputValues } : {}),
+        ...(options.inputShapes !== undefined ? { inputShapes: options.inputShapes } : {}),
+      });
     case 'json':
       return readJsonModel(new TextDecoder().decode(bytes), {
         readSidecar: options.readSidecar ?? ((file) => {
@@ -55,7 +64,7 @@ export function graphFromBytes(bytes: Uint8Array, format: DataFormat, options: F
 }
 
 /** A data-format model file; a JSON model's sidecar must lie inside the model's folder. */
-export function graphFromFile(path: string, format: DataFormat, options: Pick<FromBytesOptions, 'inputValues'> = {}): Graph {
+export function graphFromFile(path: string, format: DataFormat, options: Pick<FromBytesOptions, 'inputValues' | 'inputShapes'> = {}): Graph {
   return graphFromBytes(readBytes(path), format, {
     ...options,
     file: path,
