@@ -72,14 +72,25 @@ function relativeError(actual: Float32Array, expected: Float32Array): number {
 
 /** Runs `graph` compiled for `target` once on `feeds`, timing compile, load and run. */
 async function runCompiled(graph: Graph, target: TargetName, feeds: Record<string, Float32Array>): Promise<Record<string, Float32Array>> {
-  return (await runCompiledSteps(graph, target, [feeds]))[0] ?? {};
+  return (await runCompiledSteps(graph, target, [feeds])).runs[0] ?? {};
+}
+
+interface Outcome {
+  /** One session.run per step, each given every input. */
+  readonly runs: Record<string, Float32Array>[];
+  /** With a state map: the same steps pushed through session.stream({ state }), state inputs left out. */
+  readonly streamed: Record<string, Float32Array>[];
+}
+
+interface StreamingSession {
+  stream(options: { state: Record<string, string> }): { push(chunk: Record<string, Float32Array>): Promise<Record<string, Float32Array>> };
 }
 
 /** One bundle and session for `graph` on `target`, run once per item of `steps`. */
-async function runCompiledSteps(graph: Graph, target: TargetName, steps: readonly Record<string, Float32Array>[]): Promise<Record<string, Float32Array>[]> {
+async function runCompiledSteps(graph: Graph, target: TargetName, steps: readonly Record<string, Float32Array>[], state?: Record<string, string>): Promise<Outcome> {
   const started = performance.now();
   try {
-    return await runBundle(graph, target, steps);
+    return await runBundle(graph, target, steps, state);
   } finally {
     timings.push(`${graph.name} ${target}: ${(performance.now() - started).toFixed(0)} ms (compile + load + run)`);
   }
@@ -87,13 +98,19 @@ async function runCompiledSteps(graph: Graph, target: TargetName, steps: readonl
 
 const timings: string[] = [];
 
-async function runBundle(graph: Graph, target: TargetName, steps: readonly Record<string, Float32Array>[]): Promise<Record<string, Float32Array>[]> {
+async function runBundle(graph: Graph, target: TargetName, steps: readonly Record<string, Float32Array>[], state?: Record<string, string>): Promise<Outcome> {
   const module = await importBundle(compile(graph, { target, level: 'O2' }));
   const session = await module.load(target === 'wgsl' ? { device: (await gpuDevice()).device, maxBatch: 1 } : undefined);
   try {
-    const results: Record<string, Float32Array>[] = [];
-    for (const feeds of steps) results.push(await session.run({ ...feeds }));
-    return results;
+    const runs: Record<string, Float32Array>[] = [];
+    for (const feeds of steps) runs.push(await session.run({ ...feeds }));
+    const streamed: Record<string, Float32Array>[] = [];
+    if (state !== undefined) {
+      const stream = (session as unknown as StreamingSession).stream({ state });
+      const stateInputs = new Set(Object.values(state));
+      for (const feeds of steps) streamed.push(await stream.push(Object.fromEntries(Object.entries(feeds).filter(([name]) => !stateInputs.has(name)))));
+    }
+    return { runs, streamed };
   } finally {
     session.dispose();
   }
@@ -147,7 +164,7 @@ const SILERO: readonly SileroCase[] = [
 
 describe('Silero VAD from @ricky0123/vad-web against onnxruntime-node', () => {
   for (const c of SILERO) {
-    it(`${c.file}: 3 chunks of ${c.samples} samples at 16 kHz, state carried, on ${TARGETS.join(', ')}`, async () => {
+    it(`${c.file}: 3 chunks of ${c.samples} samples at 16 kHz, state carried (run and stream), on ${TARGETS.join(', ')}`, async () => {
       const bytes = modelBytes(VAD, c.file);
       const inputShapes: Record<string, number[]> = { input: [1, c.samples] };
       for (const [name, s] of Object.entries(c.state)) inputShapes[name] = [...s.dims];
@@ -173,8 +190,12 @@ describe('Silero VAD from @ricky0123/vad-web against onnxruntime-node', () => {
           for (const [name, s] of Object.entries(c.state)) feeds[name] = k === 0 ? new Float32Array(s.dims.reduce((n, d) => n * d, 1)) : expected[k - 1]?.[s.next] ?? new Float32Array();
           return feeds;
         });
-        const actual = await runCompiledSteps(graph, target, steps);
-        actual.forEach((result, k) => expectClose(`${c.file} ${target} chunk ${k}`, result, expected[k] ?? {}, outputs));
+        // And as an application streams it: the bundle carries the state from chunk to chunk.
+        const stateMap = Object.fromEntries(Object.entries(c.state).map(([name, s]) => [s.next, name]));
+        const { runs, streamed } = await runCompiledSteps(graph, target, steps, stateMap);
+        runs.forEach((result, k) => expectClose(`${c.file} ${target} chunk ${k}`, result, expected[k] ?? {}, outputs));
+        streamed.forEach((result, k) => expectClose(`${c.file} ${target} stream chunk ${k}`, result, expected[k] ?? {}, outputs));
+        expect(streamed.length).toBe(chunks.length);
       }
     }, 120_000);
   }
