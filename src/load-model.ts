@@ -14,11 +14,13 @@ import { graphFromBytes, graphFromFile, type DataFormat, type FromBytesOptions }
 export type { DataFormat, FromBytesOptions };
 /**
  * What a caller may fix while loading: `dims` fixes symbols (ONNX at import, where shape
- * arithmetic benefits), `inputValues` pins ONNX inputs to values (`--input-value`).
+ * arithmetic benefits), `inputValues` pins ONNX inputs to values (`--input-value`),
+ * `inputShapes` gives inputs whole shapes (`--input-shape`).
  */
 export interface LoadModelOptions {
   readonly dims?: Readonly<Record<string, number>>;
   readonly inputValues?: Readonly<Record<string, readonly number[]>>;
+  readonly inputShapes?: Readonly<Record<string, readonly number[]>>;
 }
 export type ModelLoader = (path: string, options?: LoadModelOptions) => Promise<Graph>;
 
@@ -49,6 +51,7 @@ async function tsImporter(): Promise<TsImport> {
  */
 async function loadModule(path: string, options: LoadModelOptions = {}): Promise<Graph> {
   if (Object.keys(options.inputValues ?? {}).length > 0) throw new CompileError('--input-value applies to ONNX models, not to a model module');
+  if (Object.keys(options.inputShapes ?? {}).length > 0) throw new CompileError('--input-shape applies to ONNX models, not to a model module');
   const url = pathToFileURL(resolve(path)).href;
   // import() caches by URL: the file's modification time in the query makes an edited model
   // (the Vite dev server recompiling it) load anew. tsx's tsImport does not cache.

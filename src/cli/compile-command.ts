@@ -12,7 +12,7 @@ import { loadModel } from '../load-model.ts';
 import { checkOverwrite, formatBytes, markSource, outputPlace, writeBundleFiles } from './bundle-output.ts';
 import { argmaxAgreement, addPruneOptions, prunePlan, type PruneFlags } from './prune-options.ts';
 import { warnAboutWeights } from './warnings.ts';
-import { collectInputValue, parseInputValues } from './input-values.ts';
+import { collectInputValue, parseInputShapes, parseInputValues } from './input-values.ts';
 import { runPasses } from '../passes/pass-manager.ts';
 import { describePruning, prunedUnits, savedMacs } from '../passes/prune-dead-units.ts';
 
@@ -28,6 +28,7 @@ interface CompileFlags extends PruneFlags {
   readonly wasmRelaxed?: boolean;
   readonly dim?: readonly string[];
   readonly inputValue?: string[];
+  readonly inputShape?: string[];
 }
 
 /** The wasm-only flags, refused for other targets rather than silently ignored. */
@@ -88,6 +89,7 @@ export function registerCompileCommand(program: Command): void {
     .option('--weights-dtype <dtype>', 'store the weights as f32, f16 or bf16 (half the size; widened to f32 at load)', 'f32')
     .option('--emit-wat', 'wasm: also write the module listing as <name>.wat')
     .option('--input-value <name=value>', 'ONNX: fix an input at compile time (repeatable; V1,V2,… for a tensor): it leaves the bundle\'s signature, and an If on it is specialized', collectInputValue)
+    .option('--input-shape <name=dims>', 'ONNX: the shape of an input whose dims are symbolic, e.g. input=1,512 (repeatable)', collectInputValue)
     .option('--wasm-relaxed', 'wasm: also embed a relaxed-SIMD module (f32x4.relaxed_madd), chosen at load where supported')
     .option('--dim <symbol=size>', 'fix a symbolic dim at compile time, e.g. --dim S=64 (repeatable)', (text: string, list: string[]) => [...list, text], [] as string[])
     .addHelpText('after', HELP_AFTER);
@@ -99,7 +101,7 @@ export function registerCompileCommand(program: Command): void {
       const dims = Object.fromEntries((flags.dim ?? []).map(parseDimAssignment));
       const options = { target, level: optLevel(flags.O), weights: weightsMode(flags.weights), weightsDtype: dtype, name: place.stem, ...wasmOptions(target, flags) };
       // --dim applies at load: an ONNX import then does its shape arithmetic (N·heads) on sizes.
-      const loaded = await loadModel(model, { dims, inputValues: parseInputValues(flags.inputValue) });
+      const loaded = await loadModel(model, { dims, inputValues: parseInputValues(flags.inputValue), inputShapes: parseInputShapes(flags.inputShape) });
       warnAboutWeights(loaded, model);
       const plan = prunePlan(loaded, flags);
       let graph = loaded;

@@ -5,7 +5,7 @@ import type { Command } from 'commander';
 import { CompileError } from '../../ir/errors.ts';
 import { printGraph, type PrintOptions } from '../../ir/print.ts';
 import { loadModel } from '../load-model.ts';
-import { collectInputValue, parseInputValues } from './input-values.ts';
+import { collectInputValue, parseInputShapes, parseInputValues } from './input-values.ts';
 import { warnAboutWeights } from './warnings.ts';
 import { addPruneOptions, prunePlan, type PruneFlags } from './prune-options.ts';
 import { emitGraph, parseIrFormat, pick } from './ir-format.ts';
@@ -24,6 +24,7 @@ interface IrOptions extends PruneFlags {
   output?: string;
   sidecar?: string;
   inputValue?: string[];
+  inputShape?: string[];
 }
 
 function optLevel(text: string | undefined): OptLevel {
@@ -55,6 +56,7 @@ export function registerIrCommand(program: Command): void {
     .option('--format <format>', 'text (default), json (fusegraph\'s JSON model format) or dot (Graphviz)')
     .option('-o, --output <file>', 'write the final graph to a file (JSON: its weights sidecar beside it)')
     .option('--input-value <name=value>', 'ONNX: fix an input at compile time (repeatable), as compile does', collectInputValue)
+    .option('--input-shape <name=dims>', 'ONNX: the shape of an input whose dims are symbolic, e.g. input=1,512 (repeatable)', collectInputValue)
     .option('--sidecar <kind>', 'JSON weights with --full and -o: safetensors (default), bin or inline')
     .addHelpText('after', [
       '',
@@ -68,7 +70,7 @@ export function registerIrCommand(program: Command): void {
     ].join('\n'));
   addPruneOptions(command)
     .action(async (model: string, options: IrOptions) => {
-      const graph = await loadModel(model, { inputValues: parseInputValues(options.inputValue) });
+      const graph = await loadModel(model, { inputValues: parseInputValues(options.inputValue), inputShapes: parseInputShapes(options.inputShape) });
       warnAboutWeights(graph, model);
       const plan = prunePlan(graph, options);
       const print: PrintOptions = { weights: options.full === true ? 'full' : 'elided' };

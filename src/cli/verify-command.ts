@@ -13,7 +13,7 @@ import { formatName } from '../../ir/names.ts';
 import { bindShape, isSymbolic, sizeOf, symbolOf } from '../../ir/types.ts';
 import { compile, TARGET_NAMES, type OptLevel, type TargetName } from '../compile.ts';
 import { loadModel } from '../load-model.ts';
-import { collectInputValue, parseInputValues } from './input-values.ts';
+import { collectInputValue, parseInputShapes, parseInputValues } from './input-values.ts';
 import { optimize } from '../passes/pipeline.ts';
 import { Random } from '../random.ts';
 import { compareArrays, toleranceFor } from '../tolerance.ts';
@@ -26,6 +26,7 @@ interface VerifyFlags {
   readonly samples: string;
   readonly O: string;
   readonly inputValue?: string[];
+  readonly inputShape?: string[];
 }
 
 interface Sample { readonly label: string; readonly batch: number; readonly value: (random: Random, i: number) => number }
@@ -79,6 +80,7 @@ export function registerVerifyCommand(program: Command): void {
     .option('--samples <n>', 'random input batches to run, besides the edge-value ones', '8')
     .option('-O <level>', 'optimization level 0, 1 or 2', '2')
     .option('--input-value <name=value>', 'ONNX: fix an input at compile time (repeatable), as compile does', collectInputValue)
+    .option('--input-shape <name=dims>', 'ONNX: the shape of an input whose dims are symbolic, e.g. input=1,512 (repeatable)', collectInputValue)
     .addHelpText('after', ['', 'Examples:', '  fusegraph verify model.onnx --target js', '  fusegraph verify examples/seed-mlp.ts --target wgsl --samples 20'].join('\n'))
     .action(async (model: string, flags: VerifyFlags) => {
       const target = parseTarget(flags.target);
@@ -88,7 +90,7 @@ export function registerVerifyCommand(program: Command): void {
       if (isBundleFile(model)) {
         throw new CompileError('verify takes a model (.onnx, .json, .ir, .ts), not a compiled bundle: it compiles the model itself and compares the result with the reference interpreter (fusegraph run runs a bundle)', { file: model });
       }
-      const graph = await loadModel(model, { inputValues: parseInputValues(flags.inputValue) });
+      const graph = await loadModel(model, { inputValues: parseInputValues(flags.inputValue), inputShapes: parseInputShapes(flags.inputShape) });
       warnAboutWeights(graph, model);
       const { stats } = optimize(graph, { level });
       const session = await openCompiled(compile(graph, { target, level }), target);

@@ -22,6 +22,8 @@ export interface FromBytesOptions {
   readonly dims?: Readonly<Record<string, number>>;
   /** ONNX only: inputs fixed at compile time (see ImportOnnxOptions.inputValues). */
   readonly inputValues?: Readonly<Record<string, readonly number[]>>;
+  /** ONNX only: shapes for inputs with symbolic dims (see ImportOnnxOptions.inputShapes). */
+  readonly inputShapes?: Readonly<Record<string, readonly number[]>>;
 }
 
 function readBytes(path: string): Uint8Array {
@@ -38,12 +40,16 @@ export function graphFromBytes(bytes: Uint8Array, format: DataFormat, options: F
   if (format !== 'onnx' && Object.keys(options.inputValues ?? {}).length > 0) {
     throw new CompileError(`--input-value applies to ONNX models; a ${format} model fixes values in the model itself`);
   }
+  if (format !== 'onnx' && Object.keys(options.inputShapes ?? {}).length > 0) {
+    throw new CompileError(`--input-shape applies to ONNX models; a ${format} model declares its shapes itself`);
+  }
   switch (format) {
     case 'onnx':
       return importOnnx(bytes, {
         ...location,
         ...(options.dims !== undefined ? { dims: options.dims } : {}),
         ...(options.inputValues !== undefined ? { inputValues: options.inputValues } : {}),
+        ...(options.inputShapes !== undefined ? { inputShapes: options.inputShapes } : {}),
       });
     case 'json':
       return readJsonModel(new TextDecoder().decode(bytes), {
@@ -61,7 +67,7 @@ export function graphFromBytes(bytes: Uint8Array, format: DataFormat, options: F
 }
 
 /** A data-format model file; a JSON model's sidecar must lie inside the model's folder. */
-export function graphFromFile(path: string, format: DataFormat, options: Pick<FromBytesOptions, 'inputValues' | 'dims'> = {}): Graph {
+export function graphFromFile(path: string, format: DataFormat, options: Pick<FromBytesOptions, 'inputValues' | 'dims' | 'inputShapes'> = {}): Graph {
   return graphFromBytes(readBytes(path), format, {
     ...options,
     file: path,

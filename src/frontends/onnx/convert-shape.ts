@@ -26,6 +26,15 @@ const shape: Converter = (node, cx) => {
   cx.defineConst(node.output, { kind: 'int', shape: [values.length], values });
 };
 
+/** Size: the element count, a rank-0 int64 constant (statically known but for the batch). */
+const size: Converter = (node, cx) => {
+  const name = operand(node, 0);
+  const known = cx.known(name);
+  const dims = known !== undefined ? known.shape : cx.value(name).type.shape;
+  if (dims.some(isSymbolic)) throw new CompileError(`the size of a value with a symbolic batch (${formatShape(dims)}) is not a constant; give the input a static shape (--input-shape)`);
+  cx.defineConst(node.output, { kind: 'int', shape: [], values: [dims.reduce<number>((n, d) => n * (d as number), 1)] });
+};
+
 /** Gather on a shape (constants: evaluated now), else on data (the `gather` op, convert-masks.ts). */
 const gather: Converter = (node, cx) => {
   const data = cx.known(operand(node, 0));
@@ -74,5 +83,5 @@ const constantOfShape: Converter = (node, cx) => {
 };
 
 export const SHAPE_CONVERTERS: Readonly<Record<string, Converter>> = {
-  Shape: shape, Gather: gather, Cast: cast, ConstantOfShape: constantOfShape,
+  Shape: shape, Size: size, Gather: gather, Cast: cast, ConstantOfShape: constantOfShape,
 };

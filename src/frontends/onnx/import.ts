@@ -19,6 +19,7 @@ import { MASK_CONVERTERS } from './convert-masks.ts';
 import { MATH_CONVERTERS, type Converter } from './convert-math.ts';
 import { ACTIVATION_CONVERTERS } from './convert-activation.ts';
 import { EXPAND_CONVERTERS } from './convert-expand.ts';
+import { POW_CONVERTERS } from './convert-pow.ts';
 import { RECURRENT_CONVERTERS } from './convert-recurrent.ts';
 import { REGION_CONVERTERS } from './convert-regions.ts';
 import { resize, RESIZE_CONVERTERS } from './convert-resize.ts';
@@ -44,7 +45,7 @@ export const MAX_OPSET = 21;
 const CONVERTERS: Readonly<Record<string, Converter>> = {
   ...MATH_CONVERTERS, ...ACTIVATION_CONVERTERS, ...LAYOUT_CONVERTERS, ...SHAPE_CONVERTERS,
   ...REGION_CONVERTERS, ...WINDOW_CONVERTERS, ...RESIZE_CONVERTERS, ...EXPAND_CONVERTERS, ...COMPARE_CONVERTERS, ...MASK_CONVERTERS, ...CONTROL_CONVERTERS,
-  ...RECURRENT_CONVERTERS, ...SEQUENCE_CONVERTERS,
+  ...RECURRENT_CONVERTERS, ...POW_CONVERTERS, ...SEQUENCE_CONVERTERS,
   Upsample: upsampleConverter(resize),
 };
 
@@ -65,6 +66,11 @@ export interface ImportOnnxOptions {
    * specialized). Values are row-major, as many as the input's declared shape holds.
    */
   readonly inputValues?: Readonly<Record<string, readonly number[]>>;
+  /**
+   * Concrete shapes for inputs whose non-batch dims are symbolic (`--input-shape input=1,512`):
+   * each replaces the declared shape, whose fixed dims it must keep. Values are the full shape.
+   */
+  readonly inputShapes?: Readonly<Record<string, readonly number[]>>;
 }
 
 function defaultOpset(model: ModelProto): number {
@@ -163,13 +169,14 @@ function inputDtype(info: ValueInfoProto): DType {
   return dtype;
 }
 
-function inputShape(info: ValueInfoProto, fixed: Readonly<Record<string, number>> = {}): Dim[] {
+function inputShape(info: ValueInfoProto, fixed: Readonly<Record<string, number>> = {}, given?: readonly number[]): Dim[] {
   const tensorType = info.type?.tensor_type;
   const where = `input ${formatValueName(info.name)}`;
   if (tensorType === undefined || tensorType === null) throw new CompileError(`${where} is not a tensor`);
   inputDtype(info);
   const dims = tensorType.shape?.dim;
-  if (dims === undefined || dims === null) throw new CompileError(`${where} has no shape; fusegraph needs every dim but the batch`);
+  if (given !== undefined) return givenShape(where, dims ?? undefined, given);
+  if (dims === undefined || dims === null) throw new CompileError(`${where} has no shape; fusegraph needs every dim but the batch (give one with --input-shape)`);
   return dims.map((dim, axis) => {
     const param = dim.dim_param ?? '';
     const value = dim.dim_value;
@@ -179,6 +186,17 @@ function inputShape(info: ValueInfoProto, fixed: Readonly<Record<string, number>
     const symbol = isSymbolName(param) ? param : axis === 0 ? 'N' : `S${axis}`;
     return Object.hasOwn(fixed, symbol) ? (fixed[symbol] ?? symbol) : symbol;
   });
+}
+
+/** A user-given shape (`--input-shape`): same rank as declared, fixed dims kept, sizes ≥ 1. */
+function givenShape(where: string, dims: readonly { dim_value?: number | null; dim_param?: string | null }[] | undefined, given: readonly number[]): Dim[] {
+  if (given.some((d) => !Number.isSafeInteger(d) || d < 1)) throw new CompileError(`--input-shape for ${where} needs positive integer sizes, got [${given.join(',')}]`);
+  if (dims !== undefined && dims.length !== given.length) throw new CompileError(`--input-shape for ${where} gives rank ${given.length}; the model declares rank ${dims.length}`);
+  (dims ?? []).forEach((dim, axis) => {
+    const fixed = (dim.dim_param ?? '') === '' && Object.hasOwn(dim, 'dim_value') ? dim.dim_value ?? undefined : undefined;
+    if (fixed !== undefined && fixed !== given[axis]) throw new CompileError(`--input-shape for ${where} sets axis ${axis} to ${String(given[axis])}; the model fixes it at ${fixed}`);
+  });
+  return [...given];
 }
 
 function scalarLookup(initializers: ReadonlyMap<string, TensorProto>, nodes: readonly NodeProto[]): (name: string) => number | undefined {
@@ -243,10 +261,14 @@ export function importOnnx(bytes: Uint8Array, options: ImportOnnxOptions = {}): 
     }
   }
   const inputs = graph.input.filter((input) => !initializers.has(input.name) && !pinned.has(input.name));
+  const givenShapes = options.inputShapes ?? {};
+  for (const shapeName of Object.keys(givenShapes)) {
+    if (!inputs.some((input) => input.name === shapeName)) problems.push(`--input-shape names ${formatValueName(shapeName)}, which is not a (free) input of the model (inputs: ${inputs.map((i) => formatValueName(i.name)).join(', ') || 'none'})`);
+  }
   const shapes = new Map<string, Dim[]>();
   for (const input of inputs) {
     try {
-      shapes.set(input.name, inputShape(input, options.dims));
+      shapes.set(input.name, inputShape(input, options.dims, Object.hasOwn(givenShapes, input.name) ? givenShapes[input.name] : undefined));
     } catch (error) {
       if (!(error instanceof CompileError)) throw error;
       problems.push(error.detail);
