@@ -19,7 +19,6 @@ import { MASK_CONVERTERS } from './convert-masks.ts';
 import { MATH_CONVERTERS, type Converter } from './convert-math.ts';
 import { ACTIVATION_CONVERTERS } from './convert-activation.ts';
 import { EXPAND_CONVERTERS } from './convert-expand.ts';
-import { POW_CONVERTERS } from './convert-pow.ts';
 import { RECURRENT_CONVERTERS } from './convert-recurrent.ts';
 import { REGION_CONVERTERS } from './convert-regions.ts';
 import { resize, RESIZE_CONVERTERS } from './convert-resize.ts';
@@ -45,7 +44,7 @@ export const MAX_OPSET = 21;
 const CONVERTERS: Readonly<Record<string, Converter>> = {
   ...MATH_CONVERTERS, ...ACTIVATION_CONVERTERS, ...LAYOUT_CONVERTERS, ...SHAPE_CONVERTERS,
   ...REGION_CONVERTERS, ...WINDOW_CONVERTERS, ...RESIZE_CONVERTERS, ...EXPAND_CONVERTERS, ...COMPARE_CONVERTERS, ...MASK_CONVERTERS, ...CONTROL_CONVERTERS,
-  ...RECURRENT_CONVERTERS, ...POW_CONVERTERS, ...SEQUENCE_CONVERTERS,
+  ...RECURRENT_CONVERTERS, ...SEQUENCE_CONVERTERS,
   Upsample: upsampleConverter(resize),
 };
 
