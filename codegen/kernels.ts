@@ -210,7 +210,8 @@ export interface ResizeKernel extends KernelBase {
 /**
  * layer_norm over contiguous rows of `size`: per row the mean and variance (f64 where the
  * target has it), n = (x − mean) / sqrt(var + epsilon), then n · scale + bias (each `size`
- * long, optional).
+ * long, optional). With `residual`, the row normalized is the f32 sum x + residual (same
+ * layout): layer_norm(add(x, r)) in one pass.
  */
 export interface LayerNormKernel extends KernelBase {
   readonly kind: 'layer_norm';
@@ -218,6 +219,7 @@ export interface LayerNormKernel extends KernelBase {
   readonly size: number;
   readonly epsilon: number;
   readonly x: BufferRef;
+  readonly residual?: BufferRef;
   readonly scale?: BufferRef;
   readonly bias?: BufferRef;
 }

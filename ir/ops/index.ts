@@ -55,6 +55,6 @@ export { poolGeometry, avgPoolDivisor, type PoolCombine } from './pool.ts';
 export { sliceAxes, padSource, padsPerAxis, type PadMode, type SliceAxis } from './regions.ts';
 export { resizeAxes, resizeTaps, type ResizeTaps } from './resize.ts';
 export { windowGeometry, spatialSizes, forEachIndex, type WindowGeometry } from './window.ts';
-export { attentionDims, normalizedShape } from './sequence.ts';
+export { attentionDims, layerNormLayout, normalizedShape } from './sequence.ts';
 export { powBody } from './power.ts';
 export { reshapeTarget, flattenShape, transposePerm } from './layout.ts';
