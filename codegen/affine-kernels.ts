@@ -156,9 +156,9 @@ function project(program: K.LoweredProgram, ext: (size: SymSize) => Extent, num:
         };
       }
       case 'layer_norm': {
-        const { scale, bias, ...rest } = k;
+        const { residual, scale, bias, ...rest } = k;
         return {
-          ...rest, out: ref(k.out), rows: ext(k.rows), x: ref(k.x),
+          ...rest, out: ref(k.out), rows: ext(k.rows), x: ref(k.x), ...(residual === undefined ? {} : { residual: ref(residual) }),
           ...(scale === undefined ? {} : { scale: ref(scale) }), ...(bias === undefined ? {} : { bias: ref(bias) }),
         };
       }

@@ -102,7 +102,7 @@ const KERNEL_INFO: { readonly [K in KernelKind]: KernelInfo<Extract<Kernel, { ki
     },
   },
   layer_norm: {
-    reads: (k) => [k.x, ...[k.scale, k.bias].filter((ref) => ref !== undefined)],
+    reads: (k) => [k.x, ...[k.residual, k.scale, k.bias].filter((ref) => ref !== undefined)],
     bodies: () => [],
     flops: (k, batch) => 8 * extentAt(k.rows, batch) * k.size,
   },

@@ -246,7 +246,8 @@ export interface LookupKernel<F extends SizeForm = 'sym'> extends KernelBase<F> 
 /**
  * layer_norm over contiguous rows of `size`: per row the mean and variance (f64 where the
  * target has it), n = (x − mean) / sqrt(var + epsilon), then n · scale + bias (each `size`
- * long, optional).
+ * long, optional). With `residual`, the row normalized is the f32 sum x + residual (same
+ * layout): layer_norm(add(x, r)) in one pass.
  */
 export interface LayerNormKernel<F extends SizeForm = 'sym'> extends KernelBase<F> {
   readonly kind: 'layer_norm';
@@ -254,6 +255,7 @@ export interface LayerNormKernel<F extends SizeForm = 'sym'> extends KernelBase<
   readonly size: number;
   readonly epsilon: number;
   readonly x: BufferRef<F>;
+  readonly residual?: BufferRef<F>;
   readonly scale?: BufferRef<F>;
   readonly bias?: BufferRef<F>;
 }

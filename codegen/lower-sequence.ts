@@ -4,7 +4,7 @@
 import { ZERO_SIZE } from '../ir/sym-size.ts';
 import { CompileError } from '../ir/errors.ts';
 import type { Node } from '../ir/graph.ts';
-import { attentionDims, floatAttr, normalizedShape } from '../ir/ops/index.ts';
+import { attentionDims, floatAttr, layerNormLayout, normalizedShape } from '../ir/ops/index.ts';
 import type { TensorType } from '../ir/types.ts';
 import type { LowerContext } from './lower.ts';
 import { broadcastAccess, dimExtent, shapeExtents } from './loop-nest.ts';
@@ -22,12 +22,16 @@ export function lowerLayerNorm(node: Node, out: BufferRef, ctx: LowerContext): K
   const shape = node.type.shape;
   const tail = normalizedShape(shape, node.attrs);
   const size = tail.reduce((n, d) => n * d, 1);
-  const [x, scale, bias] = node.inputs;
+  const { residual, paramStart } = layerNormLayout(node.attrs);
+  const x = node.inputs[0];
+  const r = residual ? node.inputs[1] : undefined;
+  const [scale, bias] = node.inputs.slice(paramStart);
   return {
     kind: 'layer_norm', label: node.name, op: node.op, out,
     rows: productExtent(shapeExtents(shape.slice(0, shape.length - tail.length))), size,
     epsilon: floatAttr(node.attrs, 'epsilon'),
     x: ctx.buffer(x ?? ''),
+    ...(r === undefined ? {} : { residual: ctx.buffer(r) }),
     ...(scale === undefined ? {} : { scale: ctx.buffer(scale) }),
     ...(bias === undefined ? {} : { bias: ctx.buffer(bias) }),
   };

@@ -155,11 +155,12 @@ export class GraphBuilder {
   reciprocal(x: Value, name?: string): Value { return this.op('reciprocal', [x], {}, name); }
   /** x ^ exponent for a constant exponent (2 and 0.5 become x·x and sqrt). */
   pow(x: Value, exponent: number, name?: string): Value { return this.op('pow', [x], { exponent }, name); }
-  /** (x − mean) / sqrt(var + epsilon) over the axes from `axis` on, then · scale + bias. */
-  layerNorm(x: Value, scale?: Value, bias?: Value, options: { axis?: number; epsilon?: number } = {}, name?: string): Value {
+  /** (x − mean) / sqrt(var + epsilon) over the axes from `axis` on, then · scale + bias (of x + residual, if given). */
+  layerNorm(x: Value, scale?: Value, bias?: Value, options: { axis?: number; epsilon?: number; residual?: Value } = {}, name?: string): Value {
     if (scale === undefined && bias !== undefined) throw new CompileError('layer_norm: a bias needs a scale', name === undefined ? {} : { node: name });
-    const operands = [x, ...(scale ? [scale] : []), ...(bias ? [bias] : [])];
-    return this.op('layer_norm', operands, { axis: options.axis ?? -1, epsilon: options.epsilon ?? 1e-5 }, name);
+    const operands = [x, ...(options.residual ? [options.residual] : []), ...(scale ? [scale] : []), ...(bias ? [bias] : [])];
+    const attrs = { axis: options.axis ?? -1, epsilon: options.epsilon ?? 1e-5, residual: options.residual ? 1 : 0 };
+    return this.op('layer_norm', operands, attrs, name);
   }
   /** softmax(q·kᵀ·scale + mask)·v over the last axis, in one fused kernel (scale: 1/√D by default). */
   attention(q: Value, k: Value, v: Value, options: { mask?: Value; scale?: number } = {}, name?: string): Value {

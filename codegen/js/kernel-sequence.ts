@@ -14,24 +14,28 @@ export const KEY_TILE = 64;
 
 export function emitLayerNorm(kernel: LayerNormKernel, scope: KernelScope, body: CodeWriter): void {
   const x = scope.use(kernel.x);
+  const r = kernel.residual === undefined ? undefined : scope.use(kernel.residual);
   const out = scope.use(kernel.out);
   const scale = kernel.scale === undefined ? undefined : scope.use(kernel.scale);
   const bias = kernel.bias === undefined ? undefined : scope.use(kernel.bias);
   const n = kernel.size;
+  // The fused residual: the f32 sum, as add(x, r) would have stored it.
+  const xAt = (i: string): string => (r === undefined ? `${x.array}[xr + ${i}]` : `Math.fround(${x.array}[xr + ${i}] + ${r.array}[rr + ${i}])`);
   body.block(`for (let r = 0; r < ${renderExtent(kernel.rows)}; r++) {`, () => {
     body.line(`const xr = ${plus(x.base, times('r', n))};`);
+    if (r !== undefined) body.line(`const rr = ${plus(r.base, times('r', n))};`);
     body.line(`const yr = ${plus(out.base, times('r', n))};`);
     body.line('let sum = 0;');
-    body.line(`for (let i = 0; i < ${n}; i++) sum += ${x.array}[xr + i];`);
+    body.line(`for (let i = 0; i < ${n}; i++) sum += ${xAt('i')};`);
     body.line(`const mean = sum / ${n};`);
     body.line('let squares = 0;');
     body.block(`for (let i = 0; i < ${n}; i++) {`, () => {
-      body.line(`const d = ${x.array}[xr + i] - mean;`);
+      body.line(`const d = ${xAt('i')} - mean;`);
       body.line('squares += d * d;');
     });
     body.line(`const rstd = 1 / Math.sqrt(squares / ${n} + ${kernel.epsilon});`);
     body.block(`for (let i = 0; i < ${n}; i++) {`, () => {
-      body.line(`let y = Math.fround((${x.array}[xr + i] - mean) * rstd);`);
+      body.line(`let y = Math.fround((${xAt('i')} - mean) * rstd);`);
       if (scale !== undefined) body.line(`y = Math.fround(y * ${scale.array}[${plus(scale.base, 'i')}]);`);
       if (bias !== undefined) body.line(`y += ${bias.array}[${plus(bias.base, 'i')}];`);
       body.line(`${out.array}[yr + i] = y;`);

@@ -11,6 +11,8 @@ export function emitLayerNormKernel(ctx: KernelContext, kernel: LayerNormKernel)
   const { asm } = ctx;
   const n = kernel.size;
   const x = addressLocal(ctx, kernel.x, 'x');
+  const r = kernel.residual === undefined ? undefined : addressLocal(ctx, kernel.residual, 'r');
+  const rp = asm.local('i32', 'rp');
   const out = addressLocal(ctx, kernel.out, 'out');
   const scale = kernel.scale === undefined ? undefined : addressLocal(ctx, kernel.scale, 'scale');
   const bias = kernel.bias === undefined ? undefined : addressLocal(ctx, kernel.bias, 'bias');
@@ -23,9 +25,15 @@ export function emitLayerNormKernel(ctx: KernelContext, kernel: LayerNormKernel)
 
   const sweep = (body: () => void): void => {
     asm.get(x).set(xp);
-    countedLoop(ctx, size, 'i', () => { body(); advance(asm, xp, 4); });
+    if (r !== undefined) asm.get(r).set(rp);
+    countedLoop(ctx, size, 'i', () => { body(); advance(asm, xp, 4); if (r !== undefined) advance(asm, rp, 4); });
   };
-  const loadX = (): void => { asm.get(xp).f32Load(0).f32('f64.promote_f32'); };
+  /** x (or the f32 sum x + r, as add(x, r) would store it) promoted to f64. */
+  const loadX = (): void => {
+    asm.get(xp).f32Load(0);
+    if (r !== undefined) asm.get(rp).f32Load(0).f32('f32.add');
+    asm.f32('f64.promote_f32');
+  };
 
   countedLoop(ctx, rows, 'rows', () => {
     asm.f64Const(0).set(sum);
@@ -52,6 +60,7 @@ export function emitLayerNormKernel(ctx: KernelContext, kernel: LayerNormKernel)
       for (const param of params) advance(asm, param, 4);
     });
     advance(asm, x, n * 4);
+    if (r !== undefined) advance(asm, r, n * 4);
     advance(asm, out, n * 4);
   });
 }

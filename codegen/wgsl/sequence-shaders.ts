@@ -12,7 +12,9 @@ const KEY_TILE_GPU = 16;
 
 export function layerNormShader(kernel: LayerNormKernel, layout: KernelLayout): ShaderPlan {
   const n = kernel.size;
-  const x = (i: string): string => element(kernel.x, `base + ${i}`, layout);
+  const residual = kernel.residual;
+  const x = (i: string): string =>
+    residual === undefined ? element(kernel.x, `base + ${i}`, layout) : `(${element(kernel.x, `base + ${i}`, layout)} + ${element(residual, `base + ${i}`, layout)})`;
   return gridStrideShader(kernel, kernel.rows, (w) => {
     w.line(`let base = i * ${u32(n)};`);
     w.line('var sum = 0f;');

@@ -70,7 +70,7 @@ export { recurrentIndexing } from './recurrent-eval.ts';
 export { lstmBodies } from './lstm.ts';
 export { gruBodies } from './gru.ts';
 export { rnnBodies } from './rnn.ts';
-export { attentionDims, normalizedShape } from './sequence.ts';
+export { attentionDims, layerNormLayout, normalizedShape } from './sequence.ts';
 export { powBody } from './power.ts';
 export { reshapeTarget, flattenShape, transposePerm } from './layout.ts';
 export { gatherLayout, gatherIdMessage, unflatten, type GatherLayout } from './gather.ts';

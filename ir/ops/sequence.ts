@@ -1,7 +1,8 @@
 // The transformer ops: `layer_norm` and the fused `attention`.
 //
-// layer_norm(x[, scale[, bias]]) {axis, epsilon} normalizes over the trailing axes from `axis`
-// (ONNX LayerNormalization). Per row: mean and variance in f64 (the variance of x − mean,
+// layer_norm(x[, r][, scale[, bias]]) {axis, epsilon, residual} normalizes over the trailing
+// axes from `axis` (ONNX LayerNormalization); with residual = 1 the row is the f32 sum x + r
+// (r of x's shape): layer_norm(add(x, r)) in one pass. Per row: mean and variance in f64 (the variance of x − mean,
 // two passes), n = f32((x − mean) / sqrt(var + epsilon)) rounded once, then y = f32(n · scale)
 // + bias in f32, exactly as mul and add nodes after it would. Error budget against the f32
 // decomposition PyTorch exports (ReduceMean, Sub, Pow, ReduceMean, Add, Sqrt, Div, each
@@ -35,9 +36,23 @@ function stripOnes(shape: readonly Dim[]): readonly Dim[] {
   return shape.slice(start);
 }
 
+/** Where a layer_norm node's operands sit: x, the residual r if fused, then scale and bias. */
+export function layerNormLayout(attrs: Attrs): { residual: boolean; paramStart: number } {
+  const residual = floatAttr(attrs, 'residual') !== 0;
+  return { residual, paramStart: residual ? 2 : 1 };
+}
+
 function inferLayerNorm(inputs: readonly TensorType[], attrs: Attrs): TensorType {
-  const [x, ...params] = inputs;
-  if (x === undefined) throw new CompileError('expects x[, scale[, bias]]');
+  const { residual, paramStart } = layerNormLayout(attrs);
+  const x = inputs[0];
+  const params = inputs.slice(paramStart);
+  if (x === undefined || inputs.length < paramStart || params.length > 2) {
+    throw new CompileError(residual ? 'expects x, r[, scale[, bias]] (residual = 1)' : 'expects x[, scale[, bias]]');
+  }
+  const r = inputs[1];
+  if (residual && r !== undefined && !sameShape(r.shape, x.shape)) {
+    throw new CompileError(`the residual must have x's shape ${formatType(x)}, got ${formatType(r)}`);
+  }
   const tail = normalizedShape(x.shape, attrs);
   const want = stripOnes(tail);
   params.forEach((param, index) => {
@@ -49,8 +64,13 @@ function inferLayerNorm(inputs: readonly TensorType[], attrs: Attrs): TensorType
 }
 
 function evaluateLayerNorm(inputs: readonly Tensor[], attrs: Attrs, outShape: StaticShape): Float32Array {
-  const [x, scale, bias] = inputs;
-  if (x === undefined) throw new CompileError('internal: layer_norm without operand');
+  const { residual, paramStart } = layerNormLayout(attrs);
+  const [scale, bias] = inputs.slice(paramStart);
+  const source = inputs[0];
+  const r = inputs[1];
+  if (source === undefined || (residual && r === undefined)) throw new CompileError('internal: layer_norm without operand');
+  // The fused residual is an f32 add, exactly as add(x, r) before the op would be.
+  const x = residual && r !== undefined ? { data: source.data.map((v, i) => v + (r.data[i] ?? NaN)) } : source;
   const size = sizeOf(normalizedShape(outShape, attrs));
   const epsilon = floatAttr(attrs, 'epsilon');
   const out = new Float32Array(x.data.length);
@@ -150,12 +170,13 @@ const finite = (value: number): string | undefined => (Number.isFinite(value) ? 
 
 export const sequenceOps = {
   layer_norm: {
-    name: 'layer_norm', kind: 'reduce', pure: true, arity: { min: 1, max: 3 },
+    name: 'layer_norm', kind: 'reduce', pure: true, arity: { min: 1, max: 4 },
     attrs: {
       axis: { type: 'int', default: -1 },
+      residual: { type: 'int', default: 0 },
       epsilon: { type: 'float', default: 1e-5, check: (e) => (Number.isFinite(e) && e >= 0 ? undefined : 'must be a finite number >= 0') },
     },
-    doc: '(x - mean) / sqrt(var + epsilon) over the axes from `axis` on (f64 statistics), then · scale + bias',
+    doc: '(x - mean) / sqrt(var + epsilon) over the axes from `axis` on (f64 statistics), then · scale + bias; residual = 1: of x + r',
     inferType: inferLayerNorm,
     evaluate: evaluateLayerNorm,
   },

@@ -5,7 +5,7 @@
 // values' column over the keys, so it lies in that column's hull, widened by the f32 sum's
 // rounding ((Sk + 4)·u·max|v|); NaN or infinite inputs give NaN or an unbounded result.
 
-import { attentionDims, floatAttr, normalizedShape } from '../../ir/ops/index.ts';
+import { attentionDims, floatAttr, layerNormLayout, normalizedShape } from '../../ir/ops/index.ts';
 import { sizeOf } from '../../ir/types.ts';
 import { emptyBounds, intervalAt, setInterval, type Bounds } from './bounds.ts';
 import { nextDownF32, nextUpF32 } from './f32-round.ts';
@@ -17,13 +17,16 @@ function risky(interval: Interval): boolean {
 }
 
 export const layerNormRule: IntervalRule = ({ inputs, attrs, outShape }) => {
-  const [x, scale, bias] = inputs as [Bounds, Bounds | undefined, Bounds | undefined];
+  const { residual, paramStart } = layerNormLayout(attrs);
+  const [x, r] = inputs as [Bounds, Bounds | undefined];
+  const [scale, bias] = inputs.slice(paramStart) as [Bounds | undefined, Bounds | undefined];
+  const at = (i: number): Interval => (residual && r !== undefined ? arithInterval('add', intervalAt(x, i), intervalAt(r, i)) : intervalAt(x, i));
   const size = sizeOf(normalizedShape(outShape, attrs));
   const out = emptyBounds(outShape);
   const reach = nextUpF32(Math.sqrt(Math.max(0, size - 1)));
   for (let base = 0; base < sizeOf(outShape); base += size) {
     let bad = false;
-    for (let i = 0; i < size; i++) bad ||= risky(intervalAt(x, base + i));
+    for (let i = 0; i < size; i++) bad ||= risky(at(base + i));
     for (let i = 0; i < size; i++) {
       if (bad) { setInterval(out, base + i, FULL); continue; }
       let y: Interval = { lo: -reach, hi: reach, nan: false };

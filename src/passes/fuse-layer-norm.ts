@@ -1,12 +1,13 @@
 // Layer normalization from its parts: the opset-13 decomposition PyTorch exports for
 // nn.LayerNorm (ReduceMean → Sub → Pow → ReduceMean → Add → Sqrt → Div → Mul → Add) becomes
-// one `layer_norm` node. The ONNX importer runs these rules on every imported graph, and the
-// O2 pipeline runs them too. Each intermediate must have no reader outside the pattern.
+// one `layer_norm` node, and a residual add before it joins it (one kernel for
+// layer_norm(x + r)). The ONNX importer runs these rules on every imported graph, and the O2
+// pipeline runs them too. Each intermediate must have no reader outside the pattern.
 // The fused op computes the statistics in f64 (ir/ops/sequence.ts states the error budget
 // against the f32 decomposition).
 
 import type { Node } from '../../ir/graph.ts';
-import { floatAttr, intsAttr, normalizedShape, resolveAxis } from '../../ir/ops/index.ts';
+import { floatAttr, intsAttr, layerNormLayout, normalizedShape, resolveAxis } from '../../ir/ops/index.ts';
 import { sameShape, sizeOf, type Dim } from '../../ir/types.ts';
 import type { Pass } from './pass.ts';
 import { rewriteGraph } from './rewrite-engine.ts';
@@ -90,7 +91,8 @@ function normOperand(node: Node, view: GraphView, params: number): { norm: Node;
   const [a, b] = node.inputs;
   for (const [n, other] of [[a, b], [b, a]] as const) {
     const norm = producerOnly(view, n, 'layer_norm');
-    if (norm !== undefined && other !== undefined && other !== n && norm.inputs.length === 1 + params) return { norm, other };
+    if (norm === undefined || other === undefined || other === n) continue;
+    if (norm.inputs.length === layerNormLayout(norm.attrs).paramStart + params) return { norm, other };
   }
   return undefined;
 }
@@ -125,10 +127,27 @@ const fuseAffine: RewriteRule = {
   },
 };
 
-export const LAYER_NORM_RULES: readonly RewriteRule[] = [fuseNormalization, fuseAffine];
+/**
+ * layer_norm(add(x, r), w?, b?) → layer_norm{residual = 1}(x, r, w?, b?)   (x, r of the
+ * result's shape; the add has no other reader): a post-norm transformer's norm(x + sublayer(x))
+ */
+const fuseResidual: RewriteRule = {
+  name: 'fuse-layer-norm-residual',
+  match(node, view) {
+    if (node.op !== 'layer_norm' || floatAttr(node.attrs, 'residual') !== 0) return undefined;
+    const [sum, ...params] = node.inputs;
+    const add = producerOnly(view, sum, 'add');
+    const [x, r] = add?.inputs ?? [];
+    if (add === undefined || x === undefined || r === undefined) return undefined;
+    if (!sameShape(view.type(x).shape, node.type.shape) || !sameShape(view.type(r).shape, node.type.shape)) return undefined;
+    return { replace: [{ op: 'layer_norm', inputs: [x, r, ...params], attrs: { ...node.attrs, residual: 1 } }] };
+  },
+};
+
+export const LAYER_NORM_RULES: readonly RewriteRule[] = [fuseNormalization, fuseAffine, fuseResidual];
 
 export const fuseLayerNormPass: Pass = {
   name: 'fuse-layer-norm',
-  summary: "PyTorch's LayerNorm decomposition (mean, sub, pow 2, mean, add eps, sqrt, div, mul w, add b) → layer_norm(x, w, b)",
+  summary: "PyTorch's LayerNorm decomposition (mean, sub, pow 2, mean, add eps, sqrt, div, mul w, add b) → layer_norm(x, w, b); layer_norm(x + r) → layer_norm{residual}(x, r)",
   run: (graph) => rewriteGraph(graph, LAYER_NORM_RULES),
 };

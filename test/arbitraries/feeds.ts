@@ -19,6 +19,12 @@ export interface FeedOptions {
   readonly range?: number;
   /** The edge values to mix in, replacing the defaults above (a backend's documented subset). */
   readonly edgeValues?: readonly number[];
+  /**
+   * Keep f32 subnormals among the ordinary values (default true). false flushes them to ±0,
+   * as a backend that may flush them does (WGSL): reciprocal would turn one into a finite
+   * 1e38 here and ±Inf there.
+   */
+  readonly subnormals?: boolean;
 }
 
 export const FINITE_EDGES: readonly number[] = [0, -0, 1e30, -1e30, 1e4, -1e4, 1, -1];
@@ -27,7 +33,8 @@ export const NON_FINITE_EDGES: readonly number[] = [NaN, Infinity, -Infinity];
 /** One f32 value (as a JS number) by the options' distribution. */
 export function arbValue(options: FeedOptions = {}): fc.Arbitrary<number> {
   const range = options.range ?? 4;
-  const plain = fc.double({ min: -range, max: range, noNaN: true }).map(Math.fround);
+  const rounded = fc.double({ min: -range, max: range, noNaN: true }).map(Math.fround);
+  const plain = options.subnormals === false ? rounded.map((v) => (Math.abs(v) < 2 ** -126 ? (v < 0 || Object.is(v, -0) ? -0 : 0) : v)) : rounded;
   if (options.edges === false) return plain;
   const edges = options.edgeValues ?? (options.finite === true ? FINITE_EDGES : [...FINITE_EDGES, ...NON_FINITE_EDGES]);
   return fc.oneof({ weight: 9, arbitrary: plain }, { weight: 1, arbitrary: fc.constantFrom(...edges) });

@@ -18,7 +18,10 @@ const layerNorm: Generator = (step, g) => {
   const count = step.b % 3;
   if (count >= 1) params.push({ constShape: tail, data: { kind: 'uniform', bound: 1.5 } });
   if (count >= 2) params.push({ constShape: tail, data: { kind: 'uniform', bound: 1 } });
-  return g.tryNode('layer_norm', [x, ...params], { axis: -trailing, epsilon: 1e-5 }, step.seed);
+  // Now and then a fused residual: another value of x's shape (or x itself).
+  const residual = (step.b & 4) === 4 ? g.choose(step.c, (v) => v.type.shape.length === shape.length && v.type.shape.every((d, i) => d === shape[i])) : undefined;
+  const operands = residual === undefined ? [x, ...params] : [x, residual, ...params];
+  return g.tryNode('layer_norm', operands, { axis: -trailing, epsilon: 1e-5, residual: residual === undefined ? 0 : 1 }, step.seed);
 };
 
 /** [..., S, D] with S and D static: a sequence of S keys of width D. */

@@ -11,6 +11,13 @@ import { describe, it } from 'vitest';
 import { arbGraphAndFeeds, assertGraphPropertyAsync, FINITE_EDGES, KERNEL_OPS } from '../arbitraries.ts';
 import { agreesWithInterpreter } from './run-wgsl.ts';
 
+/**
+ * sqrt, reciprocal and pow make NaN and ±Inf from finite inputs (sqrt(-1), 1/0, (-2)^0.5),
+ * outside WGSL's float contract once they flow on (its tanh(NaN) is 1, max with NaN is
+ * unspecified); they are checked on JS and WASM, and validated as shaders here.
+ */
+const WGSL_OPS = KERNEL_OPS.filter((op) => op !== 'sqrt' && op !== 'reciprocal' && op !== 'pow');
+
 // SwiftShader compiles a pipeline in ~0.5 s (a tiled conv shader in ~2 s): enough runs to meet
 // every op, few enough for CI; a run of conv-heavy graphs on a loaded machine may take minutes.
 const RUNS = 15;
@@ -22,7 +29,7 @@ describe('WGSL bundle vs interpreter', () => {
     for (const batch of [1, { min: 2, max: 9 }] as const) {
       const label = typeof batch === 'number' ? 'batch 1' : 'batches 2-9';
       it(`agrees on random graphs (${variant}, ${label}, edge values 0, ±1)`, async () => {
-        const arb = arbGraphAndFeeds({ ops: KERNEL_OPS, feeds: { edgeValues: EDGES, batch } });
+        const arb = arbGraphAndFeeds({ ops: WGSL_OPS, feeds: { edgeValues: EDGES, batch, subnormals: false } });
         await assertGraphPropertyAsync(arb, ({ graph, feeds }) => agreesWithInterpreter(graph, feeds, variant), { numRuns: RUNS });
       }, TIMEOUT_MS);
     }

@@ -4,7 +4,7 @@
 
 import { CompileError } from '../../../ir/errors.ts';
 import type { Node } from '../../../ir/graph.ts';
-import { floatAttr, normalizedShape } from '../../../ir/ops/index.ts';
+import { floatAttr, layerNormLayout, normalizedShape } from '../../../ir/ops/index.ts';
 import type { TensorType } from '../../../ir/types.ts';
 import { floatAttribute, floatTensor, intAttribute, intsAttribute, type OnnxEmitter } from './writer-emitter.ts';
 
@@ -16,8 +16,13 @@ function scalar(out: OnnxEmitter, value: number, hint: string): string {
   return name;
 }
 
-function emitLayerNorm(out: OnnxEmitter, node: Node, typed: readonly Typed[]): void {
-  const [x, scale, bias] = typed;
+function emitLayerNorm(out: OnnxEmitter, node: Node, operands: readonly Typed[]): void {
+  const { residual, paramStart } = layerNormLayout(node.attrs);
+  const [source, r] = operands;
+  const [scale, bias] = operands.slice(paramStart);
+  // A fused residual is written as the Add it came from.
+  const x = residual && source !== undefined && r !== undefined
+    ? { name: out.node('Add', [source.name, r.name], out.fresh(`${node.name}/sum`)), type: node.type } : source;
   if (x === undefined) throw new CompileError('internal: layer_norm without operand', { node: node.name, op: node.op });
   const rank = node.type.shape.length;
   const tail = normalizedShape(node.type.shape, node.attrs);
