@@ -8,7 +8,7 @@ import { interpret } from '../../ir/interpret.ts';
 import { importOnnx, SUPPORTED_ONNX_OPS } from '../../src/frontends/onnx/import.ts';
 import { optimize } from '../../src/passes/pipeline.ts';
 import { TargetRunner } from '../conformance/targets.ts';
-import { MAX_SEQ_RELATIVE_ERROR, PYTORCH_SEQ_MODELS, readPytorchSeq, relativeError } from '../support/pytorch-seq-fixtures.ts';
+import { MAX_SEQ_RELATIVE_ERROR, PYTORCH_SEQ_MODELS, readPytorchSeq, recordedFeed, relativeError } from '../support/pytorch-seq-fixtures.ts';
 
 const runner = new TargetRunner();
 afterAll(() => runner.dispose());
@@ -35,7 +35,7 @@ describe('PyTorch sequence fixtures', () => {
         const fused = new Set(optimized.nodes.map((n) => n.op));
         expect(fused.has('attention') && !fused.has('softmax') && !fused.has('matmul'), 'attention is fused at -O2').toBe(true);
       }
-      const feeds = { [io.input.name]: Float32Array.from(io.input.data) };
+      const feeds = recordedFeed(graph, io);
       for (const g of [graph, optimized]) {
         const results = interpret(g, feeds);
         for (const output of io.outputs) {
@@ -50,7 +50,7 @@ describe('PyTorch sequence fixtures', () => {
         const graph = importOnnx(bytes, { file: `${name}.onnx` });
         const session = await runner.open(graph, target, io.input.shape[0] ?? 1);
         try {
-          const results = await session.run({ [io.input.name]: Float32Array.from(io.input.data) });
+          const results = await session.run(recordedFeed(graph, io));
           for (const output of io.outputs) {
             expect(relativeError(output.data, results[output.name]), `${name} on ${target}: ${output.name}`).toBeLessThanOrEqual(MAX_SEQ_RELATIVE_ERROR);
           }

@@ -3,6 +3,7 @@
 // pre-norm with ReLU and GELU) as the tests read them, with issue 12's measure of agreement.
 
 import { readdirSync, readFileSync } from 'node:fs';
+import type { Graph } from '../../ir/graph.ts';
 import type { PytorchIo } from './pytorch-cnn-fixtures.ts';
 
 export { relativeError } from './pytorch-cnn-fixtures.ts';
@@ -23,4 +24,10 @@ export function readPytorchSeq(name: string): { bytes: Uint8Array; io: PytorchIo
     bytes: readFileSync(new URL(`${name}.onnx`, PYTORCH_SEQ_DIR)),
     io: JSON.parse(readFileSync(new URL(`${name}.io.json`, PYTORCH_SEQ_DIR), 'utf8')) as PytorchIo,
   };
+}
+
+/** The recorded input as the model's input type takes it (token ids as an Int32Array). */
+export function recordedFeed(graph: Graph, io: PytorchIo): Record<string, Float32Array | Int32Array> {
+  const dtype = graph.inputs.find((input) => input.name === io.input.name)?.type.dtype ?? 'f32';
+  return { [io.input.name]: dtype === 'f32' ? Float32Array.from(io.input.data) : Int32Array.from(io.input.data) };
 }
