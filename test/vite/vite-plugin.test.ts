@@ -101,7 +101,7 @@ describe('fusegraph/vite', () => {
       expect((await weights.arrayBuffer()).byteLength).toBeGreaterThan(0);
       const bundleUrl = /from "([^"]+)"/.exec(first)?.[1] ?? '';
       const bundle = await (await fetch(`${origin()}${bundleUrl}`)).text();
-      expect(bundle, `${bundleUrl}\n${first}`).toContain('export function run(feeds)');
+      expect(bundle, `${bundleUrl}\n${first}`).toContain('export function run(feeds, dims)');
       // Another model under the same name (two outputs, its own sidecar): the next request compiles it.
       const other = writeJsonModel(await loadModel(join(ROOT, 'test/fixtures/pytorch/residual.onnx')), { kind: 'safetensors', file: 'other.safetensors' });
       writeFileSync(join(app.dir, 'models/other.safetensors'), other.sidecar ?? new Uint8Array());
