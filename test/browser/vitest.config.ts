@@ -8,5 +8,6 @@ export default defineConfig({
     include: ['test/browser/**/*.browser.ts'],
     testTimeout: 180_000,
     hookTimeout: 60_000,
+    setupFiles: ['test/support/remove-bundles.ts'],
   },
 });

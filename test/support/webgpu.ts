@@ -3,7 +3,7 @@
 // GPU object from `create()` is kept in module state for the whole process: if it were
 // garbage-collected, Dawn would crash or hang.
 
-import { existsSync, mkdtempSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { create } from 'webgpu';
@@ -60,12 +60,15 @@ let pending: Promise<GpuHandle> | undefined;
 
 /**
  * Mesa's EGL and Vulkan WSI print "XDG_RUNTIME_DIR is invalid or not set" once per device
- * where the variable is missing (CI, root shells): give them a private folder of their own.
+ * where the variable is missing (CI, root shells): give them a private folder of their own,
+ * one per user that every test process shares (so runs leave one folder, not one each).
  */
 function ensureRuntimeDir(): void {
   const current = process.env['XDG_RUNTIME_DIR'];
   if (current !== undefined && current !== '' && existsSync(current)) return;
-  process.env['XDG_RUNTIME_DIR'] = mkdtempSync(join(tmpdir(), 'fusegraph-xdg-'));
+  const dir = join(tmpdir(), `fusegraph-xdg-${process.getuid?.() ?? 'user'}`);
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  process.env['XDG_RUNTIME_DIR'] = dir;
 }
 
 async function tryCandidate(candidate: Candidate): Promise<GpuHandle | undefined> {

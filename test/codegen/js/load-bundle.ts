@@ -1,7 +1,7 @@
 // Test helper: writes a bundle's files to a fresh temp directory and imports its entry as a
 // real ES module (the way users load it), returning the module's exports.
 
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -17,9 +17,31 @@ export interface BundleFiles {
   readonly files: readonly { readonly name: string; readonly contents: string | Uint8Array }[];
 }
 
-/** Writes the files; returns the directory. */
+/**
+ * One temporary folder holds every bundle written, a subfolder each. Tests remove it after
+ * each file (test/support/remove-bundles.ts, a vitest setup file); scripts when they exit.
+ */
+let root: string | undefined;
+let count = 0;
+
+function bundleRoot(): string {
+  if (root === undefined) {
+    root = mkdtempSync(join(tmpdir(), 'fusegraph-js-'));
+    process.once('exit', removeWrittenBundles);
+  }
+  return root;
+}
+
+/** Removes every bundle written so far (modules already imported stay loaded). */
+export function removeWrittenBundles(): void {
+  if (root !== undefined) rmSync(root, { recursive: true, force: true });
+  root = undefined;
+}
+
+/** Writes the files into a fresh folder; returns the folder. */
 export function writeBundle(bundle: BundleFiles): string {
-  const dir = mkdtempSync(join(tmpdir(), 'fusegraph-js-'));
+  const dir = join(bundleRoot(), String(count++));
+  mkdirSync(dir);
   for (const file of bundle.files) writeFileSync(join(dir, file.name), file.contents);
   return dir;
 }
