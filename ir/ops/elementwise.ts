@@ -7,7 +7,7 @@ import { E, evaluateExpr, exprProblem, type ScalarExpr } from '../scalar.ts';
 import { formatShape, sameShape, stridesOf, sizeOf, type Shape, type StaticShape, type TensorType } from '../types.ts';
 import { exprAttr, floatAttr, stringAttr } from './attrs.ts';
 import { broadcastShapes, broadcastStrides } from './broadcast.ts';
-import { ANY_DTYPE } from './dtype-rules.ts';
+import { ANY_DTYPE, KEEPS_DTYPE } from './dtype-rules.ts';
 import { powBody } from './power.ts';
 import type { Arity, AttrSpec, Attrs, DTypeRule, ElementwiseSpec, OpDef, Tensor } from './types.ts';
 
@@ -217,7 +217,7 @@ export const elementwiseOps = {
     arity: UNARY, activation: false, attrs: { exponent: { type: 'float', check: finite } },
     body: (attrs) => powBody(floatAttr(attrs, 'exponent')),
   }),
-  identity: elementwiseOp({ name: 'identity', doc: 'x', arity: UNARY, activation: false, body: () => x }),
+  identity: elementwiseOp({ name: 'identity', doc: 'x (any element type, kept)', arity: UNARY, activation: false, dtypes: KEEPS_DTYPE, body: () => x }),
   dropout: elementwiseOp({
     name: 'dropout', doc: 'x at inference (p is kept for the record)', arity: UNARY, activation: false,
     attrs: {

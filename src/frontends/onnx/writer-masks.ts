@@ -52,6 +52,10 @@ export function emitMaskNode(out: OnnxEmitter, node: Node, inputs: readonly { na
     case 'gather':
       out.node('Gather', names, node.name, [intAttribute('axis', floatAttr(node.attrs, 'axis'))]);
       return true;
+    case 'identity':
+      // Any element type: ONNX Identity keeps it.
+      out.node('Identity', names, node.name);
+      return true;
     default:
       if (node.type.dtype !== 'f32' || inputs.some((v) => v.type.dtype !== 'f32')) {
         throw new CompileError(`the ONNX writer writes ${node.op} over f32 tensors only (write the graph before fusion)`, { node: node.name, op: node.op });
