@@ -5,6 +5,6 @@ export default defineConfig({
     include: ['test/**/*.test.ts'],
     testTimeout: 60_000,
     hookTimeout: 60_000,
-    setupFiles: ['test/support/remove-bundles.ts'],
+    setupFiles: ['test/support/remove-bundles.ts', 'test/support/fast-check-seed.ts'],
   },
 });
