@@ -8,6 +8,7 @@
 
 import { productExtent, type AttentionKernel } from '../affine-kernels.ts';
 import { KEY_TILE } from '../js/kernel-sequence.ts';
+import { emitMaskOffset } from './attention-mask.ts';
 import type { Local } from './function-assembler.ts';
 import { addressLocal, advance, countedLoop, extentLocal, type KernelContext } from './kernel-context.ts';
 
@@ -149,22 +150,7 @@ export function emitFastAttention(ctx: KernelContext, kernel: AttentionKernel, s
   };
 
   countedLoop(ctx, batches, 'batch', () => {
-    if (mask !== undefined && maskAddr !== undefined) {
-      const rest = i32('rest');
-      const coord = i32('coord');
-      asm.get(maskAddr).set(mi).get(p).set(rest);
-      for (let axis = kernel.lead.length - 1; axis >= 0; axis--) {
-        const stride = (mask.leadStrides[axis] ?? 0) * 4;
-        if (axis === 0) {
-          asm.get(mi).get(rest).i32Const(stride).i32('i32.mul').i32('i32.add').set(mi);
-          continue;
-        }
-        const dim = kernel.lead[axis]?.fixed ?? 1;
-        asm.get(rest).i32Const(dim).i32('i32.rem_u').set(coord);
-        asm.get(rest).i32Const(dim).i32('i32.div_u').set(rest);
-        asm.get(mi).get(coord).i32Const(stride).i32('i32.mul').i32('i32.add').set(mi);
-      }
-    }
+    if (maskAddr !== undefined) emitMaskOffset(ctx, kernel, maskAddr, p, mi);
     asm.get(q).set(qi).get(out).set(oi);
     countedLoop(ctx, sq, 'row', () => {
       for (const a of acc) asm.f32x4Const(0).set(a);

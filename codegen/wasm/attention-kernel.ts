@@ -9,6 +9,7 @@
 import { productExtent, type AttentionKernel } from '../affine-kernels.ts';
 import { KEY_TILE } from '../js/kernel-sequence.ts';
 import { emitFastAttention, fastAttentionFits } from './attention-fast.ts';
+import { emitMaskOffset } from './attention-mask.ts';
 import type { Local } from './function-assembler.ts';
 import { addressLocal, advance, countedLoop, extentLocal, type KernelContext } from './kernel-context.ts';
 import type { StaticData } from './static-data.ts';
@@ -136,22 +137,8 @@ function emitAttention(ctx: KernelContext, kernel: AttentionKernel, scoresAt: nu
   };
 
   countedLoop(ctx, batches, 'batch', () => {
-    if (mask !== undefined && maskAddr !== undefined) {
-      // The mask's offset for lead index p: p decomposed over the lead dims.
-      const rest = i32('rest');
-      const coord = i32('coord');
-      asm.get(maskAddr).set(mb).get(p).set(rest);
-      for (let axis = kernel.lead.length - 1; axis >= 0; axis--) {
-        const stride = (mask.leadStrides[axis] ?? 0) * 4;
-        if (axis === 0) {
-          asm.get(mb).get(rest).i32Const(stride).i32('i32.mul').i32('i32.add').set(mb);
-          continue;
-        }
-        const dim = kernel.lead[axis]?.fixed ?? 1;
-        asm.get(rest).i32Const(dim).i32('i32.rem_u').set(coord);
-        asm.get(rest).i32Const(dim).i32('i32.div_u').set(rest);
-        asm.get(mb).get(coord).i32Const(stride).i32('i32.mul').i32('i32.add').set(mb);
-      }
+    if (maskAddr !== undefined) {
+      emitMaskOffset(ctx, kernel, maskAddr, p, mb);
       asm.get(mb).set(mi);
     }
     asm.get(q).set(qi).get(out).set(oi);
