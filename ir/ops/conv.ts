@@ -96,6 +96,40 @@ function convEpilogue(sums: Float32Array, inputs: readonly Tensor[], attrs: Attr
   return evaluateElementwise(spec, activation.attrs, [{ shape: outShape, data: sums }, ...inputs.slice(paramStart)], outShape);
 }
 
+/** Where output o of sample n, channel m reads: the strides and its group's first input channel. */
+export interface ConvSite {
+  readonly g: WindowGeometry;
+  readonly xStrides: readonly number[];
+  readonly wStrides: readonly number[];
+  readonly n: number;
+  readonly m: number;
+  readonly firstChannel: number;
+  readonly groupChannels: number;
+}
+
+/**
+ * Visits the (x offset, w offset) of every tap of output o that lies inside the input, in the
+ * interpreter's summation order (group channel, then taps row-major); padding taps are skipped.
+ */
+export function forEachConvTap(site: ConvSite, o: readonly number[], visit: (xAt: number, wAt: number) => void): void {
+  const { g, xStrides, wStrides } = site;
+  for (let c = 0; c < site.groupChannels; c++) {
+    const xBase = site.n * (xStrides[0] ?? 0) + (site.firstChannel + c) * (xStrides[1] ?? 0);
+    const wBase = site.m * (wStrides[0] ?? 0) + c * (wStrides[1] ?? 0);
+    forEachIndex(g.kernel, (t) => {
+      let xAt = xBase;
+      let wAt = wBase;
+      for (let axis = 0; axis < t.length; axis++) {
+        const i = (o[axis] ?? 0) * (g.strides[axis] ?? 1) + (t[axis] ?? 0) * (g.dilations[axis] ?? 1) - (g.padBegin[axis] ?? 0);
+        if (i < 0 || i >= (g.inSize[axis] ?? 0)) return;
+        xAt += i * (xStrides[axis + 2] ?? 0);
+        wAt += (t[axis] ?? 0) * (wStrides[axis + 2] ?? 0);
+      }
+      visit(xAt, wAt);
+    });
+  }
+}
+
 function evaluateConv(inputs: readonly Tensor[], attrs: Attrs, outShape: StaticShape): Float32Array {
   const [x, w] = inputs;
   if (x === undefined || w === undefined) throw new CompileError('internal: conv without operands');
@@ -114,21 +148,9 @@ function evaluateConv(inputs: readonly Tensor[], attrs: Attrs, outShape: StaticS
       const firstChannel = Math.floor(m / perGroup) * groupChannels;
       forEachIndex(g.outSize, (o) => {
         let acc = 0;
-        for (let c = 0; c < groupChannels; c++) {
-          const xBase = n * (xStrides[0] ?? 0) + (firstChannel + c) * (xStrides[1] ?? 0);
-          const wBase = m * (wStrides[0] ?? 0) + c * (wStrides[1] ?? 0);
-          forEachIndex(g.kernel, (t) => {
-            let xAt = xBase;
-            let wAt = wBase;
-            for (let axis = 0; axis < t.length; axis++) {
-              const i = (o[axis] ?? 0) * (g.strides[axis] ?? 1) + (t[axis] ?? 0) * (g.dilations[axis] ?? 1) - (g.padBegin[axis] ?? 0);
-              if (i < 0 || i >= (g.inSize[axis] ?? 0)) return;
-              xAt += i * (xStrides[axis + 2] ?? 0);
-              wAt += (t[axis] ?? 0) * (wStrides[axis + 2] ?? 0);
-            }
-            acc += (x.data[xAt] ?? NaN) * (w.data[wAt] ?? NaN);
-          });
-        }
+        forEachConvTap({ g, xStrides, wStrides, n, m, firstChannel, groupChannels }, o, (xAt, wAt) => {
+          acc += (x.data[xAt] ?? NaN) * (w.data[wAt] ?? NaN);
+        });
         out[flat++] = acc;
       });
     }

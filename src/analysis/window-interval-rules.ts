@@ -7,7 +7,7 @@
 
 import { CompileError } from '../../ir/errors.ts';
 import {
-  avgPoolDivisor, convLayout, floatAttr, forEachIndex, poolGeometry, reducedAxes, resizeAxes, stringAttr,
+  avgPoolDivisor, convLayout, floatAttr, forEachConvTap, forEachIndex, poolGeometry, reducedAxes, resizeAxes, stringAttr,
   windowGeometry, convTransposeGeometry,
 } from '../../ir/ops/index.ts';
 import { sizeOf, stridesOf } from '../../ir/types.ts';
@@ -86,22 +86,8 @@ export const convRule: IntervalRule = (input) => {
       const firstChannel = Math.floor(m / perGroup) * groupChannels;
       const b = bias === undefined ? undefined : intervalAt(bias, m);
       forEachIndex(g.outSize, (o) => {
-        for (let c = 0; c < groupChannels; c++) {
-          const xBase = n * (xStrides[0] ?? 0) + (firstChannel + c) * (xStrides[1] ?? 0);
-          const wBase = m * (wStrides[0] ?? 0) + c * (wStrides[1] ?? 0);
-          forEachIndex(g.kernel, (t) => {
-            let xAt = xBase;
-            let wAt = wBase;
-            for (let axis = 0; axis < t.length; axis++) {
-              const i = (o[axis] ?? 0) * (g.strides[axis] ?? 1) + (t[axis] ?? 0) * (g.dilations[axis] ?? 1) - (g.padBegin[axis] ?? 0);
-              // Padding contributes no term (the interpreter skips it).
-              if (i < 0 || i >= (g.inSize[axis] ?? 0)) return;
-              xAt += i * (xStrides[axis + 2] ?? 0);
-              wAt += (t[axis] ?? 0) * (wStrides[axis + 2] ?? 0);
-            }
-            gather.push(xAt, wAt);
-          });
-        }
+        // Padding contributes no term (the interpreter skips it).
+        forEachConvTap({ g, xStrides, wStrides, n, m, firstChannel, groupChannels }, o, (xAt, wAt) => gather.push(xAt, wAt));
         setInterval(out, flat, gather.bounds(b, res === undefined ? undefined : intervalAt(res, flat)));
         flat++;
       });
