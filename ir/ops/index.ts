@@ -56,7 +56,7 @@ export const ACTIVATION_OPS = OP_NAMES.filter((name) => OPS[name].elementwise?.a
 
 export * from './types.ts';
 export * from './attrs.ts';
-export { activationDef, activationParamCount, linearLayout } from './linear.ts';
+export { activationDef, activationParamCount, linearLayout, matmulBlocks, type MatmulBlocks } from './linear.ts';
 export { alignedOperandShapes, evaluateElementwise } from './elementwise.ts';
 export { broadcastShapes, broadcastStrides } from './broadcast.ts';
 export { resolveAxis, axisSplit, reducedAxes, type ReduceCombine } from './reduce.ts';

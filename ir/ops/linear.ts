@@ -111,29 +111,51 @@ function planMatmul(a: Shape, b: Shape): MatmulPlan {
   return { batch, m, k, n, out };
 }
 
+/** The [m, k] by [k, n] blocks of a matmul: visits each batch index p with its blocks' offsets. */
+export interface MatmulBlocks {
+  readonly m: number;
+  readonly k: number;
+  readonly n: number;
+  forEach(visit: (p: number, aBase: number, bBase: number) => void): void;
+}
+
+/** Blocks of a matmul on concrete shapes (leading dims broadcast, rank-1 operands promoted). */
+export function matmulBlocks(aShape: StaticShape, bShape: StaticShape): MatmulBlocks {
+  const plan = planMatmul(aShape, bShape);
+  const [m, k, n] = [plan.m, plan.k, plan.n] as [number, number, number];
+  const batch = plan.batch as number[];
+  const a2 = aShape.length === 1 ? [1, ...aShape] : aShape;
+  const b2 = bShape.length === 1 ? [...bShape, 1] : bShape;
+  const aBatch = broadcastStrides(a2.slice(0, -2), batch).map((s) => s * m * k);
+  const bBatch = broadcastStrides(b2.slice(0, -2), batch).map((s) => s * k * n);
+  return {
+    m, k, n,
+    forEach(visit) {
+      const batchCount = sizeOf(batch);
+      for (let p = 0; p < batchCount; p++) {
+        let aBase = 0;
+        let bBase = 0;
+        let rest = p;
+        for (let axis = batch.length - 1; axis >= 0; axis--) {
+          const dim = batch[axis] ?? 1;
+          const coord = rest % dim;
+          rest = Math.floor(rest / dim);
+          aBase += coord * (aBatch[axis] ?? 0);
+          bBase += coord * (bBatch[axis] ?? 0);
+        }
+        visit(p, aBase, bBase);
+      }
+    },
+  };
+}
+
 function evaluateMatmul(inputs: readonly Tensor[], _attrs: Attrs, outShape: StaticShape): Float32Array {
   const [a, b] = inputs;
   if (a === undefined || b === undefined) throw new CompileError('internal: matmul without operands');
-  const plan = planMatmul(a.shape, b.shape);
-  const [m, k, n] = [plan.m, plan.k, plan.n] as [number, number, number];
-  const batch = plan.batch as number[];
-  const aShape = a.shape.length === 1 ? [1, ...a.shape] : a.shape;
-  const bShape = b.shape.length === 1 ? [...b.shape, 1] : b.shape;
-  const aBatch = broadcastStrides(aShape.slice(0, -2), batch).map((s) => s * m * k);
-  const bBatch = broadcastStrides(bShape.slice(0, -2), batch).map((s) => s * k * n);
+  const blocks = matmulBlocks(a.shape, b.shape);
+  const { m, k, n } = blocks;
   const out = new Float32Array(sizeOf(outShape));
-  const batchCount = sizeOf(batch);
-  for (let p = 0; p < batchCount; p++) {
-    let aBase = 0;
-    let bBase = 0;
-    let rest = p;
-    for (let axis = batch.length - 1; axis >= 0; axis--) {
-      const dim = batch[axis] ?? 1;
-      const coord = rest % dim;
-      rest = Math.floor(rest / dim);
-      aBase += coord * (aBatch[axis] ?? 0);
-      bBase += coord * (bBatch[axis] ?? 0);
-    }
+  blocks.forEach((p, aBase, bBase) => {
     for (let i = 0; i < m; i++) {
       for (let j = 0; j < n; j++) {
         let acc = 0;
@@ -141,7 +163,7 @@ function evaluateMatmul(inputs: readonly Tensor[], _attrs: Attrs, outShape: Stat
         out[(p * m + i) * n + j] = acc;
       }
     }
-  }
+  });
   return out;
 }
 

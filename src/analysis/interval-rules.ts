@@ -8,7 +8,7 @@
 import { CompileError } from '../../ir/errors.ts';
 import type { Node } from '../../ir/graph.ts';
 import { formatValueName } from '../../ir/names.ts';
-import { alignedOperandShapes, axisSplit, broadcastStrides, floatAttr, gatherLayout, OPS, resolveAxis, type Attrs, type ElementwiseSpec } from '../../ir/ops/index.ts';
+import { alignedOperandShapes, axisSplit, broadcastStrides, floatAttr, gatherLayout, matmulBlocks, OPS, resolveAxis, type Attrs, type ElementwiseSpec } from '../../ir/ops/index.ts';
 import { sizeOf, stridesOf, type StaticShape } from '../../ir/types.ts';
 import { emptyBounds, intervalAt, setInterval, type Bounds } from './bounds.ts';
 import { dotBounds } from './dot-bounds.ts';
@@ -108,33 +108,17 @@ const linearRule: IntervalRule = ({ node, inputs, outShape }) => {
 const matmulRule: IntervalRule = ({ node, inputs, outShape }) => {
   const [a, b] = inputs;
   if (a === undefined || b === undefined) throw new CompileError('internal: matmul without operands', { node: node.name, op: node.op });
-  const aShape = a.shape.length === 1 ? [1, ...a.shape] : [...a.shape];
-  const bShape = b.shape.length === 1 ? [...b.shape, 1] : [...b.shape];
-  const m = aShape[aShape.length - 2] ?? 1;
-  const k = aShape[aShape.length - 1] ?? 1;
-  const n = bShape[bShape.length - 1] ?? 1;
-  const batch = outShape.slice(0, Math.max(0, outShape.length - (a.shape.length > 1 ? 1 : 0) - (b.shape.length > 1 ? 1 : 0)));
-  const aBatch = broadcastStrides(aShape.slice(0, -2), batch).map((s) => s * m * k);
-  const bBatch = broadcastStrides(bShape.slice(0, -2), batch).map((s) => s * k * n);
+  const blocks = matmulBlocks(a.shape, b.shape);
+  const { m, k, n } = blocks;
   const out = emptyBounds(outShape);
-  for (let p = 0; p < sizeOf(batch); p++) {
-    let aBase = 0;
-    let bBase = 0;
-    let rest = p;
-    for (let axis = batch.length - 1; axis >= 0; axis--) {
-      const dim = batch[axis] ?? 1;
-      const coord = rest % dim;
-      rest = Math.floor(rest / dim);
-      aBase += coord * (aBatch[axis] ?? 0);
-      bBase += coord * (bBatch[axis] ?? 0);
-    }
+  blocks.forEach((p, aBase, bBase) => {
     for (let i = 0; i < m; i++) {
       for (let j = 0; j < n; j++) {
         const value = dotBounds({ ...a, offset: aBase + i * k, stride: 1 }, { ...b, offset: bBase + j, stride: n }, k);
         setInterval(out, (p * m + i) * n + j, value);
       }
     }
-  }
+  });
   return out;
 };
 
