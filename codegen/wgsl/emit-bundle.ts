@@ -16,6 +16,7 @@ import { CodeWriter } from '../writer.ts';
 import type { GpuLayout } from './layout.ts';
 import type { DispatchAxis, ShaderPlan } from './shader-common.ts';
 import { EMBEDDED_WEIGHTS, EXTERNAL_WEIGHTS, WGSL_RUNTIME } from './runtime.ts';
+import { WGSL_FEEDS } from './runtime-feeds.ts';
 import { STREAM_PLAN } from '../stream-runtime.ts';
 
 export interface WgslBundleOptions {
@@ -77,11 +78,18 @@ function header(graph: Graph, program: LoweredProgram, options: WgslBundleOption
     `// inputs: ${io(program.inputs)}`,
     `// outputs: ${io(program.outputs)}`,
     `// weights: ${totalFloats(layout)} f32 values in ${layout.constChunks.length} buffer(s), ${stored}`,
-    '// load({ device?, maxBatch? }) prepares the GPU once; session.run(feeds) resolves to the outputs.',
+    '// load({ device?, maxBatch? }) prepares the GPU once; session.run(feeds) resolves to the outputs',
+    '// (GPUBuffers with run(feeds, { keepOnGpu: true })); session.runBatch([feeds, …]) submits several runs at once.',
     '//',
     '// IR after optimization:',
     ...printGraph(graph).trimEnd().split('\n').map((line) => `//   ${commentLine(line)}`),
   ];
+}
+
+function variantTable(w: CodeWriter, name: string, codes: readonly (string | undefined)[]): void {
+  const entries = codes.flatMap((code, index) => (code === undefined ? [] : [`${index}: ${stringLiteral(code)},`]));
+  if (entries.length === 0) w.line(`const ${name} = {};`);
+  else w.block(`const ${name} = {`, () => w.all(entries), '};');
 }
 
 export function emitWgslBundle(graph: Graph, program: LoweredProgram, layout: GpuLayout, shaders: readonly ShaderPlan[],
@@ -115,10 +123,14 @@ export function emitWgslBundle(graph: Graph, program: LoweredProgram, layout: Gp
     w.line(`[${axes}, ${windowLiteral(shader)}], // ${kernel?.op ?? ''} ${commentText(kernel?.label ?? '')}`);
   }), '];');
   w.block('const SHADERS = [', () => shaders.forEach((shader) => w.line(`${stringLiteral(shader.code)},`)), '];');
+  w.line('// Kernel index → the same kernel using an optional device feature, picked at load.');
+  variantTable(w, 'SUBGROUP_SHADERS', shaders.map((shader) => shader.variants?.subgroups));
+  variantTable(w, 'F16_SHADERS', shaders.map((shader) => shader.variants?.f16));
   w.line();
   w.all(DECODE_WEIGHTS.split('\n')).line();
   w.all(widenWeightsSource(options.dtype).split('\n')).line();
   w.all(FEED_CHECK.split('\n')).line();
+  w.all(WGSL_FEEDS.split('\n')).line();
   w.all(STREAM_PLAN.split('\n')).line();
   if (options.weights === 'external') w.all(FETCH_WEIGHTS.split('\n')).line();
   w.all((options.weights === 'embed' ? EMBEDDED_WEIGHTS : EXTERNAL_WEIGHTS).split('\n')).line();

@@ -1,24 +1,21 @@
 // The fixed host code of every WGSL bundle: `load()` creates the device (unless given one),
-// the buffers, the pipelines (asynchronously, once) and uploads the weights once; the
-// session's `run()` writes the inputs, encodes every dispatch in one command buffer and reads
-// the outputs back through one reused staging buffer. It contains no model text; the emitter
-// defines the tables it reads (SHADERS, DISPATCH, INPUTS, OUTPUTS, DATA_SIZE, …) around it.
-// Buffer usage flags are written as numbers so the bundle needs no WebGPU globals (Node).
+// picks each kernel's shader by the device's features (subgroups, shader-f16), creates the
+// buffers and pipelines once and uploads the weights once. Each batch size gets its own
+// uniform and bind groups, made on first use and cached, so a run allocates no GPU object
+// beyond the command buffer WebGPU requires (and the result buffers keepOnGpu returns).
+// `runBatch` encodes several runs into one submission: the first run's array feeds are
+// written straight into `data`, later ones through a reused upload buffer copied in order;
+// GPUBuffer feeds are copied on the GPU. Every run's outputs go to one reused staging buffer
+// (one map per submission) or to fresh GPUBuffers the caller owns (keepOnGpu).
 // `stream({ state })` keeps the state on the GPU: after each chunk's dispatches the state
 // outputs are copied to their inputs' regions of `data` through a small state buffer (a
 // buffer cannot be copied onto itself), in the same command buffer.
+// It contains no model text; the emitter defines the tables it reads (SHADERS, DISPATCH, …).
+// Buffer usage flags are numbers (runtime-feeds.ts) so the bundle needs no WebGPU globals.
 
-export const WGSL_RUNTIME = `const USAGE_MAP_READ = 1;
-const USAGE_COPY_SRC = 4;
-const USAGE_COPY_DST = 8;
-const USAGE_UNIFORM = 64;
-const USAGE_STORAGE = 128;
-const SHADER_STAGE_COMPUTE = 4;
-const MAP_MODE_READ = 1;
-
-function elementsAt(extent, batch) {
-  return extent[0] * batch + extent[1];
-}
+export const WGSL_RUNTIME = `const WANTED_FEATURES = ["subgroups", "shader-f16"];
+/** Batch sizes whose uniform and bind groups stay cached (the oldest goes first). */
+const CACHED_BATCHES = 32;
 
 async function requestDevice() {
   const gpu = typeof navigator === "object" && navigator !== null ? navigator.gpu : undefined;
@@ -27,7 +24,8 @@ async function requestDevice() {
   }
   const adapter = (await gpu.requestAdapter()) ?? (await gpu.requestAdapter({ featureLevel: "compatibility" }));
   if (adapter === null) throw new Error("fusegraph: no WebGPU adapter is available");
-  return adapter.requestDevice();
+  const requiredFeatures = WANTED_FEATURES.filter((feature) => adapter.features.has(feature));
+  return adapter.requestDevice({ requiredFeatures });
 }
 
 function checkMaxBatch(device, maxBatch) {
@@ -46,16 +44,25 @@ function buffer(device, label, bytes, usage) {
   return device.createBuffer({ label, size: Math.max(16, Math.ceil(bytes / 16) * 16), usage });
 }
 
-function resultsOf(floats, batch) {
-  const results = {};
-  let offset = 0;
-  OUTPUTS.forEach((output) => {
-    const count = elementsAt(output.size, batch);
-    // defineProperty, not assignment: an output may be called "__proto__".
-    Object.defineProperty(results, output.name, { value: floats.slice(offset, offset + count), enumerable: true, writable: true, configurable: true });
-    offset += count;
-  });
-  return results;
+/** Which shader variants this device runs, and why f16 is off when the bundle has it. */
+function kernelFeatures(device) {
+  const has = (feature) => device.features !== undefined && device.features.has(feature);
+  const f16Wanted = Object.keys(F16_SHADERS).length > 0;
+  const f16 = f16Wanted && has("shader-f16");
+  const fallback = !f16Wanted ? null
+    : "the device lacks the shader-f16 feature (load() requests it when it creates the device; a given device must have been created with requiredFeatures: [\\"shader-f16\\"]): f32 kernels run instead";
+  return Object.freeze({ subgroups: has("subgroups") && Object.keys(SUBGROUP_SHADERS).length > 0, f16, f16Fallback: f16 ? null : fallback });
+}
+
+function shaderCode(index, features) {
+  if (features.f16 && Object.hasOwn(F16_SHADERS, index)) return F16_SHADERS[index];
+  if (features.subgroups && Object.hasOwn(SUBGROUP_SHADERS, index)) return SUBGROUP_SHADERS[index];
+  return SHADERS[index];
+}
+
+/** A buffer the GPU may still read: destroyed once the work submitted so far is done. */
+function retire(device, resource) {
+  device.queue.onSubmittedWorkDone().then(() => resource.destroy(), () => resource.destroy());
 }
 
 export async function load(options = {}) {
@@ -63,6 +70,7 @@ export async function load(options = {}) {
   const device = owned ? await requestDevice() : options.device;
   const maxBatch = options.maxBatch ?? Math.min(DEFAULT_MAX_BATCH, MAX_BATCH_LIMIT);
   checkMaxBatch(device, maxBatch);
+  const features = kernelFeatures(device);
   const bytes = await weightBytes(options);
   const constFloats = CONST_CHUNKS.reduce((sum, size) => sum + size, 0);
   if (bytes.byteLength !== constFloats * 4) {
@@ -79,9 +87,6 @@ export async function load(options = {}) {
   });
   const empty = buffer(device, "fusegraph no weights", 16, USAGE_STORAGE);
   const data = buffer(device, "fusegraph data", elementsAt(DATA_SIZE, maxBatch) * 4, USAGE_STORAGE | USAGE_COPY_DST | USAGE_COPY_SRC);
-  const params = buffer(device, "fusegraph params", 16, USAGE_UNIFORM | USAGE_COPY_DST);
-  const stagingBytes = OUTPUTS.reduce((sum, output) => sum + elementsAt(output.size, maxBatch) * 4, 0);
-  const staging = buffer(device, "fusegraph staging", stagingBytes, USAGE_MAP_READ | USAGE_COPY_DST);
   const bindGroupLayout = device.createBindGroupLayout({
     entries: [
       { binding: 0, visibility: SHADER_STAGE_COMPUTE, buffer: { type: "uniform" } },
@@ -90,93 +95,187 @@ export async function load(options = {}) {
     ],
   });
   const layout = device.createPipelineLayout({ bindGroupLayouts: [bindGroupLayout] });
-  // One bind group per kernel: the same params and data, its own window of the weights.
-  const bindGroups = DISPATCH.map((dispatch) => {
+  const weightWindows = DISPATCH.map((dispatch) => {
     const window = dispatch[2];
-    const consts = window === null
-      ? { buffer: empty }
-      : { buffer: chunks[window[0]], offset: window[1] * 4, size: Math.max(4, window[2] * 4) };
-    return device.createBindGroup({
+    return window === null ? { buffer: empty } : { buffer: chunks[window[0]], offset: window[1] * 4, size: Math.max(4, window[2] * 4) };
+  });
+  const pipelines = await Promise.all(SHADERS.map((_, index) => device.createComputePipelineAsync({
+    label: "fusegraph kernel " + index,
+    layout,
+    compute: { module: device.createShaderModule({ label: "fusegraph kernel " + index, code: shaderCode(index, features) }), entryPoint: "main" },
+  })));
+  const error = await device.popErrorScope();
+  if (error !== null) throw new Error("fusegraph: WebGPU rejected the bundle: " + error.message);
+  const maxGroups = device.limits.maxComputeWorkgroupsPerDimension;
+  const groups = (axis, batch) => Math.min(maxGroups, Math.ceil((axis[0] * batch + axis[1]) / axis[2]));
+
+  // Per batch size: a uniform holding it, one bind group per kernel (the same params and data,
+  // the kernel's own window of the weights) and the workgroup counts.
+  const perBatch = new Map();
+  function prepared(batch) {
+    const known = perBatch.get(batch);
+    if (known !== undefined) return known;
+    if (perBatch.size >= CACHED_BATCHES) {
+      const [oldest, entry] = perBatch.entries().next().value;
+      perBatch.delete(oldest);
+      retire(device, entry.params);
+    }
+    const params = device.createBuffer({ label: "fusegraph params " + batch, size: 16, usage: USAGE_UNIFORM, mappedAtCreation: true });
+    new Uint32Array(params.getMappedRange())[0] = batch;
+    params.unmap();
+    const bindGroups = weightWindows.map((consts) => device.createBindGroup({
       layout: bindGroupLayout,
       entries: [
         { binding: 0, resource: { buffer: params } },
         { binding: 1, resource: consts },
         { binding: 2, resource: { buffer: data } },
       ],
-    });
-  });
-  const pipelines = await Promise.all(SHADERS.map((code, index) => device.createComputePipelineAsync({
-    label: "fusegraph kernel " + index,
-    layout,
-    compute: { module: device.createShaderModule({ label: "fusegraph kernel " + index, code }), entryPoint: "main" },
-  })));
-  const error = await device.popErrorScope();
-  if (error !== null) throw new Error("fusegraph: WebGPU rejected the bundle: " + error.message);
-  const maxGroups = device.limits.maxComputeWorkgroupsPerDimension;
-  const groups = (axis, batch) => Math.min(maxGroups, Math.ceil((axis[0] * batch + axis[1]) / axis[2]));
-  const batchWords = new Uint32Array(4);
-
-  // Which stream's state the input regions hold (null after a plain run overwrote them).
-  let owner = null;
-
-  // streaming: { plan, state (GPUBuffer) } when called by a stream's push, else undefined.
-  async function runOnce(feeds, streaming) {
-    const fed = streaming === undefined ? INPUTS : INPUTS.filter((input) => streaming.plan.others.includes(input.name));
-    if (streaming === undefined) checkFeedNames(feeds, INPUTS.map((input) => input.name));
-    let batch = 0;
-    const arrays = fed.map((input) => {
-      const array = feedOf(feeds, input.name, input.sample, input.batched, input.dtype);
-      if (input.batched) batch = batchOf(input.name, array, input.sample, batch);
-      return array;
-    });
-    if (streaming !== undefined) {
-      if (batch !== 0 && batch !== streaming.plan.batch) throw new RangeError("fusegraph: the chunk holds " + batch + " samples; this stream's batch is " + streaming.plan.batch);
-      batch = streaming.plan.batch;
-    }
-    for (const [index, shown, strides, size] of ID_CHECKS) {
-      const at = fed.indexOf(INPUTS[index]);
-      if (at >= 0) checkIds(arrays[at], shown, strides, size);
-    }
-    if (batch === 0) batch = 1;
-    if (batch > maxBatch) throw new RangeError("fusegraph: batch " + batch + " exceeds the maxBatch " + maxBatch + " given to load()");
-    batchWords[0] = batch;
-    device.queue.writeBuffer(params, 0, batchWords);
-    fed.forEach((input, index) => device.queue.writeBuffer(data, elementsAt(input.offset, batch) * 4, arrays[index]));
-    const encoder = device.createCommandEncoder();
-    const pass = encoder.beginComputePass();
+    }));
+    const counts = new Uint32Array(DISPATCH.length * 2);
     DISPATCH.forEach((dispatch, index) => {
-      const x = groups(dispatch[0], batch);
-      const y = groups(dispatch[1], batch);
-      if (x === 0 || y === 0) return;
+      counts[2 * index] = groups(dispatch[0], batch);
+      counts[2 * index + 1] = groups(dispatch[1], batch);
+    });
+    const entry = { params, bindGroups, counts };
+    perBatch.set(batch, entry);
+    return entry;
+  }
+
+  // Session-owned buffers that grow when a runBatch needs more (and are reused after).
+  let staging = buffer(device, "fusegraph staging", outputBytes(maxBatch), USAGE_MAP_READ | USAGE_COPY_DST);
+  let upload = null;
+  function stagingFor(bytes) {
+    if (staging.size < bytes) {
+      retire(device, staging);
+      staging = buffer(device, "fusegraph staging", Math.max(bytes, staging.size * 2), USAGE_MAP_READ | USAGE_COPY_DST);
+    }
+    return staging;
+  }
+  function uploadFor(bytes) {
+    if (upload === null || upload.size < bytes) {
+      if (upload !== null) retire(device, upload);
+      upload = buffer(device, "fusegraph upload", Math.max(bytes, upload === null ? 0 : upload.size * 2), USAGE_COPY_SRC | USAGE_COPY_DST);
+    }
+    return upload;
+  }
+
+  /** Copies one run's feeds into data: written directly when first, else via the upload buffer. */
+  function encodeFeeds(encoder, fed, run, first, uploadAt) {
+    let at = uploadAt;
+    fed.forEach((input, index) => {
+      const offset = elementsAt(input.offset, run.batch) * 4;
+      const array = run.arrays[index];
+      const bytes = (input.batched ? input.sample * run.batch : input.sample) * 4;
+      if (array === null) {
+        if (bytes > 0) encoder.copyBufferToBuffer(run.buffers[index], 0, data, offset, bytes);
+      } else if (first) {
+        device.queue.writeBuffer(data, offset, array);
+      } else if (bytes > 0) {
+        device.queue.writeBuffer(upload, at, array);
+        encoder.copyBufferToBuffer(upload, at, data, offset, bytes);
+        at += bytes;
+      }
+    });
+    return at;
+  }
+
+  function encodeKernels(encoder, batch) {
+    const { bindGroups, counts } = prepared(batch);
+    const pass = encoder.beginComputePass();
+    for (let index = 0; index < DISPATCH.length; index++) {
+      const x = counts[2 * index];
+      const y = counts[2 * index + 1];
+      if (x === 0 || y === 0) continue;
       pass.setPipeline(pipelines[index]);
       pass.setBindGroup(0, bindGroups[index]);
       pass.dispatchWorkgroups(x, y);
-    });
-    pass.end();
-    if (streaming !== undefined) {
-      let at = 0;
-      for (const p of streaming.plan.pairs) {
-        encoder.copyBufferToBuffer(data, elementsAt(OUTPUTS[p.output].offset, batch) * 4, streaming.state, at * 4, p.size * 4);
-        encoder.copyBufferToBuffer(streaming.state, at * 4, data, elementsAt(INPUTS[p.input].offset, batch) * 4, p.size * 4);
-        at += p.size;
-      }
     }
-    let offset = 0;
-    OUTPUTS.forEach((output) => {
-      const count = elementsAt(output.size, batch) * 4;
-      if (count > 0) encoder.copyBufferToBuffer(data, elementsAt(output.offset, batch) * 4, staging, offset, count);
-      offset += count;
+    pass.end();
+  }
+
+  function encodeState(encoder, streaming, batch) {
+    let at = 0;
+    for (const p of streaming.plan.pairs) {
+      encoder.copyBufferToBuffer(data, elementsAt(OUTPUTS[p.output].offset, batch) * 4, streaming.state, at * 4, p.size * 4);
+      encoder.copyBufferToBuffer(streaming.state, at * 4, data, elementsAt(INPUTS[p.input].offset, batch) * 4, p.size * 4);
+      at += p.size;
+    }
+  }
+
+  /** Fresh buffers holding one run's outputs (STORAGE | COPY_SRC | COPY_DST): the caller owns them. */
+  function encodeGpuResults(encoder, batch) {
+    const results = {};
+    for (const output of OUTPUTS) {
+      const bytes = elementsAt(output.size, batch) * 4;
+      const result = device.createBuffer({ label: "fusegraph result", size: bytes, usage: USAGE_STORAGE | USAGE_COPY_SRC | USAGE_COPY_DST });
+      if (bytes > 0) encoder.copyBufferToBuffer(data, elementsAt(output.offset, batch) * 4, result, 0, bytes);
+      defineResult(results, output.name, result);
+    }
+    return results;
+  }
+
+  /**
+   * Encodes and submits the runs (prepared feeds) in one command buffer; resolves to each
+   * run's results (arrays read back, or GPUBuffers with keepOnGpu).
+   */
+  async function submitRuns(fed, runs, keepOnGpu, streaming) {
+    let uploadBytes = 0;
+    for (let r = 1; r < runs.length; r++) {
+      fed.forEach((input, index) => {
+        if (runs[r].arrays[index] !== null) uploadBytes += (input.batched ? input.sample * runs[r].batch : input.sample) * 4;
+      });
+    }
+    if (uploadBytes > 0) uploadFor(uploadBytes);
+    let readBytes = 0;
+    if (!keepOnGpu) for (const run of runs) readBytes += outputBytes(run.batch);
+    const target = readBytes > 0 ? stagingFor(readBytes) : null;
+    const encoder = device.createCommandEncoder();
+    const gpuResults = [];
+    let uploadAt = 0;
+    let readAt = 0;
+    runs.forEach((run, r) => {
+      uploadAt = encodeFeeds(encoder, fed, run, r === 0, uploadAt);
+      encodeKernels(encoder, run.batch);
+      if (streaming !== undefined) encodeState(encoder, streaming, run.batch);
+      if (keepOnGpu) {
+        gpuResults.push(encodeGpuResults(encoder, run.batch));
+        return;
+      }
+      for (const output of OUTPUTS) {
+        const bytes = elementsAt(output.size, run.batch) * 4;
+        if (bytes > 0) encoder.copyBufferToBuffer(data, elementsAt(output.offset, run.batch) * 4, target, readAt, bytes);
+        readAt += bytes;
+      }
     });
     device.queue.submit([encoder.finish()]);
-    if (offset === 0) return resultsOf(new Float32Array(0), batch);
-    await staging.mapAsync(MAP_MODE_READ, 0, offset);
-    const floats = new Float32Array(staging.getMappedRange(0, offset).slice(0));
-    staging.unmap();
-    return resultsOf(floats, batch);
+    if (keepOnGpu) return gpuResults;
+    if (readBytes > 0) await target.mapAsync(MAP_MODE_READ, 0, readBytes);
+    const mapped = readBytes > 0 ? target.getMappedRange(0, readBytes) : new ArrayBuffer(0);
+    const results = [];
+    let at = 0;
+    for (const run of runs) {
+      results.push(resultsFrom(mapped, at, run.batch));
+      at += outputBytes(run.batch);
+    }
+    if (readBytes > 0) target.unmap();
+    return results;
+  }
+
+  function checkBatch(batch) {
+    if (batch > maxBatch) throw new RangeError("fusegraph: batch " + batch + " exceeds the maxBatch " + maxBatch + " given to load()");
+  }
+
+  const inputNames = INPUTS.map((input) => input.name);
+  function prepareRun(feeds, runOptions) {
+    checkFeedNames(feeds, inputNames);
+    const run = prepareFeeds(feeds, INPUTS, runOptions, 0);
+    checkBatch(run.batch);
+    return run;
   }
 
   let open = true;
-  // Runs share the staging buffer, so they take turns.
+  // Runs share data and the staging buffer, so they take turns (a keepOnGpu run's turn ends
+  // at its submit: the queue orders the GPU work).
   let turn = Promise.resolve();
   function queued(work) {
     if (!open) return Promise.reject(new Error("fusegraph: this session was disposed"));
@@ -184,17 +283,20 @@ export async function load(options = {}) {
     turn = result.then(() => undefined, () => undefined);
     return result;
   }
+  // Which stream's state the input regions hold (null after a plain run overwrote them).
+  let owner = null;
   const stateBuffers = [];
 
   function stream(streamOptions) {
     if (!open) throw new Error("fusegraph: this session was disposed");
     const plan = streamPlan(streamOptions, metadata);
-    if (plan.batch > maxBatch) throw new RangeError("fusegraph: stream batch " + plan.batch + " exceeds the maxBatch " + maxBatch + " given to load()");
+    checkBatch(plan.batch);
     const total = plan.pairs.reduce((sum, p) => sum + p.size, 0);
     const state = buffer(device, "fusegraph stream state", total * 4, USAGE_COPY_SRC | USAGE_COPY_DST);
     stateBuffers.push(state);
     const token = {};
     const streaming = { plan, state };
+    const fed = INPUTS.filter((input) => plan.others.includes(input.name));
     function reset() {
       if (!open) throw new Error("fusegraph: this session was disposed");
       // Queued like a run, so a reset never lands in the middle of a chunk.
@@ -209,10 +311,11 @@ export async function load(options = {}) {
     reset();
     return {
       push(chunk) {
-        return queued(() => {
+        return queued(async () => {
           if (owner !== token) throw new Error("fusegraph: another run or stream used this session since this stream's last chunk; call reset() first");
           checkChunk(chunk, plan);
-          return runOnce(chunk, streaming);
+          const run = prepareFeeds(chunk, fed, runOptionsOf(undefined), plan.batch);
+          return (await submitRuns(fed, [run], false, streaming))[0];
         });
       },
       reset,
@@ -220,10 +323,24 @@ export async function load(options = {}) {
   }
 
   return {
-    run(feeds) {
-      return queued(() => {
+    features,
+    run(feeds, runOptions) {
+      return queued(async () => {
+        const settings = runOptionsOf(runOptions);
+        const run = prepareRun(feeds, settings);
         owner = null;
-        return runOnce(feeds);
+        return (await submitRuns(INPUTS, [run], settings.keepOnGpu))[0];
+      });
+    },
+    runBatch(feedsList, runOptions) {
+      return queued(async () => {
+        if (!Array.isArray(feedsList) || feedsList.length === 0) throw new TypeError("fusegraph: runBatch needs a non-empty array of feeds objects");
+        const settings = runOptionsOf(runOptions);
+        if (settings.batch !== 0) throw new TypeError("fusegraph: runBatch takes no batch option (each feeds object binds its own)");
+        // Every run is checked before anything is written, so a bad one leaves data untouched.
+        const runs = feedsList.map((feeds) => prepareRun(feeds, settings));
+        owner = null;
+        return submitRuns(INPUTS, runs, settings.keepOnGpu);
       });
     },
     stream,
@@ -231,7 +348,10 @@ export async function load(options = {}) {
       if (!open) return;
       open = false;
       turn.then(() => {
-        for (const resource of [...chunks, empty, data, params, staging, ...stateBuffers]) resource.destroy();
+        const params = [...perBatch.values()].map((entry) => entry.params);
+        const resources = [...chunks, empty, data, staging, ...params, ...stateBuffers];
+        if (upload !== null) resources.push(upload);
+        for (const resource of resources) resource.destroy();
         if (owned) device.destroy();
       });
     },

@@ -38,6 +38,16 @@ export interface ShaderPlan {
   readonly workgroupBytes: number;
   /** The weights it reads (none: it binds an empty buffer). */
   readonly consts?: ConstWindow;
+  /** The same kernel for devices with an optional feature (load() picks by feature detection). */
+  readonly variants?: ShaderVariants;
+}
+
+/** Alternative code for the same dispatch and bindings; `code` stays the portable path. */
+export interface ShaderVariants {
+  /** Reductions through subgroup operations (`enable subgroups;`). */
+  readonly subgroups?: string;
+  /** f16 products in the inner loop (`enable f16;`), emitted only when compiled with wgslF16. */
+  readonly f16?: string;
 }
 
 export const BINDINGS = [
