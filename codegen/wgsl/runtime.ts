@@ -1,5 +1,6 @@
 // The fixed host code of every WGSL bundle: `load()` creates the device (unless given one),
-// picks each kernel's shader by the device's features (subgroups, shader-f16), creates the
+// picks each kernel's shader by the device's features (shader-f16 variants first, then
+// subgroups, each falling back to the portable shader if the device rejects it), creates the
 // buffers and pipelines once and uploads the weights once. Each batch size gets its own
 // uniform and bind groups, made on first use and cached, so a run allocates no GPU object
 // beyond the command buffer WebGPU requires (and the result buffers keepOnGpu returns).
@@ -44,20 +45,40 @@ function buffer(device, label, bytes, usage) {
   return device.createBuffer({ label, size: Math.max(16, Math.ceil(bytes / 16) * 16), usage });
 }
 
-/** Which shader variants this device runs, and why f16 is off when the bundle has it. */
-function kernelFeatures(device) {
+/**
+ * Each kernel's shader module: its f16 or subgroup variant where the device has the feature
+ * and compiles it (a browser without a newer builtin rejects it: the portable shader runs
+ * instead), else the portable one. Returns the modules and which variants are in use.
+ */
+async function shaderModules(device) {
   const has = (feature) => device.features !== undefined && device.features.has(feature);
   const f16Wanted = Object.keys(F16_SHADERS).length > 0;
-  const f16 = f16Wanted && has("shader-f16");
-  const fallback = !f16Wanted ? null
-    : "the device lacks the shader-f16 feature (load() requests it when it creates the device; a given device must have been created with requiredFeatures: [\\"shader-f16\\"]): f32 kernels run instead";
-  return Object.freeze({ subgroups: has("subgroups") && Object.keys(SUBGROUP_SHADERS).length > 0, f16, f16Fallback: f16 ? null : fallback });
-}
-
-function shaderCode(index, features) {
-  if (features.f16 && Object.hasOwn(F16_SHADERS, index)) return F16_SHADERS[index];
-  if (features.subgroups && Object.hasOwn(SUBGROUP_SHADERS, index)) return SUBGROUP_SHADERS[index];
-  return SHADERS[index];
+  const tries = SHADERS.map((_, index) => {
+    const variant = has("shader-f16") && Object.hasOwn(F16_SHADERS, index) ? ["f16", F16_SHADERS[index]]
+      : has("subgroups") && Object.hasOwn(SUBGROUP_SHADERS, index) ? ["subgroups", SUBGROUP_SHADERS[index]] : null;
+    if (variant === null) return null;
+    device.pushErrorScope("validation");
+    const module = device.createShaderModule({ label: "fusegraph kernel " + index + " (" + variant[0] + ")", code: variant[1] });
+    return { kind: variant[0], module, error: device.popErrorScope() };
+  });
+  const used = { f16: 0, subgroups: 0 };
+  let rejected = null;
+  const modules = [];
+  for (const [index, attempt] of tries.entries()) {
+    const error = attempt === null ? null : await attempt.error;
+    if (attempt !== null && error === null) {
+      used[attempt.kind] += 1;
+      modules.push(attempt.module);
+      continue;
+    }
+    if (attempt !== null && attempt.kind === "f16" && rejected === null) rejected = error.message;
+    modules.push(device.createShaderModule({ label: "fusegraph kernel " + index, code: SHADERS[index] }));
+  }
+  const f16Fallback = !f16Wanted || used.f16 > 0 && rejected === null ? null
+    : rejected !== null ? "the device rejected an f16 shader (" + rejected + "): f32 kernels run instead"
+    : "the device lacks the shader-f16 feature (load() requests it when it creates the device; a given device must have been created with requiredFeatures: ['shader-f16']): f32 kernels run instead";
+  const features = Object.freeze({ subgroups: used.subgroups > 0, f16: used.f16 > 0, f16Fallback });
+  return { modules, features };
 }
 
 /** A buffer the GPU may still read: destroyed once the work submitted so far is done. */
@@ -70,7 +91,6 @@ export async function load(options = {}) {
   const device = owned ? await requestDevice() : options.device;
   const maxBatch = options.maxBatch ?? Math.min(DEFAULT_MAX_BATCH, MAX_BATCH_LIMIT);
   checkMaxBatch(device, maxBatch);
-  const features = kernelFeatures(device);
   const bytes = await weightBytes(options);
   const constFloats = CONST_CHUNKS.reduce((sum, size) => sum + size, 0);
   if (bytes.byteLength !== constFloats * 4) {
@@ -99,10 +119,11 @@ export async function load(options = {}) {
     const window = dispatch[2];
     return window === null ? { buffer: empty } : { buffer: chunks[window[0]], offset: window[1] * 4, size: Math.max(4, window[2] * 4) };
   });
-  const pipelines = await Promise.all(SHADERS.map((_, index) => device.createComputePipelineAsync({
+  const { modules, features } = await shaderModules(device);
+  const pipelines = await Promise.all(modules.map((module, index) => device.createComputePipelineAsync({
     label: "fusegraph kernel " + index,
     layout,
-    compute: { module: device.createShaderModule({ label: "fusegraph kernel " + index, code: shaderCode(index, features) }), entryPoint: "main" },
+    compute: { module, entryPoint: "main" },
   })));
   const error = await device.popErrorScope();
   if (error !== null) throw new Error("fusegraph: WebGPU rejected the bundle: " + error.message);
