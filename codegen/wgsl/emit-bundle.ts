@@ -25,6 +25,8 @@ export interface WgslBundleOptions {
   /** The largest batch the default limits allow (load() rejects more). */
   readonly maxBatchLimit: number;
   readonly dtype: WeightsDtype;
+  /** Include the f16 variants (compile option wgsl.f16). */
+  readonly f16: boolean;
 }
 
 export interface WgslBundle {
@@ -125,7 +127,7 @@ export function emitWgslBundle(graph: Graph, program: LoweredProgram, layout: Gp
   w.block('const SHADERS = [', () => shaders.forEach((shader) => w.line(`${stringLiteral(shader.code)},`)), '];');
   w.line('// Kernel index → the same kernel using an optional device feature, picked at load.');
   variantTable(w, 'SUBGROUP_SHADERS', shaders.map((shader) => shader.variants?.subgroups));
-  variantTable(w, 'F16_SHADERS', shaders.map((shader) => shader.variants?.f16));
+  variantTable(w, 'F16_SHADERS', shaders.map((shader) => (options.f16 ? shader.variants?.f16 : undefined)));
   w.line();
   w.all(DECODE_WEIGHTS.split('\n')).line();
   w.all(widenWeightsSource(options.dtype).split('\n')).line();
