@@ -49,6 +49,7 @@ function prepareFeeds(feeds, fed, options, fixedBatch) {
     const value = feedValue(feeds, input.name);
     if (isGpuBuffer(value)) {
       if ((value.usage & USAGE_COPY_SRC) === 0) throw gpuFeedError(input.name, "a GPUBuffer feed needs COPY_SRC usage (the session copies it on the GPU), its usage is 0x" + value.usage.toString(16));
+      if (value.mapState !== undefined && value.mapState !== "unmapped") throw gpuFeedError(input.name, "the GPUBuffer is " + value.mapState + "; unmap it before feeding it");
       arrays.push(null);
       buffers.push(value);
       continue;

@@ -236,10 +236,12 @@ export async function load(options = {}) {
   }
 
   /**
-   * Encodes and submits the runs (prepared feeds) in one command buffer; resolves to each
-   * run's results (arrays read back, or GPUBuffers with keepOnGpu).
+   * Encodes and submits the runs (prepared feeds) in one command buffer. Returns { results, release }:
+   * results resolves to each run's results (arrays read back, or GPUBuffers with keepOnGpu);
+   * the next run may start once release resolves (after the read-back, which holds the staging
+   * buffer; at once for keepOnGpu, since the queue orders the GPU work).
    */
-  async function submitRuns(fed, runs, keepOnGpu, streaming) {
+  function submitRuns(fed, runs, keepOnGpu, streaming) {
     let uploadBytes = 0;
     for (let r = 1; r < runs.length; r++) {
       fed.forEach((input, index) => {
@@ -250,6 +252,10 @@ export async function load(options = {}) {
     let readBytes = 0;
     if (!keepOnGpu) for (const run of runs) readBytes += outputBytes(run.batch);
     const target = readBytes > 0 ? stagingFor(readBytes) : null;
+    // A GPUBuffer the host cannot vet (destroyed, from another device) fails validation at
+    // submit: catch that in a scope (only then: a scope costs a promise) and reject the run.
+    const vetted = !runs.some((run) => run.buffers.some((b) => b !== null));
+    if (!vetted) device.pushErrorScope("validation");
     const encoder = device.createCommandEncoder();
     const gpuResults = [];
     let uploadAt = 0;
@@ -269,7 +275,18 @@ export async function load(options = {}) {
       }
     });
     device.queue.submit([encoder.finish()]);
-    if (keepOnGpu) return gpuResults;
+    const checked = vetted ? null : device.popErrorScope().then((error) => {
+      if (error === null) return;
+      for (const results of gpuResults) for (const name of Object.keys(results)) results[name].destroy();
+      throw new Error("fusegraph: WebGPU rejected the run (is a GPUBuffer feed destroyed, or from another device?): " + error.message);
+    });
+    if (keepOnGpu) return { results: checked === null ? Promise.resolve(gpuResults) : checked.then(() => gpuResults), release: undefined };
+    const results = readResults(runs, target, readBytes, checked);
+    return { results, release: results };
+  }
+
+  async function readResults(runs, target, readBytes, checked) {
+    if (checked !== null) await checked;
     if (readBytes > 0) await target.mapAsync(MAP_MODE_READ, 0, readBytes);
     const mapped = readBytes > 0 ? target.getMappedRange(0, readBytes) : new ArrayBuffer(0);
     const results = [];
@@ -295,14 +312,17 @@ export async function load(options = {}) {
   }
 
   let open = true;
-  // Runs share data and the staging buffer, so they take turns (a keepOnGpu run's turn ends
-  // at its submit: the queue orders the GPU work).
+  // Runs share data and the staging buffer, so they take turns: \`work\` checks and submits
+  // (throwing synchronously on bad feeds) and returns submitRuns' { results, release }.
   let turn = Promise.resolve();
   function queued(work) {
     if (!open) return Promise.reject(new Error("fusegraph: this session was disposed"));
-    const result = turn.then(work);
-    turn = result.then(() => undefined, () => undefined);
-    return result;
+    const started = turn.then(work);
+    turn = started.then((submitted) => submitted.release, () => undefined).then(() => undefined, () => undefined);
+    return started.then((submitted) => submitted.results);
+  }
+  function first(submitted) {
+    return { results: submitted.results.then((list) => list[0]), release: submitted.release };
   }
   // Which stream's state the input regions hold (null after a plain run overwrote them).
   let owner = null;
@@ -332,11 +352,11 @@ export async function load(options = {}) {
     reset();
     return {
       push(chunk) {
-        return queued(async () => {
+        return queued(() => {
           if (owner !== token) throw new Error("fusegraph: another run or stream used this session since this stream's last chunk; call reset() first");
           checkChunk(chunk, plan);
           const run = prepareFeeds(chunk, fed, runOptionsOf(undefined), plan.batch);
-          return (await submitRuns(fed, [run], false, streaming))[0];
+          return first(submitRuns(fed, [run], false, streaming));
         });
       },
       reset,
@@ -346,15 +366,15 @@ export async function load(options = {}) {
   return {
     features,
     run(feeds, runOptions) {
-      return queued(async () => {
+      return queued(() => {
         const settings = runOptionsOf(runOptions);
         const run = prepareRun(feeds, settings);
         owner = null;
-        return (await submitRuns(INPUTS, [run], settings.keepOnGpu))[0];
+        return first(submitRuns(INPUTS, [run], settings.keepOnGpu));
       });
     },
     runBatch(feedsList, runOptions) {
-      return queued(async () => {
+      return queued(() => {
         if (!Array.isArray(feedsList) || feedsList.length === 0) throw new TypeError("fusegraph: runBatch needs a non-empty array of feeds objects");
         const settings = runOptionsOf(runOptions);
         if (settings.batch !== 0) throw new TypeError("fusegraph: runBatch takes no batch option (each feeds object binds its own)");

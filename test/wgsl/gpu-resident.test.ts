@@ -105,7 +105,7 @@ describe('GPU-resident WGSL runs', () => {
     }
   });
 
-  it('runBatch equals separate runs, batch sizes and GPUBuffer feeds mixed', async () => {
+  it('runBatch and pipelined keepOnGpu runs equal separate runs, batch sizes and GPUBuffer feeds mixed', async () => {
     const { device } = await gpuDevice();
     const session = await loadModel(seedMlp, device);
     try {
@@ -119,6 +119,14 @@ describe('GPU-resident WGSL runs', () => {
       const read = await Promise.all(kept.map((r) => readBack(device, r.logits ?? fed)));
       expect(read.map(bits)).toEqual(separate.map((r) => bits(r.logits)));
       for (const r of kept) r.logits?.destroy();
+      // Pipelined: keepOnGpu runs issued without waiting, a read-back run among them.
+      const pending = list.map((feeds) => session.run(feeds, { keepOnGpu: true }));
+      const between = session.run({ x: x5 });
+      const issued = await Promise.all(pending);
+      expect(bits((await between).logits)).toEqual(bits(separate[1]?.logits));
+      const pipelined = await Promise.all(issued.map((r) => readBack(device, r.logits ?? fed)));
+      expect(pipelined.map(bits)).toEqual(separate.map((r) => bits(r.logits)));
+      for (const r of issued) r.logits?.destroy();
       fed.destroy();
     } finally {
       session.dispose();
@@ -138,6 +146,12 @@ describe('GPU-resident WGSL runs', () => {
       const big = upload(device, random.uniformArray(9 * 784, 0, 1));
       await expect(session.run({ x: big })).rejects.toThrow(/batch 9 exceeds the maxBatch 8/);
       await expect(session.runBatch([{ x: x3 }, { x: noCopy }])).rejects.toThrow(/COPY_SRC/);
+      const destroyed = upload(device, x3);
+      destroyed.destroy();
+      await expect(session.run({ x: destroyed })).rejects.toThrow(/WebGPU rejected the run/);
+      const mapped = device.createBuffer({ size: x3.byteLength, usage: COPY_SRC, mappedAtCreation: true });
+      await expect(session.run({ x: mapped })).rejects.toThrow(/input "x": the GPUBuffer is mapped; unmap it/);
+      mapped.destroy();
       // The refused batch wrote nothing: the session still answers right.
       expect(bits((await session.run({ x: x3 })).logits)).toEqual(bits(expected.logits));
       for (const buffer of [small, noCopy, big]) buffer.destroy();
