@@ -11,6 +11,7 @@ import { linear, sequential, softmax, toGraph } from '../../src/nn.ts';
 import { Random } from '../../src/random.ts';
 import { compareArrays, toleranceFor } from '../../src/tolerance.ts';
 import { importBundle } from '../codegen/js/load-bundle.ts';
+import { embeddingClassifier, SEQ } from '../support/dtype-graphs.ts';
 import { gpuDevice } from '../support/webgpu.ts';
 
 type Feeds = Record<string, Float32Array | GPUBuffer>;
@@ -82,6 +83,23 @@ describe('GPU-resident WGSL runs', () => {
       const padded = upload(device, Float32Array.from([...x3, 9, 9, 9, 9]));
       expect(bits((await session.run({ x: padded }, { batch: 3 })).logits)).toEqual(bits(expected.logits));
       for (const buffer of [fed, logits, padded]) buffer.destroy();
+    } finally {
+      session.dispose();
+    }
+  });
+
+  it('takes i32 ids as a GPUBuffer of f32 lanes, the layout its results use', async () => {
+    const { device } = await gpuDevice();
+    const graph = embeddingClassifier();
+    const session = await loadModel(graph, device);
+    try {
+      const ids = Int32Array.from({ length: 2 * SEQ }, (_, i) => (i * 7) % 11);
+      const expected = await session.run({ ids } as unknown as Feeds);
+      const fed = upload(device, Float32Array.from(ids));
+      const actual = await session.run({ ids: fed });
+      expect(bits(actual.logits)).toEqual(bits(expected.logits));
+      expect(bits(actual.length)).toEqual(bits(expected.length));
+      fed.destroy();
     } finally {
       session.dispose();
     }
