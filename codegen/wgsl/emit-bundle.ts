@@ -16,6 +16,7 @@ import { CodeWriter } from '../writer.ts';
 import type { GpuLayout } from './layout.ts';
 import type { DispatchAxis, ShaderPlan } from './shader-common.ts';
 import { EMBEDDED_WEIGHTS, EXTERNAL_WEIGHTS, WGSL_RUNTIME } from './runtime.ts';
+import { WGSL_DEVICE } from './runtime-device.ts';
 import { WGSL_FEEDS } from './runtime-feeds.ts';
 import { STREAM_PLAN } from '../stream-runtime.ts';
 
@@ -136,6 +137,7 @@ export function emitWgslBundle(graph: Graph, program: LoweredProgram, layout: Gp
   w.all(STREAM_PLAN.split('\n')).line();
   if (options.weights === 'external') w.all(FETCH_WEIGHTS.split('\n')).line();
   w.all((options.weights === 'embed' ? EMBEDDED_WEIGHTS : EXTERNAL_WEIGHTS).split('\n')).line();
+  w.all(WGSL_DEVICE.split('\n')).line();
   w.all(WGSL_RUNTIME.split('\n'));
   return { module: w.toString(), weights: storeWeights(bytes, options.dtype) };
 }

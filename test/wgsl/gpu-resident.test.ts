@@ -3,7 +3,7 @@
 // separate runs, bad buffers are refused naming the input, and after warm-up a run creates no
 // buffer or bind group (counted on a wrapped device) beyond the buffers keepOnGpu returns.
 
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import seedMlp from '../../examples/seed-mlp.ts';
 import { interpret } from '../../ir/interpret.ts';
 import { compile } from '../../src/compile.ts';
@@ -14,7 +14,7 @@ import { importBundle } from '../codegen/js/load-bundle.ts';
 import { embeddingClassifier, SEQ } from '../support/dtype-graphs.ts';
 import { gpuDevice } from '../support/webgpu.ts';
 
-type Feeds = Record<string, Float32Array | GPUBuffer>;
+type Feeds = Record<string, Float32Array | Int32Array | GPUBuffer>;
 type HostResults = Record<string, Float32Array>;
 type GpuResults = Record<string, GPUBuffer>;
 interface Session {
@@ -58,6 +58,15 @@ async function loadModel(graph: typeof seedMlp, device: GPUDevice, maxBatch = 8)
   return module.load({ device, maxBatch });
 }
 
+/** One seed-MLP session for the tests on the plain device (SwiftShader compiles pipelines slowly). */
+let seedSession: Promise<Session> | undefined;
+async function seed(): Promise<{ device: GPUDevice; session: Session }> {
+  const { device } = await gpuDevice();
+  seedSession ??= loadModel(seedMlp, device);
+  return { device, session: await seedSession };
+}
+afterAll(async () => (await seedSession)?.dispose());
+
 const bits = (values: Float32Array | undefined): number[] => Array.from(new Uint32Array((values ?? new Float32Array()).buffer.slice(0)));
 const random = new Random(17);
 const x3 = random.uniformArray(3 * 784, 0, 1);
@@ -67,25 +76,20 @@ const head = toGraph(sequential(linear(10, 6), softmax()), { name: 'head', input
 
 describe('GPU-resident WGSL runs', () => {
   it('takes GPUBuffer feeds and returns GPUBuffers bit for bit like arrays', async () => {
-    const { device } = await gpuDevice();
-    const session = await loadModel(seedMlp, device);
-    try {
-      const expected = await session.run({ x: x3 });
-      const fed = upload(device, x3);
-      expect(bits((await session.run({ x: fed })).logits)).toEqual(bits(expected.logits));
-      const kept = await session.run({ x: fed }, { keepOnGpu: true });
-      const logits = kept.logits;
-      if (logits === undefined) throw new Error('no logits buffer');
-      expect(logits.size).toBe(3 * 10 * 4);
-      expect(logits.usage & (STORAGE | COPY_SRC)).toBe(STORAGE | COPY_SRC);
-      expect(bits(await readBack(device, logits))).toEqual(bits(expected.logits));
-      // A padded buffer with the batch given.
-      const padded = upload(device, Float32Array.from([...x3, 9, 9, 9, 9]));
-      expect(bits((await session.run({ x: padded }, { batch: 3 })).logits)).toEqual(bits(expected.logits));
-      for (const buffer of [fed, logits, padded]) buffer.destroy();
-    } finally {
-      session.dispose();
-    }
+    const { device, session } = await seed();
+    const expected = await session.run({ x: x3 });
+    const fed = upload(device, x3);
+    expect(bits((await session.run({ x: fed })).logits)).toEqual(bits(expected.logits));
+    const kept = await session.run({ x: fed }, { keepOnGpu: true });
+    const logits = kept.logits;
+    if (logits === undefined) throw new Error('no logits buffer');
+    expect(logits.size).toBe(3 * 10 * 4);
+    expect(logits.usage & (STORAGE | COPY_SRC)).toBe(STORAGE | COPY_SRC);
+    expect(bits(await readBack(device, logits))).toEqual(bits(expected.logits));
+    // A padded buffer with the batch given.
+    const padded = upload(device, Float32Array.from([...x3, 9, 9, 9, 9]));
+    expect(bits((await session.run({ x: padded }, { batch: 3 })).logits)).toEqual(bits(expected.logits));
+    for (const buffer of [fed, logits, padded]) buffer.destroy();
   });
 
   it('takes i32 ids as a GPUBuffer of f32 lanes, the layout its results use', async () => {
@@ -94,7 +98,7 @@ describe('GPU-resident WGSL runs', () => {
     const session = await loadModel(graph, device);
     try {
       const ids = Int32Array.from({ length: 2 * SEQ }, (_, i) => (i * 7) % 11);
-      const expected = await session.run({ ids } as unknown as Feeds);
+      const expected = await session.run({ ids });
       const fed = upload(device, Float32Array.from(ids));
       const actual = await session.run({ ids: fed });
       expect(bits(actual.logits)).toEqual(bits(expected.logits));
@@ -106,8 +110,8 @@ describe('GPU-resident WGSL runs', () => {
   });
 
   it('chains two bundles on one device without a host copy', async () => {
-    const { device } = await gpuDevice();
-    const [first, second] = await Promise.all([loadModel(seedMlp, device), loadModel(head, device)]);
+    const { device, session: first } = await seed();
+    const second = await loadModel(head, device);
     try {
       const { logits } = await first.run({ x: x5 }, { keepOnGpu: true });
       if (logits === undefined) throw new Error('no logits buffer');
@@ -118,64 +122,53 @@ describe('GPU-resident WGSL runs', () => {
       expect(compareArrays(reference, chained ?? new Float32Array(), toleranceFor(head)).ok).toBe(true);
       logits.destroy();
     } finally {
-      first.dispose();
       second.dispose();
     }
   });
 
   it('runBatch and pipelined keepOnGpu runs equal separate runs, batch sizes and GPUBuffer feeds mixed', async () => {
-    const { device } = await gpuDevice();
-    const session = await loadModel(seedMlp, device);
-    try {
-      const fed = upload(device, x5);
-      const list: Feeds[] = [{ x: x3 }, { x: x5 }, { x: fed }, { x: x3.subarray(0, 784) }];
-      const separate: HostResults[] = [];
-      for (const feeds of list) separate.push(await session.run(feeds));
-      const together = await session.runBatch(list);
-      expect(together.map((r) => bits(r.logits))).toEqual(separate.map((r) => bits(r.logits)));
-      const kept = await session.runBatch(list, { keepOnGpu: true });
-      const read = await Promise.all(kept.map((r) => readBack(device, r.logits ?? fed)));
-      expect(read.map(bits)).toEqual(separate.map((r) => bits(r.logits)));
-      for (const r of kept) r.logits?.destroy();
-      // Pipelined: keepOnGpu runs issued without waiting, a read-back run among them.
-      const pending = list.map((feeds) => session.run(feeds, { keepOnGpu: true }));
-      const between = session.run({ x: x5 });
-      const issued = await Promise.all(pending);
-      expect(bits((await between).logits)).toEqual(bits(separate[1]?.logits));
-      const pipelined = await Promise.all(issued.map((r) => readBack(device, r.logits ?? fed)));
-      expect(pipelined.map(bits)).toEqual(separate.map((r) => bits(r.logits)));
-      for (const r of issued) r.logits?.destroy();
-      fed.destroy();
-    } finally {
-      session.dispose();
-    }
+    const { device, session } = await seed();
+    const fed = upload(device, x5);
+    const list: Feeds[] = [{ x: x3 }, { x: x5 }, { x: fed }, { x: x3.subarray(0, 784) }];
+    const separate: HostResults[] = [];
+    for (const feeds of list) separate.push(await session.run(feeds));
+    const together = await session.runBatch(list);
+    expect(together.map((r) => bits(r.logits))).toEqual(separate.map((r) => bits(r.logits)));
+    const kept = await session.runBatch(list, { keepOnGpu: true });
+    const read = await Promise.all(kept.map((r) => readBack(device, r.logits ?? fed)));
+    expect(read.map(bits)).toEqual(separate.map((r) => bits(r.logits)));
+    for (const r of kept) r.logits?.destroy();
+    // Pipelined: keepOnGpu runs issued without waiting, a read-back run among them.
+    const pending = list.map((feeds) => session.run(feeds, { keepOnGpu: true }));
+    const between = session.run({ x: x5 });
+    const issued = await Promise.all(pending);
+    expect(bits((await between).logits)).toEqual(bits(separate[1]?.logits));
+    const pipelined = await Promise.all(issued.map((r) => readBack(device, r.logits ?? fed)));
+    expect(pipelined.map(bits)).toEqual(separate.map((r) => bits(r.logits)));
+    for (const r of issued) r.logits?.destroy();
+    fed.destroy();
   });
 
   it('refuses a GPUBuffer of the wrong size or usage, naming the input', async () => {
-    const { device } = await gpuDevice();
-    const session = await loadModel(seedMlp, device);
-    try {
-      const expected = await session.run({ x: x3 });
-      const small = upload(device, x3.subarray(0, 700));
-      await expect(session.run({ x: small })).rejects.toThrow(/input "x": the GPUBuffer holds 2800 bytes, not a whole number of samples of 784/);
-      await expect(session.run({ x: small }, { batch: 1 })).rejects.toThrow(/input "x": the GPUBuffer holds 2800 bytes; batch 1 needs 3136/);
-      const noCopy = upload(device, x3, STORAGE);
-      await expect(session.run({ x: noCopy })).rejects.toThrow(/input "x": a GPUBuffer feed needs COPY_SRC usage/);
-      const big = upload(device, random.uniformArray(9 * 784, 0, 1));
-      await expect(session.run({ x: big })).rejects.toThrow(/batch 9 exceeds the maxBatch 8/);
-      await expect(session.runBatch([{ x: x3 }, { x: noCopy }])).rejects.toThrow(/COPY_SRC/);
-      const destroyed = upload(device, x3);
-      destroyed.destroy();
-      await expect(session.run({ x: destroyed })).rejects.toThrow(/WebGPU rejected the run/);
-      const mapped = device.createBuffer({ size: x3.byteLength, usage: COPY_SRC, mappedAtCreation: true });
-      await expect(session.run({ x: mapped })).rejects.toThrow(/input "x": the GPUBuffer is mapped; unmap it/);
-      mapped.destroy();
-      // The refused batch wrote nothing: the session still answers right.
-      expect(bits((await session.run({ x: x3 })).logits)).toEqual(bits(expected.logits));
-      for (const buffer of [small, noCopy, big]) buffer.destroy();
-    } finally {
-      session.dispose();
-    }
+    const { device, session } = await seed();
+    const expected = await session.run({ x: x3 });
+    const small = upload(device, x3.subarray(0, 700));
+    await expect(session.run({ x: small })).rejects.toThrow(/input "x": the GPUBuffer holds 2800 bytes, not a whole number of samples of 784/);
+    await expect(session.run({ x: small }, { batch: 1 })).rejects.toThrow(/input "x": the GPUBuffer holds 2800 bytes; batch 1 needs 3136/);
+    const noCopy = upload(device, x3, STORAGE);
+    await expect(session.run({ x: noCopy })).rejects.toThrow(/input "x": a GPUBuffer feed needs COPY_SRC usage/);
+    const big = upload(device, random.uniformArray(9 * 784, 0, 1));
+    await expect(session.run({ x: big })).rejects.toThrow(/batch 9 exceeds the maxBatch 8/);
+    await expect(session.runBatch([{ x: x3 }, { x: noCopy }])).rejects.toThrow(/COPY_SRC/);
+    const destroyed = upload(device, x3);
+    destroyed.destroy();
+    await expect(session.run({ x: destroyed })).rejects.toThrow(/WebGPU rejected the run/);
+    const mapped = device.createBuffer({ size: x3.byteLength, usage: COPY_SRC, mappedAtCreation: true });
+    await expect(session.run({ x: mapped })).rejects.toThrow(/input "x": the GPUBuffer is mapped; unmap it/);
+    mapped.destroy();
+    // The refused batch wrote nothing: the session still answers right.
+    expect(bits((await session.run({ x: x3 })).logits)).toEqual(bits(expected.logits));
+    for (const buffer of [small, noCopy, big]) buffer.destroy();
   });
 
   it('creates no buffer or bind group per run after warm-up (counted on a wrapped device)', async () => {
