@@ -3,7 +3,11 @@
 // limits, making buffers, choosing each kernel's shader module by feature (a variant the
 // device rejects falls back to the portable shader) and retiring buffers the GPU may still read.
 
-export const WGSL_DEVICE = `const WANTED_FEATURES = ["subgroups", "shader-f16"];
+export const WGSL_DEVICE = `// The optional features this bundle's shader variants use.
+const WANTED_FEATURES = [
+  ...(Object.keys(SUBGROUP_SHADERS).length > 0 ? ["subgroups"] : []),
+  ...(Object.keys(F16_SHADERS).length > 0 ? ["shader-f16"] : []),
+];
 
 async function requestDevice() {
   const gpu = typeof navigator === "object" && navigator !== null ? navigator.gpu : undefined;
