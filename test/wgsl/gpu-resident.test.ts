@@ -171,6 +171,22 @@ describe('GPU-resident WGSL runs', () => {
     for (const buffer of [small, noCopy, big]) buffer.destroy();
   });
 
+  it('serves more batch sizes than it caches (the oldest uniform and bind groups retired)', async () => {
+    const { device } = await gpuDevice();
+    const session = await loadModel(head, device, 40);
+    try {
+      // 34 sizes, one more than the 32 cached, then the first (evicted) size again.
+      for (const batch of [...Array.from({ length: 34 }, (_, i) => i + 1), 1, 2]) {
+        const x = new Random(batch).uniformArray(batch * 10, -3, 3);
+        const reference = interpret(head, { x }).p ?? new Float32Array();
+        const actual = (await session.run({ x })).p ?? new Float32Array();
+        expect(compareArrays(reference, actual, toleranceFor(head)).ok, `batch ${batch}`).toBe(true);
+      }
+    } finally {
+      session.dispose();
+    }
+  });
+
   it('creates no buffer or bind group per run after warm-up (counted on a wrapped device)', async () => {
     const { device } = await gpuDevice();
     const counts = { createBuffer: 0, createBindGroup: 0 };
