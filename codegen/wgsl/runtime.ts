@@ -126,7 +126,7 @@ export async function load(options = {}) {
     let batch = 0;
     const arrays = fed.map((input) => {
       const array = feedOf(feeds, input.name, input.sample, input.batched, input.dtype);
-      if (input.batched) batch = batchOf(input.name, array, input.sample, batch);
+      if (input.batched) batch = batchOf(input.name, array, input.sample, batch, fed.find((i) => i.batched)?.name);
       return array;
     });
     if (streaming !== undefined) {

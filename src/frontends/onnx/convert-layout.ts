@@ -4,7 +4,8 @@
 // constants Reshape and Transpose are shape arithmetic, evaluated at import.
 
 import { CompileError } from '../../../ir/errors.ts';
-import { formatShape, isSymbolic, type Dim } from '../../../ir/types.ts';
+import { formatValueName } from '../../../ir/names.ts';
+import { formatShape, formatType, isSymbolic, type Dim } from '../../../ir/types.ts';
 import { operand, optionalOperand, type Converter } from './convert-math.ts';
 import { intReshape, intTranspose, isMarker, markerSymbol } from './int-tensor.ts';
 import type { KnownTensor } from './tensor.ts';
@@ -68,8 +69,15 @@ const reshape: Converter = (node, cx) => {
     return;
   }
   const x = cx.value(operand(node, 0));
-  const dims = reshapeTarget(x.type.shape, target, node.int('allowzero', 0) !== 0);
-  cx.defineValue(node.output, cx.builder.reshape(x, dims, node.output));
+  try {
+    const dims = reshapeTarget(x.type.shape, target, node.int('allowzero', 0) !== 0);
+    cx.defineValue(node.output, cx.builder.reshape(x, dims, node.output));
+  } catch (error) {
+    // Name the operand: a mis-shaped graph input (a padding mask of the wrong length, say)
+    // usually first shows at a Reshape, far from where the input is declared.
+    if (!(error instanceof CompileError)) throw error;
+    throw new CompileError(`${formatValueName(x.name)} is ${formatType(x.type)}: ${error.detail}`, error.location);
+  }
 };
 
 function axesOf(node: Parameters<Converter>[0], cx: Parameters<Converter>[1]): number[] | undefined {
