@@ -166,6 +166,20 @@ describe('fuse-attention', () => {
     });
   }
 
+  it('fuses a Hugging Face-style mask (1 - keep) · f32 min from an i32 input, exactly', () => {
+    const b = new GraphBuilder('hf_mask');
+    const q = b.input('q', [2, 2, 7, 4]);
+    const keep = b.input('keep', [2, 1, 1, 7], 'i32');
+    const scores = b.div(b.matmul(q, b.transpose(q, [0, 1, 3, 2])), b.constant(Float32Array.of(2), []));
+    const fill = b.mul(b.sub(b.constant(Float32Array.of(1), []), b.op('cast', [keep], { to: 'f32' })), b.constant(Float32Array.of(-3.4028234663852886e38), []));
+    b.output(b.matmul(b.op('softmax', [b.add(scores, fill)], { axis: -1 }), q, 'out'));
+    const graph = b.build();
+    const fused = optimize(graph).graph;
+    expect(fused.nodes.filter((n) => n.op === 'attention')).toHaveLength(1);
+    const feeds = { q: random(5, 112, 2), keep: Int32Array.from({ length: 14 }, (_, i) => (i % 7 < 5 - (i >= 7 ? 2 : 0) ? 1 : 0)) };
+    expect(maxDiff(interpret(graph, feeds)['out'], interpret(fused, feeds)['out'])).toBe(0);
+  });
+
   it('leaves a softmax whose scores are read elsewhere', () => {
     const b = new GraphBuilder('shared_scores');
     const q = b.input('q', [2, 3, 4]);
