@@ -10,7 +10,7 @@ import { interpret } from '../../ir/interpret.ts';
 import { importOnnx, SUPPORTED_ONNX_OPS } from '../../src/frontends/onnx/import.ts';
 import { optimize } from '../../src/passes/pipeline.ts';
 import { TargetRunner } from '../conformance/targets.ts';
-import { MAX_SEQ_RELATIVE_ERROR, PYTORCH_SEQ_MODELS, readPytorchSeq, recordedFeed, seqRelativeError } from '../support/pytorch-seq-fixtures.ts';
+import { graphForTarget, MAX_SEQ_RELATIVE_ERROR, PYTORCH_SEQ_MODELS, readPytorchSeq, recordedFeed, seqRelativeError } from '../support/pytorch-seq-fixtures.ts';
 
 const runner = new TargetRunner();
 afterAll(() => runner.dispose());
@@ -18,6 +18,7 @@ afterAll(() => runner.dispose());
 const FAMILIES = [
   'ln_gelu_mlp', 'ln_gelu_mlp_op17', 'mha_batch_first', 'mha_seq_first', 'encoder_post_relu', 'encoder_pre_gelu', 'encoder_post_gelu_op15',
   'mha_kpm_batch_first', 'mha_kpm_seq_first', 'mha_kpm_float', 'mha_kpm_causal', 'mha_kpm_all_padded', 'encoder_kpm_post_relu', 'encoder_kpm_pre_gelu_2l',
+  'mha_kpm_dyn_batch', 'encoder_kpm_dyn_batch',
 ];
 
 describe('PyTorch sequence fixtures', () => {
@@ -54,7 +55,7 @@ describe('PyTorch sequence fixtures', () => {
       it(`${name} on ${target} matches PyTorch`, async () => {
         const { bytes, io } = readPytorchSeq(name);
         const graph = importOnnx(bytes, { file: `${name}.onnx` });
-        const session = await runner.open(graph, target, io.input.shape[0] ?? 1);
+        const session = await runner.open(graphForTarget(graph, target, io.input.shape[0] ?? 1), target, io.input.shape[0] ?? 1);
         try {
           const results = await session.run(recordedFeed(graph, io));
           for (const output of io.outputs) {

@@ -5,7 +5,9 @@
 
 import { readdirSync, readFileSync } from 'node:fs';
 import type { FeedArray } from '../../ir/feeds.ts';
+import { fixDims } from '../../ir/fix-dims.ts';
 import type { Graph } from '../../ir/graph.ts';
+import { isMultipleDim, isSymbolic } from '../../ir/types.ts';
 import { relativeError, type PytorchIo, type Recorded } from './pytorch-cnn-fixtures.ts';
 
 export { relativeError } from './pytorch-cnn-fixtures.ts';
@@ -53,4 +55,18 @@ export function seqRelativeError(want: readonly number[], got: Float32Array | un
   if (want.some((w, i) => Number.isNaN(w) !== Number.isNaN(got[i] ?? NaN))) return Infinity;
   const keep = want.map((w) => !Number.isNaN(w));
   return relativeError(want.filter((_, i) => keep[i]), got.filter((_, i) => keep[i]));
+}
+
+/** Whether a value's shape has a batch folded into another axis (`4*N`: the *_dyn_batch fixtures). */
+export function foldsBatch(graph: Graph): boolean {
+  return graph.nodes.some((node) => node.type.shape.some((d) => isSymbolic(d) && isMultipleDim(d)));
+}
+
+/**
+ * The graph a target compiles: as imported, except that wasm and WGSL take one symbolic
+ * batch on axis 0 with static strides, which batch-first attention's [S, N, E] layout does
+ * not have; those compile with N fixed at the recorded batch (`--dim N=3`).
+ */
+export function graphForTarget(graph: Graph, target: 'js' | 'wasm' | 'wgsl', batch: number): Graph {
+  return target !== 'js' && foldsBatch(graph) ? fixDims(graph, { N: batch }) : graph;
 }

@@ -4,11 +4,13 @@
 // (~4–9 s per encoder model), so five models run by default and all with
 // FUSEGRAPH_WGSL_FIXTURES=all. The masked fixtures feed their bool or float key padding
 // mask; mha_kpm_all_padded's NaN rows (every key padded) are NaN here too on SwiftShader,
-// although WGSL does not promise NaN (implementations may assume it never occurs).
+// although WGSL does not promise NaN (implementations may assume it never occurs). The
+// *_dyn_batch fixtures compile with N fixed at the recorded batch (graphForTarget).
 
 import { describe, it } from 'vitest';
 import { importOnnx } from '../../src/frontends/onnx/import.ts';
-import { MAX_SEQ_RELATIVE_ERROR, PYTORCH_SEQ_MODELS, readPytorchSeq, recordedFeed, seqRelativeError } from '../support/pytorch-seq-fixtures.ts';
+import type { Graph } from '../../ir/graph.ts';
+import { graphForTarget, MAX_SEQ_RELATIVE_ERROR, PYTORCH_SEQ_MODELS, readPytorchSeq, recordedFeed, seqRelativeError } from '../support/pytorch-seq-fixtures.ts';
 import { expectWgslMatchesPytorch } from './pytorch-fixture-check.ts';
 
 const ALL = process.env['FUSEGRAPH_WGSL_FIXTURES'] === 'all';
@@ -20,7 +22,8 @@ describe('PyTorch sequence fixtures on WGSL', () => {
     it(name, async () => {
       const { bytes, io } = readPytorchSeq(name);
       const feeds = recordedFeed(importOnnx(bytes, { file: `${name}.onnx` }), io);
-      await expectWgslMatchesPytorch(name, bytes, io, MAX_SEQ_RELATIVE_ERROR, { feeds, measure: seqRelativeError });
+      const prepare = (graph: Graph): Graph => graphForTarget(graph, 'wgsl', io.input.shape[0] ?? 1);
+      await expectWgslMatchesPytorch(name, bytes, io, MAX_SEQ_RELATIVE_ERROR, { feeds, measure: seqRelativeError, prepare });
     }, ALL ? 120_000 : 30_000);
   }
 });

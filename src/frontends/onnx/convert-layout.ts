@@ -71,7 +71,15 @@ const reshape: Converter = (node, cx) => {
   const x = cx.value(operand(node, 0));
   try {
     const dims = reshapeTarget(x.type.shape, target, node.int('allowzero', 0) !== 0);
-    cx.defineValue(node.output, cx.builder.reshape(x, dims, node.output));
+    const y = cx.builder.reshape(x, dims, node.output);
+    // A symbolic dim the IR derived (-1) must be the one the ONNX target names (2*N, not 4*N).
+    target.forEach((d, i) => {
+      const got = y.type.shape[i];
+      if (isMarker(d) && got !== markerSymbol(d)) {
+        throw new CompileError(`cannot reshape ${formatShape(x.type.shape)} to ${formatShape(target.map((t) => (isMarker(t) ? markerSymbol(t) : t)))} (axis ${i} would be ${String(got)})`);
+      }
+    });
+    cx.defineValue(node.output, y);
   } catch (error) {
     // Name the operand: a mis-shaped graph input (a padding mask of the wrong length, say)
     // usually first shows at a Reshape, far from where the input is declared.
