@@ -65,9 +65,10 @@ export function dimSymbol(dim: string): { symbol: string; factor: number } {
   return star < 0 ? { symbol: dim, factor: 1 } : { symbol: dim.slice(star + 1), factor: Number(dim.slice(0, star)) };
 }
 
-/** The first symbolic dim of a shape, if any (whether the shape is symbolic at all). */
+/** The symbol of the first symbolic dim of a shape (N for `4*N`), if any (whether the shape is symbolic at all). */
 export function symbolOf(shape: Shape): string | undefined {
-  return shape.find(isSymbolic);
+  const dim = shape.find(isSymbolic);
+  return dim === undefined ? undefined : dimSymbol(dim).symbol;
 }
 
 /** The distinct symbols of a shape, in axis order (`4*N` counts as N). */
