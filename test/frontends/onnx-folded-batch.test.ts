@@ -9,6 +9,7 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import type { FeedArray } from '../../ir/feeds.ts';
 import { interpret } from '../../ir/interpret.ts';
+import { GraphBuilder } from '../../src/builder.ts';
 import { compile } from '../../src/compile.ts';
 import { importOnnx } from '../../src/frontends/onnx/import.ts';
 import { optimize } from '../../src/passes/pipeline.ts';
@@ -56,6 +57,14 @@ describe('a batch folded into the heads (4*N)', () => {
       expect(() => compile(graph, { target }), target).toThrow(/supports one symbolic batch dim on axis 0 only \(for now\); this graph has the symbolic stride \d+\*N .*--dim fixes one at compile time/);
       expect(() => compile(graph, { target, dims: { N: 2 } }), target).not.toThrow();
     }
+  });
+
+  it('a reshape of a reshape becomes one reshape of the source (0 keeps a symbol on its axis, -1 derives 2*S)', () => {
+    const b = new GraphBuilder('views');
+    const x = b.input('x', ['N', 'S', 8]);
+    b.output(b.reshape(b.reshape(x, [0, 0, 2, 4]), [0, -1, 4], 'y'));
+    const nodes = optimize(b.build()).graph.nodes;
+    expect(nodes.map((n) => [n.op, n.attrs['shape'], n.type.shape])).toEqual([['reshape', [0, -1, 4], ['N', '2*S', 4]]]);
   });
 
   it('shape arithmetic: N·c is the dim c*N, a target contradicting the sizes is refused, N + c still is', () => {
