@@ -22,7 +22,10 @@ export function isDType(text: string): text is DType {
   return (DTYPES as readonly string[]).includes(text);
 }
 
-/** A static size, or the name of a symbolic dimension (any axis; several per graph). */
+/**
+ * A static size, or the name of a symbolic dimension (any axis; several per graph), or inside
+ * a graph a multiple `4*N` of one (a batch folded into another axis; never an input's dim).
+ */
 export type Dim = number | string;
 export type Shape = readonly Dim[];
 
