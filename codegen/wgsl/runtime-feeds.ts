@@ -43,6 +43,7 @@ function gpuFeedError(name, message) {
  */
 function prepareFeeds(feeds, fed, options, fixedBatch) {
   let batch = 0;
+  let batchFrom; // the input that set the batch, named when another disagrees
   const arrays = [];
   const buffers = [];
   for (const input of fed) {
@@ -55,7 +56,10 @@ function prepareFeeds(feeds, fed, options, fixedBatch) {
       continue;
     }
     const array = feedOf(feeds, input.name, input.sample, input.batched, input.dtype);
-    if (input.batched) batch = batchOf(input.name, array, input.sample, batch);
+    if (input.batched) {
+      batch = batchOf(input.name, array, input.sample, batch, batchFrom);
+      batchFrom ??= input.name;
+    }
     arrays.push(array);
     buffers.push(null);
   }
