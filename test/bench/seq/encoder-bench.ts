@@ -7,7 +7,9 @@
 //
 // Every runner's output is checked once against the interpreter before it is timed; the
 // runners then take turns, round by round (15 rounds), and the table gives each one's median /
-// best round in milliseconds per inference, with fusegraph-wasm's speed-up over ort-web.
+// best round in milliseconds per inference and its median process CPU time per inference (on
+// a loaded machine wall time includes waiting for a core), with fusegraph-wasm's speed-up over
+// ort-web.
 
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -77,6 +79,14 @@ interface Timed {
   readonly calls: (n: number) => Promise<void>;
   readonly perRound: number;
   readonly times: number[];
+  /** Process CPU time per inference in each round (on a loaded machine, steadier than wall time). */
+  readonly cpu: number[];
+}
+
+interface Timing {
+  readonly median: number;
+  readonly best: number;
+  readonly cpuMedian: number;
 }
 
 /** Warms a runner up for 600 ms and sizes its rounds to about a tenth of that. */
@@ -89,31 +99,34 @@ async function prepare(name: string, infer: Infer): Promise<Timed> {
   let count = 0;
   const until = performance.now() + 600;
   while (performance.now() < until) { await calls(2); count += 2; }
-  return { name, calls, perRound: Math.max(1, Math.round(count / 10)), times: [] };
+  return { name, calls, perRound: Math.max(1, Math.round(count / 10)), times: [], cpu: [] };
 }
 
 /**
  * 15 rounds, each timing every runner once in turn (ms per inference), so a burst of load on
  * this shared machine hits all runners alike; the median and the best of each runner's rounds.
  */
-async function timeInterleaved(runners: readonly Timed[]): Promise<Map<string, { median: number; best: number }>> {
+async function timeInterleaved(runners: readonly Timed[]): Promise<Map<string, Timing>> {
   for (let round = 0; round < 15; round++) {
     for (const runner of runners) {
       const start = performance.now();
+      const cpuStart = process.cpuUsage();
       await runner.calls(runner.perRound);
+      const cpu = process.cpuUsage(cpuStart);
       runner.times.push((performance.now() - start) / runner.perRound);
+      runner.cpu.push((cpu.user + cpu.system) / 1000 / runner.perRound);
     }
   }
-  return new Map(runners.map((runner) => {
-    const sorted = [...runner.times].sort((a, b) => a - b);
-    return [runner.name, { median: sorted[7] ?? NaN, best: sorted[0] ?? NaN }];
-  }));
+  const median = (values: readonly number[]): number => [...values].sort((a, b) => a - b)[7] ?? NaN;
+  return new Map(runners.map((runner) => [runner.name, {
+    median: median(runner.times), best: Math.min(...runner.times), cpuMedian: median(runner.cpu),
+  }]));
 }
 
 async function main(): Promise<void> {
   const sequences = process.argv.slice(2).map(Number);
   const lengths = sequences.length ? sequences : [64, 256];
-  const rows: string[] = ['| runner | ' + lengths.map((s) => `S = ${s}: median / best (ms)`).join(' | ') + ' |'];
+  const rows: string[] = ['| runner | ' + lengths.map((s) => `S = ${s}: median / best (ms), CPU (ms)`).join(' | ') + ' |'];
   const table = new Map<string, string[]>();
   const ratios: string[] = [];
   for (const sequence of lengths) {
@@ -135,14 +148,16 @@ async function main(): Promise<void> {
     const timed = await timeInterleaved(ready);
     for (const name of Object.keys(RUNNERS)) {
       const result = timed.get(name);
-      const cell = result === undefined ? failed.get(name) ?? 'failed' : `${result.median.toFixed(2)} / ${result.best.toFixed(2)}`;
+      const cell = result === undefined ? failed.get(name) ?? 'failed'
+        : `${result.median.toFixed(2)} / ${result.best.toFixed(2)}, ${result.cpuMedian.toFixed(2)}`;
       table.set(name, [...(table.get(name) ?? []), cell]);
       process.stderr.write(`S=${sequence} ${name}: ${cell}\n`);
     }
     const wasm = timed.get('fusegraph-wasm');
     const web = timed.get('ort-web');
     if (wasm !== undefined && web !== undefined) {
-      ratios.push(`S = ${sequence}: fusegraph-wasm is ${(web.median / wasm.median).toFixed(2)}× (median) / ${(web.best / wasm.best).toFixed(2)}× (best) faster than ort-web`);
+      ratios.push(`S = ${sequence}: fusegraph-wasm is ${(web.median / wasm.median).toFixed(2)}× (median) / ${(web.best / wasm.best).toFixed(2)}× (best) / `
+        + `${(web.cpuMedian / wasm.cpuMedian).toFixed(2)}× (median CPU time) faster than ort-web`);
     }
   }
   for (const [name, cells] of table) rows.splice(rows.length, 0, `| ${name} | ${cells.join(' | ')} |`);
