@@ -51,7 +51,7 @@ const caseArb: fc.Arbitrary<Case> = fc.record({
   symbolic: fc.boolean(),
   sq: fc.integer({ min: 1, max: 9 }),
   sk: fc.oneof(fc.integer({ min: 1, max: 9 }), fc.integer({ min: 60, max: 140 })),
-  // Multiples of 4 up to 64 take WASM's register-blocked kernel (codegen/wasm/attention-fast.ts).
+  // Multiples of 4 (D up to 128) take WASM's blocked kernel (codegen/wasm/attention-fast.ts).
   d: fc.oneof(fc.integer({ min: 1, max: 9 }), fc.constantFrom(4, 8, 16, 32)),
   dv: fc.oneof(fc.integer({ min: 1, max: 9 }), fc.constantFrom(4, 8, 16, 32)),
   scale: fc.double({ min: 0.05, max: 1.5, noNaN: true }),
