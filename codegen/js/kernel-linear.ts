@@ -4,7 +4,7 @@
 // block of f64 locals larger than ~2×2 spills, and every shape from 2×4 to 8×4 runs at
 // 5.5–6.8 GFLOP/s. Blocks of several rows therefore sum into a small Float64Array instead
 // (`acc[i] += x * u`): each store pins its product and sum in place, the k loop is unrolled
-// so V8 forwards the stores between steps, and an 8 × 8 block reaches ~9 GFLOP/s. A single
+// by 2, and an 8 × 8 block reaches ~9 GFLOP/s (seed MLP at batch 32: ~1070 → ~700 µs). A single
 // row (batch 1, leftover rows) runs best with 8 f64 locals (~5.5, against ~5.3 in memory).
 // Sums run in f64 in increasing k, like the interpreter; bias and activation are applied per
 // element in the epilogue, rendered by the shared scalar-expression renderer.
@@ -25,10 +25,11 @@ export const ROWS = 8;
  */
 export const ROW_GROUP = 64;
 /**
- * Steps of k per iteration of a memory-accumulated block: V8 then keeps each sum in a
- * register across the unrolled steps (one load and one store of acc[i] per UNROLL steps).
+ * Steps of k per iteration of a memory-accumulated block. Seed MLP at batch 32, CPU time per
+ * call over five processes each: 1 step 708–744 µs, 2 steps 680–717 µs, 4 steps 682–709 µs but
+ * one process in ten at ~1500, 8 steps 1500–3800 µs (V8 optimizes the larger body badly).
  */
-export const UNROLL = 4;
+export const UNROLL = 2;
 
 /** Packs W[out, in] for the kernel: block b holds columns b*COLS.., interleaved per k, zero-padded. */
 export function packWeights(data: Float32Array, outFeatures: number, inFeatures: number): Float32Array {

@@ -26,7 +26,7 @@ async function expectBitExact(graph: Graph, feeds: Record<string, Float32Array>)
 // and a partial one; a contraction length that is not a multiple of the unroll.
 const BATCH = 2 * ROWS + ROWS / 2 + 3;
 const OUT = 2 * COLS + 3;
-const IN = 3 * UNROLL + 2;
+const IN = 3 * UNROLL + 1;
 
 describe('JS register blocks', () => {
   it('linear: full, half and single-row blocks with partial panels, packed and runtime weights', async () => {
