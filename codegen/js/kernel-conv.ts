@@ -9,7 +9,7 @@
 import { isDense } from '../kernel-info.ts';
 import type { ConvKernel } from '../kernels.ts';
 import type { CodeWriter } from '../writer.ts';
-import { COLS, emitBlock, emitColumns, ROWS, type BlockSpec } from './kernel-linear.ts';
+import { COLS, emitBlock, emitColumns, emitPanels, ROWS, type BlockSpec } from './kernel-linear.ts';
 import { plus, renderExtent, times, type KernelScope } from './scope.ts';
 
 function product(values: readonly number[]): number {
@@ -99,7 +99,8 @@ export function emitDenseConv(kernel: ConvKernel, scope: KernelScope, body: Code
       const positions = (rows: number, start: string): void => {
         body.line(`const y_ = yRow + ${start};`);
         for (let r = 0; r < rows; r++) body.line(`const x${r}_ = row + ${times(plus(start, String(r)), lastStride)};`);
-        emitColumns(kernel.outChannels, body, COLS, (cols, colStart) => emitBlock(spec, body, rows, cols, colStart));
+        if (rows === 1) emitColumns(kernel.outChannels, body, COLS, (cols, colStart) => emitBlock(spec, body, 1, cols, colStart));
+        else emitPanels(spec, kernel.outChannels, body, (cols, colStart, stored) => emitBlock(spec, body, rows, cols, colStart, stored));
       };
       // Blocks of ROWS positions, then at most one of ROWS / 2, then one position at a time.
       if (blocked > 0) {

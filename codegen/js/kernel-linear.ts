@@ -84,12 +84,13 @@ export interface BlockSpec {
 }
 
 /**
- * Accumulates `rows` rows × `cols` columns starting at column `colStart` over all of k. With
- * packed weights, column c of the block reads panel floor(c / COLS) at lane c % COLS. A single
- * row sums in locals `a0c`; several rows sum in `acc[r * cols + c]`, UNROLL steps of k per
- * iteration (the header says why).
+ * Accumulates `rows` rows × `cols` columns starting at column `colStart` over all of k, and
+ * stores the first `stored` columns (a JS expression; all by default). With packed weights,
+ * column c of the block reads panel floor(c / COLS) at lane c % COLS. A single row sums in
+ * locals `a0c`; several rows sum in `acc[r * cols + c]`, UNROLL steps of k per iteration (the
+ * header says why), and their epilogue is a loop over the columns.
  */
-export function emitBlock(spec: BlockSpec, body: CodeWriter, rows: number, cols: number, colStart: string): void {
+export function emitBlock(spec: BlockSpec, body: CodeWriter, rows: number, cols: number, colStart: string, stored = String(cols)): void {
   const K = spec.k;
   const { x, weight: w, out, operands } = spec;
   const packed = w.packed;
@@ -103,8 +104,8 @@ export function emitBlock(spec: BlockSpec, body: CodeWriter, rows: number, cols:
   // One step of k (`k + step`): load the rows' x and the columns' weights, then sum every product.
   const emitStep = (step: number): void => {
     const k = step === 0 ? 'k' : `k + ${step}`;
-    for (let r = 0; r < rows; r++) body.line(`const x${r} = ${x.array}[${spec.xAt(r, k)}];`);
-    for (let c = 0; c < cols; c++) body.line(`const u${c} = ${w.array}[${packed ? lane(c, step) : `w${c} + ${k}`}];`);
+    body.line(`const ${Array.from({ length: rows }, (_, r) => `x${r} = ${x.array}[${spec.xAt(r, k)}]`).join(', ')};`);
+    body.line(`const ${Array.from({ length: cols }, (_, c) => `u${c} = ${w.array}[${packed ? lane(c, step) : `w${c} + ${k}`}]`).join(', ')};`);
     for (let r = 0; r < rows; r++) {
       body.line(Array.from({ length: cols }, (_, c) => `${sum(r, c)} += x${r} * u${c};`).join(' '));
     }
@@ -119,22 +120,28 @@ export function emitBlock(spec: BlockSpec, body: CodeWriter, rows: number, cols:
     });
     if (unrolled < K) body.block(`for (let k = ${unrolled}; k < ${K}; k++${advance(1)}) {`, () => emitStep(0));
   }
-  for (let r = 0; r < rows; r++) {
-    for (let c = 0; c < cols; c++) {
-      const col = plus(colStart, String(c));
-      const rendered = renderExpr(spec.epilogue.body, JS_SYNTAX, {
-        localPrefix: 't',
-        operand: (index) => {
-          // The dot product, rounded to f32 as the interpreter stores it before its epilogue.
-          if (index === 0) return `Math.fround(${sum(r, c)})`;
-          const op = operands[index - 1];
-          return op === undefined ? 'NaN' : `${op.array}[${spec.operandAt(op, r, col)}]`;
-        },
-      });
-      const store = `${out.array}[${spec.outAt(r, col)}] = ${rendered.value};`;
-      if (rendered.statements.length === 0) body.line(store);
-      else body.block('{', () => body.all([...rendered.statements, store]));
-    }
+  // The epilogue of (row r, column c): c a number for locals, the loop variable `c` for acc.
+  const emitStore = (r: number, c: number | 'c'): void => {
+    const col = plus(colStart, String(c));
+    const rendered = renderExpr(spec.epilogue.body, JS_SYNTAX, {
+      localPrefix: 't',
+      operand: (index) => {
+        // The dot product, rounded to f32 as the interpreter stores it before its epilogue.
+        if (index === 0) return `Math.fround(${c === 'c' ? `${spec.acc}[${plus(String(r * cols), 'c')}]` : sum(r, c)})`;
+        const op = operands[index - 1];
+        return op === undefined ? 'NaN' : `${op.array}[${spec.operandAt(op, r, col)}]`;
+      },
+    });
+    const store = `${out.array}[${spec.outAt(r, col)}] = ${rendered.value};`;
+    if (rendered.statements.length === 0) body.line(store);
+    else body.block('{', () => body.all([...rendered.statements, store]));
+  };
+  if (inMemory) {
+    body.block(`for (let c = 0; c < ${stored}; c++) {`, () => {
+      for (let r = 0; r < rows; r++) emitStore(r, 'c');
+    });
+  } else {
+    for (let c = 0; c < cols; c++) emitStore(0, c);
   }
 }
 
@@ -177,6 +184,25 @@ export function emitColumns(N: number, body: CodeWriter, group: number, block: (
   }
 }
 
+/**
+ * All columns for blocks of several rows. With packed weights, one loop over every panel: the
+ * last, partial one is computed whole (its padding lanes are zero) and stored up to N, so the
+ * big block is emitted once. Runtime weights have no padding: emitColumns' loop and tails.
+ */
+export function emitPanels(spec: BlockSpec, N: number, body: CodeWriter, block: (cols: number, colStart: string, stored: string) => void): void {
+  if (!spec.weight.packed) {
+    emitColumns(N, body, COLS, (cols, colStart) => block(cols, colStart, String(cols)));
+    return;
+  }
+  body.block(`for (let j = 0; j < ${N}; j += ${COLS}) {`, () => {
+    if (N % COLS === 0) block(COLS, 'j', String(COLS));
+    else {
+      body.line(`const stored = Math.min(${COLS}, ${N} - j);`);
+      block(COLS, 'j', 'stored');
+    }
+  });
+}
+
 export function emitLinear(kernel: LinearKernel, scope: KernelScope, body: CodeWriter, packed: boolean): void {
   const spec = linearBlockSpec(kernel, scope, packed);
   const half = ROWS / 2;
@@ -185,10 +211,10 @@ export function emitLinear(kernel: LinearKernel, scope: KernelScope, body: CodeW
   // Row groups keep one weight panel in L1 while ROW_GROUP rows stream past it.
   body.block(`for (let g = 0; g < blocked; g += ${ROW_GROUP}) {`, () => {
     body.line(`const gEnd = Math.min(g + ${ROW_GROUP}, blocked);`);
-    emitColumns(kernel.outFeatures, body, COLS, (cols, colStart) => {
+    emitPanels(spec, kernel.outFeatures, body, (cols, colStart, stored) => {
       body.block(`for (let r = g; r < gEnd; r += ${ROWS}) {`, () => {
         emitRowOffsets(kernel, scope, body, ROWS);
-        emitBlock(spec, body, ROWS, cols, colStart);
+        emitBlock(spec, body, ROWS, cols, colStart, stored);
       });
     });
   });
@@ -196,7 +222,7 @@ export function emitLinear(kernel: LinearKernel, scope: KernelScope, body: CodeW
   body.line(`const halved = rows - rows % ${half};`);
   body.block(`for (let r = blocked; r < halved; r += ${half}) {`, () => {
     emitRowOffsets(kernel, scope, body, half);
-    emitColumns(kernel.outFeatures, body, COLS, (cols, colStart) => emitBlock(spec, body, half, cols, colStart));
+    emitPanels(spec, kernel.outFeatures, body, (cols, colStart, stored) => emitBlock(spec, body, half, cols, colStart, stored));
   });
   body.block('for (let r = halved; r < rows; r++) {', () => {
     emitRowOffsets(kernel, scope, body, 1);
