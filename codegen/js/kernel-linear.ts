@@ -4,8 +4,9 @@
 // block of f64 locals larger than ~2×2 spills, and every shape from 2×4 to 8×4 runs at
 // 5.5–6.8 GFLOP/s. Blocks of several rows therefore sum into a small Float64Array instead
 // (`acc[i] += x * u`): each store pins its product and sum in place, the k loop is unrolled
-// by 2, and an 8 × 8 block reaches ~9 GFLOP/s (seed MLP at batch 32: ~1070 → ~700 µs). A single
-// row (batch 1, leftover rows) runs best with 8 f64 locals (~5.5, against ~5.3 in memory).
+// by 2, and an 8 × 8 block reaches ~9.4 GFLOP/s (seed MLP at batch 32: ~1070 → ~700 µs). A
+// single row (batch 1, leftover rows) runs best with 8 f64 locals (~5.7, at most ~5.0 in
+// memory). `node --import tsx test/bench/js-blocks.ts` measures these shapes.
 // Sums run in f64 in increasing k, like the interpreter; bias and activation are applied per
 // element in the epilogue, rendered by the shared scalar-expression renderer.
 
