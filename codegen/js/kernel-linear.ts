@@ -22,7 +22,8 @@ export const ROWS = 8;
 /**
  * Rows that share one pass over a weight panel: the panel (in × COLS floats) stays in L1
  * while the group's x rows stream from L2. Measured at batch 256 against no grouping and
- * groups of 16 and 32, 64 was fastest (seed MLP ~3.2 → ~4.5 GFLOP/s).
+ * groups of 16 and 32, 64 was fastest for 4 × 4 blocks of locals (seed MLP ~3.2 → ~4.5
+ * GFLOP/s); with 8 × 8 blocks in memory, groups of 16 to 256 all take 5.6–5.9 ms there.
  */
 export const ROW_GROUP = 64;
 /**
@@ -96,6 +97,7 @@ export function emitBlock(spec: BlockSpec, body: CodeWriter, rows: number, cols:
   const { x, weight: w, out, operands } = spec;
   const packed = w.packed;
   const inMemory = rows > 1;
+  if (!inMemory && stored !== String(cols)) throw new Error('internal: a single-row block stores all its columns');
   const sum = (r: number, c: number): string => (inMemory ? `${spec.acc}[${r * cols + c}]` : `a${r}${c}`);
   if (inMemory) body.line(`${spec.acc}.fill(0, 0, ${rows * cols});`);
   else body.line(`let ${Array.from({ length: cols }, (_, c) => `a0${c} = 0`).join(', ')};`);
