@@ -1,6 +1,6 @@
 // Dense convolutions in JS as an implicit GEMM on the linear kernel's register blocks: the
-// rows of a block are ROWS neighbouring output positions of one output row, its columns
-// COLS output channels of the weight packed like linear's ([M/COLS][C·taps][COLS]), and the
+// rows of a block are ROWS (or ROWS / 2, or 1) neighbouring output positions of one output
+// row, its columns COLS output channels of the weight packed like linear's ([M/COLS][C·taps][COLS]), and the
 // contraction runs over (channel, taps) in the interpreter's order, reading x through a table
 // of tap offsets. A padded input is first copied into a zeroed scratch image, so the inner
 // loop has no bounds tests. Grouped, depthwise and transposed convolutions take the plain
@@ -9,7 +9,7 @@
 import { isDense } from '../kernel-info.ts';
 import type { ConvKernel } from '../kernels.ts';
 import type { CodeWriter } from '../writer.ts';
-import { COLS, emitBlock, emitColumns, ROWS, type BlockSpec } from './kernel-linear.ts';
+import { COLS, emitBlock, emitColumns, emitPanels, ROWS, type BlockSpec } from './kernel-linear.ts';
 import { plus, renderExtent, times, type KernelScope } from './scope.ts';
 
 function product(values: readonly number[]): number {
@@ -70,8 +70,8 @@ export function emitDenseConv(kernel: ConvKernel, scope: KernelScope, body: Code
   const spec: BlockSpec = {
     k: offsets.length, x: { array: source },
     weight: { array: scope.array(`packed:${kernel.weight.index}`), base: '0', packed: true },
-    out: { array: out.array }, epilogue: kernel.epilogue, operands,
-    xAt: (r) => `x${r}_ + ${tapOffsets}[k]`,
+    out: { array: out.array }, acc: scope.accumulators(ROWS * COLS), epilogue: kernel.epilogue, operands,
+    xAt: (r, k) => `x${r}_ + ${tapOffsets}[${k}]`,
     outAt: (r, col) => plus('y_', times(col, outPlane), String(r)),
     operandAt: (op, r, col) => {
       const parts = coords(r);
@@ -95,16 +95,25 @@ export function emitDenseConv(kernel: ConvKernel, scope: KernelScope, body: Code
       body.line(`const yRow = ${outRow};`);
       const width = last?.out ?? 1;
       const blocked = width - (width % ROWS);
+      const halved = width - (width % (ROWS / 2));
       const positions = (rows: number, start: string): void => {
         body.line(`const y_ = yRow + ${start};`);
         for (let r = 0; r < rows; r++) body.line(`const x${r}_ = row + ${times(plus(start, String(r)), lastStride)};`);
-        emitColumns(kernel.outChannels, body, COLS, (cols, colStart) => emitBlock(spec, body, rows, cols, colStart));
+        if (rows === 1) emitColumns(kernel.outChannels, body, COLS, (cols, colStart) => emitBlock(spec, body, 1, cols, colStart));
+        else emitPanels(spec, kernel.outChannels, body, (cols, colStart, stored) => emitBlock(spec, body, rows, cols, colStart, stored));
       };
+      // Blocks of ROWS positions, then at most one of ROWS / 2, then one position at a time.
       if (blocked > 0) {
         body.block(`for (let q = 0; q < ${blocked}; q += ${ROWS}) {`, () => positions(ROWS, 'q'));
       }
-      if (blocked < width) {
-        body.block(`for (let q = ${blocked}; q < ${width}; q++) {`, () => positions(1, 'q'));
+      if (halved > blocked) {
+        body.block('{', () => {
+          body.line(`const q = ${blocked};`);
+          positions(ROWS / 2, 'q');
+        });
+      }
+      if (halved < width) {
+        body.block(`for (let q = ${halved}; q < ${width}; q++) {`, () => positions(1, 'q'));
       }
     };
     outerLoops(0);

@@ -1,8 +1,12 @@
-// The linear kernel in JS: register blocking. Measured in V8 (Node 20, 784→128 and 512→512,
-// AMD EPYC): a 4-row × 4-column block of f64 accumulators over a weight matrix packed at
-// compile time as [out/4][in][4] runs ~4.7 GFLOP/s at batch ≥ 32, against ~1.0 for the
-// "obvious" i-k-j order over transposed weights and ~4.2 for the same block reading the
-// unpacked [out, in] rows; a single row (batch 1, leftover rows) runs best with 8 columns.
+// The linear kernel in JS: register blocks over weights packed at compile time as
+// [out/COLS][in][COLS]. Measured in V8 (Node 20, AMD EPYC, seed MLP 784→128 at batch 32):
+// TurboFan schedules a block's loads first, then all its products, then all its sums, so a
+// block of f64 locals larger than ~2×2 spills, and every shape from 2×4 to 8×4 runs at
+// 5.5–6.8 GFLOP/s. Blocks of several rows therefore sum into a small Float64Array instead
+// (`acc[i] += x * u`): each store pins its product and sum in place, the k loop is unrolled
+// by 2, and an 8 × 8 block reaches ~9.4 GFLOP/s (seed MLP at batch 32: ~1070 → ~700 µs). A
+// single row (batch 1, leftover rows) runs best with 8 f64 locals (~5.7, at most ~5.0 in
+// memory). `node --import tsx test/bench/js-blocks.ts` measures these shapes.
 // Sums run in f64 in increasing k, like the interpreter; bias and activation are applied per
 // element in the epilogue, rendered by the shared scalar-expression renderer.
 
@@ -12,17 +16,22 @@ import type { CodeWriter } from '../writer.ts';
 import { plus, renderExtent, times, type KernelScope } from './scope.ts';
 
 /** Columns per block: the packing of constant weights ([out/COLS][in][COLS]) follows it. */
-export const COLS = 4;
-/** Rows per block; leftover rows (batch % ROWS) run one at a time. */
-export const ROWS = 4;
+export const COLS = 8;
+/** Rows per block; leftover rows (batch % ROWS) run in one block of ROWS / 2, then one at a time. */
+export const ROWS = 8;
 /**
  * Rows that share one pass over a weight panel: the panel (in × COLS floats) stays in L1
  * while the group's x rows stream from L2. Measured at batch 256 against no grouping and
- * groups of 16 and 32, 64 was fastest (seed MLP ~3.2 → ~4.5 GFLOP/s).
+ * groups of 16 and 32, 64 was fastest for 4 × 4 blocks of locals (seed MLP ~3.2 → ~4.5
+ * GFLOP/s); with 8 × 8 blocks in memory, groups of 16 to 256 all take 5.6–5.9 ms there.
  */
 export const ROW_GROUP = 64;
-/** A single row reads this many weight panels at once (8 accumulators; ~3.1 → ~3.8 GFLOP/s). */
-export const SINGLE_ROW_PANELS = 2;
+/**
+ * Steps of k per iteration of a memory-accumulated block. Seed MLP at batch 32, CPU time per
+ * call over five processes each: 1 step 708–744 µs, 2 steps 680–717 µs, 4 steps 682–709 µs but
+ * one process in ten at ~1500, 8 steps 1500–3800 µs (V8 optimizes the larger body badly).
+ */
+export const UNROLL = 2;
 
 /** Packs W[out, in] for the kernel: block b holds columns b*COLS.., interleaved per k, zero-padded. */
 export function packWeights(data: Float32Array, outFeatures: number, inFeatures: number): Float32Array {
@@ -64,10 +73,12 @@ export interface BlockSpec {
   readonly x: { readonly array: string };
   readonly weight: { readonly array: string; readonly base: string; readonly packed: boolean };
   readonly out: { readonly array: string };
+  /** The Float64Array (ROWS × COLS) that blocks of several rows sum into (KernelScope.accumulators). */
+  readonly acc: string;
   readonly epilogue: LinearKernel['epilogue'];
   readonly operands: readonly Operand[];
-  /** Offset of row r's element at step `k` (the loop variable). */
-  xAt(r: number): string;
+  /** Offset of row r's element at contraction step `k` (a JS expression). */
+  xAt(r: number, k: string): string;
   /** Offset of output (row r, column `col`). */
   outAt(r: number, col: string): string;
   /** Offset of an epilogue operand at (row r, column `col`). */
@@ -75,40 +86,65 @@ export interface BlockSpec {
 }
 
 /**
- * Accumulates `rows` rows × `cols` columns starting at column `colStart` over all of k. With
- * packed weights, column c of the block reads panel floor(c / COLS) at lane c % COLS.
+ * Accumulates `rows` rows × `cols` columns starting at column `colStart` over all of k, and
+ * stores the first `stored` columns (a JS expression; all by default). With packed weights,
+ * column c of the block reads panel floor(c / COLS) at lane c % COLS. A single row sums in
+ * locals `a0c`; several rows sum in `acc[r * cols + c]`, UNROLL steps of k per iteration (the
+ * header says why), and their epilogue is a loop over the columns.
  */
-export function emitBlock(spec: BlockSpec, body: CodeWriter, rows: number, cols: number, colStart: string): void {
+export function emitBlock(spec: BlockSpec, body: CodeWriter, rows: number, cols: number, colStart: string, stored = String(cols)): void {
   const K = spec.k;
   const { x, weight: w, out, operands } = spec;
   const packed = w.packed;
-  for (let r = 0; r < rows; r++) body.line(`let ${Array.from({ length: cols }, (_, c) => `a${r}${c} = 0`).join(', ')};`);
+  const inMemory = rows > 1;
+  if (!inMemory && stored !== String(cols)) throw new Error('internal: a single-row block stores all its columns');
+  const sum = (r: number, c: number): string => (inMemory ? `${spec.acc}[${r * cols + c}]` : `a${r}${c}`);
+  if (inMemory) body.line(`${spec.acc}.fill(0, 0, ${rows * cols});`);
+  else body.line(`let ${Array.from({ length: cols }, (_, c) => `a0${c} = 0`).join(', ')};`);
   if (packed) body.line(`let p = ${times(colStart, K)};`);
   else for (let c = 0; c < cols; c++) body.line(`const w${c} = ${plus(w.base, times(plus(colStart, String(c)), K))};`);
-  const lane = (c: number): string => plus('p', String(Math.floor(c / COLS) * COLS * K + (c % COLS)));
-  body.block(`for (let k = 0; k < ${K}; k++${packed ? `, p += ${COLS}` : ''}) {`, () => {
-    for (let r = 0; r < rows; r++) body.line(`const x${r} = ${x.array}[${spec.xAt(r)}];`);
-    for (let c = 0; c < cols; c++) body.line(`const u${c} = ${w.array}[${packed ? lane(c) : `w${c} + k`}];`);
+  const lane = (c: number, step: number): string => plus('p', String(Math.floor(c / COLS) * COLS * K + step * COLS + (c % COLS)));
+  // One step of k (`k + step`): load the rows' x and the columns' weights, then sum every product.
+  const emitStep = (step: number): void => {
+    const k = step === 0 ? 'k' : `k + ${step}`;
+    body.line(`const ${Array.from({ length: rows }, (_, r) => `x${r} = ${x.array}[${spec.xAt(r, k)}]`).join(', ')};`);
+    body.line(`const ${Array.from({ length: cols }, (_, c) => `u${c} = ${w.array}[${packed ? lane(c, step) : `w${c} + ${k}`}]`).join(', ')};`);
     for (let r = 0; r < rows; r++) {
-      body.line(Array.from({ length: cols }, (_, c) => `a${r}${c} += x${r} * u${c};`).join(' '));
+      body.line(Array.from({ length: cols }, (_, c) => `${sum(r, c)} += x${r} * u${c};`).join(' '));
     }
-  });
-  for (let r = 0; r < rows; r++) {
-    for (let c = 0; c < cols; c++) {
-      const col = plus(colStart, String(c));
-      const rendered = renderExpr(spec.epilogue.body, JS_SYNTAX, {
-        localPrefix: 't',
-        operand: (index) => {
-          // The dot product, rounded to f32 as the interpreter stores it before its epilogue.
-          if (index === 0) return `Math.fround(a${r}${c})`;
-          const op = operands[index - 1];
-          return op === undefined ? 'NaN' : `${op.array}[${spec.operandAt(op, r, col)}]`;
-        },
-      });
-      const store = `${out.array}[${spec.outAt(r, col)}] = ${rendered.value};`;
-      if (rendered.statements.length === 0) body.line(store);
-      else body.block('{', () => body.all([...rendered.statements, store]));
-    }
+  };
+  const unroll = inMemory ? Math.max(1, Math.min(UNROLL, K)) : 1;
+  const unrolled = K - (K % unroll);
+  const advance = (steps: number): string => (packed ? `, p += ${steps * COLS}` : '');
+  if (unroll === 1) body.block(`for (let k = 0; k < ${K}; k++${advance(1)}) {`, () => emitStep(0));
+  else {
+    body.block(`for (let k = 0; k < ${unrolled}; k += ${unroll}${advance(unroll)}) {`, () => {
+      for (let step = 0; step < unroll; step++) body.block('{', () => emitStep(step));
+    });
+    if (unrolled < K) body.block(`for (let k = ${unrolled}; k < ${K}; k++${advance(1)}) {`, () => emitStep(0));
+  }
+  // The epilogue of (row r, column c): c a number for locals, the loop variable `c` for acc.
+  const emitStore = (r: number, c: number | 'c'): void => {
+    const col = plus(colStart, String(c));
+    const rendered = renderExpr(spec.epilogue.body, JS_SYNTAX, {
+      localPrefix: 't',
+      operand: (index) => {
+        // The dot product, rounded to f32 as the interpreter stores it before its epilogue.
+        if (index === 0) return `Math.fround(${c === 'c' ? `${spec.acc}[${plus(String(r * cols), 'c')}]` : sum(r, c)})`;
+        const op = operands[index - 1];
+        return op === undefined ? 'NaN' : `${op.array}[${spec.operandAt(op, r, col)}]`;
+      },
+    });
+    const store = `${out.array}[${spec.outAt(r, col)}] = ${rendered.value};`;
+    if (rendered.statements.length === 0) body.line(store);
+    else body.block('{', () => body.all([...rendered.statements, store]));
+  };
+  if (inMemory) {
+    body.block(`for (let c = 0; c < ${stored}; c++) {`, () => {
+      for (let r = 0; r < rows; r++) emitStore(r, 'c');
+    });
+  } else {
+    for (let c = 0; c < cols; c++) emitStore(0, c);
   }
 }
 
@@ -117,9 +153,9 @@ function linearBlockSpec(kernel: LinearKernel, scope: KernelScope, packed: boole
     ? { array: scope.array(`packed:${kernel.weight.kind === 'const' ? kernel.weight.index : 0}`), base: '0', packed }
     : { ...scope.use(kernel.weight), packed };
   return {
-    k: kernel.inFeatures, x: scope.use(kernel.x), weight, out: scope.use(kernel.out), epilogue: kernel.epilogue,
-    operands: kernel.epilogue.operands.map((access) => ({ ...scope.use(access.buffer), access })),
-    xAt: (r) => `x${r}_ + k`,
+    k: kernel.inFeatures, x: scope.use(kernel.x), weight, out: scope.use(kernel.out), acc: scope.accumulators(ROWS * COLS),
+    epilogue: kernel.epilogue, operands: kernel.epilogue.operands.map((access) => ({ ...scope.use(access.buffer), access })),
+    xAt: (r, k) => `x${r}_ + ${k}`,
     outAt: (r, col) => plus(`y${r}_`, col),
     operandAt: (op, r, col) => operandOffset(kernel, op, plus('r', String(r)), col),
   };
@@ -151,22 +187,48 @@ export function emitColumns(N: number, body: CodeWriter, group: number, block: (
   }
 }
 
+/**
+ * All columns for blocks of several rows. With packed weights, one loop over every panel: the
+ * last, partial one is computed whole (its padding lanes are zero) and stored up to N, so the
+ * big block is emitted once. Runtime weights have no padding: emitColumns' loop and tails.
+ */
+export function emitPanels(spec: BlockSpec, N: number, body: CodeWriter, block: (cols: number, colStart: string, stored: string) => void): void {
+  if (!spec.weight.packed) {
+    emitColumns(N, body, COLS, (cols, colStart) => block(cols, colStart, String(cols)));
+    return;
+  }
+  body.block(`for (let j = 0; j < ${N}; j += ${COLS}) {`, () => {
+    if (N % COLS === 0) block(COLS, 'j', String(COLS));
+    else {
+      body.line(`const stored = Math.min(${COLS}, ${N} - j);`);
+      block(COLS, 'j', 'stored');
+    }
+  });
+}
+
 export function emitLinear(kernel: LinearKernel, scope: KernelScope, body: CodeWriter, packed: boolean): void {
   const spec = linearBlockSpec(kernel, scope, packed);
+  const half = ROWS / 2;
   body.line(`const rows = ${renderExtent(kernel.rows)};`);
   body.line(`const blocked = rows - rows % ${ROWS};`);
   // Row groups keep one weight panel in L1 while ROW_GROUP rows stream past it.
   body.block(`for (let g = 0; g < blocked; g += ${ROW_GROUP}) {`, () => {
     body.line(`const gEnd = Math.min(g + ${ROW_GROUP}, blocked);`);
-    emitColumns(kernel.outFeatures, body, COLS, (cols, colStart) => {
+    emitPanels(spec, kernel.outFeatures, body, (cols, colStart, stored) => {
       body.block(`for (let r = g; r < gEnd; r += ${ROWS}) {`, () => {
         emitRowOffsets(kernel, scope, body, ROWS);
-        emitBlock(spec, body, ROWS, cols, colStart);
+        emitBlock(spec, body, ROWS, cols, colStart, stored);
       });
     });
   });
-  body.block('for (let r = blocked; r < rows; r++) {', () => {
+  // Leftover rows: at most one block of ROWS / 2, then one row at a time.
+  body.line(`const halved = rows - rows % ${half};`);
+  body.block(`for (let r = blocked; r < halved; r += ${half}) {`, () => {
+    emitRowOffsets(kernel, scope, body, half);
+    emitPanels(spec, kernel.outFeatures, body, (cols, colStart, stored) => emitBlock(spec, body, half, cols, colStart, stored));
+  });
+  body.block('for (let r = halved; r < rows; r++) {', () => {
     emitRowOffsets(kernel, scope, body, 1);
-    emitColumns(kernel.outFeatures, body, packed ? SINGLE_ROW_PANELS * COLS : COLS, (cols, colStart) => emitBlock(spec, body, 1, cols, colStart));
+    emitColumns(kernel.outFeatures, body, COLS, (cols, colStart) => emitBlock(spec, body, 1, cols, colStart));
   });
 }

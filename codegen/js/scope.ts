@@ -63,6 +63,7 @@ export class KernelScope {
   /** Floats of the bundle's shared scratch array this kernel uses (a padded conv input). */
   scratchSize = 0;
   private readonly bases = new Map<string, string>();
+  private accumulatorSize = 0;
 
   /** The parameter holding `key`'s array. */
   array(key: ArrayKey): string {
@@ -93,6 +94,17 @@ export class KernelScope {
   table(name: string, values: readonly number[], kind: 'Int32Array' | 'Float64Array'): string {
     this.statics.push(`const ${name} = ${kind}.from([${values.join(', ')}]);`);
     return name;
+  }
+
+  /**
+   * A Float64Array of `size` running sums beside the function, for register blocks that sum
+   * in memory (codegen/js/kernel-linear.ts); returns its name.
+   */
+  accumulators(size: number): string {
+    if (this.accumulatorSize === 0) this.statics.push(`const acc = new Float64Array(${size});`);
+    else if (size !== this.accumulatorSize) throw new Error('internal: one kernel asked for two accumulator sizes');
+    this.accumulatorSize = size;
+    return 'acc';
   }
 
   /** The shared scratch array, at least `size` floats long; kernels use it one at a time. */

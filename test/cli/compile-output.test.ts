@@ -56,8 +56,9 @@ describe('fusegraph compile output', () => {
     const result = fusegraph('compile', `${FIXTURES}/seed_mlp.onnx`, '-o', out, '--weights-dtype', 'bf16', '--weights', 'external', '--target', 'js');
     expect(result.status).toBe(0);
     expect(readdirSync(out)).toContain('seed_mlp.weights.bin');
-    expect(readFileSync(join(out, 'seed_mlp.weights.bin')).byteLength).toBe(102_026 * 2);
-    expect(result.stdout).toMatch(/weights 204\.1 kB bf16 in the weights file/);
+    // 101,770 values, the second layer's packed weight padded from 10 to 16 columns (8-column panels).
+    expect(readFileSync(join(out, 'seed_mlp.weights.bin')).byteLength).toBe((101_770 + 6 * 128) * 2);
+    expect(result.stdout).toMatch(/weights 205\.1 kB bf16 in the weights file/);
     const bad = fusegraph('compile', `${FIXTURES}/seed_mlp.onnx`, '-o', out, '--weights-dtype', 'f8');
     expect(bad.stderr).toMatch(/--weights-dtype must be one of f32, f16, bf16, got 'f8'/);
   });

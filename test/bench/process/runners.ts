@@ -66,6 +66,8 @@ async function fusegraphWasm({ graph, x }: RunnerInput, relaxed: boolean): Promi
 
 async function fusegraphJs({ graph, x }: RunnerInput): Promise<Prepared> {
   const module = await importCompiled(graph, { target: 'js' });
+  // A large model's weights sit in a .weights.bin beside the module; load() reads them first.
+  await (module.load as () => Promise<unknown>)();
   const run = module.run as (feeds: object) => Results;
   const feeds = { x };
   const output = outputName(graph);

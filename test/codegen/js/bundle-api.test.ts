@@ -81,9 +81,10 @@ describe('JS bundle interface', () => {
     const text = module as string;
     const base64 = /"([A-Za-z0-9+/=]{1000,})"/.exec(text)?.[1] ?? '';
     const weightValues = 784 * 128 + 128 + 128 * 10 + 10;
-    // Packed weights are padded to whole 4-column blocks (10 -> 12 columns of the second layer).
-    expect(Buffer.from(base64, 'base64').length).toBe((weightValues + 2 * 128) * 4);
-    // 20 KB before streaming, typed feeds and symbol binding joined every bundle (main alone: 21.5 KB).
-    expect(text.length - base64.length).toBeLessThan(25_000);
+    // Packed weights are padded to whole 8-column panels (10 -> 16 columns of the second layer).
+    expect(Buffer.from(base64, 'base64').length).toBe((weightValues + 6 * 128) * 4);
+    // 20 KB before streaming, typed feeds and symbol binding joined every bundle (main alone:
+    // 21.5 KB); the 8 × 8 register blocks of the two linear kernels then took it to ~34 KB.
+    expect(text.length - base64.length).toBeLessThan(38_000);
   });
 });
