@@ -13,12 +13,13 @@ import type { FunctionRef, ModuleAssembler } from './module-assembler.ts';
 
 /**
  * A kernel is split between threads only from this many flops per call on: below it the
- * barrier and the wake-up cost more than the halved work saves. Measured with
- * test/bench/wasm/threads.ts on the reference machine (2 threads): a barrier round costs
- * ~2–5 µs when both threads are running, and the kernels run at ~40 GFLOP/s, so 400k flops
- * (~10 µs of work) is where the split starts to pay back.
+ * barrier costs more than the halved work saves. Measured on the reference machine (2 cores,
+ * load average ~9) with chains of 16 linear layers, critical-path CPU per kernel, 1 thread vs
+ * 2: 65 kflop 1.3 vs 8 µs, 262 kflop 4.4 vs 9.6 µs, 524 kflop 4.6–13 vs 12 µs, 2.1 Mflop 33 vs
+ * 26 µs, 4.2 Mflop 77 vs 42 µs: a barrier round costs ~8 µs there, so the split breaks even
+ * near 1 Mflop (~16 µs of work at ~55 GFLOP/s).
  */
-export const PARALLEL_MIN_FLOPS = 400_000;
+export const PARALLEL_MIN_FLOPS = 1_000_000;
 
 /** Barrier spins this many times on the generation word before sleeping (memory.atomic.wait32). */
 const BARRIER_SPINS = 4000;
