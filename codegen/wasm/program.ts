@@ -60,7 +60,7 @@ function plain<K extends Kernel>(emit: (ctx: KernelContext, kernel: K) => void):
 /** One entry per kernel kind; TypeScript checks none is missing. */
 const WASM_KERNELS: { readonly [K in Kernel['kind']]: WasmKernel<Extract<Kernel, { kind: K }>> } = {
   linear: { prepare: plain(emitLinear), weight: 'panels', splits: linearSplits },
-  elementwise: { prepare: plain(emitElementwiseKernel), weight: 'row-major' },
+  elementwise: { prepare: plain(emitElementwiseKernel), weight: 'row-major', splits: () => true },
   matmul: { prepare: plain(emitMatmulKernel), weight: 'row-major', splits: () => true },
   softmax: { prepare: plain(emitSoftmaxKernel), weight: 'row-major' },
   conv: { prepare: prepareConvKernel, weight: 'row-major', splits: convSplits },

@@ -124,20 +124,20 @@ describe('threaded wasm runs', () => {
   it('split conv by output channels (padded, pointwise, transposed, grouped), same bytes', async () => {
     threadedCases = 0;
     for (const op of ['conv', 'conv_transpose'] as const) {
-      await fc.assert(fc.asyncProperty(arbCnnCase(op), async ({ graph, feeds }) => sameBytes(graph, naivePlan(graph), feeds)), { numRuns: 12 });
+      await fc.assert(fc.asyncProperty(arbCnnCase(op), async ({ graph, feeds }) => sameBytes(graph, naivePlan(graph), feeds)), { numRuns: 8 });
     }
-    expect(threadedCases).toBeGreaterThan(6);
+    expect(threadedCases).toBeGreaterThan(4);
   });
 
   it('give the same bytes on random graphs of every op at 1, 2 and 3 threads', async () => {
-    // Every op (pow aside, see wasm-differential.test.ts), linear drawn far more often: it splits.
+    // Every op (pow aside, see wasm-differential.test.ts), linear drawn far more often.
     const ops = [...KERNEL_OPS.filter((op) => op !== 'pow'), ...Array.from({ length: 12 }, () => 'linear' as const)];
     const cases = arbGraphAndFeeds({ ops, maxWidth: 40, feeds: { batch: { min: 1, max: 5 }, edges: false } });
     threadedCases = 0;
     await assertGraphPropertyAsync(cases, async ({ graph, feeds }) => {
       const optimized = optimize(graph);
       await sameBytes(optimized.graph, optimized.plan, feeds);
-    }, { numRuns: 25 });
+    }, { numRuns: 15 });
     expect(threadedCases).toBeGreaterThan(0);
   });
 
