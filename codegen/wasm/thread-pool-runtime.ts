@@ -2,9 +2,10 @@
 // gets (and why), and the workers, created once at load, each instantiating the same module
 // on the same shared memory and waiting on the control words for the next run. In Node the
 // caller is thread 0 and blocks in the run (as runSync does); in a browser the caller must not
-// block, so every computing thread is a worker and the caller awaits thread 0's message.
+// block, so every computing thread is a worker and the caller awaits thread 0's word (with
+// Atomics.waitAsync where the engine has it, else thread 0's message).
 // Control words (i32 index from CONTROL_ADDRESS): 0, 1 the barrier (threads.ts); 2 the run's
-// generation; 3 stop; 4 the run's batch.
+// generation; 3 stop; 4 the run's batch; 5 the generation of the last run thread 0 finished.
 
 /** The worker's whole source: runs in Node (`new Worker(source, { eval: true })`) and in a browser (a Blob URL). */
 const WORKER_SOURCE = `"use strict";
@@ -26,7 +27,11 @@ function serve(data, post) {
     seen = go;
     if (Atomics.load(words, 3) !== 0) return;
     work(Atomics.load(words, 4), data.thread, data.threads);
-    if (data.report) post("done");
+    if (data.report !== null) {
+      Atomics.store(words, 5, go);
+      Atomics.notify(words, 5);
+      if (data.report === "message") post("done");
+    }
   }
 }
 if (typeof WorkerGlobalScope !== "undefined") {
@@ -86,7 +91,7 @@ async function startNodePool(plan, module, memory, words) {
   const workers = [];
   try {
     for (let thread = 1; thread < plan.threads; thread++) {
-      const workerData = { module, memory, control: CONTROL_ADDRESS, thread, threads: plan.threads, report: false };
+      const workerData = { module, memory, control: CONTROL_ADDRESS, thread, threads: plan.threads, report: null };
       workers.push(new plan.host.Worker(WORKER_SOURCE, { eval: true, workerData }));
     }
     await Promise.all(workers.map((worker) => new Promise((resolve, reject) => {
@@ -117,11 +122,15 @@ async function startBrowserPool(plan, module, memory, words) {
   const url = URL.createObjectURL(new Blob([WORKER_SOURCE], { type: "text/javascript" }));
   const workers = [];
   let done = null;
+  // Thread 0 says a run is done in a control word the caller awaits with Atomics.waitAsync, or,
+  // where the engine lacks it, in a message as well.
+  const waitAsync = typeof Atomics.waitAsync === "function";
   try {
     for (let thread = 0; thread < plan.threads; thread++) {
       const worker = new Worker(url);
       workers.push(worker);
-      worker.postMessage({ module, memory, control: CONTROL_ADDRESS, thread, threads: plan.threads, report: thread === 0 });
+      const report = thread !== 0 ? null : waitAsync ? "word" : "message";
+      worker.postMessage({ module, memory, control: CONTROL_ADDRESS, thread, threads: plan.threads, report });
     }
     await Promise.all(workers.map((worker) => new Promise((resolve, reject) => {
       worker.onmessage = resolve;
@@ -140,11 +149,19 @@ async function startBrowserPool(plan, module, memory, words) {
   };
   return {
     run(work, batch) {
-      const finished = new Promise((resolve) => { done = resolve; });
       Atomics.store(words, 4, batch);
-      Atomics.add(words, 2, 1);
+      const generation = Atomics.add(words, 2, 1) + 1;
+      const finished = waitAsync ? null : new Promise((resolve) => { done = resolve; });
       Atomics.notify(words, 2);
-      return finished;
+      if (!waitAsync) return finished;
+      return (async () => {
+        for (;;) {
+          const seen = Atomics.load(words, 5);
+          if (seen === generation) return;
+          const result = Atomics.waitAsync(words, 5, seen);
+          if (result.async) await result.value;
+        }
+      })();
     },
     async stop() {
       for (const worker of workers) worker.terminate();
