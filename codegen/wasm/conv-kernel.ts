@@ -15,7 +15,8 @@
 //    (conv-pack.ts).
 // Depthwise convolutions have a kernel of their own (depthwise-kernel.ts).
 // Threads split the output channels of each group in whole register blocks; each packs its
-// own panels (and its own padded copy) in a scratch region of its own (threads.ts).
+// own panels (and its own padded copy) in a scratch region of its own (threads.ts); depthwise
+// convolutions split their channels.
 
 import type { ConvKernel, WindowAxis } from '../affine-kernels.ts';
 import { convEpilogue, convEpilogueFuses } from './conv-epilogue.ts';
@@ -63,10 +64,9 @@ interface PanelSource {
   panels(ctx: KernelContext, gemm: GemmState, xg: Local): void;
 }
 
-/** Whether the kernel splits between threads: not depthwise (a kernel of its own), epilogue fused. */
+/** Whether the kernel splits between threads: when its epilogue is fused (no pass over all of the output after). */
 export function convSplits(kernel: ConvKernel): boolean {
-  const [rows, columns] = planarAxes(kernel);
-  return !(paddable(rows) && paddable(columns) && isDepthwise(kernel)) && convEpilogueFuses(kernel);
+  return convEpilogueFuses(kernel);
 }
 
 export function prepareConvKernel(kernel: ConvKernel, statics: StaticData): (ctx: KernelContext) => void {

@@ -121,7 +121,16 @@ describe('threaded wasm runs', () => {
     await sameBytes(optimized.graph, optimized.plan, feedsAt(graph, 5, 3));
   });
 
-  it('split conv by output channels (padded, pointwise, transposed, grouped), same bytes', async () => {
+  it('split conv by output channels (padded, pointwise, transposed, grouped) and depthwise by channels, same bytes', async () => {
+    // Depthwise, 2 outputs per channel, stride 2, padded, bias and ReLU fused; 7 channels for 3 threads.
+    const random = new Random(9);
+    const b = new GraphBuilder('depthwise');
+    const x = b.input('x', ['N', 7, 9, 11]);
+    const w = b.constant(random.uniformArray(14 * 9, -1, 1), [14, 1, 3, 3], 'w');
+    const bias = b.constant(random.uniformArray(14, -1, 1), [14], 'b');
+    b.output(b.op('conv', [x, w, bias], { strides: [2, 2], pads: [1, 1, 1, 1], group: 7, activation: { op: 'relu', attrs: {} } }, 'y'));
+    const depthwise = b.build();
+    await sameBytes(depthwise, naivePlan(depthwise), feedsAt(depthwise, 2, 4));
     threadedCases = 0;
     for (const op of ['conv', 'conv_transpose'] as const) {
       await fc.assert(fc.asyncProperty(arbCnnCase(op), async ({ graph, feeds }) => sameBytes(graph, naivePlan(graph), feeds)), { numRuns: 8 });
