@@ -96,6 +96,7 @@ export const WASM_LOAD = `export async function load(options = {}) {
     } finally {
       busy = false;
     }
+    if (!open) throw new Error("fusegraph: this session was disposed during the run");
     return readResults(batch);
   }
   function stream(streamOptions) {

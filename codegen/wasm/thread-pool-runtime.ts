@@ -157,7 +157,8 @@ async function startBrowserPool(plan, module, memory, words) {
       return (async () => {
         for (;;) {
           const seen = Atomics.load(words, 5);
-          if (seen === generation) return;
+          // A run the session's dispose() cut short ends here (the caller then refuses it).
+          if (seen === generation || Atomics.load(words, 3) !== 0) return;
           const result = Atomics.waitAsync(words, 5, seen);
           if (result.async) await result.value;
         }
@@ -165,6 +166,9 @@ async function startBrowserPool(plan, module, memory, words) {
     },
     async stop() {
       for (const worker of workers) worker.terminate();
+      // Wake a caller awaiting a run the workers will not finish.
+      Atomics.notify(words, 5);
+      if (done !== null) done();
     },
   };
 }

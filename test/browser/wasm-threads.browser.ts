@@ -17,7 +17,7 @@ const BATCH = 32;
 const mlp: Graph = toGraph(sequential(linear(256, 256), relu(), linear(256, 128)), { name: 'mlp', inputShape: ['N', 256], outputName: 'y', seed: 5 });
 const x = new Random(7).uniformArray(BATCH * 256, -1, 1);
 
-interface ThreadReport { readonly isolated: boolean; readonly threads: number; readonly reason: string; readonly same: boolean; readonly error?: string }
+interface ThreadReport { readonly isolated: boolean; readonly threads: number; readonly reason: string; readonly same: boolean; readonly cut: string; readonly error?: string }
 
 const PAGE = `<!doctype html>
 <meta charset="utf-8">
@@ -35,7 +35,11 @@ try {
   const again = (await session.run({ x })).y;
   const bytes = (a) => Array.from(new Uint8Array(a.buffer)).join(",");
   Object.assign(report, { isolated: globalThis.crossOriginIsolated === true, threads: session.threads, reason: session.threadsReason, same: bytes(one) === bytes(two) && bytes(one) === bytes(again) });
-  await session.dispose();
+  // A run that dispose() overtakes is refused, not left pending.
+  const pending = session.run({ x });
+  const stopping = session.dispose();
+  report.cut = await pending.then(() => "finished", (error) => error.message);
+  await stopping;
 } catch (error) {
   report.error = String(error && error.stack ? error.stack : error);
 }
@@ -79,12 +83,12 @@ describe('browser: threaded wasm bundles', () => {
 
   it('run on 2 workers in a cross-origin isolated page, with the same bytes as one thread', async () => {
     const report = await visit(ISOLATION);
-    expect(report).toEqual({ isolated: true, threads: 2, reason: '2 threads were asked for', same: true });
+    expect(report).toEqual({ isolated: true, threads: 2, reason: '2 threads were asked for', same: true, cut: expect.stringMatching(/disposed/) as unknown });
   });
 
   it('also end runs by message where Atomics.waitAsync is missing', async () => {
     const report = await visit(ISOLATION, '?message');
-    expect(report).toEqual({ isolated: true, threads: 2, reason: '2 threads were asked for', same: true });
+    expect(report).toEqual({ isolated: true, threads: 2, reason: '2 threads were asked for', same: true, cut: expect.stringMatching(/disposed/) as unknown });
   });
 
   it('run on one thread, saying why, where the page is not isolated', async () => {
