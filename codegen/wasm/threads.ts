@@ -1,14 +1,13 @@
 // The wasm side of threaded runs: every thread calls the exported `work(batch, thread, threads)`
-// on the same shared memory. Kernels that split their output (linear, conv, matmul) take a
-// share each; the others run on thread 0 alone; a barrier on the control words separates one
-// kernel from the next. Each output element is computed by exactly one thread, in the same
+// on the same shared memory. Kernels that split their output (linear, conv, matmul,
+// elementwise) take a share each; the others run on thread 0 alone; a barrier on the control
+// words separates one kernel from the next. Each output element is computed by exactly one thread, in the same
 // order of operations as a single-thread run, so results are bitwise the same for any count.
 
 import type { Kernel } from '../affine-kernels.ts';
 import { kernelFlops } from '../kernel-info.ts';
 import type { FunctionAssembler, Local } from './function-assembler.ts';
 import type { KernelContext } from './kernel-context.ts';
-import type { WasmLayout } from './memory-layout.ts';
 import type { FunctionRef, ModuleAssembler } from './module-assembler.ts';
 
 /**
@@ -24,7 +23,10 @@ export const PARALLEL_MIN_FLOPS = 1_000_000;
 /** Barrier spins this many times on the generation word before sleeping (memory.atomic.wait32). */
 const BARRIER_SPINS = 4000;
 
-/** Byte offsets of the control words from `layout.controlAddress` (runtime.ts reads the same). */
+/**
+ * Byte offsets of the barrier's control words from `layout.controlAddress`; the pool's words
+ * (a run's generation, stop, batch, done) follow them (thread-pool-runtime.ts).
+ */
 export const CONTROL = { arrived: 0, generation: 4 } as const;
 
 /**
