@@ -11,7 +11,7 @@
 // often waits to be scheduled, so wall time shows the load more than the code; the critical
 // path is what a run would take on idle cores, barrier waits aside (spinning counts, sleeping not).
 //
-//   npx tsx test/bench/wasm/threads.ts [--threads 2] [--repeat 3] [--cases deep:32,deep:256,resnet18:1] [--out file.md]
+//   npx tsx test/bench/wasm/threads.ts [--threads 2] [--repeat 3] [--cases deep:32,deep:256,resnet18:1,mobilenet_v2:1] [--out file.md]
 
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -137,7 +137,7 @@ async function main(argv: readonly string[]): Promise<void> {
   }
   const threads = Number(arg(argv, '--threads', '2'));
   const repeat = Number(arg(argv, '--repeat', '3'));
-  const cases = arg(argv, '--cases', 'deep:32,deep:256,resnet18:1').split(',').map((c) => {
+  const cases = arg(argv, '--cases', 'deep:32,deep:256,resnet18:1,mobilenet_v2:1').split(',').map((c) => {
     const [name = '', batch = '1'] = c.split(':');
     return { name, batch: Number(batch) };
   });
