@@ -148,6 +148,9 @@ export function emitWasmBundle(graph: Graph, program: LoweredProgram, wasm: Wasm
   w.line(`const SCRATCH_STRIDE = ${wasm.layout.scratchStride};`);
   const unavailable = threadsUnavailable(program, wasm);
   w.line(`const THREADS_UNAVAILABLE = ${unavailable === undefined ? 'null' : stringLiteral(unavailable)};`);
+  // The smallest batch at which some kernel splits between threads (threads.ts).
+  const splitFrom = wasm.splitFrom.filter((from): from is number => from !== undefined);
+  w.line(`const SPLIT_FROM_BATCH = ${splitFrom.length === 0 ? 'Infinity' : Math.min(...splitFrom)};`);
   w.line(`const INPUT_NAMES = [${program.inputs.map((t) => stringLiteral(t.name)).join(', ')}];`);
   // Byte addresses [perSample, fixed] of each input and output region, for stream().
   w.block('const INPUT_LAYOUT = [', () => program.inputs.forEach((input, index) => {

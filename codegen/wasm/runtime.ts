@@ -88,6 +88,11 @@ export const WASM_LOAD = `export async function load(options = {}) {
     usable();
     owner = null;
     const batch = writeFeeds(feeds);
+    // Below every kernel's split batch, threads would only wait at barriers: run here alone.
+    if (batch < SPLIT_FROM_BATCH) {
+      kernels(batch);
+      return readResults(batch);
+    }
     busy = true;
     try {
       starting ??= startPool(plan, module, memory);

@@ -12,6 +12,8 @@
 // path is what a run would take on idle cores, barrier waits aside (spinning counts, sleeping not).
 //
 //   npx tsx test/bench/wasm/threads.ts [--threads 2] [--repeat 3] [--cases deep:32,deep:256,resnet18:1,mobilenet_v2:1] [--out file.md]
+//
+// BENCH_MS (default 6000) is each child's timing budget per runner set.
 
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
