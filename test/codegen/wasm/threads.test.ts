@@ -6,6 +6,7 @@
 
 import fc from 'fast-check';
 import { afterEach, describe, expect, it, vi } from 'vitest';
+import { PARALLEL_MIN_FLOPS } from '../../../codegen/wasm/threads.ts';
 import type { Graph } from '../../../ir/graph.ts';
 import type { Feeds } from '../../../ir/interpret.ts';
 import type { MemoryPlan } from '../../../ir/memory-plan.ts';
@@ -119,6 +120,12 @@ describe('threaded wasm runs', () => {
     for (const batch of [1, 2, 7, 64]) await sameBytes(graph, naivePlan(graph), feedsAt(graph, batch, batch));
     const optimized = optimize(graph);
     await sameBytes(optimized.graph, optimized.plan, feedsAt(graph, 5, 3));
+    // The measured threshold: layer 1 splits from batch 63 on; below, run() stays on the caller.
+    const measured = await load(graph, naivePlan(graph), 2, PARALLEL_MIN_FLOPS);
+    for (const batch of [4, 100]) {
+      const x = feedsAt(graph, batch, 6)['x'] ?? new Float32Array();
+      expect(bytesOf(await measured.run({ x }))).toEqual(bytesOf(measured.runSync({ x })));
+    }
   });
 
   it('split conv by output channels (padded, pointwise, transposed, grouped) and depthwise by channels, same bytes', async () => {
