@@ -114,8 +114,11 @@ export function splitFromBatch(kernel: Kernel, splits: boolean, minFlops: number
 
 /**
  * Emits the exported `work(batch, thread, threads)`: the kernels in order, each split from its
- * batch on (else on thread 0 alone), with a barrier after each; runs of kernels that never
- * split share one `if thread == 0` and one barrier.
+ * batch on, else run by thread 0 alone. A barrier follows each split kernel; the kernels thread 0
+ * runs alone between two of them need one barrier only, before the next split kernel (a flag,
+ * the same on every thread since it depends on the batch alone, says whether one is owed). A
+ * run ends without a barrier after work of thread 0's own: the caller (or thread 0's done
+ * word) waits for thread 0, and the other threads finished their shares before the last barrier.
  */
 export function emitWork(module: ModuleAssembler, refs: readonly FunctionRef[], fromBatch: readonly (number | undefined)[], barrier: FunctionRef): void {
   const params = [{ name: 'batch', type: 'i32' as const }, { name: 'thread', type: 'i32' as const }, { name: 'threads', type: 'i32' as const }];
@@ -124,34 +127,33 @@ export function emitWork(module: ModuleAssembler, refs: readonly FunctionRef[], 
     const batch = asm.param('batch');
     const thread = asm.param('thread');
     const threads = asm.param('threads');
-    const alone = (ref: FunctionRef): void => { asm.get(batch).i32Const(0).i32Const(1).call(ref.index, ref.name); };
-    let serial: FunctionRef[] = [];
-    const flush = (): void => {
-      if (serial.length === 0) return;
+    const owed = asm.local('i32', 'owed');
+    const alone = (ref: FunctionRef): void => {
       asm.get(thread).i32Eqz().if();
-      serial.forEach(alone);
+      asm.get(batch).i32Const(0).i32Const(1).call(ref.index, ref.name);
       asm.end();
-      asm.get(threads).call(barrier.index, barrier.name);
-      serial = [];
+      asm.i32Const(1).set(owed);
     };
+    const shared = (ref: FunctionRef): void => {
+      asm.get(owed).if().get(threads).call(barrier.index, barrier.name).end();
+      asm.get(batch).get(thread).get(threads).call(ref.index, ref.name);
+      asm.get(threads).call(barrier.index, barrier.name);
+      asm.i32Const(0).set(owed);
+    };
+    asm.i32Const(0).set(owed);
     refs.forEach((ref, index) => {
       const from = fromBatch[index];
       if (from === undefined) {
-        serial.push(ref);
-        return;
-      }
-      flush();
-      if (from > 0) {
-        asm.get(batch).i32Const(from).i32('i32.ge_u').if();
-        asm.get(batch).get(thread).get(threads).call(ref.index, ref.name);
-        asm.else().get(thread).i32Eqz().if();
         alone(ref);
-        asm.end().end();
+      } else if (from === 0) {
+        shared(ref);
       } else {
-        asm.get(batch).get(thread).get(threads).call(ref.index, ref.name);
+        asm.get(batch).i32Const(from).i32('i32.ge_u').if();
+        shared(ref);
+        asm.else();
+        alone(ref);
+        asm.end();
       }
-      asm.get(threads).call(barrier.index, barrier.name);
     });
-    flush();
   });
 }
