@@ -46,9 +46,11 @@ export const WASM_LOAD = `export async function load(options = {}) {
   const image = widenWeights(WEIGHTS_BASE64 !== null ? bytesOfBase64(WEIGHTS_BASE64) : await fetchWeights(options));
   if (image.byteLength !== IMAGE_BYTES) throw new Error("fusegraph: expected " + IMAGE_BYTES + " bytes of weights, got " + image.byteLength);
   new Uint8Array(memory.buffer).set(image, 0);
-  // The worker pool, started once by the first run() (runSync never needs it).
+  // The worker pool, started once by the first run() (runSync never needs it); why it could
+  // not start, if it could not (runs then stay on the calling thread).
   let pool = null;
   let starting = null;
+  let failed = null;
   let heap = new Float32Array(memory.buffer);
   let open = true;
   // A threaded run in flight (browser pools run while the caller awaits), and the queue of runs.
@@ -95,9 +97,16 @@ export const WASM_LOAD = `export async function load(options = {}) {
     }
     busy = true;
     try {
-      starting ??= startPool(plan, module, memory);
-      pool ??= await starting;
-      await pool.run(work, batch);
+      if (pool === null && failed === null) {
+        starting ??= startPool(plan, module, memory);
+        try {
+          pool = await starting;
+        } catch (error) {
+          failed = "the worker pool could not start (" + String(error) + ")";
+        }
+      }
+      if (pool !== null) await pool.run(work, batch);
+      else kernels(batch);
     } finally {
       busy = false;
     }
@@ -157,8 +166,12 @@ export const WASM_LOAD = `export async function load(options = {}) {
   }
   return {
     relaxedSimd,
-    threads,
-    threadsReason: plan.reason,
+    get threads() {
+      return failed === null ? threads : 1;
+    },
+    get threadsReason() {
+      return failed ?? plan.reason;
+    },
     runSync,
     stream,
     run(feeds) {

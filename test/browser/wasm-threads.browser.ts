@@ -2,7 +2,8 @@
 // (COOP + COEP headers) a load gets 2 threads, its workers come from the Blob URL of the
 // source embedded in the bundle, and run() gives the same bytes as runSync() (a run's end
 // awaited with Atomics.waitAsync, or by message where it is missing); in a page that
-// is not isolated there is no SharedArrayBuffer, and the load says so and runs on one thread.
+// is not isolated there is no SharedArrayBuffer, and the load says so and runs on one thread;
+// where a content security policy forbids workers, runs stay on the calling thread and say why.
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Graph } from '../../ir/graph.ts';
@@ -89,6 +90,13 @@ describe('browser: threaded wasm bundles', () => {
   it('also end runs by message where Atomics.waitAsync is missing', async () => {
     const report = await visit(ISOLATION, '?message');
     expect(report).toEqual({ isolated: true, threads: 2, reason: '2 threads were asked for', same: true, cut: expect.stringMatching(/disposed/) as unknown });
+  });
+
+  it('stay on the calling thread, saying why, where no worker may start', async () => {
+    const report = await visit({ ...ISOLATION, 'content-security-policy': "worker-src 'none'" });
+    expect(report.threads).toBe(1);
+    expect(report.reason).toMatch(/the worker pool could not start/);
+    expect(report.same).toBe(true);
   });
 
   it('run on one thread, saying why, where the page is not isolated', async () => {
