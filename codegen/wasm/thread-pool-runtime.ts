@@ -1,5 +1,6 @@
 // The JavaScript of a wasm bundle's thread pool, included as text: how many threads a load
-// gets (and why), and the workers, created once at load, each instantiating the same module
+// gets (and why), and the workers, created once (by the session's first threaded run; a load
+// or runSync alone never pays for them), each instantiating the same module
 // on the same shared memory and waiting on the control words for the next run. In Node the
 // caller is thread 0 and blocks in the run (as runSync does); in a browser the caller must not
 // block, so every computing thread is a worker and the caller awaits thread 0's word (with
