@@ -33,6 +33,12 @@ function classify(access: Access, extents: readonly Extent[]): OperandKind | und
   return undefined;
 }
 
+/** Whether every epilogue operand is read in the micro-kernel (no pass over the whole output after). */
+export function convEpilogueFuses(kernel: ConvKernel): boolean {
+  const extents = convOutExtents(kernel);
+  return kernel.epilogue.operands.every((access) => classify(access, extents) !== undefined);
+}
+
 export interface ConvEpilogue {
   /** For the micro-kernel; absent when the sums are stored as they are. */
   readonly epilogue?: GemmSpec['epilogue'];

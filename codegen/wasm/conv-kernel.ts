@@ -14,18 +14,22 @@
 //  - packed (transposed convolution): panels packed into scratch through tap tables
 //    (conv-pack.ts).
 // Depthwise convolutions have a kernel of their own (depthwise-kernel.ts).
+// Threads split the output channels of each group in whole register blocks; each packs its
+// own panels (and its own padded copy) in a scratch region of its own (threads.ts); depthwise
+// convolutions split their channels.
 
 import type { ConvKernel, WindowAxis } from '../affine-kernels.ts';
-import { convEpilogue } from './conv-epilogue.ts';
+import { convEpilogue, convEpilogueFuses } from './conv-epilogue.ts';
 import { emitPack, tapTable, type PackPlan } from './conv-pack.ts';
 import { isDepthwise, prepareDepthwiseKernel } from './depthwise-kernel.ts';
 import type { Local } from './function-assembler.ts';
-import { addressLocal, advance, countedLoop, extentLocal, type KernelContext } from './kernel-context.ts';
+import { addressLocal, advance, countedLoop, extentLocal, pushAddress, type Address, type KernelContext } from './kernel-context.ts';
 import {
   contiguousDepth, createGemm, emitPanel, rowVectors, type GemmState, type MicroKernelShape, type PanelVector,
 } from './linear-kernel.ts';
 import { emitPaddedCopy, emitZero, paddable, paddedGeometry, rowOffset, tapOffset, type PaddedGeometry } from './padded-input.ts';
 import type { StaticData } from './static-data.ts';
+import { emitShare, threadScratch } from './threads.ts';
 
 /**
  * The conv's register block, chosen with test/bench/wasm/conv-layers.ts: 4 rows (output
@@ -60,6 +64,11 @@ interface PanelSource {
   panels(ctx: KernelContext, gemm: GemmState, xg: Local): void;
 }
 
+/** Whether the kernel splits between threads: when its epilogue is fused (no pass over all of the output after). */
+export function convSplits(kernel: ConvKernel): boolean {
+  return convEpilogueFuses(kernel);
+}
+
 export function prepareConvKernel(kernel: ConvKernel, statics: StaticData): (ctx: KernelContext) => void {
   const [rows, columns] = planarAxes(kernel);
   const inPlane = rows.size * columns.size;
@@ -77,23 +86,26 @@ export function prepareConvKernel(kernel: ConvKernel, statics: StaticData): (ctx
     const panel = (kernel.inChannels * g.planeFloats * 4 + 15) & ~15;
     const depth = kernel.groupIn * rows.taps * columns.taps;
     statics.reserveScratch(panel + depth * MICRO_KERNEL.panelWidth * 4);
-    return (ctx) => emitConv(ctx, kernel, {
-      groupBytes: kernel.groupIn * g.planeFloats * 4,
-      prologue: (c) => emitZero(c, statics.scratchAddress, kernel.inChannels * g.planeFloats),
-      image: (c, xn) => {
-        emitPaddedCopy(c, g, xn, statics.scratchAddress, kernel.inChannels);
-        const copy = c.asm.local('i32', 'padded');
-        c.asm.i32Const(statics.scratchAddress).set(copy);
-        return copy;
-      },
-      panels: (c, gemm, xg) => emitPaddedPanels(c, gemm, xg, g, kernel.groupIn, statics.scratchAddress + panel),
-    });
+    return (ctx) => {
+      const scratch = threadScratch(ctx, statics.scratchAddress);
+      const panelAt = ctx.asm.local('i32', 'panel_at');
+      ctx.asm.get(scratch).i32Const(panel).i32('i32.add').set(panelAt);
+      emitConv(ctx, kernel, {
+        groupBytes: kernel.groupIn * g.planeFloats * 4,
+        prologue: (c) => emitZero(c, scratch, kernel.inChannels * g.planeFloats),
+        image: (c, xn) => {
+          emitPaddedCopy(c, g, xn, scratch, kernel.inChannels);
+          return scratch;
+        },
+        panels: (c, gemm, xg) => emitPaddedPanels(c, gemm, xg, g, kernel.groupIn, panelAt),
+      });
+    };
   }
   const depth = kernel.groupIn * rows.taps * columns.taps;
   statics.reserveScratch(depth * MICRO_KERNEL.panelWidth * 4);
   const tables = { rows: statics.table(tapTable(rows, columns.size)), columns: statics.table(tapTable(columns, 1)) };
   return (ctx) => {
-    const plan: PackPlan = { rows, columns, groupIn: kernel.groupIn, tables, scratch: statics.scratchAddress };
+    const plan: PackPlan = { rows, columns, groupIn: kernel.groupIn, tables, scratch: threadScratch(ctx, statics.scratchAddress) };
     emitConv(ctx, kernel, {
       groupBytes: kernel.groupIn * inPlane * 4,
       prologue: () => {},
@@ -120,7 +132,15 @@ function emitConv(ctx: KernelContext, kernel: ConvKernel, source: PanelSource): 
     shape: MICRO_KERNEL, xRowBytes: depth * 4, yRowBytes: outPlane * 4, relaxed: ctx.relaxed, rowCount: perGroup,
     ...(fused.epilogue === undefined ? {} : { epilogue: fused.epilogue }),
   }, { rows: asm.local('i32', 'm'), x: asm.local('i32', 'wg'), y: asm.local('i32', 'yg') });
-  asm.i32Const(perGroup).set(gemm.rows);
+  // This thread's output channels of each group: whole register blocks (all when alone).
+  const channels = asm.local('i32', 'per_group');
+  asm.i32Const(perGroup).set(channels);
+  const mine = emitShare(ctx, channels, MICRO_KERNEL.rowsPerBlock, 'm');
+  asm.get(mine.end).get(mine.start).i32('i32.sub').set(gemm.rows);
+  const firstRow = asm.local('i32', 'm_bytes');
+  asm.get(mine.start).i32Const(2).i32('i32.shl').set(firstRow);
+  asm.get(weight).get(mine.start).i32Const(depth * 4).i32('i32.mul').i32('i32.add').set(weight);
+  asm.get(out).get(mine.start).i32Const(outPlane * 4).i32('i32.mul').i32('i32.add').set(out);
   const images = extentLocal(ctx, kernel.batch, 'images');
   const groups = asm.local('i32', 'groups');
   const xg = asm.local('i32', 'xg');
@@ -130,7 +150,7 @@ function emitConv(ctx: KernelContext, kernel: ConvKernel, source: PanelSource): 
   asm.get(x).set(xn).get(out).set(yn);
   countedLoop(ctx, images, 'images', () => {
     const input = source.image(ctx, xn);
-    asm.get(input).set(xg).get(weight).set(gemm.x).get(yn).set(gemm.y).i32Const(0).set(groupRowBytes);
+    asm.get(input).set(xg).get(weight).set(gemm.x).get(yn).set(gemm.y).get(firstRow).set(groupRowBytes);
     asm.i32Const(kernel.groups).set(groups);
     countedLoop(ctx, groups, 'groups', () => {
       source.panels(ctx, gemm, xg);
@@ -182,7 +202,8 @@ function emitPackedPanels(ctx: KernelContext, gemm: GemmState, xg: Local, plan: 
   emitRowOfPanels(ctx, gemm, plan.rows.out * plan.columns.out, (columns) => {
     const width = Math.ceil(columns / 4) * 4;
     emitPack(ctx, plan, gemm.column, xg, columns, width);
-    asm.i32Const(plan.scratch).set(gemm.panel);
+    pushAddress(asm, plan.scratch);
+    asm.set(gemm.panel);
     emitPanel(gemm, { vectors: rowVectors(columns), depth: (minUnroll) => contiguousDepth(depth, width * 4, minUnroll) });
   });
 }
@@ -194,7 +215,7 @@ function emitPackedPanels(ctx: KernelContext, gemm: GemmState, xg: Local, plan: 
  * (measured: reading the taps straight from the copy ran at a third of the speed, its loads
  * unaligned and spread over many lines for every register block).
  */
-function emitPanelCopy(ctx: KernelContext, g: PaddedGeometry, groupIn: number, source: Local, vectors: readonly PanelVector[], panel: number): void {
+function emitPanelCopy(ctx: KernelContext, g: PaddedGeometry, groupIn: number, source: Local, vectors: readonly PanelVector[], panel: Address): void {
   const { asm } = ctx;
   const width = vectors.length * 4;
   const taps: number[] = [];
@@ -202,7 +223,9 @@ function emitPanelCopy(ctx: KernelContext, g: PaddedGeometry, groupIn: number, s
   const src = asm.local('i32', 'src');
   const dst = asm.local('i32', 'dst');
   const channels = asm.local('i32', 'chans');
-  asm.get(source).set(src).i32Const(panel).set(dst).i32Const(groupIn).set(channels);
+  asm.get(source).set(src);
+  pushAddress(asm, panel);
+  asm.set(dst).i32Const(groupIn).set(channels);
   countedLoop(ctx, channels, 'copy', () => {
     taps.forEach((offset, t) => {
       vectors.forEach((vector, v) => asm.get(dst).get(src).v128Load(offset + vector.load).v128Store((t * width + v * 4) * 4));
@@ -222,7 +245,7 @@ const MAX_PAIRED_VECTORS = 15;
  * odd number of vectors in pairs (28 outputs: 7 vectors a row, 7 full panels per two rows
  * instead of 3 full panels and a one-vector tail per row).
  */
-function emitPaddedPanels(ctx: KernelContext, gemm: GemmState, xg: Local, g: PaddedGeometry, groupIn: number, panel: number): void {
+function emitPaddedPanels(ctx: KernelContext, gemm: GemmState, xg: Local, g: PaddedGeometry, groupIn: number, panel: Address): void {
   const { asm } = ctx;
   const depth = groupIn * g.rows.taps * g.columns.taps;
   const width = g.columns.out;
@@ -233,7 +256,8 @@ function emitPaddedPanels(ctx: KernelContext, gemm: GemmState, xg: Local, g: Pad
   /** Copies the panel whose vectors sit at `source` + their load offsets, then runs the GEMM on it. */
   const run = (source: Local, vectors: readonly PanelVector[]): void => {
     emitPanelCopy(ctx, g, groupIn, source, vectors, panel);
-    asm.i32Const(panel).set(gemm.panel);
+    pushAddress(asm, panel);
+    asm.set(gemm.panel);
     const packed = vectors.map((vector, v) => ({ load: v * 16, store: vector.store, lanes: vector.lanes }));
     emitPanel(gemm, { vectors: packed, depth: (minUnroll) => contiguousDepth(depth, packed.length * 16, minUnroll) });
   };

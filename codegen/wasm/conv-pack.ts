@@ -5,7 +5,7 @@
 
 import type { WindowAxis } from '../affine-kernels.ts';
 import type { Local } from './function-assembler.ts';
-import { advance, countedLoop, type KernelContext } from './kernel-context.ts';
+import { advance, countedLoop, pushAddress, type Address, type KernelContext } from './kernel-context.ts';
 import { TableWriter, type StaticTable } from './static-data.ts';
 
 /** The input index tap t of output o reads on an axis, or -1 where it falls in the padding. */
@@ -33,7 +33,7 @@ export interface PackPlan {
   readonly columns: WindowAxis;
   readonly groupIn: number;
   readonly tables: { readonly rows: StaticTable; readonly columns: StaticTable };
-  readonly scratch: number;
+  readonly scratch: Address;
 }
 
 /**
@@ -58,7 +58,8 @@ export function emitPack(ctx: KernelContext, plan: PackPlan, column: Local, xg: 
   const channels = asm.local('i32', 'chans');
   asm.get(column).i32Const(2).i32('i32.shr_u').i32Const(columns.out).i32('i32.div_u').set(oh);
   asm.get(column).i32Const(2).i32('i32.shr_u').i32Const(columns.out).i32('i32.rem_u').set(ow);
-  asm.i32Const(plan.scratch).set(slot).i32Const(count).set(j);
+  pushAddress(asm, plan.scratch);
+  asm.set(slot).i32Const(count).set(j);
   countedLoop(ctx, j, 'positions', () => {
     asm.get(oh).i32Const(rows.taps * 4).i32('i32.mul').i32Const(tables.rows.address).i32('i32.add').set(rowEntry);
     asm.get(ow).i32Const(columns.taps * 4).i32('i32.mul').i32Const(tables.columns.address).i32('i32.add').set(columnEntry);

@@ -6,14 +6,16 @@
 // splatted once per output channel and kept in a local for windows of up to 16 taps. The
 // epilogue is the conv's (conv-epilogue.ts), on the same vectors, its per-channel operands
 // (bias, PReLU slope) splatted once per channel too. NCHW throughout: a
-// channels-on-lanes layout would need conversions at every other kernel.
+// channels-on-lanes layout would need conversions at every other kernel. Threads split the
+// input channels, each with its own padded plane (threads.ts).
 
 import type { ConvKernel, WindowAxis } from '../affine-kernels.ts';
 import { convEpilogue } from './conv-epilogue.ts';
-import { addressLocal, advance, countedLoop, extentLocal, type KernelContext } from './kernel-context.ts';
+import { addressLocal, advance, countedLoop, extentLocal, pushAddress, type Address, type KernelContext } from './kernel-context.ts';
 import { emitStore, rowVectors, type PanelVector } from './linear-kernel.ts';
 import { emitPaddedCopy, emitZero, paddedGeometry, rowOffset, tapOffset, type PaddedGeometry } from './padded-input.ts';
 import type { StaticData } from './static-data.ts';
+import { emitShare, threadScratch } from './threads.ts';
 
 /** Output vectors per inner iteration (independent accumulators). */
 const BLOCK = 4;
@@ -28,10 +30,10 @@ export function isDepthwise(kernel: ConvKernel): boolean {
 export function prepareDepthwiseKernel(kernel: ConvKernel, rows: WindowAxis, columns: WindowAxis, statics: StaticData): (ctx: KernelContext) => void {
   const g = paddedGeometry(rows, columns);
   statics.reserveScratch(g.planeFloats * 4);
-  return (ctx) => emitDepthwise(ctx, kernel, g, statics.scratchAddress);
+  return (ctx) => emitDepthwise(ctx, kernel, g, threadScratch(ctx, statics.scratchAddress));
 }
 
-function emitDepthwise(ctx: KernelContext, kernel: ConvKernel, g: PaddedGeometry, scratch: number): void {
+function emitDepthwise(ctx: KernelContext, kernel: ConvKernel, g: PaddedGeometry, scratch: Address): void {
   const { asm } = ctx;
   const taps: number[] = [];
   for (let ky = 0; ky < g.rows.taps; ky++) for (let kx = 0; kx < g.columns.taps; kx++) taps.push(tapOffset(g, ky, kx) * 4);
@@ -86,17 +88,32 @@ function emitDepthwise(ctx: KernelContext, kernel: ConvKernel, g: PaddedGeometry
     });
   };
 
+  // This thread's input channels [start, end) of every image (all of them when it runs alone).
+  const inPlane = g.rows.size * g.columns.size * 4;
+  const outPlane = g.rows.out * g.columns.out * 4;
+  const total = asm.local('i32', 'in_channels');
+  asm.i32Const(kernel.inChannels).set(total);
+  const share = emitShare(ctx, total, 1, 'dw');
+  const xn = asm.local('i32', 'xn');
+  const yn = asm.local('i32', 'yn');
+  const firstWeight = asm.local('i32', 'w_first');
+  const firstChannel = asm.local('i32', 'm_first');
+  asm.get(x).get(share.start).i32Const(inPlane).i32('i32.mul').i32('i32.add').set(xn);
+  asm.get(out).get(share.start).i32Const(multiplier * outPlane).i32('i32.mul').i32('i32.add').set(yn);
+  asm.get(weights0).get(share.start).i32Const(multiplier * taps.length * 4).i32('i32.mul').i32('i32.add').set(firstWeight);
+  asm.get(share.start).i32Const(multiplier).i32('i32.mul').set(firstChannel);
   emitZero(ctx, scratch, g.planeFloats);
-  asm.get(out).set(y);
   countedLoop(ctx, images, 'images', () => {
-    asm.i32Const(kernel.inChannels).set(channels).get(weights0).set(weight).i32Const(0).set(channel);
+    asm.get(xn).set(x).get(yn).set(y).get(firstWeight).set(weight).get(firstChannel).set(channel);
+    asm.get(share.end).get(share.start).i32('i32.sub').set(channels);
     countedLoop(ctx, channels, 'channels', () => {
       emitPaddedCopy(ctx, g, x, scratch, 1);
       asm.i32Const(multiplier).set(copies);
       countedLoop(ctx, copies, 'outputs', () => {
         weights.forEach((local, t) => asm.get(weight).v128Load32Splat(t * 4).set(local));
         fused.hoist?.(channel);
-        asm.i32Const(scratch).set(row).i32Const(g.rows.out).set(outRows);
+        pushAddress(asm, scratch);
+        asm.set(row).i32Const(g.rows.out).set(outRows);
         countedLoop(ctx, outRows, 'outrows', () => {
           asm.get(row).set(p);
           if (fullBlocks > 0) {
@@ -117,8 +134,10 @@ function emitDepthwise(ctx: KernelContext, kernel: ConvKernel, g: PaddedGeometry
         advance(asm, weight, taps.length * 4);
         advance(asm, channel, 1);
       });
-      advance(asm, x, g.rows.size * g.columns.size * 4);
+      advance(asm, x, inPlane);
     });
+    advance(asm, xn, kernel.inChannels * inPlane);
+    advance(asm, yn, kernel.outChannels * outPlane);
   });
   fused.after();
 }

@@ -5,12 +5,14 @@
 // load, the same vector code, lane 0 stored). Bodies are evaluated four f32 lanes at a
 // time (F32X4 of expr-emit.ts): the scalar language is f32 arithmetic with one rounding per
 // primitive (ir/scalar.ts), which f32x4 instructions compute exactly; a plain copy (body
-// `$0`) moves the f32 bits.
+// `$0`) moves the f32 bits. Threads split the outermost axis (in whole vectors when it is the
+// only one); every element is computed alike wherever it falls, so any split gives the same bits.
 
 import type { ElementwiseKernel } from '../affine-kernels.ts';
 import { F32X4, prepareVectorExpr } from './expr-emit.ts';
 import type { Local } from './function-assembler.ts';
 import { addressLocal, advance, countedLoop, extentLocal, type KernelContext } from './kernel-context.ts';
+import { emitShare } from './threads.ts';
 
 interface Pointers {
   readonly operands: readonly Local[];
@@ -56,6 +58,13 @@ export function emitElementwiseKernel(ctx: KernelContext, kernel: ElementwiseKer
 
   const level = (axis: number, pointers: Pointers): void => {
     const count = extentLocal(ctx, kernel.extents[axis] ?? { perSample: 0, fixed: 1 }, `e${axis}_`);
+    if (axis === 0) {
+      // This thread's share of the outermost axis (all of it when it runs alone).
+      const share = emitShare(ctx, count, rank === 1 ? lanes : 1, 'e');
+      pointers.operands.forEach((p, i) => { asm.get(p).get(share.start).i32Const(strideOf(i, 0) * 4).i32('i32.mul').i32('i32.add').set(p); });
+      asm.get(pointers.out).get(share.start).i32Const((outStrides[0] ?? 1) * 4).i32('i32.mul').i32('i32.add').set(pointers.out);
+      asm.get(share.end).get(share.start).i32('i32.sub').set(count);
+    }
     if (axis === rank - 1) {
       inner(count, pointers);
       return;

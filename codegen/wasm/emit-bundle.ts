@@ -15,7 +15,9 @@ import { storageNote, storeWeights, widenWeightsSource, type WeightsDtype } from
 import { CodeWriter } from '../writer.ts';
 import type { AffineBytes } from './memory-layout.ts';
 import type { WasmProgram } from './program.ts';
+import { MAX_PAGES } from './module-assembler.ts';
 import { WASM_LOAD } from './runtime.ts';
+import { THREAD_POOL } from './thread-pool-runtime.ts';
 import { STREAM_PLAN } from '../stream-runtime.ts';
 
 export interface WasmBundleOptions {
@@ -84,7 +86,7 @@ function callStatements(program: LoweredProgram): string[] {
 }
 
 function resultStatements(program: LoweredProgram, wasm: WasmProgram): string[] {
-  const lines: string[] = callStatements(program);
+  const lines: string[] = [];
   program.outputs.forEach((output, index) => {
     const address = wasm.layout.outputs[index] ?? { perSample: 0, fixed: 0 };
     lines.push(`const start${index} = (${affine(address, 'batch')}) >>> 2;`);
@@ -97,6 +99,22 @@ function resultStatements(program: LoweredProgram, wasm: WasmProgram): string[] 
   });
   lines.push('};');
   return lines;
+}
+
+/** The byte of the module(s) holding the memory import's limits (the same in both modules). */
+function memoryFlagsOffset(wasm: WasmProgram): number {
+  const offset = wasm.simd.memoryFlagsOffset();
+  if (wasm.relaxed !== undefined && wasm.relaxed.memoryFlagsOffset() !== offset) throw new Error('internal: the modules import memory at different offsets');
+  return offset;
+}
+
+/** Why a load of this program runs on one thread whatever it asks for, if it must. */
+function threadsUnavailable(program: LoweredProgram, wasm: WasmProgram): string | undefined {
+  if (program.kernels.some((kernel) => kernel.kind === 'lookup')) {
+    return 'the graph looks up rows by run-time ids, and a bad id stops the run with a trap that a thread pool cannot recover from';
+  }
+  if (wasm.splitFrom.every((from) => from === undefined)) return 'no kernel of this graph is large enough to split between threads';
+  return undefined;
 }
 
 export function emitWasmBundle(graph: Graph, program: LoweredProgram, wasm: WasmProgram, options: WasmBundleOptions): string {
@@ -113,7 +131,8 @@ export function emitWasmBundle(graph: Graph, program: LoweredProgram, wasm: Wasm
   const weightsWhere = `${options.weights === 'embed' ? 'embedded (base64' : `in ${commentText(options.weightsFile)} (`}${storageNote(options.dtype)})`;
   w.line(`// code: ${simd.length} bytes of WebAssembly SIMD128${relaxedNote}`);
   w.line(`// weights: ${wasm.layout.image.length} bytes (packed linear panels, raw constants, kernel index tables), ${weightsWhere}`);
-  w.line('// After `await load()`, session.runSync(feeds) runs synchronously; session.run(feeds) wraps it in a promise.');
+  w.line('// After `await load({ threads })`, session.run(feeds) runs on a pool of threads sharing the memory');
+  w.line('// (session.threads of them; session.threadsReason says why that many); session.runSync(feeds) runs on the calling thread.');
   w.line('//').line('// IR after optimization:');
   w.all(printGraph(graph).trimEnd().split('\n').map((line) => `//   ${commentLine(line)}`)).line();
   w.line(`export const metadata = Object.freeze(${metadataLiteral(program)});`).line();
@@ -125,6 +144,15 @@ export function emitWasmBundle(graph: Graph, program: LoweredProgram, wasm: Wasm
   w.line(`const IMAGE_BYTES = ${wasm.layout.image.length};`);
   w.line(`const MEMORY_PER_SAMPLE = ${wasm.layout.total.perSample};`);
   w.line(`const MEMORY_FIXED = ${wasm.layout.total.fixed};`);
+  w.line(`const MEMORY_MAX_PAGES = ${MAX_PAGES};`);
+  w.line(`const MEMORY_FLAGS_AT = ${memoryFlagsOffset(wasm)};`);
+  w.line(`const CONTROL_ADDRESS = ${wasm.layout.controlAddress};`);
+  w.line(`const SCRATCH_STRIDE = ${wasm.layout.scratchStride};`);
+  const unavailable = threadsUnavailable(program, wasm);
+  w.line(`const THREADS_UNAVAILABLE = ${unavailable === undefined ? 'null' : stringLiteral(unavailable)};`);
+  // The smallest batch at which some kernel splits between threads (threads.ts).
+  const splitFrom = wasm.splitFrom.filter((from): from is number => from !== undefined);
+  w.line(`const SPLIT_FROM_BATCH = ${splitFrom.length === 0 ? 'Infinity' : Math.min(...splitFrom)};`);
   w.line(`const INPUT_NAMES = [${program.inputs.map((t) => stringLiteral(t.name)).join(', ')}];`);
   // Byte addresses [perSample, fixed] of each input and output region, for stream().
   w.block('const INPUT_LAYOUT = [', () => program.inputs.forEach((input, index) => {
@@ -142,11 +170,12 @@ export function emitWasmBundle(graph: Graph, program: LoweredProgram, wasm: Wasm
   w.all(FEED_CHECK.split('\n')).line();
   w.all(STREAM_PLAN.split('\n')).line();
   if (options.weights === 'external') w.all(FETCH_WEIGHTS.split('\n')).line();
+  w.all(THREAD_POOL.split('\n')).line();
   const feeds = feedStatements(program, wasm);
   for (const line of WASM_LOAD.split('\n')) {
     const indent = line.slice(0, line.length - line.trimStart().length);
-    if (line.trim() === '/*FEEDS*/') w.all(feeds.check.map((l) => indent + l));
-    else if (line.trim() === '/*RESULTS*/') w.all([...feeds.copy, ...resultStatements(program, wasm)].map((l) => indent + l));
+    const filled = { '/*FEEDS*/': feeds.check, '/*COPY*/': feeds.copy, '/*CALL*/': callStatements(program), '/*RESULTS*/': resultStatements(program, wasm) }[line.trim()];
+    if (filled !== undefined) w.all(filled.map((l) => indent + l));
     else w.line(line);
   }
   return w.toString();

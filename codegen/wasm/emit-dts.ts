@@ -1,5 +1,5 @@
 // The .d.ts of a wasm bundle: the shared declarations (codegen/bundle-dts.ts), and a Session
-// that also offers `runSync` (synchronous once loaded).
+// that also offers `runSync` (synchronous once loaded) and says how many threads `run` uses.
 
 import { emitBundleDts } from '../bundle-dts.ts';
 import type { LoweredProgram } from '../affine-kernels.ts';
@@ -10,12 +10,18 @@ export function emitWasmDts(program: LoweredProgram): string {
     loadOptions: [
       '/** false: use the plain SIMD128 module even where relaxed SIMD validates. */',
       'readonly relaxedSimd?: boolean;',
+      '/** Threads that run() splits the work between (default: the available parallelism, at most 8; 1 without SharedArrayBuffer). */',
+      'readonly threads?: number;',
     ],
     sessionMembers: [
       '/** The same computation, synchronous (the module is instantiated by load()). */',
       'runSync(feeds: Feeds): Results;',
       '/** Whether the relaxed-SIMD module was chosen. */',
       'readonly relaxedSimd: boolean;',
+      '/** The threads run() uses (runSync always uses the calling thread alone). */',
+      'readonly threads: number;',
+      '/** Why `threads` is what it is (e.g. no SharedArrayBuffer in a page that is not cross-origin isolated). */',
+      'readonly threadsReason: string;',
     ],
   });
 }

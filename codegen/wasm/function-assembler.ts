@@ -17,6 +17,7 @@ export interface Local {
 }
 
 const SIMD_PREFIX = 0xfd;
+const ATOMIC_PREFIX = 0xfe;
 
 /** Binary f32x4/v128 operations that pop two vectors and push one. */
 const V128_BINARY = {
@@ -110,6 +111,7 @@ export class FunctionAssembler {
   return(): this { return this.#emit('return', [0x0f]); }
   /** Traps: the JS wrapper catches it and reads why from memory (the lookup kernel's error record). */
   unreachable(): this { return this.#emit('unreachable', [0x00]); }
+  drop(): this { return this.#emit('drop', [0x1a]); }
 
   // ── Locals ─────────────────────────────────────────────────────────────────
   get(local: Local): this { return this.#emit(`local.get $${local.name}`, [0x20, ...encodeU32(local.index)]); }
@@ -191,6 +193,21 @@ export class FunctionAssembler {
   i32x4Shl(): this { return this.#simd('i32x4.shl', 0xab, []); }
   i32x4ShrS(): this { return this.#simd('i32x4.shr_s', 0xac, []); }
   i32x4ShrU(): this { return this.#simd('i32x4.shr_u', 0xad, []); }
+
+  // ── Atomics (the threads proposal; the barrier between a threaded run's kernels) ─
+  i32AtomicLoad(offset = 0): this { return this.#atomic(memText('i32.atomic.load', offset), 0x10, offset); }
+  i32AtomicStore(offset = 0): this { return this.#atomic(memText('i32.atomic.store', offset), 0x17, offset); }
+  /** Adds to the i32 at the address and pushes its old value. */
+  i32AtomicRmwAdd(offset = 0): this { return this.#atomic(memText('i32.atomic.rmw.add', offset), 0x1e, offset); }
+  /** address, expected (i32), timeout (i64 ns, −1 = none) → 0 woken, 1 not equal, 2 timed out. */
+  memoryAtomicWait32(offset = 0): this { return this.#atomic(memText('memory.atomic.wait32', offset), 0x01, offset); }
+  /** address, count → the number of waiters woken. */
+  memoryAtomicNotify(offset = 0): this { return this.#atomic(memText('memory.atomic.notify', offset), 0x00, offset); }
+  i64Const(value: number): this { return this.#emit(`i64.const ${value}`, [0x42, ...encodeI32(value)]); }
+
+  #atomic(text: string, opcode: number, offset: number): this {
+    return this.#emit(text, [ATOMIC_PREFIX, opcode, 2, ...encodeU32(offset)]);
+  }
 
   // ── Relaxed SIMD (only in the relaxed module; see relaxed.ts) ──────────────
   /** a * b + c, fused or not at the engine's choice. */

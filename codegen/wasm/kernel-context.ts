@@ -10,6 +10,12 @@ export interface KernelContext {
   readonly asm: FunctionAssembler;
   /** The batch bound to the symbolic dim for this call. */
   readonly batch: Local;
+  /**
+   * This thread's index and the number of threads sharing the kernel (0 and 1 when it runs
+   * alone). Only kernels that split their work (threads.ts) read them.
+   */
+  readonly thread: Local;
+  readonly threads: Local;
   readonly layout: WasmLayout;
   readonly library: MathLibrary;
   /** Emit relaxed-SIMD instructions (f32x4.relaxed_madd). */
@@ -53,6 +59,19 @@ export function countedLoop(ctx: KernelContext, count: Local, label: string, bod
   body();
   asm.get(counter).i32Const(1).i32('i32.sub').tee(counter).brIf(0);
   asm.end().end();
+}
+
+/** A byte address known at compile time, or held in an i32 local (a thread's scratch). */
+export type Address = number | Local;
+
+/** Pushes address + offset. */
+export function pushAddress(asm: FunctionAssembler, at: Address, offset = 0): void {
+  if (typeof at === 'number') {
+    asm.i32Const(at + offset);
+    return;
+  }
+  asm.get(at);
+  if (offset !== 0) asm.i32Const(offset).i32('i32.add');
 }
 
 /** ptr += bytes. */

@@ -155,6 +155,8 @@ export interface LinearKernelSpec {
   readonly shape: MicroKernelShape;
   readonly relaxed: boolean;
   readonly epilogue?: GemmSpec['epilogue'];
+  /** Only the panels [first, end) of `layout.panels` (i32 locals; a thread's share), else all. */
+  readonly panels?: { readonly first: Local; readonly end: Local };
 }
 
 /** Emits the linear kernel over the rows at x (rows × K) into y (rows × N), weights in packed panels. */
@@ -171,7 +173,8 @@ export function emitLinearKernel(asm: FunctionAssembler, spec: LinearKernelSpec,
   });
   const full = spec.layout.panels.filter((p) => p.width === width && p.columns === p.width);
   const tail = spec.layout.panels.slice(full.length);
-  if (full.length > 0) {
+  const range = spec.panels;
+  if (full.length > 0 && range === undefined) {
     asm.i32Const(spec.weightsAddress).set(state.panel).i32Const(0).set(state.column);
     asm.loop('panels');
     emitPanel(state, panelShape(width, width));
@@ -179,12 +182,31 @@ export function emitLinearKernel(asm: FunctionAssembler, spec: LinearKernelSpec,
     asm.get(state.column).i32Const(width * 4).i32('i32.add').tee(state.column);
     asm.i32Const(full.length * width * 4).i32('i32.lt_u').brIf(0);
     asm.end();
+  } else if (full.length > 0 && range !== undefined) {
+    // The full panels first..min(end, full) − 1, when there are any.
+    const limit = asm.local('i32', 'col_end');
+    asm.get(range.end).i32Const(full.length).get(range.end).i32Const(full.length).i32('i32.lt_u').select();
+    asm.i32Const(width * 4).i32('i32.mul').set(limit);
+    asm.get(range.first).i32Const(width * 4).i32('i32.mul').tee(state.column).get(limit).i32('i32.lt_u').if();
+    asm.get(range.first).i32Const(K * width * 4).i32('i32.mul').i32Const(spec.weightsAddress).i32('i32.add').set(state.panel);
+    asm.loop('panels');
+    emitPanel(state, panelShape(width, width));
+    asm.get(state.panel).i32Const(K * width * 4).i32('i32.add').set(state.panel);
+    asm.get(state.column).i32Const(width * 4).i32('i32.add').tee(state.column);
+    asm.get(limit).i32('i32.lt_u').brIf(0);
+    asm.end().end();
   }
-  for (const panel of tail) {
+  tail.forEach((panel, i) => {
+    if (range !== undefined) {
+      // first <= index < end
+      asm.get(range.first).i32Const(full.length + i).i32('i32.le_u');
+      asm.i32Const(full.length + i).get(range.end).i32('i32.lt_u').i32('i32.and').if();
+    }
     asm.i32Const(spec.weightsAddress + panel.firstColumn * K * 4).set(state.panel);
     asm.i32Const(panel.firstColumn * 4).set(state.column);
     emitPanel(state, panelShape(panel.width, panel.columns));
-  }
+    if (range !== undefined) asm.end();
+  });
 }
 
 /** All rows against the current panel: register blocks of rowsPerBlock rows, then single rows. */

@@ -2,15 +2,21 @@
 // strides; each [m, k] @ [k, n] block computes four output columns at a time (a splat of
 // a[i, t] times the contiguous b[t, j..j+4]), leftover columns one at a time. Unlike
 // `linear`, the right operand is not a packed constant, so this is a plain f32x4 loop.
+// Threads split each block's rows (every output row is computed whole by one thread).
 
 import type { MatmulKernel } from '../affine-kernels.ts';
 import type { Local } from './function-assembler.ts';
 import { addressLocal, advance, countedLoop, extentLocal, type KernelContext } from './kernel-context.ts';
+import { emitShare } from './threads.ts';
 
 export function emitMatmulKernel(ctx: KernelContext, kernel: MatmulKernel): void {
   const { asm } = ctx;
   const { k, n } = kernel;
-  const m = extentLocal(ctx, kernel.m, 'm');
+  const rows = extentLocal(ctx, kernel.m, 'm');
+  // This thread's rows of every block (all of them when it runs alone).
+  const share = emitShare(ctx, rows, 1, 'rows');
+  const m = asm.local('i32', 'my_rows');
+  asm.get(share.end).get(share.start).i32('i32.sub').set(m);
   const blockOut = kernel.m.fixed * n; // m is static whenever there are batch axes
   const outStrides = kernel.batch.map((_, axis) => kernel.batch.slice(axis + 1).reduce((p, e) => p * e.fixed, 1) * blockOut);
 
@@ -23,7 +29,8 @@ export function emitMatmulKernel(ctx: KernelContext, kernel: MatmulKernel): void
     const acc = asm.local('v128', 'acc');
     const counts = { vectors: asm.local('i32', 'vecs'), rest: asm.local('i32', 'rest'), k: asm.local('i32', 'kk') };
     asm.i32Const(Math.floor(n / 4)).set(counts.vectors).i32Const(n % 4).set(counts.rest).i32Const(k).set(counts.k);
-    asm.get(a).set(ai).get(out).set(yi);
+    asm.get(a).get(share.start).i32Const(k * 4).i32('i32.mul').i32('i32.add').set(ai);
+    asm.get(out).get(share.start).i32Const(n * 4).i32('i32.mul').i32('i32.add').set(yi);
     countedLoop(ctx, m, 'rows', () => {
       asm.get(b).set(bj);
       for (const lanes of [4, 1] as const) {

@@ -1,8 +1,9 @@
 // Where every tensor lives in the module's linear memory: the constants (linear weights
 // pre-packed into panels, other constants raw) from byte 0, then the kernels' static tables
-// (static-data.ts), the shared scratch region, the arena of the memory plan, the inputs and
-// the outputs, whose addresses are affine in the batch. The constants and tables are the
-// weights image the bundle copies in at load; nothing moves per call.
+// (static-data.ts), the threads' control words, the scratch region, the arena of the memory
+// plan, the inputs and the outputs, whose addresses are affine in the batch. The constants
+// and tables are the weights image the bundle copies in at load; nothing moves per call.
+// Threads other than the first get scratch regions of their own past `total` (threads.ts).
 
 import { CompileError } from '../../ir/errors.ts';
 import { kernelInfo } from '../kernel-info.ts';
@@ -28,7 +29,14 @@ export interface WasmLayout {
   readonly outputs: readonly AffineBytes[];
   /** Bytes of memory a call with a given batch needs (16 bytes of slack for vector over-reads). */
   readonly total: AffineBytes;
+  /** The threads' control words (CONTROL_BYTES, zero at load: after the image). */
+  readonly controlAddress: number;
+  /** Bytes between the scratch regions of threads 1, 2, … (the first at `total`). */
+  readonly scratchStride: number;
 }
+
+/** Bytes of the threads' control block (barrier counter and generation, the run's words). */
+export const CONTROL_BYTES = 64;
 
 const align16 = (n: number): number => Math.ceil(n / 16) * 16;
 
@@ -98,8 +106,9 @@ export function layoutMemory(program: LoweredProgram, panelWidth: number, static
   for (const piece of pieces) piece.data.forEach((value, i) => view.setFloat32(piece.address + i * 4, value, true));
   for (const table of tables) image.set(table.bytes, table.address);
 
-  statics.placeScratch(end);
-  const arenaBase = align16(end + statics.scratchBytes);
+  const controlAddress = end;
+  statics.placeScratch(controlAddress + CONTROL_BYTES);
+  const arenaBase = align16(statics.scratchAddress + statics.scratchBytes);
   let cursor: AffineBytes = add({ perSample: 0, fixed: arenaBase }, bytesOf(program.arenaSize));
   const place = (size: Extent): AffineBytes => {
     const at = { perSample: cursor.perSample, fixed: align16(cursor.fixed) };
@@ -108,7 +117,8 @@ export function layoutMemory(program: LoweredProgram, panelWidth: number, static
   };
   const inputs = program.inputs.map((tensor) => place(tensor.size));
   const outputs = program.outputs.map((tensor) => place(tensor.size));
-  return { image, rawConstants, packedConstants, arenaBase, inputs, outputs, total: add(cursor, { perSample: 0, fixed: 32 }) };
+  const total = add(cursor, { perSample: 0, fixed: 32 });
+  return { image, rawConstants, packedConstants, arenaBase, inputs, outputs, total: { perSample: total.perSample, fixed: align16(total.fixed) }, controlAddress, scratchStride: align16(statics.scratchBytes) };
 }
 
 /** The byte address of a buffer (raw data of a constant). */

@@ -7,7 +7,7 @@
 
 import type { WindowAxis } from '../affine-kernels.ts';
 import type { Local } from './function-assembler.ts';
-import { advance, countedLoop, type KernelContext } from './kernel-context.ts';
+import { advance, countedLoop, pushAddress, type Address, type KernelContext } from './kernel-context.ts';
 
 /** Shuffle lanes: the even (odd) f32 lanes of two vectors. */
 const EVEN_LANES = [0, 1, 2, 3, 8, 9, 10, 11, 16, 17, 18, 19, 24, 25, 26, 27];
@@ -55,11 +55,12 @@ export function rowOffset(g: PaddedGeometry, oh: number): number {
 }
 
 /** Stores zeros over `floats` floats (a multiple of 4) from `address` on. */
-export function emitZero(ctx: KernelContext, address: number, floats: number): void {
+export function emitZero(ctx: KernelContext, address: Address, floats: number): void {
   const { asm } = ctx;
   const p = asm.local('i32', 'zp');
   const n = asm.local('i32', 'zn');
-  asm.i32Const(address).set(p).i32Const(Math.ceil(floats / 4)).set(n);
+  pushAddress(asm, address);
+  asm.set(p).i32Const(Math.ceil(floats / 4)).set(n);
   countedLoop(ctx, n, 'zero', () => {
     asm.get(p).f32x4Const(0).v128Store(0);
     advance(asm, p, 16);
@@ -71,7 +72,7 @@ export function emitZero(ctx: KernelContext, address: number, floats: number): v
  * is already zero): each input row that an output reads goes to its logical row, each column
  * to its phase.
  */
-export function emitPaddedCopy(ctx: KernelContext, g: PaddedGeometry, source: Local, target: number, planes: number): void {
+export function emitPaddedCopy(ctx: KernelContext, g: PaddedGeometry, source: Local, target: Address, planes: number): void {
   const { asm } = ctx;
   const { rows, columns } = g;
   const firstRow = rows.padBegin;
@@ -85,7 +86,9 @@ export function emitPaddedCopy(ctx: KernelContext, g: PaddedGeometry, source: Lo
   const planeCount = asm.local('i32', 'planes');
   const rowCount = asm.local('i32', 'rows');
   const groups = asm.local('i32', 'groups');
-  asm.get(source).set(from).i32Const(target + firstRow * g.rowFloats * 4).set(to).i32Const(planes).set(planeCount);
+  asm.get(source).set(from);
+  pushAddress(asm, target, firstRow * g.rowFloats * 4);
+  asm.set(to).i32Const(planes).set(planeCount);
   countedLoop(ctx, planeCount, 'planes', () => {
     asm.get(from).set(src).get(to).set(dst).i32Const(inputRows).set(rowCount);
     countedLoop(ctx, rowCount, 'rows', () => {

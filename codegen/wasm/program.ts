@@ -1,12 +1,13 @@
 // Assembles the module for a lowered program: one function per kernel (the same kernel
-// list the JS and WGSL renderers draw), each taking the batch and computing its buffers'
-// addresses from the memory layout, and an exported `run(batch)` calling them in order.
+// list the JS and WGSL renderers draw), each taking the batch (and the thread's index and
+// count) and computing its buffers' addresses from the memory layout, an exported `run(batch)`
+// calling them in order on one thread, and `work(batch, thread, threads)` for threaded runs.
 
 import type { Kernel, LoweredProgram } from '../affine-kernels.ts';
 import { prepareAttentionKernel } from './attention-kernel.ts';
-import { prepareConvKernel } from './conv-kernel.ts';
+import { convSplits, prepareConvKernel } from './conv-kernel.ts';
 import { emitElementwiseKernel } from './elementwise-kernel.ts';
-import { emitLinear, MICRO_KERNEL } from './emit-linear.ts';
+import { emitLinear, linearSplits, MICRO_KERNEL } from './emit-linear.ts';
 import { prepareLookupKernel } from './lookup-kernel.ts';
 import { prepareGatherKernel } from './gather-kernel.ts';
 import type { KernelContext } from './kernel-context.ts';
@@ -20,6 +21,7 @@ import { prepareReduceKernel } from './reduce-kernel.ts';
 import { prepareResizeKernel } from './resize-kernel.ts';
 import { emitSoftmaxKernel } from './softmax-kernel.ts';
 import { StaticData } from './static-data.ts';
+import { emitBarrier, emitWork, splitFromBatch } from './threads.ts';
 
 export interface WasmProgram {
   readonly layout: WasmLayout;
@@ -27,6 +29,8 @@ export interface WasmProgram {
   readonly simd: ModuleAssembler;
   /** The same module using relaxed-SIMD instructions, when asked for. */
   readonly relaxed?: ModuleAssembler;
+  /** Per kernel, the batch from which it is split between threads (undefined: never). */
+  readonly splitFrom: readonly (number | undefined)[];
 }
 
 /**
@@ -44,6 +48,8 @@ interface WasmKernel<K extends Kernel> {
    * micro-kernel's splatted operand). Row-major for kinds with nothing to pack.
    */
   readonly weight: WeightLayout;
+  /** Whether the emitted kernel splits its work by (thread, threads) (threads.ts); else it runs on one thread. */
+  readonly splits?: (kernel: K) => boolean;
 }
 
 /** An emitter that needs no tables or scratch. */
@@ -53,11 +59,11 @@ function plain<K extends Kernel>(emit: (ctx: KernelContext, kernel: K) => void):
 
 /** One entry per kernel kind; TypeScript checks none is missing. */
 const WASM_KERNELS: { readonly [K in Kernel['kind']]: WasmKernel<Extract<Kernel, { kind: K }>> } = {
-  linear: { prepare: plain(emitLinear), weight: 'panels' },
-  elementwise: { prepare: plain(emitElementwiseKernel), weight: 'row-major' },
-  matmul: { prepare: plain(emitMatmulKernel), weight: 'row-major' },
+  linear: { prepare: plain(emitLinear), weight: 'panels', splits: linearSplits },
+  elementwise: { prepare: plain(emitElementwiseKernel), weight: 'row-major', splits: () => true },
+  matmul: { prepare: plain(emitMatmulKernel), weight: 'row-major', splits: () => true },
   softmax: { prepare: plain(emitSoftmaxKernel), weight: 'row-major' },
-  conv: { prepare: prepareConvKernel, weight: 'row-major' },
+  conv: { prepare: prepareConvKernel, weight: 'row-major', splits: convSplits },
   reduce: { prepare: prepareReduceKernel, weight: 'row-major' },
   gather: { prepare: prepareGatherKernel, weight: 'row-major' },
   resize: { prepare: prepareResizeKernel, weight: 'row-major' },
@@ -78,28 +84,31 @@ function functionName(index: number, kernel: Kernel): string {
 
 type BodyEmitter = (ctx: KernelContext) => void;
 
-function assemble(program: LoweredProgram, bodies: readonly BodyEmitter[], layout: WasmLayout, relaxed: boolean): ModuleAssembler {
-  const module = new ModuleAssembler(evaluateBytes(layout.total, 1));
+function assemble(program: LoweredProgram, bodies: readonly BodyEmitter[], layout: WasmLayout, relaxed: boolean, splitFrom: readonly (number | undefined)[]): ModuleAssembler {
+  const module = new ModuleAssembler(evaluateBytes(layout.total, 1), 'import');
   const library = new MathLibrary(module);
-  const batchParam = [{ name: 'batch', type: 'i32' as const }];
-  const refs = program.kernels.map((kernel, index) => module.declare(functionName(index, kernel), batchParam, []));
+  const kernelParams = [{ name: 'batch', type: 'i32' as const }, { name: 'thread', type: 'i32' as const }, { name: 'threads', type: 'i32' as const }];
+  const refs = program.kernels.map((kernel, index) => module.declare(functionName(index, kernel), kernelParams, []));
   program.kernels.forEach((kernel, index) => {
     const ref = refs[index];
     const body = bodies[index];
     if (ref === undefined || body === undefined) return;
-    module.define(ref, (asm) => body({ asm, batch: asm.param('batch'), layout, library, relaxed }));
+    module.define(ref, (asm) => body({ asm, batch: asm.param('batch'), thread: asm.param('thread'), threads: asm.param('threads'), layout, library, relaxed }));
   });
-  const run = module.declare('run', batchParam, [], true);
+  const run = module.declare('run', [{ name: 'batch', type: 'i32' }], [], true);
   module.define(run, (asm) => {
-    for (const ref of refs) asm.get(asm.param('batch')).call(ref.index, ref.name);
+    for (const ref of refs) asm.get(asm.param('batch')).i32Const(0).i32Const(1).call(ref.index, ref.name);
   });
+  emitWork(module, refs, splitFrom, emitBarrier(module, layout.controlAddress));
   return module;
 }
 
-export function emitWasmProgram(program: LoweredProgram, options: { relaxed: boolean }): WasmProgram {
+export function emitWasmProgram(program: LoweredProgram, options: { relaxed: boolean; splitMinFlops: number }): WasmProgram {
   const statics = new StaticData();
   const bodies = program.kernels.map((kernel) => wasmKernel(kernel).prepare(kernel, statics));
   const layout = layoutMemory(program, MICRO_KERNEL.panelWidth, statics, (kernel) => wasmKernel(kernel).weight);
-  const simd = assemble(program, bodies, layout, false);
-  return options.relaxed ? { layout, simd, relaxed: assemble(program, bodies, layout, true) } : { layout, simd };
+  const splitFrom = program.kernels.map((kernel) => splitFromBatch(kernel, wasmKernel(kernel).splits?.(kernel) === true, options.splitMinFlops));
+  const simd = assemble(program, bodies, layout, false, splitFrom);
+  const relaxed = options.relaxed ? { relaxed: assemble(program, bodies, layout, true, splitFrom) } : {};
+  return { layout, simd, ...relaxed, splitFrom };
 }

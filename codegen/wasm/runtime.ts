@@ -1,12 +1,16 @@
 // The fixed JavaScript of every wasm bundle's `load`: pick the relaxed-SIMD module when the
-// engine validates it (else the plain SIMD one), instantiate it with no imports, copy the
-// weight image into linear memory, and return a session whose `runSync` grows memory only
-// for a larger batch, copies the feeds in and the results out, and allocates nothing else.
+// engine validates it (else the plain SIMD one), decide the thread count (thread-pool-runtime.ts),
+// make the memory the module imports (shared when threaded: the module's limits byte is set to
+// match), instantiate, copy the weight image into linear memory, and return a session whose
+// `runSync` runs on the calling thread and whose `run` runs on the worker pool, which its first
+// call starts (so loads and runSync-only sessions never pay for workers);
+// both grow memory only for a larger batch, copy the feeds in and the results out, and
+// allocate nothing else.
 // `stream({ state })` keeps the state in linear memory: after each chunk the state outputs
 // are copied to their inputs' regions inside the module's memory (copyWithin), never
 // through JavaScript arrays.
-// Placeholders `/*FEEDS*/` and `/*RESULTS*/` are filled by emit-bundle.ts with compiler-made
-// code only.
+// Placeholders `/*FEEDS*/`, `/*COPY*/`, `/*CALL*/` and `/*RESULTS*/` are filled by
+// emit-bundle.ts with compiler-made code only.
 
 export const WASM_LOAD = `export async function load(options = {}) {
   let code = bytesOfBase64(SIMD_MODULE_BASE64);
@@ -18,30 +22,99 @@ export const WASM_LOAD = `export async function load(options = {}) {
       relaxedSimd = true;
     }
   }
-  const { instance } = await WebAssembly.instantiate(code, {});
-  const memory = instance.exports.memory;
+  let plan = await threadPlan(options.threads);
+  const memoryFor = (threads) => {
+    const shared = threads > 1;
+    const bytes = needFor(1, threads);
+    return new WebAssembly.Memory({ initial: Math.ceil(bytes / 65536), maximum: MEMORY_MAX_PAGES, shared });
+  };
+  let memory;
+  try {
+    memory = memoryFor(plan.threads);
+  } catch (error) {
+    if (plan.threads === 1) throw error;
+    plan = { threads: 1, reason: "a shared memory could not be made (" + String(error) + ")" };
+    memory = memoryFor(1);
+  }
+  const threads = plan.threads;
+  // The module imports its memory unshared; a shared memory needs the import marked shared.
+  code[MEMORY_FLAGS_AT] = threads > 1 ? 0x03 : 0x01;
+  const module = await WebAssembly.compile(code);
+  const instance = await WebAssembly.instantiate(module, { env: { memory } });
   const kernels = instance.exports.run;
+  const work = instance.exports.work;
   const image = widenWeights(WEIGHTS_BASE64 !== null ? bytesOfBase64(WEIGHTS_BASE64) : await fetchWeights(options));
   if (image.byteLength !== IMAGE_BYTES) throw new Error("fusegraph: expected " + IMAGE_BYTES + " bytes of weights, got " + image.byteLength);
   new Uint8Array(memory.buffer).set(image, 0);
+  // The worker pool, started once by the first run() (runSync never needs it); why it could
+  // not start, if it could not (runs then stay on the calling thread).
+  let pool = null;
+  let starting = null;
+  let failed = null;
   let heap = new Float32Array(memory.buffer);
   let open = true;
+  // A threaded run in flight (browser pools run while the caller awaits), and the queue of runs.
+  let busy = false;
+  let queue = Promise.resolve();
   // Which stream's state the input regions hold (null after a plain run overwrote them).
   let owner = null;
-  function runSync(feeds) {
+  function usable() {
     if (!open) throw new Error("fusegraph: this session was disposed");
-    owner = null;
+    if (busy) throw new Error("fusegraph: a threaded run of this session is in progress; await it first");
+  }
+  function prepare(batch) {
+    const need = needFor(batch, threads);
+    if (memory.buffer.byteLength < need) memory.grow(Math.ceil((need - memory.buffer.byteLength) / 65536));
+    if (heap.buffer !== memory.buffer) heap = new Float32Array(memory.buffer);
+  }
+  function writeFeeds(feeds) {
     checkFeedNames(feeds, INPUT_NAMES);
     let batch = 0;
     /*FEEDS*/
     if (batch === 0) batch = 1;
-    const need = MEMORY_PER_SAMPLE * batch + MEMORY_FIXED;
-    if (memory.buffer.byteLength < need) memory.grow(Math.ceil((need - memory.buffer.byteLength) / 65536));
-    if (heap.buffer !== memory.buffer) heap = new Float32Array(memory.buffer);
+    prepare(batch);
+    /*COPY*/
+    return batch;
+  }
+  function readResults(batch) {
     /*RESULTS*/
   }
+  function runSync(feeds) {
+    usable();
+    owner = null;
+    const batch = writeFeeds(feeds);
+    /*CALL*/
+    return readResults(batch);
+  }
+  async function runThreaded(feeds) {
+    usable();
+    owner = null;
+    const batch = writeFeeds(feeds);
+    // Below every kernel's split batch, threads would only wait at barriers: run here alone.
+    if (batch < SPLIT_FROM_BATCH) {
+      kernels(batch);
+      return readResults(batch);
+    }
+    busy = true;
+    try {
+      if (pool === null && failed === null) {
+        starting ??= startPool(plan, module, memory);
+        try {
+          pool = await starting;
+        } catch (error) {
+          failed = "the worker pool could not start (" + String(error) + ")";
+        }
+      }
+      if (pool !== null) await pool.run(work, batch);
+      else kernels(batch);
+    } finally {
+      busy = false;
+    }
+    if (!open) throw new Error("fusegraph: this session was disposed during the run");
+    return readResults(batch);
+  }
   function stream(streamOptions) {
-    if (!open) throw new Error("fusegraph: this session was disposed");
+    usable();
     const plan = streamPlan(streamOptions, metadata);
     const batch = plan.batch;
     const token = {};
@@ -53,14 +126,9 @@ export const WASM_LOAD = `export async function load(options = {}) {
       return { name: output.name, start, end: start + output.size[0] * batch + output.size[1] };
     });
     const copies = plan.pairs.map((p) => ({ to: at(INPUT_LAYOUT[p.input].address), from: read[p.output].start, end: read[p.output].end }));
-    function prepare() {
-      const need = MEMORY_PER_SAMPLE * batch + MEMORY_FIXED;
-      if (memory.buffer.byteLength < need) memory.grow(Math.ceil((need - memory.buffer.byteLength) / 65536));
-      if (heap.buffer !== memory.buffer) heap = new Float32Array(memory.buffer);
-    }
     function reset() {
-      if (!open) throw new Error("fusegraph: this session was disposed");
-      prepare();
+      usable();
+      prepare(batch);
       for (const p of plan.pairs) {
         const start = at(INPUT_LAYOUT[p.input].address);
         if (p.initial !== undefined) heap.set(p.initial, start);
@@ -71,10 +139,10 @@ export const WASM_LOAD = `export async function load(options = {}) {
     reset();
     return {
       push(chunk) {
-        if (!open) throw new Error("fusegraph: this session was disposed");
+        usable();
         if (owner !== token) throw new Error("fusegraph: another run or stream used this session since this stream's last chunk; call reset() first");
         checkChunk(chunk, plan);
-        prepare();
+        prepare(batch);
         for (const input of fed) {
           const data = feedOf(chunk, input.name, input.sample, input.batched);
           if (input.batched && data.length !== input.sample * batch) {
@@ -98,13 +166,31 @@ export const WASM_LOAD = `export async function load(options = {}) {
   }
   return {
     relaxedSimd,
+    get threads() {
+      return failed === null ? threads : 1;
+    },
+    get threadsReason() {
+      return failed ?? plan.reason;
+    },
     runSync,
     stream,
-    async run(feeds) {
-      return runSync(feeds);
+    run(feeds) {
+      if (threads === 1) return new Promise((resolve) => resolve(runSync(feeds)));
+      // One threaded run at a time: a run starts when the one before it has ended.
+      const result = queue.then(() => runThreaded(feeds));
+      queue = result.then(() => undefined, () => undefined);
+      return result;
     },
     dispose() {
       open = false;
+      if (starting === null) return Promise.resolve();
+      return starting.then((started) => started.stop(), () => undefined);
     },
   };
+}
+
+/** Bytes of memory a call needs: the layout's, and the scratch of threads 1, 2, … past it. */
+function needFor(batch, threads) {
+  const scratch = threads > 1 ? 16 + (threads - 1) * SCRATCH_STRIDE : 0;
+  return MEMORY_PER_SAMPLE * batch + MEMORY_FIXED + scratch;
 }`;

@@ -11,12 +11,18 @@ import { storeWeights } from '../weight-storage.ts';
 import { emitWasmBundle } from './emit-bundle.ts';
 import { emitWasmDts } from './emit-dts.ts';
 import { emitWasmProgram } from './program.ts';
+import { PARALLEL_MIN_FLOPS } from './threads.ts';
 
 export interface WasmEmitOptions extends EmitOptions {
   /** Also embed a relaxed-SIMD module (f32x4.relaxed_madd), chosen at load where it validates. */
   readonly relaxed?: boolean;
   /** Also write the module listing(s) as .wat text. */
   readonly emitWat?: boolean;
+  /**
+   * Flops per call from which a kernel that can split runs on all threads (default
+   * PARALLEL_MIN_FLOPS, measured; tests set 0 to split every kernel that can).
+   */
+  readonly splitMinFlops?: number;
 }
 
 export function emitWasm(graph: Graph, plan: MemoryPlan, options: WasmEmitOptions = {}): EmittedBundle {
@@ -24,7 +30,7 @@ export function emitWasm(graph: Graph, plan: MemoryPlan, options: WasmEmitOption
   const weights = options.weights ?? 'embed';
   const weightsFile = `${stem}.weights.bin`;
   const program = toAffineProgram(lowerGraph(graph, plan), 'wasm');
-  const wasm = emitWasmProgram(program, { relaxed: options.relaxed === true });
+  const wasm = emitWasmProgram(program, { relaxed: options.relaxed === true, splitMinFlops: options.splitMinFlops ?? PARALLEL_MIN_FLOPS });
   const dtype = options.weightsDtype ?? 'f32';
   const module = emitWasmBundle(graph, program, wasm, { weights, weightsFile, dtype });
   const stored = storeWeights(wasm.layout.image, dtype);

@@ -21,7 +21,8 @@ const TYPES: Readonly<Record<string, string>> = {
   bin: 'application/octet-stream',
 };
 
-export async function serveFiles(files: ReadonlyMap<string, string | Uint8Array>): Promise<StaticServer> {
+/** `headers` go on every response (e.g. the two that make a page cross-origin isolated). */
+export async function serveFiles(files: ReadonlyMap<string, string | Uint8Array>, headers: Readonly<Record<string, string>> = {}): Promise<StaticServer> {
   const server: Server = createServer((request, response) => {
     const path = new URL(request.url ?? '/', 'http://127.0.0.1').pathname;
     const body = files.get(path) ?? (path.endsWith('/') ? files.get(`${path}index.html`) : undefined);
@@ -30,7 +31,7 @@ export async function serveFiles(files: ReadonlyMap<string, string | Uint8Array>
       return;
     }
     const extension = path.slice(path.lastIndexOf('.') + 1);
-    response.writeHead(200, { 'content-type': TYPES[extension] ?? 'application/octet-stream', 'cache-control': 'no-store' });
+    response.writeHead(200, { ...headers, 'content-type': TYPES[extension] ?? 'application/octet-stream', 'cache-control': 'no-store' });
     response.end(body);
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
