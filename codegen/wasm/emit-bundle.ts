@@ -8,7 +8,9 @@ import { lookupRecord } from './lookup-kernel.ts';
 import type { Graph } from '../../ir/graph.ts';
 import { printGraph } from '../../ir/print.ts';
 import { formatShape } from '../../ir/types.ts';
-import { DECODE_WEIGHTS, FEED_CHECK, FETCH_WEIGHTS } from '../js/runtime.ts';
+import { DECODE_WEIGHTS, FEED_CHECK, FETCH_WEIGHTS, SYMBOL_FEED_CHECK } from '../js/runtime.ts';
+import { extentSource, SIZES_SOURCE } from '../runtime-sizes.ts';
+import type { RuntimeProgram } from '../runtime-program.ts';
 import type { LoweredProgram } from '../affine-kernels.ts';
 import { commentLine, commentText, stringLiteral } from '../namer.ts';
 import { storageNote, storeWeights, widenWeightsSource, type WeightsDtype } from '../weight-storage.ts';
@@ -22,14 +24,18 @@ export interface WasmBundleOptions {
   readonly weights: 'embed' | 'external';
   readonly weightsFile: string;
   readonly dtype: WeightsDtype;
+  /** Several symbols: the bundle binds them and evaluates the run-time sizes per call. */
+  readonly runtime?: RuntimeProgram;
 }
 
 function base64(bytes: Uint8Array): string {
   return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('base64');
 }
 
+/** perSample · batch + fixed as JS; a run-time size reads `slots` (the values of this call). */
 function affine(value: AffineBytes, batch: string): string {
   if (value.perSample === 0) return String(value.fixed);
+  if (value.slot !== undefined) return extentSource(value, 'slots');
   return `${value.perSample} * ${batch} + ${value.fixed}`;
 }
 
@@ -40,15 +46,36 @@ function metadataLiteral(program: LoweredProgram): string {
 }
 
 /** The statements that read and copy in the feeds (replacing `/*FEEDS*\/`). */
-function feedStatements(program: LoweredProgram, wasm: WasmProgram): { check: string[]; copy: string[] } {
+function feedStatements(program: LoweredProgram, wasm: WasmProgram, runtime: RuntimeProgram | undefined): { check: string[]; copy: string[] } {
   const check: string[] = [];
   const copy: string[] = [];
+  if (runtime !== undefined) return runtimeFeedStatements(program, wasm);
   program.inputs.forEach((input, index) => {
     const batched = input.size.perSample !== 0;
     const sample = batched ? input.size.perSample : input.size.fixed;
     const dtype = input.dtype === 'f32' ? '' : `, ${stringLiteral(input.dtype)}`;
     check.push(`const feed${index} = feedOf(feeds, ${stringLiteral(input.name)}, ${sample}, ${batched}${dtype});`);
     if (batched) check.push(`batch = batchOf(${stringLiteral(input.name)}, feed${index}, ${sample}, batch);`);
+    const address = wasm.layout.inputs[index] ?? { perSample: 0, fixed: 0 };
+    copy.push(`heap.set(feed${index}, (${affine(address, 'batch')}) >>> 2);`);
+  });
+  return { check, copy };
+}
+
+/**
+ * With several symbols: every feed read, bindDims binds the symbols from their lengths (and
+ * `dims`), the run-time sizes are evaluated, set the memory `need`, and are written to the
+ * sizes table before the feeds are copied in.
+ */
+function runtimeFeedStatements(program: LoweredProgram, wasm: WasmProgram): { check: string[]; copy: string[] } {
+  const check = program.inputs.map((input, index) => {
+    const dtype = input.dtype === 'f32' ? '' : `, ${stringLiteral(input.dtype)}`;
+    return `const feed${index} = feedData(feeds, ${stringLiteral(input.name)}${dtype});`;
+  });
+  check.push(`const slots = evalSizes(SIZE_SLOTS, bindDims(INPUT_NAMES, INPUT_SHAPES, [${program.inputs.map((_, i) => `feed${i}`).join(', ')}], metadata.symbols, dims));`);
+  check.push(`need = ${affine(wasm.layout.total, 'batch')};`);
+  const copy = [`new Int32Array(memory.buffer).set(slots, ${wasm.layout.sizesAddress ?? 0} >>> 2);`];
+  program.inputs.forEach((_, index) => {
     const address = wasm.layout.inputs[index] ?? { perSample: 0, fixed: 0 };
     copy.push(`heap.set(feed${index}, (${affine(address, 'batch')}) >>> 2);`);
   });
@@ -124,6 +151,9 @@ export function emitWasmBundle(graph: Graph, program: LoweredProgram, wasm: Wasm
   w.line(`const MEMORY_PER_SAMPLE = ${wasm.layout.total.perSample};`);
   w.line(`const MEMORY_FIXED = ${wasm.layout.total.fixed};`);
   w.line(`const INPUT_NAMES = [${program.inputs.map((t) => stringLiteral(t.name)).join(', ')}];`);
+  // Several symbols: each slot's polynomial over the symbols (runtime-sizes.ts), else null.
+  w.line(`const SIZE_SLOTS = ${options.runtime === undefined ? 'null' : options.runtime.sizes.literal()};`);
+  if (options.runtime !== undefined) w.line(`const INPUT_SHAPES = ${JSON.stringify(program.inputs.map((t) => t.shape))};`);
   // Byte addresses [perSample, fixed] of each input and output region, for stream().
   w.block('const INPUT_LAYOUT = [', () => program.inputs.forEach((input, index) => {
     const batched = input.size.perSample !== 0;
@@ -137,10 +167,10 @@ export function emitWasmBundle(graph: Graph, program: LoweredProgram, wasm: Wasm
   w.line();
   w.all(DECODE_WEIGHTS.split('\n')).line();
   w.all(widenWeightsSource(options.dtype).split('\n')).line();
-  w.all(FEED_CHECK.split('\n')).line();
+  w.all((options.runtime === undefined ? FEED_CHECK : `${SYMBOL_FEED_CHECK}\n\n${SIZES_SOURCE}`).split('\n')).line();
   w.all(STREAM_PLAN.split('\n')).line();
   if (options.weights === 'external') w.all(FETCH_WEIGHTS.split('\n')).line();
-  const feeds = feedStatements(program, wasm);
+  const feeds = feedStatements(program, wasm, options.runtime);
   for (const line of WASM_LOAD.split('\n')) {
     const indent = line.slice(0, line.length - line.trimStart().length);
     if (line.trim() === '/*FEEDS*/') w.all(feeds.check.map((l) => indent + l));

@@ -7,6 +7,9 @@
 import { CompileError } from '../../ir/errors.ts';
 import { kernelInfo } from '../kernel-info.ts';
 import type { BufferRef, Extent, Kernel, LoweredProgram } from '../affine-kernels.ts';
+import type * as K from '../kernels.ts';
+import type { RuntimeSizes } from '../runtime-sizes.ts';
+import { runtimePlacement } from './runtime-layout.ts';
 import { packWeights, panelLayout, type PanelLayout } from './pack-weights.ts';
 import type { StaticData } from './static-data.ts';
 
@@ -28,16 +31,29 @@ export interface WasmLayout {
   readonly outputs: readonly AffineBytes[];
   /** Bytes of memory a call with a given batch needs (16 bytes of slack for vector over-reads). */
   readonly total: AffineBytes;
+  /** With several symbols: the address of the i32 table of run-time sizes (one per slot). */
+  readonly sizesAddress?: number;
+}
+
+/** With several symbols: the slots, and the program as lowered (its sizes as polynomials). */
+export interface RuntimeLayoutInput {
+  readonly sizes: RuntimeSizes;
+  readonly source: K.LoweredProgram;
+  /** Every kernel, those emitted in the general form included (for the constants they read). */
+  readonly kernels: readonly K.Kernel<K.SizeForm>[];
 }
 
 const align16 = (n: number): number => Math.ceil(n / 16) * 16;
 
 function bytesOf(extent: Extent): AffineBytes {
-  return { perSample: extent.perSample * 4, fixed: extent.fixed * 4 };
+  return { ...extent, perSample: extent.perSample * 4, fixed: extent.fixed * 4 };
 }
 
+/** a + b; at most one of them may be symbolic unless they share the slot. */
 function add(a: AffineBytes, b: AffineBytes): AffineBytes {
-  return { perSample: a.perSample + b.perSample, fixed: a.fixed + b.fixed };
+  if (a.perSample !== 0 && b.perSample !== 0 && a.slot !== b.slot) throw new Error('internal: sum of sizes in two run-time slots');
+  const slot = a.perSample !== 0 ? a.slot : b.slot;
+  return { perSample: a.perSample + b.perSample, fixed: a.fixed + b.fixed, ...(slot === undefined ? {} : { slot }) };
 }
 
 /**
@@ -48,10 +64,10 @@ function add(a: AffineBytes, b: AffineBytes): AffineBytes {
 export type WeightLayout = 'panels' | 'row-major';
 
 /** Which constants are read row-major and which as panels (those must be constants). */
-function constantUsesOf(program: LoweredProgram, weightLayout: (kernel: Kernel) => WeightLayout): { raw: Set<number>; packed: Set<number> } {
+function constantUsesOf(kernels: readonly K.Kernel<K.SizeForm>[], weightLayout: (kernel: K.Kernel<K.SizeForm>) => WeightLayout): { raw: Set<number>; packed: Set<number> } {
   const raw = new Set<number>();
   const packed = new Set<number>();
-  for (const kernel of program.kernels) {
+  for (const kernel of kernels) {
     const info = kernelInfo(kernel);
     for (const ref of info.reads(kernel)) if (ref.kind === 'const') raw.add(ref.index);
     const weight = info.packedWeight?.(kernel);
@@ -67,8 +83,10 @@ function constantUsesOf(program: LoweredProgram, weightLayout: (kernel: Kernel) 
   return { raw, packed };
 }
 
-export function layoutMemory(program: LoweredProgram, panelWidth: number, statics: StaticData, weightLayout: (kernel: Kernel) => WeightLayout): WasmLayout {
-  const uses = constantUsesOf(program, weightLayout);
+export function layoutMemory(
+  program: LoweredProgram, panelWidth: number, statics: StaticData, weightLayout: (kernel: K.Kernel<K.SizeForm>) => WeightLayout, runtime?: RuntimeLayoutInput,
+): WasmLayout {
+  const uses = constantUsesOf(runtime?.kernels ?? program.kernels, weightLayout);
   const rawConstants = new Map<number, number>();
   const packedConstants = new Map<number, PackedWeight>();
   const pieces: { address: number; data: Float32Array }[] = [];
@@ -99,6 +117,10 @@ export function layoutMemory(program: LoweredProgram, panelWidth: number, static
   for (const table of tables) image.set(table.bytes, table.address);
 
   statics.placeScratch(end);
+  if (runtime !== undefined) {
+    const placed = runtimePlacement(runtime.source, runtime.sizes, align16(end + statics.scratchBytes));
+    return { image, rawConstants, packedConstants, ...placed };
+  }
   const arenaBase = align16(end + statics.scratchBytes);
   let cursor: AffineBytes = add({ perSample: 0, fixed: arenaBase }, bytesOf(program.arenaSize));
   const place = (size: Extent): AffineBytes => {

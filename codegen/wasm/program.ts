@@ -3,6 +3,12 @@
 // addresses from the memory layout, and an exported `run(batch)` calling them in order.
 
 import type { Kernel, LoweredProgram } from '../affine-kernels.ts';
+import type * as K from '../kernels.ts';
+import type { RuntimeProgram } from '../runtime-program.ts';
+import type { RuntimeSizes } from '../runtime-sizes.ts';
+import { prepareGeneralElementwise } from './general-elementwise.ts';
+import { prepareGeneralMatmul } from './general-matmul.ts';
+import { prepareGeneralReduce } from './general-reduce.ts';
 import { prepareAttentionKernel } from './attention-kernel.ts';
 import { prepareConvKernel } from './conv-kernel.ts';
 import { emitElementwiseKernel } from './elementwise-kernel.ts';
@@ -67,23 +73,41 @@ const WASM_KERNELS: { readonly [K in Kernel['kind']]: WasmKernel<Extract<Kernel,
   attention: { prepare: prepareAttentionKernel, weight: 'row-major' },
 };
 
-function wasmKernel<K extends Kernel>(kernel: K): WasmKernel<K> {
-  return WASM_KERNELS[kernel.kind] as unknown as WasmKernel<K>;
+function wasmKernel<T extends Kernel>(kernel: T): WasmKernel<T> {
+  return WASM_KERNELS[kernel.kind] as unknown as WasmKernel<T>;
+}
+
+/**
+ * The kinds with a general emitter: sizes that are run-time values anywhere (several
+ * symbols), for kernels the affine emitters cannot take (codegen/runtime-program.ts).
+ */
+const GENERAL_KERNELS: { readonly [T in K.KernelKind]?: (kernel: Extract<K.Kernel, { kind: T }>, sizes: RuntimeSizes) => BodyEmitter } = {
+  elementwise: prepareGeneralElementwise,
+  matmul: prepareGeneralMatmul,
+  reduce: prepareGeneralReduce,
+};
+
+export const GENERAL_KINDS: ReadonlySet<K.KernelKind> = new Set(Object.keys(GENERAL_KERNELS) as K.KernelKind[]);
+
+function prepareGeneral(kernel: K.Kernel, sizes: RuntimeSizes): BodyEmitter {
+  const prepare = GENERAL_KERNELS[kernel.kind] as ((k: K.Kernel, s: RuntimeSizes) => BodyEmitter) | undefined;
+  if (prepare === undefined) throw new Error(`internal: no general wasm emitter for ${kernel.kind}`);
+  return prepare(kernel, sizes);
 }
 
 /** Function names are made here (`k3_linear`), never from model text. */
-function functionName(index: number, kernel: Kernel): string {
+function functionName(index: number, kernel: { readonly kind: K.KernelKind }): string {
   return `k${index}_${kernel.kind}`;
 }
 
 type BodyEmitter = (ctx: KernelContext) => void;
 
-function assemble(program: LoweredProgram, bodies: readonly BodyEmitter[], layout: WasmLayout, relaxed: boolean): ModuleAssembler {
+function assemble(kernels: readonly { readonly kind: K.KernelKind }[], bodies: readonly BodyEmitter[], layout: WasmLayout, relaxed: boolean): ModuleAssembler {
   const module = new ModuleAssembler(evaluateBytes(layout.total, 1));
   const library = new MathLibrary(module);
   const batchParam = [{ name: 'batch', type: 'i32' as const }];
-  const refs = program.kernels.map((kernel, index) => module.declare(functionName(index, kernel), batchParam, []));
-  program.kernels.forEach((kernel, index) => {
+  const refs = kernels.map((kernel, index) => module.declare(functionName(index, kernel), batchParam, []));
+  kernels.forEach((_, index) => {
     const ref = refs[index];
     const body = bodies[index];
     if (ref === undefined || body === undefined) return;
@@ -96,10 +120,20 @@ function assemble(program: LoweredProgram, bodies: readonly BodyEmitter[], layou
   return module;
 }
 
-export function emitWasmProgram(program: LoweredProgram, options: { relaxed: boolean }): WasmProgram {
+/**
+ * The module(s) of a program; with `runtime` (several symbols), its kernels in order, each
+ * affine (sizes from slots) or general, and the memory layout places the table of run-time sizes.
+ */
+export function emitWasmProgram(program: LoweredProgram, options: { relaxed: boolean; runtime?: RuntimeProgram }): WasmProgram {
   const statics = new StaticData();
-  const bodies = program.kernels.map((kernel) => wasmKernel(kernel).prepare(kernel, statics));
-  const layout = layoutMemory(program, MICRO_KERNEL.panelWidth, statics, (kernel) => wasmKernel(kernel).weight);
-  const simd = assemble(program, bodies, layout, false);
-  return options.relaxed ? { layout, simd, relaxed: assemble(program, bodies, layout, true) } : { layout, simd };
+  const { runtime } = options;
+  const kernels = runtime === undefined ? program.kernels : runtime.kernels.map((item) => item.kernel);
+  const bodies = runtime === undefined
+    ? program.kernels.map((kernel) => wasmKernel(kernel).prepare(kernel, statics))
+    : runtime.kernels.map((item) => (item.form === 'affine' ? wasmKernel(item.kernel).prepare(item.kernel, statics) : prepareGeneral(item.kernel, runtime.sizes)));
+  const weight = (kernel: K.Kernel<K.SizeForm>): WeightLayout => WASM_KERNELS[kernel.kind].weight;
+  const runtimeLayout = runtime === undefined ? undefined : { sizes: runtime.sizes, source: runtime.source, kernels };
+  const layout = layoutMemory(program, MICRO_KERNEL.panelWidth, statics, weight, runtimeLayout);
+  const simd = assemble(kernels, bodies, layout, false);
+  return options.relaxed ? { layout, simd, relaxed: assemble(kernels, bodies, layout, true) } : { layout, simd };
 }

@@ -6,7 +6,8 @@
 // are copied to their inputs' regions inside the module's memory (copyWithin), never
 // through JavaScript arrays.
 // Placeholders `/*FEEDS*/` and `/*RESULTS*/` are filled by emit-bundle.ts with compiler-made
-// code only.
+// code only. With several symbols (SIZE_SLOTS not null) the feeds statements bind the symbols,
+// evaluate the run-time sizes and set `need`; `dims` gives the values lengths cannot tell apart.
 
 export const WASM_LOAD = `export async function load(options = {}) {
   let code = bytesOfBase64(SIMD_MODULE_BASE64);
@@ -28,20 +29,22 @@ export const WASM_LOAD = `export async function load(options = {}) {
   let open = true;
   // Which stream's state the input regions hold (null after a plain run overwrote them).
   let owner = null;
-  function runSync(feeds) {
+  function runSync(feeds, dims) {
     if (!open) throw new Error("fusegraph: this session was disposed");
     owner = null;
     checkFeedNames(feeds, INPUT_NAMES);
     let batch = 0;
+    let need = 0;
     /*FEEDS*/
     if (batch === 0) batch = 1;
-    const need = MEMORY_PER_SAMPLE * batch + MEMORY_FIXED;
+    if (need === 0) need = MEMORY_PER_SAMPLE * batch + MEMORY_FIXED;
     if (memory.buffer.byteLength < need) memory.grow(Math.ceil((need - memory.buffer.byteLength) / 65536));
     if (heap.buffer !== memory.buffer) heap = new Float32Array(memory.buffer);
     /*RESULTS*/
   }
   function stream(streamOptions) {
     if (!open) throw new Error("fusegraph: this session was disposed");
+    if (SIZE_SLOTS !== null) throw new Error("fusegraph: stream() is not available yet in a wasm bundle with several symbols; call run(feeds, dims) per chunk");
     const plan = streamPlan(streamOptions, metadata);
     const batch = plan.batch;
     const token = {};
@@ -100,8 +103,8 @@ export const WASM_LOAD = `export async function load(options = {}) {
     relaxedSimd,
     runSync,
     stream,
-    async run(feeds) {
-      return runSync(feeds);
+    async run(feeds, dims) {
+      return runSync(feeds, dims);
     },
     dispose() {
       open = false;
