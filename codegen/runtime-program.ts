@@ -5,7 +5,7 @@
 // in the polynomial form for the target's general emitter of its kind, or is refused.
 
 import { CompileError } from '../ir/errors.ts';
-import { constValue, formatSize, isConstSize, type SymSize } from '../ir/sym-size.ts';
+import { constSize, constValue, formatSize, isConstSize, mulSizes, sameSize, type SymSize } from '../ir/sym-size.ts';
 import { projectKernel, toAffineProgram, type Extent, type Kernel, type LoweredProgram } from './affine-kernels.ts';
 import type * as K from './kernels.ts';
 import { RuntimeSizes } from './runtime-sizes.ts';
@@ -42,7 +42,33 @@ function independentCounts(kernel: Kernel): readonly Extent[] {
   }
 }
 
-function projectOne(kernel: K.Kernel, sizes: RuntimeSizes): Kernel {
+/**
+ * A gather's neighbouring axes a, a+1 read straight through (identity maps, not the region
+ * axis) and contiguous in every source ([N, S, 32] of [N, S, 96]: strides 96·S, 96) become one
+ * axis [N·S], so a split or concat on the last axis of [N, S, D] keeps static strides.
+ */
+export function mergeGatherAxes(kernel: K.GatherKernel): K.GatherKernel {
+  let k = kernel;
+  for (let a = k.extents.length - 2; a >= 0; a--) {
+    const inner = k.extents[a + 1] ?? constSize(1);
+    const regions = k.sources.some((source) => source.region !== undefined);
+    const mergeable = (!regions || (a !== k.regionAxis && a + 1 !== k.regionAxis)) && k.sources.every((source) =>
+      source.maps[a]?.kind === 'identity' && source.maps[a + 1]?.kind === 'identity'
+      && sameSize(source.strides[a] ?? [], mulSizes(source.strides[a + 1] ?? [], inner)));
+    if (!mergeable) continue;
+    const merge = <T>(list: readonly T[], value: T): T[] => [...list.slice(0, a), value, ...list.slice(a + 2)];
+    k = {
+      ...k,
+      extents: merge(k.extents, mulSizes(k.extents[a] ?? constSize(1), inner)),
+      regionAxis: k.regionAxis > a + 1 ? k.regionAxis - 1 : Math.min(k.regionAxis, a),
+      sources: k.sources.map((source) => ({ ...source, strides: merge(source.strides, source.strides[a + 1] ?? []), maps: merge(source.maps, { kind: 'identity' }) })),
+    };
+  }
+  return k;
+}
+
+function projectOne(source: K.Kernel, sizes: RuntimeSizes): Kernel {
+  const kernel = source.kind === 'gather' ? mergeGatherAxes(source) : source;
   const refuse = (what: string): never => {
     throw new DoesNotFit(what);
   };

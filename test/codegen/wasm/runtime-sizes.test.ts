@@ -4,14 +4,17 @@
 // moving S, batched matmuls [N,H,S,S], layer_norm, attention-like blocks) and random graphs
 // over [N, S, ...] inputs. Programs affine in one monomial keep the batch fast path.
 
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import type { Graph } from '../../../ir/graph.ts';
 import { interpret, type Feeds } from '../../../ir/interpret.ts';
 import { compile } from '../../../src/compile.ts';
 import { GraphBuilder, type Value } from '../../../src/builder.ts';
+import { toGraph, transformerEncoderLayer, type WeightTensor } from '../../../src/nn.ts';
 import { Random } from '../../../src/random.ts';
 import { compareArrays, toleranceFor } from '../../../src/tolerance.ts';
 import { arbGraphAndFeeds, assertGraphPropertyAsync, KERNEL_OPS } from '../../arbitraries.ts';
+import { MAX_SEQ_RELATIVE_ERROR, PYTORCH_SEQ_DIR, readPytorchSeq, relativeError } from '../../support/pytorch-seq-fixtures.ts';
 import { loadWasmBundle } from './wasm-bundle.ts';
 
 type Dims = Record<string, number>;
@@ -87,6 +90,26 @@ describe('several symbols on the wasm target (run-time sizes)', () => {
     const normed = b.layerNorm(b.add(x, attended), weights(random, [D], b, 'g'), weights(random, [D], b, 'beta'), { epsilon: 1e-5 }, 'y');
     b.output(normed);
     await agreesAtEverySize(b.build(), xFeeds);
+  });
+
+  it("a PyTorch encoder layer (its own weights) over [N, S, 32]: matches PyTorch at S = 6 and the interpreter at other S", async () => {
+    for (const [name, options] of [['encoder_post_relu', { dimFeedforward: 64, activation: 'relu', normFirst: false }], ['encoder_pre_gelu', { dimFeedforward: 64, activation: 'gelu', normFirst: true }]] as const) {
+      const raw = JSON.parse(readFileSync(new URL(`${name}.state.json`, PYTORCH_SEQ_DIR), 'utf8')) as Record<string, { shape: number[]; data: number[] }>;
+      const state = new Map<string, WeightTensor>(Object.entries(raw).map(([key, t]) => [key, { shape: t.shape, data: Float32Array.from(t.data) }]));
+      const graph = toGraph(transformerEncoderLayer(32, 4, options), { name, inputShape: ['N', 'S', 32], weights: state, outputName: 'y' });
+      const { io } = readPytorchSeq(name);
+      const { session } = await sessionFor(graph);
+      try {
+        const recorded = { x: Float32Array.from(io.input.data) };
+        expect(relativeError(io.outputs[0]?.data ?? [], session.runSync(recorded, { N: 2 })['y']), name).toBeLessThanOrEqual(MAX_SEQ_RELATIVE_ERROR);
+        for (const [n, s] of [[1, 1], [3, 9], [1, 40]] as const) {
+          const feeds = { x: new Random(n + s).uniformArray(n * s * 32, -2, 2) };
+          expectAgreement(graph, interpret(graph, feeds, { S: s }), session.runSync(feeds, { S: s }), `${name} N=${n} S=${s}`);
+        }
+      } finally {
+        session.dispose();
+      }
+    }
   });
 
   it('keeps the batch fast path for a program affine in one monomial', async () => {
