@@ -67,8 +67,28 @@ export function mergeGatherAxes(kernel: K.GatherKernel): K.GatherKernel {
   return k;
 }
 
+/**
+ * An attention's leading dims [N, S] (q [N, S, sq, d]) as one [N·S] where the mask (if any)
+ * steps through them as one: its emitters take a symbol on the first leading dim only.
+ */
+export function mergeAttentionLead(kernel: K.AttentionKernel): K.AttentionKernel {
+  let k = kernel;
+  for (let a = k.lead.length - 2; a >= 0; a--) {
+    const inner = k.lead[a + 1] ?? constSize(1);
+    const strides = k.mask?.leadStrides;
+    if (strides !== undefined && !sameSize(strides[a] ?? [], mulSizes(strides[a + 1] ?? [], inner))) continue;
+    const merge = <T>(list: readonly T[], value: T): T[] => [...list.slice(0, a), value, ...list.slice(a + 2)];
+    const { mask } = k;
+    k = {
+      ...k, lead: merge(k.lead, mulSizes(k.lead[a] ?? constSize(1), inner)),
+      ...(mask === undefined ? {} : { mask: { ...mask, leadStrides: merge(mask.leadStrides, mask.leadStrides[a + 1] ?? []) } }),
+    };
+  }
+  return k;
+}
+
 function projectOne(source: K.Kernel, sizes: RuntimeSizes): Kernel {
-  const kernel = source.kind === 'gather' ? mergeGatherAxes(source) : source;
+  const kernel = source.kind === 'gather' ? mergeGatherAxes(source) : source.kind === 'attention' ? mergeAttentionLead(source) : source;
   const refuse = (what: string): never => {
     throw new DoesNotFit(what);
   };

@@ -9,6 +9,7 @@ import type { RuntimeSizes } from '../runtime-sizes.ts';
 import { prepareGeneralElementwise } from './general-elementwise.ts';
 import { prepareGeneralMatmul } from './general-matmul.ts';
 import { prepareGeneralReduce } from './general-reduce.ts';
+import { prepareGeneralSoftmax } from './general-softmax.ts';
 import { prepareAttentionKernel } from './attention-kernel.ts';
 import { prepareConvKernel } from './conv-kernel.ts';
 import { emitElementwiseKernel } from './elementwise-kernel.ts';
@@ -85,6 +86,7 @@ const GENERAL_KERNELS: { readonly [T in K.KernelKind]?: (kernel: Extract<K.Kerne
   elementwise: prepareGeneralElementwise,
   matmul: prepareGeneralMatmul,
   reduce: prepareGeneralReduce,
+  softmax: prepareGeneralSoftmax,
 };
 
 export const GENERAL_KINDS: ReadonlySet<K.KernelKind> = new Set(Object.keys(GENERAL_KERNELS) as K.KernelKind[]);

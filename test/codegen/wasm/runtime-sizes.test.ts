@@ -64,13 +64,13 @@ const D = 16;
 const xFeeds = (n: number, s: number): Feeds => ({ x: new Random(n * 1000 + s).uniformArray(n * s * D, -2, 2) });
 
 describe('several symbols on the wasm target (run-time sizes)', () => {
-  it('linear + softmax over S, mean pooling over S, a transpose moving S', async () => {
+  it('linear + softmax over S (and over N), mean pooling over S, a transpose moving S', async () => {
     const random = new Random(1);
     const b = new GraphBuilder('pool');
     const x = b.input('x', ['N', 'S', D]);
     const h = b.linear(x, weights(random, [D, D], b, 'w'), weights(random, [D], b, 'bias'), { op: 'relu', attrs: {} }, [], 'h');
     const p = b.softmax(h, 1, 'over_s');
-    b.output(b.reduceMean(h, [1], false, 'pooled'), b.transpose(p, [0, 2, 1], 'moved'), b.reduceMax(b.transpose(x, [1, 0, 2]), [0], true, 'max_s'));
+    b.output(b.reduceMean(h, [1], false, 'pooled'), b.transpose(p, [0, 2, 1], 'moved'), b.reduceMax(b.transpose(x, [1, 0, 2]), [0], true, 'max_s'), b.softmax(x, 0, 'over_n'));
     const source = await agreesAtEverySize(b.build(), xFeeds);
     expect(source).toContain('const SIZE_SLOTS = [');
   });
