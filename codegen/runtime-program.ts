@@ -23,6 +23,11 @@ export interface RuntimeProgram {
   /** The program as lowered (the memory layout places inputs and outputs from its polynomials). */
   readonly source: K.LoweredProgram;
   readonly sizes: RuntimeSizes;
+  /**
+   * The ids' strides of each lookup kernel, as run-time sizes: the bundle unflattens a bad
+   * id's position with them ([n, s] of ids [N, S]); the kernels themselves never read them.
+   */
+  readonly idsStrides: ReadonlyMap<Kernel, readonly Extent[]>;
 }
 
 /** Thrown by the projection of one kernel; caught to fall back to the general form. */
@@ -110,8 +115,14 @@ export function toRuntimeProgram(program: K.LoweredProgram, target: string, gene
     if (!(error instanceof CompileError)) throw error;
   }
   const sizes = new RuntimeSizes(program.symbols);
+  const idsStrides = new Map<Kernel, readonly Extent[]>();
   const kernels = program.kernels.map((kernel): RuntimeKernel => {
     try {
+      if (kernel.kind === 'lookup') {
+        const projected = projectOne({ ...kernel, idsStrides: kernel.idsStrides.map(() => constSize(0)) }, sizes);
+        idsStrides.set(projected, kernel.idsStrides.map((s) => sizes.extent(s)));
+        return { form: 'affine', kernel: projected };
+      }
       return { form: 'affine', kernel: projectOne(kernel, sizes) };
     } catch (error) {
       if (!(error instanceof DoesNotFit)) throw error;
@@ -126,7 +137,7 @@ export function toRuntimeProgram(program: K.LoweredProgram, target: string, gene
     inputs: program.inputs.map(tensor), outputs: program.outputs.map(tensor), constants: program.constants,
     arenaSize: ext(program.arenaSize), kernels: kernels.flatMap((k) => (k.form === 'affine' ? [k.kernel] : [])),
   };
-  return { affine, kernels, source: program, sizes };
+  return { affine, kernels, source: program, sizes, idsStrides };
 }
 
 export function isRuntimeProgram(program: { affine: LoweredProgram } | RuntimeProgram): program is RuntimeProgram {

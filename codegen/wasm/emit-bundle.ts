@@ -86,11 +86,12 @@ function runtimeFeedStatements(program: LoweredProgram, wasm: WasmProgram): { ch
  * `kernels(batch)`, and when the program gathers by run-time ids, the catch that turns a
  * lookup kernel's trap into its error (the record lookup-kernel.ts writes before trapping).
  */
-function callStatements(program: LoweredProgram): string[] {
+function callStatements(program: LoweredProgram, runtime: RuntimeProgram | undefined): string[] {
   const lookups = program.kernels.flatMap((kernel) => {
     const record = kernel.kind === 'lookup' ? lookupRecord(kernel) : undefined;
     if (kernel.kind !== 'lookup' || record === undefined) return [];
-    return [`[${record.address}, ${stringLiteral(formatValueName(kernel.idsName))}, [${kernel.idsStrides.join(', ')}], ${kernel.size}]`];
+    const strides = runtime === undefined ? kernel.idsStrides.map(String) : (runtime.idsStrides.get(kernel) ?? []).map((s) => affine(s, 'batch'));
+    return [`[${record.address}, ${stringLiteral(formatValueName(kernel.idsName))}, [${strides.join(', ')}], ${kernel.size}]`];
   });
   if (lookups.length === 0) return ['kernels(batch);'];
   return [
@@ -108,8 +109,8 @@ function callStatements(program: LoweredProgram): string[] {
   ];
 }
 
-function resultStatements(program: LoweredProgram, wasm: WasmProgram): string[] {
-  const lines: string[] = callStatements(program);
+function resultStatements(program: LoweredProgram, wasm: WasmProgram, runtime: RuntimeProgram | undefined): string[] {
+  const lines: string[] = callStatements(program, runtime);
   program.outputs.forEach((output, index) => {
     const address = wasm.layout.outputs[index] ?? { perSample: 0, fixed: 0 };
     lines.push(`const start${index} = (${affine(address, 'batch')}) >>> 2;`);
@@ -174,7 +175,7 @@ export function emitWasmBundle(graph: Graph, program: LoweredProgram, wasm: Wasm
   for (const line of WASM_LOAD.split('\n')) {
     const indent = line.slice(0, line.length - line.trimStart().length);
     if (line.trim() === '/*FEEDS*/') w.all(feeds.check.map((l) => indent + l));
-    else if (line.trim() === '/*RESULTS*/') w.all([...feeds.copy, ...resultStatements(program, wasm)].map((l) => indent + l));
+    else if (line.trim() === '/*RESULTS*/') w.all([...feeds.copy, ...resultStatements(program, wasm, options.runtime)].map((l) => indent + l));
     else w.line(line);
   }
   return w.toString();

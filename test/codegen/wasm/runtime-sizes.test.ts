@@ -7,7 +7,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import type { Graph } from '../../../ir/graph.ts';
-import { interpret, type Feeds } from '../../../ir/interpret.ts';
+import { interpret, type TypedFeeds as Feeds } from '../../../ir/interpret.ts';
 import { compile } from '../../../src/compile.ts';
 import { GraphBuilder, type Value } from '../../../src/builder.ts';
 import { toGraph, transformerEncoderLayer, type WeightTensor } from '../../../src/nn.ts';
@@ -20,6 +20,7 @@ import { loadWasmBundle } from './wasm-bundle.ts';
 type Dims = Record<string, number>;
 interface DimsSession {
   runSync(feeds: Feeds, dims?: Dims): Record<string, Float32Array>;
+  stream(options: object): unknown;
   dispose(): void;
 }
 
@@ -112,6 +113,23 @@ describe('several symbols on the wasm target (run-time sizes)', () => {
     }
   });
 
+  it('an embedding of i32 ids [N, S], mean pooled over S; a bad id is the JS bundle\'s error, at its [n, s]', async () => {
+    const random = new Random(4);
+    const b = new GraphBuilder('embed');
+    const ids = b.input('ids', ['N', 'S'], 'i32');
+    const table = weights(random, [20, D], b, 'table');
+    const pooled = b.reduceMean(b.gather(table, ids, 0, 'embedded'), [1], false, 'pooled');
+    b.output(b.linear(pooled, weights(random, [3, D], b, 'head'), undefined, undefined, [], 'logits'));
+    const graph = b.build();
+    const idsAt = (n: number, s: number): Feeds => ({ ids: Int32Array.from({ length: n * s }, (_, i) => (i * 7 + n) % 20) });
+    await agreesAtEverySize(graph, idsAt);
+    const { session } = await sessionFor(graph);
+    const bad = Int32Array.from({ length: 2 * 5 }, () => 1);
+    bad[7] = 20;
+    expect(() => session.runSync({ ids: bad }, { S: 5 })).toThrow("fusegraph: id 20 at position [1, 2] of %ids is outside [-20, 20)");
+    session.dispose();
+  });
+
   it('keeps the batch fast path for a program affine in one monomial', async () => {
     const random = new Random(3);
     const b = new GraphBuilder('tokens');
@@ -129,6 +147,8 @@ describe('several symbols on the wasm target (run-time sizes)', () => {
     const feeds = xFeeds(2, 3);
     expect(() => session.runSync(feeds)).toThrow('fusegraph: input "x" of shape [N,S,16] leaves N and S undetermined');
     expect(session.runSync(feeds, { N: 2 })['y']).toEqual(session.runSync(feeds, { S: 3 })['y']);
+    expect(() => session.runSync({ x: new Float32Array(7 * D) }, { S: 2 })).toThrow('fusegraph: input "x" needs a whole, positive number of samples of 32 values, got 112 (with S = 2 from the dims argument)');
+    expect(() => session.stream({ state: {} })).toThrow('fusegraph: stream() is not available yet in a wasm bundle with several symbols');
     session.dispose();
   });
 
