@@ -4,7 +4,7 @@
 // symbols (SIZES_SOURCE), and a size becomes scale · slot + fixed (an AffineExtent with a slot).
 
 import { formatSize, isConstSize, normalizeSize, type SymSize } from '../ir/sym-size.ts';
-import type { AffineExtent } from './kernels.ts';
+import type { AffineExtent, BufferRef } from './kernels.ts';
 
 function gcd(a: number, b: number): number {
   return b === 0 ? Math.abs(a) : gcd(b, a % b);
@@ -37,6 +37,11 @@ export class RuntimeSizes {
       this.#index.set(key, slot);
     }
     return { perSample: scale, fixed, slot };
+  }
+
+  /** A buffer with its arena offset as a run-time size (the 'runtime' kernel form). */
+  ref(ref: BufferRef): BufferRef<'runtime'> {
+    return ref.kind === 'arena' ? { kind: 'arena', offset: this.extent(ref.offset) } : ref;
   }
 
   /** No new slots from here on (the table's memory is placed). */

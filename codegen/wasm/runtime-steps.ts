@@ -14,7 +14,7 @@ type Size = K.AffineExtent;
 export type Step = number | Local;
 
 export function runtimeRef(ref: K.BufferRef, sizes: RuntimeSizes): Ref {
-  return ref.kind === 'arena' ? { kind: 'arena', offset: sizes.extent(ref.offset) } : ref;
+  return sizes.ref(ref);
 }
 
 export function isStatic(size: Size): boolean {

@@ -4,15 +4,18 @@
 import { emitBundleDts } from '../bundle-dts.ts';
 import type { LoweredProgram } from '../affine-kernels.ts';
 
-export function emitWgslDts(program: LoweredProgram): string {
+/** `dims`: several symbols (run-time sizes): run takes `dims`, load takes `maxSizes`. */
+export function emitWgslDts(program: LoweredProgram, dims = false): string {
   return emitBundleDts(program, {
     target: 'WGSL',
     pushResult: 'Promise<Results>',
+    ...(dims ? { dims } : {}),
     loadOptions: [
       '/** A WebGPU GPUDevice; when absent one is requested from navigator.gpu (and destroyed by dispose). */',
       'readonly device?: object;',
-      '/** The largest batch run() will accept; buffers are sized for it once (default 1024, capped by the limits). */',
-      'readonly maxBatch?: number;',
+      ...(dims
+        ? ['/** The sizes to prepare the buffers for (`{ N: 8, S: 128 }`); a run needing more grows them (default: every symbol 1). */', 'readonly maxSizes?: Dims;']
+        : ['/** The largest batch run() will accept; buffers are sized for it once (default 1024, capped by the limits). */', 'readonly maxBatch?: number;']),
     ],
   });
 }

@@ -24,12 +24,12 @@ export type WgslLimits = { readonly [K in keyof typeof DEFAULT_LIMITS]: number }
 /** Every shader binds `consts` and `data` (see layout.ts). */
 export const STORAGE_BUFFERS_PER_SHADER = 2;
 
-function check(ok: boolean, kernel: Kernel | undefined, message: string): void {
+function check(ok: boolean, kernel: { readonly label: string; readonly op: string } | undefined, message: string): void {
   if (ok) return;
   throw new CompileError(`WGSL target: ${message}`, kernel === undefined ? {} : { node: kernel.label, op: kernel.op });
 }
 
-export function checkShader(kernel: Kernel, plan: ShaderPlan, limits: WgslLimits): void {
+export function checkShader(kernel: { readonly label: string; readonly op: string }, plan: ShaderPlan, limits: WgslLimits): void {
   check(plan.invocations <= limits.maxComputeInvocationsPerWorkgroup, kernel,
     `a workgroup of ${plan.invocations} invocations exceeds maxComputeInvocationsPerWorkgroup ${limits.maxComputeInvocationsPerWorkgroup}`);
   check(plan.workgroupBytes <= limits.maxComputeWorkgroupStorageSize, kernel,

@@ -21,7 +21,7 @@ function reduce(w: CodeWriter, combine: (a: string, b: string) => string): void 
 
 export function softmaxShader(kernel: SoftmaxKernel, layout: KernelLayout): ShaderPlan {
   const inner = kernel.inner;
-  const rowsExtent = { perSample: kernel.outer.perSample * inner, fixed: kernel.outer.fixed * inner };
+  const rowsExtent = { ...kernel.outer, perSample: kernel.outer.perSample * inner, fixed: kernel.outer.fixed * inner };
   const xArray = kernel.x.kind === 'const' ? 'consts' : 'data';
   const x = (s: string): string => `${xArray}[${bufferBase(kernel.x, layout)} + start + ${s} * ${u32(inner)}]`;
   const w = new CodeWriter();
