@@ -7,6 +7,7 @@ import { describe, expect, it } from 'vitest';
 import type { Graph } from '../../ir/graph.ts';
 import { interpret, type Feeds } from '../../ir/interpret.ts';
 import { compile } from '../../src/compile.ts';
+import { GraphBuilder } from '../../src/builder.ts';
 import { compareArrays, toleranceFor } from '../../src/tolerance.ts';
 import { importBundle } from '../codegen/js/load-bundle.ts';
 import { gpuDevice } from '../support/webgpu.ts';
@@ -60,6 +61,29 @@ describe('several symbols on WebGPU (run-time sizes)', () => {
     try {
       await agrees(session, graph, 2, 8, description);
       await expect(session.run({ ...sequenceFeeds(1, 9) }, { S: 9 })).rejects.toThrow('fusegraph: S = 9 exceeds the maxSizes.S 8 given to load()');
+    } finally {
+      session.dispose();
+    }
+  });
+
+  it('an embedding of i32 ids [N, S] mean pooled over S; a bad id is checked on the host at its [n, s]', async () => {
+    const { device, description } = await gpuDevice();
+    const random = new Random(4);
+    const b = new GraphBuilder('embed');
+    const ids = b.input('ids', ['N', 'S'], 'i32');
+    const table = b.constant(random.uniformArray(20 * 8, -1, 1), [20, 8], 'table');
+    b.output(b.reduceMean(b.gather(table, ids, 0, 'embedded'), [1], false, 'pooled'));
+    const graph = b.build();
+    const session = (await (await moduleFor(graph)).load({ device })) as unknown as { run(f: object, d: object): Promise<Record<string, Float32Array>>; dispose(): void };
+    try {
+      for (const [n, s] of [[1, 3], [2, 7]] as const) {
+        const feeds = { ids: Int32Array.from({ length: n * s }, (_, i) => (i * 7 + n) % 20 - 10) };
+        const comparison = compareArrays(interpret(graph, feeds, { S: s })['pooled'] ?? new Float32Array(), (await session.run(feeds, { S: s }))['pooled'] ?? new Float32Array(), toleranceFor(graph));
+        expect(comparison.ok, `${description}, N=${n} S=${s}: ${JSON.stringify(comparison)}`).toBe(true);
+      }
+      const bad = Int32Array.from({ length: 10 }, () => 1);
+      bad[7] = 20;
+      await expect(session.run({ ids: bad }, { S: 5 })).rejects.toThrow('fusegraph: id 20 at position [1, 2] of %ids is outside [-20, 20)');
     } finally {
       session.dispose();
     }
