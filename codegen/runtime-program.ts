@@ -5,9 +5,10 @@
 // in the polynomial form for the target's general emitter of its kind, or is refused.
 
 import { CompileError } from '../ir/errors.ts';
-import { constSize, constValue, formatSize, isConstSize, mulSizes, sameSize, type SymSize } from '../ir/sym-size.ts';
+import { constSize, constValue, formatSize, isConstSize, type SymSize } from '../ir/sym-size.ts';
 import { projectKernel, toAffineProgram, type Extent, type Kernel, type LoweredProgram } from './affine-kernels.ts';
 import type * as K from './kernels.ts';
+import { mergeAttentionLead, mergeGatherAxes } from './runtime-rewrites.ts';
 import { RuntimeSizes } from './runtime-sizes.ts';
 
 /** A kernel as the target emits it: in the affine form (with slots), or general. */
@@ -47,51 +48,6 @@ function independentCounts(kernel: Kernel): readonly Extent[] {
   }
 }
 
-/**
- * A gather's neighbouring axes a, a+1 read straight through (identity maps, not the region
- * axis) and contiguous in every source ([N, S, 32] of [N, S, 96]: strides 96·S, 96) become one
- * axis [N·S], so a split or concat on the last axis of [N, S, D] keeps static strides.
- */
-export function mergeGatherAxes(kernel: K.GatherKernel): K.GatherKernel {
-  let k = kernel;
-  for (let a = k.extents.length - 2; a >= 0; a--) {
-    const inner = k.extents[a + 1] ?? constSize(1);
-    const regions = k.sources.some((source) => source.region !== undefined);
-    const mergeable = (!regions || (a !== k.regionAxis && a + 1 !== k.regionAxis)) && k.sources.every((source) =>
-      source.maps[a]?.kind === 'identity' && source.maps[a + 1]?.kind === 'identity'
-      && sameSize(source.strides[a] ?? [], mulSizes(source.strides[a + 1] ?? [], inner)));
-    if (!mergeable) continue;
-    const merge = <T>(list: readonly T[], value: T): T[] => [...list.slice(0, a), value, ...list.slice(a + 2)];
-    k = {
-      ...k,
-      extents: merge(k.extents, mulSizes(k.extents[a] ?? constSize(1), inner)),
-      regionAxis: k.regionAxis > a + 1 ? k.regionAxis - 1 : Math.min(k.regionAxis, a),
-      sources: k.sources.map((source) => ({ ...source, strides: merge(source.strides, source.strides[a + 1] ?? []), maps: merge(source.maps, { kind: 'identity' }) })),
-    };
-  }
-  return k;
-}
-
-/**
- * An attention's leading dims [N, S] (q [N, S, sq, d]) as one [N·S] where the mask (if any)
- * steps through them as one: its emitters take a symbol on the first leading dim only.
- */
-export function mergeAttentionLead(kernel: K.AttentionKernel): K.AttentionKernel {
-  let k = kernel;
-  for (let a = k.lead.length - 2; a >= 0; a--) {
-    const inner = k.lead[a + 1] ?? constSize(1);
-    const strides = k.mask?.leadStrides;
-    if (strides !== undefined && !sameSize(strides[a] ?? [], mulSizes(strides[a + 1] ?? [], inner))) continue;
-    const merge = <T>(list: readonly T[], value: T): T[] => [...list.slice(0, a), value, ...list.slice(a + 2)];
-    const { mask } = k;
-    k = {
-      ...k, lead: merge(k.lead, mulSizes(k.lead[a] ?? constSize(1), inner)),
-      ...(mask === undefined ? {} : { mask: { ...mask, leadStrides: merge(mask.leadStrides, mask.leadStrides[a + 1] ?? []) } }),
-    };
-  }
-  return k;
-}
-
 function projectOne(source: K.Kernel, sizes: RuntimeSizes): Kernel {
   const kernel = source.kind === 'gather' ? mergeGatherAxes(source) : source.kind === 'attention' ? mergeAttentionLead(source) : source;
   const refuse = (what: string): never => {
@@ -116,7 +72,7 @@ export function toRuntimeProgram(program: K.LoweredProgram, target: string, gene
   }
   const sizes = new RuntimeSizes(program.symbols);
   const idsStrides = new Map<Kernel, readonly Extent[]>();
-  const kernels = program.kernels.map((kernel): RuntimeKernel => {
+  const one = (kernel: K.Kernel): RuntimeKernel => {
     try {
       if (kernel.kind === 'lookup') {
         const projected = projectOne({ ...kernel, idsStrides: kernel.idsStrides.map(() => constSize(0)) }, sizes);
@@ -129,7 +85,8 @@ export function toRuntimeProgram(program: K.LoweredProgram, target: string, gene
       if (general.has(kernel.kind)) return { form: 'general', kernel };
       throw new CompileError(`the ${target} target takes several symbols, but not yet in a ${kernel.kind} kernel with ${error.message} (the JS target and the interpreter take it; --dim fixes a symbol at compile time)`, { node: kernel.label, op: kernel.op });
     }
-  });
+  };
+  const kernels = program.kernels.map(one);
   const ext = (size: SymSize): Extent => sizes.extent(size);
   const tensor = (t: K.LoweredTensor): LoweredProgram['inputs'][number] => ({ name: t.name, shape: t.shape, size: ext(t.size), dtype: t.dtype });
   const affine: LoweredProgram = {

@@ -130,6 +130,17 @@ describe('several symbols on the wasm target (run-time sizes)', () => {
     session.dispose();
   });
 
+  it('a linear, then a per-sample [N, 1, D] input broadcast over S', async () => {
+    const random = new Random(5);
+    const b = new GraphBuilder('conditioned');
+    const x = b.input('x', ['N', 'S', D]);
+    const c = b.input('c', ['N', 1, D]);
+    b.output(b.relu(b.add(b.linear(x, weights(random, [D, D], b, 'w'), weights(random, [D], b, 'bias')), c), 'y'));
+    const graph = b.build();
+    const source = await agreesAtEverySize(graph, (n, s) => ({ ...xFeeds(n, s), c: new Random(n).uniformArray(n * D, -1, 1) }));
+    expect(source).toContain('const SIZE_SLOTS = [');
+  });
+
   it('keeps the batch fast path for a program affine in one monomial', async () => {
     const random = new Random(3);
     const b = new GraphBuilder('tokens');
