@@ -7,6 +7,7 @@ import type * as K from '../kernels.ts';
 import type { RuntimeProgram } from '../runtime-program.ts';
 import type { RuntimeSizes } from '../runtime-sizes.ts';
 import { prepareGeneralElementwise } from './general-elementwise.ts';
+import { prepareGeneralGather } from './general-gather.ts';
 import { prepareGeneralMatmul } from './general-matmul.ts';
 import { prepareGeneralReduce } from './general-reduce.ts';
 import { prepareGeneralSoftmax } from './general-softmax.ts';
@@ -82,8 +83,9 @@ function wasmKernel<T extends Kernel>(kernel: T): WasmKernel<T> {
  * The kinds with a general emitter: sizes that are run-time values anywhere (several
  * symbols), for kernels the affine emitters cannot take (codegen/runtime-program.ts).
  */
-const GENERAL_KERNELS: { readonly [T in K.KernelKind]?: (kernel: Extract<K.Kernel, { kind: T }>, sizes: RuntimeSizes) => BodyEmitter } = {
+const GENERAL_KERNELS: { readonly [T in K.KernelKind]?: (kernel: Extract<K.Kernel, { kind: T }>, sizes: RuntimeSizes, statics: StaticData) => BodyEmitter } = {
   elementwise: prepareGeneralElementwise,
+  gather: prepareGeneralGather,
   matmul: prepareGeneralMatmul,
   reduce: prepareGeneralReduce,
   softmax: prepareGeneralSoftmax,
@@ -91,10 +93,10 @@ const GENERAL_KERNELS: { readonly [T in K.KernelKind]?: (kernel: Extract<K.Kerne
 
 export const GENERAL_KINDS: ReadonlySet<K.KernelKind> = new Set(Object.keys(GENERAL_KERNELS) as K.KernelKind[]);
 
-function prepareGeneral(kernel: K.Kernel, sizes: RuntimeSizes): BodyEmitter {
-  const prepare = GENERAL_KERNELS[kernel.kind] as ((k: K.Kernel, s: RuntimeSizes) => BodyEmitter) | undefined;
+function prepareGeneral(kernel: K.Kernel, sizes: RuntimeSizes, statics: StaticData): BodyEmitter {
+  const prepare = GENERAL_KERNELS[kernel.kind] as ((k: K.Kernel, s: RuntimeSizes, d: StaticData) => BodyEmitter) | undefined;
   if (prepare === undefined) throw new Error(`internal: no general wasm emitter for ${kernel.kind}`);
-  return prepare(kernel, sizes);
+  return prepare(kernel, sizes, statics);
 }
 
 /** Function names are made here (`k3_linear`), never from model text. */
@@ -132,7 +134,7 @@ export function emitWasmProgram(program: LoweredProgram, options: { relaxed: boo
   const kernels = runtime === undefined ? program.kernels : runtime.kernels.map((item) => item.kernel);
   const bodies = runtime === undefined
     ? program.kernels.map((kernel) => wasmKernel(kernel).prepare(kernel, statics))
-    : runtime.kernels.map((item) => (item.form === 'affine' ? wasmKernel(item.kernel).prepare(item.kernel, statics) : prepareGeneral(item.kernel, runtime.sizes)));
+    : runtime.kernels.map((item) => (item.form === 'affine' ? wasmKernel(item.kernel).prepare(item.kernel, statics) : prepareGeneral(item.kernel, runtime.sizes, statics)));
   const weight = (kernel: K.Kernel<K.SizeForm>): WeightLayout => WASM_KERNELS[kernel.kind].weight;
   const runtimeLayout = runtime === undefined ? undefined : { sizes: runtime.sizes, source: runtime.source, kernels };
   const layout = layoutMemory(program, MICRO_KERNEL.panelWidth, statics, weight, runtimeLayout);

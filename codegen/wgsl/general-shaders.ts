@@ -3,6 +3,7 @@
 // shaders' index arithmetic with every extent and stride a u32 expression (a literal when
 // static, else a size from the uniform, codegen/runtime-sizes.ts). One output element per
 // invocation in a grid-stride loop (softmax: one workgroup per row, as its affine shader).
+// Gathers too (concat, slice, pad of a transposed [N, D, S] along D).
 
 import { CompileError } from '../../ir/errors.ts';
 import { operandsOf } from '../../ir/scalar.ts';
@@ -11,6 +12,7 @@ import type * as K from '../kernels.ts';
 import type { RuntimeSizes } from '../runtime-sizes.ts';
 import { CodeWriter } from '../writer.ts';
 import { arrayOf, bufferBase, extentExpr, gridStrideShader, renderBody, shaderModule, u32, type KernelLayout, type ShaderPlan } from './shader-common.ts';
+import { affineI32, f32, i32 } from './window-index.ts';
 
 type Size = K.AffineExtent;
 type Ref = K.BufferRef<'runtime'>;
@@ -163,4 +165,67 @@ export function generalReduceShader(source: K.ReduceKernel, sizes: RuntimeSizes,
     const value = source.finish === 'none' || count.length === 0 ? 'acc' : `acc / (${count.join(' * ')})`;
     w.line(`data[${base(out, layout)} + i] = ${value};`);
   });
+}
+
+/**
+ * concat, slice and pad with run-time extents or strides: the affine gather shader's scheme
+ * (gather-shader.ts: the source whose region holds the element, each coordinate through its
+ * axis map, the fill value where a map says padding) with coordinates and strides as u32
+ * expressions. Mapped axes (not straight through) have static extents.
+ */
+export function generalGatherShader(source: K.GatherKernel, sizes: RuntimeSizes, layout: KernelLayout): ShaderPlan {
+  const extents = source.extents.map((e) => sizes.extent(e));
+  const total = sizes.extent(mulSizes(...source.extents));
+  const tables = source.sources.flatMap((s, index) => s.maps.flatMap((map, a) => (map.kind === 'table'
+    ? [`const map${index}_${a} = array<i32, ${map.indices.length}>(${map.indices.map(i32).join(', ')});`] : [])));
+  return gridStrideShader(source, total, (w) => {
+    let inner: string | undefined;
+    const coords = new Array<string>(extents.length).fill('0u');
+    for (let a = extents.length - 1; a >= 0; a--) {
+      const extent = extents[a] ?? { perSample: 0, fixed: 1 };
+      const quotient = inner === undefined ? 'i' : `(i / (${inner}))`;
+      w.line(`let o${a} = ${a === 0 ? quotient : `${quotient} % ${extentExpr(extent)}`};`);
+      coords[a] = `o${a}`;
+      inner = inner === undefined ? extentExpr(extent) : `${inner} * ${extentExpr(extent)}`;
+    }
+    w.line(`var value = ${f32(source.fill)};`);
+    const read = (index: number): void => {
+      const s = source.sources[index];
+      if (s === undefined) return;
+      const ref = sizes.ref(s.buffer);
+      const terms: string[] = [];
+      const checks: string[] = [];
+      s.maps.forEach((map, a) => {
+        const o = coords[a] ?? '0u';
+        let mapped = o;
+        if (map.kind === 'table') {
+          w.line(`let src${a} = map${index}_${a}[${o}];`);
+          mapped = `u32(src${a})`;
+          checks.push(`src${a} >= 0i`);
+        } else if (map.kind === 'affine') {
+          w.line(`let src${a} = ${affineI32([{ expr: `i32(${o})`, scale: map.scale }], map.offset)};`);
+          mapped = `u32(src${a})`;
+          checks.push(`src${a} >= 0i && src${a} < ${i32(map.size)}`);
+        }
+        const stride = sizes.extent(s.strides[a] ?? []);
+        if (stride.perSample !== 0 || stride.fixed !== 0) terms.push(isOne(stride) ? mapped : `${mapped} * ${extentExpr(stride)}`);
+      });
+      const load = `value = ${arrayOf(ref)}[${base(ref, layout)} + ${terms.length === 0 ? '0u' : terms.join(' + ')}];`;
+      if (checks.length === 0) w.line(load);
+      else w.block(`if (${checks.join(' && ')}) {`, () => w.line(load));
+    };
+    const last = source.sources.length - 1;
+    const chain = (index: number): void => {
+      const s = source.sources[index];
+      if (index === last || s?.region === undefined) {
+        read(index);
+        return;
+      }
+      w.block(`if (${coords[source.regionAxis] ?? '0u'} < ${u32(s.region.end)}) {`, () => read(index), '} else {');
+      w.indented(() => chain(index + 1));
+      w.line('}');
+    };
+    chain(0);
+    w.line(`data[${base(sizes.ref(source.out), layout)} + i] = value;`);
+  }, tables);
 }

@@ -21,7 +21,7 @@ import { softmaxShader } from './softmax-shader.ts';
 import type * as K from '../kernels.ts';
 import type { RuntimeProgram } from '../runtime-program.ts';
 import type { RuntimeSizes } from '../runtime-sizes.ts';
-import { generalElementwiseShader, generalMatmulShader, generalReduceShader, generalSoftmaxShader } from './general-shaders.ts';
+import { generalElementwiseShader, generalGatherShader, generalMatmulShader, generalReduceShader, generalSoftmaxShader } from './general-shaders.ts';
 
 type KernelOf<K extends KernelKind> = Extract<Kernel, { kind: K }>;
 type ShaderEmitter<K extends KernelKind> = (kernel: KernelOf<K>, layout: KernelLayout) => ShaderPlan;
@@ -47,6 +47,7 @@ const SHADER_EMITTERS: { readonly [K in KernelKind]: ShaderEmitter<K> } = {
  */
 const GENERAL_SHADERS: { readonly [T in K.KernelKind]?: (kernel: Extract<K.Kernel, { kind: T }>, sizes: RuntimeSizes, layout: KernelLayout) => ShaderPlan } = {
   elementwise: generalElementwiseShader,
+  gather: generalGatherShader,
   matmul: generalMatmulShader,
   softmax: generalSoftmaxShader,
   reduce: generalReduceShader,

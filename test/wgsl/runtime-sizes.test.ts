@@ -89,6 +89,23 @@ describe('several symbols on WebGPU (run-time sizes)', () => {
     }
   });
 
+  it('slices, pads and concats along D of a transposed [N, D, S] (a symbol inside the gather)', async () => {
+    const { device, description } = await gpuDevice();
+    const b = new GraphBuilder('gathers');
+    const moved = b.transpose(b.input('x', ['N', 'S', 8]), [0, 2, 1], 'moved');
+    const sliced = b.slice(moved, { starts: [1], ends: [8], axes: [1], steps: [3] }, 'sliced');
+    const padded = b.pad(moved, [0, 1, 0, 0, 2, 0], 'reflect', 0, 'padded');
+    const joined = b.concat([sliced, moved, b.pad(sliced, [0, 2, 0, 0, 0, 0], 'constant', -1)], 1, 'joined');
+    b.output(sliced, padded, joined);
+    const graph = b.build();
+    const session = await (await moduleFor(graph)).load({ device });
+    try {
+      for (const [n, s] of [[1, 2], [3, 5]] as const) await agrees(session, graph, n, s, description);
+    } finally {
+      session.dispose();
+    }
+  });
+
   it("a PyTorch encoder layer (its own weights) over [N, S, 32] matches PyTorch at S = 6 and the interpreter at S = 11", async () => {
     const { device, description } = await gpuDevice();
     const name = 'encoder_post_relu';

@@ -141,6 +141,16 @@ describe('several symbols on the wasm target (run-time sizes)', () => {
     expect(source).toContain('const SIZE_SLOTS = [');
   });
 
+  it('slices, pads and concats along D of a transposed [N, D, S] (a symbol inside the gather)', async () => {
+    const b = new GraphBuilder('gathers');
+    const moved = b.transpose(b.input('x', ['N', 'S', D]), [0, 2, 1], 'moved');
+    const sliced = b.slice(moved, { starts: [2], ends: [11], axes: [1], steps: [3] }, 'sliced');
+    const padded = b.pad(moved, [0, 1, 0, 0, 2, 0], 'reflect', 0, 'padded');
+    const joined = b.concat([sliced, moved, b.pad(sliced, [0, 2, 0, 0, 0, 0], 'constant', -1)], 1, 'joined');
+    b.output(sliced, padded, joined);
+    await agreesAtEverySize(b.build(), xFeeds);
+  });
+
   it('keeps the batch fast path for a program affine in one monomial', async () => {
     const random = new Random(3);
     const b = new GraphBuilder('tokens');
