@@ -4,7 +4,9 @@
 // moving S, batched matmuls [N,H,S,S], layer_norm, attention-like blocks) and random graphs
 // over [N, S, ...] inputs. Programs affine in one monomial keep the batch fast path.
 
-import { readFileSync } from 'node:fs';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { Graph } from '../../../ir/graph.ts';
 import { interpret, type TypedFeeds as Feeds } from '../../../ir/interpret.ts';
@@ -16,6 +18,7 @@ import { compareArrays, toleranceFor } from '../../../src/tolerance.ts';
 import { arbGraphAndFeeds, assertGraphPropertyAsync, KERNEL_OPS } from '../../arbitraries.ts';
 import { MAX_SEQ_RELATIVE_ERROR, PYTORCH_SEQ_DIR, readPytorchSeq, relativeError } from '../../support/pytorch-seq-fixtures.ts';
 import { loadWasmBundle } from './wasm-bundle.ts';
+import { writeBundle } from '../js/load-bundle.ts';
 
 type Dims = Record<string, number>;
 interface DimsSession {
@@ -149,6 +152,33 @@ describe('several symbols on the wasm target (run-time sizes)', () => {
     const joined = b.concat([sliced, moved, b.pad(sliced, [0, 2, 0, 0, 0, 0], 'constant', -1)], 1, 'joined');
     b.output(sliced, padded, joined);
     await agreesAtEverySize(b.build(), xFeeds);
+  });
+
+  it('the relaxed-SIMD module takes run-time sizes too (in a child node that has relaxed SIMD)', () => {
+    const random = new Random(6);
+    const b = new GraphBuilder('relaxed');
+    const x = b.input('x', ['N', 'S', D]);
+    const h = b.linear(x, weights(random, [D, D], b, 'w'));
+    b.output(b.matmul(h, b.transpose(x, [0, 2, 1]), 'scores'));
+    const graph = b.build();
+    const bundle = compile(graph, { target: 'wasm', wasm: { relaxed: true } });
+    const dir = writeBundle(bundle);
+    const feeds = xFeeds(2, 7);
+    const data = feeds['x'] as Float32Array;
+    writeFileSync(join(dir, 'x.bin'), new Uint8Array(data.buffer, data.byteOffset, data.byteLength));
+    writeFileSync(join(dir, 'runner.mjs'), [
+      `import { load } from "./${bundle.entry}";`,
+      'import { readFileSync } from "node:fs";',
+      'const bytes = readFileSync(new URL("./x.bin", import.meta.url));',
+      'const x = new Float32Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength));',
+      'const session = await load();',
+      'process.stdout.write(JSON.stringify({ relaxed: session.relaxedSimd, scores: Array.from(session.runSync({ x }, { S: 7 }).scores) }));',
+    ].join('\n'));
+    const flag = '--experimental-wasm-relaxed-simd';
+    const flags = spawnSync(process.execPath, [flag, '-e', '0']).status === 0 ? [flag] : [];
+    const child = JSON.parse(execFileSync(process.execPath, [...flags, join(dir, 'runner.mjs')], { encoding: 'utf8' })) as { relaxed: boolean; scores: number[] };
+    expect(child.relaxed).toBe(true);
+    expectAgreement(graph, interpret(graph, feeds, { S: 7 }), { scores: Float32Array.from(child.scores) }, 'relaxed N=2 S=7');
   });
 
   it('keeps the batch fast path for a program affine in one monomial', async () => {
