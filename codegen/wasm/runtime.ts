@@ -7,7 +7,8 @@
 // through JavaScript arrays.
 // Placeholders `/*FEEDS*/` and `/*RESULTS*/` are filled by emit-bundle.ts with compiler-made
 // code only. With several symbols (SIZE_SLOTS not null) the feeds statements bind the symbols,
-// evaluate the run-time sizes and set `need`; `dims` gives the values lengths cannot tell apart.
+// evaluate the run-time sizes and set `need`; `dims` gives the values lengths cannot tell
+// apart; a stream's state then goes through JavaScript arrays.
 
 export const WASM_LOAD = `export async function load(options = {}) {
   let code = bytesOfBase64(SIMD_MODULE_BASE64);
@@ -44,7 +45,7 @@ export const WASM_LOAD = `export async function load(options = {}) {
   }
   function stream(streamOptions) {
     if (!open) throw new Error("fusegraph: this session was disposed");
-    if (SIZE_SLOTS !== null) throw new Error("fusegraph: stream() is not available yet in a wasm bundle with several symbols; call run(feeds, dims) per chunk");
+    if (SIZE_SLOTS !== null) return arrayStream(streamOptions);
     const plan = streamPlan(streamOptions, metadata);
     const batch = plan.batch;
     const token = {};
@@ -94,6 +95,26 @@ export const WASM_LOAD = `export async function load(options = {}) {
           else results[output.name] = value;
         }
         for (const copy of copies) heap.copyWithin(copy.to, copy.from, copy.end);
+        return results;
+      },
+      reset,
+    };
+  }
+  // Several symbols (run-time sizes): the state travels through the result arrays, fed back
+  // as the next chunk's inputs, as in the JS bundle (memory addresses change with the sizes).
+  function arrayStream(streamOptions) {
+    const plan = streamPlan(streamOptions, metadata);
+    const feeds = Object.create(null);
+    const reset = () => {
+      for (const p of plan.pairs) feeds[p.inName] = p.initial !== undefined ? p.initial.slice() : new Float32Array(p.size);
+    };
+    reset();
+    return {
+      push(chunk) {
+        checkChunk(chunk, plan);
+        for (const name of plan.others) feeds[name] = Object.hasOwn(chunk, name) ? chunk[name] : undefined;
+        const results = runSync(feeds, plan.dims);
+        for (const p of plan.pairs) feeds[p.inName] = results[p.outName];
         return results;
       },
       reset,

@@ -136,7 +136,7 @@ export function emitWgslBundle(graph: Graph, program: LoweredProgram, layout: Gp
     runtimeTables(w, program, layout, shaders, options.runtime);
     w.all(DECODE_WEIGHTS.split('\n')).line();
     w.all(widenWeightsSource(options.dtype).split('\n')).line();
-    w.all(`${SYMBOL_FEED_CHECK}\n\n${CHECK_IDS}\n\n${SIZES_SOURCE}`.split('\n')).line();
+    w.all(`${SYMBOL_FEED_CHECK}\n\n${CHECK_IDS}\n\n${SIZES_SOURCE}\n\n${STREAM_PLAN}`.split('\n')).line();
     if (options.weights === 'external') w.all(FETCH_WEIGHTS.split('\n')).line();
     w.all((options.weights === 'embed' ? EMBEDDED_WEIGHTS : EXTERNAL_WEIGHTS).split('\n')).line();
     w.all(WGSL_RUNTIME_SIZES_HOST.split('\n'));

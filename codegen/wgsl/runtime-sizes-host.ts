@@ -4,7 +4,8 @@
 // and sizes every count, offset and dispatch with them. `load({ maxSizes })` bounds each
 // symbol and sizes the buffers for the bound once; without it the data and staging buffers
 // grow on demand (a run that needs more replaces them, and the bind groups, before it
-// starts). No model text: the emitter defines the tables (SIZE_SLOTS, INPUTS, DISPATCH, …).
+// starts). A stream's state goes through the result arrays. No model text: the emitter
+// defines the tables (SIZE_SLOTS, INPUTS, DISPATCH, …).
 
 export const WGSL_RUNTIME_SIZES_HOST = `const USAGE_MAP_READ = 1;
 const USAGE_COPY_SRC = 4;
@@ -174,15 +175,41 @@ export async function load(options = {}) {
   let open = true;
   // Runs share the buffers, so they take turns.
   let turn = Promise.resolve();
+  function runQueued(feeds, dims) {
+    if (!open) return Promise.reject(new Error("fusegraph: this session was disposed"));
+    const result = turn.then(() => runOnce(feeds, dims));
+    turn = result.then(() => undefined, () => undefined);
+    return result;
+  }
   return {
-    run(feeds, dims) {
-      if (!open) return Promise.reject(new Error("fusegraph: this session was disposed"));
-      const result = turn.then(() => runOnce(feeds, dims));
-      turn = result.then(() => undefined, () => undefined);
-      return result;
-    },
-    stream() {
-      throw new Error("fusegraph: stream() is not available yet in a WGSL bundle with several symbols; call run(feeds, dims) per chunk");
+    run: runQueued,
+    // The state travels through the result arrays, fed back as the next chunk's inputs.
+    stream(streamOptions) {
+      if (!open) throw new Error("fusegraph: this session was disposed");
+      const plan = streamPlan(streamOptions, metadata);
+      const feeds = Object.create(null);
+      let state = Promise.resolve();
+      const reset = () => {
+        state = state.then(() => {
+          for (const p of plan.pairs) feeds[p.inName] = p.initial !== undefined ? p.initial.slice() : new Float32Array(p.size);
+        });
+      };
+      reset();
+      return {
+        push(chunk) {
+          checkChunk(chunk, plan);
+          const given = plan.others.map((name) => (Object.hasOwn(chunk, name) ? chunk[name] : undefined));
+          const result = state.then(async () => {
+            plan.others.forEach((name, i) => { feeds[name] = given[i]; });
+            const results = await runQueued(feeds, plan.dims);
+            for (const p of plan.pairs) feeds[p.inName] = results[p.outName];
+            return results;
+          });
+          state = result.then(() => undefined, () => undefined);
+          return result;
+        },
+        reset,
+      };
     },
     dispose() {
       if (!open) return;

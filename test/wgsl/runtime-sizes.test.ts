@@ -106,6 +106,33 @@ describe('several symbols on WebGPU (run-time sizes)', () => {
     }
   });
 
+  it('streams: the state goes through the result arrays, each chunk against the interpreter', async () => {
+    const { device, description } = await gpuDevice();
+    const b = new GraphBuilder('stateful');
+    const x = b.input('x', ['N', 'S', 4]);
+    const h = b.input('h', ['N', 4]);
+    const w = b.constant(new Random(7).uniformArray(16, -0.5, 0.5), [4, 4], 'w');
+    b.output(b.tanh(b.add(b.linear(b.reduceMean(x, [1], false), w), h), 'hn'), b.softmax(x, 1, 'y'));
+    const graph = b.build();
+    const session = (await (await moduleFor(graph)).load({ device })) as unknown as DimsSession & { stream(o: object): { push(c: Feeds): Promise<Record<string, Float32Array>> } };
+    try {
+      const stream = session.stream({ state: { hn: 'h' }, batch: 2, dims: { S: 3 } });
+      let state: Float32Array = new Float32Array(8);
+      for (let chunk = 0; chunk < 3; chunk++) {
+        const feeds = { x: new Random(chunk).uniformArray(2 * 3 * 4, -1, 1) };
+        const expected = interpret(graph, { ...feeds, h: state }, { S: 3 });
+        const actual = await stream.push(feeds);
+        for (const name of graph.outputs) {
+          const comparison = compareArrays(expected[name] ?? new Float32Array(), actual[name] ?? new Float32Array(), toleranceFor(graph));
+          expect(comparison.ok, `${description}, chunk ${chunk}, ${name}: ${JSON.stringify(comparison)}`).toBe(true);
+        }
+        state = expected['hn'] ?? new Float32Array();
+      }
+    } finally {
+      session.dispose();
+    }
+  });
+
   it("a PyTorch encoder layer (its own weights) over [N, S, 32] matches PyTorch at S = 6 and the interpreter at S = 11", async () => {
     const { device, description } = await gpuDevice();
     const name = 'encoder_post_relu';
