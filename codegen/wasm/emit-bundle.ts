@@ -17,7 +17,7 @@ import { storageNote, storeWeights, widenWeightsSource, type WeightsDtype } from
 import { CodeWriter } from '../writer.ts';
 import type { AffineBytes } from './memory-layout.ts';
 import type { WasmProgram } from './program.ts';
-import { WASM_LOAD } from './runtime.ts';
+import { WASM_ARRAY_STREAM, WASM_LOAD } from './runtime.ts';
 import { STREAM_PLAN } from '../stream-runtime.ts';
 
 export interface WasmBundleOptions {
@@ -170,6 +170,7 @@ export function emitWasmBundle(graph: Graph, program: LoweredProgram, wasm: Wasm
   w.all(widenWeightsSource(options.dtype).split('\n')).line();
   w.all((options.runtime === undefined ? FEED_CHECK : `${SYMBOL_FEED_CHECK}\n\n${SIZES_SOURCE}`).split('\n')).line();
   w.all(STREAM_PLAN.split('\n')).line();
+  if (options.runtime !== undefined) w.all(WASM_ARRAY_STREAM.split('\n')).line();
   if (options.weights === 'external') w.all(FETCH_WEIGHTS.split('\n')).line();
   const feeds = feedStatements(program, wasm, options.runtime);
   for (const line of WASM_LOAD.split('\n')) {

@@ -45,7 +45,7 @@ export const WASM_LOAD = `export async function load(options = {}) {
   }
   function stream(streamOptions) {
     if (!open) throw new Error("fusegraph: this session was disposed");
-    if (SIZE_SLOTS !== null) return arrayStream(streamOptions);
+    if (SIZE_SLOTS !== null) return arrayStream(streamOptions, runSync);
     const plan = streamPlan(streamOptions, metadata);
     const batch = plan.batch;
     const token = {};
@@ -100,26 +100,6 @@ export const WASM_LOAD = `export async function load(options = {}) {
       reset,
     };
   }
-  // Several symbols (run-time sizes): the state travels through the result arrays, fed back
-  // as the next chunk's inputs, as in the JS bundle (memory addresses change with the sizes).
-  function arrayStream(streamOptions) {
-    const plan = streamPlan(streamOptions, metadata);
-    const feeds = Object.create(null);
-    const reset = () => {
-      for (const p of plan.pairs) feeds[p.inName] = p.initial !== undefined ? p.initial.slice() : new Float32Array(p.size);
-    };
-    reset();
-    return {
-      push(chunk) {
-        checkChunk(chunk, plan);
-        for (const name of plan.others) feeds[name] = Object.hasOwn(chunk, name) ? chunk[name] : undefined;
-        const results = runSync(feeds, plan.dims);
-        for (const p of plan.pairs) feeds[p.inName] = results[p.outName];
-        return results;
-      },
-      reset,
-    };
-  }
   return {
     relaxedSimd,
     runSync,
@@ -130,5 +110,30 @@ export const WASM_LOAD = `export async function load(options = {}) {
     dispose() {
       open = false;
     },
+  };
+}`;
+
+
+/**
+ * stream() of a bundle with several symbols (run-time sizes), emitted only there: the state
+ * travels through the result arrays, fed back as the next chunk's inputs, as in the JS bundle
+ * (memory addresses change with the sizes).
+ */
+export const WASM_ARRAY_STREAM = `function arrayStream(streamOptions, runSync) {
+  const plan = streamPlan(streamOptions, metadata);
+  const feeds = Object.create(null);
+  const reset = () => {
+    for (const p of plan.pairs) feeds[p.inName] = p.initial !== undefined ? p.initial.slice() : new Float32Array(p.size);
+  };
+  reset();
+  return {
+    push(chunk) {
+      checkChunk(chunk, plan);
+      for (const name of plan.others) feeds[name] = Object.hasOwn(chunk, name) ? chunk[name] : undefined;
+      const results = runSync(feeds, plan.dims);
+      for (const p of plan.pairs) feeds[p.inName] = results[p.outName];
+      return results;
+    },
+    reset,
   };
 }`;
