@@ -17,6 +17,8 @@ export interface BundleDtsSpec {
   readonly loadOptions?: readonly string[];
   /** Session members besides `run(feeds): Promise<Results>`, `stream()` and `dispose()`. */
   readonly sessionMembers?: readonly string[];
+  /** The `run` member (doc comment lines + signature) instead of the shared one (WGSL: GPUBuffers). */
+  readonly run?: readonly string[];
   /** Whether `run` takes the `dims` argument (targets with several symbols). */
   readonly dims?: boolean;
   /** What a stream's push() returns: 'Results' (JS, wasm: synchronous) or 'Promise<Results>' (WGSL). */
@@ -105,8 +107,11 @@ export function emitBundleDts(program: LoweredProgram<SizeForm>, spec: BundleDts
   });
   w.line();
   w.block('export interface Session {', () => {
-    w.line('/** The symbols are inferred from the feed lengths (and `dims`, where the lengths cannot tell them apart). */');
-    w.line(spec.dims === true ? 'run(feeds: Feeds, dims?: Dims): Promise<Results>;' : 'run(feeds: Feeds): Promise<Results>;');
+    if (spec.run !== undefined) w.all(spec.run);
+    else {
+      w.line('/** The symbols are inferred from the feed lengths (and `dims`, where the lengths cannot tell them apart). */');
+      w.line(spec.dims === true ? 'run(feeds: Feeds, dims?: Dims): Promise<Results>;' : 'run(feeds: Feeds): Promise<Results>;');
+    }
     w.all(spec.sessionMembers ?? []);
     w.line('/** Runs the model chunk after chunk, feeding state outputs back as inputs without a round trip. */');
     w.line('stream<S extends StateMap>(options: StreamOptions<S>): Stream<S>;');

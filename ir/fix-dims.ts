@@ -5,7 +5,7 @@
 import { CompileError } from './errors.ts';
 import type { Graph } from './graph.ts';
 import { verifyGraphOrThrow } from './verify.ts';
-import { isSymbolic, type Shape } from './types.ts';
+import { dimSymbol, isSymbolic, type Shape } from './types.ts';
 
 /** Parses `S=64` (the CLI's form) into a symbol and its size. */
 export function parseDimAssignment(text: string): [string, number] {
@@ -26,7 +26,13 @@ export function fixDims(graph: Graph, dims: Readonly<Record<string, number>>): G
     }
     if (!Number.isSafeInteger(value) || value < 1) throw new CompileError(`cannot fix ${symbol} to ${value}: sizes are positive integers`);
   }
-  const fix = (shape: Shape): Shape => shape.map((dim) => (isSymbolic(dim) && Object.hasOwn(dims, dim) ? (dims[dim] ?? dim) : dim));
+  // A multiple `4*N` of a fixed symbol becomes 4 times its size.
+  const fix = (shape: Shape): Shape => shape.map((dim) => {
+    if (!isSymbolic(dim)) return dim;
+    const { symbol, factor } = dimSymbol(dim);
+    const value = Object.hasOwn(dims, symbol) ? dims[symbol] : undefined;
+    return value === undefined ? dim : factor * value;
+  });
   const fixed: Graph = {
     ...graph,
     inputs: graph.inputs.map((input) => ({ ...input, type: { ...input.type, shape: fix(input.type.shape) } })),

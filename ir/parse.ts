@@ -123,13 +123,21 @@ class GraphParser {
     s.expect('[', 'after the dtype');
     const shape: Dim[] = [];
     if (!s.eat(']')) {
-      do shape.push(s.peekNumber() ? s.number('a dim') : s.identifier('a dim (a positive integer or a symbol)'));
+      do shape.push(this.parseDim());
       while (s.eat(','));
       s.expect(']', 'after the dims');
     }
     const problem = shapeProblem(shape);
     if (problem !== undefined) throw s.error(problem, start);
     return { dtype, shape };
+  }
+
+  /** A positive integer, a symbol, or a multiple `4*N` of one. */
+  private parseDim(): Dim {
+    const s = this.s;
+    if (!s.peekNumber()) return s.identifier('a dim (a positive integer or a symbol)');
+    const value = s.number('a dim');
+    return s.eat('*') ? `${value}*${s.identifier('a symbol after *')}` : value;
   }
 
   private parseNode(): Node {

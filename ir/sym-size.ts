@@ -67,9 +67,27 @@ export function mulSizes(...sizes: readonly SymSize[]): SymSize {
   return result;
 }
 
-/** The size of one dim: a number or a symbol. */
+/**
+ * The size of one dim: a number, a symbol, or a multiple of one symbol written `4*N` (what
+ * folding a batch into another axis makes: nn.MultiheadAttention's [S, N·H, D]).
+ */
 export function dimSize(dim: number | string): SymSize {
-  return typeof dim === 'string' ? symbolSize(dim) : constSize(dim);
+  if (typeof dim !== 'string') return constSize(dim);
+  const star = dim.indexOf('*');
+  return star < 0 ? symbolSize(dim) : scaleSize(symbolSize(dim.slice(star + 1)), Number(dim.slice(0, star)));
+}
+
+/**
+ * A size as one dim: a positive number, a symbol, or `c*X` (c ≥ 2, one symbol X);
+ * undefined for anything else (N*S, sums).
+ */
+export function sizeAsDim(size: SymSize): number | string | undefined {
+  const [term] = size;
+  if (size.length !== 1 || term === undefined || !Number.isSafeInteger(term.coeff) || term.coeff < 1) return undefined;
+  if (term.symbols.length === 0) return term.coeff;
+  const [symbol] = term.symbols;
+  if (term.symbols.length !== 1 || symbol === undefined) return undefined;
+  return term.coeff === 1 ? symbol : `${term.coeff}*${symbol}`;
 }
 
 /** The element count of a shape: one monomial. */

@@ -22,7 +22,10 @@ export function isDType(text: string): text is DType {
   return (DTYPES as readonly string[]).includes(text);
 }
 
-/** A static size, or the name of a symbolic dimension (any axis; several per graph). */
+/**
+ * A static size, or the name of a symbolic dimension (any axis; several per graph), or inside
+ * a graph a multiple `4*N` of one (a batch folded into another axis; never an input's dim).
+ */
 export type Dim = number | string;
 export type Shape = readonly Dim[];
 
@@ -48,20 +51,38 @@ export function isSymbolic(dim: Dim): dim is string {
   return typeof dim === 'string';
 }
 
-/** The first symbolic dim of a shape, if any (whether the shape is symbolic at all). */
+/** `c*X`, c ≥ 2 without leading zeros, X a symbol: a multiple of a symbol (ir/sym-size.ts dimSize). */
+export function isMultipleDim(dim: string): boolean {
+  const star = dim.indexOf('*');
+  return star > 0 && /^[1-9][0-9]*$/.test(dim.slice(0, star)) && dim.slice(0, star) !== '1' && isSymbolName(dim.slice(star + 1));
+}
+
+/** The dim `factor` times `symbol`: the symbol itself for 1, else `4*N`. */
+export function multipleDim(symbol: string, factor: number): string {
+  return factor === 1 ? symbol : `${factor}*${symbol}`;
+}
+
+/** The symbol a symbolic dim is made of (`N` for both `N` and `4*N`) and its factor. */
+export function dimSymbol(dim: string): { symbol: string; factor: number } {
+  const star = dim.indexOf('*');
+  return star < 0 ? { symbol: dim, factor: 1 } : { symbol: dim.slice(star + 1), factor: Number(dim.slice(0, star)) };
+}
+
+/** The symbol of the first symbolic dim of a shape (N for `4*N`), if any (whether the shape is symbolic at all). */
 export function symbolOf(shape: Shape): string | undefined {
-  return shape.find(isSymbolic);
+  const dim = shape.find(isSymbolic);
+  return dim === undefined ? undefined : dimSymbol(dim).symbol;
 }
 
-/** The distinct symbols of a shape, in axis order. */
+/** The distinct symbols of a shape, in axis order (`4*N` counts as N). */
 export function symbolsOf(shape: Shape): string[] {
-  return [...new Set(shape.filter(isSymbolic))];
+  return [...new Set(shape.filter(isSymbolic).map((d) => dimSymbol(d).symbol))];
 }
 
-/** Product of the static dims (with one leading symbol: the size of one sample). */
+/** Product of the static dims and of the factors of multiples `4*N` (with one leading symbol: the size of one sample). */
 export function staticSize(shape: Shape): number {
   let size = 1;
-  for (const dim of shape) if (!isSymbolic(dim)) size *= dim;
+  for (const dim of shape) size *= isSymbolic(dim) ? dimSymbol(dim).factor : dim;
   return size;
 }
 
@@ -72,9 +93,10 @@ export function staticSize(shape: Shape): number {
 export function bindShape(shape: Shape, dims: number | ReadonlyMap<string, number>): number[] {
   return shape.map((dim) => {
     if (!isSymbolic(dim)) return dim;
-    const value = typeof dims === 'number' ? dims : dims.get(dim);
-    if (value === undefined) throw new CompileError(`symbolic dim ${dim} is not bound by any input`);
-    return value;
+    const { symbol, factor } = dimSymbol(dim);
+    const value = typeof dims === 'number' ? dims : dims.get(symbol);
+    if (value === undefined) throw new CompileError(`symbolic dim ${symbol} is not bound by any input`);
+    return factor * value;
   });
 }
 
@@ -115,7 +137,7 @@ export function shapeProblem(shape: Shape): string | undefined {
   let size = 1;
   for (const [axis, dim] of shape.entries()) {
     if (isSymbolic(dim)) {
-      if (!isSymbolName(dim)) return `symbolic dim ${JSON.stringify(dim)} is not an identifier`;
+      if (!isSymbolName(dim) && !isMultipleDim(dim)) return `symbolic dim ${JSON.stringify(dim)} is not an identifier`;
       continue;
     }
     if (!Number.isInteger(dim) || dim < 1) return `dim ${axis} must be a positive integer, got ${dim}`;

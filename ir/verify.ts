@@ -7,7 +7,7 @@ import type { Graph, Node } from './graph.ts';
 import { formatValueName } from './names.ts';
 import { inferNodeType } from './node.ts';
 import { isOpName } from './ops/index.ts';
-import { formatType, sameType, shapeProblem, type TensorType } from './types.ts';
+import { formatType, isMultipleDim, isSymbolic, sameType, shapeProblem, type TensorType } from './types.ts';
 
 export interface Diagnostic {
   readonly node?: string;
@@ -85,7 +85,9 @@ export function verifyGraph(graph: Graph): Diagnostic[] {
   }
   for (const input of graph.inputs) {
     if (defined.has(input.name)) diagnostics.push({ node: input.name, message: 'input is defined twice' });
-    const problem = shapeProblem(input.type.shape);
+    // Inputs bind the symbols, so their dims are numbers or plain symbols (no `4*N`).
+    const multiple = input.type.shape.find((d) => isSymbolic(d) && isMultipleDim(d));
+    const problem = shapeProblem(input.type.shape) ?? (multiple === undefined ? undefined : `dim ${JSON.stringify(multiple)} must be a number or a symbol`);
     if (problem !== undefined) diagnostics.push({ node: input.name, message: `input ${problem}` });
     defined.set(input.name, input.type);
   }

@@ -45,6 +45,8 @@ export interface CompileOptions {
   readonly weightsDtype?: WeightsDtype;
   /** The bundle's file-name stem (default: the graph's name), e.g. 'model' for model.mjs. */
   readonly name?: string;
+  /** wgsl target only: also embed f16 inner-product kernels, used where the device has shader-f16. */
+  readonly wgsl?: { readonly f16?: boolean };
   /** wasm target only: also embed a relaxed-SIMD module; also write the .wat listing. */
   readonly wasm?: { readonly relaxed?: boolean; readonly emitWat?: boolean };
   /** Lines for the entry module's header comment (what was pruned and why). */
@@ -87,7 +89,7 @@ export function compile(source: Graph, options: CompileOptions): CompiledBundle 
   const estimate = (constantBytes(optimized.graph) * (weightsDtype === 'f32' ? 4 : 2)) / 4;
   const mode = options.weights ?? 'auto';
   const weights = mode === 'auto' ? (estimate > EMBED_LIMIT_BYTES ? 'external' : 'embed') : mode;
-  const emitOptions = { weights, weightsDtype, ...(options.name !== undefined ? { stem: options.name } : {}), ...options.wasm };
+  const emitOptions = { weights, weightsDtype, ...(options.name !== undefined ? { stem: options.name } : {}), ...options.wasm, ...options.wgsl };
   const bundle = emit(optimized.graph, optimized.plan, emitOptions);
   const files = bundle.files.map((file) => (file.name === bundle.entry && typeof file.contents === 'string' && options.headerNotes !== undefined
     ? { name: file.name, contents: `${headerComment(options.headerNotes)}${file.contents}` }

@@ -94,10 +94,10 @@ function feedOf(feeds, name, sample, batched, dtype = "f32") {
 
 ${CHECK_IDS}
 
-function batchOf(name, data, sample, known) {
+function batchOf(name, data, sample, known, first) {
   const batch = data.length / sample;
   if (known !== 0 && known !== batch) {
-    throw new RangeError("fusegraph: input " + JSON.stringify(name) + " holds " + batch + " samples, another input holds " + known);
+    throw new RangeError("fusegraph: input " + JSON.stringify(name) + " holds " + batch + " samples, but input " + JSON.stringify(first) + " holds " + known);
   }
   return batch;
 }

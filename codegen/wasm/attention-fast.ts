@@ -1,38 +1,57 @@
-// The register-blocked attention kernel for D and Dv multiples of 4 up to 64 (every
-// transformer head size in practice): per query row the Dv accumulators stay in Dv/4 vector
-// locals (no memory round trip per key); scores are made
-// four keys at a time (four f32x4 dot products folded into one vector of four sums by two
-// shuffle-add rounds), scaled, masked, stored and max-reduced as vectors. The online softmax
-// is attention-kernel.ts's: tiles of KEY_TILE keys, one rescale per tile. Measured on the
-// issue-12 encoder (4 heads of 32, S = 256, one core): 7.2 ms → see the README's table.
+// The blocked attention kernel for D and Dv multiples of 4 (every transformer head size in
+// practice), shaped like a GEMM: per head, K is packed into panels of four keys
+// (attention-pack.ts); per block of ROWS query rows and tile of TILE keys,
+//  1. scores S = Q·Kᵀ·scale + mask by a register-blocked micro-kernel (ROWS rows × 8 keys of
+//     f32x4 accumulators, one q value splat per row and depth step, as linear-kernel.ts);
+//  2. the online softmax, one lane per row: tile maxima, m' = max(m, tile max), weights
+//     p = e^(s − m') in place by the inlined vector exp, α = e^(m − m'), l = α·l + Σp;
+//  3. O = α·O + P·V by a second micro-kernel (ROWS rows × 8 columns of Dv per pass over the
+//     tile's keys, O in scratch between passes), and out = O / l after the last tile.
+// Scratch is the packed K (Sk·D), one tile of scores per row and O: never the Sq×Sk matrix.
+// Leftover query rows (Sq mod ROWS) run the same code with one row per block. Both products
+// run at ≈ 60 GFLOP/s on one core (plain SIMD's mul + add bound); the exp pass costs about a
+// quarter (test/bench/seq/attention-bench.ts: 4 heads of 32 at S = 256, 0.84 ms, 2.0 before).
 
 import { productExtent, type AttentionKernel } from '../affine-kernels.ts';
-import { KEY_TILE } from '../js/kernel-sequence.ts';
+import { emitPackKeys, f32Lanes, packedKeyBytes } from './attention-pack.ts';
 import { emitMaskOffset } from './attention-mask.ts';
 import type { Local } from './function-assembler.ts';
 import { addressLocal, advance, countedLoop, extentLocal, type KernelContext } from './kernel-context.ts';
+import { NonPositiveExp } from './math-library.ts';
 
-/** Byte lanes of i8x16.shuffle picking f32 lanes (0–3 of the first vector, 4–7 of the second). */
-function f32Lanes(...lanes: number[]): number[] {
-  return lanes.flatMap((lane) => [0, 1, 2, 3].map((b) => lane * 4 + b));
-}
+/** Query rows per block: four rows' running max and sum are the lanes of one vector. */
+const ROWS = 4;
+/** Keys per online-softmax tile (a multiple of 8). */
+const TILE = 64;
 
 export function fastAttentionFits(kernel: AttentionKernel): boolean {
-  return kernel.d % 4 === 0 && kernel.dv % 4 === 0 && kernel.d <= 64 && kernel.dv <= 64;
+  return kernel.d % 4 === 0 && kernel.dv % 4 === 0 && kernel.d <= 128;
 }
 
-export function emitFastAttention(ctx: KernelContext, kernel: AttentionKernel, scoresAt: number): void {
+/** Scratch bytes: packed K, ROWS rows of tile scores, ROWS rows of the Dv accumulator. */
+export function fastAttentionScratch(kernel: AttentionKernel): number {
+  return packedKeyBytes(kernel.sk, kernel.d) + ROWS * scoreStride(kernel) + ROWS * kernel.dv * 4;
+}
+
+/** Bytes between two rows of tile scores. */
+function scoreStride(kernel: AttentionKernel): number {
+  return Math.ceil(Math.min(TILE, kernel.sk) / 4) * 16;
+}
+
+export function emitFastAttention(ctx: KernelContext, kernel: AttentionKernel, scratchAt: number): void {
   const { asm } = ctx;
-  const { sk, d, dv } = kernel;
-  const mask = kernel.mask;
-  const d4 = d / 4;
-  const dv4 = dv / 4;
+  const { sk, d, dv, mask } = kernel;
+  const panelsAt = scratchAt;
+  const scoresAt = panelsAt + packedKeyBytes(sk, d);
+  const stride = scoreStride(kernel);
+  const accAt = scoresAt + ROWS * stride;
   const i32 = (name: string, value?: number): Local => {
     const local = asm.local('i32', name);
     if (value !== undefined) asm.i32Const(value).set(local);
     return local;
   };
   const v128 = (name: string): Local => asm.local('v128', name);
+  const exp = new NonPositiveExp(asm);
   const q = addressLocal(ctx, kernel.q, 'q');
   const k = addressLocal(ctx, kernel.k, 'k');
   const v = addressLocal(ctx, kernel.v, 'v');
@@ -40,134 +59,214 @@ export function emitFastAttention(ctx: KernelContext, kernel: AttentionKernel, s
   const maskAddr = mask === undefined ? undefined : addressLocal(ctx, mask.buffer, 'mask');
   const batches = extentLocal(ctx, productExtent(kernel.lead), 'batches');
   const sq = extentLocal(ctx, kernel.sq, 'sq');
-  const fullTiles = i32('fullTiles', Math.floor(sk / KEY_TILE));
-  const [p, mi, qi, oi, kj, vj, mj, sp, kp, vp, mp] = ['p', 'mi', 'qi', 'oi', 'kj', 'vj', 'mj', 'sp', 'kp', 'vp', 'mp'].map((n) => i32(n)) as
-    [Local, Local, Local, Local, Local, Local, Local, Local, Local, Local, Local];
+  const [p, mi, qi, oi, vj, mj, sp, kk, mp, vp, oc, vc, blocks, rest] =
+    ['p', 'mi', 'qi', 'oi', 'vj', 'mj', 'sp', 'kk', 'mp', 'vp', 'oc', 'vc', 'blocks', 'rest'].map((n) => i32(n)) as
+    [Local, Local, Local, Local, Local, Local, Local, Local, Local, Local, Local, Local, Local, Local];
+  const qp = i32('qp');
+  const depth = i32('depth', d);
+  const fullTiles = i32('fullTiles', Math.floor(sk / TILE));
+  const pairChunks = i32('pairChunks', Math.floor(dv / 8));
+  const outVectors = i32('outVectors', dv / 4);
   asm.i32Const(0).set(p);
-  const [m, l, top, next, keep, w, s] = ['m', 'l', 'top', 'next', 'keep', 'w', 's'].map((n) => asm.local('f32', n)) as
+  const acc = Array.from({ length: 8 }, (_, i) => v128(`acc${i}`));
+  const [kv0, kv1, splat] = ['kv0', 'kv1', 'splat'].map(v128) as [Local, Local, Local];
+  const tops = [0, 1, 2, 3].map((r) => v128(`top${r}`));
+  const alphas = [0, 1, 2, 3].map((r) => v128(`alpha${r}`));
+  const [m, l, mUse, alpha, x, y, sum] = ['m', 'l', 'mUse', 'alpha', 'x', 'y', 'sum'].map(v128) as
     [Local, Local, Local, Local, Local, Local, Local];
-  const qt = v128('qt');
-  const acc = Array.from({ length: dv4 }, (_, c) => v128(`acc${c}`));
-  const dots = [0, 1, 2, 3].map((r) => v128(`dot${r}`));
-  const [topv, sv, wv, pairA, pairB] = ['topv', 'sv', 'wv', 'pairA', 'pairB'].map(v128) as [Local, Local, Local, Local, Local];
+  const scale = v128('scale');
+  asm.f32x4Const(kernel.scale).set(scale);
+  const laneOf = (vector: Local, lane: number): void => {
+    asm.get(vector).get(vector).i8x16Shuffle(f32Lanes(lane, lane, lane, lane));
+  };
+  /** Accumulator of row r, key (or value) vector g. */
+  const accOf = (r: number, g: number): Local => acc[r * 2 + g] as Local;
 
-  /**
-   * dots[r] = q · k at kp + r·D for r < rows (lane sums pending), t-major so the rows' chains
-   * interleave and each query vector is loaded once for all of them (it stays in L1).
-   */
-  const dot = (rows: number): void => {
-    for (let t = 0; t < d4; t++) {
-      asm.get(qi).v128Load(16 * t).set(qt);
-      for (let r = 0; r < rows; r++) {
-        const target = dots[r] as Local;
-        if (t === 0) asm.get(qt).get(kp).v128Load(r * d * 4).v128('f32x4.mul').set(target);
-        else if (ctx.relaxed) asm.get(qt).get(kp).v128Load(r * d * 4 + 16 * t).get(target).f32x4RelaxedMadd().set(target);
-        else asm.get(target).get(qt).get(kp).v128Load(r * d * 4 + 16 * t).v128('f32x4.mul').v128('f32x4.add').set(target);
-      }
+  /** Pushes the mask's vector for row r, keys 4g.. of the step at mp (`lanes` of them present). */
+  const maskVector = (r: number, g: number, lanes: number): void => {
+    if (mask === undefined) return;
+    const base = r * mask.rowStride * 4 + g * 4 * mask.colStride * 4;
+    if (mask.colStride === 0) asm.get(mp).v128Load32Splat(base);
+    else if (mask.colStride === 1 && lanes === 4) asm.get(mp).v128Load(base);
+    else {
+      asm.get(mp).v128Load32Splat(base);
+      for (let lane = 1; lane < lanes; lane++) asm.get(mp).f32Load(base + lane * mask.colStride * 4).f32x4ReplaceLane(lane);
     }
   };
-  const hsum = (vector: Local): void => {
-    asm.get(vector).f32x4ExtractLane(0).get(vector).f32x4ExtractLane(1).f32('f32.add');
-    asm.get(vector).f32x4ExtractLane(2).get(vector).f32x4ExtractLane(3).f32('f32.add').f32('f32.add');
-  };
-  const [d0, d1, d2, d3] = dots as [Local, Local, Local, Local];
 
-  const tile = (len: number, label: string): void => {
-    const groups = i32(`groups_${label}`, Math.floor(len / 4));
-    const singles = i32(`singles_${label}`, len % 4);
-    const keys = i32(`keys_${label}`, len);
-    const expGroups = i32(`expGroups_${label}`, Math.ceil(len / 4));
-    asm.f32x4Const(-Infinity).set(topv).f32Const(-Infinity).set(top).i32Const(scoresAt).set(sp).get(kj).set(kp);
-    if (mask !== undefined) asm.get(mj).set(mp);
-    countedLoop(ctx, groups, `score4_${label}`, () => {
-      dot(4);
-      // (a, b, c, d) → (Σa, Σb, Σc, Σd): pairwise lane sums, then once more across pairs.
-      asm.get(d0).get(d1).i8x16Shuffle(f32Lanes(0, 1, 4, 5)).get(d0).get(d1).i8x16Shuffle(f32Lanes(2, 3, 6, 7)).v128('f32x4.add').set(pairA);
-      asm.get(d2).get(d3).i8x16Shuffle(f32Lanes(0, 1, 4, 5)).get(d2).get(d3).i8x16Shuffle(f32Lanes(2, 3, 6, 7)).v128('f32x4.add').set(pairB);
-      asm.get(pairA).get(pairB).i8x16Shuffle(f32Lanes(0, 2, 4, 6)).get(pairA).get(pairB).i8x16Shuffle(f32Lanes(1, 3, 5, 7)).v128('f32x4.add');
-      asm.f32x4Const(kernel.scale).v128('f32x4.mul').set(sv);
-      if (mask !== undefined) {
-        if (mask.colStride === 1) asm.get(sv).get(mp).v128Load(0).v128('f32x4.add').set(sv);
-        else {
-          asm.get(mp).v128Load32Splat(0);
-          for (let r = 1; r < 4; r++) asm.get(mp).f32Load(r * mask.colStride * 4).f32x4ReplaceLane(r);
-          asm.get(sv).v128('f32x4.add').set(sv);
-        }
-        advance(asm, mp, 4 * mask.colStride * 4);
+  /** Scores of `rows` rows against 4·groups keys (the last group has `lanes` keys) to the tile scratch. */
+  const scoreStep = (rows: number, groups: number, lanes: number): void => {
+    const kvs = [kv0, kv1].slice(0, groups);
+    // The depth loop stays a loop: fully unrolled, V8 keeps fewer values in registers (as emit-linear.ts measured).
+    for (let r = 0; r < rows; r++) kvs.forEach((_, g) => asm.f32x4Const(0).set(accOf(r, g)));
+    asm.get(qi).set(qp);
+    countedLoop(ctx, depth, `depth_${rows}_${groups}_${lanes}`, () => {
+      kvs.forEach((kv, g) => asm.get(kk).v128Load(g * d * 16).set(kv));
+      for (let r = 0; r < rows; r++) {
+        asm.get(qp).v128Load32Splat(r * d * 4).set(splat);
+        kvs.forEach((kv, g) => {
+          const target = accOf(r, g);
+          if (ctx.relaxed) asm.get(splat).get(kv).get(target).f32x4RelaxedMadd().set(target);
+          else asm.get(target).get(splat).get(kv).v128('f32x4.mul').v128('f32x4.add').set(target);
+        });
       }
-      asm.get(sp).get(sv).v128Store(0);
-      asm.get(topv).get(sv).v128('f32x4.max').set(topv);
-      advance(asm, sp, 16);
-      advance(asm, kp, 4 * d * 4);
+      advance(asm, kk, 16);
+      advance(asm, qp, 4);
     });
-    countedLoop(ctx, singles, `score1_${label}`, () => {
-      dot(1);
-      hsum(d0);
-      asm.f32Const(kernel.scale).f32('f32.mul').set(s);
-      if (mask !== undefined) {
-        asm.get(s).get(mp).f32Load(0).f32('f32.add').set(s);
-        advance(asm, mp, mask.colStride * 4);
-      }
-      asm.get(sp).get(s).f32Store(0);
-      asm.get(top).get(s).f32('f32.max').set(top);
-      advance(asm, sp, 4);
-      advance(asm, kp, d * 4);
-    });
-    asm.get(topv).f32x4ExtractLane(0).get(topv).f32x4ExtractLane(1).f32('f32.max');
-    asm.get(topv).f32x4ExtractLane(2).get(topv).f32x4ExtractLane(3).f32('f32.max').f32('f32.max');
-    asm.get(top).f32('f32.max').get(m).f32('f32.max').set(next);
-    // Every key so far masked out (next = -Inf): nothing to add.
-    asm.get(next).f32Const(-Infinity).f32('f32.ne').if();
-    asm.get(m).get(next).f32('f32.sub').f32x4Splat();
-    ctx.library.call(asm, 'exp');
-    asm.f32x4ExtractLane(0).set(keep);
-    asm.get(l).get(keep).f32('f32.mul').set(l);
-    asm.get(keep).f32x4Splat().set(wv);
-    for (const a of acc) asm.get(a).get(wv).v128('f32x4.mul').set(a);
-    asm.get(next).f32x4Splat().set(wv).i32Const(scoresAt).set(sp);
-    countedLoop(ctx, expGroups, `exp_${label}`, () => {
-      asm.get(sp).get(sp).v128Load(0).get(wv).v128('f32x4.sub');
-      ctx.library.call(asm, 'exp');
-      asm.v128Store(0);
-      advance(asm, sp, 16);
-    });
-    asm.i32Const(scoresAt).set(sp).get(vj).set(vp);
-    countedLoop(ctx, keys, `values_${label}`, () => {
-      asm.get(sp).f32Load(0).tee(w).get(l).f32('f32.add').set(l);
-      asm.get(w).f32x4Splat().set(wv);
-      acc.forEach((a, c) => {
-        if (ctx.relaxed) asm.get(vp).v128Load(16 * c).get(wv).get(a).f32x4RelaxedMadd().set(a);
-        else asm.get(a).get(vp).v128Load(16 * c).get(wv).v128('f32x4.mul').v128('f32x4.add').set(a);
+    for (let r = 0; r < rows; r++) {
+      kvs.forEach((_, g) => {
+        const present = g === groups - 1 ? lanes : 4;
+        asm.get(sp).get(accOf(r, g)).get(scale).v128('f32x4.mul');
+        if (mask !== undefined) { maskVector(r, g, present); asm.v128('f32x4.add'); }
+        // Keys past Sk: −Inf, weight 0.
+        if (present < 4) asm.f32x4Const(-Infinity).i32x4Const(0).i32x4Const(-1).i8x16Shuffle(laneMask(present)).v128Bitselect();
+        asm.v128Store(r * stride + g * 16);
       });
+    }
+    advance(asm, kk, (groups - 1) * d * 16);
+    advance(asm, sp, groups * 16);
+    if (mask !== undefined) advance(asm, mp, groups * 4 * mask.colStride * 4);
+  };
+
+  /** Four row vectors to one vector of their horizontal reductions (lane r: row r), or all lanes for one row. */
+  const reduceRows = (vectors: readonly Local[], rows: number, op: 'f32x4.pmax' | 'f32x4.add'): void => {
+    const [a, b, c, e] = vectors as [Local, Local, Local, Local];
+    if (rows === 1) {
+      asm.get(a).get(a).get(a).i8x16Shuffle(f32Lanes(2, 3, 0, 1)).v128(op).set(x);
+      asm.get(x).get(x).get(x).i8x16Shuffle(f32Lanes(1, 0, 3, 2)).v128(op);
+      return;
+    }
+    asm.get(a).get(b).i8x16Shuffle(f32Lanes(0, 1, 4, 5)).get(a).get(b).i8x16Shuffle(f32Lanes(2, 3, 6, 7)).v128(op).set(x);
+    asm.get(c).get(e).i8x16Shuffle(f32Lanes(0, 1, 4, 5)).get(c).get(e).i8x16Shuffle(f32Lanes(2, 3, 6, 7)).v128(op).set(y);
+    asm.get(x).get(y).i8x16Shuffle(f32Lanes(0, 2, 4, 6)).get(x).get(y).i8x16Shuffle(f32Lanes(1, 3, 5, 7)).v128(op);
+  };
+
+  /** The online softmax update for a tile of `len` keys whose scores are in scratch. */
+  const softmax = (rows: number, len: number, label: string): void => {
+    const vectors = Math.ceil(len / 4);
+    for (let r = 0; r < rows; r++) {
+      // Two max chains (pmax: one instruction; a NaN score still reaches the output through e^NaN).
+      const row = scoresAt + r * stride;
+      asm.i32Const(row).v128Load(0).set(tops[r] as Local);
+      if (vectors > 1) asm.i32Const(row).v128Load(16).set(y);
+      for (let c = 2; c < vectors; c++) {
+        const chain = c % 2 === 0 ? tops[r] as Local : y;
+        asm.get(chain).i32Const(row).v128Load(c * 16).v128('f32x4.pmax').set(chain);
+      }
+      if (vectors > 1) asm.get(tops[r] as Local).get(y).v128('f32x4.pmax').set(tops[r] as Local);
+    }
+    reduceRows(tops, rows, 'f32x4.pmax');
+    asm.get(m).v128('f32x4.max').set(x);
+    // A row with every key so far at −Inf uses 0 for m' (weights e^−Inf = 0, α = 0, no NaN).
+    asm.f32x4Const(0).get(x).get(x).f32x4Const(-Infinity).v128('f32x4.eq').v128Bitselect().set(mUse);
+    asm.get(m).get(mUse).v128('f32x4.sub').set(y);
+    exp.push(y);
+    asm.set(alpha).get(x).set(m);
+    const count = i32(`expVectors_${label}`, vectors);
+    for (let r = 0; r < rows; r++) {
+      laneOf(mUse, r);
+      asm.set(splat).f32x4Const(0).set(tops[r] as Local).i32Const(scoresAt + r * stride).set(sp);
+      countedLoop(ctx, count, `exp${r}_${label}`, () => {
+        asm.get(sp).v128Load(0).get(splat).v128('f32x4.sub').set(y);
+        exp.push(y);
+        asm.set(y).get(sp).get(y).v128Store(0);
+        asm.get(tops[r] as Local).get(y).v128('f32x4.add').set(tops[r] as Local);
+        advance(asm, sp, 16);
+      });
+    }
+    reduceRows(tops, rows, 'f32x4.add');
+    asm.set(sum).get(l).get(alpha).v128('f32x4.mul').get(sum).v128('f32x4.add').set(l);
+  };
+
+  /** O[rows, 4·groups columns at oc] = α·O + P·V over `len` keys (V's columns at vc). */
+  const valueStep = (rows: number, groups: number, len: number, label: string): void => {
+    for (let r = 0; r < rows; r++) {
+      for (let g = 0; g < groups; g++) {
+        asm.get(oc).v128Load(r * dv * 4 + g * 16).get(alphas[r] as Local).v128('f32x4.mul').set(accOf(r, g));
+      }
+    }
+    const keys = i32(`keys_${label}`, len);
+    asm.i32Const(scoresAt).set(sp).get(vc).set(vp);
+    const kvs = [kv0, kv1].slice(0, groups);
+    countedLoop(ctx, keys, `pv_${label}`, () => {
+      kvs.forEach((kv, g) => asm.get(vp).v128Load(g * 16).set(kv));
+      for (let r = 0; r < rows; r++) {
+        asm.get(sp).v128Load32Splat(r * stride).set(splat);
+        kvs.forEach((kv, g) => {
+          const target = accOf(r, g);
+          if (ctx.relaxed) asm.get(splat).get(kv).get(target).f32x4RelaxedMadd().set(target);
+          else asm.get(target).get(splat).get(kv).v128('f32x4.mul').v128('f32x4.add').set(target);
+        });
+      }
       advance(asm, sp, 4);
       advance(asm, vp, dv * 4);
     });
-    asm.get(next).set(m);
-    asm.end();
-    advance(asm, kj, len * d * 4);
+    for (let r = 0; r < rows; r++) {
+      for (let g = 0; g < groups; g++) asm.get(oc).get(accOf(r, g)).v128Store(r * dv * 4 + g * 16);
+    }
+  };
+
+  const tile = (rows: number, len: number, label: string): void => {
+    asm.i32Const(scoresAt).set(sp);
+    if (mask !== undefined) asm.get(mj).set(mp);
+    const steps = i32(`steps_${label}`, Math.floor(len / 8));
+    countedLoop(ctx, steps, `score_${label}`, () => scoreStep(rows, 2, 4));
+    if (len % 8 >= 4) scoreStep(rows, 1, 4);
+    if (len % 4 !== 0) scoreStep(rows, 1, len % 4);
+    softmax(rows, len, label);
+    for (let r = 0; r < rows; r++) { laneOf(alpha, r); asm.set(alphas[r] as Local); }
+    asm.i32Const(accAt).set(oc).get(vj).set(vc);
+    countedLoop(ctx, pairChunks, `chunks_${label}`, () => {
+      valueStep(rows, 2, len, `${label}2`);
+      advance(asm, oc, 32);
+      advance(asm, vc, 32);
+    });
+    if (dv % 8 !== 0) valueStep(rows, 1, len, `${label}1`);
     advance(asm, vj, len * dv * 4);
     if (mask !== undefined) advance(asm, mj, len * mask.colStride * 4);
   };
 
+  /** One block of `rows` query rows at qi (output at oi, mask rows at mi) over all keys. */
+  const block = (rows: number): void => {
+    asm.f32x4Const(-Infinity).set(m).f32x4Const(0).set(l).get(v).set(vj).i32Const(panelsAt).set(kk).i32Const(accAt).set(oc);
+    if (mask !== undefined) asm.get(mi).set(mj);
+    const zeros = i32(`zeros_${rows}`, rows * dv / 4);
+    countedLoop(ctx, zeros, `zero_${rows}`, () => { asm.get(oc).f32x4Const(0).v128Store(0); advance(asm, oc, 16); });
+    countedLoop(ctx, fullTiles, `tiles_${rows}`, () => tile(rows, TILE, `full${rows}`));
+    if (sk % TILE !== 0) tile(rows, sk % TILE, `last${rows}`);
+    for (let r = 0; r < rows; r++) {
+      laneOf(l, r);
+      asm.set(splat).i32Const(accAt + r * dv * 4).set(oc).get(oi).set(vp);
+      countedLoop(ctx, outVectors, `out${r}_${rows}`, () => {
+        asm.get(vp).get(oc).v128Load(0).get(splat).v128('f32x4.div').v128Store(r * dv * 4);
+        advance(asm, oc, 16);
+        advance(asm, vp, 16);
+      });
+    }
+  };
+
+  const rowsDone = (rows: number): void => {
+    advance(asm, qi, rows * d * 4);
+    advance(asm, oi, rows * dv * 4);
+    if (mask !== undefined) advance(asm, mi, rows * mask.rowStride * 4);
+  };
+
   countedLoop(ctx, batches, 'batch', () => {
     if (maskAddr !== undefined) emitMaskOffset(ctx, kernel, maskAddr, p, mi);
+    emitPackKeys(ctx, sk, d, k, panelsAt, acc.slice(0, 4), acc.slice(4, 8));
     asm.get(q).set(qi).get(out).set(oi);
-    countedLoop(ctx, sq, 'row', () => {
-      for (const a of acc) asm.f32x4Const(0).set(a);
-      asm.f32Const(-Infinity).set(m).f32Const(0).set(l).get(k).set(kj).get(v).set(vj);
-      if (mask !== undefined) asm.get(mi).set(mj);
-      countedLoop(ctx, fullTiles, 'tiles', () => tile(KEY_TILE, 'full'));
-      if (sk % KEY_TILE !== 0) tile(sk % KEY_TILE, 'last');
-      asm.get(l).f32x4Splat().set(wv);
-      acc.forEach((a, c) => asm.get(oi).get(a).get(wv).v128('f32x4.div').v128Store(16 * c));
-      advance(asm, qi, d * 4);
-      advance(asm, oi, dv * 4);
-      if (mask !== undefined) advance(asm, mi, mask.rowStride * 4);
-    });
+    asm.get(sq).i32Const(2).i32('i32.shr_u').set(blocks).get(sq).i32Const(3).i32('i32.and').set(rest);
+    countedLoop(ctx, blocks, 'blocks', () => { block(ROWS); rowsDone(ROWS); });
+    countedLoop(ctx, rest, 'rest', () => { block(1); rowsDone(1); });
     asm.get(q).get(sq).i32Const(d * 4).i32('i32.mul').i32('i32.add').set(q);
     asm.get(out).get(sq).i32Const(dv * 4).i32('i32.mul').i32('i32.add').set(out);
     advance(asm, k, sk * d * 4);
     advance(asm, v, sk * dv * 4);
     asm.get(p).i32Const(1).i32('i32.add').set(p);
   });
+}
+
+/** Shuffle bytes taking lanes below `present` from the second vector (all ones), the rest from the first (zeros). */
+function laneMask(present: number): number[] {
+  return f32Lanes(...[0, 1, 2, 3].map((lane) => (lane < present ? 4 : 0)));
 }

@@ -8,7 +8,7 @@
 
 import { productExtent, type AttentionKernel } from '../affine-kernels.ts';
 import { KEY_TILE } from '../js/kernel-sequence.ts';
-import { emitFastAttention, fastAttentionFits } from './attention-fast.ts';
+import { emitFastAttention, fastAttentionFits, fastAttentionScratch } from './attention-fast.ts';
 import { emitMaskOffset } from './attention-mask.ts';
 import type { Local } from './function-assembler.ts';
 import { addressLocal, advance, countedLoop, extentLocal, type KernelContext } from './kernel-context.ts';
@@ -17,12 +17,13 @@ import type { StaticData } from './static-data.ts';
 const roundUp4 = (n: number): number => Math.ceil(n / 4) * 4;
 
 export function prepareAttentionKernel(kernel: AttentionKernel, statics: StaticData): (ctx: KernelContext) => void {
+  if (fastAttentionFits(kernel)) {
+    statics.reserveScratch(fastAttentionScratch(kernel));
+    return (ctx) => emitFastAttention(ctx, kernel, statics.scratchAddress);
+  }
   const slots = roundUp4(Math.min(KEY_TILE, kernel.sk));
   statics.reserveScratch(4 * (slots + roundUp4(kernel.dv)));
-  return (ctx) => {
-    if (fastAttentionFits(kernel)) emitFastAttention(ctx, kernel, statics.scratchAddress);
-    else emitAttention(ctx, kernel, statics.scratchAddress, statics.scratchAddress + 4 * slots);
-  };
+  return (ctx) => emitAttention(ctx, kernel, statics.scratchAddress, statics.scratchAddress + 4 * slots);
 }
 
 function emitAttention(ctx: KernelContext, kernel: AttentionKernel, scoresAt: number, accAt: number): void {

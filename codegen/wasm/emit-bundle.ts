@@ -55,7 +55,9 @@ function feedStatements(program: LoweredProgram, wasm: WasmProgram, runtime: Run
     const sample = batched ? input.size.perSample : input.size.fixed;
     const dtype = input.dtype === 'f32' ? '' : `, ${stringLiteral(input.dtype)}`;
     check.push(`const feed${index} = feedOf(feeds, ${stringLiteral(input.name)}, ${sample}, ${batched}${dtype});`);
-    if (batched) check.push(`batch = batchOf(${stringLiteral(input.name)}, feed${index}, ${sample}, batch);`);
+    // The first batched input sets the batch; a later one that disagrees names it.
+    const first = program.inputs.find((i) => i.size.perSample !== 0)?.name ?? input.name;
+    if (batched) check.push(`batch = batchOf(${stringLiteral(input.name)}, feed${index}, ${sample}, batch, ${stringLiteral(first)});`);
     const address = wasm.layout.inputs[index] ?? { perSample: 0, fixed: 0 };
     copy.push(`heap.set(feed${index}, (${affine(address, 'batch')}) >>> 2);`);
   });

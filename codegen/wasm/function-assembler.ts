@@ -22,6 +22,8 @@ const SIMD_PREFIX = 0xfd;
 const V128_BINARY = {
   'f32x4.add': 0xe4, 'f32x4.sub': 0xe5, 'f32x4.mul': 0xe6, 'f32x4.div': 0xe7,
   'f32x4.min': 0xe8, 'f32x4.max': 0xe9,
+  // pmin(a, b) = b < a ? b : a, pmax(a, b) = a < b ? b : a: one x64 instruction (min/max need NaN and ±0 fixups).
+  'f32x4.pmin': 0xea, 'f32x4.pmax': 0xeb,
   'f32x4.eq': 0x41, 'f32x4.ne': 0x42, 'f32x4.lt': 0x43, 'f32x4.gt': 0x44, 'f32x4.le': 0x45, 'f32x4.ge': 0x46,
   'v128.and': 0x4e, 'v128.andnot': 0x4f, 'v128.or': 0x50, 'v128.xor': 0x51,
   'i32x4.add': 0xae, 'i32x4.sub': 0xb1,

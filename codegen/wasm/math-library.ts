@@ -61,6 +61,9 @@ function withSignOf(asm: FunctionAssembler, magnitude: Local, signed: Local): vo
   asm.get(signed).get(magnitude).i32x4Const(SIGN_MASK).v128Bitselect();
 }
 
+/** Cephes expf's P(r), lowest degree first: e^r ≈ 1 + r + r²·P(r) on |r| ≤ ln2/2. */
+const EXP_POLYNOMIAL = [5.0000001201e-1, 1.6666665459e-1, 4.1665795894e-2, 8.3334519073e-3, 1.3981999507e-3, 1.9875691500e-4];
+
 function expBody(asm: FunctionAssembler, x: Local): void {
   const clamped = asm.local('v128', 'xc');
   const n = asm.local('v128', 'n');
@@ -74,7 +77,7 @@ function expBody(asm: FunctionAssembler, x: Local): void {
   asm.get(clamped).get(n).f32x4Const(0.693359375).v128('f32x4.mul').v128('f32x4.sub');
   asm.get(n).f32x4Const(-2.12194440e-4).v128('f32x4.mul').v128('f32x4.sub').set(r);
   // e^r ≈ 1 + r + r²·P(r)
-  polynomial(asm, r, [5.0000001201e-1, 1.6666665459e-1, 4.1665795894e-2, 8.3334519073e-3, 1.3981999507e-3, 1.9875691500e-4]);
+  polynomial(asm, r, EXP_POLYNOMIAL);
   asm.get(r).get(r).v128('f32x4.mul').v128('f32x4.mul').get(r).v128('f32x4.add').f32x4Const(1).v128('f32x4.add');
   // 2^n as 2^(n>>1) · 2^(n - (n>>1)): both halves lie in [-75, 64], always normal.
   asm.get(n).v128Unary('i32x4.trunc_sat_f32x4_s').set(ni);
@@ -162,6 +165,56 @@ function erfBody(asm: FunctionAssembler, x: Local, library: MathLibrary): void {
   withSignOf(asm, far, x);
   asm.set(far);
   asm.get(near).get(far).get(ax).f32x4Const(0.5).v128('f32x4.lt').v128Bitselect();
+}
+
+/**
+ * e^x on f32x4 lanes x ≤ 0 (or −Inf, NaN), inlined into a kernel's loop (softmax weights
+ * e^(s − max)): no call, whose caller-saved vector registers a loop pays for, and constants in
+ * locals set once at the function's start (V8 builds each v128.const in several instructions).
+ * The same n, r and polynomial as the library's exp, so the same value wherever
+ * x·log2 e ≥ −126.5 (x ≥ −87.68); below, +0 where the library gives a subnormal (absolute
+ * error < 2^−126). n = nearest(x·log2 e) is read from the low mantissa bits of
+ * x·log2 e + 1.5·2^23 (exact for |x·log2 e| < 2^22): no nearest or trunc_sat (eight x64
+ * instructions), and 2^n is (bits + 127) << 23, whose shift drops the constant's own bits.
+ */
+export class NonPositiveExp {
+  readonly #asm: FunctionAssembler;
+  readonly #consts: readonly Local[];
+  readonly #t: Local;
+  readonly #n: Local;
+  readonly #r: Local;
+  readonly #bias: Local;
+
+  /** Declares the locals and sets the constants (call before any loop). */
+  constructor(asm: FunctionAssembler) {
+    this.#asm = asm;
+    const values = [-88, Math.LOG2E, 12582912, 0.693359375, -2.12194440e-4, 1, ...EXP_POLYNOMIAL];
+    this.#consts = values.map((value, i) => {
+      const local = asm.local('v128', `exp_c${i}`);
+      asm.f32x4Const(value).set(local);
+      return local;
+    });
+    this.#bias = asm.local('v128', 'exp_bias');
+    asm.i32x4Const(127).set(this.#bias);
+    this.#t = asm.local('v128', 'exp_t');
+    this.#n = asm.local('v128', 'exp_n');
+    this.#r = asm.local('v128', 'exp_r');
+  }
+
+  /** Pushes e^x for the vector in `x`. */
+  push(x: Local): void {
+    const asm = this.#asm;
+    const [low, log2e, magic, c1, c2, one, ...p] = this.#consts as [Local, Local, Local, Local, Local, Local, ...Local[]];
+    const [t, n, r] = [this.#t, this.#n, this.#r];
+    // pmax(x, −88) keeps NaN (x < −88 is false) and turns −Inf into −88 (n = −127: 2^n = +0).
+    asm.get(x).get(low).v128('f32x4.pmax').tee(r).get(log2e).v128('f32x4.mul').get(magic).v128('f32x4.add').tee(t);
+    asm.get(magic).v128('f32x4.sub').set(n);
+    asm.get(r).get(n).get(c1).v128('f32x4.mul').v128('f32x4.sub').get(n).get(c2).v128('f32x4.mul').v128('f32x4.sub').set(r);
+    asm.get(p[p.length - 1] as Local);
+    for (let i = p.length - 2; i >= 0; i--) asm.get(r).v128('f32x4.mul').get(p[i] as Local).v128('f32x4.add');
+    asm.get(r).get(r).v128('f32x4.mul').v128('f32x4.mul').get(r).v128('f32x4.add').get(one).v128('f32x4.add');
+    asm.get(t).get(this.#bias).v128('i32x4.add').i32Const(23).i32x4Shl().v128('f32x4.mul');
+  }
 }
 
 const BODIES: Readonly<Record<MathFn, Body>> = { exp: expBody, log: logBody, tanh: tanhBody, erf: erfBody };

@@ -4,11 +4,13 @@
 // 16 × 8 invocations owns BP positions × BM channels and walks k in steps of BK through
 // workgroup memory; each invocation accumulates TP × TM outputs in registers (positions
 // lid.x + 16i, so neighbouring invocations load and store neighbouring memory; channels
-// lid.y + 8j).
+// lid.y + 8j). The f16 variant stages f16 tiles and forms f16 dot products of four
+// (f16-products.ts).
 
 import { scaleExtent, staticExtent, type ConvKernel, type Extent } from '../affine-kernels.ts';
 import { CodeWriter } from '../writer.ts';
 import { convFinishFunction, convSizes } from './conv-common.ts';
+import { f16TileLoop, tileType, toTile } from './f16-products.ts';
 import { arrayOf, bufferBase, extentExpr, shaderModule, u32, type KernelLayout, type ShaderPlan } from './shader-common.ts';
 import { declareCoords, windowOrigin, windowTap } from './window-index.ts';
 
@@ -37,18 +39,35 @@ interface Tile {
   readonly bp: number;
   readonly bm: number;
   readonly depth: number;
+  /** Tiles staged as f16, dot products of four in f16 (f16-products.ts). */
+  readonly f16: boolean;
 }
 
 export function convGemmShader(kernel: ConvKernel, layout: KernelLayout): ShaderPlan {
+  const { positions, perGroup } = convSizes(kernel);
+  const rows = scaleExtent(kernel.batch, positions);
+  const { tp, tm } = convTiles(rows, perGroup);
+  const bp = WX * tp;
+  const bm = WY * tm;
+  return {
+    code: convGemmCode(kernel, layout, false),
+    dispatch: [{ items: rows, per: bp }, { items: staticExtent(kernel.groups * Math.ceil(perGroup / bm) * bm), per: bm }],
+    invocations: THREADS,
+    workgroupBytes: 4 * BK * (bp + bm),
+    variants: { f16: convGemmCode(kernel, layout, true) },
+  };
+}
+
+function convGemmCode(kernel: ConvKernel, layout: KernelLayout, f16: boolean): string {
   const { positions, perGroup, taps } = convSizes(kernel);
   const rows = scaleExtent(kernel.batch, positions);
   const { tp, tm } = convTiles(rows, perGroup);
-  const tile: Tile = { kernel, layout, bp: WX * tp, bm: WY * tm, depth: kernel.groupIn * taps };
+  const tile: Tile = { kernel, layout, bp: WX * tp, bm: WY * tm, depth: kernel.groupIn * taps, f16 };
   const { bp, bm } = tile;
   const tilesPerGroup = Math.ceil(perGroup / bm);
   const w = new CodeWriter();
-  w.line(`var<workgroup> xs: array<f32, ${BK * bp}>;`);
-  w.line(`var<workgroup> ws: array<f32, ${BK * bm}>;`);
+  w.line(`var<workgroup> xs: array<${tileType(f16)}, ${BK * bp}>;`);
+  w.line(`var<workgroup> ws: array<${tileType(f16)}, ${BK * bm}>;`);
   w.line('');
   // The epilogue once, called for each of an invocation's outputs.
   w.line(convFinishFunction(kernel, layout));
@@ -67,13 +86,19 @@ export function convGemmShader(kernel: ConvKernel, layout: KernelLayout): Shader
         loadInputTile(w, tile);
         loadWeightTile(w, tile);
         w.line('workgroupBarrier();');
-        w.block(`for (var kk = 0u; kk < ${u32(BK)}; kk = kk + 1u) {`, () => {
-          for (let i = 0; i < tp; i++) w.line(`let a${i} = xs[kk * ${u32(bp)} + lid.x + ${u32(WX * i)}];`);
-          for (let j = 0; j < tm; j++) w.line(`let b${j} = ws[kk * ${u32(bm)} + lid.y + ${u32(WY * j)}];`);
-          for (let j = 0; j < tm; j++) {
-            for (let i = 0; i < tp; i++) w.line(`acc${j}_${i} = fma(a${i}, b${j}, acc${j}_${i});`);
-          }
-        });
+        const aOffsets = Array.from({ length: tp }, (_, i) => `lid.x + ${u32(WX * i)}`);
+        const bOffsets = Array.from({ length: tm }, (_, j) => `lid.y + ${u32(WY * j)}`);
+        if (f16) {
+          f16TileLoop(w, { depth: BK, aTile: 'xs', aStride: bp, bTile: 'ws', bStride: bm, aOffsets, bOffsets, acc: (i, j) => `acc${j}_${i}` });
+        } else {
+          w.block(`for (var kk = 0u; kk < ${u32(BK)}; kk = kk + 1u) {`, () => {
+            aOffsets.forEach((offset, i) => w.line(`let a${i} = xs[kk * ${u32(bp)} + ${offset}];`));
+            bOffsets.forEach((offset, j) => w.line(`let b${j} = ws[kk * ${u32(bm)} + ${offset}];`));
+            for (let j = 0; j < tm; j++) {
+              for (let i = 0; i < tp; i++) w.line(`acc${j}_${i} = fma(a${i}, b${j}, acc${j}_${i});`);
+            }
+          });
+        }
         w.line('workgroupBarrier();');
       });
       for (let i = 0; i < tp; i++) w.line(`let row${i} = r0 + lid.x + ${u32(WX * i)};`);
@@ -87,12 +112,7 @@ export function convGemmShader(kernel: ConvKernel, layout: KernelLayout): Shader
       }
     });
   });
-  return {
-    code: shaderModule(kernel, w.toString()),
-    dispatch: [{ items: rows, per: bp }, { items: staticExtent(kernel.groups * tilesPerGroup * bm), per: bm }],
-    invocations: THREADS,
-    workgroupBytes: 4 * BK * (bp + bm),
-  };
+  return shaderModule(kernel, w.toString(), f16 ? ['f16'] : []);
 }
 
 /** A 1×1 window at stride 1 without padding: A's row is the input plane itself, read at p. */
@@ -148,7 +168,7 @@ function loadInputTile(w: CodeWriter, tile: Tile): void {
       if (checks.length === 0) w.line(load);
       else w.block(`if (${checks.join(' && ')}) {`, () => w.line(load));
     });
-    w.line(`xs[kk * ${u32(bp)} + pp] = value;`);
+    w.line(`xs[kk * ${u32(bp)} + pp] = ${toTile('value', tile.f16)};`);
   });
 }
 
@@ -165,6 +185,6 @@ function loadWeightTile(w: CodeWriter, tile: Tile): void {
     w.block(`if (ml < ${u32(perGroup)} && k < ${u32(depth)}) {`, () => {
       w.line(`value = ${arrayOf(kernel.weight)}[${bufferBase(kernel.weight, layout)} + (g * ${u32(perGroup)} + ml) * ${u32(depth)} + k];`);
     });
-    w.line(`ws[kk * ${u32(bm)} + mm] = value;`);
+    w.line(`ws[kk * ${u32(bm)} + mm] = ${toTile('value', tile.f16)};`);
   });
 }

@@ -19,6 +19,8 @@ import { CodeWriter } from '../writer.ts';
 import type { GpuLayout } from './layout.ts';
 import type { DispatchAxis, ShaderPlan } from './shader-common.ts';
 import { EMBEDDED_WEIGHTS, EXTERNAL_WEIGHTS, WGSL_RUNTIME } from './runtime.ts';
+import { WGSL_DEVICE } from './runtime-device.ts';
+import { WGSL_FEEDS } from './runtime-feeds.ts';
 import { STREAM_PLAN } from '../stream-runtime.ts';
 
 export interface WgslBundleOptions {
@@ -27,6 +29,8 @@ export interface WgslBundleOptions {
   /** The largest batch the default limits allow (load() rejects more). */
   readonly maxBatchLimit: number;
   readonly dtype: WeightsDtype;
+  /** Include the f16 variants (compile option wgsl.f16). */
+  readonly f16: boolean;
   /** Several symbols: sizes evaluated per call (the host of runtime-sizes-host.ts). */
   readonly runtime?: RuntimeProgram;
 }
@@ -84,13 +88,20 @@ function header(graph: Graph, program: LoweredProgram, options: WgslBundleOption
     `// inputs: ${io(program.inputs)}`,
     `// outputs: ${io(program.outputs)}`,
     `// weights: ${totalFloats(layout)} f32 values in ${layout.constChunks.length} buffer(s), ${stored}`,
-    options.runtime === undefined
-      ? '// load({ device?, maxBatch? }) prepares the GPU once; session.run(feeds) resolves to the outputs.'
-      : '// load({ device?, maxSizes? }) prepares the GPU once; session.run(feeds, dims?) resolves to the outputs.',
+    ...(options.runtime === undefined
+      ? ['// load({ device?, maxBatch? }) prepares the GPU once; session.run(feeds) resolves to the outputs',
+        '// (GPUBuffers with run(feeds, { keepOnGpu: true })); session.runBatch([feeds, …]) submits several runs at once.']
+      : ['// load({ device?, maxSizes? }) prepares the GPU once; session.run(feeds, dims?) resolves to the outputs.']),
     '//',
     '// IR after optimization:',
     ...printGraph(graph).trimEnd().split('\n').map((line) => `//   ${commentLine(line)}`),
   ];
+}
+
+function variantTable(w: CodeWriter, name: string, codes: readonly (string | undefined)[]): void {
+  const entries = codes.flatMap((code, index) => (code === undefined ? [] : [`${index}: ${stringLiteral(code)},`]));
+  if (entries.length === 0) w.line(`const ${name} = {};`);
+  else w.block(`const ${name} = {`, () => w.all(entries), '};');
 }
 
 /**
@@ -139,6 +150,8 @@ export function emitWgslBundle(graph: Graph, program: LoweredProgram, layout: Gp
     w.all(`${SYMBOL_FEED_CHECK}\n\n${CHECK_IDS}\n\n${SIZES_SOURCE}\n\n${STREAM_PLAN}`.split('\n')).line();
     if (options.weights === 'external') w.all(FETCH_WEIGHTS.split('\n')).line();
     w.all((options.weights === 'embed' ? EMBEDDED_WEIGHTS : EXTERNAL_WEIGHTS).split('\n')).line();
+    w.line('const SUBGROUP_SHADERS = {};').line('const F16_SHADERS = {};');
+    w.all(WGSL_DEVICE.split('\n')).line();
     w.all(WGSL_RUNTIME_SIZES_HOST.split('\n'));
     return { module: w.toString(), weights: storeWeights(bytes, options.dtype) };
   }
@@ -168,13 +181,18 @@ export function emitWgslBundle(graph: Graph, program: LoweredProgram, layout: Gp
     w.line(`[${axes}, ${windowLiteral(shader)}], // ${kernel?.op ?? ''} ${commentText(kernel?.label ?? '')}`);
   }), '];');
   w.block('const SHADERS = [', () => shaders.forEach((shader) => w.line(`${stringLiteral(shader.code)},`)), '];');
+  w.line('// Kernel index → the same kernel using an optional device feature, picked at load.');
+  variantTable(w, 'SUBGROUP_SHADERS', shaders.map((shader) => shader.variants?.subgroups));
+  variantTable(w, 'F16_SHADERS', shaders.map((shader) => (options.f16 ? shader.variants?.f16 : undefined)));
   w.line();
   w.all(DECODE_WEIGHTS.split('\n')).line();
   w.all(widenWeightsSource(options.dtype).split('\n')).line();
   w.all(FEED_CHECK.split('\n')).line();
+  w.all(WGSL_FEEDS.split('\n')).line();
   w.all(STREAM_PLAN.split('\n')).line();
   if (options.weights === 'external') w.all(FETCH_WEIGHTS.split('\n')).line();
   w.all((options.weights === 'embed' ? EMBEDDED_WEIGHTS : EXTERNAL_WEIGHTS).split('\n')).line();
+  w.all(WGSL_DEVICE.split('\n')).line();
   w.all(WGSL_RUNTIME.split('\n'));
   return { module: w.toString(), weights: storeWeights(bytes, options.dtype) };
 }

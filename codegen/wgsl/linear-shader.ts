@@ -2,11 +2,13 @@
 // 16 × 8 invocations (128: the compatibility-mode limit) owns a BM × BN output tile and walks
 // K in steps of BK through workgroup memory; each invocation accumulates TM × TN outputs
 // (rows ty + 8i, columns tx + 16j, so neighbouring invocations touch neighbouring memory).
-// Bias and activation run in the epilogue, rendered from the lowered scalar body.
+// Bias and activation run in the epilogue, rendered from the lowered scalar body. The f16
+// variant stages f16 tiles and forms f16 dot products of four (f16-products.ts).
 
 import { operandsOf } from '../../ir/scalar.ts';
 import { CodeWriter } from '../writer.ts';
 import type { Extent, LinearKernel } from '../affine-kernels.ts';
+import { f16TileLoop, tileType, toTile } from './f16-products.ts';
 import { bufferBase, element, extentExpr, renderBody, shaderModule, stridedIndex, u32, type KernelLayout, type ShaderPlan } from './shader-common.ts';
 
 const WX = 16;
@@ -29,14 +31,27 @@ export function linearShader(kernel: LinearKernel, layout: KernelLayout): Shader
   const { tm, tn } = linearTiles(kernel.rows, kernel.outFeatures);
   const bm = WY * tm;
   const bn = WX * tn;
-  const threads = WX * WY;
+  return {
+    code: linearCode(kernel, layout, false),
+    dispatch: [{ items: { perSample: 0, fixed: kernel.outFeatures }, per: bn }, { items: kernel.rows, per: bm }],
+    invocations: WX * WY,
+    workgroupBytes: 4 * (bk(bm) + bk(bn)),
+    variants: { f16: linearCode(kernel, layout, true) },
+  };
+}
+
+/** The shader; `f16`: tiles staged as f16 and dot products of four in f16 (f16-products.ts). */
+function linearCode(kernel: LinearKernel, layout: KernelLayout, f16: boolean): string {
+  const { tm, tn } = linearTiles(kernel.rows, kernel.outFeatures);
+  const bm = WY * tm;
+  const bn = WX * tn;
   const n = kernel.outFeatures;
   const k = kernel.inFeatures;
   const xBase = bufferBase(kernel.x, layout);
   const wBase = bufferBase(kernel.weight, layout);
   const w = new CodeWriter();
-  w.line(`var<workgroup> xs: array<f32, ${bk(bm)}>;`);
-  w.line(`var<workgroup> ws: array<f32, ${bk(bn)}>;`);
+  w.line(`var<workgroup> xs: array<${tileType(f16)}, ${bk(bm)}>;`);
+  w.line(`var<workgroup> ws: array<${tileType(f16)}, ${bk(bn)}>;`);
   w.line('');
   w.line(`@compute @workgroup_size(${WX}, ${WY})`);
   w.block('fn main(@builtin(local_invocation_id) lid: vec3u, @builtin(local_invocation_index) li: u32, ' +
@@ -47,27 +62,28 @@ export function linearShader(kernel: LinearKernel, layout: KernelLayout): Shader
       w.line(`var acc: array<array<f32, ${tn}>, ${tm}>;`);
       w.block(`for (var k0 = 0u; k0 < ${u32(k)}; k0 = k0 + ${u32(BK)}) {`, () => {
         const array = (kind: string): string => (kind === 'const' ? 'consts' : 'data');
-        loadTile(w, { tile: 'xs', size: bm, start: 'r0', bound: 'rows', base: xBase, array: array(kernel.x.kind), k });
-        loadTile(w, { tile: 'ws', size: bn, start: 'c0', bound: u32(n), base: wBase, array: array(kernel.weight.kind), k });
+        loadTile(w, { tile: 'xs', size: bm, start: 'r0', bound: 'rows', base: xBase, array: array(kernel.x.kind), k, f16 });
+        loadTile(w, { tile: 'ws', size: bn, start: 'c0', bound: u32(n), base: wBase, array: array(kernel.weight.kind), k, f16 });
         w.line('workgroupBarrier();');
-        w.block(`for (var kk = 0u; kk < ${u32(BK)}; kk = kk + 1u) {`, () => {
-          for (let i = 0; i < tm; i++) w.line(`let a${i} = xs[kk * ${u32(bm)} + lid.y + ${u32(WY * i)}];`);
-          for (let j = 0; j < tn; j++) w.line(`let b${j} = ws[kk * ${u32(bn)} + lid.x + ${u32(WX * j)}];`);
-          for (let i = 0; i < tm; i++) {
-            for (let j = 0; j < tn; j++) w.line(`acc[${i}][${j}] = fma(a${i}, b${j}, acc[${i}][${j}]);`);
-          }
-        });
+        const aOffsets = Array.from({ length: tm }, (_, i) => `lid.y + ${u32(WY * i)}`);
+        const bOffsets = Array.from({ length: tn }, (_, j) => `lid.x + ${u32(WX * j)}`);
+        if (f16) {
+          f16TileLoop(w, { depth: BK, aTile: 'xs', aStride: bm, bTile: 'ws', bStride: bn, aOffsets, bOffsets, acc: (i, j) => `acc[${i}][${j}]` });
+        } else {
+          w.block(`for (var kk = 0u; kk < ${u32(BK)}; kk = kk + 1u) {`, () => {
+            aOffsets.forEach((offset, i) => w.line(`let a${i} = xs[kk * ${u32(bm)} + ${offset}];`));
+            bOffsets.forEach((offset, j) => w.line(`let b${j} = ws[kk * ${u32(bn)} + ${offset}];`));
+            for (let i = 0; i < tm; i++) {
+              for (let j = 0; j < tn; j++) w.line(`acc[${i}][${j}] = fma(a${i}, b${j}, acc[${i}][${j}]);`);
+            }
+          });
+        }
         w.line('workgroupBarrier();');
       });
       epilogue(w, kernel, layout, tm, tn);
     });
   });
-  return {
-    code: shaderModule(kernel, w.toString()),
-    dispatch: [{ items: { perSample: 0, fixed: n }, per: bn }, { items: kernel.rows, per: bm }],
-    invocations: threads,
-    workgroupBytes: 4 * (bk(bm) + bk(bn)),
-  };
+  return shaderModule(kernel, w.toString(), f16 ? ['f16'] : []);
 }
 
 function bk(size: number): number {
@@ -87,6 +103,8 @@ interface TileLoad {
   readonly base: string;
   readonly array: string;
   readonly k: number;
+  /** Stage as f16. */
+  readonly f16: boolean;
 }
 
 /**
@@ -106,7 +124,7 @@ function loadTile(w: CodeWriter, load: TileLoad): void {
     w.block(`if (row < ${load.bound} && col < ${u32(load.k)}) {`, () => {
       w.line(`value = ${load.array}[${load.base} + row * ${u32(load.k)} + col];`);
     });
-    w.line(`${load.tile}[kk * ${u32(load.size)} + m] = value;`);
+    w.line(`${load.tile}[kk * ${u32(load.size)} + m] = ${toTile('value', load.f16)};`);
   });
 }
 

@@ -3,11 +3,13 @@
 // combines with sum, max or min in f32, and finishes with the mean's divisor where asked.
 // Large windows without padding (global pooling of big maps, reduce_* over long axes) get a
 // workgroup per output instead: 64 invocations stride over the taps, then a tree in
-// workgroup memory combines their partial results.
+// workgroup memory (or, in the `subgroups` variant, subgroup operations) combines their
+// partial results.
 
 import { productExtent, staticExtent, type ReduceAxis, type ReduceKernel, type WindowAxis } from '../affine-kernels.ts';
 import { CodeWriter } from '../writer.ts';
 import { arrayOf, bufferBase, extentExpr, gridStrideShader, shaderModule, u32, type KernelLayout, type ShaderPlan } from './shader-common.ts';
+import { SUBGROUP_BUILTINS, workgroupReduce } from './subgroup-reduce.ts';
 import { declareCoords, i32, tapNumerator, windowIsPadded, windowOrigin, windowTap } from './window-index.ts';
 
 const COMBINE: { readonly [C in ReduceKernel['combine']]: { init: string; step: (acc: string, value: string) => string } } = {
@@ -103,8 +105,19 @@ function finish(w: CodeWriter, kernel: ReduceKernel, coords: readonly string[], 
   }
 }
 
-/** A workgroup per output: invocation li combines taps li, li + 64, …; a tree combines the 64. */
+/** A workgroup per output: invocation li combines taps li, li + 64, …; then the workgroup combines the 64. */
 function wideReduceShader(kernel: ReduceKernel, layout: KernelLayout, taps: number): ShaderPlan {
+  const total = productExtent(kernel.axes.map((a) => a.out));
+  return {
+    code: wideReduceCode(kernel, layout, taps, false),
+    dispatch: [{ items: total, per: 1 }, { items: staticExtent(1), per: 1 }],
+    invocations: WIDE_WORKGROUP,
+    workgroupBytes: 4 * WIDE_WORKGROUP,
+    variants: { subgroups: wideReduceCode(kernel, layout, taps, true) },
+  };
+}
+
+function wideReduceCode(kernel: ReduceKernel, layout: KernelLayout, taps: number, subgroups: boolean): string {
   const total = productExtent(kernel.axes.map((a) => a.out));
   const combine = COMBINE[kernel.combine];
   const x = arrayOf(kernel.x);
@@ -113,7 +126,8 @@ function wideReduceShader(kernel: ReduceKernel, layout: KernelLayout, taps: numb
   w.line(`var<workgroup> red: array<f32, ${WIDE_WORKGROUP}>;`);
   w.line('');
   w.line(`@compute @workgroup_size(${WIDE_WORKGROUP})`);
-  w.block('fn main(@builtin(local_invocation_index) li: u32, @builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) groups: vec3u) {', () => {
+  const builtins = subgroups ? `, ${SUBGROUP_BUILTINS}` : '';
+  w.block(`fn main(@builtin(local_invocation_index) li: u32, @builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) groups: vec3u${builtins}) {`, () => {
     w.line(`let total = ${extentExpr(total)};`);
     w.block('for (var i = wid.x; i < total; i = i + groups.x) {', () => {
       const coords = declareCoords(w, 'i', kernel.axes.map((a) => a.out), 'o');
@@ -129,23 +143,12 @@ function wideReduceShader(kernel: ReduceKernel, layout: KernelLayout, taps: numb
         });
         w.line(`acc = ${combine.step('acc', `${x}[${bufferBase(kernel.x, layout)} + ${offsets.join(' + ')}]`)};`);
       });
-      w.line('red[li] = acc;');
-      w.line('workgroupBarrier();');
-      w.block(`for (var width = ${u32(WIDE_WORKGROUP / 2)}; width > 0u; width = width / 2u) {`, () => {
-        w.block('if (li < width) {', () => w.line(`red[li] = ${combine.step('red[li]', 'red[li + width]')};`));
-        w.line('workgroupBarrier();');
-      });
+      workgroupReduce(w, { value: 'acc', combine: kernel.combine, result: 'whole', size: WIDE_WORKGROUP, subgroups });
       w.block('if (li == 0u) {', () => {
-        const value = kernel.finish === 'mean' ? `red[0] / f32(${u32(taps)})` : 'red[0]';
+        const value = kernel.finish === 'mean' ? `whole / f32(${u32(taps)})` : 'whole';
         w.line(`data[${bufferBase(kernel.out, layout)} + i] = ${value};`);
       });
-      w.line('workgroupBarrier();');
     });
   });
-  return {
-    code: shaderModule(kernel, w.toString()),
-    dispatch: [{ items: total, per: 1 }, { items: staticExtent(1), per: 1 }],
-    invocations: WIDE_WORKGROUP,
-    workgroupBytes: 4 * WIDE_WORKGROUP,
-  };
+  return shaderModule(kernel, w.toString(), subgroups ? ['subgroups'] : []);
 }

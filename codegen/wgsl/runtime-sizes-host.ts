@@ -5,7 +5,8 @@
 // symbol and sizes the buffers for the bound once; without it the data and staging buffers
 // grow on demand (a run that needs more replaces them, and the bind groups, before it
 // starts). A stream's state goes through the result arrays. No model text: the emitter
-// defines the tables (SIZE_SLOTS, INPUTS, DISPATCH, …).
+// defines the tables (SIZE_SLOTS, INPUTS, DISPATCH, …); requestDevice, buffer and retire
+// are runtime-device.ts's (these bundles have no shader variants: their tables are empty).
 
 export const WGSL_RUNTIME_SIZES_HOST = `const USAGE_MAP_READ = 1;
 const USAGE_COPY_SRC = 4;
@@ -18,20 +19,6 @@ const MAP_MODE_READ = 1;
 /** [scale, fixed] or [scale, fixed, slot]: the size for this call. */
 function sizeAt(extent, slots) {
   return extent.length > 2 ? extent[0] * slots[extent[2]] + extent[1] : extent[1];
-}
-
-async function requestDevice() {
-  const gpu = typeof navigator === "object" && navigator !== null ? navigator.gpu : undefined;
-  if (gpu === undefined || gpu === null) {
-    throw new Error("fusegraph: WebGPU is not available here (no navigator.gpu); pass load({ device })");
-  }
-  const adapter = (await gpu.requestAdapter()) ?? (await gpu.requestAdapter({ featureLevel: "compatibility" }));
-  if (adapter === null) throw new Error("fusegraph: no WebGPU adapter is available");
-  return adapter.requestDevice();
-}
-
-function buffer(device, label, bytes, usage) {
-  return device.createBuffer({ label, size: Math.max(16, Math.ceil(bytes / 16) * 16), usage });
 }
 
 function checkMaxSizes(maxSizes) {
@@ -100,8 +87,8 @@ export async function load(options = {}) {
       throw new RangeError("fusegraph: these sizes need a " + dataBytes + "-byte buffer; this device binds at most " + bindingLimit);
     }
     if (data !== null && dataBytes <= capacity.data && stagingBytes <= capacity.staging) return;
-    if (data !== null) data.destroy();
-    if (staging !== null) staging.destroy();
+    if (data !== null) retire(device, data);
+    if (staging !== null) retire(device, staging);
     capacity = { data: Math.max(dataBytes, capacity.data), staging: Math.max(stagingBytes, capacity.staging) };
     data = buffer(device, "fusegraph data", capacity.data, USAGE_STORAGE | USAGE_COPY_DST | USAGE_COPY_SRC);
     staging = buffer(device, "fusegraph staging", capacity.staging, USAGE_MAP_READ | USAGE_COPY_DST);

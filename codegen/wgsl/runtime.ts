@@ -1,62 +1,21 @@
 // The fixed host code of every WGSL bundle: `load()` creates the device (unless given one),
-// the buffers, the pipelines (asynchronously, once) and uploads the weights once; the
-// session's `run()` writes the inputs, encodes every dispatch in one command buffer and reads
-// the outputs back through one reused staging buffer. It contains no model text; the emitter
-// defines the tables it reads (SHADERS, DISPATCH, INPUTS, OUTPUTS, DATA_SIZE, …) around it.
-// Buffer usage flags are written as numbers so the bundle needs no WebGPU globals (Node).
+// picks each kernel's shader by the device's features (shader-f16 variants first, then
+// subgroups, each falling back to the portable shader if the device rejects it), creates the
+// buffers and pipelines once and uploads the weights once. Each batch size gets its own
+// uniform and bind groups, made on first use and cached, so a run allocates no GPU object
+// beyond the command buffer WebGPU requires (and the result buffers keepOnGpu returns).
+// `runBatch` encodes several runs into one submission: the first run's array feeds are
+// written straight into `data`, later ones through a reused upload buffer copied in order;
+// GPUBuffer feeds are copied on the GPU. Every run's outputs go to one reused staging buffer
+// (one map per submission) or to fresh GPUBuffers the caller owns (keepOnGpu).
 // `stream({ state })` keeps the state on the GPU: after each chunk's dispatches the state
 // outputs are copied to their inputs' regions of `data` through a small state buffer (a
 // buffer cannot be copied onto itself), in the same command buffer.
+// It contains no model text; the emitter defines the tables it reads (SHADERS, DISPATCH, …).
+// Buffer usage flags are numbers (runtime-feeds.ts) so the bundle needs no WebGPU globals.
 
-export const WGSL_RUNTIME = `const USAGE_MAP_READ = 1;
-const USAGE_COPY_SRC = 4;
-const USAGE_COPY_DST = 8;
-const USAGE_UNIFORM = 64;
-const USAGE_STORAGE = 128;
-const SHADER_STAGE_COMPUTE = 4;
-const MAP_MODE_READ = 1;
-
-function elementsAt(extent, batch) {
-  return extent[0] * batch + extent[1];
-}
-
-async function requestDevice() {
-  const gpu = typeof navigator === "object" && navigator !== null ? navigator.gpu : undefined;
-  if (gpu === undefined || gpu === null) {
-    throw new Error("fusegraph: WebGPU is not available here (no navigator.gpu); pass load({ device })");
-  }
-  const adapter = (await gpu.requestAdapter()) ?? (await gpu.requestAdapter({ featureLevel: "compatibility" }));
-  if (adapter === null) throw new Error("fusegraph: no WebGPU adapter is available");
-  return adapter.requestDevice();
-}
-
-function checkMaxBatch(device, maxBatch) {
-  if (!Number.isInteger(maxBatch) || maxBatch < 1 || maxBatch > MAX_BATCH_LIMIT) {
-    throw new RangeError("fusegraph: maxBatch must be an integer from 1 to " + MAX_BATCH_LIMIT + ", got " + maxBatch);
-  }
-  const bytes = elementsAt(DATA_SIZE, maxBatch) * 4;
-  const limit = Math.min(device.limits.maxStorageBufferBindingSize, device.limits.maxBufferSize);
-  if (bytes > limit) {
-    throw new RangeError("fusegraph: maxBatch " + maxBatch + " needs a " + bytes + "-byte buffer; this device binds at most " + limit);
-  }
-}
-
-function buffer(device, label, bytes, usage) {
-  // Bindings need a non-zero size; round up to a whole vec4 so every size is valid.
-  return device.createBuffer({ label, size: Math.max(16, Math.ceil(bytes / 16) * 16), usage });
-}
-
-function resultsOf(floats, batch) {
-  const results = {};
-  let offset = 0;
-  OUTPUTS.forEach((output) => {
-    const count = elementsAt(output.size, batch);
-    // defineProperty, not assignment: an output may be called "__proto__".
-    Object.defineProperty(results, output.name, { value: floats.slice(offset, offset + count), enumerable: true, writable: true, configurable: true });
-    offset += count;
-  });
-  return results;
-}
+export const WGSL_RUNTIME = `/** Batch sizes whose uniform and bind groups stay cached (the oldest goes first). */
+const CACHED_BATCHES = 32;
 
 export async function load(options = {}) {
   const owned = options.device === undefined;
@@ -79,9 +38,6 @@ export async function load(options = {}) {
   });
   const empty = buffer(device, "fusegraph no weights", 16, USAGE_STORAGE);
   const data = buffer(device, "fusegraph data", elementsAt(DATA_SIZE, maxBatch) * 4, USAGE_STORAGE | USAGE_COPY_DST | USAGE_COPY_SRC);
-  const params = buffer(device, "fusegraph params", 16, USAGE_UNIFORM | USAGE_COPY_DST);
-  const stagingBytes = OUTPUTS.reduce((sum, output) => sum + elementsAt(output.size, maxBatch) * 4, 0);
-  const staging = buffer(device, "fusegraph staging", stagingBytes, USAGE_MAP_READ | USAGE_COPY_DST);
   const bindGroupLayout = device.createBindGroupLayout({
     entries: [
       { binding: 0, visibility: SHADER_STAGE_COMPUTE, buffer: { type: "uniform" } },
@@ -90,111 +46,229 @@ export async function load(options = {}) {
     ],
   });
   const layout = device.createPipelineLayout({ bindGroupLayouts: [bindGroupLayout] });
-  // One bind group per kernel: the same params and data, its own window of the weights.
-  const bindGroups = DISPATCH.map((dispatch) => {
+  const weightWindows = DISPATCH.map((dispatch) => {
     const window = dispatch[2];
-    const consts = window === null
-      ? { buffer: empty }
-      : { buffer: chunks[window[0]], offset: window[1] * 4, size: Math.max(4, window[2] * 4) };
-    return device.createBindGroup({
+    return window === null ? { buffer: empty } : { buffer: chunks[window[0]], offset: window[1] * 4, size: Math.max(4, window[2] * 4) };
+  });
+  const { modules, features } = await shaderModules(device);
+  const pipelines = await Promise.all(modules.map((module, index) => device.createComputePipelineAsync({
+    label: "fusegraph kernel " + index,
+    layout,
+    compute: { module, entryPoint: "main" },
+  })));
+  const error = await device.popErrorScope();
+  if (error !== null) throw new Error("fusegraph: WebGPU rejected the bundle: " + error.message);
+  const maxGroups = device.limits.maxComputeWorkgroupsPerDimension;
+  const groups = (axis, batch) => Math.min(maxGroups, Math.ceil((axis[0] * batch + axis[1]) / axis[2]));
+
+  // Per batch size: a uniform holding it, one bind group per kernel (the same params and data,
+  // the kernel's own window of the weights) and the workgroup counts.
+  const perBatch = new Map();
+  function prepared(batch) {
+    const known = perBatch.get(batch);
+    if (known !== undefined) return known;
+    if (perBatch.size >= CACHED_BATCHES) {
+      const [oldest, entry] = perBatch.entries().next().value;
+      perBatch.delete(oldest);
+      retire(device, entry.params);
+    }
+    const params = device.createBuffer({ label: "fusegraph params " + batch, size: 16, usage: USAGE_UNIFORM, mappedAtCreation: true });
+    new Uint32Array(params.getMappedRange())[0] = batch;
+    params.unmap();
+    const bindGroups = weightWindows.map((consts) => device.createBindGroup({
       layout: bindGroupLayout,
       entries: [
         { binding: 0, resource: { buffer: params } },
         { binding: 1, resource: consts },
         { binding: 2, resource: { buffer: data } },
       ],
-    });
-  });
-  const pipelines = await Promise.all(SHADERS.map((code, index) => device.createComputePipelineAsync({
-    label: "fusegraph kernel " + index,
-    layout,
-    compute: { module: device.createShaderModule({ label: "fusegraph kernel " + index, code }), entryPoint: "main" },
-  })));
-  const error = await device.popErrorScope();
-  if (error !== null) throw new Error("fusegraph: WebGPU rejected the bundle: " + error.message);
-  const maxGroups = device.limits.maxComputeWorkgroupsPerDimension;
-  const groups = (axis, batch) => Math.min(maxGroups, Math.ceil((axis[0] * batch + axis[1]) / axis[2]));
-  const batchWords = new Uint32Array(4);
-
-  // Which stream's state the input regions hold (null after a plain run overwrote them).
-  let owner = null;
-
-  // streaming: { plan, state (GPUBuffer) } when called by a stream's push, else undefined.
-  async function runOnce(feeds, streaming) {
-    const fed = streaming === undefined ? INPUTS : INPUTS.filter((input) => streaming.plan.others.includes(input.name));
-    if (streaming === undefined) checkFeedNames(feeds, INPUTS.map((input) => input.name));
-    let batch = 0;
-    const arrays = fed.map((input) => {
-      const array = feedOf(feeds, input.name, input.sample, input.batched, input.dtype);
-      if (input.batched) batch = batchOf(input.name, array, input.sample, batch);
-      return array;
-    });
-    if (streaming !== undefined) {
-      if (batch !== 0 && batch !== streaming.plan.batch) throw new RangeError("fusegraph: the chunk holds " + batch + " samples; this stream's batch is " + streaming.plan.batch);
-      batch = streaming.plan.batch;
-    }
-    for (const [index, shown, strides, size] of ID_CHECKS) {
-      const at = fed.indexOf(INPUTS[index]);
-      if (at >= 0) checkIds(arrays[at], shown, strides, size);
-    }
-    if (batch === 0) batch = 1;
-    if (batch > maxBatch) throw new RangeError("fusegraph: batch " + batch + " exceeds the maxBatch " + maxBatch + " given to load()");
-    batchWords[0] = batch;
-    device.queue.writeBuffer(params, 0, batchWords);
-    fed.forEach((input, index) => device.queue.writeBuffer(data, elementsAt(input.offset, batch) * 4, arrays[index]));
-    const encoder = device.createCommandEncoder();
-    const pass = encoder.beginComputePass();
+    }));
+    const counts = new Uint32Array(DISPATCH.length * 2);
     DISPATCH.forEach((dispatch, index) => {
-      const x = groups(dispatch[0], batch);
-      const y = groups(dispatch[1], batch);
-      if (x === 0 || y === 0) return;
+      counts[2 * index] = groups(dispatch[0], batch);
+      counts[2 * index + 1] = groups(dispatch[1], batch);
+    });
+    const entry = { params, bindGroups, counts };
+    perBatch.set(batch, entry);
+    return entry;
+  }
+
+  // Session-owned buffers that grow when a runBatch needs more (and are reused after).
+  let staging = buffer(device, "fusegraph staging", outputBytes(maxBatch), USAGE_MAP_READ | USAGE_COPY_DST);
+  let upload = null;
+  function stagingFor(bytes) {
+    if (staging.size < bytes) {
+      retire(device, staging);
+      staging = buffer(device, "fusegraph staging", Math.max(bytes, staging.size * 2), USAGE_MAP_READ | USAGE_COPY_DST);
+    }
+    return staging;
+  }
+  function uploadFor(bytes) {
+    if (upload === null || upload.size < bytes) {
+      if (upload !== null) retire(device, upload);
+      upload = buffer(device, "fusegraph upload", Math.max(bytes, upload === null ? 0 : upload.size * 2), USAGE_COPY_SRC | USAGE_COPY_DST);
+    }
+    return upload;
+  }
+
+  /** Copies one run's feeds into data: written directly when first, else via the upload buffer. */
+  function encodeFeeds(encoder, fed, run, first, uploadAt) {
+    let at = uploadAt;
+    fed.forEach((input, index) => {
+      const offset = elementsAt(input.offset, run.batch) * 4;
+      const array = run.arrays[index];
+      const bytes = (input.batched ? input.sample * run.batch : input.sample) * 4;
+      if (array === null) {
+        if (bytes > 0) encoder.copyBufferToBuffer(run.buffers[index], 0, data, offset, bytes);
+      } else if (first) {
+        device.queue.writeBuffer(data, offset, array);
+      } else if (bytes > 0) {
+        device.queue.writeBuffer(upload, at, array);
+        encoder.copyBufferToBuffer(upload, at, data, offset, bytes);
+        at += bytes;
+      }
+    });
+    return at;
+  }
+
+  function encodeKernels(encoder, batch) {
+    const { bindGroups, counts } = prepared(batch);
+    const pass = encoder.beginComputePass();
+    for (let index = 0; index < DISPATCH.length; index++) {
+      const x = counts[2 * index];
+      const y = counts[2 * index + 1];
+      if (x === 0 || y === 0) continue;
       pass.setPipeline(pipelines[index]);
       pass.setBindGroup(0, bindGroups[index]);
       pass.dispatchWorkgroups(x, y);
-    });
-    pass.end();
-    if (streaming !== undefined) {
-      let at = 0;
-      for (const p of streaming.plan.pairs) {
-        encoder.copyBufferToBuffer(data, elementsAt(OUTPUTS[p.output].offset, batch) * 4, streaming.state, at * 4, p.size * 4);
-        encoder.copyBufferToBuffer(streaming.state, at * 4, data, elementsAt(INPUTS[p.input].offset, batch) * 4, p.size * 4);
-        at += p.size;
-      }
     }
-    let offset = 0;
-    OUTPUTS.forEach((output) => {
-      const count = elementsAt(output.size, batch) * 4;
-      if (count > 0) encoder.copyBufferToBuffer(data, elementsAt(output.offset, batch) * 4, staging, offset, count);
-      offset += count;
+    pass.end();
+  }
+
+  function encodeState(encoder, streaming, batch) {
+    let at = 0;
+    for (const p of streaming.plan.pairs) {
+      encoder.copyBufferToBuffer(data, elementsAt(OUTPUTS[p.output].offset, batch) * 4, streaming.state, at * 4, p.size * 4);
+      encoder.copyBufferToBuffer(streaming.state, at * 4, data, elementsAt(INPUTS[p.input].offset, batch) * 4, p.size * 4);
+      at += p.size;
+    }
+  }
+
+  /** Fresh buffers holding one run's outputs (STORAGE | COPY_SRC | COPY_DST): the caller owns them. */
+  function encodeGpuResults(encoder, batch) {
+    const results = {};
+    for (const output of OUTPUTS) {
+      const bytes = elementsAt(output.size, batch) * 4;
+      const result = device.createBuffer({ label: "fusegraph result", size: bytes, usage: USAGE_STORAGE | USAGE_COPY_SRC | USAGE_COPY_DST });
+      if (bytes > 0) encoder.copyBufferToBuffer(data, elementsAt(output.offset, batch) * 4, result, 0, bytes);
+      defineResult(results, output.name, result);
+    }
+    return results;
+  }
+
+  /**
+   * Encodes and submits the runs (prepared feeds) in one command buffer. Returns { results, release }:
+   * results resolves to each run's results (arrays read back, or GPUBuffers with keepOnGpu);
+   * the next run may start once release resolves (after the read-back, which holds the staging
+   * buffer; at once for keepOnGpu, since the queue orders the GPU work).
+   */
+  function submitRuns(fed, runs, keepOnGpu, streaming) {
+    let uploadBytes = 0;
+    for (let r = 1; r < runs.length; r++) {
+      fed.forEach((input, index) => {
+        if (runs[r].arrays[index] !== null) uploadBytes += (input.batched ? input.sample * runs[r].batch : input.sample) * 4;
+      });
+    }
+    if (uploadBytes > 0) uploadFor(uploadBytes);
+    let readBytes = 0;
+    if (!keepOnGpu) for (const run of runs) readBytes += outputBytes(run.batch);
+    const target = readBytes > 0 ? stagingFor(readBytes) : null;
+    // A GPUBuffer the host cannot vet (destroyed, from another device) fails validation at
+    // submit: catch that in a scope (only then: a scope costs a promise) and reject the run.
+    const vetted = !runs.some((run) => run.buffers.some((b) => b !== null));
+    if (!vetted) device.pushErrorScope("validation");
+    const encoder = device.createCommandEncoder();
+    const gpuResults = [];
+    let uploadAt = 0;
+    let readAt = 0;
+    runs.forEach((run, r) => {
+      uploadAt = encodeFeeds(encoder, fed, run, r === 0, uploadAt);
+      encodeKernels(encoder, run.batch);
+      if (streaming !== undefined) encodeState(encoder, streaming, run.batch);
+      if (keepOnGpu) {
+        gpuResults.push(encodeGpuResults(encoder, run.batch));
+        return;
+      }
+      for (const output of OUTPUTS) {
+        const bytes = elementsAt(output.size, run.batch) * 4;
+        if (bytes > 0) encoder.copyBufferToBuffer(data, elementsAt(output.offset, run.batch) * 4, target, readAt, bytes);
+        readAt += bytes;
+      }
     });
     device.queue.submit([encoder.finish()]);
-    if (offset === 0) return resultsOf(new Float32Array(0), batch);
-    await staging.mapAsync(MAP_MODE_READ, 0, offset);
-    const floats = new Float32Array(staging.getMappedRange(0, offset).slice(0));
-    staging.unmap();
-    return resultsOf(floats, batch);
+    const checked = vetted ? null : device.popErrorScope().then((error) => {
+      if (error === null) return;
+      for (const results of gpuResults) for (const name of Object.keys(results)) results[name].destroy();
+      throw new Error("fusegraph: WebGPU rejected the run (is a GPUBuffer feed destroyed, or from another device?): " + error.message);
+    });
+    if (keepOnGpu) return { results: checked === null ? Promise.resolve(gpuResults) : checked.then(() => gpuResults), release: undefined };
+    const results = readResults(runs, target, readBytes, checked);
+    return { results, release: results };
+  }
+
+  async function readResults(runs, target, readBytes, checked) {
+    if (checked !== null) await checked;
+    if (readBytes > 0) await target.mapAsync(MAP_MODE_READ, 0, readBytes);
+    const mapped = readBytes > 0 ? target.getMappedRange(0, readBytes) : new ArrayBuffer(0);
+    const results = [];
+    let at = 0;
+    for (const run of runs) {
+      results.push(resultsFrom(mapped, at, run.batch));
+      at += outputBytes(run.batch);
+    }
+    if (readBytes > 0) target.unmap();
+    return results;
+  }
+
+  function checkBatch(batch) {
+    if (batch > maxBatch) throw new RangeError("fusegraph: batch " + batch + " exceeds the maxBatch " + maxBatch + " given to load()");
+  }
+
+  const inputNames = INPUTS.map((input) => input.name);
+  function prepareRun(feeds, runOptions) {
+    checkFeedNames(feeds, inputNames);
+    const run = prepareFeeds(feeds, INPUTS, runOptions, 0);
+    checkBatch(run.batch);
+    return run;
   }
 
   let open = true;
-  // Runs share the staging buffer, so they take turns.
+  // Runs share data and the staging buffer, so they take turns: \`work\` checks and submits
+  // (throwing synchronously on bad feeds) and returns submitRuns' { results, release }.
   let turn = Promise.resolve();
   function queued(work) {
     if (!open) return Promise.reject(new Error("fusegraph: this session was disposed"));
-    const result = turn.then(work);
-    turn = result.then(() => undefined, () => undefined);
-    return result;
+    const started = turn.then(work);
+    turn = started.then((submitted) => submitted.release, () => undefined).then(() => undefined, () => undefined);
+    return started.then((submitted) => submitted.results);
   }
+  function first(submitted) {
+    return { results: submitted.results.then((list) => list[0]), release: submitted.release };
+  }
+  // Which stream's state the input regions hold (null after a plain run overwrote them).
+  let owner = null;
   const stateBuffers = [];
 
   function stream(streamOptions) {
     if (!open) throw new Error("fusegraph: this session was disposed");
     const plan = streamPlan(streamOptions, metadata);
-    if (plan.batch > maxBatch) throw new RangeError("fusegraph: stream batch " + plan.batch + " exceeds the maxBatch " + maxBatch + " given to load()");
+    checkBatch(plan.batch);
     const total = plan.pairs.reduce((sum, p) => sum + p.size, 0);
     const state = buffer(device, "fusegraph stream state", total * 4, USAGE_COPY_SRC | USAGE_COPY_DST);
     stateBuffers.push(state);
     const token = {};
     const streaming = { plan, state };
+    const fed = INPUTS.filter((input) => plan.others.includes(input.name));
     function reset() {
       if (!open) throw new Error("fusegraph: this session was disposed");
       // Queued like a run, so a reset never lands in the middle of a chunk.
@@ -212,7 +286,8 @@ export async function load(options = {}) {
         return queued(() => {
           if (owner !== token) throw new Error("fusegraph: another run or stream used this session since this stream's last chunk; call reset() first");
           checkChunk(chunk, plan);
-          return runOnce(chunk, streaming);
+          const run = prepareFeeds(chunk, fed, runOptionsOf(undefined), plan.batch);
+          return first(submitRuns(fed, [run], false, streaming));
         });
       },
       reset,
@@ -220,10 +295,24 @@ export async function load(options = {}) {
   }
 
   return {
-    run(feeds) {
+    features,
+    run(feeds, runOptions) {
       return queued(() => {
+        const settings = runOptionsOf(runOptions);
+        const run = prepareRun(feeds, settings);
         owner = null;
-        return runOnce(feeds);
+        return first(submitRuns(INPUTS, [run], settings.keepOnGpu));
+      });
+    },
+    runBatch(feedsList, runOptions) {
+      return queued(() => {
+        if (!Array.isArray(feedsList) || feedsList.length === 0) throw new TypeError("fusegraph: runBatch needs a non-empty array of feeds objects");
+        const settings = runOptionsOf(runOptions);
+        if (settings.batch !== 0) throw new TypeError("fusegraph: runBatch takes no batch option (each feeds object binds its own)");
+        // Every run is checked before anything is written, so a bad one leaves data untouched.
+        const runs = feedsList.map((feeds) => prepareRun(feeds, settings));
+        owner = null;
+        return submitRuns(INPUTS, runs, settings.keepOnGpu);
       });
     },
     stream,
@@ -231,7 +320,10 @@ export async function load(options = {}) {
       if (!open) return;
       open = false;
       turn.then(() => {
-        for (const resource of [...chunks, empty, data, params, staging, ...stateBuffers]) resource.destroy();
+        const params = [...perBatch.values()].map((entry) => entry.params);
+        const resources = [...chunks, empty, data, staging, ...params, ...stateBuffers];
+        if (upload !== null) resources.push(upload);
+        for (const resource of resources) resource.destroy();
         if (owned) device.destroy();
       });
     },

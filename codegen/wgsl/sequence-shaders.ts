@@ -86,6 +86,8 @@ export function attentionShader(kernel: AttentionKernel, layout: KernelLayout): 
       });
     });
     w.line(`let o0 = ${bufferBase(kernel.out, layout)} + i * ${u32(dv)};`);
-    w.line(`for (var c = 0u; c < ${u32(dv)}; c = c + 1u) { data[o0 + c] = acc[c] / l; }`);
+    // l = 0 only when every key was masked out (-inf): the row is NaN, as softmax over -inf
+    // only is in the IR and ONNX; written as a NaN bit pattern, since 0 / 0 is not NaN on every GPU.
+    w.line(`for (var c = 0u; c < ${u32(dv)}; c = c + 1u) { data[o0 + c] = select(acc[c] / l, fg_nan(), l == 0f); }`);
   }, declarations);
 }

@@ -42,12 +42,20 @@ export function wgslProgram(graph: Graph, plan: MemoryPlan, limits: WgslLimits =
   return { program, layout, maxBatchLimit, shaders: programShaders(program, layout, limits) };
 }
 
-export function emitWgsl(graph: Graph, plan: MemoryPlan, options: EmitOptions = {}, limits: WgslLimits = DEFAULT_LIMITS): EmittedBundle {
+export interface WgslEmitOptions extends EmitOptions {
+  /**
+   * Also embed f16 variants of the inner products (linear, matmul, conv as GEMM): chosen at
+   * load where the device has shader-f16, within the error budget of f16-products.ts.
+   */
+  readonly f16?: boolean;
+}
+
+export function emitWgsl(graph: Graph, plan: MemoryPlan, options: WgslEmitOptions = {}, limits: WgslLimits = DEFAULT_LIMITS): EmittedBundle {
   const stem = bundleFileStem(graph.name, options.stem);
   const weights = options.weights ?? 'embed';
   const weightsFile = `${stem}.wgsl.weights.bin`;
   const { program, layout, maxBatchLimit, shaders, runtime } = wgslProgram(graph, plan, limits);
-  const bundleOptions = { weights, weightsFile, maxBatchLimit, dtype: options.weightsDtype ?? 'f32', ...(runtime === undefined ? {} : { runtime }) } as const;
+  const bundleOptions = { weights, weightsFile, maxBatchLimit, dtype: options.weightsDtype ?? 'f32', f16: options.f16 === true, ...(runtime === undefined ? {} : { runtime }) } as const;
   const bundle = emitWgslBundle(graph, program, layout, shaders, bundleOptions);
   const external = weights === 'external' ? { name: weightsFile, contents: bundle.weights } : undefined;
   return { entry: `${stem}.mjs`, files: bundleFiles(stem, bundle.module, emitWgslDts(program, runtime !== undefined), external), weightBytes: bundle.weights.length };

@@ -2,7 +2,7 @@
 
 import { KEEPS_DTYPE } from './dtype-rules.ts';
 import { CompileError } from '../errors.ts';
-import { constValue, divideSize, formatSize, isConstSize, sameSize, shapeSize, type SymSize } from '../sym-size.ts';
+import { constValue, divideSize, formatSize, isConstSize, sameSize, shapeSize, sizeAsDim as symSizeAsDim, type SymSize } from '../sym-size.ts';
 import { formatShape, stridesOf, type Dim, type Shape, type StaticShape, type TensorType } from '../types.ts';
 import { intsAttr, floatAttr } from './attrs.ts';
 import type { Attrs, OpDef, Tensor } from './types.ts';
@@ -17,12 +17,10 @@ function copy(inputs: readonly Tensor[]): Float32Array {
   return new Float32Array(inputs[0]?.data ?? []);
 }
 
-/** A size as one dim: a number, or a lone symbol; undefined for anything else (2*S, N*S). */
+/** A size as one dim: a number, a lone symbol or a multiple `c*X` of one; undefined for anything else (N*S). */
 export function sizeAsDim(size: SymSize): Dim | undefined {
   if (isConstSize(size)) return constValue(size);
-  const [term] = size;
-  if (size.length === 1 && term !== undefined && term.coeff === 1 && term.symbols.length === 1) return term.symbols[0];
-  return undefined;
+  return symSizeAsDim(size);
 }
 
 /**

@@ -14,6 +14,11 @@
 // float mask that broadcasts to [..., Sq, Sk]. Reference: logits s = f32(f32(q·k) · scale) +
 // mask (dot in f64), the interpreter's softmax (row max, f64 sum, f32 weights), then the
 // weighted sum of v in f64 rounded once. Fused kernels never hold the Sq×Sk matrix.
+// Padding masks are additive masks holding -inf at masked keys (fuse-attention turns a bool
+// mask into where(m, -inf, 0)): a masked key's weight is exactly 0, and a row whose every
+// key is -inf is NaN (exp(-inf - -inf)), as ONNX's Softmax and PyTorch give; every backend
+// follows (kernels skip a tile whose running max is still -inf and divide 0 by 0 at the end,
+// WGSL writes the NaN explicitly).
 
 import { CompileError } from '../errors.ts';
 import { formatShape, formatType, isSymbolic, sameShape, sizeOf, stridesOf, type Dim, type StaticShape, type TensorType } from '../types.ts';

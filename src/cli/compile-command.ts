@@ -26,6 +26,7 @@ interface CompileFlags extends PruneFlags {
   readonly weightsDtype: string;
   readonly emitWat?: boolean;
   readonly wasmRelaxed?: boolean;
+  readonly wgslF16?: boolean;
   readonly dim?: readonly string[];
   readonly inputValue?: string[];
   readonly inputShape?: string[];
@@ -40,6 +41,16 @@ function wasmOptions(target: TargetName, flags: CompileFlags): { wasm?: { relaxe
     return {};
   }
   return { wasm: { relaxed, emitWat } };
+}
+
+/** The wgsl-only flag, refused for other targets like the wasm ones. */
+function wgslOptions(target: TargetName, flags: CompileFlags): { wgsl?: { f16: boolean } } {
+  const f16 = flags.wgslF16 === true;
+  if (target !== 'wgsl') {
+    if (f16) throw new CompileError(`--wgsl-f16 needs --target wgsl, got --target ${target}`);
+    return {};
+  }
+  return { wgsl: { f16 } };
 }
 
 function optLevel(text: string): OptLevel {
@@ -91,6 +102,7 @@ export function registerCompileCommand(program: Command): void {
     .option('--input-value <name=value>', 'ONNX: fix an input at compile time (repeatable; V1,V2,… for a tensor): it leaves the bundle\'s signature, and an If on it is specialized', collectInputValue)
     .option('--input-shape <name=dims>', 'ONNX: the shape of an input whose dims are symbolic, e.g. input=1,512 (repeatable)', collectInputValue)
     .option('--wasm-relaxed', 'wasm: also embed a relaxed-SIMD module (f32x4.relaxed_madd), chosen at load where supported')
+    .option('--wgsl-f16', 'wgsl: also embed f16 inner-product kernels (within 2^-8 of Σ|x·w|), chosen at load where the device has shader-f16')
     .option('--dim <symbol=size>', 'fix a symbolic dim at compile time, e.g. --dim S=64 (repeatable)', (text: string, list: string[]) => [...list, text], [] as string[])
     .addHelpText('after', HELP_AFTER);
   addPruneOptions(command)
@@ -99,7 +111,7 @@ export function registerCompileCommand(program: Command): void {
       const dtype = weightsDtype(flags.weightsDtype);
       const place = outputPlace(model, flags.out, flags.name);
       const dims = Object.fromEntries((flags.dim ?? []).map(parseDimAssignment));
-      const options = { target, level: optLevel(flags.O), weights: weightsMode(flags.weights), weightsDtype: dtype, name: place.stem, ...wasmOptions(target, flags) };
+      const options = { target, level: optLevel(flags.O), weights: weightsMode(flags.weights), weightsDtype: dtype, name: place.stem, ...wasmOptions(target, flags), ...wgslOptions(target, flags) };
       // --dim applies at load: an ONNX import then does its shape arithmetic (N·heads) on sizes.
       const loaded = await loadModel(model, { dims, inputValues: parseInputValues(flags.inputValue), inputShapes: parseInputShapes(flags.inputShape) });
       warnAboutWeights(loaded, model);

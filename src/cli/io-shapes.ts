@@ -52,7 +52,7 @@ export type BoundDims = Map<string, { readonly value: number; readonly input: st
  */
 export function bindInputDims(spec: TensorSpec, tensor: FileTensor, file: string, bound: BoundDims): void {
   const fail = (found: string): never => {
-    throw new CompileError(`input ${formatValueName(spec.name)} needs f32${formatShape(spec.shape)}, found ${found}`, { file });
+    throw new CompileError(`input ${formatValueName(spec.name)} needs ${spec.dtype ?? 'f32'}${formatShape(spec.shape)}, found ${found}`, { file });
   };
   const bind = (symbol: string, value: number): void => {
     const known = bound.get(symbol);
@@ -78,7 +78,7 @@ export function bindInputDims(spec: TensorSpec, tensor: FileTensor, file: string
   const shape = tensor.shape;
   const leading = spec.shape[0];
   const full = shape.length === spec.shape.length ? shape : typeof leading === 'string' && shape.length === spec.shape.length - 1 ? [1, ...shape] : undefined;
-  if (full === undefined || !spec.shape.every((d, i) => typeof d === 'string' ? (full[i] ?? 0) > 0 : d === full[i])) return fail(`f32${formatShape(shape)}`);
+  if (full === undefined || !spec.shape.every((d, i) => typeof d === 'string' ? (full[i] ?? 0) > 0 : d === full[i])) return fail(formatShape(shape));
   spec.shape.forEach((d, i) => {
     if (typeof d === 'string') bind(d, full[i] ?? 1);
   });

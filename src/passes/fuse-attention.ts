@@ -2,7 +2,8 @@
 // nn.MultiheadAttention and nn.TransformerEncoderLayer (the query divided by √d before the
 // product, Kᵀ a transpose of the heads-split keys), becomes one `attention` node whose
 // kernels never store the S×S matrix. The scores, the scaled and masked scores and the
-// softmax must have no reader outside the pattern; Q, K and V may be used elsewhere.
+// softmax must have no reader outside the pattern; Q, K and V may be used elsewhere. Masks:
+// an additive float mask, or a bool one applied by where (attention-mask.ts).
 // Numerics: the fused op rounds differently (one scale after the dot product instead of
 // the query divided first; f32 accumulation on some targets), within the tolerance that
 // test/passes/fuse-attention.test.ts states.
@@ -13,14 +14,8 @@ import { attentionDims, floatAttr, resolveAxis, transposePerm } from '../../ir/o
 import type { TensorType } from '../../ir/types.ts';
 import type { Pass } from './pass.ts';
 import { rewriteGraph } from './rewrite-engine.ts';
+import { maskedLogits, soleProducer } from './attention-mask.ts';
 import type { GraphView, NodeSpec, RewriteRule } from './rewrite-rule.ts';
-
-/** The node producing `name` when it is one of `ops`, read once and not returned. */
-function soleProducer(view: GraphView, name: string | undefined, ops: readonly string[]): Node | undefined {
-  if (name === undefined || view.isOutput(name) || view.useCount(name) !== 1) return undefined;
-  const node = view.producer(name);
-  return node !== undefined && ops.includes(node.op) ? node : undefined;
-}
 
 /** For mul/div by a one-element constant: the other operand and the factor it is multiplied by. */
 function scaledBy(node: Node | undefined, view: GraphView): { operand: string; factor: number } | undefined {
@@ -90,6 +85,7 @@ function keysFrom(view: GraphView, kt: string): { k: string; type: TensorType; s
  * matmul(softmax(add(scores, mask)), v)  or  matmul(softmax(scores), v), softmax on the last axis,
  *   scores = [mul|div](matmul([mul|div](q, c1), kt), c2) (each scale optional)
  *   → attention(q, k, v[, mask]){scale = c1·c2}   with k = transpose⁻¹(kt)
+ * and the same under where(m, -inf, ·) or where(m, ·, -inf): mask += where(m, -inf, 0).
  */
 const fuseAttention: RewriteRule = {
   name: 'fuse-attention',
@@ -100,26 +96,20 @@ const fuseAttention: RewriteRule = {
     if (softmax === undefined || v === undefined) return undefined;
     const rank = softmax.type.shape.length;
     if (resolveAxis(floatAttr(softmax.attrs, 'axis'), rank) !== rank - 1) return undefined;
-    const logits = softmax.inputs[0] ?? '';
-    const candidates: { scores: string; mask?: string }[] = [{ scores: logits }];
-    const add = soleProducer(view, logits, ['add']);
-    if (add !== undefined) {
-      const [a, b] = add.inputs;
-      if (a !== undefined && b !== undefined) candidates.unshift({ scores: a, mask: b }, { scores: b, mask: a });
-    }
-    for (const candidate of candidates) {
+    for (const candidate of maskedLogits(view, softmax.inputs[0] ?? '')) {
       const scores = matchScores(view, candidate.scores);
       if (scores === undefined) continue;
       const keys = keysFrom(view, scores.kt);
-      const types = [view.type(scores.q), keys.type, view.type(v), ...(candidate.mask === undefined ? [] : [view.type(candidate.mask)])];
+      const mask = candidate.mask;
+      const types = [view.type(scores.q), keys.type, view.type(v), ...(mask === undefined ? [] : [mask.type])];
       try {
         attentionDims(types);
       } catch (error) {
         if (error instanceof CompileError) continue;
         throw error;
       }
-      const inputs = [scores.q, keys.k, v, ...(candidate.mask === undefined ? [] : [candidate.mask])];
-      return { replace: [...keys.specs, { op: 'attention', inputs, attrs: { scale: Math.fround(scores.scale) } }] };
+      const inputs = [scores.q, keys.k, v, ...(mask === undefined ? [] : [mask.name])];
+      return { replace: [...keys.specs, ...candidate.specs, { op: 'attention', inputs, attrs: { scale: Math.fround(scores.scale) } }] };
     }
     return undefined;
   },

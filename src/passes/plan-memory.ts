@@ -19,7 +19,7 @@
 import type { Graph, Node } from '../../ir/graph.ts';
 import type { ArenaSlot, MemoryPlan, PlanSize } from '../../ir/memory-plan.ts';
 import { OPS } from '../../ir/ops/index.ts';
-import { addSizes, mulSizes, monomialKey, constSize, type SymSize } from '../../ir/sym-size.ts';
+import { addSizes, mulSizes, monomialKey, constSize, shapeSize, type SymSize } from '../../ir/sym-size.ts';
 import { isSymbolic, sameShape, staticSize, type TensorType } from '../../ir/types.ts';
 import { ArenaAllocator } from './arena-allocator.ts';
 
@@ -42,8 +42,10 @@ interface Region {
 }
 
 function sizeOfType(type: TensorType): { region: string; symbols: string[]; size: number } {
-  const symbols = type.shape.filter(isSymbolic).sort();
-  return { region: monomialKey(symbols), symbols, size: staticSize(type.shape) };
+  // One monomial (a dim `4*N` counts 4 times N): its symbols name the region.
+  const [term] = shapeSize(type.shape);
+  const symbols = [...(term?.symbols ?? [])];
+  return { region: monomialKey(symbols), symbols, size: term?.coeff ?? 0 };
 }
 
 function monomial(symbols: readonly string[], coeff: number): SymSize {

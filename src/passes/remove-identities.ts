@@ -10,9 +10,13 @@ import type { Pass } from './pass.ts';
 import { rewriteGraph } from './rewrite-engine.ts';
 import type { RewriteRule } from './rewrite-rule.ts';
 
-/** A reshape target that reproduces `shape` (the batch written as -1). */
-function reshapeTargetFor(shape: Shape): number[] {
-  return shape.map((dim) => (isSymbolic(dim) ? -1 : dim));
+/**
+ * A reshape target that reproduces `shape` from `source`: a symbolic dim is 0 (copy) where
+ * `source` has it on the same axis, else -1; undefined when that leaves two -1s (N and 4*N).
+ */
+function reshapeTargetFor(shape: Shape, source: Shape): number[] | undefined {
+  const target = shape.map((dim, axis) => (!isSymbolic(dim) ? dim : source[axis] === dim ? 0 : -1));
+  return target.filter((d) => d === -1).length > 1 ? undefined : target;
 }
 
 /** op(x) → x   when op's body is `$0` (identity, dropout) */
@@ -46,7 +50,8 @@ const viewOfView: RewriteRule = {
     if (OPS[node.op].view !== true || inner === undefined || OPS[inner.op].view !== true) return undefined;
     const [x] = inner.inputs;
     if (x === undefined) return undefined;
-    return { replace: [{ op: 'reshape', inputs: [x], attrs: { shape: reshapeTargetFor(node.type.shape) } }] };
+    const shape = reshapeTargetFor(node.type.shape, view.type(x).shape);
+    return shape === undefined ? undefined : { replace: [{ op: 'reshape', inputs: [x], attrs: { shape } }] };
   },
 };
 

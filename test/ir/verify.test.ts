@@ -106,7 +106,7 @@ describe('verifier on targeted corruptions', () => {
     ['unknown attribute', rawNode('relu', { alpha: 1 }), "unknown attribute 'alpha' (relu takes no attributes)"],
     ['two -1 in reshape', rawNode('reshape', { shape: [-1, -1] }), 'at most one -1'],
     ['bad perm', rawNode('transpose', { perm: [0, 0] }), 'is not a permutation'],
-    ['reshape target not derivable from the symbols', rawNode('reshape', { shape: [-1, 2] }, ['N', 4]), 'cannot derive the target [-1,2] of [N,4] from the symbols'],
+    ['reshape target not derivable from the symbols', rawNode('reshape', { shape: [-1, 3] }, ['N', 4]), 'cannot derive the target [-1,3] of [N,4] from the symbols'],
     ['non-activation fused', rawNode('linear', { activation: { op: 'softmax', attrs: {} } }, ['N', 4], ['x', 'x']), "'softmax' is not an activation op"],
   ];
   it.each(attrCases)('%s', (_what, node, fragment) => {

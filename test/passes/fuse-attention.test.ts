@@ -1,11 +1,14 @@
 // The attention fusion: random unfused graphs softmax(Q·Kᵀ·scale + mask)·V (leading dims with
 // and without the symbolic batch, Sk across the 64-key tile, D and Dv on and off the 4-lane width,
-// masks broadcast from any prefix) fuse into one `attention` node at -O2, and the fused graph
-// on the interpreter, JS and WASM equals the unfused graph on the interpreter within
+// masks broadcast from any prefix: an additive float constant, a bool input applied as
+// scores + where(m, -inf, 0), where(m, -inf, scores) or where(keep, scores, -inf), alone or
+// after a float mask, with rows whose every key is masked now and then) fuse into one
+// `attention` node at -O2, and the fused graph on the interpreter, JS and WASM equals the
+// unfused graph on the interpreter (NaN exactly where a row is fully masked) within
 //
 //   |fused − unfused| ≤ max|V| · u · (8·L + 2·Sk + 8),   u = 2⁻²⁴,
 //
-// L the largest |logit| bound |scale|·Σ_t|q_t·k_t| + |mask|: a logit rounded differently by
+// L the largest |logit| bound |scale|·Σ_t|q_t·k_t| + |float mask|: a logit rounded differently by
 // δ changes its softmax weight by a relative ~2δ (hence 8·L·u with slack), and an f32
 // accumulation over Sk weighted values adds up to Sk·u·max|V| (WASM sums in f32).
 
@@ -33,21 +36,31 @@ interface Case {
   readonly maskRank: number;
   readonly maskOnes: readonly boolean[];
   readonly queryScaled: boolean;
+  /** How a mask applies: an additive float constant, a bool input (3 forms), or a float constant then a bool. */
+  readonly maskKind: MaskKind;
+  /** The share of masked keys, and whether the first score row is masked entirely. */
+  readonly density: number;
+  readonly fullRow: boolean;
   readonly seed: number;
 }
+
+type MaskKind = 'float' | 'bool-add' | 'bool-where' | 'bool-keep' | 'float-then-bool';
 
 const caseArb: fc.Arbitrary<Case> = fc.record({
   lead: fc.array(fc.integer({ min: 1, max: 3 }), { minLength: 0, maxLength: 2 }),
   symbolic: fc.boolean(),
   sq: fc.integer({ min: 1, max: 9 }),
   sk: fc.oneof(fc.integer({ min: 1, max: 9 }), fc.integer({ min: 60, max: 140 })),
-  // Multiples of 4 up to 64 take WASM's register-blocked kernel (codegen/wasm/attention-fast.ts).
+  // Multiples of 4 (D up to 128) take WASM's blocked kernel (codegen/wasm/attention-fast.ts).
   d: fc.oneof(fc.integer({ min: 1, max: 9 }), fc.constantFrom(4, 8, 16, 32)),
   dv: fc.oneof(fc.integer({ min: 1, max: 9 }), fc.constantFrom(4, 8, 16, 32)),
   scale: fc.double({ min: 0.05, max: 1.5, noNaN: true }),
   maskRank: fc.integer({ min: 0, max: 4 }),
   maskOnes: fc.array(fc.boolean(), { minLength: 4, maxLength: 4 }),
   queryScaled: fc.boolean(),
+  maskKind: fc.constantFrom<MaskKind>('float', 'bool-add', 'bool-where', 'bool-keep', 'float-then-bool'),
+  density: fc.constantFrom(0, 0.3, 0.7),
+  fullRow: fc.boolean(),
   seed: fc.integer({ min: 1, max: 2 ** 30 }),
 });
 
@@ -57,8 +70,16 @@ function random(seed: number, size: number, range: number): Float32Array {
   return new Random(seed).uniformArray(size, -range, range);
 }
 
+/** 1 where a key is masked: a share `density` of them, all of the first row when `fullRow`. */
+function maskBits(c: Case, shape: readonly number[]): Uint8Array {
+  const random = new Random(c.seed + 4);
+  const bits = Uint8Array.from({ length: shape.reduce((n, d) => n * d, 1) }, () => (random.uniform(0, 1) < c.density ? 1 : 0));
+  if (c.fullRow) bits.fill(1, 0, shape[shape.length - 1] ?? 1);
+  return bits;
+}
+
 /** The unfused graph as PyTorch exports it (q·(1/√d) or scores·scale, a transposed K). */
-function unfused(c: Case): { graph: Graph; feeds: Record<string, Float32Array>; maskData?: Float32Array } {
+function unfused(c: Case): { graph: Graph; feeds: Record<string, Float32Array | Uint8Array>; maskData?: Float32Array } {
   const b = new GraphBuilder('attention_case');
   const lead: (number | string)[] = c.symbolic ? ['N', ...c.lead] : [...c.lead];
   const q = b.input('q', [...lead, c.sq, c.d]);
@@ -72,10 +93,21 @@ function unfused(c: Case): { graph: Graph; feeds: Record<string, Float32Array>; 
   const scoreShape = [...lead, c.sq, c.sk];
   const maskRank = Math.min(c.maskRank, scoreShape.length);
   let maskData: Float32Array | undefined;
+  let bits: Uint8Array | undefined;
   if (maskRank > 0) {
     const shape = scoreShape.slice(-maskRank).map((dim, i) => (c.maskOnes[i] === true || typeof dim === 'string' ? 1 : dim));
-    maskData = random(c.seed + 3, shape.reduce((n, d) => n * d, 1), 3);
-    scores = b.add(scores, b.constant(maskData, shape));
+    if (c.maskKind === 'float' || c.maskKind === 'float-then-bool') {
+      maskData = random(c.seed + 3, shape.reduce((n, d) => n * d, 1), 3);
+      scores = b.add(scores, b.constant(maskData, shape));
+    }
+    if (c.maskKind !== 'float') {
+      bits = maskBits(c, shape);
+      const m = b.input('m', shape, 'bool');
+      const inf = b.constant(Float32Array.of(-Infinity), []);
+      if (c.maskKind === 'bool-add') scores = b.add(scores, b.op('where', [m, inf, b.constant(Float32Array.of(0), [])]));
+      else if (c.maskKind === 'bool-keep') scores = b.op('where', [b.op('not', [m]), scores, inf]);
+      else scores = b.op('where', [m, inf, scores]);
+    }
   }
   const p = b.op('softmax', [scores], { axis: -1 });
   b.output(b.matmul(p, v, 'out'));
@@ -84,21 +116,26 @@ function unfused(c: Case): { graph: Graph; feeds: Record<string, Float32Array>; 
     q: random(c.seed, size([c.sq, c.d]), 2),
     k: random(c.seed + 1, size([c.sk, c.d]), 2),
     v: random(c.seed + 2, size([c.sk, c.dv]), 2),
+    ...(bits === undefined ? {} : { m: bits }),
   };
   return { graph: b.build(), feeds, ...(maskData === undefined ? {} : { maskData }) };
 }
 
-function bound(c: Case, feeds: Record<string, Float32Array>, maskData?: Float32Array): number {
-  const maxOf = (a: Float32Array | undefined): number => (a === undefined ? 0 : a.reduce((m, x) => Math.max(m, Math.abs(x)), 0));
+function bound(c: Case, feeds: Record<string, Float32Array | Uint8Array>, maskData?: Float32Array): number {
+  const maxOf = (a: Float32Array | Uint8Array | undefined): number => (a === undefined ? 0 : Array.from(a).reduce((m, x) => Math.max(m, Math.abs(x)), 0));
   const logit = c.scale * c.d * maxOf(feeds['q']) * maxOf(feeds['k']) + maxOf(maskData);
   return maxOf(feeds['v']) * 2 ** -24 * (8 * logit + 2 * c.sk + 8);
 }
 
+/** max |a − b| where both are numbers; Infinity unless their NaNs (fully masked rows) coincide. */
 function maxDiff(a: Float32Array | undefined, b: Float32Array | undefined): number {
   if (a === undefined || b === undefined || a.length !== b.length) return Infinity;
   let worst = 0;
-  a.forEach((x, i) => { worst = Math.max(worst, Math.abs(x - (b[i] ?? NaN))); });
-  return Number.isNaN(worst) ? Infinity : worst;
+  a.forEach((x, i) => {
+    const y = b[i] ?? NaN;
+    worst = Number.isNaN(x) || Number.isNaN(y) ? (Number.isNaN(x) === Number.isNaN(y) ? worst : Infinity) : Math.max(worst, Math.abs(x - y));
+  });
+  return worst;
 }
 
 describe('fuse-attention', () => {
@@ -106,7 +143,7 @@ describe('fuse-attention', () => {
     fc.assert(fc.property(caseArb, (c) => {
       const { graph, feeds, maskData } = unfused(c);
       const fused = optimize(graph).graph;
-      expect(fused.nodes.map((n) => n.op)).toContain('attention');
+      expect(fused.nodes.filter((n) => n.op === 'attention')).toHaveLength(1);
       expect(fused.nodes.map((n) => n.op)).not.toContain('softmax');
       const want = interpret(graph, feeds)['out'];
       expect(maxDiff(want, interpret(fused, feeds)['out'])).toBeLessThanOrEqual(bound(c, feeds, maskData));
@@ -128,6 +165,20 @@ describe('fuse-attention', () => {
       }), { numRuns: 16 });
     });
   }
+
+  it('fuses a Hugging Face-style mask (1 - keep) · f32 min from an i32 input, exactly', () => {
+    const b = new GraphBuilder('hf_mask');
+    const q = b.input('q', [2, 2, 7, 4]);
+    const keep = b.input('keep', [2, 1, 1, 7], 'i32');
+    const scores = b.div(b.matmul(q, b.transpose(q, [0, 1, 3, 2])), b.constant(Float32Array.of(2), []));
+    const fill = b.mul(b.sub(b.constant(Float32Array.of(1), []), b.op('cast', [keep], { to: 'f32' })), b.constant(Float32Array.of(-3.4028234663852886e38), []));
+    b.output(b.matmul(b.op('softmax', [b.add(scores, fill)], { axis: -1 }), q, 'out'));
+    const graph = b.build();
+    const fused = optimize(graph).graph;
+    expect(fused.nodes.filter((n) => n.op === 'attention')).toHaveLength(1);
+    const feeds = { q: random(5, 112, 2), keep: Int32Array.from({ length: 14 }, (_, i) => (i % 7 < 5 - (i >= 7 ? 2 : 0) ? 1 : 0)) };
+    expect(maxDiff(interpret(graph, feeds)['out'], interpret(fused, feeds)['out'])).toBe(0);
+  });
 
   it('leaves a softmax whose scores are read elsewhere', () => {
     const b = new GraphBuilder('shared_scores');

@@ -1,10 +1,14 @@
 // The committed PyTorch sequence-model exports (test/fixtures/pytorch-seq: LayerNorm/GELU
 // MLPs, nn.MultiheadAttention both batch layouts, nn.TransformerEncoderLayer post- and
-// pre-norm with ReLU and GELU) as the tests read them, with issue 12's measure of agreement.
+// pre-norm with ReLU and GELU, and the same called with a key padding mask as a second
+// input) as the tests read them, with issue 12's measure of agreement.
 
 import { readdirSync, readFileSync } from 'node:fs';
+import type { FeedArray } from '../../ir/feeds.ts';
+import { fixDims } from '../../ir/fix-dims.ts';
 import type { Graph } from '../../ir/graph.ts';
-import type { PytorchIo } from './pytorch-cnn-fixtures.ts';
+import { isMultipleDim, isSymbolic } from '../../ir/types.ts';
+import { relativeError, type PytorchIo, type Recorded } from './pytorch-cnn-fixtures.ts';
 
 export { relativeError } from './pytorch-cnn-fixtures.ts';
 
@@ -19,15 +23,50 @@ export const PYTORCH_SEQ_MODELS: readonly string[] = readdirSync(PYTORCH_SEQ_DIR
  */
 export const MAX_SEQ_RELATIVE_ERROR = 1e-4;
 
-export function readPytorchSeq(name: string): { bytes: Uint8Array; io: PytorchIo } {
-  return {
-    bytes: readFileSync(new URL(`${name}.onnx`, PYTORCH_SEQ_DIR)),
-    io: JSON.parse(readFileSync(new URL(`${name}.io.json`, PYTORCH_SEQ_DIR), 'utf8')) as PytorchIo,
-  };
+/** An input as a masked fixture records it (bool data as 0/1). */
+export interface RecordedInput extends Recorded { dtype: 'f32' | 'i32' | 'bool' }
+
+/** The fixture's io.json; masked fixtures list every input under `inputs`. */
+export interface PytorchSeqIo extends PytorchIo { inputs?: RecordedInput[]; onnx_op_counts?: Record<string, number> }
+
+export function readPytorchSeq(name: string): { bytes: Uint8Array; io: PytorchSeqIo } {
+  const io = JSON.parse(readFileSync(new URL(`${name}.io.json`, PYTORCH_SEQ_DIR), 'utf8')) as PytorchSeqIo;
+  // NaN (a fully padded row's output) is written as null: JSON has no NaN.
+  for (const output of io.outputs) output.data = output.data.map((v) => v ?? NaN);
+  return { bytes: readFileSync(new URL(`${name}.onnx`, PYTORCH_SEQ_DIR)), io };
 }
 
-/** The recorded input as the model's input type takes it (token ids as an Int32Array). */
-export function recordedFeed(graph: Graph, io: PytorchIo): Record<string, Float32Array | Int32Array> {
-  const dtype = graph.inputs.find((input) => input.name === io.input.name)?.type.dtype ?? 'f32';
-  return { [io.input.name]: dtype === 'f32' ? Float32Array.from(io.input.data) : Int32Array.from(io.input.data) };
+/** The recorded inputs as the model's input types take them (ids as Int32Array, masks as Uint8Array). */
+export function recordedFeed(graph: Graph, io: PytorchSeqIo): Record<string, FeedArray> {
+  const feeds: Record<string, FeedArray> = {};
+  for (const input of io.inputs ?? [io.input]) {
+    const dtype = graph.inputs.find((i) => i.name === input.name)?.type.dtype ?? 'f32';
+    feeds[input.name] = dtype === 'f32' ? Float32Array.from(input.data) : dtype === 'bool' ? Uint8Array.from(input.data) : Int32Array.from(input.data);
+  }
+  return feeds;
+}
+
+/**
+ * relativeError over the values PyTorch computes as numbers; Infinity unless the NaN
+ * positions (fully padded rows) are exactly PyTorch's.
+ */
+export function seqRelativeError(want: readonly number[], got: Float32Array | undefined): number {
+  if (got === undefined || got.length !== want.length) return Infinity;
+  if (want.some((w, i) => Number.isNaN(w) !== Number.isNaN(got[i] ?? NaN))) return Infinity;
+  const keep = want.map((w) => !Number.isNaN(w));
+  return relativeError(want.filter((_, i) => keep[i]), got.filter((_, i) => keep[i]));
+}
+
+/** Whether a value's shape has a batch folded into another axis (`4*N`: the *_dyn_batch fixtures). */
+export function foldsBatch(graph: Graph): boolean {
+  return graph.nodes.some((node) => node.type.shape.some((d) => isSymbolic(d) && isMultipleDim(d)));
+}
+
+/**
+ * The graph a target compiles: as imported, except that wasm and WGSL take one symbolic
+ * batch on axis 0 with static strides, which batch-first attention's [S, N, E] layout does
+ * not have; those compile with N fixed at the recorded batch (`--dim N=3`).
+ */
+export function graphForTarget(graph: Graph, target: 'js' | 'wasm' | 'wgsl', batch: number): Graph {
+  return target !== 'js' && foldsBatch(graph) ? fixDims(graph, { N: batch }) : graph;
 }

@@ -13,6 +13,8 @@ export const SWIFTSHADER_ICD = '/usr/lib/chromium/vk_swiftshader_icd.json';
 
 export interface GpuHandle {
   readonly device: GPUDevice;
+  /** A fresh adapter like the device's (an adapter makes one device), for a second device with optional features. */
+  readonly newAdapter: () => Promise<GPUAdapter | null>;
   /** Which backend and adapter, for test names and benchmark reports. */
   readonly description: string;
   readonly featureLevel: 'core' | 'compatibility';
@@ -77,7 +79,8 @@ async function tryCandidate(candidate: Candidate): Promise<GpuHandle | undefined
   for (const [key, value] of Object.entries(candidate.env)) process.env[key] = value;
   const gpu = create([...candidate.flags]);
   keepAlive.push(gpu);
-  const adapter = await gpu.requestAdapter({ featureLevel: candidate.featureLevel, powerPreference: 'high-performance' });
+  const newAdapter = (): Promise<GPUAdapter | null> => gpu.requestAdapter({ featureLevel: candidate.featureLevel, powerPreference: 'high-performance' });
+  const adapter = await newAdapter();
   if (adapter === null) return undefined;
   // The adapter's own limits where they exceed the defaults (a real GPU's larger buffers).
   const device = await adapter.requestDevice({
@@ -88,7 +91,7 @@ async function tryCandidate(candidate: Candidate): Promise<GpuHandle | undefined
   });
   const info = adapter.info;
   const what = [info.vendor, info.architecture, info.description].filter((s) => s !== '').join(' ');
-  return { device, description: `${candidate.name}: ${what}`, featureLevel: candidate.featureLevel };
+  return { device, newAdapter, description: `${candidate.name}: ${what}`, featureLevel: candidate.featureLevel };
 }
 
 async function pickAdapter(): Promise<GpuHandle> {
@@ -121,7 +124,10 @@ export function gpuDevice(): Promise<GpuHandle> {
   return pending;
 }
 
-/** A device that validates shaders without running them (Dawn's null backend). */
+/**
+ * A device that validates shaders without running them (Dawn's null backend), with the
+ * optional features the shader variants use (subgroups, shader-f16) where it offers them.
+ */
 let validator: Promise<GPUDevice> | undefined;
 export function validationDevice(): Promise<GPUDevice> {
   validator ??= (async () => {
@@ -130,9 +136,23 @@ export function validationDevice(): Promise<GPUDevice> {
     keepAlive.push(gpu);
     const adapter = await gpu.requestAdapter();
     if (adapter === null) throw new Error(`Dawn's null backend gave no adapter. ${INSTALL_HINT}`);
-    return adapter.requestDevice();
+    const wanted: GPUFeatureName[] = ['subgroups', 'shader-f16'];
+    return adapter.requestDevice({ requiredFeatures: wanted.filter((feature) => adapter.features.has(feature)) });
   })();
   return validator;
+}
+
+/** A second device on the test adapter with the given features (those it offers), or undefined if it lacks any. */
+export async function deviceWithFeatures(features: readonly GPUFeatureName[]): Promise<GPUDevice | undefined> {
+  const adapter = await (await gpuDevice()).newAdapter();
+  if (adapter === null || !features.every((feature) => adapter.features.has(feature))) return undefined;
+  return adapter.requestDevice({
+    requiredFeatures: [...features],
+    requiredLimits: {
+      maxStorageBufferBindingSize: adapter.limits.maxStorageBufferBindingSize,
+      maxBufferSize: adapter.limits.maxBufferSize,
+    },
+  });
 }
 
 /** Compiles WGSL and returns its error and warning messages (an empty list when clean). */

@@ -42,6 +42,34 @@ describe('WGSL bundle .d.ts', () => {
     expect(diagnostics(consumer)).toEqual([]);
   });
 
+  it('types GPUBuffer feeds, keepOnGpu results, runBatch and the kernel features', () => {
+    const consumer = `
+      import { load, type Results, type GpuResults, type GpuBuffer } from './ENTRY';
+      async function main(device: object, input: GpuBuffer): Promise<void> {
+        const session = await load({ device });
+        const kept: GpuResults = await session.run({ x: input }, { keepOnGpu: true });
+        kept.logits.destroy();
+        const read: Results = await session.run({ x: kept.logits }, { batch: 2 });
+        const many: GpuResults[] = await session.runBatch([{ x: input }, { x: new Float32Array(784) }], { keepOnGpu: true });
+        const arrays: Results[] = await session.runBatch([{ x: input }]);
+        const f16: boolean = session.features.f16;
+        const why: string | null = session.features.f16Fallback;
+        void read; void many; void arrays; void f16; void why;
+      }
+      async function wrong(device: object): Promise<void> {
+        const session = await load({ device });
+        const kept = await session.run({ x: new Float32Array(784) }, { keepOnGpu: true });
+        const values: Float32Array = kept.logits;
+        void values;
+      }
+      void main; void wrong;
+    `;
+    // One diagnostic: the keepOnGpu result is a buffer, not a Float32Array.
+    const found = diagnostics(consumer);
+    expect(found).toHaveLength(1);
+    expect(found[0]).toMatch(/Float32Array/);
+  });
+
   it('rejects a misspelled input, a missing output and a synchronous run', () => {
     const consumer = `
       import { load, run } from './ENTRY';

@@ -5,7 +5,7 @@
 import { wgslProgram } from '../../codegen/wgsl/target.ts';
 import { emitWgsl } from '../../codegen/wgsl/target.ts';
 import type { Graph } from '../../ir/graph.ts';
-import { bindBatch, interpret, type Feeds } from '../../ir/interpret.ts';
+import { bindBatch, interpret, type Feeds, type TypedFeeds } from '../../ir/interpret.ts';
 import type { MemoryPlan } from '../../ir/memory-plan.ts';
 import { optimize } from '../../src/passes/pipeline.ts';
 import { compareArrays, toleranceForF32Sums, type Tolerance } from '../../src/tolerance.ts';
@@ -14,7 +14,7 @@ import { importBundle } from '../codegen/js/load-bundle.ts';
 import { compilationMessages, gpuDevice } from '../support/webgpu.ts';
 
 export interface WgslSession {
-  run(feeds: Feeds): Promise<Record<string, Float32Array>>;
+  run(feeds: TypedFeeds): Promise<Record<string, Float32Array>>;
   dispose(): void;
 }
 

@@ -30,6 +30,8 @@ export type SubgraphInliner = (graph: GraphProto, bound: ReadonlyMap<string, str
 
 export class ImportContext {
   private readonly entries = new Map<string, Entry>();
+  /** For an ONNX Shape's output: the value whose whole shape it is (ConstantOfShape of a symbolic shape reads it). */
+  readonly shapeSources = new Map<string, Value>();
   private readonly reserved: Set<string>;
   /** Set by the importer: converting nodes lives there, and control flow needs it. */
   inlineSubgraph: SubgraphInliner = () => {

@@ -4,7 +4,8 @@
 // constants Reshape and Transpose are shape arithmetic, evaluated at import.
 
 import { CompileError } from '../../../ir/errors.ts';
-import { formatShape, isSymbolic, type Dim } from '../../../ir/types.ts';
+import { formatValueName } from '../../../ir/names.ts';
+import { formatShape, formatType, isSymbolic, type Dim } from '../../../ir/types.ts';
 import { operand, optionalOperand, type Converter } from './convert-math.ts';
 import { intReshape, intTranspose, isMarker, markerSymbol } from './int-tensor.ts';
 import type { KnownTensor } from './tensor.ts';
@@ -68,8 +69,23 @@ const reshape: Converter = (node, cx) => {
     return;
   }
   const x = cx.value(operand(node, 0));
-  const dims = reshapeTarget(x.type.shape, target, node.int('allowzero', 0) !== 0);
-  cx.defineValue(node.output, cx.builder.reshape(x, dims, node.output));
+  try {
+    const dims = reshapeTarget(x.type.shape, target, node.int('allowzero', 0) !== 0);
+    const y = cx.builder.reshape(x, dims, node.output);
+    // A symbolic dim the IR derived (-1) must be the one the ONNX target names (2*N, not 4*N).
+    target.forEach((d, i) => {
+      const got = y.type.shape[i];
+      if (isMarker(d) && got !== markerSymbol(d)) {
+        throw new CompileError(`cannot reshape ${formatShape(x.type.shape)} to ${formatShape(target.map((t) => (isMarker(t) ? markerSymbol(t) : t)))} (axis ${i} would be ${String(got)})`);
+      }
+    });
+    cx.defineValue(node.output, y);
+  } catch (error) {
+    // Name the operand: a mis-shaped graph input (a padding mask of the wrong length, say)
+    // usually first shows at a Reshape, far from where the input is declared.
+    if (!(error instanceof CompileError)) throw error;
+    throw new CompileError(`${formatValueName(x.name)} is ${formatType(x.type)}: ${error.detail}`, error.location);
+  }
 };
 
 function axesOf(node: Parameters<Converter>[0], cx: Parameters<Converter>[1]): number[] | undefined {

@@ -6,6 +6,7 @@
 // "keep the batch". Gather on float data is refused.
 
 import { CompileError } from '../../../ir/errors.ts';
+import { E } from '../../../ir/scalar.ts';
 import { formatShape, isSymbolic, shapeProblem } from '../../../ir/types.ts';
 import { operand, type Converter } from './convert-math.ts';
 import { castValue, gatherData } from './convert-masks.ts';
@@ -24,6 +25,7 @@ const shape: Converter = (node, cx) => {
   const end = clamp(node.has('end') ? node.int('end', rank) : rank);
   const values = dims.slice(start, Math.max(start, end));
   cx.defineConst(node.output, { kind: 'int', shape: [values.length], values });
+  if (known === undefined && start === 0 && end === rank) cx.shapeSources.set(node.output, cx.value(name));
 };
 
 /** Size: the element count, a rank-0 int64 constant (statically known but for the batch). */
@@ -66,8 +68,15 @@ const cast: Converter = (node, cx) => {
 /** A tensor of the given (constant) shape filled with `value` (default float 0). */
 const constantOfShape: Converter = (node, cx) => {
   const dims = cx.knownInts(operand(node, 0), 'the shape');
-  if (dims.some(isMarker)) throw new CompileError('a tensor of a symbolic dim\'s size cannot be a constant');
   const value = node.tensor('value') ?? { kind: 'float', shape: [1], data: Float32Array.of(0) };
+  if (dims.some(isMarker)) {
+    // The shape of a computed value X (Shape(X), as PyTorch's export of zeros_like): a
+    // constant body over X has X's shape, whatever the symbols are.
+    const source = cx.shapeSources.get(operand(node, 0));
+    if (source === undefined || value.kind !== 'float') throw new CompileError('a tensor of a symbolic dim\'s size cannot be a constant');
+    cx.defineValue(node.output, cx.builder.op('fused_elementwise', [source], { body: E.const(value.data[0] ?? 0) }, node.output));
+    return;
+  }
   const count = dims.reduce((n, d) => n * d, 1);
   if (dims.some((d) => !Number.isInteger(d) || d < 0)) throw new CompileError(`shape ${formatShape(dims)} has a negative dim`);
   let tensor: KnownTensor;

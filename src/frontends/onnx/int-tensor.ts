@@ -1,11 +1,12 @@
 // Integer tensors evaluated at import: the shape arithmetic exporters wrap around reshapes,
 // slices and pads (Add/Sub/Mul/Div with broadcasting, Concat, Slice, Transpose, Reshape,
 // Gather). Values are a few dozen integers, so plain row-major loops are fine. A symbolic
-// dim travels as its marker (symbolMarker: one very negative number per symbol name);
-// arithmetic that would change it is refused.
+// dim travels as its marker (symbolMarker: one very negative number per symbol name, or
+// per multiple `4*N` of one); arithmetic other than scaling it by a positive integer (N·H
+// when a batch is folded into the heads) or dividing such a multiple back is refused.
 
 import { CompileError } from '../../../ir/errors.ts';
-import { formatShape } from '../../../ir/types.ts';
+import { dimSymbol, formatShape, multipleDim } from '../../../ir/types.ts';
 
 /** The first marker: no real dim or index is this negative. */
 const MARKER_BASE = -(2 ** 52);
@@ -89,11 +90,23 @@ function keepsBatch(op: IntBinaryOp, a: number, b: number): boolean {
   }
 }
 
+/** c·X (c a positive integer) and (c·X)/d when d divides c: the marker of the multiple, else undefined. */
+function scaledMarker(op: IntBinaryOp, a: number, b: number): number | undefined {
+  const [marker, other] = isMarker(a) ? [a, b] : [b, a];
+  if (isMarker(other) || !Number.isSafeInteger(other) || other < 1) return undefined;
+  const { symbol, factor } = dimSymbol(markerSymbol(marker));
+  if (op === 'mul') return symbolMarker(multipleDim(symbol, factor * other));
+  if (op === 'div' && marker === a && factor % other === 0) return symbolMarker(multipleDim(symbol, factor / other));
+  return undefined;
+}
+
 function combine(op: IntBinaryOp, a: number, b: number): number {
   if (isMarker(a) || isMarker(b)) {
     if (keepsBatch(op, a, b)) return isMarker(a) ? a : b;
+    const scaled = scaledMarker(op, a, b);
+    if (scaled !== undefined) return scaled;
     const symbol = markerSymbol(isMarker(a) ? a : b);
-    throw new CompileError(`shape arithmetic on the symbolic dim ${symbol} is not supported (only N·1, N+0, N-0 and N/1 keep a symbol as it is)`);
+    throw new CompileError(`shape arithmetic on the symbolic dim ${symbol} is not supported (only multiples c·N of one symbol, N+0, N-0 and c·N/d for d dividing c)`);
   }
   switch (op) {
     case 'add': return a + b;

@@ -1,14 +1,17 @@
 // The ONNX writer's part for i32 and bool tensors: i32 is written as INT64 (so onnxruntime
 // checks the int64 path PyTorch exports take) and bool as BOOL; the ops over them are
 // written as their ONNX twins (Equal, Less, Greater, Not, And, Or, Where, Cast, Expand,
-// Gather), never through float scalar bodies, whose ONNX types would not match.
+// Gather), never through float scalar bodies, whose ONNX types would not match. A
+// fused_elementwise over i32 or bool operands (fusion of a mask's where/cast chain) is the
+// one exception: its body is f32 arithmetic on 0/1 and exact integers, so it is written
+// over FLOAT casts of those operands and its result cast back to its own type.
 
 import { CompileError } from '../../../ir/errors.ts';
 import type { Node } from '../../../ir/graph.ts';
 import { floatAttr, intsAttr, stringAttr, type TensorData } from '../../../ir/ops/index.ts';
 import type { DType, TensorType } from '../../../ir/types.ts';
 import { DataType } from './proto.ts';
-import { floatTensor, intAttribute, type OnnxEmitter, type OnnxTensor } from './writer-emitter.ts';
+import { emitElementwise, floatTensor, intAttribute, type OnnxEmitter, type OnnxTensor } from './writer-emitter.ts';
 
 export function onnxElemType(dtype: DType): number {
   switch (dtype) {
@@ -56,10 +59,31 @@ export function emitMaskNode(out: OnnxEmitter, node: Node, inputs: readonly { na
       // Any element type: ONNX Identity keeps it.
       out.node('Identity', names, node.name);
       return true;
+    case 'fused_elementwise':
+      if (node.type.dtype === 'f32' && inputs.every((v) => v.type.dtype === 'f32')) return false;
+      emitTypedFused(out, node, inputs);
+      return true;
     default:
       if (node.type.dtype !== 'f32' || inputs.some((v) => v.type.dtype !== 'f32')) {
         throw new CompileError(`the ONNX writer writes ${node.op} over f32 tensors only (write the graph before fusion)`, { node: node.name, op: node.op });
       }
       return false;
   }
+}
+
+/** A fused_elementwise with i32 or bool operands or result: the f32 body between Casts. */
+function emitTypedFused(out: OnnxEmitter, node: Node, inputs: readonly { name: string; type: TensorType }[]): void {
+  const floats = inputs.map((v) => {
+    if (v.type.dtype === 'f32') return v;
+    const name = out.node('Cast', [v.name], out.fresh(`${node.name}/f32`), [intAttribute('to', DataType.FLOAT)]);
+    return { name, type: { ...v.type, dtype: 'f32' as const } };
+  });
+  if (node.type.dtype === 'f32') {
+    emitElementwise(out, node.op, node.attrs, floats, node.name);
+    return;
+  }
+  // The body gives exact 0/1 or integers in f32, which Cast to BOOL (!= 0) or INT64 keeps.
+  const body = out.fresh(`${node.name}/body`);
+  emitElementwise(out, node.op, node.attrs, floats, body);
+  out.node('Cast', [body], node.name, [intAttribute('to', onnxElemType(node.type.dtype))]);
 }

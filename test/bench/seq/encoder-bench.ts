@@ -6,7 +6,10 @@
 //   node --experimental-wasm-relaxed-simd --import tsx test/bench/seq/encoder-bench.ts [S ...]
 //
 // Every runner's output is checked once against the interpreter before it is timed; the
-// table gives the median / best of 15 rounds in milliseconds per inference.
+// runners then take turns, round by round (15 rounds), and the table gives each one's median /
+// best round in milliseconds per inference and its median process CPU time per inference (on
+// a loaded machine wall time includes waiting for a core), with fusegraph-wasm's speed-up over
+// ort-web.
 
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -71,8 +74,23 @@ const RUNNERS: Readonly<Record<string, (graph: Graph, x: Float32Array, shape: nu
   },
 };
 
-/** Median and best (ms per inference) of 15 timed rounds; on a shared machine the best is the steadier number. */
-async function time(infer: Infer): Promise<{ median: number; best: number }> {
+interface Timed {
+  readonly name: string;
+  readonly calls: (n: number) => Promise<void>;
+  readonly perRound: number;
+  readonly times: number[];
+  /** Process CPU time per inference in each round (on a loaded machine, steadier than wall time). */
+  readonly cpu: number[];
+}
+
+interface Timing {
+  readonly median: number;
+  readonly best: number;
+  readonly cpuMedian: number;
+}
+
+/** Warms a runner up for 600 ms and sizes its rounds to about a tenth of that. */
+async function prepare(name: string, infer: Infer): Promise<Timed> {
   const asynchronous = infer() instanceof Promise;
   const calls = async (n: number): Promise<void> => {
     if (asynchronous) for (let i = 0; i < n; i++) await infer();
@@ -81,43 +99,70 @@ async function time(infer: Infer): Promise<{ median: number; best: number }> {
   let count = 0;
   const until = performance.now() + 600;
   while (performance.now() < until) { await calls(2); count += 2; }
-  const perRound = Math.max(1, Math.round(count / 10));
-  const times: number[] = [];
+  return { name, calls, perRound: Math.max(1, Math.round(count / 10)), times: [], cpu: [] };
+}
+
+/**
+ * 15 rounds, each timing every runner once in turn (ms per inference), so a burst of load on
+ * this shared machine hits all runners alike; the median and the best of each runner's rounds.
+ */
+async function timeInterleaved(runners: readonly Timed[]): Promise<Map<string, Timing>> {
   for (let round = 0; round < 15; round++) {
-    const start = performance.now();
-    await calls(perRound);
-    times.push((performance.now() - start) / perRound);
+    for (const runner of runners) {
+      const start = performance.now();
+      const cpuStart = process.cpuUsage();
+      await runner.calls(runner.perRound);
+      const cpu = process.cpuUsage(cpuStart);
+      runner.times.push((performance.now() - start) / runner.perRound);
+      runner.cpu.push((cpu.user + cpu.system) / 1000 / runner.perRound);
+    }
   }
-  times.sort((a, b) => a - b);
-  return { median: times[7] ?? NaN, best: times[0] ?? NaN };
+  const median = (values: readonly number[]): number => [...values].sort((a, b) => a - b)[7] ?? NaN;
+  return new Map(runners.map((runner) => [runner.name, {
+    median: median(runner.times), best: Math.min(...runner.times), cpuMedian: median(runner.cpu),
+  }]));
 }
 
 async function main(): Promise<void> {
   const sequences = process.argv.slice(2).map(Number);
-  const rows: string[] = ['| runner | ' + (sequences.length ? sequences : [64, 256]).map((s) => `S = ${s}: median / best (ms)`).join(' | ') + ' |'];
+  const lengths = sequences.length ? sequences : [64, 256];
+  const rows: string[] = ['| runner | ' + lengths.map((s) => `S = ${s}: median / best (ms), CPU (ms)`).join(' | ') + ' |'];
   const table = new Map<string, string[]>();
-  for (const sequence of sequences.length ? sequences : [64, 256]) {
+  const ratios: string[] = [];
+  for (const sequence of lengths) {
     const graph = encoder(sequence);
     const x = new Random(1).uniformArray(sequence * D_MODEL, -1, 1);
     const expected = interpret(graph, { x }).y ?? new Float32Array();
+    const ready: Timed[] = [];
+    const failed = new Map<string, string>();
     for (const [name, make] of Object.entries(RUNNERS)) {
-      let cell: string;
       try {
         const infer = await make(graph, x, [1, sequence, D_MODEL]);
         const check = compareArrays(expected, await infer(), { abs: 1e-3, rel: 1e-3 });
         if (!check.ok) throw new Error(`computes something else: ${JSON.stringify(check.mismatch)}`);
-        const { median, best } = await time(infer);
-        cell = `${median.toFixed(2)} / ${best.toFixed(2)}`;
+        ready.push(await prepare(name, infer));
       } catch (error) {
-        cell = `failed: ${error instanceof Error ? error.message.slice(0, 80) : String(error)}`;
+        failed.set(name, `failed: ${error instanceof Error ? error.message.slice(0, 80) : String(error)}`);
       }
+    }
+    const timed = await timeInterleaved(ready);
+    for (const name of Object.keys(RUNNERS)) {
+      const result = timed.get(name);
+      const cell = result === undefined ? failed.get(name) ?? 'failed'
+        : `${result.median.toFixed(2)} / ${result.best.toFixed(2)}, ${result.cpuMedian.toFixed(2)}`;
       table.set(name, [...(table.get(name) ?? []), cell]);
       process.stderr.write(`S=${sequence} ${name}: ${cell}\n`);
+    }
+    const wasm = timed.get('fusegraph-wasm');
+    const web = timed.get('ort-web');
+    if (wasm !== undefined && web !== undefined) {
+      ratios.push(`S = ${sequence}: fusegraph-wasm is ${(web.median / wasm.median).toFixed(2)}× (median) / ${(web.best / wasm.best).toFixed(2)}× (best) / `
+        + `${(web.cpuMedian / wasm.cpuMedian).toFixed(2)}× (median CPU time) faster than ort-web`);
     }
   }
   for (const [name, cells] of table) rows.splice(rows.length, 0, `| ${name} | ${cells.join(' | ')} |`);
   rows.splice(1, 0, `|---|${rows[0]?.split('|').slice(2, -1).map(() => '---').join('|')}|`);
-  process.stdout.write(`${rows.join('\n')}\n`);
+  process.stdout.write(`${rows.join('\n')}\n${ratios.join('\n')}\n`);
 }
 
 await main();

@@ -5,6 +5,8 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { E, evaluateExpr, type UnaryFn } from '../../../ir/scalar.ts';
+import { MathLibrary, NonPositiveExp } from '../../../codegen/wasm/math-library.ts';
+import { ModuleAssembler } from '../../../codegen/wasm/module-assembler.ts';
 import { vectorModule } from './vector-harness.ts';
 
 type Approximated = Extract<UnaryFn, 'exp' | 'log' | 'tanh' | 'erf'>;
@@ -62,6 +64,41 @@ describe('wasm math library', () => {
 
   it('erf: within bounds over [-7, 7], ±1 in the tails', () => {
     check('erf', [...EDGES, ...sweep(3000, -7, 7)]);
+  });
+
+  it('the inlined exp for x ≤ 0 equals the library exp down to -87.68 and gives +0 below (−Inf → 0, NaN stays)', () => {
+    const xs = Float32Array.from([...sweep(4000, -120, 0), 0, -0, -Infinity, NaN, -87.68, -87.67, -87.3, -1e-40, -3e38, -1e-8, -50, -0.5]);
+    const run = (inline: boolean): Float32Array => {
+      const module = new ModuleAssembler(2 * xs.length * 4 + 64);
+      const library = new MathLibrary(module);
+      const ref = module.declare('apply', [{ name: 'count', type: 'i32' }], [], true);
+      module.define(ref, (asm) => {
+        const exp = new NonPositiveExp(asm);
+        const at = asm.local('i32', 'at');
+        const x = asm.local('v128', 'x');
+        asm.i32Const(0).set(at).block('done').loop('each');
+        asm.get(at).get(asm.param('count')).i32('i32.ge_u').brIf(1);
+        asm.get(at).i32Const(xs.length * 4).i32('i32.add');
+        asm.get(at).v128Load(0).set(x);
+        if (inline) exp.push(x);
+        else { asm.get(x); library.call(asm, 'exp'); }
+        asm.v128Store(0).get(at).i32Const(16).i32('i32.add').set(at).br(0).end().end();
+      });
+      const instance = new WebAssembly.Instance(new WebAssembly.Module(module.bytes()), {});
+      const memory = new Float32Array((instance.exports.memory as WebAssembly.Memory).buffer);
+      memory.set(xs);
+      (instance.exports.apply as (count: number) => void)(xs.length * 4);
+      return memory.slice(xs.length, 2 * xs.length);
+    };
+    expect(xs.length % 4).toBe(0);
+    const inline = run(true);
+    const library = run(false);
+    xs.forEach((x, i) => {
+      const where = `e^${x}: ${inline[i]} inline, ${library[i]} library`;
+      if (Number.isNaN(x)) expect(inline[i], where).toBeNaN();
+      else if (x * Math.LOG2E >= -126.5) expect(inline[i], where).toBe(library[i]);
+      else expect(inline[i], where).toBe(0);
+    });
   });
 
   it('random f32 inputs of any magnitude stay within bounds', () => {
