@@ -35,7 +35,7 @@ export function runtimeIndex(flat: string, extents: readonly Size[], strides: re
     if (extent === undefined) continue;
     if (!isZero(stride) && !isOne(extent)) {
       const quotient = inner === undefined ? flat : `(${flat} / (${inner}))`;
-      const coord = axis === 0 ? quotient : `(${quotient} % ${extentExpr(extent)})`;
+      const coord = axis === 0 ? quotient : `(${quotient} % (${extentExpr(extent)}))`;
       terms.push(isOne(stride) ? coord : `${coord} * ${extentExpr(stride)}`);
     }
     if (!isOne(extent)) inner = inner === undefined ? extentExpr(extent) : `${inner} * ${extentExpr(extent)}`;
@@ -68,7 +68,7 @@ export function generalMatmulShader(source: K.MatmulKernel, sizes: RuntimeSizes,
     w.line(`let n = ${n};`);
     w.line(`let k = ${k};`);
     w.line('let j = i % n;');
-    w.line(`let row = (i / n) % ${m};`);
+    w.line(`let row = (i / n) % (${m});`);
     w.line(`let p = i / (n * ${m});`);
     const aBatch = runtimeIndex('p', batch, source.aBatchStrides.map((s) => sizes.extent(s)));
     const bBatch = runtimeIndex('p', batch, source.bBatchStrides.map((s) => sizes.extent(s)));
@@ -184,7 +184,7 @@ export function generalGatherShader(source: K.GatherKernel, sizes: RuntimeSizes,
     for (let a = extents.length - 1; a >= 0; a--) {
       const extent = extents[a] ?? { perSample: 0, fixed: 1 };
       const quotient = inner === undefined ? 'i' : `(i / (${inner}))`;
-      w.line(`let o${a} = ${a === 0 ? quotient : `${quotient} % ${extentExpr(extent)}`};`);
+      w.line(`let o${a} = ${a === 0 ? quotient : `${quotient} % (${extentExpr(extent)})`};`);
       coords[a] = `o${a}`;
       inner = inner === undefined ? extentExpr(extent) : `${inner} * ${extentExpr(extent)}`;
     }

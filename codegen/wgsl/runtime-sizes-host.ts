@@ -38,8 +38,11 @@ function checkMaxSizes(maxSizes) {
 export async function load(options = {}) {
   const owned = options.device === undefined;
   const device = owned ? await requestDevice() : options.device;
-  if (options.maxBatch !== undefined) throw new TypeError("fusegraph: this model has several symbols (" + metadata.symbols.join(", ") + "): bound them with load({ maxSizes }) instead of maxBatch");
-  const bounds = checkMaxSizes(options.maxSizes);
+  // maxBatch is the bound of a model's one symbol (N in [S, N, E] layouts); several need maxSizes.
+  if (options.maxBatch !== undefined && (metadata.symbols.length !== 1 || options.maxSizes !== undefined)) {
+    throw new TypeError("fusegraph: this model has several symbols (" + metadata.symbols.join(", ") + "): bound them with load({ maxSizes }) instead of maxBatch");
+  }
+  const bounds = checkMaxSizes(options.maxBatch !== undefined ? { [metadata.symbols[0]]: options.maxBatch } : options.maxSizes);
   const bytes = await weightBytes(options);
   const constFloats = CONST_CHUNKS.reduce((sum, size) => sum + size, 0);
   if (bytes.byteLength !== constFloats * 4) {
