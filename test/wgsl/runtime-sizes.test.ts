@@ -7,6 +7,7 @@ import { describe, expect, it } from 'vitest';
 import type { Graph } from '../../ir/graph.ts';
 import { interpret, type Feeds } from '../../ir/interpret.ts';
 import { compile } from '../../src/compile.ts';
+import { importOnnx } from '../../src/frontends/onnx/import.ts';
 import { GraphBuilder } from '../../src/builder.ts';
 import { compareArrays, toleranceFor } from '../../src/tolerance.ts';
 import { importBundle } from '../codegen/js/load-bundle.ts';
@@ -146,6 +147,22 @@ describe('several symbols on WebGPU (run-time sizes)', () => {
       expect(relativeError(io.outputs[0]?.data ?? [], recorded['y']), description).toBeLessThanOrEqual(MAX_SEQ_RELATIVE_ERROR);
       const feeds = { x: new Random(5).uniformArray(3 * 11 * 32, -2, 2) };
       const comparison = compareArrays(interpret(graph, feeds, { S: 11 })['y'] ?? new Float32Array(), (await session.run(feeds, { S: 11 }))['y'] ?? new Float32Array(), toleranceFor(graph));
+      expect(comparison.ok, `${description}: ${JSON.stringify(comparison)}`).toBe(true);
+    } finally {
+      session.dispose();
+    }
+  });
+
+  it('the PyTorch encoder exported with a symbolic S (test/fixtures/pytorch-seq-dyn) matches PyTorch at S = 6 and the interpreter at S = 3', async () => {
+    const { device, description } = await gpuDevice();
+    const dir = new URL('../fixtures/pytorch-seq-dyn/', import.meta.url);
+    const graph = importOnnx(readFileSync(new URL('encoder_post_relu_dyn_seq.onnx', dir)));
+    const io = JSON.parse(readFileSync(new URL('encoder_post_relu_dyn_seq.io.json', dir), 'utf8')) as { input: { data: number[] }; outputs: { data: number[] }[] };
+    const session = await (await moduleFor(graph)).load({ device });
+    try {
+      expect(relativeError(io.outputs[0]?.data ?? [], (await session.run({ x: Float32Array.from(io.input.data) }))['y']), description).toBeLessThanOrEqual(MAX_SEQ_RELATIVE_ERROR);
+      const feeds = { x: new Random(3).uniformArray(2 * 3 * 32, -2, 2) };
+      const comparison = compareArrays(interpret(graph, feeds)['y'] ?? new Float32Array(), (await session.run(feeds))['y'] ?? new Float32Array(), toleranceFor(graph));
       expect(comparison.ok, `${description}: ${JSON.stringify(comparison)}`).toBe(true);
     } finally {
       session.dispose();
