@@ -6,7 +6,7 @@
 
 import { CompileError } from '../../ir/errors.ts';
 import { kernelInfo } from '../kernel-info.ts';
-import type { BufferRef, Extent, Kernel, LoweredProgram } from '../affine-kernels.ts';
+import type { BufferRef, Extent, LoweredProgram } from '../affine-kernels.ts';
 import type * as K from '../kernels.ts';
 import type { RuntimeSizes } from '../runtime-sizes.ts';
 import { runtimePlacement } from './runtime-layout.ts';

@@ -3,7 +3,6 @@
 // CompileError naming the kernel instead of a device error at run time.
 
 import { CompileError } from '../../ir/errors.ts';
-import type { Kernel } from '../affine-kernels.ts';
 import type { GpuLayout } from './layout.ts';
 import type { ShaderPlan } from './shader-common.ts';
 

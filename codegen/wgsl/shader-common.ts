@@ -5,7 +5,7 @@
 import { CompileError } from '../../ir/errors.ts';
 import { WGSL_SYNTAX, renderExpr, type RenderedExpr } from '../expr-render.ts';
 import { isBoolean, type ScalarExpr } from '../../ir/scalar.ts';
-import type { Access, BufferRef, Extent, Kernel } from '../affine-kernels.ts';
+import type { Access, BufferRef, Extent } from '../affine-kernels.ts';
 import { commentText } from '../namer.ts';
 import type { GpuLayout } from './layout.ts';
 import { CodeWriter } from '../writer.ts';
