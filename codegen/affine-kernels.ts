@@ -39,7 +39,7 @@ export function staticExtent(value: number): Extent {
 }
 
 export function scaleExtent(extent: Extent, factor: number): Extent {
-  return { perSample: extent.perSample * factor, fixed: extent.fixed * factor };
+  return { ...extent, perSample: extent.perSample * factor, fixed: extent.fixed * factor };
 }
 
 /** The product of extents; at most one of them may depend on the batch. */
@@ -114,65 +114,72 @@ function mergeLinearRows(k: K.LinearKernel): K.LinearKernel {
   return { ...k, rowShape: [mulSizes(...k.rowShape.slice(0, last + 1)), ...k.rowShape.slice(last + 1)], epilogue: { ...k.epilogue, operands } };
 }
 
-function project(program: K.LoweredProgram, ext: (size: SymSize) => Extent, num: (size: SymSize) => number, refuse: (what: string) => never): LoweredProgram {
+/**
+ * One kernel in the affine form: `ext` maps its counts and offsets, `num` its strides and
+ * static sizes; `refuse` is called with what does not fit (an inner symbolic axis). Also used
+ * per kernel by the several-symbols projection (codegen/runtime-program.ts).
+ */
+export function projectKernel(k: K.Kernel, ext: (size: SymSize) => Extent, num: (size: SymSize) => number, refuse: (what: string) => never): Kernel {
   const lead = (sizes: readonly SymSize[]): Extent[] => leadingOnly(sizes.map(ext), refuse);
   const ref = (r: K.BufferRef): BufferRef => (r.kind === 'arena' ? { kind: 'arena', offset: ext(r.offset) } : r);
   const access = (a: K.Access): Access => ({ buffer: ref(a.buffer), strides: a.strides.map(num) });
   const epilogue = (e: K.LinearKernel['epilogue']): LinearKernel['epilogue'] => ({ body: e.body, operands: e.operands.map(access) });
-  const kernel = (k: K.Kernel): Kernel => {
-    switch (k.kind) {
-      case 'elementwise': return { ...k, out: ref(k.out), extents: lead(k.extents), operands: k.operands.map(access) };
-      case 'linear': {
-        const merged = mergeLinearRows(k);
-        return { ...merged, out: ref(k.out), rows: ext(k.rows), rowShape: lead(merged.rowShape), x: ref(k.x), weight: ref(k.weight), epilogue: epilogue(merged.epilogue) };
-      }
-      case 'matmul': return {
-        ...k, out: ref(k.out), batch: lead(k.batch), aBatchStrides: k.aBatchStrides.map(num), bBatchStrides: k.bBatchStrides.map(num),
-        m: k.batch.length > 0 ? leadingOnly([staticExtent(0), ext(k.m)], refuse)[1] ?? ZERO_EXTENT : ext(k.m), k: num(k.k), n: num(k.n), a: ref(k.a), b: ref(k.b),
-      };
-      case 'softmax': return { ...k, out: ref(k.out), outer: ext(k.outer), size: ext(k.size), inner: num(k.inner), x: ref(k.x) };
-      case 'conv': return { ...k, out: ref(k.out), batch: ext(k.batch), x: ref(k.x), weight: ref(k.weight), epilogue: epilogue(k.epilogue) };
-      case 'reduce': return {
-        ...k, out: ref(k.out), x: ref(k.x),
-        axes: k.axes.map((a, i) => ({ ...a, out: i === 0 ? ext(a.out) : (leadingOnly([ZERO_EXTENT, ext(a.out)], refuse)[1] ?? ZERO_EXTENT), taps: num(a.taps), size: num(a.size), inStride: num(a.inStride) })),
-      };
-      case 'gather': return {
-        ...k, out: ref(k.out), extents: lead(k.extents),
-        sources: k.sources.map((source) => ({ ...source, buffer: ref(source.buffer), strides: source.strides.map(num) })),
-      };
-      case 'resize': return { ...k, out: ref(k.out), planes: ext(k.planes), x: ref(k.x) };
-      case 'lookup': return {
-        ...k, out: ref(k.out), outer: ext(k.outer), count: ext(k.count), data: ref(k.data), ids: ref(k.ids), idsStrides: k.idsStrides.map(num),
-      };
-      case 'recurrence': {
-        const opt = <Key extends 'inputWeight' | 'initialH' | 'initialC' | 'peepholes'>(key: Key): Partial<Record<Key, BufferRef>> => {
-          const r = k[key];
-          return r === undefined ? {} : ({ [key]: ref(r) } as Record<Key, BufferRef>);
-        };
-        const { inputWeight: _w, initialH: _h, initialC: _c, peepholes: _p, ...rest } = k;
-        return {
-          ...rest, out: ref(k.out), batch: ext(k.batch), x: ref(k.x), r: ref(k.r), bias: ref(k.bias),
-          ...opt('inputWeight'), ...opt('initialH'), ...opt('initialC'), ...opt('peepholes'),
-        };
-      }
-      case 'layer_norm': {
-        const { residual, scale, bias, ...rest } = k;
-        return {
-          ...rest, out: ref(k.out), rows: ext(k.rows), x: ref(k.x), ...(residual === undefined ? {} : { residual: ref(residual) }),
-          ...(scale === undefined ? {} : { scale: ref(scale) }), ...(bias === undefined ? {} : { bias: ref(bias) }),
-        };
-      }
-      case 'attention': {
-        const { mask, ...rest } = k;
-        return {
-          ...rest, out: ref(k.out), lead: lead(k.lead), sq: ext(k.sq), q: ref(k.q), k: ref(k.k), v: ref(k.v),
-          ...(mask === undefined ? {} : {
-            mask: { buffer: ref(mask.buffer), leadStrides: mask.leadStrides.map(num), rowStride: num(mask.rowStride), colStride: num(mask.colStride) },
-          }),
-        };
-      }
+  switch (k.kind) {
+    case 'elementwise': return { ...k, out: ref(k.out), extents: lead(k.extents), operands: k.operands.map(access) };
+    case 'linear': {
+      const merged = mergeLinearRows(k);
+      return { ...merged, out: ref(k.out), rows: ext(k.rows), rowShape: lead(merged.rowShape), x: ref(k.x), weight: ref(k.weight), epilogue: epilogue(merged.epilogue) };
     }
-  };
+    case 'matmul': return {
+      ...k, out: ref(k.out), batch: lead(k.batch), aBatchStrides: k.aBatchStrides.map(num), bBatchStrides: k.bBatchStrides.map(num),
+      m: k.batch.length > 0 ? leadingOnly([staticExtent(0), ext(k.m)], refuse)[1] ?? ZERO_EXTENT : ext(k.m), k: num(k.k), n: num(k.n), a: ref(k.a), b: ref(k.b),
+    };
+    case 'softmax': return { ...k, out: ref(k.out), outer: ext(k.outer), size: ext(k.size), inner: num(k.inner), x: ref(k.x) };
+    case 'conv': return { ...k, out: ref(k.out), batch: ext(k.batch), x: ref(k.x), weight: ref(k.weight), epilogue: epilogue(k.epilogue) };
+    case 'reduce': return {
+      ...k, out: ref(k.out), x: ref(k.x),
+      axes: k.axes.map((a, i) => ({ ...a, out: i === 0 ? ext(a.out) : (leadingOnly([ZERO_EXTENT, ext(a.out)], refuse)[1] ?? ZERO_EXTENT), taps: num(a.taps), size: num(a.size), inStride: num(a.inStride) })),
+    };
+    case 'gather': return {
+      ...k, out: ref(k.out), extents: lead(k.extents),
+      sources: k.sources.map((source) => ({ ...source, buffer: ref(source.buffer), strides: source.strides.map(num) })),
+    };
+    case 'resize': return { ...k, out: ref(k.out), planes: ext(k.planes), x: ref(k.x) };
+    case 'lookup': return {
+      ...k, out: ref(k.out), outer: ext(k.outer), count: ext(k.count), data: ref(k.data), ids: ref(k.ids), idsStrides: k.idsStrides.map(num),
+    };
+    case 'recurrence': {
+      const opt = <Key extends 'inputWeight' | 'initialH' | 'initialC' | 'peepholes'>(key: Key): Partial<Record<Key, BufferRef>> => {
+        const r = k[key];
+        return r === undefined ? {} : ({ [key]: ref(r) } as Record<Key, BufferRef>);
+      };
+      const { inputWeight: _w, initialH: _h, initialC: _c, peepholes: _p, ...rest } = k;
+      return {
+        ...rest, out: ref(k.out), batch: ext(k.batch), x: ref(k.x), r: ref(k.r), bias: ref(k.bias),
+        ...opt('inputWeight'), ...opt('initialH'), ...opt('initialC'), ...opt('peepholes'),
+      };
+    }
+    case 'layer_norm': {
+      const { residual, scale, bias, ...rest } = k;
+      return {
+        ...rest, out: ref(k.out), rows: ext(k.rows), x: ref(k.x), ...(residual === undefined ? {} : { residual: ref(residual) }),
+        ...(scale === undefined ? {} : { scale: ref(scale) }), ...(bias === undefined ? {} : { bias: ref(bias) }),
+      };
+    }
+    case 'attention': {
+      const { mask, ...rest } = k;
+      return {
+        ...rest, out: ref(k.out), lead: lead(k.lead), sq: ext(k.sq), q: ref(k.q), k: ref(k.k), v: ref(k.v),
+        ...(mask === undefined ? {} : {
+          mask: { buffer: ref(mask.buffer), leadStrides: mask.leadStrides.map(num), rowStride: num(mask.rowStride), colStride: num(mask.colStride) },
+        }),
+      };
+    }
+  }
+}
+
+function project(program: K.LoweredProgram, ext: (size: SymSize) => Extent, num: (size: SymSize) => number, refuse: (what: string) => never): LoweredProgram {
+  const kernel = (k: K.Kernel): Kernel => projectKernel(k, ext, num, refuse);
   // Inputs and outputs: elements per unit of the batch when batched (as the affine bundles expect).
   const tensor = (t: K.LoweredTensor): LoweredTensor => ({ name: t.name, shape: t.shape, size: ext(t.size), dtype: t.dtype });
   return {

@@ -10,18 +10,28 @@ import type { ScalarExpr } from '../ir/scalar.ts';
 import { constSize, isConstSize, mulSizes, scaleSize, ZERO_SIZE, type SymSize } from '../ir/sym-size.ts';
 import type { DType, Shape, StaticShape } from '../ir/types.ts';
 
-export type SizeForm = 'sym' | 'affine';
+export type SizeForm = 'sym' | 'affine' | 'runtime';
 
-/** The affine form of a count: perSample * batch + fixed (a loop bound, an offset). */
+/**
+ * The affine form of a count: perSample * batch + fixed (a loop bound, an offset). With
+ * `slot`, the multiplied value is not the batch but run-time size number `slot` of the
+ * program's table (codegen/runtime-sizes.ts): a polynomial in several symbols evaluated once
+ * per call. A kernel's extents then share one slot (softmax excepted), as they shared the batch.
+ */
 export interface AffineExtent {
   readonly perSample: number;
   readonly fixed: number;
+  readonly slot?: number;
 }
 
 /** A count that may depend on the symbols (a loop bound, an offset). */
-export type Ext<F extends SizeForm = 'sym'> = F extends 'affine' ? AffineExtent : SymSize;
-/** A count that is static with one batch on axis 0 but may depend on other symbols (a stride). */
-export type Num<F extends SizeForm = 'sym'> = F extends 'affine' ? number : SymSize;
+export type Ext<F extends SizeForm = 'sym'> = F extends 'sym' ? SymSize : AffineExtent;
+/**
+ * A count that is static with one batch on axis 0 but may depend on other symbols (a stride).
+ * In the 'runtime' form (general kernels of targets with run-time sizes) every size is an
+ * AffineExtent, static or taken from a slot.
+ */
+export type Num<F extends SizeForm = 'sym'> = F extends 'affine' ? number : F extends 'runtime' ? AffineExtent : SymSize;
 export type Extent<F extends SizeForm = 'sym'> = Ext<F>;
 
 /** Where a tensor lives at run time. Arena offsets are in f32 elements, affine in the batch. */

@@ -52,13 +52,23 @@ export function multiheadAttention(embedDim: number, numHeads: number, options: 
     build(x, context, prefix) {
       const b = context.builder;
       const [sequence, width] = x.type.shape.slice(-2);
-      if (x.type.shape.length !== 3 || width !== e || typeof sequence !== 'number') {
-        throw new CompileError(`multiheadAttention: needs x [N, S, ${e}] with a static S, got ${formatType(x.type)}`);
+      if (x.type.shape.length !== 3 || width !== e) {
+        throw new CompileError(`multiheadAttention: needs x [N, S, ${e}], got ${formatType(x.type)}`);
       }
       const [inW, inB, outW, outB] = specs.map((spec) => context.parameter(joinName(prefix, spec.name), spec)) as [Value, Value, Value, Value];
       const name = moduleNodeName(b, prefix, 'self_attn');
       const head = e / numHeads;
       const projected = b.linear(x, inW, inB, undefined, [], b.freshName(`${name}.in_proj`));
+      if (typeof sequence !== 'number') {
+        // A symbolic S: the attention op needs a static key length, so the block is written
+        // out (matmul, softmax over S, matmul), as PyTorch computes it: (q · scale) · kᵀ.
+        const [q, k, v] = b.split(projected, -1, [e, e, e], b.freshName(`${name}.qkv`)).map((part) =>
+          b.transpose(b.reshape(part, [0, 0, numHeads, head]), [0, 2, 1, 3])) as [Value, Value, Value];
+        const scaled = b.mul(q, b.constant(new Float32Array([1 / Math.sqrt(head)]), [1], b.freshName(`${name}.scale`)));
+        const weights = b.softmax(b.matmul(scaled, b.transpose(k, [0, 1, 3, 2])), -1, b.freshName(`${name}.weights`));
+        const attended = b.matmul(weights, v, b.freshName(`${name}.attention`));
+        return b.linear(b.reshape(b.transpose(attended, [0, 2, 1, 3]), [0, 0, e]), outW, outB, undefined, [], name);
+      }
       const heads = b.split(projected, -1, [e, e, e], b.freshName(`${name}.qkv`)).map((part) =>
         b.transpose(b.reshape(part, [-1, sequence, numHeads, head]), [0, 2, 1, 3]));
       const [q, k, v] = heads as [Value, Value, Value];

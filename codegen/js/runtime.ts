@@ -74,6 +74,14 @@ function lookupError(shown, id, k, strides, size) {
 }`;
 
 /** Reads and checks one feed (its dtype's typed array, its length); returns it as f32 lanes. */
+/** The host check of run-time ids (a lookup's ids are checked before the GPU reads them). */
+export const CHECK_IDS = `function checkIds(ids, shown, strides, size) {
+  for (let k = 0; k < ids.length; k++) {
+    const id = ids[k];
+    if (!(id >= -size && id < size && id === Math.trunc(id))) lookupError(shown, id, k, strides, size);
+  }
+}`;
+
 export const FEED_CHECK = `${TYPED_LANES}
 
 function feedOf(feeds, name, sample, batched, dtype = "f32") {
@@ -84,12 +92,7 @@ function feedOf(feeds, name, sample, batched, dtype = "f32") {
   return data;
 }
 
-function checkIds(ids, shown, strides, size) {
-  for (let k = 0; k < ids.length; k++) {
-    const id = ids[k];
-    if (!(id >= -size && id < size && id === Math.trunc(id))) lookupError(shown, id, k, strides, size);
-  }
-}
+${CHECK_IDS}
 
 function batchOf(name, data, sample, known, first) {
   const batch = data.length / sample;

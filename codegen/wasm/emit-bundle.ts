@@ -8,7 +8,9 @@ import { lookupRecord } from './lookup-kernel.ts';
 import type { Graph } from '../../ir/graph.ts';
 import { printGraph } from '../../ir/print.ts';
 import { formatShape } from '../../ir/types.ts';
-import { DECODE_WEIGHTS, FEED_CHECK, FETCH_WEIGHTS } from '../js/runtime.ts';
+import { DECODE_WEIGHTS, FEED_CHECK, FETCH_WEIGHTS, SYMBOL_FEED_CHECK } from '../js/runtime.ts';
+import { extentSource, SIZES_SOURCE } from '../runtime-sizes.ts';
+import type { RuntimeProgram } from '../runtime-program.ts';
 import type { LoweredProgram } from '../affine-kernels.ts';
 import { commentLine, commentText, stringLiteral } from '../namer.ts';
 import { storageNote, storeWeights, widenWeightsSource, type WeightsDtype } from '../weight-storage.ts';
@@ -16,7 +18,7 @@ import { CodeWriter } from '../writer.ts';
 import type { AffineBytes } from './memory-layout.ts';
 import type { WasmProgram } from './program.ts';
 import { MAX_PAGES } from './module-assembler.ts';
-import { WASM_LOAD } from './runtime.ts';
+import { WASM_ARRAY_STREAM, WASM_LOAD } from './runtime.ts';
 import { THREAD_POOL } from './thread-pool-runtime.ts';
 import { STREAM_PLAN } from '../stream-runtime.ts';
 
@@ -24,14 +26,18 @@ export interface WasmBundleOptions {
   readonly weights: 'embed' | 'external';
   readonly weightsFile: string;
   readonly dtype: WeightsDtype;
+  /** Several symbols: the bundle binds them and evaluates the run-time sizes per call. */
+  readonly runtime?: RuntimeProgram;
 }
 
 function base64(bytes: Uint8Array): string {
   return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('base64');
 }
 
+/** perSample · batch + fixed as JS; a run-time size reads `slots` (the values of this call). */
 function affine(value: AffineBytes, batch: string): string {
   if (value.perSample === 0) return String(value.fixed);
+  if (value.slot !== undefined) return extentSource(value, 'slots');
   return `${value.perSample} * ${batch} + ${value.fixed}`;
 }
 
@@ -42,9 +48,10 @@ function metadataLiteral(program: LoweredProgram): string {
 }
 
 /** The statements that read and copy in the feeds (replacing `/*FEEDS*\/`). */
-function feedStatements(program: LoweredProgram, wasm: WasmProgram): { check: string[]; copy: string[] } {
+function feedStatements(program: LoweredProgram, wasm: WasmProgram, runtime: RuntimeProgram | undefined): { check: string[]; copy: string[] } {
   const check: string[] = [];
   const copy: string[] = [];
+  if (runtime !== undefined) return runtimeFeedStatements(program, wasm);
   program.inputs.forEach((input, index) => {
     const batched = input.size.perSample !== 0;
     const sample = batched ? input.size.perSample : input.size.fixed;
@@ -60,14 +67,35 @@ function feedStatements(program: LoweredProgram, wasm: WasmProgram): { check: st
 }
 
 /**
+ * With several symbols: every feed read, bindDims binds the symbols from their lengths (and
+ * `dims`), the run-time sizes are evaluated, set the memory `need`, and are written to the
+ * sizes table before the feeds are copied in.
+ */
+function runtimeFeedStatements(program: LoweredProgram, wasm: WasmProgram): { check: string[]; copy: string[] } {
+  const check = program.inputs.map((input, index) => {
+    const dtype = input.dtype === 'f32' ? '' : `, ${stringLiteral(input.dtype)}`;
+    return `const feed${index} = feedData(feeds, ${stringLiteral(input.name)}${dtype});`;
+  });
+  check.push(`slots = evalSizes(SIZE_SLOTS, bindDims(INPUT_NAMES, INPUT_SHAPES, [${program.inputs.map((_, i) => `feed${i}`).join(', ')}], metadata.symbols, dims));`);
+  check.push(`need = ${affine(wasm.layout.total, 'batch')};`);
+  const copy = [`new Int32Array(memory.buffer).set(slots, ${wasm.layout.sizesAddress ?? 0} >>> 2);`];
+  program.inputs.forEach((_, index) => {
+    const address = wasm.layout.inputs[index] ?? { perSample: 0, fixed: 0 };
+    copy.push(`heap.set(feed${index}, (${affine(address, 'batch')}) >>> 2);`);
+  });
+  return { check, copy };
+}
+
+/**
  * `kernels(batch)`, and when the program gathers by run-time ids, the catch that turns a
  * lookup kernel's trap into its error (the record lookup-kernel.ts writes before trapping).
  */
-function callStatements(program: LoweredProgram): string[] {
+function callStatements(program: LoweredProgram, runtime: RuntimeProgram | undefined): string[] {
   const lookups = program.kernels.flatMap((kernel) => {
     const record = kernel.kind === 'lookup' ? lookupRecord(kernel) : undefined;
     if (kernel.kind !== 'lookup' || record === undefined) return [];
-    return [`[${record.address}, ${stringLiteral(formatValueName(kernel.idsName))}, [${kernel.idsStrides.join(', ')}], ${kernel.size}]`];
+    const strides = runtime === undefined ? kernel.idsStrides.map(String) : (runtime.idsStrides.get(kernel) ?? []).map((s) => affine(s, 'batch'));
+    return [`[${record.address}, ${stringLiteral(formatValueName(kernel.idsName))}, [${strides.join(', ')}], ${kernel.size}]`];
   });
   if (lookups.length === 0) return ['kernels(batch);'];
   return [
@@ -109,7 +137,9 @@ function memoryFlagsOffset(wasm: WasmProgram): number {
 }
 
 /** Why a load of this program runs on one thread whatever it asks for, if it must. */
-function threadsUnavailable(program: LoweredProgram, wasm: WasmProgram): string | undefined {
+function threadsUnavailable(program: LoweredProgram, wasm: WasmProgram, runtime: RuntimeProgram | undefined): string | undefined {
+  // The split cutoffs are batches of one symbol; run-time sizes have no such batch (program.ts).
+  if (runtime !== undefined) return 'several symbolic dims: run-time sizes run on one thread';
   if (program.kernels.some((kernel) => kernel.kind === 'lookup')) {
     return 'the graph looks up rows by run-time ids, and a bad id stops the run with a trap that a thread pool cannot recover from';
   }
@@ -148,12 +178,15 @@ export function emitWasmBundle(graph: Graph, program: LoweredProgram, wasm: Wasm
   w.line(`const MEMORY_FLAGS_AT = ${memoryFlagsOffset(wasm)};`);
   w.line(`const CONTROL_ADDRESS = ${wasm.layout.controlAddress};`);
   w.line(`const SCRATCH_STRIDE = ${wasm.layout.scratchStride};`);
-  const unavailable = threadsUnavailable(program, wasm);
+  const unavailable = threadsUnavailable(program, wasm, options.runtime);
   w.line(`const THREADS_UNAVAILABLE = ${unavailable === undefined ? 'null' : stringLiteral(unavailable)};`);
   // The smallest batch at which some kernel splits between threads (threads.ts).
   const splitFrom = wasm.splitFrom.filter((from): from is number => from !== undefined);
   w.line(`const SPLIT_FROM_BATCH = ${splitFrom.length === 0 ? 'Infinity' : Math.min(...splitFrom)};`);
   w.line(`const INPUT_NAMES = [${program.inputs.map((t) => stringLiteral(t.name)).join(', ')}];`);
+  // Several symbols: each slot's polynomial over the symbols (runtime-sizes.ts), else null.
+  w.line(`const SIZE_SLOTS = ${options.runtime === undefined ? 'null' : options.runtime.sizes.literal()};`);
+  if (options.runtime !== undefined) w.line(`const INPUT_SHAPES = ${JSON.stringify(program.inputs.map((t) => t.shape))};`);
   // Byte addresses [perSample, fixed] of each input and output region, for stream().
   w.block('const INPUT_LAYOUT = [', () => program.inputs.forEach((input, index) => {
     const batched = input.size.perSample !== 0;
@@ -167,14 +200,16 @@ export function emitWasmBundle(graph: Graph, program: LoweredProgram, wasm: Wasm
   w.line();
   w.all(DECODE_WEIGHTS.split('\n')).line();
   w.all(widenWeightsSource(options.dtype).split('\n')).line();
-  w.all(FEED_CHECK.split('\n')).line();
+  w.all((options.runtime === undefined ? FEED_CHECK : `${SYMBOL_FEED_CHECK}\n\n${SIZES_SOURCE}`).split('\n')).line();
   w.all(STREAM_PLAN.split('\n')).line();
+  if (options.runtime !== undefined) w.all(WASM_ARRAY_STREAM.split('\n')).line();
   if (options.weights === 'external') w.all(FETCH_WEIGHTS.split('\n')).line();
   w.all(THREAD_POOL.split('\n')).line();
-  const feeds = feedStatements(program, wasm);
+  const feeds = feedStatements(program, wasm, options.runtime);
+  const calls = callStatements(program, options.runtime);
   for (const line of WASM_LOAD.split('\n')) {
     const indent = line.slice(0, line.length - line.trimStart().length);
-    const filled = { '/*FEEDS*/': feeds.check, '/*COPY*/': feeds.copy, '/*CALL*/': callStatements(program), '/*RESULTS*/': resultStatements(program, wasm) }[line.trim()];
+    const filled = { '/*FEEDS*/': feeds.check, '/*COPY*/': feeds.copy, '/*CALL*/': calls, '/*RESULTS*/': resultStatements(program, wasm) }[line.trim()];
     if (filled !== undefined) w.all(filled.map((l) => indent + l));
     else w.line(line);
   }

@@ -4,9 +4,11 @@
 import { emitBundleDts } from '../bundle-dts.ts';
 import type { LoweredProgram } from '../affine-kernels.ts';
 
-export function emitWasmDts(program: LoweredProgram): string {
+/** `dims`: the bundle binds several symbols at run time and takes their values where lengths cannot tell them apart. */
+export function emitWasmDts(program: LoweredProgram, dims = false): string {
   return emitBundleDts(program, {
     target: 'wasm',
+    ...(dims ? { dims } : {}),
     loadOptions: [
       '/** false: use the plain SIMD128 module even where relaxed SIMD validates. */',
       'readonly relaxedSimd?: boolean;',
@@ -15,7 +17,7 @@ export function emitWasmDts(program: LoweredProgram): string {
     ],
     sessionMembers: [
       '/** The same computation, synchronous (the module is instantiated by load()). */',
-      'runSync(feeds: Feeds): Results;',
+      dims ? 'runSync(feeds: Feeds, dims?: Dims): Results;' : 'runSync(feeds: Feeds): Results;',
       '/** Whether the relaxed-SIMD module was chosen. */',
       'readonly relaxedSimd: boolean;',
       '/** The threads run() uses (runSync always uses the calling thread alone). */',

@@ -22,14 +22,19 @@ export interface KernelContext {
   readonly relaxed: boolean;
 }
 
-/** Pushes perSample · batch + fixed (an i32). */
+/** Pushes perSample · batch + fixed (an i32); with a slot, its run-time size instead of the batch. */
 export function pushAffine(ctx: KernelContext, value: AffineBytes | Extent): void {
   const { asm } = ctx;
   if (value.perSample === 0) {
     asm.i32Const(value.fixed);
     return;
   }
-  asm.get(ctx.batch);
+  if (value.slot === undefined) asm.get(ctx.batch);
+  else {
+    const table = ctx.layout.sizesAddress;
+    if (table === undefined) throw new Error('internal: a run-time size without a sizes table');
+    asm.i32Const(0).i32Load(table + 4 * value.slot);
+  }
   if (value.perSample !== 1) asm.i32Const(value.perSample).i32('i32.mul');
   if (value.fixed !== 0) asm.i32Const(value.fixed).i32('i32.add');
 }

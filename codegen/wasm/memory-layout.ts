@@ -1,13 +1,17 @@
 // Where every tensor lives in the module's linear memory: the constants (linear weights
 // pre-packed into panels, other constants raw) from byte 0, then the kernels' static tables
-// (static-data.ts), the threads' control words, the scratch region, the arena of the memory
-// plan, the inputs and the outputs, whose addresses are affine in the batch. The constants
+// (static-data.ts), the threads' control words, the scratch region, with several symbols the
+// table of run-time sizes (runtime-layout.ts), the arena of the memory plan, the inputs and the
+// outputs, whose addresses are affine in the batch (or in one run-time slot). The constants
 // and tables are the weights image the bundle copies in at load; nothing moves per call.
 // Threads other than the first get scratch regions of their own past `total` (threads.ts).
 
 import { CompileError } from '../../ir/errors.ts';
 import { kernelInfo } from '../kernel-info.ts';
-import type { BufferRef, Extent, Kernel, LoweredProgram } from '../affine-kernels.ts';
+import type { BufferRef, Extent, LoweredProgram } from '../affine-kernels.ts';
+import type * as K from '../kernels.ts';
+import type { RuntimeSizes } from '../runtime-sizes.ts';
+import { runtimePlacement } from './runtime-layout.ts';
 import { packWeights, panelLayout, type PanelLayout } from './pack-weights.ts';
 import type { StaticData } from './static-data.ts';
 
@@ -33,6 +37,16 @@ export interface WasmLayout {
   readonly controlAddress: number;
   /** Bytes between the scratch regions of threads 1, 2, … (the first at `total`). */
   readonly scratchStride: number;
+  /** With several symbols: the address of the i32 table of run-time sizes (one per slot, after the scratch). */
+  readonly sizesAddress?: number;
+}
+
+/** With several symbols: the slots, and the program as lowered (its sizes as polynomials). */
+export interface RuntimeLayoutInput {
+  readonly sizes: RuntimeSizes;
+  readonly source: K.LoweredProgram;
+  /** Every kernel, those emitted in the general form included (for the constants they read). */
+  readonly kernels: readonly K.Kernel<K.SizeForm>[];
 }
 
 /** Bytes of the threads' control block (barrier counter and generation, the run's words). */
@@ -41,11 +55,14 @@ export const CONTROL_BYTES = 64;
 const align16 = (n: number): number => Math.ceil(n / 16) * 16;
 
 function bytesOf(extent: Extent): AffineBytes {
-  return { perSample: extent.perSample * 4, fixed: extent.fixed * 4 };
+  return { ...extent, perSample: extent.perSample * 4, fixed: extent.fixed * 4 };
 }
 
+/** a + b; at most one of them may be symbolic unless they share the slot. */
 function add(a: AffineBytes, b: AffineBytes): AffineBytes {
-  return { perSample: a.perSample + b.perSample, fixed: a.fixed + b.fixed };
+  if (a.perSample !== 0 && b.perSample !== 0 && a.slot !== b.slot) throw new Error('internal: sum of sizes in two run-time slots');
+  const slot = a.perSample !== 0 ? a.slot : b.slot;
+  return { perSample: a.perSample + b.perSample, fixed: a.fixed + b.fixed, ...(slot === undefined ? {} : { slot }) };
 }
 
 /**
@@ -56,10 +73,10 @@ function add(a: AffineBytes, b: AffineBytes): AffineBytes {
 export type WeightLayout = 'panels' | 'row-major';
 
 /** Which constants are read row-major and which as panels (those must be constants). */
-function constantUsesOf(program: LoweredProgram, weightLayout: (kernel: Kernel) => WeightLayout): { raw: Set<number>; packed: Set<number> } {
+function constantUsesOf(kernels: readonly K.Kernel<K.SizeForm>[], weightLayout: (kernel: K.Kernel<K.SizeForm>) => WeightLayout): { raw: Set<number>; packed: Set<number> } {
   const raw = new Set<number>();
   const packed = new Set<number>();
-  for (const kernel of program.kernels) {
+  for (const kernel of kernels) {
     const info = kernelInfo(kernel);
     for (const ref of info.reads(kernel)) if (ref.kind === 'const') raw.add(ref.index);
     const weight = info.packedWeight?.(kernel);
@@ -75,8 +92,10 @@ function constantUsesOf(program: LoweredProgram, weightLayout: (kernel: Kernel) 
   return { raw, packed };
 }
 
-export function layoutMemory(program: LoweredProgram, panelWidth: number, statics: StaticData, weightLayout: (kernel: Kernel) => WeightLayout): WasmLayout {
-  const uses = constantUsesOf(program, weightLayout);
+export function layoutMemory(
+  program: LoweredProgram, panelWidth: number, statics: StaticData, weightLayout: (kernel: K.Kernel<K.SizeForm>) => WeightLayout, runtime?: RuntimeLayoutInput,
+): WasmLayout {
+  const uses = constantUsesOf(runtime?.kernels ?? program.kernels, weightLayout);
   const rawConstants = new Map<number, number>();
   const packedConstants = new Map<number, PackedWeight>();
   const pieces: { address: number; data: Float32Array }[] = [];
@@ -106,9 +125,16 @@ export function layoutMemory(program: LoweredProgram, panelWidth: number, static
   for (const piece of pieces) piece.data.forEach((value, i) => view.setFloat32(piece.address + i * 4, value, true));
   for (const table of tables) image.set(table.bytes, table.address);
 
+  // Control words, then thread 0's scratch, then (several symbols) the sizes table, then the arena.
   const controlAddress = end;
   statics.placeScratch(controlAddress + CONTROL_BYTES);
-  const arenaBase = align16(statics.scratchAddress + statics.scratchBytes);
+  const scratchEnd = align16(statics.scratchAddress + statics.scratchBytes);
+  const scratchStride = align16(statics.scratchBytes);
+  if (runtime !== undefined) {
+    const placed = runtimePlacement(runtime.source, runtime.sizes, scratchEnd);
+    return { image, rawConstants, packedConstants, ...placed, controlAddress, scratchStride };
+  }
+  const arenaBase = scratchEnd;
   let cursor: AffineBytes = add({ perSample: 0, fixed: arenaBase }, bytesOf(program.arenaSize));
   const place = (size: Extent): AffineBytes => {
     const at = { perSample: cursor.perSample, fixed: align16(cursor.fixed) };
@@ -118,7 +144,7 @@ export function layoutMemory(program: LoweredProgram, panelWidth: number, static
   const inputs = program.inputs.map((tensor) => place(tensor.size));
   const outputs = program.outputs.map((tensor) => place(tensor.size));
   const total = add(cursor, { perSample: 0, fixed: 32 });
-  return { image, rawConstants, packedConstants, arenaBase, inputs, outputs, total: { perSample: total.perSample, fixed: align16(total.fixed) }, controlAddress, scratchStride: align16(statics.scratchBytes) };
+  return { image, rawConstants, packedConstants, arenaBase, inputs, outputs, total: { perSample: total.perSample, fixed: align16(total.fixed) }, controlAddress, scratchStride };
 }
 
 /** The byte address of a buffer (raw data of a constant). */

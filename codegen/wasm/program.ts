@@ -4,6 +4,14 @@
 // calling them in order on one thread, and `work(batch, thread, threads)` for threaded runs.
 
 import type { Kernel, LoweredProgram } from '../affine-kernels.ts';
+import type * as K from '../kernels.ts';
+import type { RuntimeProgram } from '../runtime-program.ts';
+import type { RuntimeSizes } from '../runtime-sizes.ts';
+import { prepareGeneralElementwise } from './general-elementwise.ts';
+import { prepareGeneralGather } from './general-gather.ts';
+import { prepareGeneralMatmul } from './general-matmul.ts';
+import { prepareGeneralReduce } from './general-reduce.ts';
+import { prepareGeneralSoftmax } from './general-softmax.ts';
 import { prepareAttentionKernel } from './attention-kernel.ts';
 import { convSplits, prepareConvKernel } from './conv-kernel.ts';
 import { emitElementwiseKernel } from './elementwise-kernel.ts';
@@ -73,23 +81,43 @@ const WASM_KERNELS: { readonly [K in Kernel['kind']]: WasmKernel<Extract<Kernel,
   attention: { prepare: prepareAttentionKernel, weight: 'row-major' },
 };
 
-function wasmKernel<K extends Kernel>(kernel: K): WasmKernel<K> {
-  return WASM_KERNELS[kernel.kind] as unknown as WasmKernel<K>;
+function wasmKernel<T extends Kernel>(kernel: T): WasmKernel<T> {
+  return WASM_KERNELS[kernel.kind] as unknown as WasmKernel<T>;
+}
+
+/**
+ * The kinds with a general emitter: sizes that are run-time values anywhere (several
+ * symbols), for kernels the affine emitters cannot take (codegen/runtime-program.ts).
+ */
+const GENERAL_KERNELS: { readonly [T in K.KernelKind]?: (kernel: Extract<K.Kernel, { kind: T }>, sizes: RuntimeSizes, statics: StaticData) => BodyEmitter } = {
+  elementwise: prepareGeneralElementwise,
+  gather: prepareGeneralGather,
+  matmul: prepareGeneralMatmul,
+  reduce: prepareGeneralReduce,
+  softmax: prepareGeneralSoftmax,
+};
+
+export const GENERAL_KINDS: ReadonlySet<K.KernelKind> = new Set(Object.keys(GENERAL_KERNELS) as K.KernelKind[]);
+
+function prepareGeneral(kernel: K.Kernel, sizes: RuntimeSizes, statics: StaticData): BodyEmitter {
+  const prepare = GENERAL_KERNELS[kernel.kind] as ((k: K.Kernel, s: RuntimeSizes, d: StaticData) => BodyEmitter) | undefined;
+  if (prepare === undefined) throw new Error(`internal: no general wasm emitter for ${kernel.kind}`);
+  return prepare(kernel, sizes, statics);
 }
 
 /** Function names are made here (`k3_linear`), never from model text. */
-function functionName(index: number, kernel: Kernel): string {
+function functionName(index: number, kernel: { readonly kind: K.KernelKind }): string {
   return `k${index}_${kernel.kind}`;
 }
 
 type BodyEmitter = (ctx: KernelContext) => void;
 
-function assemble(program: LoweredProgram, bodies: readonly BodyEmitter[], layout: WasmLayout, relaxed: boolean, splitFrom: readonly (number | undefined)[]): ModuleAssembler {
+function assemble(kernels: readonly { readonly kind: K.KernelKind }[], bodies: readonly BodyEmitter[], layout: WasmLayout, relaxed: boolean, splitFrom: readonly (number | undefined)[]): ModuleAssembler {
   const module = new ModuleAssembler(evaluateBytes(layout.total, 1), 'import');
   const library = new MathLibrary(module);
   const kernelParams = [{ name: 'batch', type: 'i32' as const }, { name: 'thread', type: 'i32' as const }, { name: 'threads', type: 'i32' as const }];
-  const refs = program.kernels.map((kernel, index) => module.declare(functionName(index, kernel), kernelParams, []));
-  program.kernels.forEach((kernel, index) => {
+  const refs = kernels.map((kernel, index) => module.declare(functionName(index, kernel), kernelParams, []));
+  kernels.forEach((_, index) => {
     const ref = refs[index];
     const body = bodies[index];
     if (ref === undefined || body === undefined) return;
@@ -103,12 +131,26 @@ function assemble(program: LoweredProgram, bodies: readonly BodyEmitter[], layou
   return module;
 }
 
-export function emitWasmProgram(program: LoweredProgram, options: { relaxed: boolean; splitMinFlops: number }): WasmProgram {
+/**
+ * The module(s) of a program; with `runtime` (several symbols), its kernels in order, each
+ * affine (sizes from slots) or general, and the memory layout places the table of run-time sizes.
+ * Every kernel takes (batch, thread, threads); with run-time sizes none is split (splitFrom
+ * undefined: `work` runs them all on thread 0), since the split cutoffs are batches of one symbol.
+ */
+export function emitWasmProgram(program: LoweredProgram, options: { relaxed: boolean; splitMinFlops: number; runtime?: RuntimeProgram }): WasmProgram {
   const statics = new StaticData();
-  const bodies = program.kernels.map((kernel) => wasmKernel(kernel).prepare(kernel, statics));
-  const layout = layoutMemory(program, MICRO_KERNEL.panelWidth, statics, (kernel) => wasmKernel(kernel).weight);
-  const splitFrom = program.kernels.map((kernel) => splitFromBatch(kernel, wasmKernel(kernel).splits?.(kernel) === true, options.splitMinFlops));
-  const simd = assemble(program, bodies, layout, false, splitFrom);
-  const relaxed = options.relaxed ? { relaxed: assemble(program, bodies, layout, true, splitFrom) } : {};
+  const { runtime } = options;
+  const kernels = runtime === undefined ? program.kernels : runtime.kernels.map((item) => item.kernel);
+  const bodies = runtime === undefined
+    ? program.kernels.map((kernel) => wasmKernel(kernel).prepare(kernel, statics))
+    : runtime.kernels.map((item) => (item.form === 'affine' ? wasmKernel(item.kernel).prepare(item.kernel, statics) : prepareGeneral(item.kernel, runtime.sizes, statics)));
+  const weight = (kernel: K.Kernel<K.SizeForm>): WeightLayout => WASM_KERNELS[kernel.kind].weight;
+  const runtimeLayout = runtime === undefined ? undefined : { sizes: runtime.sizes, source: runtime.source, kernels };
+  const layout = layoutMemory(program, MICRO_KERNEL.panelWidth, statics, weight, runtimeLayout);
+  const splitFrom = runtime === undefined
+    ? program.kernels.map((kernel) => splitFromBatch(kernel, wasmKernel(kernel).splits?.(kernel) === true, options.splitMinFlops))
+    : kernels.map(() => undefined);
+  const simd = assemble(kernels, bodies, layout, false, splitFrom);
+  const relaxed = options.relaxed ? { relaxed: assemble(kernels, bodies, layout, true, splitFrom) } : {};
   return { layout, simd, ...relaxed, splitFrom };
 }

@@ -10,7 +10,11 @@
 // are copied to their inputs' regions inside the module's memory (copyWithin), never
 // through JavaScript arrays.
 // Placeholders `/*FEEDS*/`, `/*COPY*/`, `/*CALL*/` and `/*RESULTS*/` are filled by
-// emit-bundle.ts with compiler-made code only.
+// emit-bundle.ts with compiler-made code only. With several symbols (SIZE_SLOTS not null) the
+// feeds statements bind the symbols, evaluate the run-time sizes (`slots`, read by the copy,
+// call and results statements) and set `need`; `dims` gives the values lengths cannot tell
+// apart; a stream's state then goes through JavaScript arrays. Such bundles run on one thread
+// (THREADS_UNAVAILABLE says so), so their memory is never shared.
 
 export const WASM_LOAD = `export async function load(options = {}) {
   let code = bytesOfBase64(SIMD_MODULE_BASE64);
@@ -58,38 +62,41 @@ export const WASM_LOAD = `export async function load(options = {}) {
   let queue = Promise.resolve();
   // Which stream's state the input regions hold (null after a plain run overwrote them).
   let owner = null;
+  // Several symbols: the run-time sizes of the last call (null otherwise).
+  let slots = null;
   function usable() {
     if (!open) throw new Error("fusegraph: this session was disposed");
     if (busy) throw new Error("fusegraph: a threaded run of this session is in progress; await it first");
   }
-  function prepare(batch) {
-    const need = needFor(batch, threads);
+  function prepare(batch, bytes = 0) {
+    const need = needFor(batch, threads, bytes);
     if (memory.buffer.byteLength < need) memory.grow(Math.ceil((need - memory.buffer.byteLength) / 65536));
     if (heap.buffer !== memory.buffer) heap = new Float32Array(memory.buffer);
   }
-  function writeFeeds(feeds) {
+  function writeFeeds(feeds, dims) {
     checkFeedNames(feeds, INPUT_NAMES);
     let batch = 0;
+    let need = 0;
     /*FEEDS*/
     if (batch === 0) batch = 1;
-    prepare(batch);
+    prepare(batch, need);
     /*COPY*/
     return batch;
   }
   function readResults(batch) {
     /*RESULTS*/
   }
-  function runSync(feeds) {
+  function runSync(feeds, dims) {
     usable();
     owner = null;
-    const batch = writeFeeds(feeds);
+    const batch = writeFeeds(feeds, dims);
     /*CALL*/
     return readResults(batch);
   }
-  async function runThreaded(feeds) {
+  async function runThreaded(feeds, dims) {
     usable();
     owner = null;
-    const batch = writeFeeds(feeds);
+    const batch = writeFeeds(feeds, dims);
     // Below every kernel's split batch, threads would only wait at barriers: run here alone.
     if (batch < SPLIT_FROM_BATCH) {
       kernels(batch);
@@ -115,6 +122,7 @@ export const WASM_LOAD = `export async function load(options = {}) {
   }
   function stream(streamOptions) {
     usable();
+    if (SIZE_SLOTS !== null) return arrayStream(streamOptions, runSync);
     const plan = streamPlan(streamOptions, metadata);
     const batch = plan.batch;
     const token = {};
@@ -174,10 +182,10 @@ export const WASM_LOAD = `export async function load(options = {}) {
     },
     runSync,
     stream,
-    run(feeds) {
-      if (threads === 1) return new Promise((resolve) => resolve(runSync(feeds)));
+    run(feeds, dims) {
+      if (threads === 1) return new Promise((resolve) => resolve(runSync(feeds, dims)));
       // One threaded run at a time: a run starts when the one before it has ended.
-      const result = queue.then(() => runThreaded(feeds));
+      const result = queue.then(() => runThreaded(feeds, dims));
       queue = result.then(() => undefined, () => undefined);
       return result;
     },
@@ -189,8 +197,36 @@ export const WASM_LOAD = `export async function load(options = {}) {
   };
 }
 
-/** Bytes of memory a call needs: the layout's, and the scratch of threads 1, 2, … past it. */
-function needFor(batch, threads) {
+/**
+ * Bytes of memory a call needs: the layout's (bytes, when the run-time sizes gave it), and
+ * the scratch of threads 1, 2, … past it.
+ */
+function needFor(batch, threads, bytes = 0) {
   const scratch = threads > 1 ? 16 + (threads - 1) * SCRATCH_STRIDE : 0;
-  return MEMORY_PER_SAMPLE * batch + MEMORY_FIXED + scratch;
+  return (bytes !== 0 ? bytes : MEMORY_PER_SAMPLE * batch + MEMORY_FIXED) + scratch;
+}`;
+
+
+/**
+ * stream() of a bundle with several symbols (run-time sizes), emitted only there: the state
+ * travels through the result arrays, fed back as the next chunk's inputs, as in the JS bundle
+ * (memory addresses change with the sizes).
+ */
+export const WASM_ARRAY_STREAM = `function arrayStream(streamOptions, runSync) {
+  const plan = streamPlan(streamOptions, metadata);
+  const feeds = Object.create(null);
+  const reset = () => {
+    for (const p of plan.pairs) feeds[p.inName] = p.initial !== undefined ? p.initial.slice() : new Float32Array(p.size);
+  };
+  reset();
+  return {
+    push(chunk) {
+      checkChunk(chunk, plan);
+      for (const name of plan.others) feeds[name] = Object.hasOwn(chunk, name) ? chunk[name] : undefined;
+      const results = runSync(feeds, plan.dims);
+      for (const p of plan.pairs) feeds[p.inName] = results[p.outName];
+      return results;
+    },
+    reset,
+  };
 }`;

@@ -4,13 +4,13 @@
 
 import type { Graph } from '../../ir/graph.ts';
 import type { MemoryPlan } from '../../ir/memory-plan.ts';
-import { toAffineProgram } from '../affine-kernels.ts';
+import { isRuntimeProgram, toRuntimeProgram } from '../runtime-program.ts';
 import { lowerGraph } from '../lower.ts';
 import { bundleFileStem, bundleFiles, type EmittedBundle, type EmitOptions } from '../target.ts';
 import { storeWeights } from '../weight-storage.ts';
 import { emitWasmBundle } from './emit-bundle.ts';
 import { emitWasmDts } from './emit-dts.ts';
-import { emitWasmProgram } from './program.ts';
+import { emitWasmProgram, GENERAL_KINDS } from './program.ts';
 import { PARALLEL_MIN_FLOPS } from './threads.ts';
 
 export interface WasmEmitOptions extends EmitOptions {
@@ -29,13 +29,17 @@ export function emitWasm(graph: Graph, plan: MemoryPlan, options: WasmEmitOption
   const stem = bundleFileStem(graph.name, options.stem);
   const weights = options.weights ?? 'embed';
   const weightsFile = `${stem}.weights.bin`;
-  const program = toAffineProgram(lowerGraph(graph, plan), 'wasm');
-  const wasm = emitWasmProgram(program, { relaxed: options.relaxed === true, splitMinFlops: options.splitMinFlops ?? PARALLEL_MIN_FLOPS });
+  // Sizes affine in one monomial: the batch fast path (threads split it); else run-time sizes (several symbols, one thread).
+  const projected = toRuntimeProgram(lowerGraph(graph, plan), 'wasm', GENERAL_KINDS);
+  const program = projected.affine;
+  const runtime = isRuntimeProgram(projected) ? projected : undefined;
+  const splitMinFlops = options.splitMinFlops ?? PARALLEL_MIN_FLOPS;
+  const wasm = emitWasmProgram(program, { relaxed: options.relaxed === true, splitMinFlops, ...(runtime === undefined ? {} : { runtime }) });
   const dtype = options.weightsDtype ?? 'f32';
-  const module = emitWasmBundle(graph, program, wasm, { weights, weightsFile, dtype });
+  const module = emitWasmBundle(graph, program, wasm, { weights, weightsFile, dtype, ...(runtime === undefined ? {} : { runtime }) });
   const stored = storeWeights(wasm.layout.image, dtype);
   const external = weights === 'external' ? { name: weightsFile, contents: stored } : undefined;
-  const files = bundleFiles(stem, module, emitWasmDts(program), external);
+  const files = bundleFiles(stem, module, emitWasmDts(program, runtime !== undefined), external);
   if (options.emitWat === true) {
     files.push({ name: `${stem}.wat`, contents: wasm.simd.listing() });
     if (wasm.relaxed !== undefined) files.push({ name: `${stem}.relaxed.wat`, contents: wasm.relaxed.listing() });

@@ -7,7 +7,7 @@
 import type { Kernel } from '../affine-kernels.ts';
 import { kernelFlops } from '../kernel-info.ts';
 import type { FunctionAssembler, Local } from './function-assembler.ts';
-import type { KernelContext } from './kernel-context.ts';
+import { pushAffine, type KernelContext } from './kernel-context.ts';
 import type { FunctionRef, ModuleAssembler } from './module-assembler.ts';
 
 /**
@@ -59,8 +59,10 @@ export function emitShare(ctx: KernelContext, count: Local, unit: number, name: 
 export function threadScratch(ctx: KernelContext, fixed: number): Local {
   const { asm, layout } = ctx;
   const scratch = asm.local('i32', 'scratch');
-  // (total(batch) + 15) & ~15 + (thread − 1) · stride, or `fixed` on thread 0.
-  asm.get(ctx.batch).i32Const(layout.total.perSample).i32('i32.mul').i32Const(layout.total.fixed + 15).i32('i32.add');
+  // (total + 15) & ~15 + (thread − 1) · stride, or `fixed` on thread 0.
+  // pushAffine: the total may be a run-time size (several symbols) rather than the batch's.
+  pushAffine(ctx, layout.total);
+  asm.i32Const(15).i32('i32.add');
   asm.i32Const(-16).i32('i32.and');
   asm.get(ctx.thread).i32Const(1).i32('i32.sub').i32Const(layout.scratchStride).i32('i32.mul').i32('i32.add');
   asm.i32Const(fixed).get(ctx.thread).select().set(scratch);

@@ -7,7 +7,10 @@ import { hostIdChecks } from './lookup-shader.ts';
 import type { Graph } from '../../ir/graph.ts';
 import { printGraph } from '../../ir/print.ts';
 import { formatShape } from '../../ir/types.ts';
-import { DECODE_WEIGHTS, FEED_CHECK, FETCH_WEIGHTS } from '../js/runtime.ts';
+import { CHECK_IDS, DECODE_WEIGHTS, FEED_CHECK, FETCH_WEIGHTS, SYMBOL_FEED_CHECK } from '../js/runtime.ts';
+import type { RuntimeProgram } from '../runtime-program.ts';
+import { SIZES_SOURCE } from '../runtime-sizes.ts';
+import { WGSL_RUNTIME_SIZES_HOST } from './runtime-sizes-host.ts';
 import { toBase64 } from '../js/weights.ts';
 import type { Extent, LoweredProgram, LoweredTensor } from '../affine-kernels.ts';
 import { commentLine, commentText, stringLiteral } from '../namer.ts';
@@ -28,6 +31,8 @@ export interface WgslBundleOptions {
   readonly dtype: WeightsDtype;
   /** Include the f16 variants (compile option wgsl.f16). */
   readonly f16: boolean;
+  /** Several symbols: sizes evaluated per call (the host of runtime-sizes-host.ts). */
+  readonly runtime?: RuntimeProgram;
 }
 
 export interface WgslBundle {
@@ -59,12 +64,14 @@ function windowLiteral(shader: ShaderPlan): string {
   return shader.consts === undefined ? 'null' : `[${shader.consts.chunk}, ${shader.consts.offset}, ${shader.consts.size}]`;
 }
 
+/** [perSample, fixed], with a run-time size's slot third (several symbols). */
 function extentLiteral(extent: Extent): string {
-  return `[${extent.perSample}, ${extent.fixed}]`;
+  return extent.slot === undefined || extent.perSample === 0 ? `[${extent.perSample}, ${extent.fixed}]` : `[${extent.perSample}, ${extent.fixed}, ${extent.slot}]`;
 }
 
 function axisLiteral(axis: DispatchAxis): string {
-  return `[${axis.items.perSample}, ${axis.items.fixed}, ${axis.per}]`;
+  const slot = axis.items.slot === undefined || axis.items.perSample === 0 ? '' : `, ${axis.items.slot}`;
+  return `[${axis.items.perSample}, ${axis.items.fixed}, ${axis.per}${slot}]`;
 }
 
 function metadataLiteral(program: LoweredProgram): string {
@@ -81,8 +88,10 @@ function header(graph: Graph, program: LoweredProgram, options: WgslBundleOption
     `// inputs: ${io(program.inputs)}`,
     `// outputs: ${io(program.outputs)}`,
     `// weights: ${totalFloats(layout)} f32 values in ${layout.constChunks.length} buffer(s), ${stored}`,
-    '// load({ device?, maxBatch? }) prepares the GPU once; session.run(feeds) resolves to the outputs',
-    '// (GPUBuffers with run(feeds, { keepOnGpu: true })); session.runBatch([feeds, …]) submits several runs at once.',
+    ...(options.runtime === undefined
+      ? ['// load({ device?, maxBatch? }) prepares the GPU once; session.run(feeds) resolves to the outputs',
+        '// (GPUBuffers with run(feeds, { keepOnGpu: true })); session.runBatch([feeds, …]) submits several runs at once.']
+      : ['// load({ device?, maxSizes? }) prepares the GPU once; session.run(feeds, dims?) resolves to the outputs.']),
     '//',
     '// IR after optimization:',
     ...printGraph(graph).trimEnd().split('\n').map((line) => `//   ${commentLine(line)}`),
@@ -95,11 +104,57 @@ function variantTable(w: CodeWriter, name: string, codes: readonly (string | und
   else w.block(`const ${name} = {`, () => w.all(entries), '};');
 }
 
+/**
+ * The tables and host of a bundle with several symbols: sizes are [scale, fixed, slot] of the
+ * run-time sizes SIZE_SLOTS evaluates per call (codegen/runtime-sizes.ts).
+ */
+function runtimeTables(w: CodeWriter, program: LoweredProgram, layout: GpuLayout, shaders: readonly ShaderPlan[], runtime: RuntimeProgram): void {
+  w.line(`const SIZE_SLOTS = ${runtime.sizes.literal()};`);
+  w.line(`const INPUT_SHAPES = ${JSON.stringify(program.inputs.map((t) => t.shape))};`);
+  w.block('const INPUTS = [', () => program.inputs.forEach((input, index) => {
+    w.line(`{ name: ${stringLiteral(input.name)}, dtype: ${stringLiteral(input.dtype)}, offset: ${extentLiteral(layout.inputs[index] ?? input.size)} },`);
+  }), '];');
+  hostIdChecks(program);
+  const checks = program.kernels.flatMap((kernel) => {
+    if (kernel.kind !== 'lookup' || kernel.ids.kind !== 'input') return [];
+    const strides = (runtime.idsStrides.get(kernel) ?? []).map(extentLiteral);
+    return [`[${kernel.ids.index}, ${stringLiteral(formatValueName(kernel.idsName))}, [${strides.join(', ')}], ${kernel.size}]`];
+  });
+  w.line(`const ID_CHECKS = [${checks.join(', ')}];`);
+  w.block('const OUTPUTS = [', () => program.outputs.forEach((output, index) => {
+    w.line(`{ name: ${stringLiteral(output.name)}, size: ${extentLiteral(output.size)}, offset: ${extentLiteral(layout.outputs[index] ?? output.size)} },`);
+  }), '];');
+  w.line('// Per kernel: workgroups along x and y, ceil(size / per), and its window of weights.');
+  w.block('const DISPATCH = [', () => shaders.forEach((shader, index) => {
+    const kernel = runtime.kernels[index]?.kernel;
+    w.line(`[${axisLiteral(shader.dispatch[0])}, ${axisLiteral(shader.dispatch[1])}, ${windowLiteral(shader)}], // ${kernel?.op ?? ''} ${commentText(kernel?.label ?? '')}`);
+  }), '];');
+  w.block('const SHADERS = [', () => shaders.forEach((shader) => w.line(`${stringLiteral(shader.code)},`)), '];');
+  w.line();
+}
+
 export function emitWgslBundle(graph: Graph, program: LoweredProgram, layout: GpuLayout, shaders: readonly ShaderPlan[],
   options: WgslBundleOptions): WgslBundle {
   const bytes = weightBytes(program, layout);
   const w = new CodeWriter();
   w.all(header(graph, program, options, layout)).line();
+  if (options.runtime !== undefined) {
+    w.line(`export const metadata = Object.freeze(${metadataLiteral(program)});`).line();
+    if (options.weights === 'embed') w.line(`const WEIGHTS_BASE64 = "${toBase64(storeWeights(bytes, options.dtype))}";`);
+    else w.line(`const WEIGHTS_FILE = ${stringLiteral(options.weightsFile)};`);
+    w.line(`const CONST_CHUNKS = [${layout.constChunks.join(', ')}];`);
+    w.line(`const DATA_SIZE = ${extentLiteral(layout.dataSize)};`);
+    runtimeTables(w, program, layout, shaders, options.runtime);
+    w.all(DECODE_WEIGHTS.split('\n')).line();
+    w.all(widenWeightsSource(options.dtype).split('\n')).line();
+    w.all(`${SYMBOL_FEED_CHECK}\n\n${CHECK_IDS}\n\n${SIZES_SOURCE}\n\n${STREAM_PLAN}`.split('\n')).line();
+    if (options.weights === 'external') w.all(FETCH_WEIGHTS.split('\n')).line();
+    w.all((options.weights === 'embed' ? EMBEDDED_WEIGHTS : EXTERNAL_WEIGHTS).split('\n')).line();
+    w.line('const SUBGROUP_SHADERS = {};').line('const F16_SHADERS = {};');
+    w.all(WGSL_DEVICE.split('\n')).line();
+    w.all(WGSL_RUNTIME_SIZES_HOST.split('\n'));
+    return { module: w.toString(), weights: storeWeights(bytes, options.dtype) };
+  }
   w.line(`export const metadata = Object.freeze(${metadataLiteral(program)});`).line();
   if (options.weights === 'embed') w.line(`const WEIGHTS_BASE64 = "${toBase64(storeWeights(bytes, options.dtype))}";`);
   else w.line(`const WEIGHTS_FILE = ${stringLiteral(options.weightsFile)};`);

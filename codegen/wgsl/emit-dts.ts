@@ -35,7 +35,24 @@ const GPU_DECLARATIONS = [
   '}',
 ];
 
-export function emitWgslDts(program: LoweredProgram): string {
+/**
+ * `dims`: a bundle with run-time sizes (several symbols): run(feeds, dims?) with typed arrays,
+ * load({ maxSizes }); the GPU-resident members (keepOnGpu, runBatch) are the batch path's.
+ */
+export function emitWgslDts(program: LoweredProgram, dims = false): string {
+  if (dims) {
+    return emitBundleDts(program, {
+      target: 'WGSL',
+      pushResult: 'Promise<Results>',
+      dims,
+      loadOptions: [
+        '/** A WebGPU GPUDevice; when absent one is requested from navigator.gpu (and destroyed by dispose). */',
+        'readonly device?: object;',
+        '/** Bounds per symbol (`{ N: 8, S: 128 }`); buffers are sized for them once. Without it they grow on demand. */',
+        'readonly maxSizes?: Dims;',
+      ],
+    });
+  }
   return emitBundleDts(program, {
     target: 'WGSL',
     pushResult: 'Promise<Results>',

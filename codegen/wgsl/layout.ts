@@ -7,6 +7,9 @@
 
 import { CompileError } from '../../ir/errors.ts';
 import type { Extent, LoweredProgram } from '../affine-kernels.ts';
+import { addSizes, type SymSize } from '../../ir/sym-size.ts';
+import type * as K from '../kernels.ts';
+import type { RuntimeSizes } from '../runtime-sizes.ts';
 import type { WgslLimits } from './limits.ts';
 
 /** minStorageBufferOffsetAlignment (256 bytes) in f32 elements. */
@@ -64,4 +67,23 @@ export function gpuLayout(program: LoweredProgram, limits: WgslLimits): GpuLayou
     return { chunk, offset };
   });
   return { inputs, outputs, arena, dataSize: cursor, constants, constChunks: chunks };
+}
+
+/**
+ * With several symbols: the same regions (inputs, outputs, arena) placed from the program's
+ * polynomial sizes, each offset and the total a run-time size (codegen/runtime-sizes.ts); the
+ * weights as gpuLayout places them.
+ */
+export function runtimeGpuLayout(program: LoweredProgram, source: K.LoweredProgram, sizes: RuntimeSizes, limits: WgslLimits): GpuLayout {
+  const weights = gpuLayout(program, limits);
+  let cursor: SymSize = [];
+  const place = (size: SymSize): Extent => {
+    const offset = sizes.extent(cursor);
+    cursor = addSizes(cursor, size);
+    return offset;
+  };
+  const inputs = source.inputs.map((tensor) => place(tensor.size));
+  const outputs = source.outputs.map((tensor) => place(tensor.size));
+  const arena = place(source.arenaSize);
+  return { ...weights, inputs, outputs, arena, dataSize: sizes.extent(cursor) };
 }

@@ -3,7 +3,6 @@
 // CompileError naming the kernel instead of a device error at run time.
 
 import { CompileError } from '../../ir/errors.ts';
-import type { Kernel } from '../affine-kernels.ts';
 import type { GpuLayout } from './layout.ts';
 import type { ShaderPlan } from './shader-common.ts';
 
@@ -24,12 +23,12 @@ export type WgslLimits = { readonly [K in keyof typeof DEFAULT_LIMITS]: number }
 /** Every shader binds `consts` and `data` (see layout.ts). */
 export const STORAGE_BUFFERS_PER_SHADER = 2;
 
-function check(ok: boolean, kernel: Kernel | undefined, message: string): void {
+function check(ok: boolean, kernel: { readonly label: string; readonly op: string } | undefined, message: string): void {
   if (ok) return;
   throw new CompileError(`WGSL target: ${message}`, kernel === undefined ? {} : { node: kernel.label, op: kernel.op });
 }
 
-export function checkShader(kernel: Kernel, plan: ShaderPlan, limits: WgslLimits): void {
+export function checkShader(kernel: { readonly label: string; readonly op: string }, plan: ShaderPlan, limits: WgslLimits): void {
   check(plan.invocations <= limits.maxComputeInvocationsPerWorkgroup, kernel,
     `a workgroup of ${plan.invocations} invocations exceeds maxComputeInvocationsPerWorkgroup ${limits.maxComputeInvocationsPerWorkgroup}`);
   check(plan.workgroupBytes <= limits.maxComputeWorkgroupStorageSize, kernel,

@@ -101,7 +101,7 @@ export function recurrenceShader(k: RecurrenceKernel, layout: KernelLayout): Sha
     w.line('');
   }
   declarations.push(w.toString());
-  const total = { perSample: k.batch.perSample * D, fixed: k.batch.fixed * D };
+  const total = { ...k.batch, perSample: k.batch.perSample * D, fixed: k.batch.fixed * D };
   return gridStrideShader(k, total, (main) => {
     main.line(`let B = ${extentExpr(k.batch)};`);
     if (D === 1) main.line('direction0(i);');

@@ -18,6 +18,10 @@ import { resizeShader } from './resize-shader.ts';
 import type { ConstWindow, KernelLayout, ShaderPlan } from './shader-common.ts';
 import { attentionShader, layerNormShader } from './sequence-shaders.ts';
 import { softmaxShader } from './softmax-shader.ts';
+import type * as K from '../kernels.ts';
+import type { RuntimeProgram } from '../runtime-program.ts';
+import type { RuntimeSizes } from '../runtime-sizes.ts';
+import { generalElementwiseShader, generalGatherShader, generalMatmulShader, generalReduceShader, generalSoftmaxShader } from './general-shaders.ts';
 
 type KernelOf<K extends KernelKind> = Extract<Kernel, { kind: K }>;
 type ShaderEmitter<K extends KernelKind> = (kernel: KernelOf<K>, layout: KernelLayout) => ShaderPlan;
@@ -37,8 +41,28 @@ const SHADER_EMITTERS: { readonly [K in KernelKind]: ShaderEmitter<K> } = {
   attention: attentionShader,
 };
 
+/**
+ * The kinds with a general shader (sizes that are run-time values anywhere: several symbols),
+ * for kernels the affine shaders cannot take (codegen/runtime-program.ts).
+ */
+const GENERAL_SHADERS: { readonly [T in K.KernelKind]?: (kernel: Extract<K.Kernel, { kind: T }>, sizes: RuntimeSizes, layout: KernelLayout) => ShaderPlan } = {
+  elementwise: generalElementwiseShader,
+  gather: generalGatherShader,
+  matmul: generalMatmulShader,
+  softmax: generalSoftmaxShader,
+  reduce: generalReduceShader,
+};
+
+export const WGSL_GENERAL_KINDS: ReadonlySet<K.KernelKind> = new Set(Object.keys(GENERAL_SHADERS) as K.KernelKind[]);
+
+function generalShader(kernel: K.Kernel, sizes: RuntimeSizes, layout: KernelLayout): ShaderPlan {
+  const emit = GENERAL_SHADERS[kernel.kind] as ((k: K.Kernel, s: RuntimeSizes, l: KernelLayout) => ShaderPlan) | undefined;
+  if (emit === undefined) throw new Error(`internal: no general WGSL shader for ${kernel.kind}`);
+  return emit(kernel, sizes, layout);
+}
+
 /** The span of one weight chunk that covers every constant the kernel reads. */
-function constWindow(kernel: Kernel, program: LoweredProgram, layout: GpuLayout, limits: WgslLimits): ConstWindow | undefined {
+function constWindow(kernel: K.Kernel<K.SizeForm>, program: LoweredProgram, layout: GpuLayout, limits: WgslLimits): ConstWindow | undefined {
   const indices = kernelReads(kernel).flatMap((ref) => (ref.kind === 'const' ? [ref.index] : []));
   if (indices.length === 0) return undefined;
   const places = indices.map((index) => ({ place: layout.constants[index], size: program.constants[index]?.data.length ?? 0 }));
@@ -59,8 +83,17 @@ function shaderFor<K extends KernelKind>(kind: K, kernel: KernelOf<K>, layout: K
   return emit(kernel, layout);
 }
 
-/** The shaders of a program, in execution order, each within the limits. */
-export function programShaders(program: LoweredProgram, layout: GpuLayout, limits: WgslLimits): ShaderPlan[] {
+/** The shaders of a program, in execution order, each within the limits; with `runtime`, of its kernels. */
+export function programShaders(program: LoweredProgram, layout: GpuLayout, limits: WgslLimits, runtime?: RuntimeProgram): ShaderPlan[] {
+  if (runtime !== undefined) {
+    return runtime.kernels.map((item) => {
+      const consts = constWindow(item.kernel, program, layout, limits);
+      const kernelLayout = { ...layout, constBase: consts?.offset ?? 0 };
+      const plan = item.form === 'affine' ? shaderFor(item.kernel.kind, item.kernel, kernelLayout) : generalShader(item.kernel, runtime.sizes, kernelLayout);
+      checkShader(item.kernel, plan, limits);
+      return consts === undefined ? plan : { ...plan, consts };
+    });
+  }
   return program.kernels.map((kernel) => {
     const consts = constWindow(kernel, program, layout, limits);
     const plan = shaderFor(kernel.kind, kernel, { ...layout, constBase: consts?.offset ?? 0 });

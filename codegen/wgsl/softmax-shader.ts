@@ -24,7 +24,7 @@ export function softmaxShader(kernel: SoftmaxKernel, layout: KernelLayout): Shad
 }
 
 function rowsOf(kernel: SoftmaxKernel): Extent {
-  return { perSample: kernel.outer.perSample * kernel.inner, fixed: kernel.outer.fixed * kernel.inner };
+  return { ...kernel.outer, perSample: kernel.outer.perSample * kernel.inner, fixed: kernel.outer.fixed * kernel.inner };
 }
 
 function softmaxCode(kernel: SoftmaxKernel, layout: KernelLayout, subgroups: boolean): string {

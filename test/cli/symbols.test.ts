@@ -1,6 +1,6 @@
 // Several symbols at the command line: `run` binds each symbol from the input files' shapes
 // and names both inputs when they disagree (exit 2, one line); `compile --dim S=...` fixes a
-// symbol so that the wasm target, which takes one batch symbol, accepts the model.
+// symbol at compile time; a wasm bundle whose sizes need N and S apart runs from the CLI.
 
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -51,4 +51,19 @@ describe('several symbols in the CLI', () => {
     expect(bad.status).toBe(2);
     expect(bad.stderr).toContain('--dim takes SYMBOL=SIZE');
   });
+
+  it('compiles a model whose sizes need N and S apart for wasm (run-time sizes) and runs the bundle', () => {
+    const pooled = file('pooled.onnx', onnxModel({
+      opset: 13, inputs: [['x', ['N', 'S', 4]]], outputs: [['y', ['N', 'S', 4]]],
+      nodes: [node('Softmax', ['x'], 'y', [intAttribute('axis', 1)])],
+    }));
+    const compiled = fusegraph('compile', pooled, '--target', 'wasm', '-o', join(dir, 'out4'));
+    expect(compiled.stderr).toBe('');
+    expect(compiled.status).toBe(0);
+    const { status, stdout, stderr } = fusegraph('run', join(dir, 'out4', 'pooled.mjs'), '--input', `x=${file('x3.json', nested(2, 3, 4))}`);
+    expect(stderr).toBe('');
+    expect(status).toBe(0);
+    expect(stdout).toContain('[2,3,4]');
+  });
 });
+

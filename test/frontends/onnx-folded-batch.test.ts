@@ -2,9 +2,9 @@
 // [N, S, E] → [S, N, E] → [S, N·H, D] with the target computed from Shape at import, which
 // fusegraph imports as the dim `4*N` (a multiple of one symbol, ir/sym-size.ts). The
 // *_dyn_batch fixtures (symbolic N, recorded at N = 3) fuse to one attention over [4*N, S, D]
-// and one JS bundle reproduces PyTorch at every batch size; wasm and WGSL, whose kernels
-// take static strides, refuse the [S, N, E] layout with a clear line and compile once N is
-// fixed (test/frontends/onnx-seq-fixtures.test.ts runs them so).
+// and one JS bundle reproduces PyTorch at every batch size; so do one wasm and one WGSL
+// bundle, whose [S, N, E] strides are run-time sizes (codegen/runtime-sizes.ts), and they
+// still compile with N fixed (test/frontends/onnx-seq-fixtures.test.ts runs them so).
 
 import { afterAll, describe, expect, it } from 'vitest';
 import type { FeedArray } from '../../ir/feeds.ts';
@@ -51,11 +51,23 @@ describe('a batch folded into the heads (4*N)', () => {
     });
   }
 
-  it('wasm and WGSL refuse the symbolic [S, N, E] layout in one line and compile with N fixed', () => {
-    const graph = importOnnx(readPytorchSeq('mha_kpm_dyn_batch').bytes);
+  it('one wasm and one WGSL bundle take the symbolic [S, N, E] layout (run-time sizes) and match PyTorch at N = 1, 2, 3; N fixed still compiles', async () => {
+    const { bytes, io } = readPytorchSeq('mha_kpm_dyn_batch');
+    const graph = importOnnx(bytes);
+    const recorded = io.input.shape[0] ?? 1;
+    const feeds = recordedFeed(graph, io);
+    const want = io.outputs[0]?.data ?? [];
     for (const target of ['wasm', 'wgsl'] as const) {
-      expect(() => compile(graph, { target }), target).toThrow(/supports one symbolic batch dim on axis 0 only \(for now\); this graph has the symbolic stride \d+\*N .*--dim fixes one at compile time/);
       expect(() => compile(graph, { target, dims: { N: 2 } }), target).not.toThrow();
+      const session = await runner.open(graph, target, recorded);
+      try {
+        for (let n = 1; n <= recorded; n++) {
+          const expected = want.slice(0, (want.length / recorded) * n);
+          expect(seqRelativeError(expected, (await session.run(firstSamples(feeds, n, recorded)))['y']), `${target}, N = ${n}`).toBeLessThanOrEqual(MAX_SEQ_RELATIVE_ERROR);
+        }
+      } finally {
+        session.dispose();
+      }
     }
   });
 

@@ -63,9 +63,10 @@ export function foldsBatch(graph: Graph): boolean {
 }
 
 /**
- * The graph a target compiles: as imported, except that wasm and WGSL take one symbolic
- * batch on axis 0 with static strides, which batch-first attention's [S, N, E] layout does
- * not have; those compile with N fixed at the recorded batch (`--dim N=3`).
+ * The graph a target compiles here: as imported, except that wasm and WGSL get batch-first
+ * attention's [S, N, E] layout with N fixed at the recorded batch (`--dim N=3`), which keeps
+ * them on the batch path's kernels; test/frontends/onnx-folded-batch.test.ts runs them with
+ * N symbolic (run-time sizes).
  */
 export function graphForTarget(graph: Graph, target: 'js' | 'wasm' | 'wgsl', batch: number): Graph {
   return target !== 'js' && foldsBatch(graph) ? fixDims(graph, { N: batch }) : graph;

@@ -1,7 +1,7 @@
-// Several symbols and the wasm target: it takes sizes affine in one monomial, its batch (N,
+// Several symbols and the wasm target: sizes affine in one monomial keep the batch path (N,
 // or N·S for a model that works token by token on [N, S, D]); anything else (attention's
-// transposes, mean pooling over S) is refused with a clear message and compiles once S is
-// fixed at compile time (compile's `dims`, the CLI's --dim S=64).
+// transposes, mean pooling over S) runs on run-time sizes (test/codegen/wasm/runtime-sizes.test.ts),
+// and S may still be fixed at compile time (compile's `dims`, the CLI's --dim S=64).
 
 import { describe, expect, it } from 'vitest';
 import { fixDims } from '../../../ir/fix-dims.ts';
@@ -14,8 +14,18 @@ import { loadWasmBundle } from './wasm-bundle.ts';
 describe('several symbols (wasm)', () => {
   const graph = sequenceGraph();
 
-  it('refuses a graph whose sizes need both symbols apart, naming the way out', () => {
-    expect(() => compile(graph, { target: 'wasm' })).toThrow(/the wasm target supports one symbolic batch dim on axis 0 only \(for now\); this graph has .*--dim fixes one at compile time/);
+  it('runs a graph whose sizes need both symbols apart (run-time sizes) at several N and S', async () => {
+    const session = (await loadWasmBundle(compile(graph, { target: 'wasm' }))) as unknown as { runSync(f: object, d: object): Record<string, Float32Array>; dispose(): void };
+    for (const [n, s] of [[1, 1], [2, 3], [3, 17], [1, 64]] as const) {
+      const feeds = sequenceFeeds(n, s);
+      const expected = interpret(graph, feeds, { S: s });
+      const actual = session.runSync({ ...feeds }, { S: s });
+      for (const name of graph.outputs) {
+        const comparison = compareArrays(expected[name] ?? new Float32Array(), actual[name] ?? new Float32Array(), toleranceFor(graph));
+        if (!comparison.ok) throw new Error(`N=${n} S=${s}: ${name} differs: ${JSON.stringify(comparison.mismatch)}`);
+      }
+    }
+    session.dispose();
   });
 
   it('runs a token-wise model over [N, S, D] with N·S as its batch, at several N and S', async () => {
