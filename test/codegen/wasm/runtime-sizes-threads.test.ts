@@ -1,0 +1,97 @@
+// Threads meet run-time sizes: a wasm bundle with several symbols loaded with `{ threads: 2 }`
+// runs on one thread and says why (every kernel unsplit), and its run() and runSync() agree with
+// the interpreter at several (N, S); the same layers over one symbol still run on two threads
+// in a shared memory, byte for byte as on one thread.
+
+import { afterEach, describe, expect, it } from 'vitest';
+import { CONTROL_BYTES } from '../../../codegen/wasm/memory-layout.ts';
+import type { Graph } from '../../../ir/graph.ts';
+import { interpret, type Feeds } from '../../../ir/interpret.ts';
+import { GraphBuilder, type Value } from '../../../src/builder.ts';
+import { optimize } from '../../../src/passes/pipeline.ts';
+import { Random } from '../../../src/random.ts';
+import { compareArrays, toleranceFor } from '../../../src/tolerance.ts';
+import { bundleFor, loadWasmBundle, type WasmSession } from './wasm-bundle.ts';
+
+type Dims = Record<string, number>;
+interface Session extends WasmSession {
+  readonly threads: number;
+  readonly threadsReason: string;
+  runSync(feeds: Feeds, dims?: Dims): Record<string, Float32Array>;
+  run(feeds: Feeds, dims?: Dims): Promise<Record<string, Float32Array>>;
+  dispose(): Promise<void>;
+}
+
+const D = 32;
+const open: Session[] = [];
+
+afterEach(async () => {
+  await Promise.all(open.splice(0).map((session) => session.dispose()));
+});
+
+/** Linear layers then a softmax over `axis`, over [lead..., S, D] inputs. */
+function sequenceGraph(lead: readonly (string | number)[], axis: number): Graph {
+  const random = new Random(7);
+  const b = new GraphBuilder('seq');
+  const x = b.input('x', [...lead, 'S', D]);
+  const w = (name: string): Value => b.constant(random.uniformArray(D * D, -0.3, 0.3), [D, D], name);
+  const h = b.linear(x, w('w1'), undefined, { op: 'relu', attrs: {} }, [], 'h');
+  b.output(b.softmax(b.linear(h, w('w2')), axis, 'p'));
+  return b.build();
+}
+
+async function load(graph: Graph, threads: number): Promise<{ session: Session; source: string }> {
+  const optimized = optimize(graph);
+  // splitMinFlops 0: every kernel that can split would, so an unsplit bundle is the path's doing.
+  const bundle = bundleFor(optimized.graph, optimized.plan, { splitMinFlops: 0 });
+  const session = (await loadWasmBundle(bundle, { threads })) as Session;
+  open.push(session);
+  const entry = bundle.files.find((file) => file.name === bundle.entry)?.contents;
+  return { session, source: typeof entry === 'string' ? entry : '' };
+}
+
+function expectAgrees(graph: Graph, feeds: Feeds, dims: Dims, actual: Record<string, Float32Array>): void {
+  const expected = interpret(graph, feeds, dims);
+  for (const name of graph.outputs) {
+    const want = expected[name] ?? new Float32Array();
+    const got = actual[name] ?? new Float32Array();
+    expect(got.length).toBe(want.length);
+    const comparison = compareArrays(want, got, toleranceFor(graph));
+    expect(comparison.ok, JSON.stringify(comparison.ok ? {} : comparison.mismatch)).toBe(true);
+  }
+}
+
+describe('wasm threads with several symbols', () => {
+  it('a run-time-size bundle loaded with two threads runs on one and says why', async () => {
+    // Softmax over S of [N, S, D]: sizes not affine in one monomial (run-time sizes).
+    const graph = sequenceGraph(['N'], 1);
+    const { session, source } = await load(graph, 2);
+    expect(source).toContain('const SIZE_SLOTS = [');
+    expect(source).toContain('const SPLIT_FROM_BATCH = Infinity;');
+    expect([session.threads, session.threadsReason]).toEqual([1, 'several symbolic dims: run-time sizes run on one thread']);
+    // The image, the control words, thread 0's scratch, then the sizes table, without overlap.
+    const constant = (name: string): number => Number(new RegExp(`^const ${name} = (\\d+);$`, 'm').exec(source)?.[1] ?? NaN);
+    const sizesAt = Number(/Int32Array\(memory\.buffer\)\.set\(slots, (\d+) >>> 2\)/.exec(source)?.[1] ?? NaN);
+    expect(constant('CONTROL_ADDRESS')).toBeGreaterThanOrEqual(constant('IMAGE_BYTES'));
+    expect(sizesAt).toBeGreaterThanOrEqual(constant('CONTROL_ADDRESS') + CONTROL_BYTES + constant('SCRATCH_STRIDE'));
+    for (const [n, s] of [[1, 1], [3, 5], [2, 40], [4, 2]] as const) {
+      const feeds = { x: new Random(n * 100 + s).uniformArray(n * s * D, -2, 2) };
+      expectAgrees(graph, feeds, { S: s }, await session.run(feeds, { S: s }));
+      expectAgrees(graph, feeds, { S: s }, session.runSync(feeds, { S: s }));
+    }
+  });
+
+  it('the same layers over one symbol still split between two threads in a shared memory', async () => {
+    const graph = sequenceGraph([], -1);
+    const one = await load(graph, 1);
+    const two = await load(graph, 2);
+    expect(one.source).toContain('const SIZE_SLOTS = null;');
+    expect([two.session.threads, two.session.threadsReason]).toEqual([2, '2 threads were asked for']);
+    for (const s of [1, 6, 64]) {
+      const feeds = { x: new Random(s).uniformArray(s * D, -2, 2) };
+      const threaded = await two.session.run(feeds);
+      expectAgrees(graph, feeds, { S: s }, threaded);
+      expect(threaded['p']).toEqual((await one.session.run(feeds))['p']);
+    }
+  });
+});
