@@ -62,7 +62,7 @@ export const WASM_LOAD = `export async function load(options = {}) {
   let queue = Promise.resolve();
   // Which stream's state the input regions hold (null after a plain run overwrote them).
   let owner = null;
-  // Several symbols: the run-time sizes of the last call (null otherwise).
+  // Several symbols: this call's run-time sizes.
   let slots = null;
   function usable() {
     if (!open) throw new Error("fusegraph: this session was disposed");
@@ -197,10 +197,7 @@ export const WASM_LOAD = `export async function load(options = {}) {
   };
 }
 
-/**
- * Bytes of memory a call needs: the layout's (bytes, when the run-time sizes gave it), and
- * the scratch of threads 1, 2, … past it.
- */
+/** Bytes a call needs: the layout's (or the run-time sizes' bytes), and threads 1, 2, …'s scratch past it. */
 function needFor(batch, threads, bytes = 0) {
   const scratch = threads > 1 ? 16 + (threads - 1) * SCRATCH_STRIDE : 0;
   return (bytes !== 0 ? bytes : MEMORY_PER_SAMPLE * batch + MEMORY_FIXED) + scratch;
