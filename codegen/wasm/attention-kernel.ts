@@ -6,6 +6,7 @@
 // Sq×Sk matrix never exists. Against the interpreter (f64 sums) the f32 dot products and
 // accumulator differ by a few ulp of the largest |term|, relative to max |v|: ≤ 1e-5 in tests.
 
+import { CompileError } from '../../ir/errors.ts';
 import { productExtent, type AttentionKernel } from '../affine-kernels.ts';
 import { KEY_TILE } from '../js/kernel-sequence.ts';
 import { emitFastAttention, fastAttentionFits, fastAttentionScratch } from './attention-fast.ts';
@@ -21,15 +22,24 @@ export function prepareAttentionKernel(kernel: AttentionKernel, statics: StaticD
     statics.reserveScratch(fastAttentionScratch(kernel));
     return (ctx) => emitFastAttention(ctx, kernel, statics.scratchAddress);
   }
-  const slots = roundUp4(Math.min(KEY_TILE, kernel.sk));
+  if (kernel.sk.perSample !== 0 || (kernel.mask !== undefined && kernel.mask.rowStride.perSample !== 0)) {
+    throw new CompileError(`the wasm target runs attention over a symbolic key length when D and Dv are multiples of 4 (D <= 128), got D = ${kernel.d}, Dv = ${kernel.dv} (the JS target takes it; --dim fixes the length)`, { node: kernel.label, op: kernel.op });
+  }
+  const sk = kernel.sk.fixed;
+  const slots = roundUp4(Math.min(KEY_TILE, sk));
   statics.reserveScratch(4 * (slots + roundUp4(kernel.dv)));
-  return (ctx) => emitAttention(ctx, kernel, statics.scratchAddress, statics.scratchAddress + 4 * slots);
+  return (ctx) => emitAttention(ctx, kernel, sk, mask0(kernel), statics.scratchAddress, statics.scratchAddress + 4 * slots);
 }
 
-function emitAttention(ctx: KernelContext, kernel: AttentionKernel, scoresAt: number, accAt: number): void {
-  const { asm } = ctx;
-  const { sk, d, dv } = kernel;
+/** The mask's static row and column strides (the general kernel's static Sk: a static row stride). */
+function mask0(kernel: AttentionKernel): { rowStride: number; colStride: number } | undefined {
   const mask = kernel.mask;
+  return mask === undefined ? undefined : { rowStride: mask.rowStride.fixed, colStride: mask.colStride };
+}
+
+function emitAttention(ctx: KernelContext, kernel: AttentionKernel, sk: number, mask: { rowStride: number; colStride: number } | undefined, scoresAt: number, accAt: number): void {
+  const { asm } = ctx;
+  const { d, dv } = kernel;
   const i32 = (name: string, value?: number): Local => {
     const local = asm.local('i32', name);
     if (value !== undefined) asm.i32Const(value).set(local);
@@ -39,7 +49,7 @@ function emitAttention(ctx: KernelContext, kernel: AttentionKernel, scoresAt: nu
   const k = addressLocal(ctx, kernel.k, 'k');
   const v = addressLocal(ctx, kernel.v, 'v');
   const out = addressLocal(ctx, kernel.out, 'out');
-  const maskAddr = mask === undefined ? undefined : addressLocal(ctx, mask.buffer, 'mask');
+  const maskAddr = kernel.mask === undefined ? undefined : addressLocal(ctx, kernel.mask.buffer, 'mask');
   const batches = extentLocal(ctx, productExtent(kernel.lead), 'batches');
   const sq = extentLocal(ctx, kernel.sq, 'sq');
   const counts = {

@@ -10,6 +10,7 @@ import type { BufferRef, Extent, LoweredProgram } from '../affine-kernels.ts';
 import type * as K from '../kernels.ts';
 import type { RuntimeSizes } from '../runtime-sizes.ts';
 import { runtimePlacement } from './runtime-layout.ts';
+import { symbolicPanelFloats } from './attention-pack.ts';
 import { packWeights, panelLayout, type PanelLayout } from './pack-weights.ts';
 import type { StaticData } from './static-data.ts';
 
@@ -33,6 +34,8 @@ export interface WasmLayout {
   readonly total: AffineBytes;
   /** With several symbols: the address of the i32 table of run-time sizes (one per slot). */
   readonly sizesAddress?: number;
+  /** With several symbols: the scratch sized by them (attention's packed keys of a symbolic length). */
+  readonly tail?: AffineBytes;
 }
 
 /** With several symbols: the slots, and the program as lowered (its sizes as polynomials). */
@@ -118,7 +121,7 @@ export function layoutMemory(
 
   statics.placeScratch(end);
   if (runtime !== undefined) {
-    const placed = runtimePlacement(runtime.source, runtime.sizes, align16(end + statics.scratchBytes));
+    const placed = runtimePlacement(runtime.source, runtime.sizes, align16(end + statics.scratchBytes), symbolicPanelFloats(runtime.source.kernels));
     return { image, rawConstants, packedConstants, ...placed };
   }
   const arenaBase = align16(end + statics.scratchBytes);
