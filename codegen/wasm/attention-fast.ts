@@ -45,7 +45,7 @@ function scoreStride(kernel: AttentionKernel): number {
 }
 
 /** ptr += extent · factor bytes (an extent that may be a run-time size). */
-function advanceBy(ctx: KernelContext, pointer: Local, extent: Extent, factor: number): void {
+export function advanceBy(ctx: KernelContext, pointer: Local, extent: Extent, factor: number): void {
   if (extent.perSample === 0) {
     advance(ctx.asm, pointer, extent.fixed * factor);
     return;
