@@ -8,6 +8,8 @@
 //  3. O = α·O + P·V by a second micro-kernel (ROWS rows × 8 columns of Dv per pass over the
 //     tile's keys, O in scratch between passes), and out = O / l after the last tile.
 // Scratch is the packed K (Sk·D), one tile of scores per row and O: never the Sq×Sk matrix.
+// A run-time Sk (several symbols) reads Sk from its slot, packs K into the layout's tail region
+// (sized by the symbols) and runs the remainder tile with its length read at run time.
 // Leftover query rows (Sq mod ROWS) run the same code with one row per block. Both products
 // run at ≈ 60 GFLOP/s on one core (plain SIMD's mul + add bound); the exp pass costs about a
 // quarter (test/bench/seq/attention-bench.ts: 4 heads of 32 at S = 256, 0.84 ms, 2.0 before).
