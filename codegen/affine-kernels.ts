@@ -76,6 +76,9 @@ export function toAffineProgram(program: K.LoweredProgram, target: string): Lowe
   };
   const num = (size: SymSize): number => (isConstSize(size) ? constValue(size) : refuse(`the symbolic stride ${formatSize(size)}`));
   project(program, record, num, refuse);
+  // Attention over a symbolic key length packs its keys into a scratch sized by the symbols:
+  // the run-time-size layout places it (codegen/runtime-layout.ts).
+  if (program.kernels.some((k) => k.kind === 'attention' && !isConstSize(k.sk))) refuse('attention over a symbolic key length');
   if (monomials.size > 1) refuse(`sizes in ${[...monomials].join(' and ')}`);
   const [batch] = monomials;
   const batchTerms = batch === undefined ? [] : batch.split('*');
@@ -169,9 +172,9 @@ export function projectKernel(k: K.Kernel, ext: (size: SymSize) => Extent, num: 
     case 'attention': {
       const { mask, ...rest } = k;
       return {
-        ...rest, out: ref(k.out), lead: lead(k.lead), sq: ext(k.sq), q: ref(k.q), k: ref(k.k), v: ref(k.v),
+        ...rest, out: ref(k.out), lead: lead(k.lead), sq: ext(k.sq), sk: ext(k.sk), q: ref(k.q), k: ref(k.k), v: ref(k.v),
         ...(mask === undefined ? {} : {
-          mask: { buffer: ref(mask.buffer), leadStrides: mask.leadStrides.map(num), rowStride: num(mask.rowStride), colStride: num(mask.colStride) },
+          mask: { buffer: ref(mask.buffer), leadStrides: mask.leadStrides.map(ext), rowStride: ext(mask.rowStride), colStride: num(mask.colStride) },
         }),
       };
     }

@@ -111,7 +111,7 @@ const KERNEL_INFO: { readonly [K in KernelKind]: KernelInfo<Extract<Kernel, { ki
     bodies: () => [],
     flops: (k, batch) => {
       const rows = product(k.lead.map((e) => extentAt(e, batch))) * extentAt(k.sq, batch);
-      return rows * k.sk * (2 * k.d + 2 * k.dv + 4);
+      return rows * extentAt(k.sk, batch) * (2 * k.d + 2 * k.dv + 4);
     },
   },
   resize: {

@@ -281,7 +281,7 @@ export interface AttentionKernel<F extends SizeForm = 'sym'> extends KernelBase<
   readonly kind: 'attention';
   readonly lead: readonly Ext<F>[];
   readonly sq: Ext<F>;
-  readonly sk: number;
+  readonly sk: Ext<F>;
   readonly d: number;
   readonly dv: number;
   readonly scale: number;
@@ -290,8 +290,9 @@ export interface AttentionKernel<F extends SizeForm = 'sym'> extends KernelBase<
   readonly v: BufferRef<F>;
   readonly mask?: {
     readonly buffer: BufferRef<F>;
-    readonly leadStrides: readonly Num<F>[];
-    readonly rowStride: Num<F>;
+    /** Extents, not numbers, in the affine form: a key-padding mask [N, 1, 1, S] steps by S. */
+    readonly leadStrides: readonly Ext<F>[];
+    readonly rowStride: Ext<F>;
     readonly colStride: Num<F>;
   };
 }

@@ -51,7 +51,7 @@ export function lowerAttention(node: Node, out: BufferRef, ctx: LowerContext): K
     };
   }
   return {
-    kind: 'attention', label: node.name, op: node.op, out, lead: shapeExtents(lead), sq: dimExtent(sq), sk, d, dv,
+    kind: 'attention', label: node.name, op: node.op, out, lead: shapeExtents(lead), sq: dimExtent(sq), sk: dimExtent(sk), d, dv,
     scale: floatAttr(node.attrs, 'scale'), q: ctx.buffer(q ?? ''), k: ctx.buffer(k ?? ''), v: ctx.buffer(v ?? ''),
     ...(maskAccess === undefined ? {} : { mask: maskAccess }),
   };

@@ -43,7 +43,8 @@ function independentCounts(kernel: Kernel): readonly Extent[] {
   switch (kernel.kind) {
     case 'matmul': return [...kernel.batch, kernel.m];
     case 'lookup': return [kernel.outer, kernel.count];
-    case 'attention': return [...kernel.lead, kernel.sq];
+    // Attention reads Sq and Sk at run time, each on its own (its lead dims multiply).
+    case 'attention': return [...kernel.lead];
     default: return [];
   }
 }

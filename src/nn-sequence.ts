@@ -60,13 +60,10 @@ export function multiheadAttention(embedDim: number, numHeads: number, options: 
       const head = e / numHeads;
       const projected = b.linear(x, inW, inB, undefined, [], b.freshName(`${name}.in_proj`));
       if (typeof sequence !== 'number') {
-        // A symbolic S: the attention op needs a static key length, so the block is written
-        // out (matmul, softmax over S, matmul), as PyTorch computes it: (q · scale) · kᵀ.
+        // A symbolic S: the same fused attention, the heads split with reshape's 0 (copy N and S).
         const [q, k, v] = b.split(projected, -1, [e, e, e], b.freshName(`${name}.qkv`)).map((part) =>
           b.transpose(b.reshape(part, [0, 0, numHeads, head]), [0, 2, 1, 3])) as [Value, Value, Value];
-        const scaled = b.mul(q, b.constant(new Float32Array([1 / Math.sqrt(head)]), [1], b.freshName(`${name}.scale`)));
-        const weights = b.softmax(b.matmul(scaled, b.transpose(k, [0, 1, 3, 2])), -1, b.freshName(`${name}.weights`));
-        const attended = b.matmul(weights, v, b.freshName(`${name}.attention`));
+        const attended = b.attention(q, k, v, { scale: 1 / Math.sqrt(head) }, b.freshName(`${name}.attention`));
         return b.linear(b.reshape(b.transpose(attended, [0, 2, 1, 3]), [0, 0, e]), outW, outB, undefined, [], name);
       }
       const heads = b.split(projected, -1, [e, e, e], b.freshName(`${name}.qkv`)).map((part) =>

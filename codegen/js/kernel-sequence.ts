@@ -4,7 +4,7 @@
 // running sum l and an f64 accumulator of Dv values, rescaled by exp(m_old − m_new) once per
 // tile, so memory is O(KEY_TILE + Dv) per row and the Sq×Sk matrix is never stored.
 
-import { constSize } from '../../ir/sym-size.ts';
+import { constSize, constValue, isConstSize, scaleSize } from '../../ir/sym-size.ts';
 import type { AttentionKernel, LayerNormKernel } from '../kernels.ts';
 import type { CodeWriter } from '../writer.ts';
 import { plus, renderExtent, times, type KernelScope } from './scope.ts';
@@ -68,14 +68,17 @@ export function emitAttention(kernel: AttentionKernel, scope: KernelScope, body:
   const out = scope.use(kernel.out);
   const mask = kernel.mask === undefined ? undefined : { ...kernel.mask, ref: scope.use(kernel.mask.buffer) };
   const { sk, d, dv } = kernel;
-  const scores = scope.table('scores', new Array<number>(Math.min(KEY_TILE, sk)).fill(0), 'Float64Array');
+  // A symbolic key length (one bundle for every S) takes a whole tile of scores.
+  const tileKeys = isConstSize(sk) ? Math.min(KEY_TILE, constValue(sk)) : KEY_TILE;
+  const scores = scope.table('scores', new Array<number>(tileKeys).fill(0), 'Float64Array');
   const acc = scope.table('acc', new Array<number>(dv).fill(0), 'Float64Array');
   const batches = kernel.lead.map(renderExtent);
   body.line(`const sq = ${renderExtent(kernel.sq)};`);
+  body.line(`const sk = ${renderExtent(sk)};`);
   body.block(`for (let p = 0; p < ${batches.length === 0 ? '1' : batches.join(' * ')}; p++) {`, () => {
     body.line(`const qb = ${plus(q.base, `p * sq * ${d}`)};`);
-    body.line(`const kb = ${plus(k.base, times('p', sk * d))};`);
-    body.line(`const vb = ${plus(v.base, times('p', sk * dv))};`);
+    body.line(`const kb = ${plus(k.base, times('p', scaleSize(sk, d)))};`);
+    body.line(`const vb = ${plus(v.base, times('p', scaleSize(sk, dv)))};`);
     body.line(`const ob = ${plus(out.base, `p * sq * ${dv}`)};`);
     if (mask !== undefined) maskBase(kernel, mask.ref.base, body);
     body.block('for (let i = 0; i < sq; i++) {', () => {
@@ -83,8 +86,8 @@ export function emitAttention(kernel: AttentionKernel, scope: KernelScope, body:
       body.line('let m = -Infinity;');
       body.line('let l = 0;');
       body.line(`${acc}.fill(0);`);
-      body.block(`for (let j0 = 0; j0 < ${sk}; j0 += ${KEY_TILE}) {`, () => {
-        body.line(`const j1 = Math.min(j0 + ${KEY_TILE}, ${sk});`);
+      body.block(`for (let j0 = 0; j0 < sk; j0 += ${KEY_TILE}) {`, () => {
+        body.line(`const j1 = Math.min(j0 + ${KEY_TILE}, sk);`);
         body.line('let top = -Infinity;');
         body.block('for (let j = j0; j < j1; j++) {', () => {
           body.line(`const kj = kb + ${times('j', d)};`);

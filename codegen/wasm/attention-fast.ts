@@ -8,15 +8,17 @@
 //  3. O = α·O + P·V by a second micro-kernel (ROWS rows × 8 columns of Dv per pass over the
 //     tile's keys, O in scratch between passes), and out = O / l after the last tile.
 // Scratch is the packed K (Sk·D), one tile of scores per row and O: never the Sq×Sk matrix.
+// A run-time Sk (several symbols) reads Sk from its slot, packs K into the layout's tail region
+// (sized by the symbols) and runs the remainder tile with its length read at run time.
 // Leftover query rows (Sq mod ROWS) run the same code with one row per block. Both products
 // run at ≈ 60 GFLOP/s on one core (plain SIMD's mul + add bound); the exp pass costs about a
 // quarter (test/bench/seq/attention-bench.ts: 4 heads of 32 at S = 256, 0.84 ms, 2.0 before).
 
-import { productExtent, type AttentionKernel } from '../affine-kernels.ts';
+import { productExtent, type AttentionKernel, type Extent } from '../affine-kernels.ts';
 import { emitPackKeys, f32Lanes, packedKeyBytes } from './attention-pack.ts';
 import { emitMaskOffset } from './attention-mask.ts';
 import type { Local } from './function-assembler.ts';
-import { addressLocal, advance, countedLoop, extentLocal, type KernelContext } from './kernel-context.ts';
+import { addressLocal, advance, countedLoop, extentLocal, pushAffine, type KernelContext } from './kernel-context.ts';
 import { NonPositiveExp } from './math-library.ts';
 
 /** Query rows per block: four rows' running max and sum are the lanes of one vector. */
@@ -28,21 +30,42 @@ export function fastAttentionFits(kernel: AttentionKernel): boolean {
   return kernel.d % 4 === 0 && kernel.dv % 4 === 0 && kernel.d <= 128;
 }
 
-/** Scratch bytes: packed K, ROWS rows of tile scores, ROWS rows of the Dv accumulator. */
+/** The static key length, or undefined for a run-time one (its packed keys go to the layout's tail). */
+function staticKeys(kernel: AttentionKernel): number | undefined {
+  return kernel.sk.perSample === 0 ? kernel.sk.fixed : undefined;
+}
+
+/** Scratch bytes: packed K (static Sk), ROWS rows of tile scores, ROWS rows of the Dv accumulator. */
 export function fastAttentionScratch(kernel: AttentionKernel): number {
-  return packedKeyBytes(kernel.sk, kernel.d) + ROWS * scoreStride(kernel) + ROWS * kernel.dv * 4;
+  const sk = staticKeys(kernel);
+  return (sk === undefined ? 0 : packedKeyBytes(sk, kernel.d)) + ROWS * scoreStride(kernel) + ROWS * kernel.dv * 4;
 }
 
 /** Bytes between two rows of tile scores. */
 function scoreStride(kernel: AttentionKernel): number {
-  return Math.ceil(Math.min(TILE, kernel.sk) / 4) * 16;
+  return Math.ceil(Math.min(TILE, staticKeys(kernel) ?? TILE) / 4) * 16;
+}
+
+/** ptr += extent · factor bytes (an extent that may be a run-time size). */
+export function advanceBy(ctx: KernelContext, pointer: Local, extent: Extent, factor: number): void {
+  if (extent.perSample === 0) {
+    advance(ctx.asm, pointer, extent.fixed * factor);
+    return;
+  }
+  ctx.asm.get(pointer);
+  pushAffine(ctx, extent);
+  ctx.asm.i32Const(factor).i32('i32.mul').i32('i32.add').set(pointer);
 }
 
 export function emitFastAttention(ctx: KernelContext, kernel: AttentionKernel, scratchAt: number): void {
   const { asm } = ctx;
-  const { sk, d, dv, mask } = kernel;
-  const panelsAt = scratchAt;
-  const scoresAt = panelsAt + packedKeyBytes(sk, d);
+  const { d, dv, mask } = kernel;
+  const sk = staticKeys(kernel);
+  // A run-time Sk: the packed keys at the layout's tail (sized by the symbols), the rest in scratch.
+  const tail = ctx.layout.tail;
+  if (sk === undefined && tail === undefined) throw new Error('internal: attention over a run-time key length without a tail scratch');
+  const panelsAt = sk === undefined ? 0 : scratchAt;
+  const scoresAt = sk === undefined ? scratchAt : panelsAt + packedKeyBytes(sk, d);
   const stride = scoreStride(kernel);
   const accAt = scoresAt + ROWS * stride;
   const i32 = (name: string, value?: number): Local => {
@@ -64,7 +87,26 @@ export function emitFastAttention(ctx: KernelContext, kernel: AttentionKernel, s
     [Local, Local, Local, Local, Local, Local, Local, Local, Local, Local, Local, Local, Local, Local];
   const qp = i32('qp');
   const depth = i32('depth', d);
-  const fullTiles = i32('fullTiles', Math.floor(sk / TILE));
+  const skLocal = sk === undefined ? extentLocal(ctx, kernel.sk, 'sk') : undefined;
+  const panels = tail === undefined || sk !== undefined ? undefined : extentLocal(ctx, tail, 'panels');
+  const fullTiles = i32('fullTiles', sk === undefined ? undefined : Math.floor(sk / TILE));
+  if (skLocal !== undefined) asm.get(skLocal).i32Const(6).i32('i32.shr_u').set(fullTiles);
+  // The mask's row stride in bytes: static, or r · stride per row of a block (a full [S, S] mask of a run-time S).
+  const rowStatic = mask === undefined || mask.rowStride.perSample === 0 ? (mask?.rowStride.fixed ?? 0) * 4 : undefined;
+  const rowOffsets = mask === undefined || rowStatic !== undefined ? [] : [1, 2, 3].map((r) => {
+    const local = i32(`maskRow${r}`);
+    pushAffine(ctx, mask.rowStride);
+    asm.i32Const(4 * r).i32('i32.mul').set(local);
+    return local;
+  });
+  /** Pushes the address of mask row r of the step at mp (the static part of the offset is the load's). */
+  const maskRow = (r: number): number => {
+    asm.get(mp);
+    if (rowStatic !== undefined) return r * rowStatic;
+    const offset = rowOffsets[r - 1];
+    if (offset !== undefined) asm.get(offset).i32('i32.add');
+    return 0;
+  };
   const pairChunks = i32('pairChunks', Math.floor(dv / 8));
   const outVectors = i32('outVectors', dv / 4);
   asm.i32Const(0).set(p);
@@ -85,12 +127,15 @@ export function emitFastAttention(ctx: KernelContext, kernel: AttentionKernel, s
   /** Pushes the mask's vector for row r, keys 4g.. of the step at mp (`lanes` of them present). */
   const maskVector = (r: number, g: number, lanes: number): void => {
     if (mask === undefined) return;
-    const base = r * mask.rowStride * 4 + g * 4 * mask.colStride * 4;
-    if (mask.colStride === 0) asm.get(mp).v128Load32Splat(base);
-    else if (mask.colStride === 1 && lanes === 4) asm.get(mp).v128Load(base);
+    const base = g * 4 * mask.colStride * 4;
+    if (mask.colStride === 0) asm.v128Load32Splat(maskRow(r) + base);
+    else if (mask.colStride === 1 && lanes === 4) asm.v128Load(maskRow(r) + base);
     else {
-      asm.get(mp).v128Load32Splat(base);
-      for (let lane = 1; lane < lanes; lane++) asm.get(mp).f32Load(base + lane * mask.colStride * 4).f32x4ReplaceLane(lane);
+      asm.v128Load32Splat(maskRow(r) + base);
+      for (let lane = 1; lane < lanes; lane++) {
+        const row = maskRow(r);
+        asm.f32Load(row + base + lane * mask.colStride * 4).f32x4ReplaceLane(lane);
+      }
     }
   };
 
@@ -179,13 +224,13 @@ export function emitFastAttention(ctx: KernelContext, kernel: AttentionKernel, s
   };
 
   /** O[rows, 4·groups columns at oc] = α·O + P·V over `len` keys (V's columns at vc). */
-  const valueStep = (rows: number, groups: number, len: number, label: string): void => {
+  const valueStep = (rows: number, groups: number, len: number | Local, label: string): void => {
     for (let r = 0; r < rows; r++) {
       for (let g = 0; g < groups; g++) {
         asm.get(oc).v128Load(r * dv * 4 + g * 16).get(alphas[r] as Local).v128('f32x4.mul').set(accOf(r, g));
       }
     }
-    const keys = i32(`keys_${label}`, len);
+    const keys = typeof len === 'number' ? i32(`keys_${label}`, len) : len;
     asm.i32Const(scoresAt).set(sp).get(vc).set(vp);
     const kvs = [kv0, kv1].slice(0, groups);
     countedLoop(ctx, keys, `pv_${label}`, () => {
@@ -206,34 +251,65 @@ export function emitFastAttention(ctx: KernelContext, kernel: AttentionKernel, s
     }
   };
 
-  const tile = (rows: number, len: number, label: string): void => {
+  /**
+   * One tile of `len` keys, or with `rest` the run-time remainder tile (1–63 keys): its scores
+   * first all −Inf, then whole steps of eight keys (the packed keys past Sk are zeros), the
+   * scores past Sk set back to −Inf, the softmax over the whole tile, and P·V over `rest` keys.
+   */
+  const tile = (rows: number, len: number, label: string, rest?: Local): void => {
+    if (rest !== undefined) {
+      const fill = i32(`fill_${label}`, rows * stride / 16);
+      asm.i32Const(scoresAt).set(sp);
+      countedLoop(ctx, fill, `fill_${label}`, () => { asm.get(sp).f32x4Const(-Infinity).v128Store(0); advance(asm, sp, 16); });
+    }
     asm.i32Const(scoresAt).set(sp);
     if (mask !== undefined) asm.get(mj).set(mp);
-    const steps = i32(`steps_${label}`, Math.floor(len / 8));
+    const steps = i32(`steps_${label}`, rest === undefined ? Math.floor(len / 8) : undefined);
+    if (rest !== undefined) asm.get(rest).i32Const(7).i32('i32.add').i32Const(3).i32('i32.shr_u').set(steps);
     countedLoop(ctx, steps, `score_${label}`, () => scoreStep(rows, 2, 4));
-    if (len % 8 >= 4) scoreStep(rows, 1, 4);
-    if (len % 4 !== 0) scoreStep(rows, 1, len % 4);
+    if (rest === undefined) {
+      if (len % 8 >= 4) scoreStep(rows, 1, 4);
+      if (len % 4 !== 0) scoreStep(rows, 1, len % 4);
+    } else {
+      // Keys rest .. ⌈rest/8⌉·8 − 1 were scored against zero panels: −Inf again (weight 0).
+      const past = i32(`past_${label}`);
+      asm.get(rest).i32Const(-8).i32('i32.and').i32Const(8).i32('i32.add').get(rest).i32('i32.sub').i32Const(7).i32('i32.and').set(past);
+      asm.get(rest).i32Const(2).i32('i32.shl').i32Const(scoresAt).i32('i32.add').set(sp);
+      countedLoop(ctx, past, `past_${label}`, () => {
+        for (let r = 0; r < rows; r++) asm.get(sp).f32Const(-Infinity).f32Store(r * stride);
+        advance(asm, sp, 4);
+      });
+    }
     softmax(rows, len, label);
     for (let r = 0; r < rows; r++) { laneOf(alpha, r); asm.set(alphas[r] as Local); }
     asm.i32Const(accAt).set(oc).get(vj).set(vc);
     countedLoop(ctx, pairChunks, `chunks_${label}`, () => {
-      valueStep(rows, 2, len, `${label}2`);
+      valueStep(rows, 2, rest ?? len, `${label}2`);
       advance(asm, oc, 32);
       advance(asm, vc, 32);
     });
-    if (dv % 8 !== 0) valueStep(rows, 1, len, `${label}1`);
+    if (dv % 8 !== 0) valueStep(rows, 1, rest ?? len, `${label}1`);
     advance(asm, vj, len * dv * 4);
     if (mask !== undefined) advance(asm, mj, len * mask.colStride * 4);
   };
 
   /** One block of `rows` query rows at qi (output at oi, mask rows at mi) over all keys. */
   const block = (rows: number): void => {
-    asm.f32x4Const(-Infinity).set(m).f32x4Const(0).set(l).get(v).set(vj).i32Const(panelsAt).set(kk).i32Const(accAt).set(oc);
+    asm.f32x4Const(-Infinity).set(m).f32x4Const(0).set(l).get(v).set(vj);
+    if (panels === undefined) asm.i32Const(panelsAt).set(kk);
+    else asm.get(panels).set(kk);
+    asm.i32Const(accAt).set(oc);
     if (mask !== undefined) asm.get(mi).set(mj);
     const zeros = i32(`zeros_${rows}`, rows * dv / 4);
     countedLoop(ctx, zeros, `zero_${rows}`, () => { asm.get(oc).f32x4Const(0).v128Store(0); advance(asm, oc, 16); });
     countedLoop(ctx, fullTiles, `tiles_${rows}`, () => tile(rows, TILE, `full${rows}`));
-    if (sk % TILE !== 0) tile(rows, sk % TILE, `last${rows}`);
+    if (sk !== undefined && sk % TILE !== 0) tile(rows, sk % TILE, `last${rows}`);
+    if (skLocal !== undefined) {
+      const rest = i32(`rest_${rows}`);
+      asm.get(skLocal).i32Const(TILE - 1).i32('i32.and').tee(rest).if();
+      tile(rows, TILE, `rest${rows}`, rest);
+      asm.end();
+    }
     for (let r = 0; r < rows; r++) {
       laneOf(l, r);
       asm.set(splat).i32Const(accAt + r * dv * 4).set(oc).get(oi).set(vp);
@@ -248,20 +324,20 @@ export function emitFastAttention(ctx: KernelContext, kernel: AttentionKernel, s
   const rowsDone = (rows: number): void => {
     advance(asm, qi, rows * d * 4);
     advance(asm, oi, rows * dv * 4);
-    if (mask !== undefined) advance(asm, mi, rows * mask.rowStride * 4);
+    if (mask !== undefined) advanceBy(ctx, mi, mask.rowStride, rows * 4);
   };
 
   countedLoop(ctx, batches, 'batch', () => {
     if (maskAddr !== undefined) emitMaskOffset(ctx, kernel, maskAddr, p, mi);
-    emitPackKeys(ctx, sk, d, k, panelsAt, acc.slice(0, 4), acc.slice(4, 8));
+    emitPackKeys(ctx, sk ?? skLocal ?? 0, d, k, panels ?? panelsAt, acc.slice(0, 4), acc.slice(4, 8));
     asm.get(q).set(qi).get(out).set(oi);
     asm.get(sq).i32Const(2).i32('i32.shr_u').set(blocks).get(sq).i32Const(3).i32('i32.and').set(rest);
     countedLoop(ctx, blocks, 'blocks', () => { block(ROWS); rowsDone(ROWS); });
     countedLoop(ctx, rest, 'rest', () => { block(1); rowsDone(1); });
     asm.get(q).get(sq).i32Const(d * 4).i32('i32.mul').i32('i32.add').set(q);
     asm.get(out).get(sq).i32Const(dv * 4).i32('i32.mul').i32('i32.add').set(out);
-    advance(asm, k, sk * d * 4);
-    advance(asm, v, sk * dv * 4);
+    advanceBy(ctx, k, kernel.sk, d * 4);
+    advanceBy(ctx, v, kernel.sk, dv * 4);
     asm.get(p).i32Const(1).i32('i32.add').set(p);
   });
 }

@@ -8,7 +8,7 @@
 
 import { productExtent, type AttentionKernel } from '../affine-kernels.ts';
 import { KEY_TILE } from '../js/kernel-sequence.ts';
-import { emitFastAttention, fastAttentionFits, fastAttentionScratch } from './attention-fast.ts';
+import { advanceBy, emitFastAttention, fastAttentionFits, fastAttentionScratch } from './attention-fast.ts';
 import { emitMaskOffset } from './attention-mask.ts';
 import type { Local } from './function-assembler.ts';
 import { addressLocal, advance, countedLoop, extentLocal, type KernelContext } from './kernel-context.ts';
@@ -21,15 +21,16 @@ export function prepareAttentionKernel(kernel: AttentionKernel, statics: StaticD
     statics.reserveScratch(fastAttentionScratch(kernel));
     return (ctx) => emitFastAttention(ctx, kernel, statics.scratchAddress);
   }
-  const slots = roundUp4(Math.min(KEY_TILE, kernel.sk));
+  // A run-time Sk (one bundle for every length): a whole tile of score slots.
+  const sk = kernel.sk.perSample === 0 ? kernel.sk.fixed : undefined;
+  const slots = roundUp4(Math.min(KEY_TILE, sk ?? KEY_TILE));
   statics.reserveScratch(4 * (slots + roundUp4(kernel.dv)));
-  return (ctx) => emitAttention(ctx, kernel, statics.scratchAddress, statics.scratchAddress + 4 * slots);
+  return (ctx) => emitAttention(ctx, kernel, sk, statics.scratchAddress, statics.scratchAddress + 4 * slots);
 }
 
-function emitAttention(ctx: KernelContext, kernel: AttentionKernel, scoresAt: number, accAt: number): void {
+function emitAttention(ctx: KernelContext, kernel: AttentionKernel, sk: number | undefined, scoresAt: number, accAt: number): void {
   const { asm } = ctx;
-  const { sk, d, dv } = kernel;
-  const mask = kernel.mask;
+  const { d, dv, mask } = kernel;
   const i32 = (name: string, value?: number): Local => {
     const local = asm.local('i32', name);
     if (value !== undefined) asm.i32Const(value).set(local);
@@ -39,13 +40,15 @@ function emitAttention(ctx: KernelContext, kernel: AttentionKernel, scoresAt: nu
   const k = addressLocal(ctx, kernel.k, 'k');
   const v = addressLocal(ctx, kernel.v, 'v');
   const out = addressLocal(ctx, kernel.out, 'out');
-  const maskAddr = mask === undefined ? undefined : addressLocal(ctx, mask.buffer, 'mask');
+  const maskAddr = kernel.mask === undefined ? undefined : addressLocal(ctx, kernel.mask.buffer, 'mask');
   const batches = extentLocal(ctx, productExtent(kernel.lead), 'batches');
   const sq = extentLocal(ctx, kernel.sq, 'sq');
   const counts = {
     d4: i32('d4', d >> 2), d1: i32('d1', d & 3), dv4: i32('dv4', dv >> 2), dv1: i32('dv1', dv & 3),
-    accVecs: i32('accVecs', roundUp4(dv) / 4), fullTiles: i32('fullTiles', Math.floor(sk / KEY_TILE)),
+    accVecs: i32('accVecs', roundUp4(dv) / 4), fullTiles: i32('fullTiles', sk === undefined ? undefined : Math.floor(sk / KEY_TILE)),
   };
+  const skLocal = sk === undefined ? extentLocal(ctx, kernel.sk, 'sk') : undefined;
+  if (skLocal !== undefined) asm.get(skLocal).i32Const(KEY_TILE).i32('i32.div_u').set(counts.fullTiles);
   const [p, mb, qi, oi, mi, mp] = [i32('p', 0), i32('mb'), i32('qi'), i32('oi'), i32('mi'), i32('mp')];
   const [kj, vj, mj, sp, kp, qp, kk, vp, ap] = ['kj', 'vj', 'mj', 'sp', 'kp', 'qp', 'kk', 'vp', 'ap'].map((n) => i32(n)) as
     [Local, Local, Local, Local, Local, Local, Local, Local, Local];
@@ -66,8 +69,9 @@ function emitAttention(ctx: KernelContext, kernel: AttentionKernel, scoresAt: nu
     countedLoop(ctx, counts.dv1, 'c1', () => { single(); advance(asm, ap, 4); advance(asm, vp, 4); });
   };
 
-  const tile = (len: number, label: string): void => {
-    const keys = i32(`keys_${label}`, len);
+  /** A tile of `len` keys, or of `rest` keys (the run-time remainder, the last tile). */
+  const tile = (len: number, label: string, rest?: Local): void => {
+    const keys = rest ?? i32(`keys_${label}`, len);
     asm.f32Const(-Infinity).set(top).i32Const(scoresAt).set(sp).get(kj).set(kp);
     if (mask !== undefined) asm.get(mj).set(mp);
     countedLoop(ctx, keys, `score_${label}`, () => {
@@ -107,7 +111,8 @@ function emitAttention(ctx: KernelContext, kernel: AttentionKernel, scoresAt: nu
       advance(asm, ap, 16);
     });
     // Weights e^(s - next), four at a time, in place (lanes past the tile are never read).
-    const groups = i32(`groups_${label}`, roundUp4(len) / 4);
+    const groups = i32(`groups_${label}`, rest === undefined ? roundUp4(len) / 4 : undefined);
+    if (rest !== undefined) asm.get(rest).i32Const(3).i32('i32.add').i32Const(2).i32('i32.shr_u').set(groups);
     asm.get(next).f32x4Splat().set(wv).i32Const(scoresAt).set(sp);
     countedLoop(ctx, groups, `exp_${label}`, () => {
       asm.get(sp).get(sp).v128Load(0).get(wv).v128('f32x4.sub');
@@ -132,6 +137,7 @@ function emitAttention(ctx: KernelContext, kernel: AttentionKernel, scoresAt: nu
     });
     asm.get(next).set(m);
     asm.end();
+    if (rest !== undefined) return;
     advance(asm, kj, len * d * 4);
     advance(asm, vj, len * dv * 4);
     if (mask !== undefined) advance(asm, mj, len * mask.colStride * 4);
@@ -148,7 +154,13 @@ function emitAttention(ctx: KernelContext, kernel: AttentionKernel, scoresAt: nu
       if (mask !== undefined) asm.get(mi).set(mj);
       countedLoop(ctx, counts.accVecs, 'zero', () => { asm.get(ap).f32x4Const(0).v128Store(0); advance(asm, ap, 16); });
       countedLoop(ctx, counts.fullTiles, 'tiles', () => tile(KEY_TILE, 'full'));
-      if (sk % KEY_TILE !== 0) tile(sk % KEY_TILE, 'last');
+      if (sk !== undefined && sk % KEY_TILE !== 0) tile(sk % KEY_TILE, 'last');
+      if (skLocal !== undefined) {
+        const rest = i32('rest');
+        asm.get(skLocal).i32Const(KEY_TILE - 1).i32('i32.and').tee(rest).if();
+        tile(KEY_TILE, 'rest', rest);
+        asm.end();
+      }
       asm.get(l).f32x4Splat().set(wv).get(oi).set(vp);
       // out = acc / l (vp walks the output row here).
       asm.i32Const(accAt).set(ap);
@@ -164,12 +176,12 @@ function emitAttention(ctx: KernelContext, kernel: AttentionKernel, scoresAt: nu
       });
       advance(asm, qi, d * 4);
       advance(asm, oi, dv * 4);
-      if (mask !== undefined) advance(asm, mi, mask.rowStride * 4);
+      if (mask !== undefined) advanceBy(ctx, mi, mask.rowStride, 4);
     });
     asm.get(q).get(sq).i32Const(d * 4).i32('i32.mul').i32('i32.add').set(q);
     asm.get(out).get(sq).i32Const(dv * 4).i32('i32.mul').i32('i32.add').set(out);
-    advance(asm, k, sk * d * 4);
-    advance(asm, v, sk * dv * 4);
+    advanceBy(ctx, k, kernel.sk, d * 4);
+    advanceBy(ctx, v, kernel.sk, dv * 4);
     asm.get(p).i32Const(1).i32('i32.add').set(p);
   });
 }

@@ -4,6 +4,8 @@
 // as linear-kernel.ts does with packed weights. One 4×4 transpose per four keys and four
 // columns; the last panel's missing keys are zeros (the kernel sets their scores to −Inf).
 
+import { addSizes, constSize, isConstSize, scaleSize, type SymSize } from '../../ir/sym-size.ts';
+import type * as K from '../kernels.ts';
 import type { FunctionAssembler, Local } from './function-assembler.ts';
 import { advance, countedLoop, type KernelContext } from './kernel-context.ts';
 
@@ -18,21 +20,60 @@ export function packedKeyBytes(sk: number, d: number): number {
 }
 
 /**
+ * Floats of packed panels for the attention kernels with a symbolic key length (placed after
+ * the outputs by the run-time layout): at most ⌊Sk/4⌋ + 2 panels of 4·D floats (the partial
+ * one and a zero one, so a remainder tile reads whole steps of eight keys), a bound per
+ * monomial over the kernels (sizes are never negative). Undefined when there is none.
+ */
+export function symbolicPanelFloats(kernels: readonly K.Kernel[]): SymSize | undefined {
+  const terms = new Map<string, { coeff: number; symbols: readonly string[] }>();
+  for (const kernel of kernels) {
+    if (kernel.kind !== 'attention' || isConstSize(kernel.sk)) continue;
+    for (const term of [...scaleSize(kernel.sk, kernel.d), ...constSize(8 * kernel.d)]) {
+      const key = term.symbols.join('*');
+      const seen = terms.get(key);
+      if (seen === undefined || seen.coeff < term.coeff) terms.set(key, term);
+    }
+  }
+  return terms.size === 0 ? undefined : addSizes([...terms.values()]);
+}
+
+/**
  * Writes the panels of the K rows at `k` (Sk rows of D f32, D a multiple of 4) to `packedAt`.
  * `rows` are four v128 locals and `pairs` four more, both free to overwrite.
  */
-export function emitPackKeys(ctx: KernelContext, sk: number, d: number, k: Local, packedAt: number, rows: readonly Local[], pairs: readonly Local[]): void {
+export function emitPackKeys(ctx: KernelContext, sk: number | Local, d: number, k: Local, packedAt: number | Local, rows: readonly Local[], pairs: readonly Local[]): void {
   const { asm } = ctx;
   const kr = asm.local('i32', 'pack_kr');
   const pk = asm.local('i32', 'pack_pk');
   const full = asm.local('i32', 'pack_full');
-  asm.get(k).set(kr).i32Const(packedAt).set(pk).i32Const(Math.floor(sk / 4)).set(full);
+  asm.get(k).set(kr);
+  if (typeof packedAt === 'number') asm.i32Const(packedAt).set(pk);
+  else asm.get(packedAt).set(pk);
+  if (typeof sk === 'number') asm.i32Const(Math.floor(sk / 4)).set(full);
+  else asm.get(sk).i32Const(2).i32('i32.shr_u').set(full);
   countedLoop(ctx, full, 'pack', () => {
     panel(asm, d, 4, kr, pk, rows, pairs);
     advance(asm, kr, 4 * d * 4);
     advance(asm, pk, d * 16);
   });
-  if (sk % 4 !== 0) panel(asm, d, sk % 4, kr, pk, rows, pairs);
+  if (typeof sk === 'number') {
+    if (sk % 4 !== 0) panel(asm, d, sk % 4, kr, pk, rows, pairs);
+    return;
+  }
+  // A run-time Sk: the partial panel by its count of keys (1–3), then a zero panel.
+  const rest = asm.local('i32', 'pack_rest');
+  asm.get(sk).i32Const(3).i32('i32.and').tee(rest).if();
+  asm.get(rest).i32Const(1).i32('i32.eq').if();
+  panel(asm, d, 1, kr, pk, rows, pairs);
+  asm.else().get(rest).i32Const(2).i32('i32.eq').if();
+  panel(asm, d, 2, kr, pk, rows, pairs);
+  asm.else();
+  panel(asm, d, 3, kr, pk, rows, pairs);
+  asm.end().end();
+  advance(asm, pk, d * 16);
+  asm.end();
+  panel(asm, d, 0, kr, pk, rows, pairs);
 }
 
 /** One panel from `present` rows at kr (the others zero) to pk. */

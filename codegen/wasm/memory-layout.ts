@@ -12,6 +12,7 @@ import type { BufferRef, Extent, LoweredProgram } from '../affine-kernels.ts';
 import type * as K from '../kernels.ts';
 import type { RuntimeSizes } from '../runtime-sizes.ts';
 import { runtimePlacement } from './runtime-layout.ts';
+import { symbolicPanelFloats } from './attention-pack.ts';
 import { packWeights, panelLayout, type PanelLayout } from './pack-weights.ts';
 import type { StaticData } from './static-data.ts';
 
@@ -39,6 +40,8 @@ export interface WasmLayout {
   readonly scratchStride: number;
   /** With several symbols: the address of the i32 table of run-time sizes (one per slot, after the scratch). */
   readonly sizesAddress?: number;
+  /** With several symbols: the scratch sized by them (attention's packed keys of a symbolic length). */
+  readonly tail?: AffineBytes;
 }
 
 /** With several symbols: the slots, and the program as lowered (its sizes as polynomials). */
@@ -131,7 +134,7 @@ export function layoutMemory(
   const scratchEnd = align16(statics.scratchAddress + statics.scratchBytes);
   const scratchStride = align16(statics.scratchBytes);
   if (runtime !== undefined) {
-    const placed = runtimePlacement(runtime.source, runtime.sizes, scratchEnd);
+    const placed = runtimePlacement(runtime.source, runtime.sizes, scratchEnd, symbolicPanelFloats(runtime.source.kernels));
     return { image, rawConstants, packedConstants, ...placed, controlAddress, scratchStride };
   }
   const arenaBase = scratchEnd;

@@ -21,10 +21,15 @@ export interface RuntimePlacement {
   readonly outputs: readonly AffineExtent[];
   readonly total: AffineExtent;
   readonly sizesAddress: number;
+  /** The address of the scratch sized by the symbols (`tail` floats after the outputs), when asked for. */
+  readonly tail?: AffineExtent;
 }
 
-/** Places the sizes table at `base` and the rest after it (byte addresses). */
-export function runtimePlacement(source: K.LoweredProgram, sizes: RuntimeSizes, base: number): RuntimePlacement {
+/**
+ * Places the sizes table at `base` and the rest after it (byte addresses); `tail` floats of
+ * scratch sized by the symbols (attention's packed keys of a symbolic length) go last.
+ */
+export function runtimePlacement(source: K.LoweredProgram, sizes: RuntimeSizes, base: number, tail?: SymSize): RuntimePlacement {
   // Offsets from the arena's start first: their symbolic parts name every slot the layout needs.
   let cursor = scaleSize(source.arenaSize, 4);
   const place = (size: SymSize): SymSize => {
@@ -34,12 +39,17 @@ export function runtimePlacement(source: K.LoweredProgram, sizes: RuntimeSizes, 
   };
   const inputs = source.inputs.map((t) => place(t.size));
   const outputs = source.outputs.map((t) => place(t.size));
+  const tailAt = tail === undefined ? undefined : place(tail);
   const total = addSizes(cursor, constSize(32));
   const relative = (size: SymSize): AffineExtent => sizes.extent(size);
   const [inputsRel, outputsRel, totalRel] = [inputs.map(relative), outputs.map(relative), relative(total)];
+  const tailRel = tailAt === undefined ? undefined : relative(tailAt);
   sizes.freeze();
   const sizesAddress = align16(base);
   const arenaBase = align16(sizesAddress + 4 * Math.max(1, sizes.count));
   const absolute = (e: AffineExtent): AffineExtent => ({ ...e, fixed: e.fixed + arenaBase });
-  return { arenaBase, inputs: inputsRel.map(absolute), outputs: outputsRel.map(absolute), total: absolute(totalRel), sizesAddress };
+  return {
+    arenaBase, inputs: inputsRel.map(absolute), outputs: outputsRel.map(absolute), total: absolute(totalRel), sizesAddress,
+    ...(tailRel === undefined ? {} : { tail: absolute(tailRel) }),
+  };
 }

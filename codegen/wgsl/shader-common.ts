@@ -167,7 +167,7 @@ export const GRID_WORKGROUP = 64;
  * total would need more workgroups than one dispatch axis allows (the loop covers them; a
  * batched total is capped at run time instead).
  */
-function gridItemsPerWorkgroup(total: Extent): number {
+export function gridItemsPerWorkgroup(total: Extent): number {
   if (total.perSample !== 0) return GRID_WORKGROUP;
   const rounds = Math.ceil(total.fixed / (GRID_WORKGROUP * DEFAULT_LIMITS.maxComputeWorkgroupsPerDimension));
   return GRID_WORKGROUP * Math.max(1, rounds);

@@ -97,7 +97,7 @@ function evaluateLayerNorm(inputs: readonly Tensor[], attrs: Attrs, outShape: St
 }
 
 /** Leading dims, Sq, Sk, D and Dv of an attention node's operands, checked. */
-export function attentionDims(inputs: readonly TensorType[]): { lead: Dim[]; sq: Dim; sk: number; d: number; dv: number } {
+export function attentionDims(inputs: readonly TensorType[]): { lead: Dim[]; sq: Dim; sk: Dim; d: number; dv: number } {
   const [q, k, v, mask] = inputs;
   if (q === undefined || k === undefined || v === undefined) throw new CompileError('expects q, k, v[, mask]');
   const rank = q.shape.length;
@@ -111,8 +111,8 @@ export function attentionDims(inputs: readonly TensorType[]): { lead: Dim[]; sq:
   const [sq, d] = q.shape.slice(-2) as [Dim, Dim];
   const [sk, dk] = k.shape.slice(-2) as [Dim, Dim];
   const [skv, dv] = v.shape.slice(-2) as [Dim, Dim];
-  if (typeof d !== 'number' || dk !== d || typeof sk !== 'number' || skv !== sk || typeof dv !== 'number') {
-    throw new CompileError(`needs q [..., Sq, D], k [..., Sk, D], v [..., Sk, Dv] with static D, Sk, Dv, got ${formatType(q)}, ${formatType(k)}, ${formatType(v)}`);
+  if (typeof d !== 'number' || dk !== d || !sameShape([skv], [sk]) || typeof dv !== 'number') {
+    throw new CompileError(`needs q [..., Sq, D], k [..., Sk, D], v [..., Sk, Dv] with static D, Dv (Sq, Sk may be symbols), got ${formatType(q)}, ${formatType(k)}, ${formatType(v)}`);
   }
   if (mask !== undefined) {
     const scores = [...lead, sq, sk];

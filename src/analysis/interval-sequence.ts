@@ -40,7 +40,9 @@ export const layerNormRule: IntervalRule = ({ inputs, attrs, outShape }) => {
 
 export const attentionRule: IntervalRule = ({ inputs, attrs, outShape }) => {
   const [q, k, v, mask] = inputs as [Bounds, Bounds, Bounds, Bounds | undefined];
-  const { sk, dv } = attentionDims([q, k, v, ...(mask === undefined ? [] : [mask])].map((b) => ({ dtype: 'f32' as const, shape: b.shape })));
+  const { sk: skDim, dv } = attentionDims([q, k, v, ...(mask === undefined ? [] : [mask])].map((b) => ({ dtype: 'f32' as const, shape: b.shape })));
+  // Bounds have static shapes, so the key length is a number here.
+  const sk = Number(skDim);
   const rows = q.shape[q.shape.length - 2] ?? 1;
   const batches = sizeOf(outShape) / (rows * dv);
   const all = (b: Bounds | undefined): boolean => {

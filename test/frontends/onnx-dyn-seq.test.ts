@@ -8,6 +8,7 @@ import { readFileSync } from 'node:fs';
 import { afterAll, describe, expect, it } from 'vitest';
 import { interpret } from '../../ir/interpret.ts';
 import { importOnnx } from '../../src/frontends/onnx/import.ts';
+import { optimize } from '../../src/passes/pipeline.ts';
 import { Random } from '../../src/random.ts';
 import { compareArrays, toleranceFor } from '../../src/tolerance.ts';
 import { TargetRunner } from '../conformance/targets.ts';
@@ -36,6 +37,14 @@ describe('a PyTorch encoder layer with a symbolic sequence length', () => {
     expect(graph.inputs[0]?.type.shape).toEqual([2, 'S', 32]);
     expect(graph.nodes.some((n) => n.type.shape.includes('2*S'))).toBe(true);
     expect(seqRelativeError(want, interpret(graph, recorded)['y'])).toBeLessThanOrEqual(MAX_SEQ_RELATIVE_ERROR);
+  });
+
+  it('fuses to one attention per layer over a symbolic key length (never the S×S scores)', () => {
+    const optimized = optimize(graph).graph;
+    const attention = optimized.nodes.filter((n) => n.op === 'attention');
+    expect(attention).toHaveLength(1);
+    expect(attention[0]?.type.shape.slice(-2)).toEqual(['S', 8]);
+    expect(optimized.nodes.some((n) => n.op === 'softmax' || n.op === 'matmul'), 'nothing of the pattern is left').toBe(false);
   });
 
   for (const target of ['js', 'wasm'] as const) {

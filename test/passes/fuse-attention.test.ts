@@ -1,5 +1,5 @@
 // The attention fusion: random unfused graphs softmax(Q·Kᵀ·scale + mask)·V (leading dims with
-// and without the symbolic batch, Sk across the 64-key tile, D and Dv on and off the 4-lane width,
+// and without the symbolic batch, Sq and Sk static or the symbols T and S, Sk across the 64-key tile, D and Dv on and off the 4-lane width,
 // masks broadcast from any prefix: an additive float constant, a bool input applied as
 // scores + where(m, -inf, 0), where(m, -inf, scores) or where(keep, scores, -inf), alone or
 // after a float mask, with rows whose every key is masked now and then) fuse into one
@@ -27,6 +27,8 @@ afterAll(() => runner.dispose());
 interface Case {
   readonly lead: readonly number[];
   readonly symbolic: boolean;
+  /** Sq and Sk as the symbols T and S (bound to sq and sk at run time): one bundle for every length. */
+  readonly symbolicSeq: boolean;
   readonly sq: number;
   readonly sk: number;
   readonly d: number;
@@ -49,6 +51,7 @@ type MaskKind = 'float' | 'bool-add' | 'bool-where' | 'bool-keep' | 'float-then-
 const caseArb: fc.Arbitrary<Case> = fc.record({
   lead: fc.array(fc.integer({ min: 1, max: 3 }), { minLength: 0, maxLength: 2 }),
   symbolic: fc.boolean(),
+  symbolicSeq: fc.boolean(),
   sq: fc.integer({ min: 1, max: 9 }),
   sk: fc.oneof(fc.integer({ min: 1, max: 9 }), fc.integer({ min: 60, max: 140 })),
   // Multiples of 4 (D up to 128) take WASM's blocked kernel (codegen/wasm/attention-fast.ts).
@@ -66,6 +69,11 @@ const caseArb: fc.Arbitrary<Case> = fc.record({
 
 const BATCH = 2;
 
+interface DimsSession {
+  run(feeds: Record<string, Float32Array | Uint8Array>, dims: Record<string, number>): Promise<Record<string, Float32Array>>;
+  dispose(): void;
+}
+
 function random(seed: number, size: number, range: number): Float32Array {
   return new Random(seed).uniformArray(size, -range, range);
 }
@@ -79,18 +87,19 @@ function maskBits(c: Case, shape: readonly number[]): Uint8Array {
 }
 
 /** The unfused graph as PyTorch exports it (q·(1/√d) or scores·scale, a transposed K). */
-function unfused(c: Case): { graph: Graph; feeds: Record<string, Float32Array | Uint8Array>; maskData?: Float32Array } {
+function unfused(c: Case): { graph: Graph; feeds: Record<string, Float32Array | Uint8Array>; maskData?: Float32Array; dims: Record<string, number> } {
   const b = new GraphBuilder('attention_case');
   const lead: (number | string)[] = c.symbolic ? ['N', ...c.lead] : [...c.lead];
-  const q = b.input('q', [...lead, c.sq, c.d]);
-  const k = b.input('k', [...lead, c.sk, c.d]);
-  const v = b.input('v', [...lead, c.sk, c.dv]);
+  const [sq, sk] = c.symbolicSeq ? ['T', 'S'] : [c.sq, c.sk];
+  const q = b.input('q', [...lead, sq, c.d]);
+  const k = b.input('k', [...lead, sk, c.d]);
+  const v = b.input('v', [...lead, sk, c.dv]);
   const rank = lead.length + 2;
   const perm = [...Array.from({ length: rank - 2 }, (_, i) => i), rank - 1, rank - 2];
   const kt = b.transpose(k, perm);
   const factor = b.constant(Float32Array.of(c.queryScaled ? 1 / c.scale : c.scale), []);
   let scores = c.queryScaled ? b.matmul(b.div(q, factor), kt) : b.mul(b.matmul(q, kt), factor);
-  const scoreShape = [...lead, c.sq, c.sk];
+  const scoreShape = [...lead, sq, sk];
   const maskRank = Math.min(c.maskRank, scoreShape.length);
   let maskData: Float32Array | undefined;
   let bits: Uint8Array | undefined;
@@ -118,7 +127,8 @@ function unfused(c: Case): { graph: Graph; feeds: Record<string, Float32Array | 
     v: random(c.seed + 2, size([c.sk, c.dv]), 2),
     ...(bits === undefined ? {} : { m: bits }),
   };
-  return { graph: b.build(), feeds, ...(maskData === undefined ? {} : { maskData }) };
+  const dims = { ...(c.symbolic ? { N: BATCH } : {}), ...(c.symbolicSeq ? { T: c.sq, S: c.sk } : {}) };
+  return { graph: b.build(), feeds, dims, ...(maskData === undefined ? {} : { maskData }) };
 }
 
 function bound(c: Case, feeds: Record<string, Float32Array | Uint8Array>, maskData?: Float32Array): number {
@@ -141,23 +151,24 @@ function maxDiff(a: Float32Array | undefined, b: Float32Array | undefined): numb
 describe('fuse-attention', () => {
   it('fuses and equals the unfused graph on the interpreter', () => {
     fc.assert(fc.property(caseArb, (c) => {
-      const { graph, feeds, maskData } = unfused(c);
+      const { graph, feeds, maskData, dims } = unfused(c);
       const fused = optimize(graph).graph;
       expect(fused.nodes.filter((n) => n.op === 'attention')).toHaveLength(1);
       expect(fused.nodes.map((n) => n.op)).not.toContain('softmax');
-      const want = interpret(graph, feeds)['out'];
-      expect(maxDiff(want, interpret(fused, feeds)['out'])).toBeLessThanOrEqual(bound(c, feeds, maskData));
+      const want = interpret(graph, feeds, dims)['out'];
+      expect(maxDiff(want, interpret(fused, feeds, dims)['out'])).toBeLessThanOrEqual(bound(c, feeds, maskData));
     }), { numRuns: 60 });
   });
 
   for (const target of ['js', 'wasm'] as const) {
     it(`fused kernels on ${target} equal the unfused graph`, async () => {
       await fc.assert(fc.asyncProperty(caseArb, async (c) => {
-        const { graph, feeds, maskData } = unfused(c);
-        const want = interpret(graph, feeds)['out'];
-        const session = await runner.open(graph, target, BATCH);
+        const { graph, feeds, maskData, dims } = unfused(c);
+        const want = interpret(graph, feeds, dims)['out'];
+        // A bundle's run takes the symbols' values too (the lengths cannot tell N, T and S apart).
+        const session = (await runner.open(graph, target, BATCH)) as unknown as DimsSession;
         try {
-          const got = (await session.run(feeds))['out'];
+          const got = (await session.run(feeds, dims))['out'];
           expect(maxDiff(want, got)).toBeLessThanOrEqual(bound(c, feeds, maskData));
         } finally {
           session.dispose();

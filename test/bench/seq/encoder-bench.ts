@@ -1,6 +1,7 @@
 // Issue 12's benchmark (not a test): a 2-layer transformer encoder (d_model 128, 4 heads,
 // feed-forward 512, post-norm, ReLU, batch_first) at sequence lengths 64 and 256, batch 1:
-// fusegraph's WASM bundle (plain and relaxed SIMD) and JS bundle against onnxruntime-web
+// fusegraph's WASM bundle (plain and relaxed SIMD; and one bundle compiled with a symbolic S,
+// run-time sizes, beside the one with S fixed at compile time) and JS bundle against onnxruntime-web
 // (wasm, 1 thread) and onnxruntime-node (1 thread) on the same weights, one process per run.
 //
 //   node --experimental-wasm-relaxed-simd --import tsx test/bench/seq/encoder-bench.ts [S ...]
@@ -27,10 +28,13 @@ const D_MODEL = 128;
 type Infer = () => Float32Array | Promise<Float32Array>;
 type Results = Record<string, Float32Array>;
 
-function encoder(sequence: number): Graph {
+function encoder(sequence: number | 'S'): Graph {
   const layer = () => transformerEncoderLayer(D_MODEL, 4, { dimFeedforward: 512, activation: 'relu' });
   return toGraph(sequential(layer(), layer()), { name: `encoder_s${sequence}`, inputShape: ['N', sequence, D_MODEL], outputName: 'y', seed: 7 });
 }
+
+/** The encoder with a symbolic S (same weights: same seed and names), compiled once for every length. */
+let symbolicEncoder: Graph | undefined;
 
 async function importCompiled(graph: Graph, options: CompileOptions): Promise<Record<string, unknown>> {
   const bundle = compile(graph, options);
@@ -50,6 +54,13 @@ const RUNNERS: Readonly<Record<string, (graph: Graph, x: Float32Array, shape: nu
     const session = await (module.load as () => Promise<{ relaxedSimd: boolean; runSync(feeds: object): Results }>)();
     if (!session.relaxedSimd) throw new Error('relaxed SIMD unavailable (run node with --experimental-wasm-relaxed-simd)');
     return () => session.runSync({ x }).y ?? new Float32Array();
+  },
+  'fusegraph-wasm-symbolic-S': async (_graph, x, shape) => {
+    symbolicEncoder ??= encoder('S');
+    const module = await importCompiled(symbolicEncoder, { target: 'wasm', wasm: { relaxed: false } });
+    const session = await (module.load as () => Promise<{ runSync(feeds: object, dims: object): Results }>)();
+    const dims = { N: shape[0], S: shape[1] };
+    return () => session.runSync({ x }, dims).y ?? new Float32Array();
   },
   'fusegraph-js': async (graph, x) => {
     const module = await importCompiled(graph, { target: 'js' });
@@ -158,6 +169,11 @@ async function main(): Promise<void> {
     if (wasm !== undefined && web !== undefined) {
       ratios.push(`S = ${sequence}: fusegraph-wasm is ${(web.median / wasm.median).toFixed(2)}× (median) / ${(web.best / wasm.best).toFixed(2)}× (best) / `
         + `${(web.cpuMedian / wasm.cpuMedian).toFixed(2)}× (median CPU time) faster than ort-web`);
+    }
+    const symbolic = timed.get('fusegraph-wasm-symbolic-S');
+    if (symbolic !== undefined && web !== undefined && wasm !== undefined) {
+      ratios.push(`S = ${sequence}: the symbolic-S bundle is ${(web.median / symbolic.median).toFixed(2)}× (median) / ${(web.cpuMedian / symbolic.cpuMedian).toFixed(2)}× (median CPU time) faster than ort-web, `
+        + `${(symbolic.cpuMedian / wasm.cpuMedian).toFixed(2)}× the CPU time of the bundle with S fixed`);
     }
   }
   for (const [name, cells] of table) rows.splice(rows.length, 0, `| ${name} | ${cells.join(' | ')} |`);

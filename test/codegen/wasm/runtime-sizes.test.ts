@@ -101,6 +101,9 @@ describe('several symbols on the wasm target (run-time sizes)', () => {
       const raw = JSON.parse(readFileSync(new URL(`${name}.state.json`, PYTORCH_SEQ_DIR), 'utf8')) as Record<string, { shape: number[]; data: number[] }>;
       const state = new Map<string, WeightTensor>(Object.entries(raw).map(([key, t]) => [key, { shape: t.shape, data: Float32Array.from(t.data) }]));
       const graph = toGraph(transformerEncoderLayer(32, 4, options), { name, inputShape: ['N', 'S', 32], weights: state, outputName: 'y' });
+      // One fused attention over the symbolic S (never the [N, 4, S, S] scores).
+      expect(graph.nodes.filter((n) => n.op === 'attention').map((n) => n.type.shape)).toEqual([['N', 4, 'S', 8]]);
+      expect(graph.nodes.some((n) => n.op === 'softmax')).toBe(false);
       const { io } = readPytorchSeq(name);
       const { session } = await sessionFor(graph);
       try {
