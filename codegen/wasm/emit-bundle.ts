@@ -60,27 +60,23 @@ function feedStatements(program: LoweredProgram, wasm: WasmProgram): { check: st
 }
 
 /**
- * `kernels(batch)`, and when the program gathers by run-time ids, the catch that turns a
- * lookup kernel's trap into its error (the record lookup-kernel.ts writes before trapping).
+ * The body of `checkLookups()`: where the program gathers by run-time ids, throws a lookup
+ * kernel's error when its record says it trapped on a bad id (lookup-kernel.ts writes it
+ * before trapping, on whichever thread ran the kernel).
  */
-function callStatements(program: LoweredProgram): string[] {
+function lookupStatements(program: LoweredProgram): string[] {
   const lookups = program.kernels.flatMap((kernel) => {
     const record = kernel.kind === 'lookup' ? lookupRecord(kernel) : undefined;
     if (kernel.kind !== 'lookup' || record === undefined) return [];
     return [`[${record.address}, ${stringLiteral(formatValueName(kernel.idsName))}, [${kernel.idsStrides.join(', ')}], ${kernel.size}]`];
   });
-  if (lookups.length === 0) return ['kernels(batch);'];
+  if (lookups.length === 0) return [];
   return [
-    'try {',
-    '  kernels(batch);',
-    '} catch (error) {',
-    '  const records = new DataView(memory.buffer);',
-    `  for (const [at, shown, strides, size] of [${lookups.join(', ')}]) {`,
-    '    if (records.getInt32(at, true) !== 1) continue;',
-    '    records.setInt32(at, 0, true);',
-    '    lookupError(shown, records.getFloat32(at + 8, true), records.getInt32(at + 4, true), strides, size);',
-    '  }',
-    '  throw error;',
+    'const records = new DataView(memory.buffer);',
+    `for (const [at, shown, strides, size] of [${lookups.join(', ')}]) {`,
+    '  if (records.getInt32(at, true) !== 1) continue;',
+    '  records.setInt32(at, 0, true);',
+    '  lookupError(shown, records.getFloat32(at + 8, true), records.getInt32(at + 4, true), strides, size);',
     '}',
   ];
 }
@@ -110,9 +106,6 @@ function memoryFlagsOffset(wasm: WasmProgram): number {
 
 /** Why a load of this program runs on one thread whatever it asks for, if it must. */
 function threadsUnavailable(program: LoweredProgram, wasm: WasmProgram): string | undefined {
-  if (program.kernels.some((kernel) => kernel.kind === 'lookup')) {
-    return 'the graph looks up rows by run-time ids, and a bad id stops the run with a trap that a thread pool cannot recover from';
-  }
   if (wasm.splitFrom.every((from) => from === undefined)) return 'no kernel of this graph is large enough to split between threads';
   return undefined;
 }
@@ -174,7 +167,7 @@ export function emitWasmBundle(graph: Graph, program: LoweredProgram, wasm: Wasm
   const feeds = feedStatements(program, wasm);
   for (const line of WASM_LOAD.split('\n')) {
     const indent = line.slice(0, line.length - line.trimStart().length);
-    const filled = { '/*FEEDS*/': feeds.check, '/*COPY*/': feeds.copy, '/*CALL*/': callStatements(program), '/*RESULTS*/': resultStatements(program, wasm) }[line.trim()];
+    const filled = { '/*FEEDS*/': feeds.check, '/*COPY*/': feeds.copy, '/*LOOKUPS*/': lookupStatements(program), '/*RESULTS*/': resultStatements(program, wasm) }[line.trim()];
     if (filled !== undefined) w.all(filled.map((l) => indent + l));
     else w.line(line);
   }

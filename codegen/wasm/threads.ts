@@ -24,10 +24,17 @@ export const PARALLEL_MIN_FLOPS = 1_000_000;
 const BARRIER_SPINS = 4000;
 
 /**
- * Byte offsets of the barrier's control words from `layout.controlAddress`; the pool's words
- * (a run's generation, stop, batch, done) follow them (thread-pool-runtime.ts).
+ * A thread asleep at a barrier wakes this often (ns) to look at the broken word, so that a run
+ * whose thread died without a word (notify races with the sleep) still ends.
  */
-export const CONTROL = { arrived: 0, generation: 4 } as const;
+const BARRIER_WAKE_NS = 10_000_000;
+
+/**
+ * Byte offsets of the barrier's control words from `layout.controlAddress`; the pool's words
+ * (a run's generation, stop, batch, done) follow them, then `broken` (thread-pool-runtime.ts):
+ * non-zero once a thread of the run has failed, and a barrier then traps instead of waiting.
+ */
+export const CONTROL = { arrived: 0, generation: 4, broken: 24 } as const;
 
 /**
  * Pushes nothing; sets `start` and `end` to this thread's share of `count` items cut in units
@@ -91,9 +98,15 @@ export function emitBarrier(module: ModuleAssembler, controlAddress: number): Fu
     asm.if().return().end();
     asm.get(spins).i32Const(1).i32('i32.sub').tee(spins).brIf(0);
     asm.end();
+    // Sleep, waking now and then: a thread that failed (or died) never arrives, and the pool says
+    // so in the broken word; the run then ends here with a trap the caller turns into its error.
     asm.loop('sleep');
-    at(CONTROL.generation).get(generation).i64Const(-1).memoryAtomicWait32().drop();
-    at(CONTROL.generation).i32AtomicLoad().get(generation).i32('i32.eq').brIf(0);
+    at(CONTROL.generation).get(generation).i64Const(BARRIER_WAKE_NS).memoryAtomicWait32().drop();
+    at(CONTROL.generation).i32AtomicLoad().get(generation).i32('i32.ne');
+    asm.if().return().end();
+    at(CONTROL.broken).i32AtomicLoad();
+    asm.if().unreachable().end();
+    asm.br(0);
     asm.end();
   });
   return ref;
