@@ -5,7 +5,7 @@
 // columns; the last panel's missing keys are zeros (the kernel sets their scores to −Inf).
 
 import type { FunctionAssembler, Local } from './function-assembler.ts';
-import { advance, countedLoop, type KernelContext } from './kernel-context.ts';
+import { advance, countedLoop, pushAddress, type Address, type KernelContext } from './kernel-context.ts';
 
 /** Byte lanes of i8x16.shuffle picking f32 lanes (0–3 of the first vector, 4–7 of the second). */
 export function f32Lanes(...lanes: number[]): number[] {
@@ -21,12 +21,14 @@ export function packedKeyBytes(sk: number, d: number): number {
  * Writes the panels of the K rows at `k` (Sk rows of D f32, D a multiple of 4) to `packedAt`.
  * `rows` are four v128 locals and `pairs` four more, both free to overwrite.
  */
-export function emitPackKeys(ctx: KernelContext, sk: number, d: number, k: Local, packedAt: number, rows: readonly Local[], pairs: readonly Local[]): void {
+export function emitPackKeys(ctx: KernelContext, sk: number, d: number, k: Local, packedAt: Address, rows: readonly Local[], pairs: readonly Local[]): void {
   const { asm } = ctx;
   const kr = asm.local('i32', 'pack_kr');
   const pk = asm.local('i32', 'pack_pk');
   const full = asm.local('i32', 'pack_full');
-  asm.get(k).set(kr).i32Const(packedAt).set(pk).i32Const(Math.floor(sk / 4)).set(full);
+  asm.get(k).set(kr);
+  pushAddress(asm, packedAt);
+  asm.set(pk).i32Const(Math.floor(sk / 4)).set(full);
   countedLoop(ctx, full, 'pack', () => {
     panel(asm, d, 4, kr, pk, rows, pairs);
     advance(asm, kr, 4 * d * 4);

@@ -17,7 +17,7 @@ import { MathLibrary } from './math-library.ts';
 import { evaluateBytes, layoutMemory, type WasmLayout, type WeightLayout } from './memory-layout.ts';
 import { ModuleAssembler } from './module-assembler.ts';
 import { prepareRecurrenceKernel } from './recurrence-kernel.ts';
-import { prepareReduceKernel } from './reduce-kernel.ts';
+import { prepareReduceKernel, reduceSplitAxis } from './reduce-kernel.ts';
 import { prepareResizeKernel } from './resize-kernel.ts';
 import { emitSoftmaxKernel } from './softmax-kernel.ts';
 import { StaticData } from './static-data.ts';
@@ -62,15 +62,15 @@ const WASM_KERNELS: { readonly [K in Kernel['kind']]: WasmKernel<Extract<Kernel,
   linear: { prepare: plain(emitLinear), weight: 'panels', splits: linearSplits },
   elementwise: { prepare: plain(emitElementwiseKernel), weight: 'row-major', splits: () => true },
   matmul: { prepare: plain(emitMatmulKernel), weight: 'row-major', splits: () => true },
-  softmax: { prepare: plain(emitSoftmaxKernel), weight: 'row-major' },
+  softmax: { prepare: plain(emitSoftmaxKernel), weight: 'row-major', splits: () => true },
   conv: { prepare: prepareConvKernel, weight: 'row-major', splits: convSplits },
-  reduce: { prepare: prepareReduceKernel, weight: 'row-major' },
+  reduce: { prepare: prepareReduceKernel, weight: 'row-major', splits: (kernel) => reduceSplitAxis(kernel) !== undefined },
   gather: { prepare: prepareGatherKernel, weight: 'row-major' },
   resize: { prepare: prepareResizeKernel, weight: 'row-major' },
   lookup: { prepare: prepareLookupKernel, weight: 'row-major', splits: () => true },
   recurrence: { prepare: prepareRecurrenceKernel, weight: 'row-major' },
-  layer_norm: { prepare: plain(emitLayerNormKernel), weight: 'row-major' },
-  attention: { prepare: prepareAttentionKernel, weight: 'row-major' },
+  layer_norm: { prepare: plain(emitLayerNormKernel), weight: 'row-major', splits: () => true },
+  attention: { prepare: prepareAttentionKernel, weight: 'row-major', splits: () => true },
 };
 
 function wasmKernel<K extends Kernel>(kernel: K): WasmKernel<K> {

@@ -60,6 +60,23 @@ export function emitShare(ctx: KernelContext, count: Local, unit: number, name: 
 }
 
 /**
+ * Narrows an outer loop of `count` items to this thread's share (cut in units of `unit`, see
+ * emitShare): moves each pointer past the items before the share (`bytes` per item: a
+ * constant, or a local) and sets `count` to the share's length.
+ */
+export function takeShare(ctx: KernelContext, count: Local, unit: number, pointers: readonly { readonly pointer: Local; readonly bytes: number | Local }[], name: string): void {
+  const { asm } = ctx;
+  const { start, end } = emitShare(ctx, count, unit, name);
+  for (const { pointer, bytes } of pointers) {
+    asm.get(pointer).get(start);
+    if (typeof bytes === 'number') asm.i32Const(bytes);
+    else asm.get(bytes);
+    asm.i32('i32.mul').i32('i32.add').set(pointer);
+  }
+  asm.get(end).get(start).i32('i32.sub').set(count);
+}
+
+/**
  * A local holding this thread's scratch address: the layout's region for thread 0, and past
  * the memory a call needs, `scratchStride` apart (16-byte aligned), for the others.
  */

@@ -1,7 +1,7 @@
 // Threaded wasm runs (issue 15): the same random graphs and feeds give the same bytes at 1, 2
 // and 3 threads, and the single-thread bytes agree with the interpreter. Bundles are compiled
 // with splitMinFlops 0 so every kernel that can split does, whatever its size; the register
-// blocks, panel tails and scratch regions of linear and conv are exercised on purpose. Every
+// blocks, panel tails and scratch regions of linear, conv and attention are exercised on purpose. Every
 // session is disposed (its workers ended) before the test ends.
 
 import fc from 'fast-check';
@@ -143,6 +143,35 @@ describe('threaded wasm runs', () => {
       await fc.assert(fc.asyncProperty(arbCnnCase(op), async ({ graph, feeds }) => sameBytes(graph, naivePlan(graph), feeds)), { numRuns: 8 });
     }
     expect(threadedCases).toBeGreaterThan(4);
+  });
+
+  it('split pooling and reductions (a plane axis), softmax and layer norm (rows), same bytes', async () => {
+    const random = new Random(12);
+    const b = new GraphBuilder('rows');
+    const x = b.input('x', ['N', 6, 9, 10]);
+    const pooled = b.maxPool(x, [3, 3], { strides: [2, 2], pads: [1, 1, 1, 1] }, 'pooled');
+    const averaged = b.avgPool(x, [2, 3], { strides: [1, 2], pads: [0, 1, 0, 1], countIncludePad: true }, 'averaged');
+    const scale = b.constant(random.uniformArray(10, 0.5, 1.5), [10], 'scale');
+    const bias = b.constant(random.uniformArray(10, -1, 1), [10], 'bias');
+    b.output(pooled, averaged, b.reduceMean(x, [1, 2, 3], false, 'mean'), b.reduceMax(x, [2], true, 'max_h'),
+      b.softmax(x, 1, 'softmax_c'), b.softmax(x, -1, 'softmax_w'), b.layerNorm(x, scale, bias, { axis: -1 }, 'norm'));
+    const graph = b.build();
+    threadedCases = 0;
+    for (const batch of [1, 2, 5]) await sameBytes(graph, naivePlan(graph), feedsAt(graph, batch, batch));
+    expect(threadedCases).toBe(3);
+  });
+
+  it('split attention by each head\'s query rows (blocked and general kernels, masks), same bytes', async () => {
+    for (const [sq, sk, d, dv] of [[9, 70, 16, 8], [6, 5, 128, 4], [7, 66, 6, 3]] as const) {
+      const b = new GraphBuilder('heads');
+      const q = b.input('q', ['N', 2, sq, d]);
+      const k = b.input('k', ['N', 2, sk, d]);
+      const v = b.input('v', ['N', 2, sk, dv]);
+      const mask = b.input('mask', ['N', 1, sq, sk]);
+      b.output(b.attention(q, k, v, { mask }, 'masked'), b.attention(q, k, v, {}, 'plain'));
+      const graph = b.build();
+      await sameBytes(graph, naivePlan(graph), feedsAt(graph, 2, sq));
+    }
   });
 
   it('give the same bytes on random graphs of every op at 1, 2 and 3 threads', async () => {
