@@ -21,6 +21,7 @@ import { prepareReduceKernel, reduceSplitAxis } from './reduce-kernel.ts';
 import { prepareResizeKernel } from './resize-kernel.ts';
 import { emitSoftmaxKernel } from './softmax-kernel.ts';
 import { StaticData } from './static-data.ts';
+import { rowChains } from './row-chains.ts';
 import { emitBarrier, emitWork, splitFromBatch } from './threads.ts';
 
 export interface WasmProgram {
@@ -31,6 +32,8 @@ export interface WasmProgram {
   readonly relaxed?: ModuleAssembler;
   /** Per kernel, the batch from which it is split between threads (undefined: never). */
   readonly splitFrom: readonly (number | undefined)[];
+  /** Per kernel, whether the next continues its row chain (no barrier between them; row-chains.ts). */
+  readonly chained: readonly boolean[];
 }
 
 /**
@@ -84,7 +87,7 @@ function functionName(index: number, kernel: Kernel): string {
 
 type BodyEmitter = (ctx: KernelContext) => void;
 
-function assemble(program: LoweredProgram, bodies: readonly BodyEmitter[], layout: WasmLayout, relaxed: boolean, splitFrom: readonly (number | undefined)[]): ModuleAssembler {
+function assemble(program: LoweredProgram, bodies: readonly (BodyEmitter | undefined)[], layout: WasmLayout, relaxed: boolean, splitFrom: readonly (number | undefined)[], chained: readonly boolean[]): ModuleAssembler {
   const module = new ModuleAssembler(evaluateBytes(layout.total, 1), 'import');
   const library = new MathLibrary(module);
   const kernelParams = [{ name: 'batch', type: 'i32' as const }, { name: 'thread', type: 'i32' as const }, { name: 'threads', type: 'i32' as const }];
@@ -99,16 +102,40 @@ function assemble(program: LoweredProgram, bodies: readonly BodyEmitter[], layou
   module.define(run, (asm) => {
     for (const ref of refs) asm.get(asm.param('batch')).i32Const(0).i32Const(1).call(ref.index, ref.name);
   });
-  emitWork(module, refs, splitFrom, emitBarrier(module, layout.controlAddress));
+  emitWork(module, refs, splitFrom, chained, emitBarrier(module, layout.controlAddress));
   return module;
+}
+
+/**
+ * Per kernel, the batch from which it splits: its own flops decide, or a whole row chain's
+ * (all of its kernels then split from the same batch, as emitWork's chained flags need).
+ */
+function splitBatches(kernels: readonly Kernel[], chained: readonly boolean[], splits: (kernel: Kernel) => boolean, minFlops: number): (number | undefined)[] {
+  const from: (number | undefined)[] = [];
+  let start = 0;
+  kernels.forEach((kernel, index) => {
+    if (chained[index] === true) return;
+    const group = kernels.slice(start, index + 1);
+    const batch = splitFromBatch(group, group.every(splits), minFlops);
+    for (let k = start; k <= index; k++) from.push(batch);
+    start = index + 1;
+  });
+  return from;
 }
 
 export function emitWasmProgram(program: LoweredProgram, options: { relaxed: boolean; splitMinFlops: number }): WasmProgram {
   const statics = new StaticData();
-  const bodies = program.kernels.map((kernel) => wasmKernel(kernel).prepare(kernel, statics));
+  const prepared = program.kernels.map((kernel) => wasmKernel(kernel).prepare(kernel, statics));
   const layout = layoutMemory(program, MICRO_KERNEL.panelWidth, statics, (kernel) => wasmKernel(kernel).weight);
-  const splitFrom = program.kernels.map((kernel) => splitFromBatch(kernel, wasmKernel(kernel).splits?.(kernel) === true, options.splitMinFlops));
-  const simd = assemble(program, bodies, layout, false, splitFrom);
-  const relaxed = options.relaxed ? { relaxed: assemble(program, bodies, layout, true, splitFrom) } : {};
-  return { layout, simd, ...relaxed, splitFrom };
+  const splits = (kernel: Kernel): boolean => wasmKernel(kernel).splits?.(kernel) === true;
+  const chained = rowChains(program.kernels, layout, splits);
+  const splitFrom = splitBatches(program.kernels, chained, splits, options.splitMinFlops);
+  // A linear kernel of a row chain always splits by rows (never by panels), as its neighbours do.
+  const bodies = program.kernels.map((kernel, index): BodyEmitter | undefined => {
+    const inChain = chained[index] === true || chained[index - 1] === true;
+    return inChain && kernel.kind === 'linear' ? (ctx) => emitLinear(ctx, kernel, true) : prepared[index];
+  });
+  const simd = assemble(program, bodies, layout, false, splitFrom, chained);
+  const relaxed = options.relaxed ? { relaxed: assemble(program, bodies, layout, true, splitFrom, chained) } : {};
+  return { layout, simd, ...relaxed, splitFrom, chained };
 }

@@ -130,13 +130,15 @@ export function emitBarrier(module: ModuleAssembler, controlAddress: number): Fu
 }
 
 /**
- * The smallest batch from which a kernel is split, from its flops (affine in the batch): 0 when
- * always, undefined when never (the kernel cannot split, or is too small at any batch).
+ * The smallest batch from which kernels are split, from their flops (affine in the batch): 0
+ * when always, undefined when never (they cannot split, or are too small at any batch). A row
+ * chain (row-chains.ts) is judged as a whole: it costs one barrier, however many kernels.
  */
-export function splitFromBatch(kernel: Kernel, splits: boolean, minFlops: number): number | undefined {
+export function splitFromBatch(kernels: readonly Kernel[], splits: boolean, minFlops: number): number | undefined {
   if (!splits) return undefined;
-  const fixed = kernelFlops(kernel, 0);
-  const perSample = kernelFlops(kernel, 1) - fixed;
+  const flops = (batch: number): number => kernels.reduce((sum, kernel) => sum + kernelFlops(kernel, batch), 0);
+  const fixed = flops(0);
+  const perSample = flops(1) - fixed;
   if (fixed >= minFlops) return 0;
   const from = Math.ceil((minFlops - fixed) / perSample);
   return perSample > 0 && from < 2 ** 31 ? from : undefined;
@@ -144,13 +146,15 @@ export function splitFromBatch(kernel: Kernel, splits: boolean, minFlops: number
 
 /**
  * Emits the exported `work(batch, thread, threads)`: the kernels in order, each split from its
- * batch on, else run by thread 0 alone. A barrier follows each split kernel; the kernels thread 0
+ * batch on, else run by thread 0 alone. A barrier follows each split kernel but one whose
+ * `chained` flag says the next kernel reads only rows the same thread wrote (row-chains.ts:
+ * both split from the same batch); the kernels thread 0
  * runs alone between two of them need one barrier only, before the next split kernel (a flag,
  * the same on every thread since it depends on the batch alone, says whether one is owed). A
  * run ends without a barrier after work of thread 0's own: the caller (or thread 0's done
  * word) waits for thread 0, and the other threads finished their shares before the last barrier.
  */
-export function emitWork(module: ModuleAssembler, refs: readonly FunctionRef[], fromBatch: readonly (number | undefined)[], barrier: FunctionRef): void {
+export function emitWork(module: ModuleAssembler, refs: readonly FunctionRef[], fromBatch: readonly (number | undefined)[], chained: readonly boolean[], barrier: FunctionRef): void {
   const params = [{ name: 'batch', type: 'i32' as const }, { name: 'thread', type: 'i32' as const }, { name: 'threads', type: 'i32' as const }];
   const work = module.declare('work', params, [], true);
   module.define(work, (asm) => {
@@ -164,22 +168,23 @@ export function emitWork(module: ModuleAssembler, refs: readonly FunctionRef[], 
       asm.end();
       asm.i32Const(1).set(owed);
     };
-    const shared = (ref: FunctionRef): void => {
+    const shared = (ref: FunctionRef, next: boolean): void => {
       asm.get(owed).if().get(threads).call(barrier.index, barrier.name).end();
       asm.get(batch).get(thread).get(threads).call(ref.index, ref.name);
-      asm.get(threads).call(barrier.index, barrier.name);
+      if (!next) asm.get(threads).call(barrier.index, barrier.name);
       asm.i32Const(0).set(owed);
     };
     asm.i32Const(0).set(owed);
     refs.forEach((ref, index) => {
       const from = fromBatch[index];
+      const next = chained[index] === true;
       if (from === undefined) {
         alone(ref);
       } else if (from === 0) {
-        shared(ref);
+        shared(ref, next);
       } else {
         asm.get(batch).i32Const(from).i32('i32.ge_u').if();
-        shared(ref);
+        shared(ref, next);
         asm.else();
         alone(ref);
         asm.end();

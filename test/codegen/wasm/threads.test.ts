@@ -6,6 +6,9 @@
 
 import fc from 'fast-check';
 import { afterEach, describe, expect, it, vi } from 'vitest';
+import { lowerGraph } from '../../../codegen/lower.ts';
+import { toAffineProgram } from '../../../codegen/affine-kernels.ts';
+import { emitWasmProgram } from '../../../codegen/wasm/program.ts';
 import { PARALLEL_MIN_FLOPS } from '../../../codegen/wasm/threads.ts';
 import type { Graph } from '../../../ir/graph.ts';
 import type { Feeds } from '../../../ir/interpret.ts';
@@ -126,6 +129,22 @@ describe('threaded wasm runs', () => {
       const x = feedsAt(graph, batch, 6)['x'] ?? new Float32Array();
       expect(bytesOf(await measured.run({ x }))).toEqual(bytesOf(measured.runSync({ x })));
     }
+  });
+
+  it('run row chains of linear layers without barriers between them, same bytes', async () => {
+    // Equal widths: the plan reuses buffers at the same width, so the whole MLP is one chain.
+    const even = optimize(linearGraph(40, [64, 64, 64, 10], 7));
+    const program = emitWasmProgram(toAffineProgram(lowerGraph(even.graph, even.plan), 'wasm'), { relaxed: false, splitMinFlops: 0 });
+    expect(program.chained).toEqual([true, true, true, false]);
+    // One chain judged as a whole: every kernel splits from the same batch.
+    const measured = emitWasmProgram(toAffineProgram(lowerGraph(even.graph, even.plan), 'wasm'), { relaxed: false, splitMinFlops: PARALLEL_MIN_FLOPS });
+    expect(new Set(measured.splitFrom).size).toBe(1);
+    for (const batch of [1, 6, 33]) await sameBytes(even.graph, even.plan, feedsAt(even.graph, batch, batch));
+    // A buffer reused at another width breaks the chain where a thread could overwrite rows another still reads.
+    const uneven = optimize(linearGraph(37, [200, 64, 64, 10], 8));
+    const broken = emitWasmProgram(toAffineProgram(lowerGraph(uneven.graph, uneven.plan), 'wasm'), { relaxed: false, splitMinFlops: 0 });
+    expect(broken.chained.filter(Boolean).length).toBeLessThan(3);
+    for (const batch of [5, 32]) await sameBytes(uneven.graph, uneven.plan, feedsAt(uneven.graph, batch, batch));
   });
 
   it('split conv by output channels (padded, pointwise, transposed, grouped) and depthwise by channels, same bytes', async () => {
