@@ -1,7 +1,7 @@
 // Assembles the module for a lowered program: one function per kernel (the same kernel
 // list the JS and WGSL renderers draw), each taking the batch (and the thread's index and
 // count) and computing its buffers' addresses from the memory layout, an exported `run(batch)`
-// calling them in order on one thread, and `work(batch, thread, threads)` for threaded runs.
+// calling them in order on one thread, and `work(batch, thread, threads, gen)` for threaded runs.
 
 import type { Kernel, LoweredProgram } from '../affine-kernels.ts';
 import { prepareAttentionKernel } from './attention-kernel.ts';
@@ -22,7 +22,7 @@ import { prepareResizeKernel } from './resize-kernel.ts';
 import { emitSoftmaxKernel } from './softmax-kernel.ts';
 import { StaticData } from './static-data.ts';
 import { rowChains } from './row-chains.ts';
-import { emitBarrier, emitWork, splitFromBatch } from './threads.ts';
+import { emitWork, splitFromBatch } from './threads.ts';
 
 export interface WasmProgram {
   readonly layout: WasmLayout;
@@ -102,7 +102,7 @@ function assemble(program: LoweredProgram, bodies: readonly (BodyEmitter | undef
   module.define(run, (asm) => {
     for (const ref of refs) asm.get(asm.param('batch')).i32Const(0).i32Const(1).call(ref.index, ref.name);
   });
-  emitWork(module, refs, splitFrom, chained, emitBarrier(module, layout.controlAddress));
+  emitWork(module, refs, splitFrom, chained, layout.controlAddress);
   return module;
 }
 

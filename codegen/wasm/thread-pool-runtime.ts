@@ -5,24 +5,27 @@
 // caller is thread 0 and blocks in the run (as runSync does); in a browser the caller must not
 // block, so every computing thread is a worker and the caller awaits thread 0's word (with
 // Atomics.waitAsync where the engine has it, else thread 0's message).
-// Control words (i32 index from CONTROL_ADDRESS): 0, 1 the barrier (threads.ts); 2 the run's
-// generation; 3 stop; 4 the run's batch; 5 the generation of the last run thread 0 finished;
-// 6 broken: 0, or what first went wrong in a run (BROKEN_* | thread << 8). A thread that fails
-// (a trap or an error in its share, process.exit, a worker that ends) sets it and wakes the
-// waiting threads; their barriers then trap instead of waiting (they also wake every 10 ms to
-// look, see threads.ts), so a run never hangs. The session then ends the pool and rejects the
-// run with an error naming what happened; its next run starts a fresh pool (runtime.ts).
+// Control words (i32 index from CONTROL_ADDRESS): 0, 1 unused; 2 the run's generation; 3 stop;
+// 4 the run's batch; 5 the generation of the last run thread 0 finished; 6 broken: 0, or what
+// first went wrong in a run (kind | thread << 8; kind 1 an error or trap in the thread's work,
+// 2 the worker exited, 3 its 'error'/'exit' event); 8–9 and 10–11 the i64 claim and done words
+// (threads.ts), which each run starts at its generation << 32. A thread that fails sets the
+// broken word and wakes the waiting threads; their waits then trap instead of sleeping on (they
+// also wake every 10 ms to look, see threads.ts), so a run never hangs. The session then ends
+// the pool and rejects the run with an error naming what happened; its next run starts a new
+// pool (runtime.ts). A thread that never starts its part of a run holds nothing back: the
+// others claim its chunks (threads.ts).
 
 /** The worker's whole source: runs in Node (`new Worker(source, { eval: true })`) and in a browser (a Blob URL). */
 const WORKER_SOURCE = `"use strict";
 function serve(data, post, onExit) {
   const instance = new WebAssembly.Instance(data.module, { env: { memory: data.memory } });
-  const words = new Int32Array(data.memory.buffer, data.control, 8);
+  const words = new Int32Array(data.memory.buffer, data.control, 16);
   const work = instance.exports.work;
   // The first failure wins; threads asleep at a barrier or awaiting thread 0 are woken.
   const fail = (kind) => {
     Atomics.compareExchange(words, 6, 0, kind | (data.thread << 8));
-    Atomics.notify(words, 1);
+    Atomics.notify(words, 10);
     Atomics.notify(words, 5);
   };
   // A worker that exits other than by the pool's stop (process.exit in Node) breaks the run.
@@ -43,7 +46,7 @@ function serve(data, post, onExit) {
     seen = go;
     if (Atomics.load(words, 3) !== 0) return;
     try {
-      work(Atomics.load(words, 4), data.thread, data.threads);
+      work(Atomics.load(words, 4), data.thread, data.threads, go);
     } catch (error) {
       fail(1);
       throw error;
@@ -110,8 +113,25 @@ async function threadPlan(requested) {
 /** Marks the run broken (the first failure wins) and wakes every waiting thread. */
 function breakRun(words, kind, thread) {
   Atomics.compareExchange(words, 6, 0, kind | (thread << 8));
-  Atomics.notify(words, 1);
+  Atomics.notify(words, 10);
   Atomics.notify(words, 5);
+}
+
+/**
+ * Starts a run (after the previous one ended): its claim and done words, then the batch and
+ * the generation the workers wait on. Returns the run's generation.
+ */
+function beginRun(words, claims, batch) {
+  const gen = (Atomics.load(words, 2) + 1) | 0;
+  const tag = BigInt.asIntN(64, BigInt(gen >>> 0) << 32n);
+  Atomics.store(claims, 0, tag);
+  Atomics.store(claims, 1, tag);
+  // A thread still waiting on the last run's done word sees that run is over.
+  Atomics.notify(words, 10);
+  Atomics.store(words, 4, batch);
+  Atomics.store(words, 2, gen);
+  Atomics.notify(words, 2);
+  return gen;
 }
 
 /** Per worker, what its events said when it ended: its first error, its exit code, and a promise of its end. */
@@ -122,8 +142,10 @@ function watchEnd() {
 }
 
 /** A Node pool: threads 1.. as workers, the caller as thread 0 (Node lets it block). */
-async function startNodePool(plan, module, memory, words, ends) {
+async function startNodePool(plan, module, memory, words, claims, ends) {
   const workers = [];
+  // Once the pool is stopped its workers' events say nothing about a later pool's runs.
+  let stopped = false;
   try {
     for (let thread = 1; thread < plan.threads; thread++) {
       const workerData = { module, memory, control: CONTROL_ADDRESS, thread, threads: plan.threads, report: null };
@@ -134,11 +156,11 @@ async function startNodePool(plan, module, memory, words, ends) {
       // A worker that errs or ends breaks the run it is in (and the pool, for the next run).
       worker.on("error", (error) => {
         end.error ??= error;
-        breakRun(words, 3, thread);
+        if (!stopped) breakRun(words, 3, thread);
       });
       worker.on("exit", (code) => {
         end.code = code;
-        if (Atomics.load(words, 3) === 0) breakRun(words, 3, thread);
+        if (!stopped && Atomics.load(words, 3) === 0) breakRun(words, 3, thread);
         end.settle();
       });
     }
@@ -156,11 +178,9 @@ async function startNodePool(plan, module, memory, words, ends) {
   for (const worker of workers) worker.unref();
   return {
     run(work, batch) {
-      Atomics.store(words, 4, batch);
-      Atomics.add(words, 2, 1);
-      Atomics.notify(words, 2);
+      const gen = beginRun(words, claims, batch);
       try {
-        work(batch, 0, plan.threads);
+        work(batch, 0, plan.threads, gen);
       } catch (error) {
         // This thread failed (or trapped at a barrier because another did).
         breakRun(words, 1, 0);
@@ -168,16 +188,19 @@ async function startNodePool(plan, module, memory, words, ends) {
       }
     },
     async stop() {
+      stopped = true;
       await Promise.all(workers.map((worker) => worker.terminate()));
     },
   };
 }
 
 /** A browser pool: every thread a worker (the page's thread must not block); thread 0 says when a run is done. */
-async function startBrowserPool(plan, module, memory, words, ends) {
+async function startBrowserPool(plan, module, memory, words, claims, ends) {
   const url = URL.createObjectURL(new Blob([WORKER_SOURCE], { type: "text/javascript" }));
   const workers = [];
   let done = null;
+  // Once the pool is stopped its workers' events say nothing about a later pool's runs.
+  let stopped = false;
   // Thread 0 says a run is done in a control word the caller awaits with Atomics.waitAsync, or,
   // where the engine lacks it, in a message as well.
   const waitAsync = typeof Atomics.waitAsync === "function";
@@ -208,6 +231,7 @@ async function startBrowserPool(plan, module, memory, words, ends) {
   // A worker's uncaught error (its share trapped or threw) breaks the run; the worker is gone.
   workers.forEach((worker, thread) => {
     worker.onerror = (event) => {
+      if (stopped) return;
       const end = ends[thread];
       end.error ??= event.message || "an error";
       breakRun(words, 3, thread);
@@ -217,10 +241,8 @@ async function startBrowserPool(plan, module, memory, words, ends) {
   });
   return {
     async run(work, batch) {
-      Atomics.store(words, 4, batch);
-      const generation = Atomics.add(words, 2, 1) + 1;
       const finished = waitAsync ? null : new Promise((resolve) => { done = resolve; });
-      Atomics.notify(words, 2);
+      const generation = beginRun(words, claims, batch);
       if (!waitAsync) await finished;
       for (;;) {
         const seen = Atomics.load(words, 5);
@@ -232,6 +254,7 @@ async function startBrowserPool(plan, module, memory, words, ends) {
       }
     },
     async stop() {
+      stopped = true;
       for (const worker of workers) worker.terminate();
       // Wake a caller awaiting a run the workers will not finish.
       Atomics.notify(words, 5);
@@ -256,13 +279,14 @@ function runFailure(word, ends, threads, thrown) {
 }
 
 async function startPool(plan, module, memory) {
-  const words = new Int32Array(memory.buffer, CONTROL_ADDRESS, 8);
+  const words = new Int32Array(memory.buffer, CONTROL_ADDRESS, 16);
+  const claims = new BigInt64Array(memory.buffer, CONTROL_ADDRESS + 32, 2);
   // A pool that follows a broken one starts from clean words (the old workers have ended).
   Atomics.store(words, 0, 0);
   Atomics.store(words, 3, 0);
   Atomics.store(words, 6, 0);
   const ends = [];
-  const pool = await (plan.host !== null ? startNodePool(plan, module, memory, words, ends) : startBrowserPool(plan, module, memory, words, ends));
+  const pool = await (plan.host !== null ? startNodePool(plan, module, memory, words, claims, ends) : startBrowserPool(plan, module, memory, words, claims, ends));
   let stopped = null;
   /** Tells the workers to return, then ends them. */
   function stop() {
