@@ -22,7 +22,7 @@ import { prepareResizeKernel } from './resize-kernel.ts';
 import { emitSoftmaxKernel } from './softmax-kernel.ts';
 import { StaticData } from './static-data.ts';
 import { rowChains } from './row-chains.ts';
-import { emitWork, splitFromBatch } from './threads.ts';
+import { CHUNKS_PER_THREAD, emitWork, splitFromBatch, type WorkPlan } from './threads.ts';
 
 export interface WasmProgram {
   readonly layout: WasmLayout;
@@ -87,22 +87,22 @@ function functionName(index: number, kernel: Kernel): string {
 
 type BodyEmitter = (ctx: KernelContext) => void;
 
-function assemble(program: LoweredProgram, bodies: readonly (BodyEmitter | undefined)[], layout: WasmLayout, relaxed: boolean, splitFrom: readonly (number | undefined)[], chained: readonly boolean[]): ModuleAssembler {
+function assemble(program: LoweredProgram, bodies: readonly (BodyEmitter | undefined)[], layout: WasmLayout, relaxed: boolean, plan: WorkPlan): ModuleAssembler {
   const module = new ModuleAssembler(evaluateBytes(layout.total, 1), 'import');
   const library = new MathLibrary(module);
-  const kernelParams = [{ name: 'batch', type: 'i32' as const }, { name: 'thread', type: 'i32' as const }, { name: 'threads', type: 'i32' as const }];
+  const kernelParams = ['batch', 'thread', 'threads', 'slot'].map((name) => ({ name, type: 'i32' as const }));
   const refs = program.kernels.map((kernel, index) => module.declare(functionName(index, kernel), kernelParams, []));
   program.kernels.forEach((kernel, index) => {
     const ref = refs[index];
     const body = bodies[index];
     if (ref === undefined || body === undefined) return;
-    module.define(ref, (asm) => body({ asm, batch: asm.param('batch'), thread: asm.param('thread'), threads: asm.param('threads'), layout, library, relaxed }));
+    module.define(ref, (asm) => body({ asm, batch: asm.param('batch'), thread: asm.param('thread'), threads: asm.param('threads'), slot: asm.param('slot'), layout, library, relaxed }));
   });
   const run = module.declare('run', [{ name: 'batch', type: 'i32' }], [], true);
   module.define(run, (asm) => {
-    for (const ref of refs) asm.get(asm.param('batch')).i32Const(0).i32Const(1).call(ref.index, ref.name);
+    for (const ref of refs) asm.get(asm.param('batch')).i32Const(0).i32Const(1).i32Const(0).call(ref.index, ref.name);
   });
-  emitWork(module, refs, splitFrom, chained, layout.controlAddress);
+  emitWork(module, refs, plan, layout.controlAddress);
   return module;
 }
 
@@ -135,7 +135,12 @@ export function emitWasmProgram(program: LoweredProgram, options: { relaxed: boo
     const inChain = chained[index] === true || chained[index - 1] === true;
     return inChain && kernel.kind === 'linear' ? (ctx) => emitLinear(ctx, kernel, true) : prepared[index];
   });
-  const simd = assemble(program, bodies, layout, false, splitFrom, chained);
-  const relaxed = options.relaxed ? { relaxed: assemble(program, bodies, layout, true, splitFrom, chained) } : {};
+  const perThread = program.kernels.map((kernel, index) => {
+    const inChain = chained[index] === true || chained[index - 1] === true;
+    return inChain || kernel.kind === 'conv' || kernel.kind === 'attention' ? 1 : CHUNKS_PER_THREAD;
+  });
+  const plan: WorkPlan = { fromBatch: splitFrom, chained, perThread };
+  const simd = assemble(program, bodies, layout, false, plan);
+  const relaxed = options.relaxed ? { relaxed: assemble(program, bodies, layout, true, plan) } : {};
   return { layout, simd, ...relaxed, splitFrom, chained };
 }

@@ -87,8 +87,8 @@ export function threadScratch(ctx: KernelContext, fixed: number): Local {
   // (total(batch) + 15) & ~15 + (thread − 1) · stride, or `fixed` on thread 0.
   asm.get(ctx.batch).i32Const(layout.total.perSample).i32('i32.mul').i32Const(layout.total.fixed + 15).i32('i32.add');
   asm.i32Const(-16).i32('i32.and');
-  asm.get(ctx.thread).i32Const(1).i32('i32.sub').i32Const(layout.scratchStride).i32('i32.mul').i32('i32.add');
-  asm.i32Const(fixed).get(ctx.thread).select().set(scratch);
+  asm.get(ctx.slot).i32Const(1).i32('i32.sub').i32Const(layout.scratchStride).i32('i32.mul').i32('i32.add');
+  asm.i32Const(fixed).get(ctx.slot).select().set(scratch);
   return scratch;
 }
 
@@ -176,18 +176,42 @@ export function splitFromBatch(kernels: readonly Kernel[], splits: boolean, minF
 /** Kernels claimed together: a row chain, a run of kernels that never split, or one kernel. */
 interface Segment {
   readonly refs: readonly FunctionRef[];
-  /** The batch from which the segment splits into `threads` chunks (undefined: never; one chunk). */
+  /** The batch from which the segment splits into chunks (undefined: never; one chunk). */
   readonly from: number | undefined;
+  /** Chunks per thread when it splits. */
+  readonly perThread: number;
 }
 
-function segmentsOf(refs: readonly FunctionRef[], fromBatch: readonly (number | undefined)[], chained: readonly boolean[]): Segment[] {
-  const segments: { refs: FunctionRef[]; from: number | undefined }[] = [];
+/**
+ * Chunks per thread of a split kernel: a thread the scheduler gives less time then computes
+ * fewer of them and the others more (the same bytes: chunks are shares). One for kernels
+ * whose every share costs extra work (a conv packs its input per share, attention each head's
+ * keys, a row chain's linear layers read all of their weights per share).
+ */
+export const CHUNKS_PER_THREAD = 4;
+
+export interface WorkPlan {
+  /** Per kernel, the batch from which it splits (undefined: never). */
+  readonly fromBatch: readonly (number | undefined)[];
+  /** Per kernel, whether the next continues its row chain (row-chains.ts). */
+  readonly chained: readonly boolean[];
+  /** Per kernel, its chunks per thread (1 or CHUNKS_PER_THREAD). */
+  readonly perThread: readonly number[];
+}
+
+function segmentsOf(refs: readonly FunctionRef[], plan: WorkPlan): Segment[] {
+  const segments: { refs: FunctionRef[]; from: number | undefined; perThread: number }[] = [];
   refs.forEach((ref, index) => {
-    const from = fromBatch[index];
+    const from = plan.fromBatch[index];
+    const perThread = plan.perThread[index] ?? 1;
     const last = segments[segments.length - 1];
-    const joins = last !== undefined && (chained[index - 1] === true || (from === undefined && last.from === undefined));
-    if (joins) last.refs.push(ref);
-    else segments.push({ refs: [ref], from });
+    const joins = last !== undefined && (plan.chained[index - 1] === true || (from === undefined && last.from === undefined));
+    if (joins) {
+      last.refs.push(ref);
+      last.perThread = Math.min(last.perThread, perThread);
+    } else {
+      segments.push({ refs: [ref], from, perThread });
+    }
   });
   return segments;
 }
@@ -195,32 +219,33 @@ function segmentsOf(refs: readonly FunctionRef[], fromBatch: readonly (number | 
 /**
  * Emits the exported `work(batch, thread, threads, gen)` every thread of run `gen` calls. The
  * kernels go in segments (a row chain, kernels that never split, or one kernel), each cut into
- * `threads` chunks where it splits at this batch, else one; chunk c of a kernel is its share c
- * of `threads` (the same code and order as a static split: the bytes do not depend on who
- * computes it). Threads claim chunks one at a time from the run's claim word, so a thread the
+ * chunks where it splits at this batch (threads · perThread), else one; chunk c of a kernel
+ * is its share c of the chunks (the same code and order as a static split: the bytes do not
+ * depend on who computes it; a thread's own scratch is its `slot`). Threads claim chunks one at a time from the run's claim word, so a thread the
  * scheduler keeps waiting does not hold the run back: the others take its chunks. After a
  * segment every thread waits until its chunks are done (the next segment may read any of
  * them); after the last, thread 0 only (the caller, or the thread that reports the run done).
  */
-export function emitWork(module: ModuleAssembler, refs: readonly FunctionRef[], fromBatch: readonly (number | undefined)[], chained: readonly boolean[], controlAddress: number): void {
+export function emitWork(module: ModuleAssembler, refs: readonly FunctionRef[], plan: WorkPlan, controlAddress: number): void {
   const scheduler = emitScheduler(module, controlAddress);
   const params = ['batch', 'thread', 'threads', 'gen'].map((name) => ({ name, type: 'i32' as const }));
   const work = module.declare('work', params, [], true);
-  const segments = segmentsOf(refs, fromBatch, chained);
+  const segments = segmentsOf(refs, plan);
   module.define(work, (asm) => {
     const [batch, thread, threads, gen] = [asm.param('batch'), asm.param('thread'), asm.param('threads'), asm.param('gen')];
     const [base, end, chunk, parts] = ['base', 'end', 'chunk', 'parts'].map((name) => asm.local('i32', name)) as [Local, Local, Local, Local];
     asm.i32Const(0).set(base);
     segments.forEach((segment, index) => {
+      const chunks = (): void => { asm.get(threads).i32Const(segment.perThread).i32('i32.mul'); };
       if (segment.from === undefined) asm.i32Const(1);
-      else if (segment.from === 0) asm.get(threads);
-      else asm.get(threads).i32Const(1).get(batch).i32Const(segment.from).i32('i32.ge_u').select();
+      else if (segment.from === 0) chunks();
+      else { chunks(); asm.i32Const(1).get(batch).i32Const(segment.from).i32('i32.ge_u').select(); }
       asm.set(parts).get(base).get(parts).i32('i32.add').set(end);
       asm.block('segment').loop('claims');
       asm.get(gen).get(end).call(scheduler.claim.index, scheduler.claim.name).tee(chunk).i32Const(-2).i32('i32.eq');
       asm.if().return().end();
       asm.get(chunk).i32Const(-1).i32('i32.eq').brIf(1);
-      for (const ref of segment.refs) asm.get(batch).get(chunk).get(base).i32('i32.sub').get(parts).call(ref.index, ref.name);
+      for (const ref of segment.refs) asm.get(batch).get(chunk).get(base).i32('i32.sub').get(parts).get(thread).call(ref.index, ref.name);
       asm.call(scheduler.finish.index, scheduler.finish.name);
       asm.br(0);
       asm.end().end();
