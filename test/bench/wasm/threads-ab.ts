@@ -3,13 +3,26 @@
 // process, for each runner the median and best wall time and the critical-path CPU time
 // (the busiest thread's CPU per inference, Linux schedstat, as threads.ts measures it).
 //
-//   npx tsx test/bench/wasm/threads-ab.ts --base /path/to/other/checkout [--cases deep:32] [--threads 2] [--ms 6000]
+//   npx tsx test/bench/wasm/threads-ab.ts --base /path/to/other/checkout [--cases deep:32,encoder:64] [--threads 2] [--ms 6000]
+//
+// `encoder:S` is the transformer encoder of test/bench/seq/encoder-bench.ts at sequence S, batch 1.
 
 import { readdirSync, readFileSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import type { Graph } from '../../../ir/graph.ts';
+import { sequential, toGraph, transformerEncoderLayer } from '../../../src/nn.ts';
+import { Random } from '../../../src/random.ts';
 import { caseByName, outputName } from '../process/cases.ts';
+
+/** The case's graph and its input at the spec's batch (or, for the encoder, sequence length). */
+function caseOf(name: string, size: number): { graph: Graph; x: Float32Array } {
+  if (name !== 'encoder') return { graph: caseByName(name).graph(), x: caseByName(name).input(size) };
+  const layer = () => transformerEncoderLayer(128, 4, { dimFeedforward: 512, activation: 'relu' });
+  const graph = toGraph(sequential(layer(), layer()), { name: `encoder_s${size}`, inputShape: ['N', size, 128], outputName: 'y', seed: 7 });
+  return { graph, x: new Random(1).uniformArray(size * 128, -1, 1) };
+}
 
 type Results = Record<string, Float32Array>;
 interface Session { readonly threads: number; runSync(feeds: object): Results; run(feeds: object): Promise<Results>; dispose(): Promise<void> }
@@ -32,9 +45,9 @@ const arg = (name: string, fallback: string): string => {
   return at >= 0 ? (process.argv[at + 1] ?? fallback) : fallback;
 };
 
-async function loadTree(root: string, name: string, threads: number): Promise<{ one: Session; many: Session }> {
+async function loadTree(root: string, graph: Graph, threads: number): Promise<{ one: Session; many: Session }> {
   const { compile } = (await import(pathToFileURL(join(root, 'src/compile.ts')).href)) as typeof import('../../../src/compile.ts');
-  const bundle = compile(caseByName(name).graph(), { target: 'wasm' });
+  const bundle = compile(graph, { target: 'wasm' });
   const dir = mkdtempSync(join(tmpdir(), 'fusegraph-ab-'));
   for (const file of bundle.files) writeFileSync(join(dir, file.name), file.contents);
   const module = (await import(pathToFileURL(join(dir, bundle.entry)).href)) as { load(options: object): Promise<Session> };
@@ -47,10 +60,10 @@ const here = join(import.meta.dirname, '../../..');
 for (const spec of arg('--cases', 'deep:32').split(',')) {
   const [name = '', batchText = '1'] = spec.split(':');
   const batch = Number(batchText);
-  const x = caseByName(name).input(batch);
-  const output = outputName(caseByName(name).graph());
-  const head = await loadTree(here, name, threads);
-  const base = await loadTree(arg('--base', ''), name, threads);
+  const { graph, x } = caseOf(name, batch);
+  const output = outputName(graph);
+  const head = await loadTree(here, graph, threads);
+  const base = await loadTree(arg('--base', ''), graph, threads);
   const runners: [string, () => Promise<Float32Array | undefined> | Float32Array | undefined][] = [
     ['1t', () => head.one.runSync({ x })[output]],
     [`base ${threads}t`, async () => (await base.many.run({ x }))[output]],
