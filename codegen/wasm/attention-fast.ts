@@ -7,9 +7,11 @@
 //     p = e^(s − m') in place by the inlined vector exp, α = e^(m − m'), l = α·l + Σp;
 //  3. O = α·O + P·V by a second micro-kernel (ROWS rows × 8 columns of Dv per pass over the
 //     tile's keys, O in scratch between passes), and out = O / l after the last tile.
-// Scratch is the packed K (Sk·D), one tile of scores per row and O: never the Sq×Sk matrix.
+// Scratch is the packed K (Sk·D), one tile of scores per row and O: never the Sq×Sk matrix;
+// threads split each head's query rows in whole blocks, each in its own scratch.
 // A run-time Sk (several symbols) reads Sk from its slot, packs K into the layout's tail region
-// (sized by the symbols) and runs the remainder tile with its length read at run time.
+// (sized by the symbols, one region: such a kernel never splits, program.ts) and runs the
+// remainder tile with its length read at run time.
 // Leftover query rows (Sq mod ROWS) run the same code with one row per block. Both products
 // run at ≈ 60 GFLOP/s on one core (plain SIMD's mul + add bound); the exp pass costs about a
 // quarter (test/bench/seq/attention-bench.ts: 4 heads of 32 at S = 256, 0.84 ms, 2.0 before).
@@ -18,7 +20,8 @@ import { productExtent, type AttentionKernel, type Extent } from '../affine-kern
 import { emitPackKeys, f32Lanes, packedKeyBytes } from './attention-pack.ts';
 import { emitMaskOffset } from './attention-mask.ts';
 import type { Local } from './function-assembler.ts';
-import { addressLocal, advance, countedLoop, extentLocal, pushAffine, type KernelContext } from './kernel-context.ts';
+import { addressLocal, advance, countedLoop, extentLocal, pushAddress, pushAffine, type KernelContext } from './kernel-context.ts';
+import { emitShare, threadScratch } from './threads.ts';
 import { NonPositiveExp } from './math-library.ts';
 
 /** Query rows per block: four rows' running max and sum are the lanes of one vector. */
@@ -57,6 +60,19 @@ export function advanceBy(ctx: KernelContext, pointer: Local, extent: Extent, fa
   ctx.asm.i32Const(factor).i32('i32.mul').i32('i32.add').set(pointer);
 }
 
+/**
+ * pointer = from + `rows` rows of `row`: bytes, or an extent of floats (a mask's row stride may
+ * be a run-time size). How a thread's share of query rows starts.
+ */
+export function skipRows(ctx: KernelContext, pointer: Local, from: Local, rows: Local, row: number | Extent): void {
+  const { asm } = ctx;
+  asm.get(from).get(rows);
+  if (typeof row === 'number') asm.i32Const(row);
+  else if (row.perSample === 0) asm.i32Const(row.fixed * 4);
+  else { pushAffine(ctx, row); asm.i32Const(4).i32('i32.mul'); }
+  asm.i32('i32.mul').i32('i32.add').set(pointer);
+}
+
 export function emitFastAttention(ctx: KernelContext, kernel: AttentionKernel, scratchAt: number): void {
   const { asm } = ctx;
   const { d, dv, mask } = kernel;
@@ -64,10 +80,14 @@ export function emitFastAttention(ctx: KernelContext, kernel: AttentionKernel, s
   // A run-time Sk: the packed keys at the layout's tail (sized by the symbols), the rest in scratch.
   const tail = ctx.layout.tail;
   if (sk === undefined && tail === undefined) throw new Error('internal: attention over a run-time key length without a tail scratch');
-  const panelsAt = sk === undefined ? 0 : scratchAt;
-  const scoresAt = sk === undefined ? scratchAt : panelsAt + packedKeyBytes(sk, d);
+  // Offsets in this thread's scratch (threads.ts): packed K (a static Sk), tile scores, O.
+  const base = threadScratch(ctx, scratchAt);
+  const panelsAt = 0;
+  const scoresAt = sk === undefined ? 0 : panelsAt + packedKeyBytes(sk, d);
   const stride = scoreStride(kernel);
   const accAt = scoresAt + ROWS * stride;
+  /** Pushes the scratch address at `offset`. */
+  const scratch = (offset: number): void => pushAddress(asm, base, offset);
   const i32 = (name: string, value?: number): Local => {
     const local = asm.local('i32', name);
     if (value !== undefined) asm.i32Const(value).set(local);
@@ -192,11 +212,11 @@ export function emitFastAttention(ctx: KernelContext, kernel: AttentionKernel, s
     for (let r = 0; r < rows; r++) {
       // Two max chains (pmax: one instruction; a NaN score still reaches the output through e^NaN).
       const row = scoresAt + r * stride;
-      asm.i32Const(row).v128Load(0).set(tops[r] as Local);
-      if (vectors > 1) asm.i32Const(row).v128Load(16).set(y);
+      asm.get(base).v128Load(row).set(tops[r] as Local);
+      if (vectors > 1) asm.get(base).v128Load(row + 16).set(y);
       for (let c = 2; c < vectors; c++) {
         const chain = c % 2 === 0 ? tops[r] as Local : y;
-        asm.get(chain).i32Const(row).v128Load(c * 16).v128('f32x4.pmax').set(chain);
+        asm.get(chain).get(base).v128Load(row + c * 16).v128('f32x4.pmax').set(chain);
       }
       if (vectors > 1) asm.get(tops[r] as Local).get(y).v128('f32x4.pmax').set(tops[r] as Local);
     }
@@ -210,7 +230,9 @@ export function emitFastAttention(ctx: KernelContext, kernel: AttentionKernel, s
     const count = i32(`expVectors_${label}`, vectors);
     for (let r = 0; r < rows; r++) {
       laneOf(mUse, r);
-      asm.set(splat).f32x4Const(0).set(tops[r] as Local).i32Const(scoresAt + r * stride).set(sp);
+      asm.set(splat).f32x4Const(0).set(tops[r] as Local);
+      scratch(scoresAt + r * stride);
+      asm.set(sp);
       countedLoop(ctx, count, `exp${r}_${label}`, () => {
         asm.get(sp).v128Load(0).get(splat).v128('f32x4.sub').set(y);
         exp.push(y);
@@ -231,7 +253,8 @@ export function emitFastAttention(ctx: KernelContext, kernel: AttentionKernel, s
       }
     }
     const keys = typeof len === 'number' ? i32(`keys_${label}`, len) : len;
-    asm.i32Const(scoresAt).set(sp).get(vc).set(vp);
+    scratch(scoresAt);
+    asm.set(sp).get(vc).set(vp);
     const kvs = [kv0, kv1].slice(0, groups);
     countedLoop(ctx, keys, `pv_${label}`, () => {
       kvs.forEach((kv, g) => asm.get(vp).v128Load(g * 16).set(kv));
@@ -259,10 +282,12 @@ export function emitFastAttention(ctx: KernelContext, kernel: AttentionKernel, s
   const tile = (rows: number, len: number, label: string, rest?: Local): void => {
     if (rest !== undefined) {
       const fill = i32(`fill_${label}`, rows * stride / 16);
-      asm.i32Const(scoresAt).set(sp);
+      scratch(scoresAt);
+      asm.set(sp);
       countedLoop(ctx, fill, `fill_${label}`, () => { asm.get(sp).f32x4Const(-Infinity).v128Store(0); advance(asm, sp, 16); });
     }
-    asm.i32Const(scoresAt).set(sp);
+    scratch(scoresAt);
+    asm.set(sp);
     if (mask !== undefined) asm.get(mj).set(mp);
     const steps = i32(`steps_${label}`, rest === undefined ? Math.floor(len / 8) : undefined);
     if (rest !== undefined) asm.get(rest).i32Const(7).i32('i32.add').i32Const(3).i32('i32.shr_u').set(steps);
@@ -274,7 +299,9 @@ export function emitFastAttention(ctx: KernelContext, kernel: AttentionKernel, s
       // Keys rest .. ⌈rest/8⌉·8 − 1 were scored against zero panels: −Inf again (weight 0).
       const past = i32(`past_${label}`);
       asm.get(rest).i32Const(-8).i32('i32.and').i32Const(8).i32('i32.add').get(rest).i32('i32.sub').i32Const(7).i32('i32.and').set(past);
-      asm.get(rest).i32Const(2).i32('i32.shl').i32Const(scoresAt).i32('i32.add').set(sp);
+      asm.get(rest).i32Const(2).i32('i32.shl');
+      scratch(scoresAt);
+      asm.i32('i32.add').set(sp);
       countedLoop(ctx, past, `past_${label}`, () => {
         for (let r = 0; r < rows; r++) asm.get(sp).f32Const(-Infinity).f32Store(r * stride);
         advance(asm, sp, 4);
@@ -282,7 +309,8 @@ export function emitFastAttention(ctx: KernelContext, kernel: AttentionKernel, s
     }
     softmax(rows, len, label);
     for (let r = 0; r < rows; r++) { laneOf(alpha, r); asm.set(alphas[r] as Local); }
-    asm.i32Const(accAt).set(oc).get(vj).set(vc);
+    scratch(accAt);
+    asm.set(oc).get(vj).set(vc);
     countedLoop(ctx, pairChunks, `chunks_${label}`, () => {
       valueStep(rows, 2, rest ?? len, `${label}2`);
       advance(asm, oc, 32);
@@ -296,9 +324,11 @@ export function emitFastAttention(ctx: KernelContext, kernel: AttentionKernel, s
   /** One block of `rows` query rows at qi (output at oi, mask rows at mi) over all keys. */
   const block = (rows: number): void => {
     asm.f32x4Const(-Infinity).set(m).f32x4Const(0).set(l).get(v).set(vj);
-    if (panels === undefined) asm.i32Const(panelsAt).set(kk);
-    else asm.get(panels).set(kk);
-    asm.i32Const(accAt).set(oc);
+    if (panels === undefined) scratch(panelsAt);
+    else asm.get(panels);
+    asm.set(kk);
+    scratch(accAt);
+    asm.set(oc);
     if (mask !== undefined) asm.get(mi).set(mj);
     const zeros = i32(`zeros_${rows}`, rows * dv / 4);
     countedLoop(ctx, zeros, `zero_${rows}`, () => { asm.get(oc).f32x4Const(0).v128Store(0); advance(asm, oc, 16); });
@@ -312,7 +342,9 @@ export function emitFastAttention(ctx: KernelContext, kernel: AttentionKernel, s
     }
     for (let r = 0; r < rows; r++) {
       laneOf(l, r);
-      asm.set(splat).i32Const(accAt + r * dv * 4).set(oc).get(oi).set(vp);
+      asm.set(splat);
+      scratch(accAt + r * dv * 4);
+      asm.set(oc).get(oi).set(vp);
       countedLoop(ctx, outVectors, `out${r}_${rows}`, () => {
         asm.get(vp).get(oc).v128Load(0).get(splat).v128('f32x4.div').v128Store(r * dv * 4);
         advance(asm, oc, 16);
@@ -327,11 +359,20 @@ export function emitFastAttention(ctx: KernelContext, kernel: AttentionKernel, s
     if (mask !== undefined) advanceBy(ctx, mi, mask.rowStride, rows * 4);
   };
 
+  // Threads split each head's query rows in whole blocks (each packs the head's K itself).
+  const share = emitShare(ctx, sq, ROWS, 'rows');
+  const mine = i32('mine');
+  asm.get(share.end).get(share.start).i32('i32.sub').set(mine);
+  const skip = (pointer: Local, from: Local, row: number | Extent): void => skipRows(ctx, pointer, from, share.start, row);
   countedLoop(ctx, batches, 'batch', () => {
-    if (maskAddr !== undefined) emitMaskOffset(ctx, kernel, maskAddr, p, mi);
-    emitPackKeys(ctx, sk ?? skLocal ?? 0, d, k, panels ?? panelsAt, acc.slice(0, 4), acc.slice(4, 8));
-    asm.get(q).set(qi).get(out).set(oi);
-    asm.get(sq).i32Const(2).i32('i32.shr_u').set(blocks).get(sq).i32Const(3).i32('i32.and').set(rest);
+    if (maskAddr !== undefined && mask !== undefined) {
+      emitMaskOffset(ctx, kernel, maskAddr, p, mi);
+      skip(mi, mi, mask.rowStride);
+    }
+    emitPackKeys(ctx, sk ?? skLocal ?? 0, d, k, panels ?? base, acc.slice(0, 4), acc.slice(4, 8));
+    skip(qi, q, d * 4);
+    skip(oi, out, dv * 4);
+    asm.get(mine).i32Const(2).i32('i32.shr_u').set(blocks).get(mine).i32Const(3).i32('i32.and').set(rest);
     countedLoop(ctx, blocks, 'blocks', () => { block(ROWS); rowsDone(ROWS); });
     countedLoop(ctx, rest, 'rest', () => { block(1); rowsDone(1); });
     asm.get(q).get(sq).i32Const(d * 4).i32('i32.mul').i32('i32.add').set(q);

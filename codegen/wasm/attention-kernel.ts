@@ -5,13 +5,15 @@
 // then each key adds exp(s − m')·v (f32x4 over Dv). Memory is O(KEY_TILE + Dv) per row; the
 // Sq×Sk matrix never exists. Against the interpreter (f64 sums) the f32 dot products and
 // accumulator differ by a few ulp of the largest |term|, relative to max |v|: ≤ 1e-5 in tests.
+// Threads split each head's query rows, each with its own scratch.
 
-import { productExtent, type AttentionKernel } from '../affine-kernels.ts';
+import { productExtent, type AttentionKernel, type Extent } from '../affine-kernels.ts';
 import { KEY_TILE } from '../js/kernel-sequence.ts';
-import { advanceBy, emitFastAttention, fastAttentionFits, fastAttentionScratch } from './attention-fast.ts';
+import { advanceBy, emitFastAttention, fastAttentionFits, fastAttentionScratch, skipRows } from './attention-fast.ts';
 import { emitMaskOffset } from './attention-mask.ts';
 import type { Local } from './function-assembler.ts';
-import { addressLocal, advance, countedLoop, extentLocal, type KernelContext } from './kernel-context.ts';
+import { addressLocal, advance, countedLoop, extentLocal, pushAddress, type KernelContext } from './kernel-context.ts';
+import { emitShare, threadScratch } from './threads.ts';
 import type { StaticData } from './static-data.ts';
 
 const roundUp4 = (n: number): number => Math.ceil(n / 4) * 4;
@@ -25,11 +27,19 @@ export function prepareAttentionKernel(kernel: AttentionKernel, statics: StaticD
   const sk = kernel.sk.perSample === 0 ? kernel.sk.fixed : undefined;
   const slots = roundUp4(Math.min(KEY_TILE, sk ?? KEY_TILE));
   statics.reserveScratch(4 * (slots + roundUp4(kernel.dv)));
-  return (ctx) => emitAttention(ctx, kernel, sk, statics.scratchAddress, statics.scratchAddress + 4 * slots);
+  return (ctx) => emitAttention(ctx, kernel, sk, statics.scratchAddress, 4 * slots);
 }
 
-function emitAttention(ctx: KernelContext, kernel: AttentionKernel, sk: number | undefined, scoresAt: number, accAt: number): void {
+/** Scores at offset 0 of this thread's scratch (threads.ts), the accumulator at `accAt`; `sk` undefined: a run-time Sk. */
+function emitAttention(ctx: KernelContext, kernel: AttentionKernel, sk: number | undefined, scratchAt: number, accAt: number): void {
   const { asm } = ctx;
+  const base = threadScratch(ctx, scratchAt);
+  const scoresAt = 0;
+  /** Sets `pointer` to the scratch address at `offset`. */
+  const scratch = (offset: number, pointer: Local): void => {
+    pushAddress(asm, base, offset);
+    asm.set(pointer);
+  };
   const { d, dv, mask } = kernel;
   const i32 = (name: string, value?: number): Local => {
     const local = asm.local('i32', name);
@@ -64,7 +74,7 @@ function emitAttention(ctx: KernelContext, kernel: AttentionKernel, sk: number |
   };
   /** acc[c] (op)= operand for c < dv: f32x4 groups, then single lanes. */
   const overValues = (vector: () => void, single: () => void): void => {
-    asm.i32Const(accAt).set(ap);
+    scratch(accAt, ap);
     countedLoop(ctx, counts.dv4, 'c4', () => { vector(); advance(asm, ap, 16); advance(asm, vp, 16); });
     countedLoop(ctx, counts.dv1, 'c1', () => { single(); advance(asm, ap, 4); advance(asm, vp, 4); });
   };
@@ -72,7 +82,9 @@ function emitAttention(ctx: KernelContext, kernel: AttentionKernel, sk: number |
   /** A tile of `len` keys, or of `rest` keys (the run-time remainder, the last tile). */
   const tile = (len: number, label: string, rest?: Local): void => {
     const keys = rest ?? i32(`keys_${label}`, len);
-    asm.f32Const(-Infinity).set(top).i32Const(scoresAt).set(sp).get(kj).set(kp);
+    asm.f32Const(-Infinity).set(top);
+    scratch(scoresAt, sp);
+    asm.get(kj).set(kp);
     if (mask !== undefined) asm.get(mj).set(mp);
     countedLoop(ctx, keys, `score_${label}`, () => {
       asm.f32x4Const(0).set(dotv).get(qi).set(qp).get(kp).set(kk);
@@ -105,7 +117,8 @@ function emitAttention(ctx: KernelContext, kernel: AttentionKernel, sk: number |
     asm.get(m).get(next).f32('f32.sub');
     scalarExp(keep);
     asm.get(l).get(keep).f32('f32.mul').set(l);
-    asm.get(keep).f32x4Splat().set(wv).i32Const(accAt).set(ap);
+    asm.get(keep).f32x4Splat().set(wv);
+    scratch(accAt, ap);
     countedLoop(ctx, counts.accVecs, `rescale_${label}`, () => {
       asm.get(ap).get(ap).v128Load(0).get(wv).v128('f32x4.mul').v128Store(0);
       advance(asm, ap, 16);
@@ -113,14 +126,16 @@ function emitAttention(ctx: KernelContext, kernel: AttentionKernel, sk: number |
     // Weights e^(s - next), four at a time, in place (lanes past the tile are never read).
     const groups = i32(`groups_${label}`, rest === undefined ? roundUp4(len) / 4 : undefined);
     if (rest !== undefined) asm.get(rest).i32Const(3).i32('i32.add').i32Const(2).i32('i32.shr_u').set(groups);
-    asm.get(next).f32x4Splat().set(wv).i32Const(scoresAt).set(sp);
+    asm.get(next).f32x4Splat().set(wv);
+    scratch(scoresAt, sp);
     countedLoop(ctx, groups, `exp_${label}`, () => {
       asm.get(sp).get(sp).v128Load(0).get(wv).v128('f32x4.sub');
       ctx.library.call(asm, 'exp');
       asm.v128Store(0);
       advance(asm, sp, 16);
     });
-    asm.i32Const(scoresAt).set(sp).get(vj).set(kp);
+    scratch(scoresAt, sp);
+    asm.get(vj).set(kp);
     countedLoop(ctx, keys, `values_${label}`, () => {
       asm.get(sp).f32Load(0).set(w);
       asm.get(l).get(w).f32('f32.add').set(l);
@@ -143,14 +158,21 @@ function emitAttention(ctx: KernelContext, kernel: AttentionKernel, sk: number |
     if (mask !== undefined) advance(asm, mj, len * mask.colStride * 4);
   };
 
+  // Threads split each head's query rows.
+  const share = emitShare(ctx, sq, 1, 'rows');
+  const mine = i32('mine');
+  asm.get(share.end).get(share.start).i32('i32.sub').set(mine);
+  const skip = (pointer: Local, from: Local, row: number | Extent): void => skipRows(ctx, pointer, from, share.start, row);
   countedLoop(ctx, batches, 'batch', () => {
-    if (maskAddr !== undefined) {
+    if (maskAddr !== undefined && mask !== undefined) {
       emitMaskOffset(ctx, kernel, maskAddr, p, mb);
-      asm.get(mb).set(mi);
+      skip(mi, mb, mask.rowStride);
     }
-    asm.get(q).set(qi).get(out).set(oi);
-    countedLoop(ctx, sq, 'row', () => {
-      asm.f32Const(-Infinity).set(m).f32Const(0).set(l).get(k).set(kj).get(v).set(vj).i32Const(accAt).set(ap);
+    skip(qi, q, d * 4);
+    skip(oi, out, dv * 4);
+    countedLoop(ctx, mine, 'row', () => {
+      asm.f32Const(-Infinity).set(m).f32Const(0).set(l).get(k).set(kj).get(v).set(vj);
+      scratch(accAt, ap);
       if (mask !== undefined) asm.get(mi).set(mj);
       countedLoop(ctx, counts.accVecs, 'zero', () => { asm.get(ap).f32x4Const(0).v128Store(0); advance(asm, ap, 16); });
       countedLoop(ctx, counts.fullTiles, 'tiles', () => tile(KEY_TILE, 'full'));
@@ -163,7 +185,7 @@ function emitAttention(ctx: KernelContext, kernel: AttentionKernel, sk: number |
       }
       asm.get(l).f32x4Splat().set(wv).get(oi).set(vp);
       // out = acc / l (vp walks the output row here).
-      asm.i32Const(accAt).set(ap);
+      scratch(accAt, ap);
       countedLoop(ctx, counts.dv4, 'out4', () => {
         asm.get(vp).get(ap).v128Load(0).get(wv).v128('f32x4.div').v128Store(0);
         advance(asm, ap, 16);

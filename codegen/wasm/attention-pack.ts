@@ -7,7 +7,7 @@
 import { addSizes, constSize, isConstSize, scaleSize, type SymSize } from '../../ir/sym-size.ts';
 import type * as K from '../kernels.ts';
 import type { FunctionAssembler, Local } from './function-assembler.ts';
-import { advance, countedLoop, type KernelContext } from './kernel-context.ts';
+import { advance, countedLoop, pushAddress, type Address, type KernelContext } from './kernel-context.ts';
 
 /** Byte lanes of i8x16.shuffle picking f32 lanes (0–3 of the first vector, 4–7 of the second). */
 export function f32Lanes(...lanes: number[]): number[] {
@@ -42,14 +42,14 @@ export function symbolicPanelFloats(kernels: readonly K.Kernel[]): SymSize | und
  * Writes the panels of the K rows at `k` (Sk rows of D f32, D a multiple of 4) to `packedAt`.
  * `rows` are four v128 locals and `pairs` four more, both free to overwrite.
  */
-export function emitPackKeys(ctx: KernelContext, sk: number | Local, d: number, k: Local, packedAt: number | Local, rows: readonly Local[], pairs: readonly Local[]): void {
+export function emitPackKeys(ctx: KernelContext, sk: number | Local, d: number, k: Local, packedAt: Address, rows: readonly Local[], pairs: readonly Local[]): void {
   const { asm } = ctx;
   const kr = asm.local('i32', 'pack_kr');
   const pk = asm.local('i32', 'pack_pk');
   const full = asm.local('i32', 'pack_full');
   asm.get(k).set(kr);
-  if (typeof packedAt === 'number') asm.i32Const(packedAt).set(pk);
-  else asm.get(packedAt).set(pk);
+  pushAddress(asm, packedAt);
+  asm.set(pk);
   if (typeof sk === 'number') asm.i32Const(Math.floor(sk / 4)).set(full);
   else asm.get(sk).i32Const(2).i32('i32.shr_u').set(full);
   countedLoop(ctx, full, 'pack', () => {

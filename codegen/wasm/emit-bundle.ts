@@ -87,28 +87,25 @@ function runtimeFeedStatements(program: LoweredProgram, wasm: WasmProgram): { ch
 }
 
 /**
- * `kernels(batch)`, and when the program gathers by run-time ids, the catch that turns a
- * lookup kernel's trap into its error (the record lookup-kernel.ts writes before trapping).
+ * The body of `checkLookups()`: where the program gathers by run-time ids, throws a lookup
+ * kernel's error when its record says it trapped on a bad id (lookup-kernel.ts writes it
+ * before trapping, on whichever thread ran the kernel). With several symbols the ids' strides
+ * are run-time sizes (`slots` of the call).
  */
-function callStatements(program: LoweredProgram, runtime: RuntimeProgram | undefined): string[] {
+function lookupStatements(program: LoweredProgram, runtime: RuntimeProgram | undefined): string[] {
   const lookups = program.kernels.flatMap((kernel) => {
     const record = kernel.kind === 'lookup' ? lookupRecord(kernel) : undefined;
     if (kernel.kind !== 'lookup' || record === undefined) return [];
     const strides = runtime === undefined ? kernel.idsStrides.map(String) : (runtime.idsStrides.get(kernel) ?? []).map((s) => affine(s, 'batch'));
     return [`[${record.address}, ${stringLiteral(formatValueName(kernel.idsName))}, [${strides.join(', ')}], ${kernel.size}]`];
   });
-  if (lookups.length === 0) return ['kernels(batch);'];
+  if (lookups.length === 0) return [];
   return [
-    'try {',
-    '  kernels(batch);',
-    '} catch (error) {',
-    '  const records = new DataView(memory.buffer);',
-    `  for (const [at, shown, strides, size] of [${lookups.join(', ')}]) {`,
-    '    if (records.getInt32(at, true) !== 1) continue;',
-    '    records.setInt32(at, 0, true);',
-    '    lookupError(shown, records.getFloat32(at + 8, true), records.getInt32(at + 4, true), strides, size);',
-    '  }',
-    '  throw error;',
+    'const records = new DataView(memory.buffer);',
+    `for (const [at, shown, strides, size] of [${lookups.join(', ')}]) {`,
+    '  if (records.getInt32(at, true) !== 1) continue;',
+    '  records.setInt32(at, 0, true);',
+    '  lookupError(shown, records.getFloat32(at + 8, true), records.getInt32(at + 4, true), strides, size);',
     '}',
   ];
 }
@@ -137,12 +134,9 @@ function memoryFlagsOffset(wasm: WasmProgram): number {
 }
 
 /** Why a load of this program runs on one thread whatever it asks for, if it must. */
-function threadsUnavailable(program: LoweredProgram, wasm: WasmProgram, runtime: RuntimeProgram | undefined): string | undefined {
+function threadsUnavailable(wasm: WasmProgram, runtime: RuntimeProgram | undefined): string | undefined {
   // The split cutoffs are batches of one symbol; run-time sizes have no such batch (program.ts).
   if (runtime !== undefined) return 'several symbolic dims: run-time sizes run on one thread';
-  if (program.kernels.some((kernel) => kernel.kind === 'lookup')) {
-    return 'the graph looks up rows by run-time ids, and a bad id stops the run with a trap that a thread pool cannot recover from';
-  }
   if (wasm.splitFrom.every((from) => from === undefined)) return 'no kernel of this graph is large enough to split between threads';
   return undefined;
 }
@@ -178,7 +172,7 @@ export function emitWasmBundle(graph: Graph, program: LoweredProgram, wasm: Wasm
   w.line(`const MEMORY_FLAGS_AT = ${memoryFlagsOffset(wasm)};`);
   w.line(`const CONTROL_ADDRESS = ${wasm.layout.controlAddress};`);
   w.line(`const SCRATCH_STRIDE = ${wasm.layout.scratchStride};`);
-  const unavailable = threadsUnavailable(program, wasm, options.runtime);
+  const unavailable = threadsUnavailable(wasm, options.runtime);
   w.line(`const THREADS_UNAVAILABLE = ${unavailable === undefined ? 'null' : stringLiteral(unavailable)};`);
   // The smallest batch at which some kernel splits between threads (threads.ts).
   const splitFrom = wasm.splitFrom.filter((from): from is number => from !== undefined);
@@ -206,10 +200,10 @@ export function emitWasmBundle(graph: Graph, program: LoweredProgram, wasm: Wasm
   if (options.weights === 'external') w.all(FETCH_WEIGHTS.split('\n')).line();
   w.all(THREAD_POOL.split('\n')).line();
   const feeds = feedStatements(program, wasm, options.runtime);
-  const calls = callStatements(program, options.runtime);
+  const lookups = lookupStatements(program, options.runtime);
   for (const line of WASM_LOAD.split('\n')) {
     const indent = line.slice(0, line.length - line.trimStart().length);
-    const filled = { '/*FEEDS*/': feeds.check, '/*COPY*/': feeds.copy, '/*CALL*/': calls, '/*RESULTS*/': resultStatements(program, wasm) }[line.trim()];
+    const filled = { '/*FEEDS*/': feeds.check, '/*COPY*/': feeds.copy, '/*LOOKUPS*/': lookups, '/*RESULTS*/': resultStatements(program, wasm) }[line.trim()];
     if (filled !== undefined) w.all(filled.map((l) => indent + l));
     else w.line(line);
   }

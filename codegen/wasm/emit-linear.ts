@@ -43,14 +43,16 @@ const PANELS_PER_THREAD = 4;
  * This thread's rows and panels: all rows of a share of the panels, or a share of the rows
  * (whole register blocks) of all panels. Adjusts x, y and rows to the row share.
  */
-function share(ctx: KernelContext, rows: Local, x: Local, y: Local, kernel: LinearKernel, panels: number): { first: Local; end: Local } {
+function share(ctx: KernelContext, rows: Local, x: Local, y: Local, kernel: LinearKernel, panels: number, rowsOnly: boolean): { first: Local; end: Local } {
   const { asm } = ctx;
   const first = asm.local('i32', 'p_first');
   const end = asm.local('i32', 'p_end');
   const rowStart = asm.local('i32', 'r_first');
   const total = asm.local('i32', 'p_total');
   asm.i32Const(panels).set(total);
-  asm.get(ctx.threads).i32Const(PANELS_PER_THREAD).i32('i32.mul').i32Const(panels).i32('i32.le_u').if();
+  if (rowsOnly) asm.i32Const(0);
+  else asm.get(ctx.threads).i32Const(PANELS_PER_THREAD).i32('i32.mul').i32Const(panels).i32('i32.le_u');
+  asm.if();
   const byPanels = emitShare(ctx, total, 1, 'p');
   asm.get(byPanels.start).set(first).get(byPanels.end).set(end).i32Const(0).set(rowStart);
   asm.else();
@@ -63,7 +65,8 @@ function share(ctx: KernelContext, rows: Local, x: Local, y: Local, kernel: Line
   return { first, end };
 }
 
-export function emitLinear(ctx: KernelContext, kernel: LinearKernel): void {
+/** `byRows`: split by rows whatever the panels (a row chain's kernels, row-chains.ts). */
+export function emitLinear(ctx: KernelContext, kernel: LinearKernel, byRows = false): void {
   const { asm } = ctx;
   if (kernel.weight.kind !== 'const') throw new Error('internal: linear weight is not packed');
   const packed = ctx.layout.packedConstants.get(kernel.weight.index);
@@ -73,7 +76,7 @@ export function emitLinear(ctx: KernelContext, kernel: LinearKernel): void {
   const rows = extentLocal(ctx, kernel.rows, 'rows');
   const x = addressLocal(ctx, kernel.x, 'x');
   const y = addressLocal(ctx, kernel.out, 'y');
-  const panels = fused ? share(ctx, rows, x, y, kernel, packed.layout.panels.length) : undefined;
+  const panels = fused ? share(ctx, rows, x, y, kernel, packed.layout.panels.length, byRows) : undefined;
   const body = fused ? kernel.epilogue.body : E.operand(0);
   const trivial = body.kind === 'operand' && body.index === 0;
   const operandAddresses = fused ? kernel.epilogue.operands.map((access, i) => addressLocal(ctx, access.buffer, `ep${i + 1}_`)) : [];

@@ -5,9 +5,9 @@
 
 import { encodeF32, encodeI32, encodeU32 } from './leb128.ts';
 
-export type ValType = 'i32' | 'f32' | 'f64' | 'v128';
+export type ValType = 'i32' | 'i64' | 'f32' | 'f64' | 'v128';
 
-export const VAL_TYPE_CODE: Readonly<Record<ValType, number>> = { i32: 0x7f, f32: 0x7d, f64: 0x7c, v128: 0x7b };
+export const VAL_TYPE_CODE: Readonly<Record<ValType, number>> = { i32: 0x7f, i64: 0x7e, f32: 0x7d, f64: 0x7c, v128: 0x7b };
 
 /** A local (or parameter) of the function being assembled. */
 export interface Local {
@@ -51,6 +51,10 @@ const I32_BINARY = {
   'i32.ge_s': 0x4e, 'i32.ge_u': 0x4f,
 } as const;
 export type I32Binary = keyof typeof I32_BINARY;
+
+/** The few i64 operations the threads' claim words need (a run's generation in the high half). */
+const I64_OPS = { 'i64.eq': 0x51, 'i64.add': 0x7c, 'i64.shr_u': 0x88, 'i32.wrap_i64': 0xa7, 'i64.extend_i32_u': 0xad } as const;
+export type I64Op = keyof typeof I64_OPS;
 
 /** Scalar float operations (reductions, f64 accumulation, interpolation) and their conversions. */
 const FLOAT_OPS = {
@@ -122,6 +126,7 @@ export class FunctionAssembler {
   i32Const(value: number): this { return this.#emit(`i32.const ${value}`, [0x41, ...encodeI32(value)]); }
   i32(op: I32Binary): this { return this.#emit(op, [I32_BINARY[op]]); }
   i32Eqz(): this { return this.#emit('i32.eqz', [0x45]); }
+  i64(op: I64Op): this { return this.#emit(op, [I64_OPS[op]]); }
   /** Scalar float arithmetic and conversions. */
   f32(op: FloatOp): this { return this.#emit(op, [FLOAT_OPS[op]]); }
   f32Const(value: number): this { return this.#emit(`f32.const ${formatF32(value)}`, [0x43, ...encodeF32(value)]); }
@@ -204,9 +209,16 @@ export class FunctionAssembler {
   /** address, count → the number of waiters woken. */
   memoryAtomicNotify(offset = 0): this { return this.#atomic(memText('memory.atomic.notify', offset), 0x00, offset); }
   i64Const(value: number): this { return this.#emit(`i64.const ${value}`, [0x42, ...encodeI32(value)]); }
+  i64AtomicLoad(offset = 0): this { return this.#atomic(memText('i64.atomic.load', offset), 0x11, offset, 3); }
+  /** Adds to the i64 at the address and pushes its old value. */
+  i64AtomicRmwAdd(offset = 0): this { return this.#atomic(memText('i64.atomic.rmw.add', offset), 0x1f, offset, 3); }
+  /** address, expected, replacement (i64) → the old value (replaced where it was the expected one). */
+  i64AtomicRmwCmpxchg(offset = 0): this { return this.#atomic(memText('i64.atomic.rmw.cmpxchg', offset), 0x49, offset, 3); }
+  /** address, expected (i64), timeout (i64 ns) → 0 woken, 1 not equal, 2 timed out. */
+  memoryAtomicWait64(offset = 0): this { return this.#atomic(memText('memory.atomic.wait64', offset), 0x02, offset, 3); }
 
-  #atomic(text: string, opcode: number, offset: number): this {
-    return this.#emit(text, [ATOMIC_PREFIX, opcode, 2, ...encodeU32(offset)]);
+  #atomic(text: string, opcode: number, offset: number, align = 2): this {
+    return this.#emit(text, [ATOMIC_PREFIX, opcode, align, ...encodeU32(offset)]);
   }
 
   // ── Relaxed SIMD (only in the relaxed module; see relaxed.ts) ──────────────

@@ -11,11 +11,16 @@ export interface KernelContext {
   /** The batch bound to the symbolic dim for this call. */
   readonly batch: Local;
   /**
-   * This thread's index and the number of threads sharing the kernel (0 and 1 when it runs
-   * alone). Only kernels that split their work (threads.ts) read them.
+   * This call's share of the kernel and the number of shares (0 and 1 when it runs alone).
+   * Only kernels that split their work (threads.ts) read them.
    */
   readonly thread: Local;
   readonly threads: Local;
+  /**
+   * The scratch region of the thread running this call (its index in the pool; 0 alone): a
+   * thread claims the share `thread` of `threads` of a kernel (threads.ts), and may claim several.
+   */
+  readonly slot: Local;
   readonly layout: WasmLayout;
   readonly library: MathLibrary;
   /** Emit relaxed-SIMD instructions (f32x4.relaxed_madd). */

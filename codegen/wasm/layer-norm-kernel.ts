@@ -4,11 +4,13 @@
 // interpreter except for the order-independent f64 sums (which are in the same order too).
 // Four rows run interleaved (their serial sums overlap), leftover rows one at a time, and the
 // normalization sweep takes four columns per step in f64x2 halves when the row length allows
-// (the same operations per value): ≈ 40% less time per layer_norm of [256, 128].
+// (the same operations per value): ≈ 40% less time per layer_norm of [256, 128]. Threads
+// split the rows (threads.ts).
 
 import type { LayerNormKernel } from '../affine-kernels.ts';
 import type { Local } from './function-assembler.ts';
 import { addressLocal, advance, countedLoop, extentLocal, type KernelContext } from './kernel-context.ts';
+import { takeShare } from './threads.ts';
 
 /**
  * Rows interleaved per block: each row's sums are one serial f64 chain (the interpreter's
@@ -29,6 +31,8 @@ export function emitLayerNormKernel(ctx: KernelContext, kernel: LayerNormKernel)
   const scale = kernel.scale === undefined ? undefined : addressLocal(ctx, kernel.scale, 'scale');
   const bias = kernel.bias === undefined ? undefined : addressLocal(ctx, kernel.bias, 'bias');
   const rows = extentLocal(ctx, kernel.rows, 'rows');
+  // Threads take whole blocks of rows (each row's operations are the same in any block).
+  takeShare(ctx, rows, ROWS, [x, ...(r === undefined ? [] : [r]), out].map((pointer) => ({ pointer, bytes: n * 4 })), 'rows');
   const [size, blocks, rest] = [asm.local('i32', 'size'), asm.local('i32', 'blocks'), asm.local('i32', 'rest')];
   asm.i32Const(n).set(size);
   asm.get(rows).i32Const(2).i32('i32.shr_u').set(blocks).get(rows).i32Const(ROWS - 1).i32('i32.and').set(rest);

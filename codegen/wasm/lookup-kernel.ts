@@ -2,10 +2,13 @@
 // NaN, a fraction or a value outside [-size, size) stores an error record (flag, position,
 // id) in the kernel's static table and traps; the JS wrapper catches the trap, reads the
 // record and throws the same message as the JS bundle (lookupError in js/runtime.ts).
+// Threads split the ids (each copies its ids' rows); a trap on any thread ends a threaded run,
+// and the wrapper reads the record all the same (thread-pool-runtime.ts).
 
 import type { LookupKernel } from '../affine-kernels.ts';
 import { addressLocal, countedLoop, extentLocal, type KernelContext } from './kernel-context.ts';
 import { TableWriter, type StaticData, type StaticTable } from './static-data.ts';
+import { emitShare } from './threads.ts';
 
 /** Each lookup kernel's error record: i32 flag (1 = failed), i32 position k, f32 id. */
 const RECORDS = new WeakMap<LookupKernel, StaticTable>();
@@ -34,8 +37,12 @@ function emitLookup(ctx: KernelContext, kernel: LookupKernel, record: StaticTabl
   const to = asm.local('i32', 'to');
   const inner = asm.local('i32', 'inner');
   const rowBytes = kernel.inner * 4;
-  asm.i32Const(0).set(k);
-  countedLoop(ctx, count, 'ids', () => {
+  // This thread's ids: [start, end) of count.
+  const share = emitShare(ctx, count, 1, 'ids');
+  const mine = asm.local('i32', 'mine');
+  asm.get(share.end).get(share.start).i32('i32.sub').set(mine);
+  asm.get(share.start).set(k);
+  countedLoop(ctx, mine, 'ids', () => {
     asm.get(ids).get(k).i32Const(4).i32('i32.mul').i32('i32.add').f32Load(0).set(id);
     // valid = -size <= id && id < size && trunc(id) == id (all false for NaN).
     asm.get(id).f32Const(-kernel.size).f32('f32.ge');

@@ -1,7 +1,7 @@
 // Assembles the module for a lowered program: one function per kernel (the same kernel
 // list the JS and WGSL renderers draw), each taking the batch (and the thread's index and
 // count) and computing its buffers' addresses from the memory layout, an exported `run(batch)`
-// calling them in order on one thread, and `work(batch, thread, threads)` for threaded runs.
+// calling them in order on one thread, and `work(batch, thread, threads, gen)` for threaded runs.
 
 import type { Kernel, LoweredProgram } from '../affine-kernels.ts';
 import type * as K from '../kernels.ts';
@@ -25,11 +25,12 @@ import { MathLibrary } from './math-library.ts';
 import { evaluateBytes, layoutMemory, type WasmLayout, type WeightLayout } from './memory-layout.ts';
 import { ModuleAssembler } from './module-assembler.ts';
 import { prepareRecurrenceKernel } from './recurrence-kernel.ts';
-import { prepareReduceKernel } from './reduce-kernel.ts';
+import { prepareReduceKernel, reduceSplitAxis } from './reduce-kernel.ts';
 import { prepareResizeKernel } from './resize-kernel.ts';
 import { emitSoftmaxKernel } from './softmax-kernel.ts';
 import { StaticData } from './static-data.ts';
-import { emitBarrier, emitWork, splitFromBatch } from './threads.ts';
+import { rowChains } from './row-chains.ts';
+import { CHUNKS_PER_THREAD, emitWork, splitFromBatch, type WorkPlan } from './threads.ts';
 
 export interface WasmProgram {
   readonly layout: WasmLayout;
@@ -39,6 +40,8 @@ export interface WasmProgram {
   readonly relaxed?: ModuleAssembler;
   /** Per kernel, the batch from which it is split between threads (undefined: never). */
   readonly splitFrom: readonly (number | undefined)[];
+  /** Per kernel, whether the next continues its row chain (no barrier between them; row-chains.ts). */
+  readonly chained: readonly boolean[];
 }
 
 /**
@@ -70,15 +73,16 @@ const WASM_KERNELS: { readonly [K in Kernel['kind']]: WasmKernel<Extract<Kernel,
   linear: { prepare: plain(emitLinear), weight: 'panels', splits: linearSplits },
   elementwise: { prepare: plain(emitElementwiseKernel), weight: 'row-major', splits: () => true },
   matmul: { prepare: plain(emitMatmulKernel), weight: 'row-major', splits: () => true },
-  softmax: { prepare: plain(emitSoftmaxKernel), weight: 'row-major' },
+  softmax: { prepare: plain(emitSoftmaxKernel), weight: 'row-major', splits: () => true },
   conv: { prepare: prepareConvKernel, weight: 'row-major', splits: convSplits },
-  reduce: { prepare: prepareReduceKernel, weight: 'row-major' },
+  reduce: { prepare: prepareReduceKernel, weight: 'row-major', splits: (kernel) => reduceSplitAxis(kernel) !== undefined },
   gather: { prepare: prepareGatherKernel, weight: 'row-major' },
   resize: { prepare: prepareResizeKernel, weight: 'row-major' },
-  lookup: { prepare: prepareLookupKernel, weight: 'row-major' },
+  lookup: { prepare: prepareLookupKernel, weight: 'row-major', splits: () => true },
   recurrence: { prepare: prepareRecurrenceKernel, weight: 'row-major' },
-  layer_norm: { prepare: plain(emitLayerNormKernel), weight: 'row-major' },
-  attention: { prepare: prepareAttentionKernel, weight: 'row-major' },
+  layer_norm: { prepare: plain(emitLayerNormKernel), weight: 'row-major', splits: () => true },
+  // A run-time Sk packs K into the layout's one tail region (attention-fast.ts): never split.
+  attention: { prepare: prepareAttentionKernel, weight: 'row-major', splits: (kernel) => kernel.sk.perSample === 0 },
 };
 
 function wasmKernel<T extends Kernel>(kernel: T): WasmKernel<T> {
@@ -112,45 +116,72 @@ function functionName(index: number, kernel: { readonly kind: K.KernelKind }): s
 
 type BodyEmitter = (ctx: KernelContext) => void;
 
-function assemble(kernels: readonly { readonly kind: K.KernelKind }[], bodies: readonly BodyEmitter[], layout: WasmLayout, relaxed: boolean, splitFrom: readonly (number | undefined)[]): ModuleAssembler {
+function assemble(kernels: readonly { readonly kind: K.KernelKind }[], bodies: readonly (BodyEmitter | undefined)[], layout: WasmLayout, relaxed: boolean, plan: WorkPlan): ModuleAssembler {
   const module = new ModuleAssembler(evaluateBytes(layout.total, 1), 'import');
   const library = new MathLibrary(module);
-  const kernelParams = [{ name: 'batch', type: 'i32' as const }, { name: 'thread', type: 'i32' as const }, { name: 'threads', type: 'i32' as const }];
+  const kernelParams = ['batch', 'thread', 'threads', 'slot'].map((name) => ({ name, type: 'i32' as const }));
   const refs = kernels.map((kernel, index) => module.declare(functionName(index, kernel), kernelParams, []));
   kernels.forEach((_, index) => {
     const ref = refs[index];
     const body = bodies[index];
     if (ref === undefined || body === undefined) return;
-    module.define(ref, (asm) => body({ asm, batch: asm.param('batch'), thread: asm.param('thread'), threads: asm.param('threads'), layout, library, relaxed }));
+    module.define(ref, (asm) => body({ asm, batch: asm.param('batch'), thread: asm.param('thread'), threads: asm.param('threads'), slot: asm.param('slot'), layout, library, relaxed }));
   });
   const run = module.declare('run', [{ name: 'batch', type: 'i32' }], [], true);
   module.define(run, (asm) => {
-    for (const ref of refs) asm.get(asm.param('batch')).i32Const(0).i32Const(1).call(ref.index, ref.name);
+    for (const ref of refs) asm.get(asm.param('batch')).i32Const(0).i32Const(1).i32Const(0).call(ref.index, ref.name);
   });
-  emitWork(module, refs, splitFrom, emitBarrier(module, layout.controlAddress));
+  emitWork(module, refs, plan, layout.controlAddress);
   return module;
+}
+
+/**
+ * Per kernel, the batch from which it splits: its own flops decide, or a whole row chain's
+ * (all of its kernels then split from the same batch, as emitWork's chained flags need).
+ */
+function splitBatches(kernels: readonly Kernel[], chained: readonly boolean[], splits: (kernel: Kernel) => boolean, minFlops: number): (number | undefined)[] {
+  const from: (number | undefined)[] = [];
+  let start = 0;
+  kernels.forEach((kernel, index) => {
+    if (chained[index] === true) return;
+    const group = kernels.slice(start, index + 1);
+    const batch = splitFromBatch(group, group.every(splits), minFlops);
+    for (let k = start; k <= index; k++) from.push(batch);
+    start = index + 1;
+  });
+  return from;
 }
 
 /**
  * The module(s) of a program; with `runtime` (several symbols), its kernels in order, each
  * affine (sizes from slots) or general, and the memory layout places the table of run-time sizes.
- * Every kernel takes (batch, thread, threads); with run-time sizes none is split (splitFrom
- * undefined: `work` runs them all on thread 0), since the split cutoffs are batches of one symbol.
+ * Every kernel takes (batch, thread, threads, slot); with run-time sizes none is split and
+ * none chained (`work` runs each as one chunk), since the split cutoffs are batches of one symbol.
  */
 export function emitWasmProgram(program: LoweredProgram, options: { relaxed: boolean; splitMinFlops: number; runtime?: RuntimeProgram }): WasmProgram {
   const statics = new StaticData();
   const { runtime } = options;
   const kernels = runtime === undefined ? program.kernels : runtime.kernels.map((item) => item.kernel);
-  const bodies = runtime === undefined
+  const prepared = runtime === undefined
     ? program.kernels.map((kernel) => wasmKernel(kernel).prepare(kernel, statics))
     : runtime.kernels.map((item) => (item.form === 'affine' ? wasmKernel(item.kernel).prepare(item.kernel, statics) : prepareGeneral(item.kernel, runtime.sizes, statics)));
   const weight = (kernel: K.Kernel<K.SizeForm>): WeightLayout => WASM_KERNELS[kernel.kind].weight;
   const runtimeLayout = runtime === undefined ? undefined : { sizes: runtime.sizes, source: runtime.source, kernels };
   const layout = layoutMemory(program, MICRO_KERNEL.panelWidth, statics, weight, runtimeLayout);
-  const splitFrom = runtime === undefined
-    ? program.kernels.map((kernel) => splitFromBatch(kernel, wasmKernel(kernel).splits?.(kernel) === true, options.splitMinFlops))
-    : kernels.map(() => undefined);
-  const simd = assemble(kernels, bodies, layout, false, splitFrom);
-  const relaxed = options.relaxed ? { relaxed: assemble(kernels, bodies, layout, true, splitFrom) } : {};
-  return { layout, simd, ...relaxed, splitFrom };
+  const splits = (kernel: Kernel): boolean => wasmKernel(kernel).splits?.(kernel) === true;
+  const chained = runtime === undefined ? rowChains(program.kernels, layout, splits) : kernels.map(() => false);
+  const splitFrom = runtime === undefined ? splitBatches(program.kernels, chained, splits, options.splitMinFlops) : kernels.map(() => undefined);
+  // A linear kernel of a row chain always splits by rows (never by panels), as its neighbours do.
+  const bodies = runtime === undefined ? program.kernels.map((kernel, index): BodyEmitter | undefined => {
+    const inChain = chained[index] === true || chained[index - 1] === true;
+    return inChain && kernel.kind === 'linear' ? (ctx) => emitLinear(ctx, kernel, true) : prepared[index];
+  }) : prepared;
+  const perThread = kernels.map((kernel, index) => {
+    const inChain = chained[index] === true || chained[index - 1] === true;
+    return inChain || kernel.kind === 'conv' || kernel.kind === 'attention' ? 1 : CHUNKS_PER_THREAD;
+  });
+  const plan: WorkPlan = { fromBatch: splitFrom, chained, perThread };
+  const simd = assemble(kernels, bodies, layout, false, plan);
+  const relaxed = options.relaxed ? { relaxed: assemble(kernels, bodies, layout, true, plan) } : {};
+  return { layout, simd, ...relaxed, splitFrom, chained };
 }

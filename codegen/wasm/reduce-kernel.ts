@@ -5,11 +5,13 @@
 // valid taps only, with no bounds test. Sums accumulate in f64 and divide once, as the
 // interpreter does (ir/ops/pool.ts, reduce.ts); max and min are f32.max/min, which propagate
 // NaN like Math.max/min. The interior of the innermost output axis runs four outputs on f32x4
-// lanes (pooling-lanes.ts).
+// lanes (pooling-lanes.ts). Threads split one plane axis (reduceSplitAxis), each its share of
+// that axis's outputs in every iteration of the axes outside it.
 
-import type { ReduceAxis, ReduceKernel } from '../affine-kernels.ts';
+import { productExtent, type ReduceAxis, type ReduceKernel } from '../affine-kernels.ts';
 import type { Local } from './function-assembler.ts';
-import { addressLocal, advance, countedLoop, extentLocal, type KernelContext } from './kernel-context.ts';
+import { addressLocal, advance, countedLoop, extentLocal, pushAffine, type KernelContext } from './kernel-context.ts';
+import { emitShare } from './threads.ts';
 import { emitPoolVector, interiorRange, type LaneBody } from './pooling-lanes.ts';
 import { StaticData, TableWriter, type StaticTable } from './static-data.ts';
 
@@ -18,6 +20,16 @@ const ENTRY_BYTES = 12;
 
 export function isPlaneAxis(axis: ReduceAxis): boolean {
   return axis.taps === 1 && axis.stride === 1 && axis.dilation === 1 && axis.padBegin === 0 && axis.padEnd === 0;
+}
+
+/**
+ * The plane axis threads split: the outermost with at least 4 outputs at batch 1, else the
+ * outermost that grows with the batch, else none (every output a window over all of x).
+ */
+export function reduceSplitAxis(kernel: ReduceKernel): number | undefined {
+  const planes = kernel.axes.flatMap((axis, a) => (isPlaneAxis(axis) ? [a] : []));
+  const at = (a: number): ReduceAxis | undefined => kernel.axes[a];
+  return planes.find((a) => (at(a)?.out.fixed ?? 0) + (at(a)?.out.perSample ?? 0) >= 4) ?? planes.find((a) => (at(a)?.out.perSample ?? 0) > 0);
 }
 
 /** The valid taps [first, first + count) of a window axis at output index o. */
@@ -59,10 +71,11 @@ interface WindowLevel {
 export function prepareReduceKernel(kernel: ReduceKernel, statics: StaticData): (ctx: KernelContext) => void {
   const tables = new Map<number, StaticTable>();
   kernel.axes.forEach((axis, a) => { if (!isPlaneAxis(axis)) tables.set(a, statics.table(windowTable(kernel, axis))); });
-  return (ctx) => emitReduce(ctx, kernel, tables);
+  const split = reduceSplitAxis(kernel);
+  return (ctx) => emitReduce(ctx, kernel, tables, split);
 }
 
-function emitReduce(ctx: KernelContext, kernel: ReduceKernel, tables: ReadonlyMap<number, StaticTable>): void {
+function emitReduce(ctx: KernelContext, kernel: ReduceKernel, tables: ReadonlyMap<number, StaticTable>, split: number | undefined): void {
   const { asm } = ctx;
   const out = addressLocal(ctx, kernel.out, 'out');
   const windows: WindowLevel[] = [];
@@ -118,10 +131,27 @@ function emitReduce(ctx: KernelContext, kernel: ReduceKernel, tables: ReadonlyMa
     if (table === undefined) {
       const count = extentLocal(ctx, axis.out, `e${a}_`);
       asm.get(input).set(child);
-      countedLoop(ctx, count, `axis${a}`, () => {
+      if (a !== split) {
+        countedLoop(ctx, count, `axis${a}`, () => {
+          level(a + 1, child);
+          advance(asm, child, axis.inStride * 4);
+        });
+        return;
+      }
+      // This thread's outputs [start, end) of the axis; out skips the others' before and after.
+      const outBytes = asm.local('i32', `ob${a}_`);
+      pushAffine(ctx, productExtent(kernel.axes.slice(a + 1).map((later) => later.out)));
+      asm.i32Const(4).i32('i32.mul').set(outBytes);
+      const { start, end } = emitShare(ctx, count, 1, `axis${a}`);
+      asm.get(child).get(start).i32Const(axis.inStride * 4).i32('i32.mul').i32('i32.add').set(child);
+      asm.get(out).get(start).get(outBytes).i32('i32.mul').i32('i32.add').set(out);
+      const mine = asm.local('i32', `m${a}_`);
+      asm.get(end).get(start).i32('i32.sub').set(mine);
+      countedLoop(ctx, mine, `axis${a}`, () => {
         level(a + 1, child);
         advance(asm, child, axis.inStride * 4);
       });
+      asm.get(out).get(count).get(end).i32('i32.sub').get(outBytes).i32('i32.mul').i32('i32.add').set(out);
       return;
     }
     const entry = asm.local('i32', `t${a}_`);

@@ -9,10 +9,10 @@
 // `stream({ state })` keeps the state in linear memory: after each chunk the state outputs
 // are copied to their inputs' regions inside the module's memory (copyWithin), never
 // through JavaScript arrays.
-// Placeholders `/*FEEDS*/`, `/*COPY*/`, `/*CALL*/` and `/*RESULTS*/` are filled by
+// Placeholders `/*FEEDS*/`, `/*COPY*/`, `/*LOOKUPS*/` and `/*RESULTS*/` are filled by
 // emit-bundle.ts with compiler-made code only. With several symbols (SIZE_SLOTS not null) the
 // feeds statements bind the symbols, evaluate the run-time sizes (`slots`, read by the copy,
-// call and results statements) and set `need`; `dims` gives the values lengths cannot tell
+// lookup and results statements) and set `need`; `dims` gives the values lengths cannot tell
 // apart; a stream's state then goes through JavaScript arrays. Such bundles run on one thread
 // (THREADS_UNAVAILABLE says so), so their memory is never shared.
 
@@ -86,12 +86,32 @@ export const WASM_LOAD = `export async function load(options = {}) {
   function readResults(batch) {
     /*RESULTS*/
   }
+  // kernels(batch), turning a lookup kernel's trap into its error.
+  function call(batch) {
+    try {
+      kernels(batch);
+    } catch (error) {
+      checkLookups();
+      throw error;
+    }
+  }
+  // Throws a lookup kernel's RangeError where one trapped on a bad id (its record, lookup-kernel.ts).
+  function checkLookups() {
+    /*LOOKUPS*/
+  }
   function runSync(feeds, dims) {
     usable();
     owner = null;
     const batch = writeFeeds(feeds, dims);
-    /*CALL*/
+    call(batch);
     return readResults(batch);
+  }
+  // Ends a pool a thread of which failed or ended, so that the next run starts a new one.
+  async function endPool() {
+    const ended = pool;
+    pool = null;
+    starting = null;
+    if (ended !== null) await ended.stop();
   }
   async function runThreaded(feeds, dims) {
     usable();
@@ -99,11 +119,13 @@ export const WASM_LOAD = `export async function load(options = {}) {
     const batch = writeFeeds(feeds, dims);
     // Below every kernel's split batch, threads would only wait at barriers: run here alone.
     if (batch < SPLIT_FROM_BATCH) {
-      kernels(batch);
+      call(batch);
       return readResults(batch);
     }
     busy = true;
     try {
+      // A worker that ended since the last run (e.g. terminated) leaves a pool that cannot run.
+      if (pool !== null && pool.broken()) await endPool();
       if (pool === null && failed === null) {
         starting ??= startPool(plan, module, memory);
         try {
@@ -112,8 +134,20 @@ export const WASM_LOAD = `export async function load(options = {}) {
           failed = "the worker pool could not start (" + String(error) + ")";
         }
       }
-      if (pool !== null) await pool.run(work, batch);
-      else kernels(batch);
+      if (pool === null) {
+        call(batch);
+      } else {
+        try {
+          await pool.run(work, batch);
+        } catch (error) {
+          // A thread failed: no run waits forever (threads.ts, thread-pool-runtime.ts). The pool
+          // is ended and the next run starts a new one; a bad lookup id gives its own error.
+          const failure = await pool.failure(error);
+          await endPool();
+          if (open) checkLookups();
+          throw failure;
+        }
+      }
     } finally {
       busy = false;
     }

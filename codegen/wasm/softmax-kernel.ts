@@ -2,10 +2,12 @@
 // NaN-propagating like Math.max), the sum of exp(x − max), then exp(x − max) / sum, the
 // interpreter's order of operations. With inner = 1 the row is contiguous and each pass runs
 // four lanes at a time; otherwise elements are `inner` apart and the passes go one at a time.
+// Threads split the outer rows (threads.ts).
 
 import type { SoftmaxKernel } from '../affine-kernels.ts';
 import type { Local } from './function-assembler.ts';
 import { addressLocal, advance, countedLoop, extentLocal, type KernelContext } from './kernel-context.ts';
+import { takeShare } from './threads.ts';
 
 export function emitSoftmaxKernel(ctx: KernelContext, kernel: SoftmaxKernel): void {
   const { asm } = ctx;
@@ -17,6 +19,8 @@ export function emitSoftmaxKernel(ctx: KernelContext, kernel: SoftmaxKernel): vo
   asm.i32Const(kernel.inner).set(inner);
   const rowBytes = asm.local('i32', 'rowBytes');
   asm.get(size).i32Const(kernel.inner * 4).i32('i32.mul').set(rowBytes);
+  // Threads split the outer rows.
+  takeShare(ctx, outer, 1, [{ pointer: x, bytes: rowBytes }, { pointer: out, bytes: rowBytes }], 'outer');
   const lanes = kernel.inner === 1 ? 4 : 1;
   const vectors = asm.local('i32', 'vecs');
   const rest = asm.local('i32', 'rest');

@@ -20,14 +20,22 @@ import type { FunctionRef, ModuleAssembler } from './module-assembler.ts';
  */
 export const PARALLEL_MIN_FLOPS = 1_000_000;
 
-/** Barrier spins this many times on the generation word before sleeping (memory.atomic.wait32). */
-const BARRIER_SPINS = 4000;
+/** A thread waiting for a segment's chunks spins this many times before sleeping (memory.atomic.wait64). */
+const WAIT_SPINS = 4000;
 
 /**
- * Byte offsets of the barrier's control words from `layout.controlAddress`; the pool's words
- * (a run's generation, stop, batch, done) follow them (thread-pool-runtime.ts).
+ * A thread asleep waiting for a segment wakes this often (ns) to look at the broken word, so
+ * that a run whose thread died without a word (notify races with the sleep) still ends.
  */
-export const CONTROL = { arrived: 0, generation: 4 } as const;
+const WAKE_NS = 10_000_000;
+
+/**
+ * Byte offsets of the control words from `layout.controlAddress` (thread-pool-runtime.ts has
+ * the pool's words): `broken` is non-zero once a thread of the run has failed; `claim` and
+ * `done` are i64s, the run's generation in the high half and, in the low half, the chunks
+ * claimed and finished so far in the run (every segment's chunks numbered one after another).
+ */
+export const CONTROL = { broken: 24, claim: 32, done: 40 } as const;
 
 /**
  * Pushes nothing; sets `start` and `end` to this thread's share of `count` items cut in units
@@ -53,6 +61,23 @@ export function emitShare(ctx: KernelContext, count: Local, unit: number, name: 
 }
 
 /**
+ * Narrows an outer loop of `count` items to this thread's share (cut in units of `unit`, see
+ * emitShare): moves each pointer past the items before the share (`bytes` per item: a
+ * constant, or a local) and sets `count` to the share's length.
+ */
+export function takeShare(ctx: KernelContext, count: Local, unit: number, pointers: readonly { readonly pointer: Local; readonly bytes: number | Local }[], name: string): void {
+  const { asm } = ctx;
+  const { start, end } = emitShare(ctx, count, unit, name);
+  for (const { pointer, bytes } of pointers) {
+    asm.get(pointer).get(start);
+    if (typeof bytes === 'number') asm.i32Const(bytes);
+    else asm.get(bytes);
+    asm.i32('i32.mul').i32('i32.add').set(pointer);
+  }
+  asm.get(end).get(start).i32('i32.sub').set(count);
+}
+
+/**
  * A local holding this thread's scratch address: the layout's region for thread 0, and past
  * the memory a call needs, `scratchStride` apart (16-byte aligned), for the others.
  */
@@ -64,98 +89,174 @@ export function threadScratch(ctx: KernelContext, fixed: number): Local {
   pushAffine(ctx, layout.total);
   asm.i32Const(15).i32('i32.add');
   asm.i32Const(-16).i32('i32.and');
-  asm.get(ctx.thread).i32Const(1).i32('i32.sub').i32Const(layout.scratchStride).i32('i32.mul').i32('i32.add');
-  asm.i32Const(fixed).get(ctx.thread).select().set(scratch);
+  asm.get(ctx.slot).i32Const(1).i32('i32.sub').i32Const(layout.scratchStride).i32('i32.mul').i32('i32.add');
+  asm.i32Const(fixed).get(ctx.slot).select().set(scratch);
   return scratch;
 }
 
-/** Emits `barrier(threads)`: returns once every thread has called it (a generation barrier). */
-export function emitBarrier(module: ModuleAssembler, controlAddress: number): FunctionRef {
-  const ref = module.declare('barrier', [{ name: 'threads', type: 'i32' }], []);
-  module.define(ref, (asm) => {
-    const threads = asm.param('threads');
-    const generation = asm.local('i32', 'gen');
-    const spins = asm.local('i32', 'spins');
-    const at = (offset: number): FunctionAssembler => asm.i32Const(controlAddress + offset);
-    at(CONTROL.generation).i32AtomicLoad().set(generation);
-    // The last to arrive resets the count, then opens the barrier by moving the generation on.
-    at(CONTROL.arrived).i32Const(1).i32AtomicRmwAdd().get(threads).i32Const(1).i32('i32.sub').i32('i32.eq');
-    asm.if();
-    at(CONTROL.arrived).i32Const(0).i32AtomicStore();
-    at(CONTROL.generation).i32Const(1).i32AtomicRmwAdd().drop();
-    at(CONTROL.generation).i32Const(-1).memoryAtomicNotify().drop();
-    asm.return();
+interface Scheduler {
+  /** claim(gen, end) → the next chunk number below `end`, −1 when none is left, −2 when run `gen` is over. */
+  readonly claim: FunctionRef;
+  /** finish() counts a chunk done and wakes the waiting threads. */
+  readonly finish: FunctionRef;
+  /** settle(gen, end) → 1 once chunks below `end` are done, 0 when run `gen` is over (traps if the run broke). */
+  readonly settle: FunctionRef;
+}
+
+/** Emits the functions threads claim, finish and wait for chunks with. */
+function emitScheduler(module: ModuleAssembler, controlAddress: number): Scheduler {
+  const params = [{ name: 'gen', type: 'i32' as const }, { name: 'end', type: 'i32' as const }];
+  const at = (asm: FunctionAssembler, offset: number): FunctionAssembler => asm.i32Const(controlAddress + offset);
+  /** Pushes whether the high half of `word` (an i64) is not `gen`. */
+  const otherRun = (asm: FunctionAssembler, word: Local, gen: Local): void => {
+    asm.get(word).i64Const(32).i64('i64.shr_u').i64('i32.wrap_i64').get(gen).i32('i32.ne');
+  };
+  const claim = module.declare('claim', params, ['i32']);
+  module.define(claim, (asm) => {
+    const [gen, end] = [asm.param('gen'), asm.param('end')];
+    const word = asm.local('i64', 'word');
+    const chunk = asm.local('i32', 'chunk');
+    asm.loop('retry');
+    at(asm, CONTROL.claim).i64AtomicLoad().set(word);
+    otherRun(asm, word, gen);
+    asm.if().i32Const(-2).return().end();
+    asm.get(word).i64('i32.wrap_i64').tee(chunk).get(end).i32('i32.ge_u');
+    asm.if().i32Const(-1).return().end();
+    at(asm, CONTROL.claim).get(word).get(word).i64Const(1).i64('i64.add').i64AtomicRmwCmpxchg().get(word).i64('i64.eq');
+    asm.if().get(chunk).return().end();
+    asm.br(0);
     asm.end();
-    // Others spin a while (the common case on idle cores: the last thread is microseconds away), then sleep.
-    asm.i32Const(BARRIER_SPINS).set(spins);
-    asm.loop('spin');
-    at(CONTROL.generation).i32AtomicLoad().get(generation).i32('i32.ne');
-    asm.if().return().end();
-    asm.get(spins).i32Const(1).i32('i32.sub').tee(spins).brIf(0);
-    asm.end();
-    asm.loop('sleep');
-    at(CONTROL.generation).get(generation).i64Const(-1).memoryAtomicWait32().drop();
-    at(CONTROL.generation).i32AtomicLoad().get(generation).i32('i32.eq').brIf(0);
-    asm.end();
+    asm.unreachable();
   });
-  return ref;
+  const finish = module.declare('finish', [], []);
+  module.define(finish, (asm) => {
+    at(asm, CONTROL.done).i64Const(1).i64AtomicRmwAdd().drop();
+    at(asm, CONTROL.done).i32Const(-1).memoryAtomicNotify().drop();
+  });
+  const settle = module.declare('settle', params, ['i32']);
+  module.define(settle, (asm) => {
+    const [gen, end] = [asm.param('gen'), asm.param('end')];
+    const word = asm.local('i64', 'word');
+    const spins = asm.local('i32', 'spins');
+    asm.i32Const(WAIT_SPINS).set(spins);
+    asm.loop('wait');
+    at(asm, CONTROL.done).i64AtomicLoad().set(word);
+    otherRun(asm, word, gen);
+    asm.if().i32Const(0).return().end();
+    asm.get(word).i64('i32.wrap_i64').get(end).i32('i32.ge_u');
+    asm.if().i32Const(1).return().end();
+    // Spin a while (the last chunk is usually microseconds away on idle cores), then sleep,
+    // waking now and then: a thread that failed (or died) never finishes its chunk, and the
+    // pool says so in the broken word; the run then ends here with a trap the caller turns
+    // into its error.
+    asm.get(spins).if().get(spins).i32Const(1).i32('i32.sub').set(spins).br(1).end();
+    at(asm, CONTROL.done).get(word).i64Const(WAKE_NS).memoryAtomicWait64().drop();
+    at(asm, CONTROL.broken).i32AtomicLoad();
+    asm.if().unreachable().end();
+    asm.br(0);
+    asm.end();
+    asm.unreachable();
+  });
+  return { claim, finish, settle };
 }
 
 /**
- * The smallest batch from which a kernel is split, from its flops (affine in the batch): 0 when
- * always, undefined when never (the kernel cannot split, or is too small at any batch).
+ * The smallest batch from which kernels are split, from their flops (affine in the batch): 0
+ * when always, undefined when never (they cannot split, or are too small at any batch). A row
+ * chain (row-chains.ts) is judged as a whole: it costs one barrier, however many kernels.
  */
-export function splitFromBatch(kernel: Kernel, splits: boolean, minFlops: number): number | undefined {
+export function splitFromBatch(kernels: readonly Kernel[], splits: boolean, minFlops: number): number | undefined {
   if (!splits) return undefined;
-  const fixed = kernelFlops(kernel, 0);
-  const perSample = kernelFlops(kernel, 1) - fixed;
+  const flops = (batch: number): number => kernels.reduce((sum, kernel) => sum + kernelFlops(kernel, batch), 0);
+  const fixed = flops(0);
+  const perSample = flops(1) - fixed;
   if (fixed >= minFlops) return 0;
   const from = Math.ceil((minFlops - fixed) / perSample);
   return perSample > 0 && from < 2 ** 31 ? from : undefined;
 }
 
+/** Kernels claimed together: a row chain, a run of kernels that never split, or one kernel. */
+interface Segment {
+  readonly refs: readonly FunctionRef[];
+  /** The batch from which the segment splits into chunks (undefined: never; one chunk). */
+  readonly from: number | undefined;
+  /** Chunks per thread when it splits. */
+  readonly perThread: number;
+}
+
 /**
- * Emits the exported `work(batch, thread, threads)`: the kernels in order, each split from its
- * batch on, else run by thread 0 alone. A barrier follows each split kernel; the kernels thread 0
- * runs alone between two of them need one barrier only, before the next split kernel (a flag,
- * the same on every thread since it depends on the batch alone, says whether one is owed). A
- * run ends without a barrier after work of thread 0's own: the caller (or thread 0's done
- * word) waits for thread 0, and the other threads finished their shares before the last barrier.
+ * Chunks per thread of a split kernel: a thread the scheduler gives less time then computes
+ * fewer of them and the others more (the same bytes: chunks are shares). One for kernels
+ * whose every share costs extra work (a conv packs its input per share, attention each head's
+ * keys, a row chain's linear layers read all of their weights per share).
  */
-export function emitWork(module: ModuleAssembler, refs: readonly FunctionRef[], fromBatch: readonly (number | undefined)[], barrier: FunctionRef): void {
-  const params = [{ name: 'batch', type: 'i32' as const }, { name: 'thread', type: 'i32' as const }, { name: 'threads', type: 'i32' as const }];
+export const CHUNKS_PER_THREAD = 4;
+
+export interface WorkPlan {
+  /** Per kernel, the batch from which it splits (undefined: never). */
+  readonly fromBatch: readonly (number | undefined)[];
+  /** Per kernel, whether the next continues its row chain (row-chains.ts). */
+  readonly chained: readonly boolean[];
+  /** Per kernel, its chunks per thread (1 or CHUNKS_PER_THREAD). */
+  readonly perThread: readonly number[];
+}
+
+function segmentsOf(refs: readonly FunctionRef[], plan: WorkPlan): Segment[] {
+  const segments: { refs: FunctionRef[]; from: number | undefined; perThread: number }[] = [];
+  refs.forEach((ref, index) => {
+    const from = plan.fromBatch[index];
+    const perThread = plan.perThread[index] ?? 1;
+    const last = segments[segments.length - 1];
+    const joins = last !== undefined && (plan.chained[index - 1] === true || (from === undefined && last.from === undefined));
+    if (joins) {
+      last.refs.push(ref);
+      last.perThread = Math.min(last.perThread, perThread);
+    } else {
+      segments.push({ refs: [ref], from, perThread });
+    }
+  });
+  return segments;
+}
+
+/**
+ * Emits the exported `work(batch, thread, threads, gen)` every thread of run `gen` calls. The
+ * kernels go in segments (a row chain, kernels that never split, or one kernel), each cut into
+ * chunks where it splits at this batch (threads · perThread), else one; chunk c of a kernel
+ * is its share c of the chunks (the same code and order as a static split: the bytes do not
+ * depend on who computes it; a thread's own scratch is its `slot`). Threads claim chunks one at a time from the run's claim word, so a thread the
+ * scheduler keeps waiting does not hold the run back: the others take its chunks. After a
+ * segment every thread waits until its chunks are done (the next segment may read any of
+ * them); after the last, thread 0 only (the caller, or the thread that reports the run done).
+ */
+export function emitWork(module: ModuleAssembler, refs: readonly FunctionRef[], plan: WorkPlan, controlAddress: number): void {
+  const scheduler = emitScheduler(module, controlAddress);
+  const params = ['batch', 'thread', 'threads', 'gen'].map((name) => ({ name, type: 'i32' as const }));
   const work = module.declare('work', params, [], true);
+  const segments = segmentsOf(refs, plan);
   module.define(work, (asm) => {
-    const batch = asm.param('batch');
-    const thread = asm.param('thread');
-    const threads = asm.param('threads');
-    const owed = asm.local('i32', 'owed');
-    const alone = (ref: FunctionRef): void => {
-      asm.get(thread).i32Eqz().if();
-      asm.get(batch).i32Const(0).i32Const(1).call(ref.index, ref.name);
-      asm.end();
-      asm.i32Const(1).set(owed);
-    };
-    const shared = (ref: FunctionRef): void => {
-      asm.get(owed).if().get(threads).call(barrier.index, barrier.name).end();
-      asm.get(batch).get(thread).get(threads).call(ref.index, ref.name);
-      asm.get(threads).call(barrier.index, barrier.name);
-      asm.i32Const(0).set(owed);
-    };
-    asm.i32Const(0).set(owed);
-    refs.forEach((ref, index) => {
-      const from = fromBatch[index];
-      if (from === undefined) {
-        alone(ref);
-      } else if (from === 0) {
-        shared(ref);
-      } else {
-        asm.get(batch).i32Const(from).i32('i32.ge_u').if();
-        shared(ref);
-        asm.else();
-        alone(ref);
-        asm.end();
-      }
+    const [batch, thread, threads, gen] = [asm.param('batch'), asm.param('thread'), asm.param('threads'), asm.param('gen')];
+    const [base, end, chunk, parts] = ['base', 'end', 'chunk', 'parts'].map((name) => asm.local('i32', name)) as [Local, Local, Local, Local];
+    asm.i32Const(0).set(base);
+    segments.forEach((segment, index) => {
+      const chunks = (): void => { asm.get(threads).i32Const(segment.perThread).i32('i32.mul'); };
+      if (segment.from === undefined) asm.i32Const(1);
+      else if (segment.from === 0) chunks();
+      else { chunks(); asm.i32Const(1).get(batch).i32Const(segment.from).i32('i32.ge_u').select(); }
+      asm.set(parts).get(base).get(parts).i32('i32.add').set(end);
+      asm.block('segment').loop('claims');
+      asm.get(gen).get(end).call(scheduler.claim.index, scheduler.claim.name).tee(chunk).i32Const(-2).i32('i32.eq');
+      asm.if().return().end();
+      asm.get(chunk).i32Const(-1).i32('i32.eq').brIf(1);
+      for (const ref of segment.refs) asm.get(batch).get(chunk).get(base).i32('i32.sub').get(parts).get(thread).call(ref.index, ref.name);
+      asm.call(scheduler.finish.index, scheduler.finish.name);
+      asm.br(0);
+      asm.end().end();
+      const last = index === segments.length - 1;
+      if (last) asm.get(thread).i32Eqz().if();
+      asm.get(gen).get(end).call(scheduler.settle.index, scheduler.settle.name).i32Eqz();
+      asm.if().return().end();
+      if (last) asm.end();
+      asm.get(end).set(base);
     });
   });
 }

@@ -3,7 +3,8 @@
 // source embedded in the bundle, and run() gives the same bytes as runSync() (a run's end
 // awaited with Atomics.waitAsync, or by message where it is missing); in a page that
 // is not isolated there is no SharedArrayBuffer, and the load says so and runs on one thread;
-// where a content security policy forbids workers, runs stay on the calling thread and say why.
+// where a content security policy forbids workers, runs stay on the calling thread and say why;
+// a worker that throws mid-run ends the run with an error, and the next run works.
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Graph } from '../../ir/graph.ts';
@@ -18,7 +19,7 @@ const BATCH = 32;
 const mlp: Graph = toGraph(sequential(linear(256, 256), relu(), linear(256, 128)), { name: 'mlp', inputShape: ['N', 256], outputName: 'y', seed: 5 });
 const x = new Random(7).uniformArray(BATCH * 256, -1, 1);
 
-interface ThreadReport { readonly isolated: boolean; readonly threads: number; readonly reason: string; readonly same: boolean; readonly cut: string; readonly error?: string }
+interface ThreadReport { readonly isolated: boolean; readonly threads: number; readonly reason: string; readonly same: boolean; readonly cut: string; readonly fault: string; readonly after: boolean; readonly error?: string }
 
 const PAGE = `<!doctype html>
 <meta charset="utf-8">
@@ -36,6 +37,12 @@ try {
   const again = (await session.run({ x })).y;
   const bytes = (a) => Array.from(new Uint8Array(a.buffer)).join(",");
   Object.assign(report, { isolated: globalThis.crossOriginIsolated === true, threads: session.threads, reason: session.threadsReason, same: bytes(one) === bytes(two) && bytes(one) === bytes(again) });
+  // A worker that throws mid-run (injected in /mlp-fault.mjs, on runs of 13 samples) ends the
+  // run with an error naming it (or the run completes without it); the next run starts a new pool.
+  const faulty = await (await import("/mlp-fault.mjs")).load({ threads: 2 });
+  report.fault = await faulty.run({ x: x.subarray(0, 13 * 256) }).then(() => "finished", (error) => error.message);
+  report.after = bytes((await faulty.run({ x })).y) === bytes(one);
+  await faulty.dispose();
   // A run that dispose() overtakes is refused, not left pending.
   const pending = session.run({ x });
   const stopping = session.dispose();
@@ -52,6 +59,13 @@ function site(): Map<string, string | Uint8Array> {
   const bundle = compile(mlp, { target: 'wasm' });
   const files = new Map<string, string | Uint8Array>([['/index.html', PAGE], ['/x.bin', new Uint8Array(x.buffer)]]);
   for (const file of bundle.files) files.set(`/${file.name}`, file.contents);
+  const entry = bundle.files.find((file) => file.name === bundle.entry)?.contents;
+  const call = 'work(Atomics.load(words, 4), data.thread, data.threads, go);';
+  if (typeof entry !== 'string' || !entry.includes(call)) throw new Error('the worker source has changed');
+  // Thread 1 takes a chunk of the run (the claim word's low half) and throws: the run ends with
+  // the error, or completes where thread 0 had already claimed every chunk.
+  const fault = JSON.stringify('if (Atomics.load(words, 4) === 13 && data.thread === 1) { Atomics.add(words, 8, 1); throw new Error("injected fault"); }').slice(1, -1);
+  files.set('/mlp-fault.mjs', entry.replace(call, `${fault} ${call}`));
   return files;
 }
 
@@ -84,12 +98,12 @@ describe('browser: threaded wasm bundles', () => {
 
   it('run on 2 workers in a cross-origin isolated page, with the same bytes as one thread', async () => {
     const report = await visit(ISOLATION);
-    expect(report).toEqual({ isolated: true, threads: 2, reason: '2 threads were asked for', same: true, cut: expect.stringMatching(/disposed/) as unknown });
+    expect(report).toEqual({ isolated: true, threads: 2, reason: '2 threads were asked for', same: true, cut: expect.stringMatching(/disposed/) as unknown, fault: expect.stringMatching(/^finished$|worker thread 1 of 2 failed during the run: .*injected fault/) as unknown, after: true });
   });
 
   it('also end runs by message where Atomics.waitAsync is missing', async () => {
     const report = await visit(ISOLATION, '?message');
-    expect(report).toEqual({ isolated: true, threads: 2, reason: '2 threads were asked for', same: true, cut: expect.stringMatching(/disposed/) as unknown });
+    expect(report).toEqual({ isolated: true, threads: 2, reason: '2 threads were asked for', same: true, cut: expect.stringMatching(/disposed/) as unknown, fault: expect.stringMatching(/^finished$|worker thread 1 of 2 failed during the run: .*injected fault/) as unknown, after: true });
   });
 
   it('stay on the calling thread, saying why, where no worker may start', async () => {

@@ -1,10 +1,12 @@
 // Issue 12's benchmark (not a test): a 2-layer transformer encoder (d_model 128, 4 heads,
 // feed-forward 512, post-norm, ReLU, batch_first) at sequence lengths 64 and 256, batch 1:
-// fusegraph's WASM bundle (plain and relaxed SIMD; and one bundle compiled with a symbolic S,
-// run-time sizes, beside the one with S fixed at compile time) and JS bundle against onnxruntime-web
-// (wasm, 1 thread) and onnxruntime-node (1 thread) on the same weights, one process per run.
+// fusegraph's WASM bundle (plain and relaxed SIMD, plain on 2 threads, and one bundle compiled
+// with a symbolic S, run-time sizes, beside the one with S fixed at compile time) and JS bundle
+// against onnxruntime-web (wasm, 1 thread, or `--ort-threads N`: it fixes its thread count per
+// process, so a 2-thread ort-web row takes a second run) and onnxruntime-node (1 thread) on the
+// same weights, one process per run.
 //
-//   node --experimental-wasm-relaxed-simd --import tsx test/bench/seq/encoder-bench.ts [S ...]
+//   node --experimental-wasm-relaxed-simd --import tsx test/bench/seq/encoder-bench.ts [--ort-threads 2] [S ...]
 //
 // Every runner's output is checked once against the interpreter before it is timed; the
 // runners then take turns, round by round (15 rounds), and the table gives each one's median /
@@ -25,6 +27,9 @@ import { Random } from '../../../src/random.ts';
 import { compareArrays } from '../../../src/tolerance.ts';
 
 const D_MODEL = 128;
+const ORT_THREADS_AT = process.argv.indexOf('--ort-threads');
+const ORT_THREADS = ORT_THREADS_AT >= 0 ? Number(process.argv[ORT_THREADS_AT + 1]) : 1;
+const ORT_WEB = ORT_THREADS === 1 ? 'ort-web' : `ort-web ${ORT_THREADS}t`;
 type Infer = () => Float32Array | Promise<Float32Array>;
 type Results = Record<string, Float32Array>;
 
@@ -55,6 +60,12 @@ const RUNNERS: Readonly<Record<string, (graph: Graph, x: Float32Array, shape: nu
     if (!session.relaxedSimd) throw new Error('relaxed SIMD unavailable (run node with --experimental-wasm-relaxed-simd)');
     return () => session.runSync({ x }).y ?? new Float32Array();
   },
+  'fusegraph-wasm 2t': async (graph, x) => {
+    const module = await importCompiled(graph, { target: 'wasm', wasm: { relaxed: false } });
+    const session = await (module.load as (options: object) => Promise<{ threads: number; run(feeds: object): Promise<Results> }>)({ threads: 2 });
+    if (session.threads !== 2) throw new Error(`loaded ${session.threads} threads`);
+    return async () => (await session.run({ x })).y ?? new Float32Array();
+  },
   'fusegraph-wasm-symbolic-S': async (_graph, x, shape) => {
     symbolicEncoder ??= encoder('S');
     const module = await importCompiled(symbolicEncoder, { target: 'wasm', wasm: { relaxed: false } });
@@ -75,9 +86,9 @@ const RUNNERS: Readonly<Record<string, (graph: Graph, x: Float32Array, shape: nu
     const feeds = { x: new ort.Tensor('float32', x, shape) };
     return async () => (await session.run(feeds)).y?.data as Float32Array;
   },
-  'ort-web': async (graph, x, shape) => {
+  [ORT_WEB]: async (graph, x, shape) => {
     const ort = await import('onnxruntime-web');
-    ort.env.wasm.numThreads = 1;
+    ort.env.wasm.numThreads = ORT_THREADS;
     ort.env.wasm.wasmPaths = join(process.cwd(), 'node_modules/onnxruntime-web/dist/');
     const session = await ort.InferenceSession.create(writeOnnx(graph, { opset: 17 }), { executionProviders: ['wasm'], graphOptimizationLevel: 'all' });
     const feeds = { x: new ort.Tensor('float32', x, shape) };
@@ -135,7 +146,7 @@ async function timeInterleaved(runners: readonly Timed[]): Promise<Map<string, T
 }
 
 async function main(): Promise<void> {
-  const sequences = process.argv.slice(2).map(Number);
+  const sequences = process.argv.slice(2).filter((arg, i, all) => arg !== '--ort-threads' && all[i - 1] !== '--ort-threads').map(Number);
   const lengths = sequences.length ? sequences : [64, 256];
   const rows: string[] = ['| runner | ' + lengths.map((s) => `S = ${s}: median / best (ms), CPU (ms)`).join(' | ') + ' |'];
   const table = new Map<string, string[]>();
@@ -164,15 +175,17 @@ async function main(): Promise<void> {
       table.set(name, [...(table.get(name) ?? []), cell]);
       process.stderr.write(`S=${sequence} ${name}: ${cell}\n`);
     }
-    const wasm = timed.get('fusegraph-wasm');
-    const web = timed.get('ort-web');
-    if (wasm !== undefined && web !== undefined) {
-      ratios.push(`S = ${sequence}: fusegraph-wasm is ${(web.median / wasm.median).toFixed(2)}× (median) / ${(web.best / wasm.best).toFixed(2)}× (best) / `
-        + `${(web.cpuMedian / wasm.cpuMedian).toFixed(2)}× (median CPU time) faster than ort-web`);
+    const web = timed.get(ORT_WEB);
+    for (const runner of ['fusegraph-wasm', 'fusegraph-wasm 2t']) {
+      const wasm = timed.get(runner);
+      if (wasm === undefined || web === undefined) continue;
+      ratios.push(`S = ${sequence}: ${runner} is ${(web.median / wasm.median).toFixed(2)}× (median) / ${(web.best / wasm.best).toFixed(2)}× (best) / `
+        + `${(web.cpuMedian / wasm.cpuMedian).toFixed(2)}× (median CPU time, all threads) faster than ${ORT_WEB}`);
     }
     const symbolic = timed.get('fusegraph-wasm-symbolic-S');
+    const wasm = timed.get('fusegraph-wasm');
     if (symbolic !== undefined && web !== undefined && wasm !== undefined) {
-      ratios.push(`S = ${sequence}: the symbolic-S bundle is ${(web.median / symbolic.median).toFixed(2)}× (median) / ${(web.cpuMedian / symbolic.cpuMedian).toFixed(2)}× (median CPU time) faster than ort-web, `
+      ratios.push(`S = ${sequence}: the symbolic-S bundle is ${(web.median / symbolic.median).toFixed(2)}× (median) / ${(web.cpuMedian / symbolic.cpuMedian).toFixed(2)}× (median CPU time) faster than ${ORT_WEB}, `
         + `${(symbolic.cpuMedian / wasm.cpuMedian).toFixed(2)}× the CPU time of the bundle with S fixed`);
     }
   }

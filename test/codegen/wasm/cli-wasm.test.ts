@@ -33,8 +33,10 @@ describe('fusegraph compile --target wasm', () => {
     // Issue 7: the code part of the seed MLP's bundle (both modules, no weights) under 20 KB, then
     // streaming, typed feeds and metadata.symbols joined every bundle (main alone: 22.0 KB);
     // issue 15's threads (the worker pool's source and thread plan, `work` and the barrier in
-    // both modules) add ~12 KB (34.1 KB); the hooks of run-time sizes (dims, need, slots) ~0.3 KB (34.8 KB).
-    expect(readFileSync(join(dir, 'seed-mlp.mjs')).byteLength).toBeLessThan(35_000);
+    // both modules) add ~12 KB (34.1 KB); the hooks of run-time sizes (dims, need, slots) ~0.3 KB (34.8 KB);
+    // then runs that end with a named error when a thread fails (pool restarts, worker events)
+    // and chunk claiming ~6.5 KB more (41.4 KB).
+    expect(readFileSync(join(dir, 'seed-mlp.mjs')).byteLength).toBeLessThan(42_000);
   });
 
   it('refuses --emit-wat and --wasm-relaxed for other targets', () => {

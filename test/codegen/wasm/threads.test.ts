@@ -1,11 +1,14 @@
 // Threaded wasm runs (issue 15): the same random graphs and feeds give the same bytes at 1, 2
 // and 3 threads, and the single-thread bytes agree with the interpreter. Bundles are compiled
 // with splitMinFlops 0 so every kernel that can split does, whatever its size; the register
-// blocks, panel tails and scratch regions of linear and conv are exercised on purpose. Every
+// blocks, panel tails and scratch regions of linear, conv and attention are exercised on purpose. Every
 // session is disposed (its workers ended) before the test ends.
 
 import fc from 'fast-check';
 import { afterEach, describe, expect, it, vi } from 'vitest';
+import { lowerGraph } from '../../../codegen/lower.ts';
+import { toAffineProgram } from '../../../codegen/affine-kernels.ts';
+import { emitWasmProgram } from '../../../codegen/wasm/program.ts';
 import { PARALLEL_MIN_FLOPS } from '../../../codegen/wasm/threads.ts';
 import type { Graph } from '../../../ir/graph.ts';
 import type { Feeds } from '../../../ir/interpret.ts';
@@ -128,6 +131,22 @@ describe('threaded wasm runs', () => {
     }
   });
 
+  it('run row chains of linear layers without barriers between them, same bytes', async () => {
+    // Equal widths: the plan reuses buffers at the same width, so the whole MLP is one chain.
+    const even = optimize(linearGraph(40, [64, 64, 64, 10], 7));
+    const program = emitWasmProgram(toAffineProgram(lowerGraph(even.graph, even.plan), 'wasm'), { relaxed: false, splitMinFlops: 0 });
+    expect(program.chained).toEqual([true, true, true, false]);
+    // One chain judged as a whole: every kernel splits from the same batch.
+    const measured = emitWasmProgram(toAffineProgram(lowerGraph(even.graph, even.plan), 'wasm'), { relaxed: false, splitMinFlops: PARALLEL_MIN_FLOPS });
+    expect(new Set(measured.splitFrom).size).toBe(1);
+    for (const batch of [1, 6, 33]) await sameBytes(even.graph, even.plan, feedsAt(even.graph, batch, batch));
+    // A buffer reused at another width breaks the chain where a thread could overwrite rows another still reads.
+    const uneven = optimize(linearGraph(37, [200, 64, 64, 10], 8));
+    const broken = emitWasmProgram(toAffineProgram(lowerGraph(uneven.graph, uneven.plan), 'wasm'), { relaxed: false, splitMinFlops: 0 });
+    expect(broken.chained.filter(Boolean).length).toBeLessThan(3);
+    for (const batch of [5, 32]) await sameBytes(uneven.graph, uneven.plan, feedsAt(uneven.graph, batch, batch));
+  });
+
   it('split conv by output channels (padded, pointwise, transposed, grouped) and depthwise by channels, same bytes', async () => {
     // Depthwise, 2 outputs per channel, stride 2, padded, bias and ReLU fused; 7 channels for 3 threads.
     const random = new Random(9);
@@ -143,6 +162,35 @@ describe('threaded wasm runs', () => {
       await fc.assert(fc.asyncProperty(arbCnnCase(op), async ({ graph, feeds }) => sameBytes(graph, naivePlan(graph), feeds)), { numRuns: 8 });
     }
     expect(threadedCases).toBeGreaterThan(4);
+  });
+
+  it('split pooling and reductions (a plane axis), softmax and layer norm (rows), same bytes', async () => {
+    const random = new Random(12);
+    const b = new GraphBuilder('rows');
+    const x = b.input('x', ['N', 6, 9, 10]);
+    const pooled = b.maxPool(x, [3, 3], { strides: [2, 2], pads: [1, 1, 1, 1] }, 'pooled');
+    const averaged = b.avgPool(x, [2, 3], { strides: [1, 2], pads: [0, 1, 0, 1], countIncludePad: true }, 'averaged');
+    const scale = b.constant(random.uniformArray(10, 0.5, 1.5), [10], 'scale');
+    const bias = b.constant(random.uniformArray(10, -1, 1), [10], 'bias');
+    b.output(pooled, averaged, b.reduceMean(x, [1, 2, 3], false, 'mean'), b.reduceMax(x, [2], true, 'max_h'),
+      b.softmax(x, 1, 'softmax_c'), b.softmax(x, -1, 'softmax_w'), b.layerNorm(x, scale, bias, { axis: -1 }, 'norm'));
+    const graph = b.build();
+    threadedCases = 0;
+    for (const batch of [1, 2, 5]) await sameBytes(graph, naivePlan(graph), feedsAt(graph, batch, batch));
+    expect(threadedCases).toBe(3);
+  });
+
+  it('split attention by each head\'s query rows (blocked and general kernels, masks), same bytes', async () => {
+    for (const [sq, sk, d, dv] of [[9, 70, 16, 8], [6, 5, 128, 4], [7, 66, 6, 3]] as const) {
+      const b = new GraphBuilder('heads');
+      const q = b.input('q', ['N', 2, sq, d]);
+      const k = b.input('k', ['N', 2, sk, d]);
+      const v = b.input('v', ['N', 2, sk, dv]);
+      const mask = b.input('mask', ['N', 1, sq, sk]);
+      b.output(b.attention(q, k, v, { mask }, 'masked'), b.attention(q, k, v, {}, 'plain'));
+      const graph = b.build();
+      await sameBytes(graph, naivePlan(graph), feedsAt(graph, 2, sq));
+    }
   });
 
   it('give the same bytes on random graphs of every op at 1, 2 and 3 threads', async () => {
