@@ -1,10 +1,15 @@
 // Threads meet run-time sizes: a wasm bundle with several symbols loaded with `{ threads: 2 }`
 // runs on one thread and says why (every kernel unsplit), and its run() and runSync() agree with
-// the interpreter at several (N, S); the same layers over one symbol still run on two threads
-// in a shared memory, byte for byte as on one thread.
+// the interpreter at several (N, S); so does fused attention over a symbolic key length, whose
+// packed keys live in the one region after the outputs (never split, not even with chunk
+// claiming); the same layers over one symbol still run on two threads in a shared memory, byte
+// for byte as on one thread.
 
 import { afterEach, describe, expect, it } from 'vitest';
+import { lowerGraph } from '../../../codegen/lower.ts';
+import { isRuntimeProgram, toRuntimeProgram } from '../../../codegen/runtime-program.ts';
 import { CONTROL_BYTES } from '../../../codegen/wasm/memory-layout.ts';
+import { emitWasmProgram, GENERAL_KINDS } from '../../../codegen/wasm/program.ts';
 import type { Graph } from '../../../ir/graph.ts';
 import { interpret, type Feeds } from '../../../ir/interpret.ts';
 import { GraphBuilder, type Value } from '../../../src/builder.ts';
@@ -78,6 +83,30 @@ describe('wasm threads with several symbols', () => {
       const feeds = { x: new Random(n * 100 + s).uniformArray(n * s * D, -2, 2) };
       expectAgrees(graph, feeds, { S: s }, await session.run(feeds, { S: s }));
       expectAgrees(graph, feeds, { S: s }, session.runSync(feeds, { S: s }));
+    }
+  });
+
+  it('attention over a symbolic key length: one thread, its packed keys after the outputs, no kernel split', async () => {
+    const b = new GraphBuilder('symbolic_keys');
+    const [q, k, v] = ['q', 'k', 'v'].map((name) => b.input(name, ['N', 2, 'S', 8]));
+    b.output(b.attention(q as Value, k as Value, v as Value, { scale: 0.35 }, 'out'));
+    const graph = b.build();
+    const optimized = optimize(graph);
+    const projected = toRuntimeProgram(lowerGraph(optimized.graph, optimized.plan), 'wasm', GENERAL_KINDS);
+    if (!isRuntimeProgram(projected)) throw new Error('expected run-time sizes');
+    const wasm = emitWasmProgram(projected.affine, { relaxed: false, splitMinFlops: 0, runtime: projected });
+    expect(wasm.splitFrom.every((from) => from === undefined)).toBe(true);
+    expect(wasm.chained.some(Boolean)).toBe(false);
+    const { tail, sizesAddress, arenaBase, controlAddress, scratchStride } = wasm.layout;
+    expect(tail?.perSample).toBeGreaterThan(0);
+    expect(sizesAddress).toBeGreaterThanOrEqual(controlAddress + CONTROL_BYTES + scratchStride);
+    expect(tail?.fixed).toBeGreaterThanOrEqual(arenaBase);
+    const { session } = await load(graph, 2);
+    expect([session.threads, session.threadsReason]).toEqual([1, 'several symbolic dims: run-time sizes run on one thread']);
+    for (const [n, s] of [[1, 1], [2, 5], [1, 70]] as const) {
+      const random = new Random(n * 31 + s);
+      const feeds = { q: random.uniformArray(n * 2 * s * 8, -2, 2), k: random.uniformArray(n * 2 * s * 8, -2, 2), v: random.uniformArray(n * 2 * s * 8, -2, 2) };
+      expectAgrees(graph, feeds, { N: n, S: s }, await session.run(feeds, { N: n, S: s }));
     }
   });
 
