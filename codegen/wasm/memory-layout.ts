@@ -52,7 +52,7 @@ export interface RuntimeLayoutInput {
   readonly kernels: readonly K.Kernel<K.SizeForm>[];
 }
 
-/** Bytes of the threads' control block (barrier counter and generation, the run's words). */
+/** Bytes of the threads' control block (the pool's words and the run's broken, claim and done words: threads.ts). */
 export const CONTROL_BYTES = 64;
 
 const align16 = (n: number): number => Math.ceil(n / 16) * 16;

@@ -1,6 +1,7 @@
 // Assembles the module for a lowered program: one function per kernel (the same kernel
-// list the JS and WGSL renderers draw), each taking the batch (and the thread's index and
-// count) and computing its buffers' addresses from the memory layout, an exported `run(batch)`
+// list the JS and WGSL renderers draw), each taking the batch (and its share, the count of
+// shares and the running thread's scratch slot) and computing its buffers' addresses from the
+// memory layout (with several symbols, sizes from the run-time table), an exported `run(batch)`
 // calling them in order on one thread, and `work(batch, thread, threads, gen)` for threaded runs.
 
 import type { Kernel, LoweredProgram } from '../affine-kernels.ts';
