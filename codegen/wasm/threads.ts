@@ -1,8 +1,9 @@
-// The wasm side of threaded runs: every thread calls the exported `work(batch, thread, threads)`
-// on the same shared memory. Kernels that split their output (linear, conv, matmul,
-// elementwise) take a share each; the others run on thread 0 alone; a barrier on the control
-// words separates one kernel from the next. Each output element is computed by exactly one thread, in the same
-// order of operations as a single-thread run, so results are bitwise the same for any count.
+// The wasm side of threaded runs: every thread calls the exported `work(batch, thread, threads, gen)`
+// on the same shared memory. Kernels go in segments (a row chain, a kernel that splits, or a run of
+// kernels that don't); each segment is cut into chunks that threads claim from a counter in the
+// control words, and every thread waits until a segment's chunks are finished before the next.
+// Each output element is computed by exactly one chunk, in the same order of operations as a
+// single-thread run, so results are bitwise the same for any thread count and any claiming order.
 
 import type { Kernel } from '../affine-kernels.ts';
 import { kernelFlops } from '../kernel-info.ts';
