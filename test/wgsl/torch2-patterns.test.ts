@@ -5,7 +5,7 @@
 // SwiftShader compiles pipelines on the CPU, so three models only.
 
 import { describe, expect, it } from 'vitest';
-import type { Feeds } from '../../ir/interpret.ts';
+import type { FeedArray } from '../../ir/feeds.ts';
 import { compile } from '../../src/compile.ts';
 import { importOnnx } from '../../src/frontends/onnx/import.ts';
 import { importBundle } from '../codegen/js/load-bundle.ts';
@@ -13,7 +13,7 @@ import { MAX_SEQ_RELATIVE_ERROR, readPytorchSeq, recordedFeed, seqRelativeError,
 import { gpuDevice } from '../support/webgpu.ts';
 
 interface Session {
-  run(feeds: Feeds): Promise<Record<string, Float32Array>>;
+  run(feeds: Record<string, FeedArray>): Promise<Record<string, Float32Array>>;
   dispose(): void;
 }
 interface WgslModule { load(options: { device: GPUDevice }): Promise<Session> }
