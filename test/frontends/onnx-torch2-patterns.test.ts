@@ -30,7 +30,7 @@ describe('PyTorch 2.x export replicas', () => {
   it('has the SDPA encoders, need_weights MHA and bare SDPA forms', () => {
     expect(MODELS).toEqual(expect.arrayContaining([
       't2_encoder_post_relu', 't2_encoder_post_relu_kpm', 't2_encoder_pre_gelu_kpm', 't2_encoder_pre_gelu_kpm_dyn_batch',
-      't2_mha_weights_kpm', 't2_mha_weights_avg_kpm', 't2_sdpa_causal', 't2_sdpa_bool_mask',
+      't2_mha_weights', 't2_mha_weights_kpm', 't2_mha_weights_avg_kpm', 't2_sdpa_causal', 't2_sdpa_bool_mask',
     ]));
   });
 
