@@ -168,6 +168,8 @@ describe('fuse-attention', () => {
       const fused = optimize(graph).graph;
       expect(fused.nodes.filter((n) => n.op === 'attention')).toHaveLength(1);
       expect(fused.nodes.map((n) => n.op)).not.toContain('softmax');
+      // Every constant scale, √scale under kᵀ's transpose included, is the attention's scale.
+      expect(fused.nodes.map((n) => n.op)).not.toContain('mul');
       const want = interpret(graph, feeds, dims)['out'];
       expect(maxDiff(want, interpret(fused, feeds, dims)['out'])).toBeLessThanOrEqual(bound(c, feeds, maskData));
     }), { numRuns: 60 });

@@ -136,7 +136,20 @@ function unsqueezedShape(shape: readonly Dim[], axes: readonly number[] | undefi
  * size-1 axes go to (or come from) the end by a reshape that keeps every symbol on its axis,
  * and a transpose moves them into place.
  */
-export function regroupAcrossSymbols(cx: Parameters<Converter>[1], x: ReturnType<Parameters<Converter>[1]['value']>, out: readonly Dim[], axes: readonly number[] | undefined, output: string): void {
+/** x with size-1 axes added or removed (`axes`, as Squeeze/Unsqueeze say): a reshape when one can say it. */
+export function regroupValue(cx: Parameters<Converter>[1], x: ReturnType<Parameters<Converter>[1]['value']>, out: readonly Dim[], axes: readonly number[] | undefined, output: string): void {
+  let target: number[];
+  try {
+    target = irReshapeTarget(x.type.shape, out);
+  } catch (error) {
+    if (!(error instanceof CompileError)) throw error;
+    regroupAcrossSymbols(cx, x, out, axes, output);
+    return;
+  }
+  cx.defineValue(output, cx.builder.reshape(x, target, output));
+}
+
+function regroupAcrossSymbols(cx: Parameters<Converter>[1], x: ReturnType<Parameters<Converter>[1]['value']>, out: readonly Dim[], axes: readonly number[] | undefined, output: string): void {
   const shape = x.type.shape;
   const rank = shape.length;
   if (out.length > rank) {
@@ -166,16 +179,7 @@ function regroup(shapeOf: (shape: readonly Dim[], axes: number[] | undefined) =>
       return;
     }
     const x = cx.value(name);
-    const shape = shapeOf(x.type.shape, axes);
-    let target: number[];
-    try {
-      target = irReshapeTarget(x.type.shape, shape);
-    } catch (error) {
-      if (!(error instanceof CompileError)) throw error;
-      regroupAcrossSymbols(cx, x, shape, axes, node.output);
-      return;
-    }
-    cx.defineValue(node.output, cx.builder.reshape(x, target, node.output));
+    regroupValue(cx, x, shapeOf(x.type.shape, axes), axes, node.output);
   };
 }
 

@@ -5,7 +5,7 @@
 import { CompileError } from '../../../ir/errors.ts';
 import { formatShape, isSymbolic, sizeOf, stridesOf, type DType } from '../../../ir/types.ts';
 import { operand, optionalOperand, type Converter } from './convert-math.ts';
-import { regroupAcrossSymbols } from './convert-layout.ts';
+import { regroupValue } from './convert-layout.ts';
 import type { ImportContext } from './context.ts';
 import { BATCH_MARKER } from './int-tensor.ts';
 import type { NodeView } from './node-view.ts';
@@ -159,7 +159,7 @@ export const gatherData: Converter = (node, cx) => {
     const at = axis < 0 ? axis + rank : axis;
     const i = index.values[0] ?? 0;
     const row = cx.builder.slice(data, { starts: [i], ends: [i === -1 ? Number.MAX_SAFE_INTEGER : i + 1], axes: [at] }, `${node.output}.row`);
-    regroupAcrossSymbols(cx, row, row.type.shape.filter((_, k) => k !== at), [at], node.output);
+    regroupValue(cx, row, row.type.shape.filter((_, k) => k !== at), [at], node.output);
     return;
   }
   const ids = cx.value(operand(node, 1));
