@@ -1,7 +1,8 @@
 // The committed PyTorch sequence-model exports (test/fixtures/pytorch-seq: LayerNorm/GELU
 // MLPs, nn.MultiheadAttention both batch layouts, nn.TransformerEncoderLayer post- and
 // pre-norm with ReLU and GELU, and the same called with a key padding mask as a second
-// input) as the tests read them, with issue 12's measure of agreement.
+// input; t2_*: hand-built replicas of PyTorch 2.x's exports, export_torch2_patterns.py) as the
+// tests read them, with issue 12's measure of agreement.
 
 import { readdirSync, readFileSync } from 'node:fs';
 import type { FeedArray } from '../../ir/feeds.ts';
