@@ -64,27 +64,33 @@ function swapLastTwo(perm: readonly number[]): number[] {
   return out;
 }
 
-/** K from Kᵀ: the transpose's source when that undoes it, else a new transpose node. */
-function keysFrom(view: GraphView, kt: string): { k: string; type: TensorType; specs: NodeSpec[] } {
+/**
+ * K from Kᵀ: the transpose's source when that undoes it, else a new transpose node; a constant
+ * scale under the transpose (PyTorch 2.x's Mul(kᵀ, √scale) once sink-transposes has moved the
+ * transpose after it) is peeled off into `factor`.
+ */
+function keysFrom(view: GraphView, kt: string): { k: string; type: TensorType; specs: NodeSpec[]; factor: number } {
   const producer = view.producer(kt);
   let source = kt;
+  let factor = 1;
   let perm = view.type(kt).shape.map((_, i) => i);
   if (producer?.op === 'transpose' && producer.inputs[0] !== undefined) {
-    source = producer.inputs[0];
+    ({ operand: source, factor } = peel(view, producer.inputs[0]));
     perm = transposePerm(view.type(source).shape.length, producer.attrs);
   }
   const keyPerm = swapLastTwo(perm);
   const sourceShape = view.type(source).shape;
   const type = { dtype: 'f32' as const, shape: keyPerm.map((axis) => sourceShape[axis] ?? 1) };
-  if (keyPerm.every((axis, i) => axis === i)) return { k: source, type, specs: [] };
+  if (keyPerm.every((axis, i) => axis === i)) return { k: source, type, specs: [], factor };
   const k = view.freshName(`${kt}.keys`);
-  return { k, type, specs: [{ op: 'transpose', inputs: [source], attrs: { perm: keyPerm }, name: k }] };
+  return { k, type, specs: [{ op: 'transpose', inputs: [source], attrs: { perm: keyPerm }, name: k }], factor };
 }
 
 /**
  * matmul(softmax(add(scores, mask)), v)  or  matmul(softmax(scores), v), softmax on the last axis,
- *   scores = [mul|div](matmul([mul|div](q, c1), kt), c2) (each scale optional)
- *   → attention(q, k, v[, mask]){scale = c1·c2}   with k = transpose⁻¹(kt)
+ *   scores = [mul|div](matmul([mul|div](q, c1), [mul|div](kt, c3)), c2) (each scale optional)
+ *   → attention(q, k, v[, mask]){scale = c1·c2·c3}   with k = transpose⁻¹(kt) (a scale under
+ *   that transpose also folded in: PyTorch 2.x's SDPA export splits the scale as √s on q and kᵀ)
  * and the same under where(m, -inf, ·) or where(m, ·, -inf): mask += where(m, -inf, 0).
  */
 const fuseAttention: RewriteRule = {
@@ -109,7 +115,7 @@ const fuseAttention: RewriteRule = {
         throw error;
       }
       const inputs = [scores.q, keys.k, v, ...(mask === undefined ? [] : [mask.name])];
-      return { replace: [...keys.specs, ...candidate.specs, { op: 'attention', inputs, attrs: { scale: Math.fround(scores.scale) } }] };
+      return { replace: [...keys.specs, ...candidate.specs, { op: 'attention', inputs, attrs: { scale: Math.fround(scores.scale * keys.factor) } }] };
     }
     return undefined;
   },

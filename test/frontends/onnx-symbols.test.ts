@@ -26,6 +26,30 @@ describe('ONNX with several symbols', () => {
     expect(types.get('z')).toBe('N,S,8');
   });
 
+  it('moves two symbols through Unsqueeze, Squeeze and a Gather of one row (PyTorch 2.x\'s packed q, k, v) and reads a -1 that is a number', async () => {
+    // [N, S, 6] → unflatten(-1, (3, 2)) → unsqueeze(0) → transpose(0, -2) → squeeze(-2) → [3, N, S, 2], then proj[1].
+    const graph = await check({
+      opset: 17, inputs: [['x', ['N', 'S', 6]]], outputs: [['y', ['N', 'S', 2]], ['z', ['N', 2, 1, 'S']]],
+      initializers: [
+        shapeTensor('zero', [0]), shapeTensor('two', [2]), shapeTensor('split', [3, 2]), shapeTensor('axis0', [0]), shapeTensor('axis3', [3]),
+        { ...shapeTensor('row', [1]), dims: [] }, shapeTensor('one', [1]), shapeTensor('heads', [2, -1]),
+      ],
+      nodes: [
+        node('Shape', ['x'], 's'), node('Slice', ['s', 'zero', 'two', 'zero'], 'ns'), node('Concat', ['ns', 'split'], 'target', [intAttribute('axis', 0)]),
+        node('Reshape', ['x', 'target'], 'r'), node('Unsqueeze', ['r', 'axis0'], 'u'), node('Transpose', ['u'], 't', [intsAttribute('perm', [3, 1, 2, 0, 4])]),
+        node('Squeeze', ['t', 'axis3'], 'q'), node('Gather', ['q', 'row'], 'y', [intAttribute('axis', 0)]),
+        // [N, S, 2] → [N, 2, S] → [N, 2, -1, S]: the -1 is 1.
+        node('Transpose', ['y'], 'yt', [intsAttribute('perm', [0, 2, 1])]), node('Slice', ['s', 'zero', 'one', 'zero'], 'n'), node('Slice', ['s', 'one', 'two', 'zero'], 'sl'),
+        node('Concat', ['n', 'heads', 'sl'], 'ztarget', [intAttribute('axis', 0)]), node('Reshape', ['yt', 'ztarget'], 'z'),
+      ],
+    });
+    const types = new Map(graph.nodes.map((n) => [n.name, n.type.shape.join(',')]));
+    expect(types.get('u')).toBe('1,N,S,3,2');
+    expect(types.get('q')).toBe('3,N,S,2');
+    expect(types.get('y')).toBe('N,S,2');
+    expect(types.get('z')).toBe('N,2,1,S');
+  });
+
   it('refuses a reshape target it cannot derive from the symbols', () => {
     const model = onnxModel({
       opset: 17, inputs: [['x', ['N', 'S', 8]]], outputs: [['y', ['S', 'N', 8]]],

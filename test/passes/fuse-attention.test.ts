@@ -1,4 +1,5 @@
-// The attention fusion: random unfused graphs softmax(Q·Kᵀ·scale + mask)·V (leading dims with
+// The attention fusion: random unfused graphs softmax(Q·Kᵀ·scale + mask)·V (the scale on the
+// query, on the scores, or split as √scale on q and kᵀ as PyTorch 2.x exports SDPA; leading dims with
 // and without the symbolic batch, Sq and Sk static or the symbols T and S, Sk across the 64-key tile, D and Dv on and off the 4-lane width,
 // masks broadcast from any prefix: an additive float constant, a bool input applied as
 // scores + where(m, -inf, 0), where(m, -inf, scores) or where(keep, scores, -inf), alone or
@@ -37,7 +38,11 @@ interface Case {
   /** How many trailing axes of the score shape the mask has (0: no mask), and which of them are 1. */
   readonly maskRank: number;
   readonly maskOnes: readonly boolean[];
-  readonly queryScaled: boolean;
+  /**
+   * Where the scale is: the query divided by 1/scale (PyTorch 1.x), the scores times scale, or
+   * split as √scale on both q and kᵀ (PyTorch 2.x's scaled_dot_product_attention export).
+   */
+  readonly scaleForm: ScaleForm;
   /** How a mask applies: an additive float constant, a bool input (3 forms), or a float constant then a bool. */
   readonly maskKind: MaskKind;
   /** The share of masked keys, and whether the first score row is masked entirely. */
@@ -47,6 +52,7 @@ interface Case {
 }
 
 type MaskKind = 'float' | 'bool-add' | 'bool-where' | 'bool-keep' | 'float-then-bool';
+type ScaleForm = 'query' | 'scores' | 'split';
 
 const caseArb: fc.Arbitrary<Case> = fc.record({
   lead: fc.array(fc.integer({ min: 1, max: 3 }), { minLength: 0, maxLength: 2 }),
@@ -60,7 +66,7 @@ const caseArb: fc.Arbitrary<Case> = fc.record({
   scale: fc.double({ min: 0.05, max: 1.5, noNaN: true }),
   maskRank: fc.integer({ min: 0, max: 4 }),
   maskOnes: fc.array(fc.boolean(), { minLength: 4, maxLength: 4 }),
-  queryScaled: fc.boolean(),
+  scaleForm: fc.constantFrom<ScaleForm>('query', 'scores', 'split'),
   maskKind: fc.constantFrom<MaskKind>('float', 'bool-add', 'bool-where', 'bool-keep', 'float-then-bool'),
   density: fc.constantFrom(0, 0.3, 0.7),
   fullRow: fc.boolean(),
@@ -97,8 +103,15 @@ function unfused(c: Case): { graph: Graph; feeds: Record<string, Float32Array | 
   const rank = lead.length + 2;
   const perm = [...Array.from({ length: rank - 2 }, (_, i) => i), rank - 1, rank - 2];
   const kt = b.transpose(k, perm);
-  const factor = b.constant(Float32Array.of(c.queryScaled ? 1 / c.scale : c.scale), []);
-  let scores = c.queryScaled ? b.matmul(b.div(q, factor), kt) : b.mul(b.matmul(q, kt), factor);
+  let scores: ReturnType<typeof b.input>;
+  if (c.scaleForm === 'split') {
+    // Mul(q, Sqrt(scale)) and Mul(kᵀ, Sqrt(scale)), one Sqrt of a [1] constant read twice.
+    const root = b.sqrt(b.constant(Float32Array.of(c.scale), [1]));
+    scores = b.matmul(b.mul(q, root), b.mul(kt, root));
+  } else {
+    const factor = b.constant(Float32Array.of(c.scaleForm === 'query' ? 1 / c.scale : c.scale), []);
+    scores = c.scaleForm === 'query' ? b.matmul(b.div(q, factor), kt) : b.mul(b.matmul(q, kt), factor);
+  }
   const scoreShape = [...lead, sq, sk];
   const maskRank = Math.min(c.maskRank, scoreShape.length);
   let maskData: Float32Array | undefined;
@@ -155,6 +168,8 @@ describe('fuse-attention', () => {
       const fused = optimize(graph).graph;
       expect(fused.nodes.filter((n) => n.op === 'attention')).toHaveLength(1);
       expect(fused.nodes.map((n) => n.op)).not.toContain('softmax');
+      // Every constant scale, √scale under kᵀ's transpose included, is the attention's scale.
+      expect(fused.nodes.map((n) => n.op)).not.toContain('mul');
       const want = interpret(graph, feeds, dims)['out'];
       expect(maxDiff(want, interpret(fused, feeds, dims)['out'])).toBeLessThanOrEqual(bound(c, feeds, maskData));
     }), { numRuns: 60 });

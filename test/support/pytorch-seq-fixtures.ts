@@ -1,13 +1,14 @@
 // The committed PyTorch sequence-model exports (test/fixtures/pytorch-seq: LayerNorm/GELU
 // MLPs, nn.MultiheadAttention both batch layouts, nn.TransformerEncoderLayer post- and
 // pre-norm with ReLU and GELU, and the same called with a key padding mask as a second
-// input) as the tests read them, with issue 12's measure of agreement.
+// input; t2_*: hand-built replicas of PyTorch 2.x's exports, export_torch2_patterns.py) as the
+// tests read them, with issue 12's measure of agreement.
 
 import { readdirSync, readFileSync } from 'node:fs';
 import type { FeedArray } from '../../ir/feeds.ts';
 import { fixDims } from '../../ir/fix-dims.ts';
 import type { Graph } from '../../ir/graph.ts';
-import { isMultipleDim, isSymbolic } from '../../ir/types.ts';
+import { dimSymbol, isMultipleDim, isSymbolic } from '../../ir/types.ts';
 import { relativeError, type PytorchIo, type Recorded } from './pytorch-cnn-fixtures.ts';
 
 export { relativeError } from './pytorch-cnn-fixtures.ts';
@@ -27,7 +28,8 @@ export const MAX_SEQ_RELATIVE_ERROR = 1e-4;
 export interface RecordedInput extends Recorded { dtype: 'f32' | 'i32' | 'bool' }
 
 /** The fixture's io.json; masked fixtures list every input under `inputs`. */
-export interface PytorchSeqIo extends PytorchIo { inputs?: RecordedInput[]; onnx_op_counts?: Record<string, number> }
+/** `fused_attention`: the attention nodes expected at -O2 when not one per Softmax (export_torch2_patterns.py). */
+export interface PytorchSeqIo extends PytorchIo { inputs?: RecordedInput[]; onnx_op_counts?: Record<string, number>; fused_attention?: number }
 
 export function readPytorchSeq(name: string): { bytes: Uint8Array; io: PytorchSeqIo } {
   const io = JSON.parse(readFileSync(new URL(`${name}.io.json`, PYTORCH_SEQ_DIR), 'utf8')) as PytorchSeqIo;
@@ -57,9 +59,12 @@ export function seqRelativeError(want: readonly number[], got: Float32Array | un
   return relativeError(want.filter((_, i) => keep[i]), got.filter((_, i) => keep[i]));
 }
 
-/** Whether a value's shape has a batch folded into another axis (`4*N`: the *_dyn_batch fixtures). */
+/**
+ * Whether a value's shape has the batch N folded into another axis (`4*N`: the *_dyn_batch
+ * fixtures; a symbolic length folded as `2*S` runs with run-time sizes as it is).
+ */
 export function foldsBatch(graph: Graph): boolean {
-  return graph.nodes.some((node) => node.type.shape.some((d) => isSymbolic(d) && isMultipleDim(d)));
+  return graph.nodes.some((node) => node.type.shape.some((d) => isSymbolic(d) && isMultipleDim(d) && dimSymbol(d).symbol === 'N'));
 }
 
 /**

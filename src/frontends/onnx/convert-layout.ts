@@ -5,6 +5,7 @@
 
 import { CompileError } from '../../../ir/errors.ts';
 import { formatValueName } from '../../../ir/names.ts';
+import { divideSize, shapeSize, sizeAsDim } from '../../../ir/sym-size.ts';
 import { formatShape, formatType, isSymbolic, type Dim } from '../../../ir/types.ts';
 import { operand, optionalOperand, type Converter } from './convert-math.ts';
 import { intReshape, intTranspose, isMarker, markerSymbol } from './int-tensor.ts';
@@ -30,7 +31,16 @@ const transpose: Converter = (node, cx) => {
  * input is 0 (copy); one symbol elsewhere (or an ONNX -1) is -1, which the IR derives from
  * the sizes. More than one such dim cannot be derived from the symbols: an error.
  */
-export function irReshapeTarget(input: readonly Dim[], out: readonly (Dim | -1)[], shown: readonly number[] | readonly Dim[] = out): number[] {
+export function irReshapeTarget(input: readonly Dim[], outDims: readonly (Dim | -1)[], shown: readonly number[] | readonly Dim[] = outDims): number[] {
+  let out = outDims;
+  const minusOne = out.indexOf(-1);
+  if (minusOne >= 0) {
+    // An ONNX -1 that stands for a number ([8, 1, S] → [2, 4, -1, S], the 1 PyTorch's
+    // mask.view(N, H, -1, S) means) is written as that number, leaving -1 to a moved symbol.
+    const rest = divideSize(shapeSize(input), shapeSize(out.filter((d): d is Dim => d !== -1)));
+    const dim = rest === undefined ? undefined : sizeAsDim(rest);
+    if (dim !== undefined) out = out.map((d) => (d === -1 ? dim : d));
+  }
   let free = 0;
   const target = out.map((d, i) => {
     if (d === -1 || (isSymbolic(d) && input[i] !== d)) {
@@ -120,6 +130,43 @@ function unsqueezedShape(shape: readonly Dim[], axes: readonly number[] | undefi
   return out;
 }
 
+/**
+ * Squeeze/Unsqueeze of a value whose symbols move to other axes ([S, N, 3, E] → [1, S, N, 3, E],
+ * as PyTorch 2.x's packed in-projection exports it), which one IR reshape cannot say: the
+ * size-1 axes go to (or come from) the end by a reshape that keeps every symbol on its axis,
+ * and a transpose moves them into place.
+ */
+/** x with size-1 axes added or removed (`axes`, as Squeeze/Unsqueeze say): a reshape when one can say it. */
+export function regroupValue(cx: Parameters<Converter>[1], x: ReturnType<Parameters<Converter>[1]['value']>, out: readonly Dim[], axes: readonly number[] | undefined, output: string): void {
+  let target: number[];
+  try {
+    target = irReshapeTarget(x.type.shape, out);
+  } catch (error) {
+    if (!(error instanceof CompileError)) throw error;
+    regroupAcrossSymbols(cx, x, out, axes, output);
+    return;
+  }
+  cx.defineValue(output, cx.builder.reshape(x, target, output));
+}
+
+function regroupAcrossSymbols(cx: Parameters<Converter>[1], x: ReturnType<Parameters<Converter>[1]['value']>, out: readonly Dim[], axes: readonly number[] | undefined, output: string): void {
+  const shape = x.type.shape;
+  const rank = shape.length;
+  if (out.length > rank) {
+    const insert = normalizeAxes(axes ?? [], out.length);
+    const padded = cx.builder.reshape(x, irReshapeTarget(shape, [...shape, ...Array<number>(insert.length).fill(1)]), `${output}.padded`);
+    let next = 0;
+    let extra = rank;
+    const perm = out.map((_, i) => (insert.includes(i) ? extra++ : next++));
+    cx.defineValue(output, cx.builder.transpose(padded, perm, output));
+    return;
+  }
+  const drop = axes === undefined ? shape.flatMap((d, i) => (d === 1 ? [i] : [])) : normalizeAxes(axes, rank);
+  const kept = shape.map((_, i) => i).filter((i) => !drop.includes(i));
+  const moved = cx.builder.transpose(x, [...kept, ...drop], `${output}.moved`);
+  cx.defineValue(output, cx.builder.reshape(moved, irReshapeTarget(moved.type.shape, out), output));
+}
+
 /** Squeeze/Unsqueeze: a constant gets a new shape; a computed value becomes a reshape. */
 function regroup(shapeOf: (shape: readonly Dim[], axes: number[] | undefined) => Dim[]): Converter {
   return (node, cx) => {
@@ -132,8 +179,7 @@ function regroup(shapeOf: (shape: readonly Dim[], axes: number[] | undefined) =>
       return;
     }
     const x = cx.value(name);
-    const shape = shapeOf(x.type.shape, axes);
-    cx.defineValue(node.output, cx.builder.reshape(x, irReshapeTarget(x.type.shape, shape), node.output));
+    regroupValue(cx, x, shapeOf(x.type.shape, axes), axes, node.output);
   };
 }
 

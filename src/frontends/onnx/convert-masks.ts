@@ -1,11 +1,11 @@
-// Converters for the ops of masks and ids: Equal, Less, Greater, Not, And, Or, Where, Expand
-// and Range, plus Gather on data and Cast of computed tensors (convert-shape.ts keeps the
-// constant cases). On constants every one is evaluated at import (PyTorch builds expand
-// shapes from ConstantOfShape → Equal → Where); on graph values each is its fusegraph op.
+// Converters for the ops of masks and ids: Equal, Less, Greater, Not, And, Or, Where, Expand,
+// Range and Trilu (on constants), plus Gather on data and Cast of computed tensors (convert-shape.ts
+// keeps the constant cases). On constants every one is evaluated at import (PyTorch builds expand
 
 import { CompileError } from '../../../ir/errors.ts';
-import { formatShape, sizeOf, stridesOf, type DType } from '../../../ir/types.ts';
-import { operand, type Converter } from './convert-math.ts';
+import { formatShape, isSymbolic, sizeOf, stridesOf, type DType } from '../../../ir/types.ts';
+import { operand, optionalOperand, type Converter } from './convert-math.ts';
+import { regroupValue } from './convert-layout.ts';
 import type { ImportContext } from './context.ts';
 import { BATCH_MARKER } from './int-tensor.ts';
 import type { NodeView } from './node-view.ts';
@@ -126,9 +126,42 @@ const range: Converter = (node, cx) => {
     : { kind: 'int', shape: [count], values });
 };
 
+/**
+ * Trilu (opset 14) on a constant, evaluated at import: PyTorch 2.x's `_causal_attention_mask`
+ * keeps the lower triangle of Expand(1, [L, S]), a constant when L and S are static.
+ */
+const trilu: Converter = (node, cx) => {
+  const x = cx.known(operand(node, 0));
+  const kName = optionalOperand(node, 1);
+  const k = kName === undefined ? 0 : (cx.knownInts(kName, 'Trilu\'s k')[0] ?? 0);
+  if (x === undefined || x.shape.length < 2) throw new CompileError('fusegraph evaluates Trilu only on a constant of rank 2 or more (a causal mask of static lengths)');
+  const upper = node.int('upper', 1) !== 0;
+  const [rows = 1, cols = 1] = x.shape.slice(-2);
+  const keep = (i: number): boolean => {
+    const col = i % cols;
+    const row = Math.floor(i / cols) % rows;
+    return upper ? col - row >= k : col - row <= k;
+  };
+  cx.defineConst(node.output, x.kind === 'float'
+    ? { kind: 'float', shape: x.shape, data: x.data.map((v, i) => (keep(i) ? v : 0)) }
+    : { ...x, values: x.values.map((v, i) => (keep(i) ? v : 0)) });
+};
+
 /** Gather on a graph value or float data: the `gather` op with i32 ids. */
 export const gatherData: Converter = (node, cx) => {
   const data = cx.value(operand(node, 0));
+  const index = cx.known(operand(node, 1));
+  const axis = node.int('axis', 0);
+  if (index?.kind === 'int' && index.shape.length === 0 && data.type.shape.some(isSymbolic)) {
+    // One constant index (PyTorch 2.x's proj[0], proj[1], proj[2] of the packed q, k, v over
+    // [3, S, N, E]): a slice of that row and a squeeze, which symbols after the axis allow.
+    const rank = data.type.shape.length;
+    const at = axis < 0 ? axis + rank : axis;
+    const i = index.values[0] ?? 0;
+    const row = cx.builder.slice(data, { starts: [i], ends: [i === -1 ? Number.MAX_SAFE_INTEGER : i + 1], axes: [at] }, `${node.output}.row`);
+    regroupValue(cx, row, row.type.shape.filter((_, k) => k !== at), [at], node.output);
+    return;
+  }
   const ids = cx.value(operand(node, 1));
   cx.defineValue(node.output, cx.builder.gather(data, ids, node.int('axis', 0), node.output));
 };
@@ -157,4 +190,5 @@ export const MASK_CONVERTERS: Readonly<Record<string, Converter>> = {
   Where: where,
   Expand: expand,
   Range: range,
+  Trilu: trilu,
 };
