@@ -19,13 +19,16 @@
 // linear/matmul sum with fma in tile order, inside the K·u bound above; softmax sums exp in
 // f32 in a tree. Subnormals flushed to zero stay under the absolute floors. NaN and ±Inf
 // inputs are outside WGSL's contract; f32 sums of cancelling edge-sized terms need the
-// feed-dependent floor of toleranceForF32Sums below.
+// feed-dependent floor of toleranceForF32Sums below, and so does layer_norm, whose f32 mean
+// (WGSL's two f32 passes) errs by u·|mean|-sized amounts that 1/σ magnifies
+// (layer-norm-f32-bound.ts).
 // Chains of ops compound errors; a graph's tolerance grows with its depth of
 // non-exact ops, capped so that a real bug (errors of order 1) still fails.
 
 import type { Graph } from '../ir/graph.ts';
 import { interpretValues, type Feeds } from '../ir/interpret.ts';
 import { OPS, type OpKind } from '../ir/ops/index.ts';
+import { layerNormF32MeanError } from './layer-norm-f32-bound.ts';
 
 export interface Tolerance {
   /** Absolute floor. */
@@ -98,13 +101,22 @@ function maxAbs(data: Float32Array): number {
  * nearly cancel leave a small result carrying the rounding of huge terms. So the absolute
  * floor grows to 2·sqrt(K)·u·S, S = (the largest row sum of |x|) × (the largest |w|), taken
  * over every contraction of the graph on these feeds; with ordinary inputs S is small and the
- * floor stays near toleranceFor's.
+ * floor stays near toleranceFor's. A layer_norm's statistics are f32 sums too: its floor is
+ * layerNormF32MeanError's worst-case bound on these feeds, (n + 1)·u·mean|x|/sqrt(var + ε)
+ * per row, which stays under the base floor unless a row's |mean| ≫ σ; that bound takes the
+ * serial sum's worst case (n·u) where its errors add like a random walk (√n·u), which leaves
+ * room for a contraction after the op (Σ|w| ≤ √K with our weights) to carry the error on.
  */
 export function toleranceForF32Sums(graph: Graph, feeds: Feeds): Tolerance {
   const base = toleranceFor(graph);
   const values = interpretValues(graph, feeds);
   let abs = base.abs;
   for (const node of graph.nodes) {
+    if (node.op === 'layer_norm') {
+      const operands = node.inputs.map((name) => values.get(name));
+      if (operands.every((t) => t !== undefined)) abs = Math.max(abs, layerNormF32MeanError(operands, node.attrs));
+      continue;
+    }
     if (OPS[node.op].kind !== 'linear') continue;
     const x = values.get(node.inputs[0] ?? '');
     const w = values.get(node.inputs[1] ?? '');

@@ -12,6 +12,7 @@ import { writeOnnxModel } from '../../src/frontends/onnx/writer.ts';
 import { compareArrays, toleranceFor } from '../../src/tolerance.ts';
 import { arbGraphAndFeeds, assertGraphProperty, assertGraphPropertyAsync, KERNEL_OPS } from '../arbitraries.ts';
 import { importBundle } from '../codegen/js/load-bundle.ts';
+import { outputsAfterNearTies } from './near-tie-comparisons.ts';
 import { runOnnxRuntime } from './ort-runner.ts';
 
 /**
@@ -29,10 +30,19 @@ const ROUND_TRIP_OPS = KERNEL_OPS.filter((op) => op !== 'fused_elementwise');
 const ORT_OPS = ROUND_TRIP_OPS.filter((op) => op !== 'layer_norm' && op !== 'reciprocal' && op !== 'pow');
 // Comparisons (equal, less, greater) turn any difference into 0 or 1, so onnxruntime's flush of
 // subnormal feeds shows there too: its feeds hold no subnormals.
+// For the same reason a comparison of two computed values that the reference puts within the
+// tolerance of each other has no answer both sides must share: onnxruntime's tanh (MLAS, a
+// rational approximation x·p(x²)/q(x²)) is a few ulp off everywhere, so it never returns x
+// for a tiny x where the correctly rounded tanh does (x = 1e-30 gives 9.999999e-31), and at the
+// smallest normals its x·p₀ is subnormal and costs ~30 ulp (nothing is flushed: tanh(2^-126) is
+// 1.1754983e-38); equal(x, tanh(x)) is then 1 here and 0 there. Outputs downstream of such a
+// near tie (near-tie-comparisons.ts) are compared with the JS bundle, which rounds as the
+// interpreter does, and not with onnxruntime; the other outputs of the case still are.
 
-function check(graph: Graph, expected: Record<string, Float32Array>, actual: Record<string, Float32Array>, label: string): void {
+function check(graph: Graph, expected: Record<string, Float32Array>, actual: Record<string, Float32Array>, label: string, skip: ReadonlySet<string> = new Set()): void {
   const tolerance = toleranceFor(graph);
   for (const name of graph.outputs) {
+    if (skip.has(name)) continue;
     const result = compareArrays(expected[name] ?? new Float32Array(), actual[name] ?? new Float32Array(1).fill(NaN), tolerance);
     if (!result.ok) throw new Error(`${label}: output ${JSON.stringify(name)} differs: ${JSON.stringify(result)}`);
   }
@@ -53,9 +63,13 @@ describe('ONNX writer and importer on random graphs', () => {
       const { bytes, names } = writeOnnxModel(safe);
       const results = await runOnnxRuntime(bytes, safe, safeFeeds, names);
       const byOriginal = Object.fromEntries(graph.outputs.map((name, i) => [name, results[safe.outputs[i] ?? ''] ?? new Float32Array()]));
-      check(graph, interpret(graph, feeds), byOriginal, 'onnxruntime vs interpreter');
+      const expected = interpret(graph, feeds);
+      const nearTies = outputsAfterNearTies(graph, feeds, toleranceFor(graph));
+      check(graph, expected, byOriginal, 'onnxruntime vs interpreter', nearTies);
       const bundle = await importBundle(compile(graph, { target: 'js' }));
-      check(graph, byOriginal, bundle.run({ ...feeds }), 'onnxruntime vs JS bundle');
+      const fromBundle = bundle.run({ ...feeds });
+      check(graph, byOriginal, fromBundle, 'onnxruntime vs JS bundle', nearTies);
+      check(graph, expected, fromBundle, 'JS bundle vs interpreter (near-tie comparisons)', new Set(graph.outputs.filter((name) => !nearTies.has(name))));
     }, { numRuns: 60 });
   });
 
