@@ -8,7 +8,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import type { FeedArray } from '../../ir/feeds.ts';
 import { fixDims } from '../../ir/fix-dims.ts';
 import type { Graph } from '../../ir/graph.ts';
-import { dimSymbol, isMultipleDim, isSymbolic } from '../../ir/types.ts';
+import { dimMonomial, isMultipleDim, isSymbolic } from '../../ir/types.ts';
 import { relativeError, type PytorchIo, type Recorded } from './pytorch-cnn-fixtures.ts';
 
 export { relativeError } from './pytorch-cnn-fixtures.ts';
@@ -64,7 +64,7 @@ export function seqRelativeError(want: readonly number[], got: Float32Array | un
  * fixtures; a symbolic length folded as `2*S` runs with run-time sizes as it is).
  */
 export function foldsBatch(graph: Graph): boolean {
-  return graph.nodes.some((node) => node.type.shape.some((d) => isSymbolic(d) && isMultipleDim(d) && dimSymbol(d).symbol === 'N'));
+  return graph.nodes.some((node) => node.type.shape.some((d) => isSymbolic(d) && isMultipleDim(d) && dimMonomial(d).symbols.includes('N')));
 }
 
 /**
