@@ -13,6 +13,8 @@ import { formatSize, shapeSize } from '../../ir/sym-size.ts';
 import { bindShape, dimMonomial, isMultipleDim, monomialDim, shapeProblem, staticSize, symbolsOf, type Shape } from '../../ir/types.ts';
 import { verifyGraph } from '../../ir/verify.ts';
 import { GraphBuilder } from '../../src/builder.ts';
+import { readJsonModel } from '../../src/frontends/json-model/read.ts';
+import { writeJsonModel } from '../../src/frontends/json-model/write.ts';
 import { importOnnx } from '../../src/frontends/onnx/import.ts';
 import { intAttribute, node, onnxModel, shapeTensor } from '../frontends/onnx-model.ts';
 
@@ -59,6 +61,17 @@ describe('monomial dims', () => {
     expect(printGraph(graph)).toContain('f32[4*N*S,8]');
     expect(() => parseGraph(text.replace('f32[4*S*N,8]', 'f32[2*S*N,8]'))).toThrow(/reshape/);
     expect(() => parseGraph(text.replace('f32[4*S*N,8]', 'f32[4*S*,8]'))).toThrow(/a symbol after \*/);
+  });
+
+  it('a reshape target names symbols where 0 and -1 cannot say it ([N*S, 32] → [S, N, 32]); text and JSON keep it', () => {
+    const text = 'graph g(%x: f32[S,N,32]) -> f32[S,N,32] {\n  %r = reshape(%x) {shape = [-1, 32]} : f32[N*S,32]\n  %y = reshape(%r) {shape = [S, N, 32]} : f32[S,N,32]\n  return %y\n}\n';
+    const graph = parseGraph(text);
+    expect(printGraph(graph)).toBe(text);
+    expect(readJsonModel(writeJsonModel(graph).json)).toEqual(graph);
+    const x = Float32Array.from({ length: 3 * 2 * 32 }, (_, i) => i);
+    expect(interpret(graph, { x }, { S: 3, N: 2 })['y']).toEqual(x);
+    expect(() => parseGraph(text.replace('[S, N, 32]', '[S, S, 32]'))).toThrow('cannot reshape [N*S,32] (32*N*S values) to [S,S,32] (32*S*S)');
+    expect(() => parseGraph(text.replace('[S, N, 32]', '[S, 2*, 32]'))).toThrow(/a symbol after \*/);
   });
 
   it('inputs take plain symbols only', () => {
