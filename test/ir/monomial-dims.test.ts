@@ -70,6 +70,9 @@ describe('monomial dims', () => {
     expect(readJsonModel(writeJsonModel(graph).json)).toEqual(graph);
     const x = Float32Array.from({ length: 3 * 2 * 32 }, (_, i) => i);
     expect(interpret(graph, { x }, { S: 3, N: 2 })['y']).toEqual(x);
+    const fixed = fixDims(graph, { N: 2 });
+    expect(fixed.nodes.map((n) => [n.type.shape.join(','), (n.attrs['shape'] as readonly unknown[]).join(',')])).toEqual([['2*S,32', '-1,32'], ['S,2,32', 'S,2,32']]);
+    expect(interpret(fixed, { x }, { S: 3 })['y']).toEqual(x);
     expect(() => parseGraph(text.replace('[S, N, 32]', '[S, S, 32]'))).toThrow('cannot reshape [N*S,32] (32*N*S values) to [S,S,32] (32*S*S)');
     expect(() => parseGraph(text.replace('[S, N, 32]', '[S, 2*, 32]'))).toThrow(/a symbol after \*/);
   });

@@ -49,6 +49,22 @@ export function recordedFeed(graph: Graph, io: PytorchSeqIo): Record<string, Fee
 }
 
 /**
+ * The symbols' values in a recording, read off each input's recorded shape: what the feed
+ * lengths alone cannot tell apart when an input has two symbols ([N, S, E] with a [N, S] mask).
+ */
+export function recordedDims(graph: Graph, io: PytorchSeqIo): Record<string, number> {
+  const dims: Record<string, number> = {};
+  for (const input of io.inputs ?? [io.input]) {
+    const declared = graph.inputs.find((i) => i.name === input.name)?.type.shape ?? [];
+    declared.forEach((d, axis) => {
+      const value = input.shape[axis];
+      if (typeof d === 'string' && value !== undefined) dims[d] = value;
+    });
+  }
+  return dims;
+}
+
+/**
  * relativeError over the values PyTorch computes as numbers; Infinity unless the NaN
  * positions (fully padded rows) are exactly PyTorch's.
  */
