@@ -19,7 +19,7 @@ import {
   tensorAttr, transposePerm, type ElementwiseOpName, type OpName, type TensorData,
 } from '../ir/ops/index.ts';
 import { E, substituteOperands, type ScalarExpr } from '../ir/scalar.ts';
-import { dimSymbol, formatType, isSymbolic, type Shape, type StaticShape, type TensorType } from '../ir/types.ts';
+import { dimMonomial, formatType, isSymbolic, type Shape, type StaticShape, type TensorType } from '../ir/types.ts';
 import { lowerConcat, lowerPad, lowerResize, lowerSlice } from './lower-gather.ts';
 import { lowerLookup } from './lower-lookup.ts';
 import { lowerConv, lowerConvTranspose, lowerPool, lowerReduce } from './lower-window.ts';
@@ -182,7 +182,7 @@ function tensorOf(name: string, type: TensorType): LoweredTensor {
 /** Lowers an optimized, verified graph with its memory plan to kernels. */
 export function lowerGraph(graph: Graph, plan: MemoryPlan): LoweredProgram {
   const symbols = symbolsOf(graph);
-  const unbound = [...valueTypes(graph)].find(([, type]) => type.shape.some((d) => isSymbolic(d) && !symbols.includes(dimSymbol(d).symbol)));
+  const unbound = [...valueTypes(graph)].find(([, type]) => type.shape.some((d) => isSymbolic(d) && dimMonomial(d).symbols.some((s) => !symbols.includes(s))));
   if (unbound !== undefined) throw new CompileError(`has ${formatType(unbound[1])}, a symbol no input binds`, { node: unbound[0] });
   const types = valueTypes(graph);
   const buffers = new Map<string, BufferRef>();

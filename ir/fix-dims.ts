@@ -5,7 +5,8 @@
 import { CompileError } from './errors.ts';
 import type { Graph } from './graph.ts';
 import { verifyGraphOrThrow } from './verify.ts';
-import { dimSymbol, isSymbolic, type Shape } from './types.ts';
+import type { Attrs } from './ops/types.ts';
+import { dimMonomial, isSymbolic, monomialDim, type Shape } from './types.ts';
 
 /** Parses `S=64` (the CLI's form) into a symbol and its size. */
 export function parseDimAssignment(text: string): [string, number] {
@@ -26,17 +27,28 @@ export function fixDims(graph: Graph, dims: Readonly<Record<string, number>>): G
     }
     if (!Number.isSafeInteger(value) || value < 1) throw new CompileError(`cannot fix ${symbol} to ${value}: sizes are positive integers`);
   }
-  // A multiple `4*N` of a fixed symbol becomes 4 times its size.
-  const fix = (shape: Shape): Shape => shape.map((dim) => {
+  // A monomial dim takes the fixed symbols' sizes into its coefficient: with N = 2, `2*N*S`
+  // becomes `4*S`, and a number once all its symbols are fixed.
+  const fixDim = (dim: number | string): number | string => {
     if (!isSymbolic(dim)) return dim;
-    const { symbol, factor } = dimSymbol(dim);
-    const value = Object.hasOwn(dims, symbol) ? dims[symbol] : undefined;
-    return value === undefined ? dim : factor * value;
-  });
+    const { coeff, symbols } = dimMonomial(dim);
+    let factor = coeff;
+    const open: string[] = [];
+    for (const symbol of symbols) {
+      const value = Object.hasOwn(dims, symbol) ? dims[symbol] : undefined;
+      if (value === undefined) open.push(symbol);
+      else factor *= value;
+    }
+    return monomialDim(factor, open);
+  };
+  const fix = (shape: Shape): Shape => shape.map(fixDim);
+  // A reshape target that names symbols ([S, N, 32]) takes the sizes too.
+  const fixAttrs = (attrs: Attrs): Attrs => Object.fromEntries(Object.entries(attrs).map(([name, value]) =>
+    [name, Array.isArray(value) && value.some((v) => typeof v === 'string') ? (value as readonly (number | string)[]).map(fixDim) : value]));
   const fixed: Graph = {
     ...graph,
     inputs: graph.inputs.map((input) => ({ ...input, type: { ...input.type, shape: fix(input.type.shape) } })),
-    nodes: graph.nodes.map((node) => ({ ...node, type: { ...node.type, shape: fix(node.type.shape) } })),
+    nodes: graph.nodes.map((node) => ({ ...node, attrs: fixAttrs(node.attrs), type: { ...node.type, shape: fix(node.type.shape) } })),
   };
   verifyGraphOrThrow(fixed);
   return fixed;

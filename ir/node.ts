@@ -19,6 +19,10 @@ function valueProblem(spec: AttrSpec, value: AttrValue): string | undefined {
       return Array.isArray(value) && value.every((v) => typeof v === 'number' && Number.isInteger(v))
         ? undefined
         : 'expected a list of integers';
+    case 'dims':
+      return Array.isArray(value) && value.every((v) => (typeof v === 'number' && Number.isInteger(v)) || (typeof v === 'string' && shapeProblem([v]) === undefined))
+        ? undefined
+        : 'expected a list of integers and symbolic dims';
     case 'enum':
       return typeof value === 'string' && spec.values.includes(value)
         ? undefined

@@ -2,6 +2,7 @@
 // enums, fused activations, scalar bodies (`expr<...>`) and constants (`dense<...>`). A
 // constant's data waits for the node's type, which gives its shape (see parse.ts).
 
+import { monomialDim } from './types.ts';
 import { activationDef, OPS, type AttrSpec, type AttrValue, type OpName } from './ops/index.ts';
 import { parseScalarExpr } from './parse-expr.ts';
 import type { TextScanner } from './text-scanner.ts';
@@ -57,6 +58,10 @@ function parseAttrValue(s: TextScanner, name: string, spec: AttrSpec): ParsedAtt
       s.expect('[', `to open the list of attribute '${name}'`);
       return numberList(s, `attribute '${name}'`);
     }
+    case 'dims': {
+      s.expect('[', `to open the list of attribute '${name}'`);
+      return dimList(s, `attribute '${name}'`);
+    }
     case 'enum':
       return s.peek('"') ? s.string(`attribute '${name}'`) : s.identifier(`attribute '${name}' (one of ${spec.values.join(', ')})`);
     case 'activation':
@@ -73,6 +78,25 @@ function parseAttrValue(s: TextScanner, name: string, spec: AttrSpec): ParsedAtt
     case 'tensor':
       return parseTensor(s, name);
   }
+}
+
+/** `[0, S, 4*N, -1]` after its `[`: integers and symbolic dims (canonical monomials). */
+function dimList(s: TextScanner, what: string): (number | string)[] {
+  const values: (number | string)[] = [];
+  if (s.eat(']')) return values;
+  do {
+    const numeric = s.peekNumber();
+    const coeff = numeric ? s.number(what) : 1;
+    if (numeric && !s.eat('*')) {
+      values.push(coeff);
+      continue;
+    }
+    const symbols = [s.identifier(numeric ? 'a symbol after *' : what)];
+    while (s.eat('*')) symbols.push(s.identifier('a symbol after *'));
+    values.push(monomialDim(coeff, symbols));
+  } while (s.eat(','));
+  s.expect(']', `to close the list of ${what}`);
+  return values;
 }
 
 /** `[1, -2.5, nan]` after its `[`. */

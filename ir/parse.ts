@@ -10,7 +10,7 @@ import { makeNode } from './node.ts';
 import { isOpName, type AttrValue, type OpName } from './ops/index.ts';
 import { isPending, parseAttrBlock, type ParsedAttr } from './parse-attrs.ts';
 import { TextScanner } from './text-scanner.ts';
-import { formatType, isDType, sameType, shapeProblem, symbolOf, type Dim, type TensorType } from './types.ts';
+import { formatType, isDType, monomialDim, sameType, shapeProblem, symbolOf, type Dim, type TensorType } from './types.ts';
 import { verifyGraph } from './verify.ts';
 
 export interface ParseOptions {
@@ -132,12 +132,15 @@ class GraphParser {
     return { dtype, shape };
   }
 
-  /** A positive integer, a symbol, or a multiple `4*N` of one. */
+  /** A positive integer, a symbol, or a monomial `4*N`, `N*S`, `2*N*S` (written in canonical order). */
   private parseDim(): Dim {
     const s = this.s;
-    if (!s.peekNumber()) return s.identifier('a dim (a positive integer or a symbol)');
-    const value = s.number('a dim');
-    return s.eat('*') ? `${value}*${s.identifier('a symbol after *')}` : value;
+    const numeric = s.peekNumber();
+    const coeff = numeric ? s.number('a dim') : 1;
+    if (numeric && !s.eat('*')) return coeff;
+    const symbols = [s.identifier(numeric ? 'a symbol after *' : 'a dim (a positive integer or a symbol)')];
+    while (s.eat('*')) symbols.push(s.identifier('a symbol after *'));
+    return monomialDim(coeff, symbols);
   }
 
   private parseNode(): Node {

@@ -40,7 +40,7 @@ function summarize(tensor: TensorData): string {
 function formatAttrValue(spec: AttrSpec | undefined, value: AttrValue, options: PrintOptions): string {
   if (typeof value === 'number') return formatNumber(value);
   if (typeof value === 'string') return spec?.type === 'enum' ? value : quoteString(value);
-  if (Array.isArray(value)) return `[${(value as readonly number[]).map(formatNumber).join(', ')}]`;
+  if (Array.isArray(value)) return `[${(value as readonly (number | string)[]).map((v) => (typeof v === 'number' ? formatNumber(v) : v)).join(', ')}]`;
   if (isTensorData(value)) return options.weights === 'full' ? `dense<"${encodeWeights(value.data)}">` : summarize(value);
   if (isActivation(value)) {
     const def = (OPS as Readonly<Record<string, (typeof OPS)[keyof typeof OPS]>>)[value.op];

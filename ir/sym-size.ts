@@ -68,26 +68,26 @@ export function mulSizes(...sizes: readonly SymSize[]): SymSize {
 }
 
 /**
- * The size of one dim: a number, a symbol, or a multiple of one symbol written `4*N` (what
- * folding a batch into another axis makes: nn.MultiheadAttention's [S, N·H, D]).
+ * The size of one dim: a number, a symbol, or a monomial written `4*N`, `N*S`, `2*N*S` (what
+ * folding a batch into another axis makes: nn.MultiheadAttention's [S, N·H, D], [S·N, E]).
  */
 export function dimSize(dim: number | string): SymSize {
   if (typeof dim !== 'string') return constSize(dim);
-  const star = dim.indexOf('*');
-  return star < 0 ? symbolSize(dim) : scaleSize(symbolSize(dim.slice(star + 1)), Number(dim.slice(0, star)));
+  const parts = dim.split('*');
+  const head = parts[0] ?? '';
+  return /^[0-9]+$/.test(head) ? normalizeSize([{ coeff: Number(head), symbols: parts.slice(1) }]) : normalizeSize([{ coeff: 1, symbols: parts }]);
 }
 
 /**
- * A size as one dim: a positive number, a symbol, or `c*X` (c ≥ 2, one symbol X);
- * undefined for anything else (N*S, sums).
+ * A size as one dim: a positive number, a symbol, or a monomial `c*X*Y` with a positive
+ * coefficient; undefined for anything else (sums, negative or zero coefficients).
  */
 export function sizeAsDim(size: SymSize): number | string | undefined {
   const [term] = size;
   if (size.length !== 1 || term === undefined || !Number.isSafeInteger(term.coeff) || term.coeff < 1) return undefined;
   if (term.symbols.length === 0) return term.coeff;
-  const [symbol] = term.symbols;
-  if (term.symbols.length !== 1 || symbol === undefined) return undefined;
-  return term.coeff === 1 ? symbol : `${term.coeff}*${symbol}`;
+  const product = term.symbols.join('*');
+  return term.coeff === 1 ? product : `${term.coeff}*${product}`;
 }
 
 /** The element count of a shape: one monomial. */

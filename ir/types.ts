@@ -24,7 +24,8 @@ export function isDType(text: string): text is DType {
 
 /**
  * A static size, or the name of a symbolic dimension (any axis; several per graph), or inside
- * a graph a multiple `4*N` of one (a batch folded into another axis; never an input's dim).
+ * a graph a monomial `4*N`, `N*S`, `2*N*S` in them (a batch folded into another axis; never an
+ * input's dim).
  */
 export type Dim = number | string;
 export type Shape = readonly Dim[];
@@ -51,38 +52,54 @@ export function isSymbolic(dim: Dim): dim is string {
   return typeof dim === 'string';
 }
 
-/** `c*X`, c ≥ 2 without leading zeros, X a symbol: a multiple of a symbol (ir/sym-size.ts dimSize). */
+/**
+ * A compound symbolic dim: a monomial `c*X*Y` (c ≥ 2 without leading zeros, or absent when
+ * there are two symbols or more; the symbols sorted, repeats allowed), what folding a batch
+ * into another axis makes (`4*N`, `N*S`). Not a lone symbol.
+ */
 export function isMultipleDim(dim: string): boolean {
-  const star = dim.indexOf('*');
-  return star > 0 && /^[1-9][0-9]*$/.test(dim.slice(0, star)) && dim.slice(0, star) !== '1' && isSymbolName(dim.slice(star + 1));
+  const parts = dim.split('*');
+  const hasCoeff = /^[1-9][0-9]*$/.test(parts[0] ?? '');
+  if (hasCoeff && parts[0] === '1') return false;
+  const symbols = hasCoeff ? parts.slice(1) : parts;
+  if (symbols.length === 0 || (!hasCoeff && symbols.length < 2)) return false;
+  return symbols.every((s, i) => isSymbolName(s) && (i === 0 || (symbols[i - 1] ?? '') <= s));
 }
 
-/** The dim `factor` times `symbol`: the symbol itself for 1, else `4*N`. */
+/** The dim `coeff` times the product of `symbols`: a number without symbols, else `N`, `4*N`, `2*N*S` (symbols sorted). */
+export function monomialDim(coeff: number, symbols: readonly string[]): Dim {
+  if (symbols.length === 0) return coeff;
+  const product = [...symbols].sort().join('*');
+  return coeff === 1 ? product : `${coeff}*${product}`;
+}
+
+/** `multipleDim('N', 4)` is `4*N`; the symbol itself for 1. */
 export function multipleDim(symbol: string, factor: number): string {
   return factor === 1 ? symbol : `${factor}*${symbol}`;
 }
 
-/** The symbol a symbolic dim is made of (`N` for both `N` and `4*N`) and its factor. */
-export function dimSymbol(dim: string): { symbol: string; factor: number } {
-  const star = dim.indexOf('*');
-  return star < 0 ? { symbol: dim, factor: 1 } : { symbol: dim.slice(star + 1), factor: Number(dim.slice(0, star)) };
+/** The coefficient and symbols of a symbolic dim: `N` is 1·[N], `2*N*S` is 2·[N, S]. */
+export function dimMonomial(dim: string): { coeff: number; symbols: string[] } {
+  const parts = dim.split('*');
+  const head = parts[0] ?? '';
+  return /^[0-9]+$/.test(head) ? { coeff: Number(head), symbols: parts.slice(1) } : { coeff: 1, symbols: parts };
 }
 
-/** The symbol of the first symbolic dim of a shape (N for `4*N`), if any (whether the shape is symbolic at all). */
+/** The first symbol of the first symbolic dim of a shape (N for `4*N*S`), if any (whether the shape is symbolic at all). */
 export function symbolOf(shape: Shape): string | undefined {
   const dim = shape.find(isSymbolic);
-  return dim === undefined ? undefined : dimSymbol(dim).symbol;
+  return dim === undefined ? undefined : dimMonomial(dim).symbols[0];
 }
 
-/** The distinct symbols of a shape, in axis order (`4*N` counts as N). */
+/** The distinct symbols of a shape, in axis order (`4*N*S` counts as N and S). */
 export function symbolsOf(shape: Shape): string[] {
-  return [...new Set(shape.filter(isSymbolic).map((d) => dimSymbol(d).symbol))];
+  return [...new Set(shape.filter(isSymbolic).flatMap((d) => dimMonomial(d).symbols))];
 }
 
-/** Product of the static dims and of the factors of multiples `4*N` (with one leading symbol: the size of one sample). */
+/** Product of the static dims and of the coefficients of compound dims `4*N` (with one leading symbol: the size of one sample). */
 export function staticSize(shape: Shape): number {
   let size = 1;
-  for (const dim of shape) size *= isSymbolic(dim) ? dimSymbol(dim).factor : dim;
+  for (const dim of shape) size *= isSymbolic(dim) ? dimMonomial(dim).coeff : dim;
   return size;
 }
 
@@ -93,10 +110,14 @@ export function staticSize(shape: Shape): number {
 export function bindShape(shape: Shape, dims: number | ReadonlyMap<string, number>): number[] {
   return shape.map((dim) => {
     if (!isSymbolic(dim)) return dim;
-    const { symbol, factor } = dimSymbol(dim);
-    const value = typeof dims === 'number' ? dims : dims.get(symbol);
-    if (value === undefined) throw new CompileError(`symbolic dim ${symbol} is not bound by any input`);
-    return factor * value;
+    const { coeff, symbols } = dimMonomial(dim);
+    let size = coeff;
+    for (const symbol of symbols) {
+      const value = typeof dims === 'number' ? dims : dims.get(symbol);
+      if (value === undefined) throw new CompileError(`symbolic dim ${symbol} is not bound by any input`);
+      size *= value;
+    }
+    return size;
   });
 }
 

@@ -85,7 +85,7 @@ export function verifyGraph(graph: Graph): Diagnostic[] {
   }
   for (const input of graph.inputs) {
     if (defined.has(input.name)) diagnostics.push({ node: input.name, message: 'input is defined twice' });
-    // Inputs bind the symbols, so their dims are numbers or plain symbols (no `4*N`).
+    // Inputs bind the symbols, so their dims are numbers or plain symbols (no `4*N`, `N*S`).
     const multiple = input.type.shape.find((d) => isSymbolic(d) && isMultipleDim(d));
     const problem = shapeProblem(input.type.shape) ?? (multiple === undefined ? undefined : `dim ${JSON.stringify(multiple)} must be a number or a symbol`);
     if (problem !== undefined) diagnostics.push({ node: input.name, message: `input ${problem}` });

@@ -144,7 +144,7 @@ export class GraphBuilder {
   softmax(x: Value, axis = -1, name?: string): Value { return this.op('softmax', [x], { axis }, name); }
   identity(x: Value, name?: string): Value { return this.op('identity', [x], {}, name); }
   dropout(x: Value, p = 0.5, name?: string): Value { return this.op('dropout', [x], { p }, name); }
-  reshape(x: Value, shape: readonly number[], name?: string): Value { return this.op('reshape', [x], { shape: [...shape] }, name); }
+  reshape(x: Value, shape: readonly (number | string)[], name?: string): Value { return this.op('reshape', [x], { shape: [...shape] }, name); }
   flatten(x: Value, axis = 1, name?: string): Value { return this.op('flatten', [x], { axis }, name); }
   transpose(x: Value, perm: readonly number[], name?: string): Value { return this.op('transpose', [x], { perm: [...perm] }, name); }
   clip(x: Value, min = -Infinity, max = Infinity, name?: string): Value { return this.op('clip', [x], { min, max }, name); }

@@ -36,6 +36,12 @@ export function intsAttr(attrs: Attrs, name: string): readonly number[] {
   return Array.isArray(value) ? (value as readonly number[]) : missing(name, 'a list of integers');
 }
 
+/** A list of integers and symbolic dims (reshape's target). */
+export function dimsAttr(attrs: Attrs, name: string): readonly (number | string)[] {
+  const value = attrs[name];
+  return Array.isArray(value) ? (value as readonly (number | string)[]) : missing(name, 'a list of dims');
+}
+
 export function tensorAttr(attrs: Attrs, name: string): TensorData {
   const value = attrs[name];
   return isTensorData(value) ? value : missing(name, 'a tensor');

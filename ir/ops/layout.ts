@@ -4,7 +4,7 @@ import { KEEPS_DTYPE } from './dtype-rules.ts';
 import { CompileError } from '../errors.ts';
 import { constValue, divideSize, formatSize, isConstSize, sameSize, shapeSize, sizeAsDim as symSizeAsDim, type SymSize } from '../sym-size.ts';
 import { formatShape, stridesOf, type Dim, type Shape, type StaticShape, type TensorType } from '../types.ts';
-import { intsAttr, floatAttr } from './attrs.ts';
+import { dimsAttr, intsAttr, floatAttr } from './attrs.ts';
 import type { Attrs, OpDef, Tensor } from './types.ts';
 
 function only(inputs: readonly TensorType[]): TensorType {
@@ -25,10 +25,11 @@ export function sizeAsDim(size: SymSize): Dim | undefined {
 
 /**
  * Target shape of `reshape` (ONNX's rules): 0 copies the input's dim on that axis (a symbol
- * stays a symbol), one -1 takes what is left, which must be a number or a single symbol.
+ * stays a symbol), one -1 takes what is left, which must be a number or a monomial; a
+ * symbolic dim (`S`, `4*N*S`) names itself, so [N*S, 32] → [S, N, 32] can be said.
  */
-export function reshapeTarget(input: Shape, target: readonly number[]): Dim[] {
-  const bad = target.find((d) => !Number.isInteger(d) || d < -1);
+export function reshapeTarget(input: Shape, target: readonly (number | string)[]): Dim[] {
+  const bad = target.find((d) => typeof d === 'number' && (!Number.isInteger(d) || d < -1));
   if (bad !== undefined) throw new CompileError(`target dims must be positive integers, 0 (copy) or -1, got ${bad}`);
   if (target.filter((d) => d === -1).length > 1) throw new CompileError(`at most one -1 in the target ${formatShape(target)}`);
   const resolved: Dim[] = target.map((d, axis) => {
@@ -107,9 +108,9 @@ export const layoutOps = {
   reshape: {
     dtypes: KEEPS_DTYPE,
     name: 'reshape', kind: 'layout', pure: true, arity: { min: 1, max: 1 }, view: true,
-    attrs: { shape: { type: 'ints' } },
-    doc: 'same data, new shape; 0 copies the input dim on that axis, one -1 takes the rest (a number or one symbol)',
-    inferType: (inputs, attrs) => ({ dtype: 'f32', shape: reshapeTarget(only(inputs).shape, intsAttr(attrs, 'shape')) }),
+    attrs: { shape: { type: 'dims' } },
+    doc: 'same data, new shape; 0 copies the input dim on that axis, one -1 takes the rest (a monomial), a symbolic dim is itself',
+    inferType: (inputs, attrs) => ({ dtype: 'f32', shape: reshapeTarget(only(inputs).shape, dimsAttr(attrs, 'shape')) }),
     evaluate: copy,
   },
   flatten: {

@@ -21,13 +21,15 @@ export interface Activation {
   readonly attrs: Attrs;
 }
 
-export type AttrValue = number | string | readonly number[] | TensorData | Activation | ScalarExpr;
+export type AttrValue = number | string | readonly number[] | readonly (number | string)[] | TensorData | Activation | ScalarExpr;
 export type Attrs = Readonly<Record<string, AttrValue>>;
 
 export type AttrSpec =
   | { readonly type: 'float'; readonly default?: number; readonly check?: (value: number) => string | undefined }
   | { readonly type: 'int'; readonly default?: number }
   | { readonly type: 'ints'; readonly default?: readonly number[] }
+  /** Integers and symbolic dims (`[S, N, 32]`, `[4*N*S, 8]`): a reshape target that names symbols. */
+  | { readonly type: 'dims' }
   /** `optional`: may be absent (no default), like an activation. */
   | { readonly type: 'enum'; readonly values: readonly string[]; readonly default?: string; readonly optional?: boolean }
   /** A fused activation; absent means none. */

@@ -19,7 +19,8 @@ export type ConformanceTarget = 'interpreter' | TargetName;
 export const CONFORMANCE_TARGETS: readonly ConformanceTarget[] = ['interpreter', 'js', 'wasm', 'wgsl'];
 
 export interface Session {
-  run(feeds: TypedFeeds): Promise<Results>;
+  /** `dims`: symbol values the feed lengths cannot tell apart (several symbols per input). */
+  run(feeds: TypedFeeds, dims?: Readonly<Record<string, number>>): Promise<Results>;
   dispose(): void;
 }
 
@@ -43,7 +44,7 @@ export class TargetRunner {
 
   /** A session for `graph` on `target` for batches up to `maxBatch` (the caller disposes it). */
   async open(graph: Graph, target: ConformanceTarget, maxBatch: number): Promise<Session> {
-    if (target === 'interpreter') return { run: (feeds) => Promise.resolve(interpret(graph, feeds)), dispose: () => {} };
+    if (target === 'interpreter') return { run: (feeds, dims) => Promise.resolve(interpret(graph, feeds, dims)), dispose: () => {} };
     const module = await this.importBundle(graph, target);
     if (target === 'wgsl') {
       const { device } = await gpuDevice();

@@ -10,7 +10,7 @@ import { interpret } from '../../ir/interpret.ts';
 import { importOnnx, SUPPORTED_ONNX_OPS } from '../../src/frontends/onnx/import.ts';
 import { optimize } from '../../src/passes/pipeline.ts';
 import { TargetRunner } from '../conformance/targets.ts';
-import { graphForTarget, MAX_SEQ_RELATIVE_ERROR, PYTORCH_SEQ_MODELS, readPytorchSeq, recordedFeed, seqRelativeError } from '../support/pytorch-seq-fixtures.ts';
+import { graphForTarget, MAX_SEQ_RELATIVE_ERROR, PYTORCH_SEQ_MODELS, readPytorchSeq, recordedDims, recordedFeed, seqRelativeError } from '../support/pytorch-seq-fixtures.ts';
 
 const runner = new TargetRunner();
 afterAll(() => runner.dispose());
@@ -46,7 +46,7 @@ describe('PyTorch sequence fixtures', () => {
       }
       const feeds = recordedFeed(graph, io);
       for (const g of [graph, optimized]) {
-        const results = interpret(g, feeds);
+        const results = interpret(g, feeds, recordedDims(graph, io));
         for (const output of io.outputs) {
           expect(seqRelativeError(output.data, results[output.name]), `${name}: ${output.name}`).toBeLessThanOrEqual(MAX_SEQ_RELATIVE_ERROR);
         }
@@ -57,9 +57,10 @@ describe('PyTorch sequence fixtures', () => {
       it(`${name} on ${target} matches PyTorch`, async () => {
         const { bytes, io } = readPytorchSeq(name);
         const graph = importOnnx(bytes, { file: `${name}.onnx` });
-        const session = await runner.open(graphForTarget(graph, target, io.input.shape[0] ?? 1), target, io.input.shape[0] ?? 1);
+        const compiled = graphForTarget(graph, target, io.input.shape[0] ?? 1);
+        const session = await runner.open(compiled, target, io.input.shape[0] ?? 1);
         try {
-          const results = await session.run(recordedFeed(graph, io));
+          const results = await session.run(recordedFeed(graph, io), recordedDims(compiled, io));
           for (const output of io.outputs) {
             expect(seqRelativeError(output.data, results[output.name]), `${name} on ${target}: ${output.name}`).toBeLessThanOrEqual(MAX_SEQ_RELATIVE_ERROR);
           }

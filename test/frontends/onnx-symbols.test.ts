@@ -50,16 +50,19 @@ describe('ONNX with several symbols', () => {
     expect(types.get('z')).toBe('N,2,1,S');
   });
 
-  it('refuses a reshape target it cannot derive from the symbols', () => {
-    const model = onnxModel({
+  it('names moved symbols in the IR target, and refuses a -1 it cannot derive beside them', () => {
+    const model = (last: string): Uint8Array => onnxModel({
       opset: 17, inputs: [['x', ['N', 'S', 8]]], outputs: [['y', ['S', 'N', 8]]],
-      initializers: [shapeTensor('one', [1]), shapeTensor('zero', [0]), shapeTensor('two', [2]), shapeTensor('eight', [8])],
+      initializers: [shapeTensor('one', [1]), shapeTensor('zero', [0]), shapeTensor('two', [2]), shapeTensor('eight', [8]), shapeTensor('minus', [-1]), shapeTensor('three', [3])],
       nodes: [
         node('Shape', ['x'], 's'), node('Slice', ['s', 'one', 'two', 'zero'], 'sl'), node('Slice', ['s', 'zero', 'one', 'zero'], 'n'),
-        node('Concat', ['sl', 'n', 'eight'], 'target', [intAttribute('axis', 0)]), node('Reshape', ['x', 'target'], 'y'),
+        node('Concat', last === 'eight' ? ['sl', 'n', 'eight'] : ['sl', 'minus', 'three'], 'target', [intAttribute('axis', 0)]), node('Reshape', ['x', 'target'], 'y'),
       ],
     });
-    expect(() => importOnnx(model)).toThrow(/cannot derive the target \[S,N,8\] of \[N,S,8\] from the symbols/);
+    const graph = importOnnx(model('eight'));
+    const y = graph.nodes.find((n) => n.name === 'y');
+    expect([y?.type.shape, y?.attrs['shape']]).toEqual([['S', 'N', 8], ['S', 'N', 8]]);
+    expect(() => importOnnx(model('three'))).toThrow(/cannot derive the target \[S,-1,3\] of \[N,S,8\] from the symbols/);
   });
 });
 

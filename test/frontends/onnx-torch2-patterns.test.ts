@@ -12,7 +12,7 @@ import { importOnnx } from '../../src/frontends/onnx/import.ts';
 import { optimize } from '../../src/passes/pipeline.ts';
 import { TargetRunner } from '../conformance/targets.ts';
 import { runOnnxRuntime } from './ort-runner.ts';
-import { MAX_SEQ_RELATIVE_ERROR, PYTORCH_SEQ_MODELS, readPytorchSeq, recordedFeed, seqRelativeError, type PytorchSeqIo } from '../support/pytorch-seq-fixtures.ts';
+import { MAX_SEQ_RELATIVE_ERROR, PYTORCH_SEQ_MODELS, readPytorchSeq, recordedDims, recordedFeed, seqRelativeError, type PytorchSeqIo } from '../support/pytorch-seq-fixtures.ts';
 
 const runner = new TargetRunner();
 afterAll(() => runner.dispose());
@@ -30,7 +30,7 @@ describe('PyTorch 2.x export replicas', () => {
   it('has the SDPA encoders, need_weights MHA and bare SDPA forms', () => {
     expect(MODELS).toEqual(expect.arrayContaining([
       't2_encoder_post_relu', 't2_encoder_post_relu_kpm', 't2_encoder_pre_gelu_kpm', 't2_encoder_pre_gelu_kpm_dyn_batch',
-      't2_mha_weights', 't2_mha_weights_kpm', 't2_mha_weights_avg_kpm', 't2_sdpa_causal', 't2_sdpa_bool_mask',
+      't2_encoder_post_relu_kpm_ns', 't2_mha_weights', 't2_mha_weights_kpm', 't2_mha_weights_avg_kpm', 't2_sdpa_causal', 't2_sdpa_bool_mask',
     ]));
   });
 
@@ -39,7 +39,7 @@ describe('PyTorch 2.x export replicas', () => {
       const { bytes, io } = readPytorchSeq(name);
       const graph = importOnnx(bytes, { file: `${name}.onnx` });
       for (const recording of recordings(io as MoreIo)) {
-        const results = await runOnnxRuntime(bytes, graph, recordedFeed(graph, recording));
+        const results = await runOnnxRuntime(bytes, graph, recordedFeed(graph, recording), new Map(), recordedDims(graph, recording));
         for (const output of recording.outputs) {
           expect(seqRelativeError(output.data.map((v) => v ?? NaN), results[output.name]), `${name}: ${output.name}`).toBeLessThanOrEqual(1e-5);
         }
@@ -52,7 +52,7 @@ describe('PyTorch 2.x export replicas', () => {
       const { bytes } = readPytorchSeq(name);
       const graph = optimize(importOnnx(bytes, { file: `${name}.onnx` })).graph;
       for (const recording of recordings(io as MoreIo)) {
-        const results = interpret(graph, recordedFeed(graph, recording));
+        const results = interpret(graph, recordedFeed(graph, recording), recordedDims(graph, recording));
         for (const output of recording.outputs) {
           expect(seqRelativeError(output.data.map((v) => v ?? NaN), results[output.name]), `${name} at ${JSON.stringify(recording.input.shape)}: ${output.name}`).toBeLessThanOrEqual(MAX_SEQ_RELATIVE_ERROR);
         }
@@ -65,7 +65,7 @@ describe('PyTorch 2.x export replicas', () => {
         const session = await runner.open(graph, target, io.input.shape[0] ?? 1);
         try {
           for (const recording of recordings(io as MoreIo)) {
-            const results = await session.run(recordedFeed(graph, recording));
+            const results = await session.run(recordedFeed(graph, recording), recordedDims(graph, recording));
             for (const output of recording.outputs) {
               expect(seqRelativeError(output.data.map((v) => v ?? NaN), results[output.name]), `${name} on ${target} at ${JSON.stringify(recording.input.shape)}: ${output.name}`).toBeLessThanOrEqual(MAX_SEQ_RELATIVE_ERROR);
             }

@@ -41,11 +41,11 @@ describe('several symbols in the IR', () => {
     expect(shapeOf('reshape', [['N', 'S', 128]], { shape: [0, 0, 4, 32] })).toBe('N,S,4,32');
     expect(shapeOf('reshape', [['N', 'S', 4, 32]], { shape: [0, -1, 128] })).toBe('N,S,128');
     expect(shapeOf('reshape', [['N', 4, 8]], { shape: [-1, 32] })).toBe('N,32');
-    expect(() => shapeOf('reshape', [['N', 'S', 8]], { shape: [-1, 8] })).toThrow('cannot derive the target [-1,8] of [N,S,8] from the symbols (-1 would be N*S)');
-    expect(() => shapeOf('reshape', [['N', 'S', 8]], { shape: [0, 16, -1] })).toThrow('cannot derive the target [0,16,-1] of [N,S,8] from the symbols');
+    expect(shapeOf('reshape', [['N', 'S', 8]], { shape: [-1, 8] })).toBe('N*S,8');
+    expect(() => shapeOf('reshape', [['N', 'S', 8]], { shape: [0, 16, -1] })).toThrow('cannot derive the target [0,16,-1] of [N,S,8] from the symbols (8*N*S values over 16*N)');
     expect(shapeOf('flatten', [['N', 1, 'S']], { axis: 2 })).toBe('N,S');
     expect(shapeOf('flatten', [['N', 2, 4]], { axis: 1 })).toBe('N,8');
-    expect(() => shapeOf('flatten', [['N', 'S', 4]], { axis: 2 })).toThrow(/multiply symbols/);
+    expect(shapeOf('flatten', [['N', 'S', 4]], { axis: 2 })).toBe('N*S,4');
     expect(shapeOf('transpose', [['N', 'S', 4, 8]], { perm: [0, 2, 1, 3] })).toBe('N,4,S,8');
     expect(shapeOf('matmul', [['N', 4, 'S', 'S'], ['N', 4, 'S', 8]])).toBe('N,4,S,8');
     expect(shapeOf('softmax', [['N', 'S', 4]], { axis: 1 })).toBe('N,S,4');

@@ -8,7 +8,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import type { FeedArray } from '../../ir/feeds.ts';
 import { fixDims } from '../../ir/fix-dims.ts';
 import type { Graph } from '../../ir/graph.ts';
-import { dimSymbol, isMultipleDim, isSymbolic } from '../../ir/types.ts';
+import { dimMonomial, isMultipleDim, isSymbolic } from '../../ir/types.ts';
 import { relativeError, type PytorchIo, type Recorded } from './pytorch-cnn-fixtures.ts';
 
 export { relativeError } from './pytorch-cnn-fixtures.ts';
@@ -49,6 +49,22 @@ export function recordedFeed(graph: Graph, io: PytorchSeqIo): Record<string, Fee
 }
 
 /**
+ * The symbols' values in a recording, read off each input's recorded shape: what the feed
+ * lengths alone cannot tell apart when an input has two symbols ([N, S, E] with a [N, S] mask).
+ */
+export function recordedDims(graph: Graph, io: PytorchSeqIo): Record<string, number> {
+  const dims: Record<string, number> = {};
+  for (const input of io.inputs ?? [io.input]) {
+    const declared = graph.inputs.find((i) => i.name === input.name)?.type.shape ?? [];
+    declared.forEach((d, axis) => {
+      const value = input.shape[axis];
+      if (typeof d === 'string' && value !== undefined) dims[d] = value;
+    });
+  }
+  return dims;
+}
+
+/**
  * relativeError over the values PyTorch computes as numbers; Infinity unless the NaN
  * positions (fully padded rows) are exactly PyTorch's.
  */
@@ -64,7 +80,7 @@ export function seqRelativeError(want: readonly number[], got: Float32Array | un
  * fixtures; a symbolic length folded as `2*S` runs with run-time sizes as it is).
  */
 export function foldsBatch(graph: Graph): boolean {
-  return graph.nodes.some((node) => node.type.shape.some((d) => isSymbolic(d) && isMultipleDim(d) && dimSymbol(d).symbol === 'N'));
+  return graph.nodes.some((node) => node.type.shape.some((d) => isSymbolic(d) && isMultipleDim(d) && dimMonomial(d).symbols.includes('N')));
 }
 
 /**

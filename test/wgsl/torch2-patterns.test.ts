@@ -9,11 +9,11 @@ import type { FeedArray } from '../../ir/feeds.ts';
 import { compile } from '../../src/compile.ts';
 import { importOnnx } from '../../src/frontends/onnx/import.ts';
 import { importBundle } from '../codegen/js/load-bundle.ts';
-import { MAX_SEQ_RELATIVE_ERROR, readPytorchSeq, recordedFeed, seqRelativeError, type PytorchSeqIo } from '../support/pytorch-seq-fixtures.ts';
+import { MAX_SEQ_RELATIVE_ERROR, readPytorchSeq, recordedDims, recordedFeed, seqRelativeError, type PytorchSeqIo } from '../support/pytorch-seq-fixtures.ts';
 import { gpuDevice } from '../support/webgpu.ts';
 
 interface Session {
-  run(feeds: Record<string, FeedArray>): Promise<Record<string, Float32Array>>;
+  run(feeds: Record<string, FeedArray>, dims?: Readonly<Record<string, number>>): Promise<Record<string, Float32Array>>;
   dispose(): void;
 }
 interface WgslModule { load(options: { device: GPUDevice }): Promise<Session> }
@@ -21,7 +21,7 @@ interface WgslModule { load(options: { device: GPUDevice }): Promise<Session> }
 type MoreIo = PytorchSeqIo & { more?: Pick<PytorchSeqIo, 'inputs' | 'outputs'> };
 
 describe('PyTorch 2.x export replicas on WGSL', () => {
-  for (const name of ['t2_encoder_pre_gelu_kpm', 't2_encoder_pre_gelu_kpm_dyn_batch', 't2_sdpa_causal']) {
+  for (const name of ['t2_encoder_pre_gelu_kpm', 't2_encoder_pre_gelu_kpm_dyn_batch', 't2_encoder_post_relu_kpm_ns', 't2_sdpa_causal']) {
     it(`${name}: one bundle matches PyTorch at every recorded size`, async () => {
       const { device, description } = await gpuDevice();
       const { bytes, io } = readPytorchSeq(name);
@@ -32,7 +32,7 @@ describe('PyTorch 2.x export replicas on WGSL', () => {
       try {
         const more = (io as MoreIo).more;
         for (const recording of more === undefined ? [io] : [io, { ...io, ...more }]) {
-          const results = await session.run(recordedFeed(graph, recording));
+          const results = await session.run(recordedFeed(graph, recording), recordedDims(graph, recording));
           for (const output of recording.outputs) {
             const shape = JSON.stringify(recording.inputs?.[0]?.shape);
             expect(seqRelativeError(output.data.map((v) => v ?? NaN), results[output.name]), `${description}, ${name} at ${shape}: ${output.name}`).toBeLessThanOrEqual(MAX_SEQ_RELATIVE_ERROR);

@@ -152,6 +152,7 @@ function decodeAttr(spec: AttrSpec | undefined, value: unknown, weights: WeightS
       return v;
     }
     case 'ints': return array(value, what).map((v, i) => integer(v, `${what}[${i}]`));
+    case 'dims': return array(value, what).map((v, i) => (typeof v === 'string' ? v : integer(v, `${what}[${i}]`)));
     case 'enum': return string(value, what);
     case 'tensor': return decodeTensor(value, weights);
     case 'expr': return decodeExpr(value, 0);

@@ -94,7 +94,7 @@ function encodeAttrs(schema: Readonly<Record<string, AttrSpec>>, attrs: Attrs, n
 function encodeAttr(spec: AttrSpec | undefined, value: AttrValue, node: string, sink: WeightSink): unknown {
   if (typeof value === 'number') return encodeNumber(value);
   if (typeof value === 'string') return value;
-  if (Array.isArray(value)) return [...(value as readonly number[])];
+  if (Array.isArray(value)) return [...(value as readonly (number | string)[])];
   if (isTensorData(value)) return sink.store(node, value);
   if (isActivation(value)) {
     const def = (OPS as Readonly<Record<string, (typeof OPS)[keyof typeof OPS]>>)[value.op];

@@ -29,9 +29,10 @@ const transpose: Converter = (node, cx) => {
 /**
  * A result shape with symbols as the IR's reshape target: a symbol on the same axis of the
  * input is 0 (copy); one symbol elsewhere (or an ONNX -1) is -1, which the IR derives from
- * the sizes. More than one such dim cannot be derived from the symbols: an error.
+ * the sizes. With more than one such dim the IR target names the symbolic dims themselves
+ * ([N*S, 32] → [S, N, 32]); an ONNX -1 among them must stand for a monomial.
  */
-export function irReshapeTarget(input: readonly Dim[], outDims: readonly (Dim | -1)[], shown: readonly number[] | readonly Dim[] = outDims): number[] {
+export function irReshapeTarget(input: readonly Dim[], outDims: readonly (Dim | -1)[], shown: readonly number[] | readonly Dim[] = outDims): Dim[] {
   let out = outDims;
   const minusOne = out.indexOf(-1);
   if (minusOne >= 0) {
@@ -49,16 +50,13 @@ export function irReshapeTarget(input: readonly Dim[], outDims: readonly (Dim | 
     }
     return isSymbolic(d) ? 0 : d;
   });
-  if (free > 1) throw new CompileError(`cannot derive the target ${formatShape(shown)} of ${formatShape(input)} from the symbols`);
-  return target;
+  if (free <= 1) return target;
+  if (out.includes(-1)) throw new CompileError(`cannot derive the target ${formatShape(shown)} of ${formatShape(input)} from the symbols`);
+  return out.map((d, i) => (isSymbolic(d) && input[i] === d ? 0 : d));
 }
 
-/**
- * ONNX's target shape → fusegraph's. 0 copies the input's dim (unless allowzero); a symbol's
- * marker (from Shape at import) stands for that symbol.
- */
-export function reshapeTarget(input: readonly Dim[], target: readonly number[], allowZero: boolean): number[] {
-  const shown = target.map((d) => (isMarker(d) ? markerSymbol(d) : d));
+/** ONNX's target with markers read as their dims and 0 copying the input's dim (unless allowzero). */
+function resolveTarget(input: readonly Dim[], target: readonly number[], allowZero: boolean): (Dim | -1)[] {
   const resolved = target.map((d, i): Dim | -1 => {
     if (isMarker(d)) return markerSymbol(d);
     if (d !== 0 || allowZero) return d;
@@ -68,7 +66,16 @@ export function reshapeTarget(input: readonly Dim[], target: readonly number[], 
   });
   if (resolved.some((d) => d === 0)) throw new CompileError(`target ${formatShape(target)} has a zero dim; fusegraph has no empty tensors`);
   if (resolved.filter((d) => d === -1).length > 1) throw new CompileError(`target ${formatShape(target)} has more than one -1`);
-  return irReshapeTarget(input, resolved, shown);
+  return resolved;
+}
+
+/**
+ * ONNX's target shape → fusegraph's. 0 copies the input's dim (unless allowzero); a symbol's
+ * marker (from Shape at import) stands for that symbol.
+ */
+export function reshapeTarget(input: readonly Dim[], target: readonly number[], allowZero: boolean): Dim[] {
+  const shown = target.map((d) => (isMarker(d) ? markerSymbol(d) : d));
+  return irReshapeTarget(input, resolveTarget(input, target, allowZero), shown);
 }
 
 const reshape: Converter = (node, cx) => {
@@ -138,7 +145,7 @@ function unsqueezedShape(shape: readonly Dim[], axes: readonly number[] | undefi
  */
 /** x with size-1 axes added or removed (`axes`, as Squeeze/Unsqueeze say): a reshape when one can say it. */
 export function regroupValue(cx: Parameters<Converter>[1], x: ReturnType<Parameters<Converter>[1]['value']>, out: readonly Dim[], axes: readonly number[] | undefined, output: string): void {
-  let target: number[];
+  let target: Dim[];
   try {
     target = irReshapeTarget(x.type.shape, out);
   } catch (error) {

@@ -2,11 +2,13 @@
 // slices and pads (Add/Sub/Mul/Div with broadcasting, Concat, Slice, Transpose, Reshape,
 // Gather). Values are a few dozen integers, so plain row-major loops are fine. A symbolic
 // dim travels as its marker (symbolMarker: one very negative number per symbol name, or
-// per multiple `4*N` of one); arithmetic other than scaling it by a positive integer (N·H
-// when a batch is folded into the heads) or dividing such a multiple back is refused.
+// per monomial dim `4*N`, `N*S`); arithmetic other than multiplying such dims by each other
+// or by positive integers (N·H when a batch is folded into the heads, S·N for [S·N, E]) or
+// dividing a product exactly is refused.
 
 import { CompileError } from '../../../ir/errors.ts';
-import { dimSymbol, formatShape, multipleDim } from '../../../ir/types.ts';
+import { dimSize, divideSize, mulSizes, sizeAsDim, type SymSize } from '../../../ir/sym-size.ts';
+import { formatShape } from '../../../ir/types.ts';
 
 /** The first marker: no real dim or index is this negative. */
 const MARKER_BASE = -(2 ** 52);
@@ -90,14 +92,24 @@ function keepsBatch(op: IntBinaryOp, a: number, b: number): boolean {
   }
 }
 
-/** c·X (c a positive integer) and (c·X)/d when d divides c: the marker of the multiple, else undefined. */
+/** A marker or a positive integer as a size (undefined for other numbers). */
+function markerSize(value: number): SymSize | undefined {
+  if (isMarker(value)) return dimSize(markerSymbol(value));
+  return Number.isSafeInteger(value) && value >= 1 ? dimSize(value) : undefined;
+}
+
+/**
+ * Products and exact quotients of monomial dims: c·X, X·Y (N·S when a batch and a length are
+ * folded into one axis), and (c·X·Y)/d or /X when the divisor divides it. The marker of the
+ * resulting dim (or the number, when the symbols cancel); undefined for anything else.
+ */
 function scaledMarker(op: IntBinaryOp, a: number, b: number): number | undefined {
-  const [marker, other] = isMarker(a) ? [a, b] : [b, a];
-  if (isMarker(other) || !Number.isSafeInteger(other) || other < 1) return undefined;
-  const { symbol, factor } = dimSymbol(markerSymbol(marker));
-  if (op === 'mul') return symbolMarker(multipleDim(symbol, factor * other));
-  if (op === 'div' && marker === a && factor % other === 0) return symbolMarker(multipleDim(symbol, factor / other));
-  return undefined;
+  const [sa, sb] = [markerSize(a), markerSize(b)];
+  if (sa === undefined || sb === undefined || (op !== 'mul' && op !== 'div')) return undefined;
+  const result = op === 'mul' ? mulSizes(sa, sb) : divideSize(sa, sb);
+  const dim = result === undefined ? undefined : sizeAsDim(result);
+  if (dim === undefined) return undefined;
+  return typeof dim === 'number' ? dim : symbolMarker(dim);
 }
 
 function combine(op: IntBinaryOp, a: number, b: number): number {
@@ -106,7 +118,7 @@ function combine(op: IntBinaryOp, a: number, b: number): number {
     const scaled = scaledMarker(op, a, b);
     if (scaled !== undefined) return scaled;
     const symbol = markerSymbol(isMarker(a) ? a : b);
-    throw new CompileError(`shape arithmetic on the symbolic dim ${symbol} is not supported (only multiples c·N of one symbol, N+0, N-0 and c·N/d for d dividing c)`);
+    throw new CompileError(`shape arithmetic on the symbolic dim ${symbol} is not supported (only products c·N·S of symbols, N+0, N-0 and exact quotients such as 2·N·S/S)`);
   }
   switch (op) {
     case 'add': return a + b;

@@ -5,8 +5,8 @@
 
 import { CompileError } from '../../../ir/errors.ts';
 import { renameValue, type Graph, type Node } from '../../../ir/graph.ts';
-import { activationAttr, floatAttr, intsAttr, linearLayout, OPS, tensorAttr, transposePerm } from '../../../ir/ops/index.ts';
-import type { TensorType } from '../../../ir/types.ts';
+import { activationAttr, dimsAttr, floatAttr, linearLayout, OPS, tensorAttr, transposePerm } from '../../../ir/ops/index.ts';
+import { formatShape, type TensorType } from '../../../ir/types.ts';
 import { encodeModel } from './proto.ts';
 import { emitCnnNode, isCnnOp } from './writer-cnn.ts';
 import { emitSequenceNode, isSequenceOp } from './writer-sequence.ts';
@@ -44,6 +44,24 @@ function emitLinear(out: OnnxEmitter, node: Node, types: ReadonlyMap<string, Ten
   }
 }
 
+/**
+ * A reshape target as ONNX says it: a symbolic dim named in the IR target ([N*S, 32] → [S, N,
+ * 32]) is 0 when the input has it on that axis, else the one -1; two such dims would need
+ * Shape arithmetic, which the writer does not emit.
+ */
+function onnxReshapeTarget(node: Node, input: TensorType): number[] {
+  const target = dimsAttr(node.attrs, 'shape');
+  let free = target.filter((d) => d === -1).length;
+  const dims = target.map((d, i) => {
+    if (typeof d === 'number') return d;
+    if (input.shape[i] === d) return 0;
+    free++;
+    return -1;
+  });
+  if (free > 1) throw new CompileError(`reshape to ${formatShape(node.type.shape)} names several symbolic dims; ONNX would need Shape arithmetic, which writeOnnx does not emit`, { node: node.name, op: node.op });
+  return dims;
+}
+
 function emitNode(out: OnnxEmitter, node: Node, types: ReadonlyMap<string, TensorType>, graph: Graph): void {
   const def = OPS[node.op];
   const typed = node.inputs.map((name) => ({ name, type: types.get(name) ?? node.type }));
@@ -69,7 +87,7 @@ function emitNode(out: OnnxEmitter, node: Node, types: ReadonlyMap<string, Tenso
       return;
     }
     case 'reshape': {
-      const shape = out.shape(intsAttr(node.attrs, 'shape'), `${node.name}/shape`);
+      const shape = out.shape(onnxReshapeTarget(node, typed[0]?.type ?? node.type), `${node.name}/shape`);
       out.node('Reshape', [...node.inputs, shape], node.name);
       return;
     }
