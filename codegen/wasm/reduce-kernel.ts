@@ -12,6 +12,7 @@ import { productExtent, type ReduceAxis, type ReduceKernel } from '../affine-ker
 import type { Local } from './function-assembler.ts';
 import { addressLocal, advance, countedLoop, extentLocal, pushAffine, type KernelContext } from './kernel-context.ts';
 import { emitShare } from './threads.ts';
+import { emitReduceBody } from './reduce-body.ts';
 import { emitPoolVector, interiorRange, type LaneBody } from './pooling-lanes.ts';
 import { StaticData, TableWriter, type StaticTable } from './static-data.ts';
 
@@ -99,26 +100,12 @@ function emitReduce(ctx: KernelContext, kernel: ReduceKernel, tables: ReadonlyMa
     for (const level of levels) asm.get(level.divisor).i32('i32.mul');
   };
 
-  const body = (input: Local): void => {
-    const sum = kernel.combine === 'sum';
-    const acc = asm.local(sum ? 'f64' : 'f32', 'acc');
-    if (sum) asm.f64Const(0).set(acc);
-    else asm.f32Const(kernel.combine === 'max' ? -Infinity : Infinity).set(acc);
-    eachTap(windows, input, (pointer) => {
-      asm.get(acc).get(pointer).f32Load(0);
-      if (sum) asm.f32('f64.promote_f32').f32('f64.add');
-      else asm.f32(kernel.combine === 'max' ? 'f32.max' : 'f32.min');
-      asm.set(acc);
-    });
-    asm.get(out).get(acc);
-    if (kernel.finish !== 'none') {
-      divisorOf(windows);
-      asm.f32('f64.convert_i32_s').f32('f64.div');
-    }
-    if (sum) asm.f32('f32.demote_f64');
-    asm.f32Store(0);
-    advance(asm, out, 4);
-  };
+  const body = (input: Local): void => emitReduceBody(ctx, out, {
+    combine: kernel.combine,
+    finish: kernel.finish,
+    eachTap: (visit) => eachTap(windows, input, visit),
+    divisor: () => divisorOf(windows),
+  });
 
   const level = (a: number, input: Local): void => {
     const axis = kernel.axes[a];
