@@ -11,8 +11,8 @@
 import type { ElementwiseKernel } from '../affine-kernels.ts';
 import { F32X4, prepareVectorExpr } from './expr-emit.ts';
 import type { Local } from './function-assembler.ts';
-import { emitInnerAxis, type Pointers } from './elementwise-inner.ts';
-import { addressLocal, advance, countedLoop, extentLocal, type KernelContext } from './kernel-context.ts';
+import { emitInnerAxis, emitOuterAxis, type Pointers } from './elementwise-loops.ts';
+import { addressLocal, extentLocal, type KernelContext } from './kernel-context.ts';
 import { emitShare } from './threads.ts';
 
 export function emitElementwiseKernel(ctx: KernelContext, kernel: ElementwiseKernel): void {
@@ -43,17 +43,8 @@ export function emitElementwiseKernel(ctx: KernelContext, kernel: ElementwiseKer
       inner(count, pointers);
       return;
     }
-    const child: Pointers = {
-      operands: pointers.operands.map(() => asm.local('i32', `p${axis + 1}_`)),
-      out: asm.local('i32', `o${axis + 1}_`),
-    };
-    countedLoop(ctx, count, `axis${axis}`, () => {
-      pointers.operands.forEach((p, i) => { asm.get(p).set(child.operands[i] ?? p); });
-      asm.get(pointers.out).set(child.out);
-      level(axis + 1, child);
-      pointers.operands.forEach((p, i) => advance(asm, p, strideOf(i, axis) * 4));
-      advance(asm, pointers.out, (outStrides[axis] ?? 1) * 4);
-    });
+    const steps = { operand: (i: number) => strideOf(i, axis) * 4, out: (outStrides[axis] ?? 1) * 4 };
+    emitOuterAxis(ctx, axis, count, pointers, steps, (child) => level(axis + 1, child));
   };
 
   level(0, {

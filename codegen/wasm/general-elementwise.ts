@@ -8,9 +8,9 @@ import type * as K from '../kernels.ts';
 import type { RuntimeSizes } from '../runtime-sizes.ts';
 import { F32X4, prepareVectorExpr } from './expr-emit.ts';
 import type { Local } from './function-assembler.ts';
-import { emitInnerAxis, type Pointers } from './elementwise-inner.ts';
-import { addressLocal, countedLoop, extentLocal, type KernelContext } from './kernel-context.ts';
-import { advanceBy, mulStep, runtimeRef, stepOf, type Step } from './runtime-steps.ts';
+import { emitInnerAxis, emitOuterAxis, type Pointers } from './elementwise-loops.ts';
+import { addressLocal, extentLocal, type KernelContext } from './kernel-context.ts';
+import { mulStep, runtimeRef, stepOf, type Step } from './runtime-steps.ts';
 
 export function prepareGeneralElementwise(source: K.ElementwiseKernel, sizes: RuntimeSizes): (ctx: KernelContext) => void {
   const kernel: K.ElementwiseKernel<'runtime'> = {
@@ -47,17 +47,8 @@ function emitGeneralElementwise(ctx: KernelContext, kernel: K.ElementwiseKernel<
       inner(count, pointers);
       return;
     }
-    const child: Pointers = {
-      operands: pointers.operands.map(() => asm.local('i32', `p${axis + 1}_`)),
-      out: asm.local('i32', `o${axis + 1}_`),
-    };
-    countedLoop(ctx, count, `axis${axis}`, () => {
-      pointers.operands.forEach((p, i) => { asm.get(p).set(child.operands[i] ?? p); });
-      asm.get(pointers.out).set(child.out);
-      level(axis + 1, child);
-      pointers.operands.forEach((p, i) => advanceBy(asm, p, steps[i]?.[axis] ?? 0));
-      advanceBy(asm, pointers.out, outSteps[axis] ?? 0);
-    });
+    const axisSteps = { operand: (i: number) => steps[i]?.[axis] ?? 0, out: outSteps[axis] ?? 0 };
+    emitOuterAxis(ctx, axis, count, pointers, axisSteps, (child) => level(axis + 1, child));
   };
 
   level(0, { operands: inputs, out: output });

@@ -10,7 +10,7 @@ import type * as K from '../kernels.ts';
 import type { RuntimeSizes } from '../runtime-sizes.ts';
 import type { Local } from './function-assembler.ts';
 import { addressLocal, countedLoop, extentLocal, type KernelContext } from './kernel-context.ts';
-import { emitReduceBody } from './reduce-body.ts';
+import { emitReduceBody, emitTapLoops } from './reduce-body.ts';
 import { advanceBy, runtimeRef, stepOf } from './runtime-steps.ts';
 
 interface Axis {
@@ -48,25 +48,12 @@ function emitGeneralReduce(ctx: KernelContext, kernel: K.ReduceKernel, axes: rea
   const steps = axes.map((axis, a) => stepOf(ctx, axis.inStride, 4, `s${a}_`));
   const reduced = axes.map((_, a) => a).filter((a) => axes[a]?.whole === true);
 
-  /** Every tap of the reduced axes, nested in axis order (the interpreter's order). */
-  const eachTap = (levels: readonly number[], input: Local, inner: (pointer: Local) => void): void => {
-    const [first, ...rest] = levels;
-    if (first === undefined) {
-      inner(input);
-      return;
-    }
-    const child = asm.local('i32', 'tap');
-    asm.get(input).set(child);
-    countedLoop(ctx, counts[first] ?? input, 'taps', () => {
-      eachTap(rest, child, inner);
-      advanceBy(asm, child, steps[first] ?? 0);
-    });
-  };
+  const taps = reduced.map((a) => ({ count: counts[a] ?? out, step: steps[a] ?? 0 }));
 
   const body = (input: Local): void => emitReduceBody(ctx, out, {
     combine: kernel.combine,
     finish: kernel.finish,
-    eachTap: (visit) => eachTap(reduced, input, visit),
+    eachTap: (visit) => emitTapLoops(ctx, taps, input, visit),
     divisor: () => {
       asm.i32Const(1);
       for (const a of reduced) asm.get(counts[a] ?? input).i32('i32.mul');

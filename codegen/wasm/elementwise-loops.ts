@@ -1,7 +1,9 @@
-// The innermost axis of an elementwise loop nest, shared by the affine kernel
-// (elementwise-kernel.ts) and the run-time-sized one (general-elementwise.ts): four lanes at a
-// time when every operand is contiguous or broadcast along it, then one element at a time (a
-// splat load, the same vector code, lane 0 stored) for the leftovers and strided operands.
+// The loops of an elementwise loop nest, shared by the affine kernel (elementwise-kernel.ts)
+// and the run-time-sized one (general-elementwise.ts), which differ in where the counts and
+// steps come from: an outer axis copies the pointers for the axis inside and steps them by
+// their strides; the innermost runs four lanes at a time when every operand is contiguous or
+// broadcast along it, then one element at a time (a splat load, the same vector code, lane 0
+// stored) for the leftovers and strided operands.
 
 import type { ScalarExpr } from '../../ir/scalar.ts';
 import { advance, countedLoop, type KernelContext } from './kernel-context.ts';
@@ -23,6 +25,28 @@ export interface InnerAxis {
   readonly stride: (operand: number) => number | undefined;
   /** Operand `i`'s step along the axis in bytes (a run-time local when its stride is one). */
   readonly step: (operand: number) => Step;
+}
+
+/** Byte steps along one outer axis: each operand's, the output's. */
+export interface OuterSteps {
+  readonly operand: (index: number) => Step;
+  readonly out: Step;
+}
+
+/** Runs `count` iterations of an outer axis: `inside(child)` from copies of the pointers, then steps them. */
+export function emitOuterAxis(ctx: KernelContext, axis: number, count: Local, pointers: Pointers, steps: OuterSteps, inside: (child: Pointers) => void): void {
+  const { asm } = ctx;
+  const child: Pointers = {
+    operands: pointers.operands.map(() => asm.local('i32', `p${axis + 1}_`)),
+    out: asm.local('i32', `o${axis + 1}_`),
+  };
+  countedLoop(ctx, count, `axis${axis}`, () => {
+    pointers.operands.forEach((p, i) => { asm.get(p).set(child.operands[i] ?? p); });
+    asm.get(pointers.out).set(child.out);
+    inside(child);
+    pointers.operands.forEach((p, i) => advanceBy(asm, p, steps.operand(i)));
+    advanceBy(asm, pointers.out, steps.out);
+  });
 }
 
 /** Runs `count` elements of the innermost axis from `pointers`, stepping them past it. */
