@@ -23,6 +23,7 @@ import { emitAttention, emitLayerNorm } from './kernel-sequence.ts';
 import { emitDenseConv, isDenseConv } from './kernel-conv.ts';
 import { emitConv, emitReduce } from './kernel-window.ts';
 import { STREAM_PLAN } from '../stream-runtime.ts';
+import { ARRAY_STREAM } from '../array-stream.ts';
 import { DECODE_WEIGHTS, FETCH_WEIGHTS, LOAD_EMBEDDED, LOAD_EXTERNAL, SYMBOL_FEED_CHECK } from './runtime.ts';
 import { KernelScope, renderExtent, symbolVar, type ArrayKey } from './scope.ts';
 import { planWeights, toBase64, type WeightBlob } from './weights.ts';
@@ -207,6 +208,7 @@ export function emitJsBundle(graph: Graph, program: LoweredProgram, options: JsB
   w.all(kernelCode.toString().trimEnd().split('\n')).line();
   w.all(SYMBOL_FEED_CHECK.split('\n')).line();
   w.all(STREAM_PLAN.split('\n')).line();
+  w.all(ARRAY_STREAM.split('\n')).line();
   emitRun(w, program, feedName, resultName, calls);
   w.line().all((options.weights === 'embed' ? LOAD_EMBEDDED : LOAD_EXTERNAL).split('\n'));
   return { module: w.toString(), weights: storeWeights(blob.bytes, options.dtype) };

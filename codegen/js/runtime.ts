@@ -149,26 +149,9 @@ ${firstLine}  let open = true;
     },
     stream(streamOptions) {
       if (!open) throw new Error("fusegraph: this session was disposed");
-      const plan = streamPlan(streamOptions, metadata);
-      // One feeds object for the whole stream. The state is the previous chunk's result
-      // arrays themselves, fed back without a copy; run() allocates only the new results.
-      // No prototype: an input called "__proto__" is then a plain property.
-      const feeds = Object.create(null);
-      const reset = () => {
-        for (const p of plan.pairs) feeds[p.inName] = p.initial !== undefined ? p.initial.slice() : new Float32Array(p.size);
-      };
-      reset();
-      return {
-        push(chunk) {
-          if (!open) throw new Error("fusegraph: this session was disposed");
-          checkChunk(chunk, plan);
-          for (const name of plan.others) feeds[name] = Object.hasOwn(chunk, name) ? chunk[name] : undefined;
-          const results = run(feeds, plan.dims);
-          for (const p of plan.pairs) feeds[p.inName] = results[p.outName];
-          return results;
-        },
-        reset,
-      };
+      return arrayStream(streamOptions, run, () => {
+        if (!open) throw new Error("fusegraph: this session was disposed");
+      });
     },
     dispose() {
       open = false;

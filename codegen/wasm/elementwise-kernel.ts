@@ -11,13 +11,9 @@
 import type { ElementwiseKernel } from '../affine-kernels.ts';
 import { F32X4, prepareVectorExpr } from './expr-emit.ts';
 import type { Local } from './function-assembler.ts';
-import { addressLocal, advance, countedLoop, extentLocal, type KernelContext } from './kernel-context.ts';
+import { emitInnerAxis, emitOuterAxis, type Pointers } from './elementwise-loops.ts';
+import { addressLocal, extentLocal, type KernelContext } from './kernel-context.ts';
 import { emitShare } from './threads.ts';
-
-interface Pointers {
-  readonly operands: readonly Local[];
-  readonly out: Local;
-}
 
 export function emitElementwiseKernel(ctx: KernelContext, kernel: ElementwiseKernel): void {
   const { asm } = ctx;
@@ -25,36 +21,14 @@ export function emitElementwiseKernel(ctx: KernelContext, kernel: ElementwiseKer
   const outStrides = new Array<number>(rank).fill(1);
   for (let a = rank - 2; a >= 0; a--) outStrides[a] = (outStrides[a + 1] ?? 1) * (kernel.extents[a + 1]?.fixed ?? 1);
   const strideOf = (operand: number, axis: number): number => kernel.operands[operand]?.strides[axis] ?? 0;
-  const copy = kernel.body.kind === 'operand';
-  const lanes = 4;
   const emitBody = prepareVectorExpr(asm, kernel.body, F32X4);
-  /** Pushes operand `index` as a vector: contiguous, broadcast, or one element (`single`). */
-  const load = (pointer: Local, contiguous: boolean, single: boolean): void => {
-    asm.get(pointer);
-    if (contiguous && !single) asm.v128Load(0);
-    else asm.v128Load32Splat(0);
-  };
-  /** Stores the vector on the stack (after the output pointer): all lanes, or lane 0 only. */
-  const store = (single: boolean): void => {
-    if (single) asm.v128Store32Lane(0, 0);
-    else asm.v128Store(0);
-  };
-  const bodyAt = (pointers: Pointers, single: boolean, axis: number): void => {
-    if (copy) {
-      const source = pointers.operands[kernel.body.kind === 'operand' ? kernel.body.index : 0];
-      if (source === undefined) throw new Error('internal: copy without operand');
-      load(source, strideOf(kernel.body.kind === 'operand' ? kernel.body.index : 0, axis) === 1, single);
-      return;
-    }
-    emitBody({
-      library: ctx.library,
-      operand: (index) => {
-        const p = pointers.operands[index];
-        if (p === undefined) throw new Error(`internal: no operand ${index}`);
-        load(p, strideOf(index, axis) === 1, single);
-      },
-    });
-  };
+  const lanes = 4;
+  const inner = (count: Local, pointers: Pointers): void => emitInnerAxis(ctx, {
+    body: kernel.body,
+    emitBody,
+    stride: (i) => strideOf(i, rank - 1),
+    step: (i) => strideOf(i, rank - 1) * 4,
+  }, count, pointers);
 
   const level = (axis: number, pointers: Pointers): void => {
     const count = extentLocal(ctx, kernel.extents[axis] ?? { perSample: 0, fixed: 1 }, `e${axis}_`);
@@ -69,44 +43,8 @@ export function emitElementwiseKernel(ctx: KernelContext, kernel: ElementwiseKer
       inner(count, pointers);
       return;
     }
-    const child: Pointers = {
-      operands: pointers.operands.map(() => asm.local('i32', `p${axis + 1}_`)),
-      out: asm.local('i32', `o${axis + 1}_`),
-    };
-    countedLoop(ctx, count, `axis${axis}`, () => {
-      pointers.operands.forEach((p, i) => { asm.get(p).set(child.operands[i] ?? p); });
-      asm.get(pointers.out).set(child.out);
-      level(axis + 1, child);
-      pointers.operands.forEach((p, i) => advance(asm, p, strideOf(i, axis) * 4));
-      advance(asm, pointers.out, (outStrides[axis] ?? 1) * 4);
-    });
-  };
-
-  const inner = (count: Local, pointers: Pointers): void => {
-    const axis = rank - 1;
-    const vectorizable = kernel.operands.every((_, i) => strideOf(i, axis) === 0 || strideOf(i, axis) === 1);
-    const rest = asm.local('i32', 'rest');
-    if (vectorizable) {
-      const vectors = asm.local('i32', 'vecs');
-      asm.get(count).i32Const(Math.log2(lanes)).i32('i32.shr_u').set(vectors);
-      asm.get(count).i32Const(lanes - 1).i32('i32.and').set(rest);
-      countedLoop(ctx, vectors, `lanes${lanes}`, () => {
-        asm.get(pointers.out);
-        bodyAt(pointers, false, axis);
-        store(false);
-        pointers.operands.forEach((p, i) => advance(asm, p, strideOf(i, axis) * 4 * lanes));
-        advance(asm, pointers.out, 4 * lanes);
-      });
-    } else {
-      asm.get(count).set(rest);
-    }
-    countedLoop(ctx, rest, 'lane1', () => {
-      asm.get(pointers.out);
-      bodyAt(pointers, true, axis);
-      store(true);
-      pointers.operands.forEach((p, i) => advance(asm, p, strideOf(i, axis) * 4));
-      advance(asm, pointers.out, 4);
-    });
+    const steps = { operand: (i: number) => strideOf(i, axis) * 4, out: (outStrides[axis] ?? 1) * 4 };
+    emitOuterAxis(ctx, axis, count, pointers, steps, (child) => level(axis + 1, child));
   };
 
   level(0, {

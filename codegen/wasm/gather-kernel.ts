@@ -14,7 +14,7 @@ import { addressOf } from './memory-layout.ts';
 import { StaticData, TableWriter, type StaticTable } from './static-data.ts';
 
 /** The source index an output index maps to, or -1 for the fill value. */
-function sourceIndex(map: AxisMap, i: number): number {
+export function sourceIndex(map: AxisMap, i: number): number {
   switch (map.kind) {
     case 'identity': return i;
     case 'table': return map.indices[i] ?? -1;

@@ -8,13 +8,9 @@ import type * as K from '../kernels.ts';
 import type { RuntimeSizes } from '../runtime-sizes.ts';
 import { F32X4, prepareVectorExpr } from './expr-emit.ts';
 import type { Local } from './function-assembler.ts';
-import { addressLocal, countedLoop, extentLocal, type KernelContext } from './kernel-context.ts';
-import { advanceBy, mulStep, runtimeRef, stepOf, type Step } from './runtime-steps.ts';
-
-interface Pointers {
-  readonly operands: readonly Local[];
-  readonly out: Local;
-}
+import { emitInnerAxis, emitOuterAxis, type Pointers } from './elementwise-loops.ts';
+import { addressLocal, extentLocal, type KernelContext } from './kernel-context.ts';
+import { mulStep, runtimeRef, stepOf, type Step } from './runtime-steps.ts';
 
 export function prepareGeneralElementwise(source: K.ElementwiseKernel, sizes: RuntimeSizes): (ctx: KernelContext) => void {
   const kernel: K.ElementwiseKernel<'runtime'> = {
@@ -36,65 +32,13 @@ function emitGeneralElementwise(ctx: KernelContext, kernel: K.ElementwiseKernel<
   const outSteps = new Array<Step>(rank).fill(4);
   for (let a = rank - 2; a >= 0; a--) outSteps[a] = mulStep(ctx, outSteps[a + 1] ?? 4, stepOf(ctx, kernel.extents[a + 1] ?? one, 1, `x${a}_`), `os${a}_`);
   const innerStride = (operand: number): K.AffineExtent => kernel.operands[operand]?.strides[rank - 1] ?? zero;
-  const contiguous = (operand: number): boolean => {
-    const s = innerStride(operand);
-    return s.perSample === 0 && s.fixed === 1;
-  };
-  const copy = kernel.body.kind === 'operand';
-  const lanes = 4;
   const emitBody = prepareVectorExpr(asm, kernel.body, F32X4);
-  const load = (pointer: Local, vector: boolean): void => {
-    asm.get(pointer);
-    if (vector) asm.v128Load(0);
-    else asm.v128Load32Splat(0);
-  };
-  const bodyAt = (pointers: Pointers, single: boolean): void => {
-    if (copy) {
-      const index = kernel.body.kind === 'operand' ? kernel.body.index : 0;
-      const source = pointers.operands[index];
-      if (source === undefined) throw new Error('internal: copy without operand');
-      load(source, !single && contiguous(index));
-      return;
-    }
-    emitBody({
-      library: ctx.library,
-      operand: (index) => {
-        const p = pointers.operands[index];
-        if (p === undefined) throw new Error(`internal: no operand ${index}`);
-        load(p, !single && contiguous(index));
-      },
-    });
-  };
-
-  const inner = (count: Local, pointers: Pointers): void => {
-    const axis = rank - 1;
-    const vectorizable = kernel.operands.every((_, i) => {
-      const s = innerStride(i);
-      return s.perSample === 0 && (s.fixed === 0 || s.fixed === 1);
-    });
-    const rest = asm.local('i32', 'rest');
-    if (vectorizable) {
-      const vectors = asm.local('i32', 'vecs');
-      asm.get(count).i32Const(Math.log2(lanes)).i32('i32.shr_u').set(vectors);
-      asm.get(count).i32Const(lanes - 1).i32('i32.and').set(rest);
-      countedLoop(ctx, vectors, `lanes${lanes}`, () => {
-        asm.get(pointers.out);
-        bodyAt(pointers, false);
-        asm.v128Store(0);
-        pointers.operands.forEach((p, i) => advanceBy(asm, p, (innerStride(i).fixed) * 4 * lanes));
-        advanceBy(asm, pointers.out, 4 * lanes);
-      });
-    } else {
-      asm.get(count).set(rest);
-    }
-    countedLoop(ctx, rest, 'lane1', () => {
-      asm.get(pointers.out);
-      bodyAt(pointers, true);
-      asm.v128Store32Lane(0, 0);
-      pointers.operands.forEach((p, i) => advanceBy(asm, p, steps[i]?.[axis] ?? 0));
-      advanceBy(asm, pointers.out, 4);
-    });
-  };
+  const inner = (count: Local, pointers: Pointers): void => emitInnerAxis(ctx, {
+    body: kernel.body,
+    emitBody,
+    stride: (i) => (innerStride(i).perSample === 0 ? innerStride(i).fixed : undefined),
+    step: (i) => steps[i]?.[rank - 1] ?? 0,
+  }, count, pointers);
 
   const level = (axis: number, pointers: Pointers): void => {
     const count = counts[axis];
@@ -103,17 +47,8 @@ function emitGeneralElementwise(ctx: KernelContext, kernel: K.ElementwiseKernel<
       inner(count, pointers);
       return;
     }
-    const child: Pointers = {
-      operands: pointers.operands.map(() => asm.local('i32', `p${axis + 1}_`)),
-      out: asm.local('i32', `o${axis + 1}_`),
-    };
-    countedLoop(ctx, count, `axis${axis}`, () => {
-      pointers.operands.forEach((p, i) => { asm.get(p).set(child.operands[i] ?? p); });
-      asm.get(pointers.out).set(child.out);
-      level(axis + 1, child);
-      pointers.operands.forEach((p, i) => advanceBy(asm, p, steps[i]?.[axis] ?? 0));
-      advanceBy(asm, pointers.out, outSteps[axis] ?? 0);
-    });
+    const axisSteps = { operand: (i: number) => steps[i]?.[axis] ?? 0, out: outSteps[axis] ?? 0 };
+    emitOuterAxis(ctx, axis, count, pointers, axisSteps, (child) => level(axis + 1, child));
   };
 
   level(0, { operands: inputs, out: output });

@@ -11,6 +11,7 @@ import type * as K from '../kernels.ts';
 import type { RuntimeSizes } from '../runtime-sizes.ts';
 import type { Local } from './function-assembler.ts';
 import { addressLocal, advance, countedLoop, extentLocal, type KernelContext } from './kernel-context.ts';
+import { sourceIndex } from './gather-kernel.ts';
 import { advanceBy, mulStep, pushStep, runtimeRef, stepOf, type Step } from './runtime-steps.ts';
 import { TableWriter, type StaticData, type StaticTable } from './static-data.ts';
 
@@ -28,17 +29,6 @@ interface SourcePlan {
   /** The first output index along the region axis (0 without a region). */
   readonly begin: number;
   readonly regionAxis: number;
-}
-
-function sourceIndex(map: K.AxisMap, i: number): number {
-  switch (map.kind) {
-    case 'identity': return i;
-    case 'table': return map.indices[i] ?? -1;
-    case 'affine': {
-      const index = i * map.scale + map.offset;
-      return index >= 0 && index < map.size ? index : -1;
-    }
-  }
 }
 
 export function prepareGeneralGather(kernel: K.GatherKernel, sizes: RuntimeSizes, statics: StaticData): (ctx: KernelContext) => void {

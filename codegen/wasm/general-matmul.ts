@@ -6,7 +6,8 @@
 import type * as K from '../kernels.ts';
 import type { RuntimeSizes } from '../runtime-sizes.ts';
 import type { Local } from './function-assembler.ts';
-import { addressLocal, advance, countedLoop, extentLocal, type KernelContext } from './kernel-context.ts';
+import { addressLocal, countedLoop, extentLocal, type KernelContext } from './kernel-context.ts';
+import { blockLocals, emitMatmulRows } from './matmul-rows.ts';
 import { advanceBy, mulStep, runtimeRef, stepOf, type Step } from './runtime-steps.ts';
 
 export function prepareGeneralMatmul(source: K.MatmulKernel, sizes: RuntimeSizes): (ctx: KernelContext) => void {
@@ -45,37 +46,9 @@ function emitGeneralMatmul(ctx: KernelContext, kernel: K.MatmulKernel<'runtime'>
   }
 
   const block = (a: Local, b: Local, out: Local): void => {
-    const ai = asm.local('i32', 'ai');
-    const yi = asm.local('i32', 'yi');
-    const bj = asm.local('i32', 'bj');
-    const ap = asm.local('i32', 'ap');
-    const bp = asm.local('i32', 'bp');
-    const acc = asm.local('v128', 'acc');
-    asm.get(a).set(ai).get(out).set(yi);
-    countedLoop(ctx, m, 'rows', () => {
-      asm.get(b).set(bj);
-      for (const lanes of [4, 1] as const) {
-        countedLoop(ctx, lanes === 4 ? vectors : rest, `cols${lanes}`, () => {
-          asm.f32x4Const(0).set(acc).get(ai).set(ap).get(bj).set(bp);
-          countedLoop(ctx, kk, `t${lanes}`, () => {
-            if (!ctx.relaxed) asm.get(acc);
-            asm.get(ap).v128Load32Splat(0).get(bp);
-            if (lanes === 4) asm.v128Load(0);
-            else asm.v128Load32Splat(0);
-            if (ctx.relaxed) asm.get(acc).f32x4RelaxedMadd().set(acc);
-            else asm.v128('f32x4.mul').v128('f32x4.add').set(acc);
-            advance(asm, ap, 4);
-            advanceBy(asm, bp, rowBytes);
-          });
-          asm.get(yi).get(acc);
-          if (lanes === 4) asm.v128Store(0);
-          else asm.v128Store32Lane(0, 0);
-          advance(asm, bj, lanes * 4);
-          advance(asm, yi, lanes * 4);
-        });
-      }
-      advanceBy(asm, ai, kBytes);
-    });
+    const l = blockLocals(asm);
+    asm.get(a).set(l.ai).get(out).set(l.yi);
+    emitMatmulRows(ctx, l, { m, vectors, rest, k: kk, bRowBytes: rowBytes, aRowBytes: kBytes }, b);
   };
 
   const level = (axis: number, a: Local, b: Local, out: Local): void => {

@@ -9,7 +9,8 @@ import { isConstSize, sameSize } from '../../ir/sym-size.ts';
 import type * as K from '../kernels.ts';
 import type { RuntimeSizes } from '../runtime-sizes.ts';
 import type { Local } from './function-assembler.ts';
-import { addressLocal, advance, countedLoop, extentLocal, type KernelContext } from './kernel-context.ts';
+import { addressLocal, countedLoop, extentLocal, type KernelContext } from './kernel-context.ts';
+import { emitReduceBody, emitTapLoops } from './reduce-body.ts';
 import { advanceBy, runtimeRef, stepOf } from './runtime-steps.ts';
 
 interface Axis {
@@ -46,43 +47,18 @@ function emitGeneralReduce(ctx: KernelContext, kernel: K.ReduceKernel, axes: rea
   const counts = axes.map((axis, a) => extentLocal(ctx, axis.count, `e${a}_`));
   const steps = axes.map((axis, a) => stepOf(ctx, axis.inStride, 4, `s${a}_`));
   const reduced = axes.map((_, a) => a).filter((a) => axes[a]?.whole === true);
-  const sum = kernel.combine === 'sum';
 
-  /** Every tap of the reduced axes, nested in axis order (the interpreter's order). */
-  const eachTap = (levels: readonly number[], input: Local, inner: (pointer: Local) => void): void => {
-    const [first, ...rest] = levels;
-    if (first === undefined) {
-      inner(input);
-      return;
-    }
-    const child = asm.local('i32', 'tap');
-    asm.get(input).set(child);
-    countedLoop(ctx, counts[first] ?? input, 'taps', () => {
-      eachTap(rest, child, inner);
-      advanceBy(asm, child, steps[first] ?? 0);
-    });
-  };
+  const taps = reduced.map((a) => ({ count: counts[a] ?? out, step: steps[a] ?? 0 }));
 
-  const body = (input: Local): void => {
-    const acc = asm.local(sum ? 'f64' : 'f32', 'acc');
-    if (sum) asm.f64Const(0).set(acc);
-    else asm.f32Const(kernel.combine === 'max' ? -Infinity : Infinity).set(acc);
-    eachTap(reduced, input, (pointer) => {
-      asm.get(acc).get(pointer).f32Load(0);
-      if (sum) asm.f32('f64.promote_f32').f32('f64.add');
-      else asm.f32(kernel.combine === 'max' ? 'f32.max' : 'f32.min');
-      asm.set(acc);
-    });
-    asm.get(out).get(acc);
-    if (kernel.finish !== 'none') {
+  const body = (input: Local): void => emitReduceBody(ctx, out, {
+    combine: kernel.combine,
+    finish: kernel.finish,
+    eachTap: (visit) => emitTapLoops(ctx, taps, input, visit),
+    divisor: () => {
       asm.i32Const(1);
       for (const a of reduced) asm.get(counts[a] ?? input).i32('i32.mul');
-      asm.f32('f64.convert_i32_s').f32('f64.div');
-    }
-    if (sum) asm.f32('f32.demote_f64');
-    asm.f32Store(0);
-    advance(asm, out, 4);
-  };
+    },
+  });
 
   const level = (a: number, input: Local): void => {
     const axis = axes[a];

@@ -1,12 +1,13 @@
 // Batched matmul: loops over the broadcast batch axes step a, b and out by their block
 // strides; each [m, k] @ [k, n] block computes four output columns at a time (a splat of
-// a[i, t] times the contiguous b[t, j..j+4]), leftover columns one at a time. Unlike
+// a[i, t] times the contiguous b[t, j..j+4]; matmul-rows.ts), leftover columns one at a time. Unlike
 // `linear`, the right operand is not a packed constant, so this is a plain f32x4 loop.
 // Threads split each block's rows (every output row is computed whole by one thread).
 
 import type { MatmulKernel } from '../affine-kernels.ts';
 import type { Local } from './function-assembler.ts';
 import { addressLocal, advance, countedLoop, extentLocal, type KernelContext } from './kernel-context.ts';
+import { blockLocals, emitMatmulRows } from './matmul-rows.ts';
 import { emitShare } from './threads.ts';
 
 export function emitMatmulKernel(ctx: KernelContext, kernel: MatmulKernel): void {
@@ -21,40 +22,12 @@ export function emitMatmulKernel(ctx: KernelContext, kernel: MatmulKernel): void
   const outStrides = kernel.batch.map((_, axis) => kernel.batch.slice(axis + 1).reduce((p, e) => p * e.fixed, 1) * blockOut);
 
   const block = (a: Local, b: Local, out: Local): void => {
-    const ai = asm.local('i32', 'ai');
-    const yi = asm.local('i32', 'yi');
-    const bj = asm.local('i32', 'bj');
-    const ap = asm.local('i32', 'ap');
-    const bp = asm.local('i32', 'bp');
-    const acc = asm.local('v128', 'acc');
+    const l = blockLocals(asm);
     const counts = { vectors: asm.local('i32', 'vecs'), rest: asm.local('i32', 'rest'), k: asm.local('i32', 'kk') };
     asm.i32Const(Math.floor(n / 4)).set(counts.vectors).i32Const(n % 4).set(counts.rest).i32Const(k).set(counts.k);
-    asm.get(a).get(share.start).i32Const(k * 4).i32('i32.mul').i32('i32.add').set(ai);
-    asm.get(out).get(share.start).i32Const(n * 4).i32('i32.mul').i32('i32.add').set(yi);
-    countedLoop(ctx, m, 'rows', () => {
-      asm.get(b).set(bj);
-      for (const lanes of [4, 1] as const) {
-        countedLoop(ctx, lanes === 4 ? counts.vectors : counts.rest, `cols${lanes}`, () => {
-          asm.f32x4Const(0).set(acc).get(ai).set(ap).get(bj).set(bp);
-          countedLoop(ctx, counts.k, `t${lanes}`, () => {
-            if (!ctx.relaxed) asm.get(acc);
-            asm.get(ap).v128Load32Splat(0).get(bp);
-            if (lanes === 4) asm.v128Load(0);
-            else asm.v128Load32Splat(0);
-            if (ctx.relaxed) asm.get(acc).f32x4RelaxedMadd().set(acc);
-            else asm.v128('f32x4.mul').v128('f32x4.add').set(acc);
-            advance(asm, ap, 4);
-            advance(asm, bp, n * 4);
-          });
-          asm.get(yi).get(acc);
-          if (lanes === 4) asm.v128Store(0);
-          else asm.v128Store32Lane(0, 0);
-          advance(asm, bj, lanes * 4);
-          advance(asm, yi, lanes * 4);
-        });
-      }
-      advance(asm, ai, k * 4);
-    });
+    asm.get(a).get(share.start).i32Const(k * 4).i32('i32.mul').i32('i32.add').set(l.ai);
+    asm.get(out).get(share.start).i32Const(n * 4).i32('i32.mul').i32('i32.add').set(l.yi);
+    emitMatmulRows(ctx, l, { m, ...counts, bRowBytes: n * 4, aRowBytes: k * 4 }, b);
   };
 
   const level = (axis: number, a: Local, b: Local, out: Local): void => {

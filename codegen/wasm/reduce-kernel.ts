@@ -12,6 +12,7 @@ import { productExtent, type ReduceAxis, type ReduceKernel } from '../affine-ker
 import type { Local } from './function-assembler.ts';
 import { addressLocal, advance, countedLoop, extentLocal, pushAffine, type KernelContext } from './kernel-context.ts';
 import { emitShare } from './threads.ts';
+import { emitReduceBody, emitTapLoops, type TapLevel } from './reduce-body.ts';
 import { emitPoolVector, interiorRange, type LaneBody } from './pooling-lanes.ts';
 import { StaticData, TableWriter, type StaticTable } from './static-data.ts';
 
@@ -61,10 +62,10 @@ function windowTable(kernel: ReduceKernel, axis: ReduceAxis): TableWriter {
   return table;
 }
 
-interface WindowLevel {
+/** A window axis's tap loop: `count` is the valid taps at the current output index. */
+interface WindowLevel extends TapLevel {
   readonly axis: ReduceAxis;
-  /** Valid taps and divisor factor at the current output index. */
-  readonly count: Local;
+  /** The divisor factor at the current output index. */
   readonly divisor: Local;
 }
 
@@ -80,45 +81,17 @@ function emitReduce(ctx: KernelContext, kernel: ReduceKernel, tables: ReadonlyMa
   const out = addressLocal(ctx, kernel.out, 'out');
   const windows: WindowLevel[] = [];
 
-  /** Runs `inner(pointer)` for every valid tap of `levels`, nested in order, from `input`. */
-  const eachTap = (levels: readonly WindowLevel[], input: Local, inner: (pointer: Local) => void): void => {
-    const [first, ...rest] = levels;
-    if (first === undefined) {
-      inner(input);
-      return;
-    }
-    const child = asm.local('i32', 'tap');
-    asm.get(input).set(child);
-    countedLoop(ctx, first.count, 'taps', () => {
-      eachTap(rest, child, inner);
-      advance(asm, child, first.axis.dilation * first.axis.inStride * 4);
-    });
-  };
   const divisorOf = (levels: readonly WindowLevel[]): void => {
     asm.i32Const(1);
     for (const level of levels) asm.get(level.divisor).i32('i32.mul');
   };
 
-  const body = (input: Local): void => {
-    const sum = kernel.combine === 'sum';
-    const acc = asm.local(sum ? 'f64' : 'f32', 'acc');
-    if (sum) asm.f64Const(0).set(acc);
-    else asm.f32Const(kernel.combine === 'max' ? -Infinity : Infinity).set(acc);
-    eachTap(windows, input, (pointer) => {
-      asm.get(acc).get(pointer).f32Load(0);
-      if (sum) asm.f32('f64.promote_f32').f32('f64.add');
-      else asm.f32(kernel.combine === 'max' ? 'f32.max' : 'f32.min');
-      asm.set(acc);
-    });
-    asm.get(out).get(acc);
-    if (kernel.finish !== 'none') {
-      divisorOf(windows);
-      asm.f32('f64.convert_i32_s').f32('f64.div');
-    }
-    if (sum) asm.f32('f32.demote_f64');
-    asm.f32Store(0);
-    advance(asm, out, 4);
-  };
+  const body = (input: Local): void => emitReduceBody(ctx, out, {
+    combine: kernel.combine,
+    finish: kernel.finish,
+    eachTap: (visit) => emitTapLoops(ctx, windows, input, visit),
+    divisor: () => divisorOf(windows),
+  });
 
   const level = (a: number, input: Local): void => {
     const axis = kernel.axes[a];
@@ -156,7 +129,7 @@ function emitReduce(ctx: KernelContext, kernel: ReduceKernel, tables: ReadonlyMa
     }
     const entry = asm.local('i32', `t${a}_`);
     const outer = [...windows];
-    const window: WindowLevel = { axis, count: asm.local('i32', `n${a}_`), divisor: asm.local('i32', `d${a}_`) };
+    const window: WindowLevel = { axis, count: asm.local('i32', `n${a}_`), step: axis.dilation * axis.inStride * 4, divisor: asm.local('i32', `d${a}_`) };
     windows.push(window);
     /** `count` outputs one at a time, from the current table entry on. */
     const scalar = (count: number): void => {
@@ -180,7 +153,7 @@ function emitReduce(ctx: KernelContext, kernel: ReduceKernel, tables: ReadonlyMa
       asm.i32Const(vectors).set(n);
       const lanes: LaneBody = {
         kernel, axis, out,
-        outerTaps: (start, inner) => eachTap(outer, start, inner),
+        outerTaps: (start, inner) => emitTapLoops(ctx, outer, start, inner),
         outerDivisor: () => divisorOf(outer),
       };
       countedLoop(ctx, n, `lanes${a}`, () => {

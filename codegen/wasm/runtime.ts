@@ -238,26 +238,5 @@ function needFor(batch, threads, bytes = 0) {
 }`;
 
 
-/**
- * stream() of a bundle with several symbols (run-time sizes), emitted only there: the state
- * travels through the result arrays, fed back as the next chunk's inputs, as in the JS bundle
- * (memory addresses change with the sizes).
- */
-export const WASM_ARRAY_STREAM = `function arrayStream(streamOptions, runSync) {
-  const plan = streamPlan(streamOptions, metadata);
-  const feeds = Object.create(null);
-  const reset = () => {
-    for (const p of plan.pairs) feeds[p.inName] = p.initial !== undefined ? p.initial.slice() : new Float32Array(p.size);
-  };
-  reset();
-  return {
-    push(chunk) {
-      checkChunk(chunk, plan);
-      for (const name of plan.others) feeds[name] = Object.hasOwn(chunk, name) ? chunk[name] : undefined;
-      const results = runSync(feeds, plan.dims);
-      for (const p of plan.pairs) feeds[p.inName] = results[p.outName];
-      return results;
-    },
-    reset,
-  };
-}`;
+/** stream() of a bundle with several symbols (run-time sizes), emitted only there. */
+export { ARRAY_STREAM as WASM_ARRAY_STREAM } from '../array-stream.ts';

@@ -21,6 +21,7 @@ import type { DispatchAxis, ShaderPlan } from './shader-common.ts';
 import { EMBEDDED_WEIGHTS, EXTERNAL_WEIGHTS, WGSL_RUNTIME } from './runtime.ts';
 import { WGSL_DEVICE } from './runtime-device.ts';
 import { WGSL_FEEDS } from './runtime-feeds.ts';
+import { WGSL_LOAD } from './runtime-load.ts';
 import { STREAM_PLAN } from '../stream-runtime.ts';
 
 export interface WgslBundleOptions {
@@ -151,6 +152,7 @@ export function emitWgslBundle(graph: Graph, program: LoweredProgram, layout: Gp
     if (options.weights === 'external') w.all(FETCH_WEIGHTS.split('\n')).line();
     w.all((options.weights === 'embed' ? EMBEDDED_WEIGHTS : EXTERNAL_WEIGHTS).split('\n')).line();
     w.line('const SUBGROUP_SHADERS = {};').line('const F16_SHADERS = {};');
+    w.all(WGSL_LOAD.split('\n')).line();
     w.all(WGSL_DEVICE.split('\n')).line();
     w.all(WGSL_RUNTIME_SIZES_HOST.split('\n'));
     return { module: w.toString(), weights: storeWeights(bytes, options.dtype) };
@@ -188,6 +190,7 @@ export function emitWgslBundle(graph: Graph, program: LoweredProgram, layout: Gp
   w.all(DECODE_WEIGHTS.split('\n')).line();
   w.all(widenWeightsSource(options.dtype).split('\n')).line();
   w.all(FEED_CHECK.split('\n')).line();
+  w.all(WGSL_LOAD.split('\n')).line();
   w.all(WGSL_FEEDS.split('\n')).line();
   w.all(STREAM_PLAN.split('\n')).line();
   if (options.weights === 'external') w.all(FETCH_WEIGHTS.split('\n')).line();

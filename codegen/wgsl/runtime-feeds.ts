@@ -2,16 +2,9 @@
 // feed is a typed array (checked as in every bundle) or a GPUBuffer of the same elements as
 // f32 lanes (checked for usage and size, copied on the GPU, never read by the host); results
 // are read back from the staging buffer, or copied into fresh GPUBuffers the caller owns.
+// The usage flags it tests are runtime-load.ts's.
 
-export const WGSL_FEEDS = `const USAGE_MAP_READ = 1;
-const USAGE_COPY_SRC = 4;
-const USAGE_COPY_DST = 8;
-const USAGE_UNIFORM = 64;
-const USAGE_STORAGE = 128;
-const SHADER_STAGE_COMPUTE = 4;
-const MAP_MODE_READ = 1;
-
-function elementsAt(extent, batch) {
+export const WGSL_FEEDS = `function elementsAt(extent, batch) {
   return extent[0] * batch + extent[1];
 }
 

@@ -6,17 +6,10 @@
 // grow on demand (a run that needs more replaces them, and the bind groups, before it
 // starts). A stream's state goes through the result arrays. No model text: the emitter
 // defines the tables (SIZE_SLOTS, INPUTS, DISPATCH, …); requestDevice, buffer and retire
-// are runtime-device.ts's (these bundles have no shader variants: their tables are empty).
+// are runtime-device.ts's (these bundles have no shader variants: their tables are empty);
+// the weights upload, bind groups and usage flags runtime-load.ts's.
 
-export const WGSL_RUNTIME_SIZES_HOST = `const USAGE_MAP_READ = 1;
-const USAGE_COPY_SRC = 4;
-const USAGE_COPY_DST = 8;
-const USAGE_UNIFORM = 64;
-const USAGE_STORAGE = 128;
-const SHADER_STAGE_COMPUTE = 4;
-const MAP_MODE_READ = 1;
-
-/** [scale, fixed] or [scale, fixed, slot]: the size for this call. */
+export const WGSL_RUNTIME_SIZES_HOST = `/** [scale, fixed] or [scale, fixed, slot]: the size for this call. */
 function sizeAt(extent, slots) {
   return extent.length > 2 ? extent[0] * slots[extent[2]] + extent[1] : extent[1];
 }
@@ -44,37 +37,17 @@ export async function load(options = {}) {
   }
   const bounds = checkMaxSizes(options.maxBatch !== undefined ? { [metadata.symbols[0]]: options.maxBatch } : options.maxSizes);
   const bytes = await weightBytes(options);
-  const constFloats = CONST_CHUNKS.reduce((sum, size) => sum + size, 0);
-  if (bytes.byteLength !== constFloats * 4) {
-    throw new Error("fusegraph: expected " + constFloats * 4 + " bytes of weights, got " + bytes.byteLength);
-  }
+  checkWeightBytes(bytes);
   device.pushErrorScope("validation");
-  let start = 0;
-  const chunks = CONST_CHUNKS.map((size, index) => {
-    const chunk = device.createBuffer({ label: "fusegraph weights " + index, size: Math.max(16, Math.ceil(size / 4) * 16), usage: USAGE_STORAGE, mappedAtCreation: true });
-    new Uint8Array(chunk.getMappedRange()).set(bytes.subarray(start * 4, (start + size) * 4));
-    chunk.unmap();
-    start += size;
-    return chunk;
-  });
+  const chunks = weightChunks(device, bytes);
   const empty = buffer(device, "fusegraph no weights", 16, USAGE_STORAGE);
   const paramWords = new Uint32Array(4 + Math.ceil(SIZE_SLOTS.length / 4) * 4);
   const params = buffer(device, "fusegraph params", paramWords.byteLength, USAGE_UNIFORM | USAGE_COPY_DST);
-  const bindGroupLayout = device.createBindGroupLayout({
-    entries: [
-      { binding: 0, visibility: SHADER_STAGE_COMPUTE, buffer: { type: "uniform" } },
-      { binding: 1, visibility: SHADER_STAGE_COMPUTE, buffer: { type: "read-only-storage" } },
-      { binding: 2, visibility: SHADER_STAGE_COMPUTE, buffer: { type: "storage" } },
-    ],
-  });
-  const layout = device.createPipelineLayout({ bindGroupLayouts: [bindGroupLayout] });
-  const pipelines = await Promise.all(SHADERS.map((code, index) => device.createComputePipelineAsync({
-    label: "fusegraph kernel " + index,
-    layout,
-    compute: { module: device.createShaderModule({ label: "fusegraph kernel " + index, code }), entryPoint: "main" },
-  })));
-  const error = await device.popErrorScope();
-  if (error !== null) throw new Error("fusegraph: WebGPU rejected the bundle: " + error.message);
+  const bindGroupLayout = kernelBindGroupLayout(device);
+  // No variants here: shaderModules makes each kernel's portable module.
+  const { modules } = await shaderModules(device);
+  const pipelines = await kernelPipelines(device, bindGroupLayout, modules);
+  await checkErrorScope(device);
   const maxGroups = device.limits.maxComputeWorkgroupsPerDimension;
   const bindingLimit = Math.min(device.limits.maxStorageBufferBindingSize, device.limits.maxBufferSize);
   // A dispatch axis is [scale, fixed, per] or [scale, fixed, per, slot].
@@ -95,18 +68,7 @@ export async function load(options = {}) {
     capacity = { data: Math.max(dataBytes, capacity.data), staging: Math.max(stagingBytes, capacity.staging) };
     data = buffer(device, "fusegraph data", capacity.data, USAGE_STORAGE | USAGE_COPY_DST | USAGE_COPY_SRC);
     staging = buffer(device, "fusegraph staging", capacity.staging, USAGE_MAP_READ | USAGE_COPY_DST);
-    bindGroups = DISPATCH.map((dispatch) => {
-      const window = dispatch[2];
-      const consts = window === null ? { buffer: empty } : { buffer: chunks[window[0]], offset: window[1] * 4, size: Math.max(4, window[2] * 4) };
-      return device.createBindGroup({
-        layout: bindGroupLayout,
-        entries: [
-          { binding: 0, resource: { buffer: params } },
-          { binding: 1, resource: consts },
-          { binding: 2, resource: { buffer: data } },
-        ],
-      });
-    });
+    bindGroups = DISPATCH.map((dispatch) => kernelBindGroup(device, bindGroupLayout, params, weightWindow(dispatch, chunks, empty), data));
   }
   const needs = (slots) => [sizeAt(DATA_SIZE, slots) * 4, OUTPUTS.reduce((sum, output) => sum + sizeAt(output.size, slots) * 4, 0)];
   if (bounds !== null) prepare(...needs(evalSizes(SIZE_SLOTS, bounds)));

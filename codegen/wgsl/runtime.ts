@@ -12,7 +12,8 @@
 // outputs are copied to their inputs' regions of `data` through a small state buffer (a
 // buffer cannot be copied onto itself), in the same command buffer.
 // It contains no model text; the emitter defines the tables it reads (SHADERS, DISPATCH, …).
-// Buffer usage flags are numbers (runtime-feeds.ts) so the bundle needs no WebGPU globals.
+// The pieces it shares with runtime-sizes-host.ts (weights upload, bind groups, usage flags) are
+// runtime-load.ts's.
 
 export const WGSL_RUNTIME = `/** Batch sizes whose uniform and bind groups stay cached (the oldest goes first). */
 const CACHED_BATCHES = 32;
@@ -23,41 +24,16 @@ export async function load(options = {}) {
   const maxBatch = options.maxBatch ?? Math.min(DEFAULT_MAX_BATCH, MAX_BATCH_LIMIT);
   checkMaxBatch(device, maxBatch);
   const bytes = await weightBytes(options);
-  const constFloats = CONST_CHUNKS.reduce((sum, size) => sum + size, 0);
-  if (bytes.byteLength !== constFloats * 4) {
-    throw new Error("fusegraph: expected " + constFloats * 4 + " bytes of weights, got " + bytes.byteLength);
-  }
+  checkWeightBytes(bytes);
   device.pushErrorScope("validation");
-  let start = 0;
-  const chunks = CONST_CHUNKS.map((size, index) => {
-    const chunk = device.createBuffer({ label: "fusegraph weights " + index, size: Math.max(16, Math.ceil(size / 4) * 16), usage: USAGE_STORAGE, mappedAtCreation: true });
-    new Uint8Array(chunk.getMappedRange()).set(bytes.subarray(start * 4, (start + size) * 4));
-    chunk.unmap();
-    start += size;
-    return chunk;
-  });
+  const chunks = weightChunks(device, bytes);
   const empty = buffer(device, "fusegraph no weights", 16, USAGE_STORAGE);
   const data = buffer(device, "fusegraph data", elementsAt(DATA_SIZE, maxBatch) * 4, USAGE_STORAGE | USAGE_COPY_DST | USAGE_COPY_SRC);
-  const bindGroupLayout = device.createBindGroupLayout({
-    entries: [
-      { binding: 0, visibility: SHADER_STAGE_COMPUTE, buffer: { type: "uniform" } },
-      { binding: 1, visibility: SHADER_STAGE_COMPUTE, buffer: { type: "read-only-storage" } },
-      { binding: 2, visibility: SHADER_STAGE_COMPUTE, buffer: { type: "storage" } },
-    ],
-  });
-  const layout = device.createPipelineLayout({ bindGroupLayouts: [bindGroupLayout] });
-  const weightWindows = DISPATCH.map((dispatch) => {
-    const window = dispatch[2];
-    return window === null ? { buffer: empty } : { buffer: chunks[window[0]], offset: window[1] * 4, size: Math.max(4, window[2] * 4) };
-  });
+  const bindGroupLayout = kernelBindGroupLayout(device);
+  const weightWindows = DISPATCH.map((dispatch) => weightWindow(dispatch, chunks, empty));
   const { modules, features } = await shaderModules(device);
-  const pipelines = await Promise.all(modules.map((module, index) => device.createComputePipelineAsync({
-    label: "fusegraph kernel " + index,
-    layout,
-    compute: { module, entryPoint: "main" },
-  })));
-  const error = await device.popErrorScope();
-  if (error !== null) throw new Error("fusegraph: WebGPU rejected the bundle: " + error.message);
+  const pipelines = await kernelPipelines(device, bindGroupLayout, modules);
+  await checkErrorScope(device);
   const maxGroups = device.limits.maxComputeWorkgroupsPerDimension;
   const groups = (axis, batch) => Math.min(maxGroups, Math.ceil((axis[0] * batch + axis[1]) / axis[2]));
 
@@ -75,14 +51,7 @@ export async function load(options = {}) {
     const params = device.createBuffer({ label: "fusegraph params " + batch, size: 16, usage: USAGE_UNIFORM, mappedAtCreation: true });
     new Uint32Array(params.getMappedRange())[0] = batch;
     params.unmap();
-    const bindGroups = weightWindows.map((consts) => device.createBindGroup({
-      layout: bindGroupLayout,
-      entries: [
-        { binding: 0, resource: { buffer: params } },
-        { binding: 1, resource: consts },
-        { binding: 2, resource: { buffer: data } },
-      ],
-    }));
+    const bindGroups = weightWindows.map((consts) => kernelBindGroup(device, bindGroupLayout, params, consts, data));
     const counts = new Uint32Array(DISPATCH.length * 2);
     DISPATCH.forEach((dispatch, index) => {
       counts[2 * index] = groups(dispatch[0], batch);

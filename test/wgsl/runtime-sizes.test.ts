@@ -13,6 +13,7 @@ import { compareArrays, toleranceFor } from '../../src/tolerance.ts';
 import { importBundle } from '../codegen/js/load-bundle.ts';
 import { gpuDevice } from '../support/webgpu.ts';
 import { sequenceFeeds, sequenceGraph } from '../support/sequence-graph.ts';
+import { compileUnlessRefused, entrySource } from '../support/refused-compile.ts';
 import { readFileSync } from 'node:fs';
 import { toGraph, transformerEncoderLayer, type WeightTensor } from '../../src/nn.ts';
 import { Random } from '../../src/random.ts';
@@ -178,15 +179,8 @@ describe('several symbols on WebGPU (run-time sizes)', () => {
     let runtimeCases = 0;
     const cases = arbGraphAndFeeds({ ops, maxWidth: 12, symbols: ['N', 'S'], feeds: { batch: { min: 1, max: 3 }, sequence: { min: 1, max: 5 }, subnormals: false, edgeValues: EDGES } });
     await assertGraphPropertyAsync(cases, async ({ graph, feeds, dims }) => {
-      let bundle;
-      try {
-        bundle = compile(graph, { target: 'wgsl' });
-      } catch (error) {
-        if (error instanceof Error && /the WGSL target takes several symbols, but not yet/.test(error.message)) return;
-        throw error;
-      }
-      const entry = bundle.files.find((f) => f.name === bundle.entry);
-      if (typeof entry?.contents !== 'string' || !entry.contents.includes('const SIZE_SLOTS = [')) return;
+      const bundle = compileUnlessRefused(graph, 'wgsl', /the WGSL target takes several symbols, but not yet/);
+      if (bundle === undefined || !entrySource(bundle).includes('const SIZE_SLOTS = [')) return;
       runtimeCases++;
       const session = await ((await importBundle(bundle)) as unknown as WgslModule).load({ device });
       try {

@@ -57,20 +57,25 @@ function feedsOf(batch: number): Feeds {
   return { x: random.uniformArray(batch * 900, -4, 4), y: random.uniformArray(batch * 900, -4, 4), z: random.uniformArray(batch * 14, -4, 4) };
 }
 
+/** The session's results at batch 1 and 3 agree with the interpreter's within f32 sums' error. */
+async function agreesAtBatches(graph: Graph, session: { run(feeds: Feeds): Promise<Record<string, Float32Array>> }, feedsAt: (batch: number) => Feeds): Promise<void> {
+  for (const batch of [1, 3]) {
+    const feeds = feedsAt(batch);
+    const expected = interpret(graph, feeds);
+    const actual = await session.run(feeds);
+    for (const name of graph.outputs) {
+      const comparison = compareArrays(expected[name] ?? new Float32Array(), actual[name] ?? new Float32Array(), toleranceForF32Sums(graph, feeds));
+      expect(comparison.ok, `batch ${batch}, ${name}: ${JSON.stringify(comparison)}`).toBe(true);
+    }
+  }
+}
+
 async function agreesOn(device: GPUDevice, graph: Graph, expectSubgroups: boolean): Promise<void> {
   const target = prepared(graph, 'O2');
   const session = await loadWgsl(target.graph, target.plan, 3, device);
   try {
     expect((session as unknown as { features: { subgroups: boolean } }).features.subgroups).toBe(expectSubgroups);
-    for (const batch of [1, 3]) {
-      const feeds = feedsOf(batch);
-      const expected = interpret(graph, feeds);
-      const actual = await session.run(feeds);
-      for (const name of graph.outputs) {
-        const comparison = compareArrays(expected[name] ?? new Float32Array(), actual[name] ?? new Float32Array(), toleranceForF32Sums(graph, feeds));
-        expect(comparison.ok, `batch ${batch}, ${name}: ${JSON.stringify(comparison)}`).toBe(true);
-      }
-    }
+    await agreesAtBatches(graph, session, feedsOf);
   } finally {
     session.dispose();
   }
@@ -177,15 +182,7 @@ describe('WGSL shader variants', () => {
     try {
       expect(session.features.f16).toBe(true);
       expect(emulated).toBe(3);
-      for (const batch of [1, 3]) {
-        const feeds = productFeeds(batch, false);
-        const expected = interpret(graph, feeds);
-        const actual = await session.run(feeds);
-        for (const name of graph.outputs) {
-          const comparison = compareArrays(expected[name] ?? new Float32Array(), actual[name] ?? new Float32Array(), toleranceForF32Sums(graph, feeds));
-          expect(comparison.ok, `batch ${batch}, ${name}: ${JSON.stringify(comparison)}`).toBe(true);
-        }
-      }
+      await agreesAtBatches(graph, session, (batch) => productFeeds(batch, false));
     } finally {
       session.dispose();
     }

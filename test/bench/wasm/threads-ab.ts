@@ -7,7 +7,7 @@
 //
 // `encoder:S` is the transformer encoder of test/bench/seq/encoder-bench.ts at sequence S, batch 1.
 
-import { readdirSync, readFileSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -15,6 +15,7 @@ import type { Graph } from '../../../ir/graph.ts';
 import { sequential, toGraph, transformerEncoderLayer } from '../../../src/nn.ts';
 import { Random } from '../../../src/random.ts';
 import { caseByName, outputName } from '../process/cases.ts';
+import { blockSize, median, timeBlock, type Infer, type Session } from './interleave.ts';
 
 /** The case's graph and its input at the spec's batch (or, for the encoder, sequence length). */
 function caseOf(name: string, size: number): { graph: Graph; x: Float32Array } {
@@ -24,22 +25,6 @@ function caseOf(name: string, size: number): { graph: Graph; x: Float32Array } {
   return { graph, x: new Random(1).uniformArray(size * 128, -1, 1) };
 }
 
-type Results = Record<string, Float32Array>;
-interface Session { readonly threads: number; runSync(feeds: object): Results; run(feeds: object): Promise<Results>; dispose(): Promise<void> }
-
-function threadCpu(): Map<string, number> {
-  const times = new Map<string, number>();
-  for (const tid of readdirSync('/proc/self/task')) {
-    try {
-      times.set(tid, Number(readFileSync(`/proc/self/task/${tid}/schedstat`, 'utf8').split(' ')[0]));
-    } catch {
-      // The thread ended meanwhile.
-    }
-  }
-  return times;
-}
-
-const median = (values: readonly number[]): number => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] ?? NaN;
 const arg = (name: string, fallback: string): string => {
   const at = process.argv.indexOf(name);
   return at >= 0 ? (process.argv[at + 1] ?? fallback) : fallback;
@@ -64,7 +49,7 @@ for (const spec of arg('--cases', 'deep:32').split(',')) {
   const output = outputName(graph);
   const head = await loadTree(here, graph, threads);
   const base = await loadTree(arg('--base', ''), graph, threads);
-  const runners: [string, () => Promise<Float32Array | undefined> | Float32Array | undefined][] = [
+  const runners: [string, Infer][] = [
     ['1t', () => head.one.runSync({ x })[output]],
     [`base ${threads}t`, async () => (await base.many.run({ x }))[output]],
     [`head ${threads}t`, async () => (await head.many.run({ x }))[output]],
@@ -74,22 +59,15 @@ for (const spec of arg('--cases', 'deep:32').split(',')) {
     const got = await infer();
     if (got === undefined || Buffer.compare(reference, Buffer.from(got.buffer)) !== 0) throw new Error(`${label}: bytes differ`);
   }
-  const t0 = performance.now();
-  await runners[0]?.[1]();
-  const block = Math.max(1, Math.round(100 / (performance.now() - t0)));
+  const block = await blockSize(runners[0]?.[1]);
   const timings = runners.map(() => ({ wall: [] as number[], critical: [] as number[] }));
   const start = performance.now();
   const loads = [loadavg()[0] ?? 0];
   while (performance.now() - start < budget) {
     for (const [index, [, infer]] of runners.entries()) {
-      const before = threadCpu();
-      for (let i = 0; i < block; i++) {
-        const begin = performance.now();
-        await infer();
-        timings[index]?.wall.push(performance.now() - begin);
-      }
-      const perThread = [...threadCpu()].map(([tid, ns]) => (ns - (before.get(tid) ?? ns)) / 1e6 / block);
-      timings[index]?.critical.push(Math.max(...perThread));
+      const { walls, critical } = await timeBlock(infer, block);
+      timings[index]?.wall.push(...walls);
+      timings[index]?.critical.push(critical);
     }
   }
   loads.push(loadavg()[0] ?? 0);

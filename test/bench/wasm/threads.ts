@@ -16,16 +16,15 @@
 // BENCH_MS (default 6000) is each child's timing budget per runner set.
 
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { compile } from '../../../src/compile.ts';
 import { writeOnnx } from '../../../src/frontends/onnx/writer.ts';
 import { caseByName, outputName } from '../process/cases.ts';
+import { blockSize, median, timeBlock, type Infer, type Session } from './interleave.ts';
 
-type Results = Record<string, Float32Array>;
-interface Session { readonly threads: number; runSync(feeds: object): Results; run(feeds: object): Promise<Results>; dispose(): Promise<void> }
 interface Timing { readonly wall: number[]; readonly cpu: number[]; readonly critical: number[] }
 interface ChildReport {
   readonly runner: string;
@@ -38,30 +37,12 @@ interface ChildReport {
   readonly criticalBest: number;
 }
 
-/** CPU nanoseconds of each thread of this process so far. */
-function threadCpu(): Map<string, number> {
-  const times = new Map<string, number>();
-  for (const tid of readdirSync('/proc/self/task')) {
-    try {
-      times.set(tid, Number(readFileSync(`/proc/self/task/${tid}/schedstat`, 'utf8').split(' ')[0]));
-    } catch {
-      // The thread ended meanwhile.
-    }
-  }
-  return times;
-}
-
 const HERE = fileURLToPath(import.meta.url);
 
 function arg(argv: readonly string[], name: string, fallback: string): string {
   const at = argv.indexOf(name);
   return at >= 0 ? (argv[at + 1] ?? fallback) : fallback;
 }
-
-const median = (values: readonly number[]): number => {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.floor(sorted.length / 2)] ?? NaN;
-};
 
 /** One child: one case at one batch, fusegraph at 1 and `threads` threads, ort-web at `ortThreads`. */
 async function child(name: string, batch: number, threads: number, ortThreads: number): Promise<void> {
@@ -81,7 +62,7 @@ async function child(name: string, batch: number, threads: number, ortThreads: n
   ort.env.wasm.wasmPaths = join(process.cwd(), 'node_modules/onnxruntime-web/dist/');
   const ortSession = await ort.InferenceSession.create(writeOnnx(graph), { executionProviders: ['wasm'], graphOptimizationLevel: 'all' });
   const ortFeeds = { x: new ort.Tensor('float32', x, bench.inputShape(batch)) };
-  const runners: [string, () => Promise<Float32Array | undefined> | Float32Array | undefined][] = [
+  const runners: [string, Infer][] = [
     ['fusegraph 1t', () => single.runSync({ x })[output]],
     [`fusegraph ${threads}t`, async () => (await multi.run({ x }))[output]],
     [`ort-web ${ortThreads}t`, async () => (await ortSession.run(ortFeeds))[output]?.data as Float32Array],
@@ -94,25 +75,17 @@ async function child(name: string, batch: number, threads: number, ortThreads: n
   const scale = reference.reduce((m, v) => Math.max(m, Math.abs(v)), 0);
   if (theirs.some((v, i) => Math.abs(v - (reference[i] ?? NaN)) > 1e-3 * scale)) throw new Error('bench: ort-web disagrees');
   const timings: Timing[] = runners.map(() => ({ wall: [], cpu: [], critical: [] }));
-  // Inferences per block: ~100 ms of the single-thread runner (reading /proc once per block).
-  const t0 = performance.now();
-  await runners[0]?.[1]();
-  const block = Math.max(1, Math.round(100 / (performance.now() - t0)));
+  const block = await blockSize(runners[0]?.[1]);
   const budgetMs = Number(process.env['BENCH_MS'] ?? 6000);
   const start = performance.now();
   for (let round = 0; round < 3 || performance.now() - start < budgetMs; round++) {
     for (const [index, [, infer]] of runners.entries()) {
       const timing = timings[index];
       if (timing === undefined) continue;
-      const before = threadCpu();
-      for (let i = 0; i < block; i++) {
-        const begin = performance.now();
-        await infer();
-        timing.wall.push(performance.now() - begin);
-      }
-      const perThread = [...threadCpu()].map(([tid, ns]) => (ns - (before.get(tid) ?? ns)) / 1e6 / block);
-      timing.cpu.push(perThread.reduce((a, b) => a + b, 0));
-      timing.critical.push(Math.max(...perThread));
+      const { walls, cpu, critical } = await timeBlock(infer, block);
+      timing.wall.push(...walls);
+      timing.cpu.push(cpu);
+      timing.critical.push(critical);
     }
   }
   const report: ChildReport[] = runners.map(([runner], index) => {

@@ -18,6 +18,7 @@ import { compareArrays, toleranceFor } from '../../../src/tolerance.ts';
 import { arbGraphAndFeeds, assertGraphPropertyAsync, KERNEL_OPS } from '../../arbitraries.ts';
 import { MAX_SEQ_RELATIVE_ERROR, PYTORCH_SEQ_DIR, readPytorchSeq, relativeError } from '../../support/pytorch-seq-fixtures.ts';
 import { loadWasmBundle } from './wasm-bundle.ts';
+import { compileUnlessRefused, entrySource } from '../../support/refused-compile.ts';
 import { writeBundle } from '../js/load-bundle.ts';
 
 type Dims = Record<string, number>;
@@ -31,8 +32,7 @@ const SIZES: readonly (readonly [number, number])[] = [[1, 1], [2, 3], [3, 17], 
 
 async function sessionFor(graph: Graph): Promise<{ session: DimsSession; source: string }> {
   const bundle = compile(graph, { target: 'wasm' });
-  const entry = bundle.files.find((f) => f.name === bundle.entry);
-  const source = typeof entry?.contents === 'string' ? entry.contents : '';
+  const source = entrySource(bundle);
   return { session: (await loadWasmBundle(bundle)) as unknown as DimsSession, source };
 }
 
@@ -232,17 +232,10 @@ describe('several symbols on the wasm target (run-time sizes)', () => {
     const edgeValues = [0, -0, 1, -1, NaN, Infinity, -Infinity];
     const cases = arbGraphAndFeeds({ ops: KERNEL_OPS, maxWidth: 12, symbols: ['N', 'S'], feeds: { batch: { min: 1, max: 3 }, sequence: { min: 1, max: 5 }, edgeValues } });
     await assertGraphPropertyAsync(cases, async ({ graph, feeds, dims }) => {
-      let bundle;
-      try {
-        bundle = compile(graph, { target: 'wasm' });
-      } catch (error) {
-        // What the wasm target refuses is a CompileError naming the node and the JS target.
-        if (error instanceof Error && /the wasm target takes several symbols, but not yet/.test(error.message)) return;
-        throw error;
-      }
+      const bundle = compileUnlessRefused(graph, 'wasm', /the wasm target takes several symbols, but not yet/);
+      if (bundle === undefined) return;
       const session = (await loadWasmBundle(bundle)) as unknown as DimsSession;
-      const entry = bundle.files.find((f) => f.name === bundle.entry);
-      if (typeof entry?.contents === 'string' && !entry.contents.includes('const SIZE_SLOTS = null;')) runtimeCases++;
+      if (!entrySource(bundle).includes('const SIZE_SLOTS = null;')) runtimeCases++;
       try {
         expectAgreement(graph, interpret(graph, feeds, dims), session.runSync({ ...feeds }, dims), JSON.stringify(dims));
       } finally {
