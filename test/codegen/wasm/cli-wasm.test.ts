@@ -39,6 +39,23 @@ describe('fusegraph compile --target wasm', () => {
     expect(readFileSync(join(dir, 'seed-mlp.mjs')).byteLength).toBeLessThan(42_000);
   });
 
+  it('--wasm-threads off leaves out the thread pool (the seed MLP: ~21 KB instead of ~37 KB)', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'fusegraph-wasm-cli-'));
+    const result = fusegraph('compile', SEED, '--target', 'wasm', '--wasm-threads', 'off', '--weights', 'external', '-o', dir);
+    expect(result.stderr).toBe('');
+    expect(result.status).toBe(0);
+    const source = readFileSync(join(dir, 'seed-mlp.mjs'), 'utf8');
+    expect(source).not.toContain('WORKER_SOURCE');
+    expect(source).toContain('const THREADS_UNAVAILABLE = "compiled without threads";');
+    expect(Buffer.byteLength(source)).toBeLessThan(21_500);
+    const bad = fusegraph('compile', SEED, '--target', 'wasm', '--wasm-threads', 'no', '-o', dir);
+    expect(bad.status).toBe(2);
+    expect(bad.stderr).toMatch(/--wasm-threads expects on or off/);
+    const js = fusegraph('compile', SEED, '--target', 'js', '--wasm-threads', 'off', '-o', dir);
+    expect(js.status).toBe(2);
+    expect(js.stderr).toMatch(/need --target wasm/);
+  });
+
   it('refuses --emit-wat and --wasm-relaxed for other targets', () => {
     const dir = mkdtempSync(join(tmpdir(), 'fusegraph-wasm-cli-'));
     const result = fusegraph('compile', SEED, '--target', 'js', '--emit-wat', '-o', dir);
