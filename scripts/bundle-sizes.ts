@@ -17,10 +17,13 @@ import { BIND_DIMS } from '../codegen/bind-dims-source.ts';
 /** Verbatim runtime texts by section; a text with placeholder lines is searched piece by piece. */
 const TEXTS: [string, string][] = [
   ['thread pool (incl. worker source)', pool.THREAD_POOL],
-  ['wasm load()', wasmRuntime.wasmLoadSource(true)],
-  ['wasm load()', wasmRuntime.wasmLoadSource(false)],
+  ['wasm load()', wasmRuntime.wasmLoadSource(true, true)],
+  ['wasm load()', wasmRuntime.wasmLoadSource(false, true)],
+  ['wasm load()', wasmRuntime.wasmLoadSource(true, false)],
+  ['wasm load()', wasmRuntime.wasmLoadSource(false, false)],
   ['wasm array stream', wasmRuntime.WASM_ARRAY_STREAM],
-  ['js load()', jsRuntime.LOAD_EXTERNAL],
+  ['js load()', jsRuntime.jsLoadSource(true, true)],
+  ['js load()', jsRuntime.jsLoadSource(true, false)],
   ['feed checks', jsRuntime.FEED_CHECK],
   ['feed checks', jsRuntime.SYMBOL_FEED_CHECK],
   ['weights decode/fetch', jsRuntime.DECODE_WEIGHTS],

@@ -14,13 +14,14 @@ import type { RuntimeProgram } from '../runtime-program.ts';
 import type { LoweredProgram } from '../affine-kernels.ts';
 import { commentLine, commentText, stringLiteral } from '../namer.ts';
 import { storageNote, storeWeights, widenWeightsSource, type WeightsDtype } from '../weight-storage.ts';
+import { dropUnusedHelpers } from '../unused-helpers.ts';
 import { CodeWriter } from '../writer.ts';
 import type { AffineBytes } from './memory-layout.ts';
 import type { WasmProgram } from './program.ts';
 import { MAX_PAGES } from './module-assembler.ts';
 import { WASM_ARRAY_STREAM, wasmLoadSource } from './runtime.ts';
 import { THREAD_POOL } from './thread-pool-runtime.ts';
-import { STREAM_PLAN } from '../stream-runtime.ts';
+import { STREAM_PLAN, streamPossible } from '../stream-runtime.ts';
 
 export interface WasmBundleOptions {
   readonly weights: 'embed' | 'external';
@@ -194,12 +195,13 @@ export function emitWasmBundle(graph: Graph, program: LoweredProgram, wasm: Wasm
   w.line(`const SIZE_SLOTS = ${options.runtime === undefined ? 'null' : options.runtime.sizes.literal()};`);
   if (options.runtime !== undefined) w.line(`const INPUT_SHAPES = ${JSON.stringify(program.inputs.map((t) => t.shape))};`);
   // Byte addresses [perSample, fixed] of each input and output region, for stream().
-  w.block('const INPUT_LAYOUT = [', () => program.inputs.forEach((input, index) => {
+  const stream = streamPossible(program.inputs, program.outputs);
+  if (stream) w.block('const INPUT_LAYOUT = [', () => program.inputs.forEach((input, index) => {
     const batched = input.size.perSample !== 0;
     const address = wasm.layout.inputs[index] ?? { perSample: 0, fixed: 0 };
     w.line(`{ name: ${stringLiteral(input.name)}, sample: ${batched ? input.size.perSample : input.size.fixed}, batched: ${batched}, address: [${address.perSample}, ${address.fixed}] },`);
   }), '];');
-  w.block('const OUTPUT_LAYOUT = [', () => program.outputs.forEach((output, index) => {
+  if (stream) w.block('const OUTPUT_LAYOUT = [', () => program.outputs.forEach((output, index) => {
     const address = wasm.layout.outputs[index] ?? { perSample: 0, fixed: 0 };
     w.line(`{ name: ${stringLiteral(output.name)}, size: [${output.size.perSample}, ${output.size.fixed}], address: [${address.perSample}, ${address.fixed}] },`);
   }), '];');
@@ -207,17 +209,17 @@ export function emitWasmBundle(graph: Graph, program: LoweredProgram, wasm: Wasm
   w.all(DECODE_WEIGHTS.split('\n')).line();
   w.all(widenWeightsSource(options.dtype).split('\n')).line();
   w.all((options.runtime === undefined ? FEED_CHECK : `${SYMBOL_FEED_CHECK}\n\n${SIZES_SOURCE}`).split('\n')).line();
-  w.all(STREAM_PLAN.split('\n')).line();
-  if (options.runtime !== undefined) w.all(WASM_ARRAY_STREAM.split('\n')).line();
+  if (stream) w.all(STREAM_PLAN.split('\n')).line();
+  if (stream && options.runtime !== undefined) w.all(WASM_ARRAY_STREAM.split('\n')).line();
   if (options.weights === 'external') w.all(FETCH_WEIGHTS.split('\n')).line();
   if (wasm.threaded) w.all(THREAD_POOL.split('\n')).line();
   const feeds = feedStatements(program, wasm, options.runtime);
   const lookups = lookupStatements(program, options.runtime);
-  for (const line of wasmLoadSource(wasm.threaded).split('\n')) {
+  for (const line of wasmLoadSource(wasm.threaded, stream).split('\n')) {
     const indent = line.slice(0, line.length - line.trimStart().length);
     const filled = { '/*FEEDS*/': feeds.check, '/*COPY*/': feeds.copy, '/*LOOKUPS*/': lookups, '/*RESULTS*/': resultStatements(program, wasm) }[line.trim()];
     if (filled !== undefined) w.all(filled.map((l) => indent + l));
     else w.line(line);
   }
-  return w.toString();
+  return dropUnusedHelpers(w.toString());
 }

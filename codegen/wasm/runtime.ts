@@ -16,6 +16,8 @@
 // apart; a stream's state then goes through JavaScript arrays. Such bundles run on one thread
 // (THREADS_UNAVAILABLE says so), so their memory is never shared.
 
+import { NO_STREAM_ERROR } from '../stream-runtime.ts';
+
 const LOAD_SOURCE = `export async function load(options = {}) {
   let code = bytesOfBase64(SIMD_MODULE_BASE64);
   let relaxedSimd = false;
@@ -170,6 +172,12 @@ const LOAD_SOURCE = `export async function load(options = {}) {
     return readResults(batch);
   }
 /*END*/
+/*NOSTREAM*/
+  function stream() {
+    usable();
+    /*NOSTREAM_ERROR*/
+  }
+/*STREAM*/
   function stream(streamOptions) {
     usable();
     if (SIZE_SLOTS !== null) return arrayStream(streamOptions, runSync);
@@ -222,6 +230,7 @@ const LOAD_SOURCE = `export async function load(options = {}) {
       reset,
     };
   }
+/*END*/
   return {
     relaxedSimd,
 /*THREADED*/
@@ -268,17 +277,19 @@ function needFor(batch, threads, bytes = 0) {
 }`;
 
 /**
- * `load` of a bundle with a thread pool (`threaded`) or without one: keeps the lines between
- * `/*THREADED*\/` and `/*END*\/` or those between `/*SINGLE*\/` and `/*END*\/` (and every
- * line outside them), dropping the marker lines.
+ * `load` of a bundle with a thread pool (`threaded`) or without one, and with a working
+ * stream() or one that only refuses (`stream`: some output has an input's shape): keeps the
+ * lines of the sections that apply (from a `/*THREADED*\/`, `/*SINGLE*\/`, `/*STREAM*\/` or
+ * `/*NOSTREAM*\/` line to the next marker line) and every line outside them, dropping the markers.
  */
-export function wasmLoadSource(threaded: boolean): string {
+export function wasmLoadSource(threaded: boolean, stream: boolean): string {
+  const keep: Readonly<Record<string, boolean>> = { THREADED: threaded, SINGLE: !threaded, STREAM: stream, NOSTREAM: !stream, END: true };
   const kept: string[] = [];
-  let section: 'THREADED' | 'SINGLE' | undefined;
+  let section = true;
   for (const line of LOAD_SOURCE.split('\n')) {
-    const marker = /^\/\*(THREADED|SINGLE|END)\*\/$/.exec(line)?.[1];
-    if (marker !== undefined) section = marker === 'END' ? undefined : marker as 'THREADED' | 'SINGLE';
-    else if (section === undefined || (section === 'THREADED') === threaded) kept.push(line);
+    const marker = /^\/\*(THREADED|SINGLE|STREAM|NOSTREAM|END)\*\/$/.exec(line)?.[1];
+    if (marker !== undefined) section = keep[marker] === true;
+    else if (section) kept.push(line.trim() === '/*NOSTREAM_ERROR*/' ? `    ${NO_STREAM_ERROR}` : line);
   }
   return kept.join('\n');
 }
