@@ -38,11 +38,12 @@ function sections(text: string): Map<string, number> {
   const mark = (from: number, to: number, label: string): void => {
     for (let i = from; i < to; i++) owner[i] ??= label;
   };
-  const pieceSplit = /^\s*\/\*[A-Z]+\*\/\s*$/m;
+  // Placeholder lines split a text, and so do blank lines (unused-helpers.ts drops whole functions).
+  const pieceSplit = /^\s*\/\*[A-Z]+\*\/\s*$|\n\n/m;
   for (const [label, source] of TEXTS) {
     if (source === '') continue;
     for (const piece of source.split(pieceSplit)) {
-      if (piece.length < 40) continue;
+      if (piece.trim().length < 40) continue;
       const at = text.indexOf(piece);
       if (at >= 0) mark(at, at + piece.length, label);
     }

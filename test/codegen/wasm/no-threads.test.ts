@@ -46,7 +46,7 @@ describe('wasm bundles without threads', () => {
     expect(without).not.toContain('WORKER_SOURCE');
     expect(without).not.toContain('Atomics');
     expect(without).not.toContain('threadPlan');
-    // The pool's JavaScript and the module's scheduler: about 16 KB of the seed MLP's 37 KB.
+    // The pool's JavaScript and the module's scheduler: 16 KB of the seed MLP's 29.6 KB.
     expect(without.length).toBeLessThan(withThreads.length - 14_000);
     const session = await loadWith(single, 2);
     expect([session.threads, session.threadsReason]).toEqual([1, 'compiled without threads']);
