@@ -3,6 +3,15 @@
 // same shape) and each pushed chunk. Where the state lives between chunks is the target's
 // business (codegen/js/runtime.ts, codegen/wasm/runtime.ts, codegen/wgsl/runtime.ts).
 
+/** Whether stream({ state }) can be given any state: some output has the shape of some input. */
+export function streamPossible(inputs: readonly { readonly shape: readonly (number | string)[] }[], outputs: readonly { readonly shape: readonly (number | string)[] }[]): boolean {
+  const shapes = new Set(inputs.map((t) => JSON.stringify(t.shape)));
+  return outputs.some((t) => shapes.has(JSON.stringify(t.shape)));
+}
+
+/** stream() of a bundle where streamPossible is false (streamPlan would refuse every state). */
+export const NO_STREAM_ERROR = 'throw new TypeError("fusegraph: stream({ state }) needs an output of the same shape as an input to carry as state; this model has none");';
+
 /**
  * `streamPlan(options, metadata)` → { batch, pairs: [{ output, input, outName, inName, size,
  * initial }], others: [input names pushed per chunk] }; `checkChunk(chunk, plan)` refuses

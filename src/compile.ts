@@ -47,8 +47,11 @@ export interface CompileOptions {
   readonly name?: string;
   /** wgsl target only: also embed f16 inner-product kernels, used where the device has shader-f16. */
   readonly wgsl?: { readonly f16?: boolean };
-  /** wasm target only: also embed a relaxed-SIMD module; also write the .wat listing. */
-  readonly wasm?: { readonly relaxed?: boolean; readonly emitWat?: boolean };
+  /**
+   * wasm target only: also embed a relaxed-SIMD module; also write the .wat listing; `threads:
+   * false` leaves out the thread pool (a smaller bundle whose runs stay on the calling thread).
+   */
+  readonly wasm?: { readonly relaxed?: boolean; readonly emitWat?: boolean; readonly threads?: boolean };
   /** Lines for the entry module's header comment (what was pruned and why). */
   readonly headerNotes?: readonly string[];
   /** Symbols fixed at compile time (`{ S: 64 }`): substituted before optimizing. */

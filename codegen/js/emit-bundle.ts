@@ -12,6 +12,7 @@ import { kernelBodies } from '../kernel-info.ts';
 import type { Kernel, LoweredProgram } from '../kernels.ts';
 import { commentLine, commentText, Namer, stringLiteral } from '../namer.ts';
 import { storageNote, storeWeights, widenWeightsSource, type WeightsDtype } from '../weight-storage.ts';
+import { dropUnusedHelpers } from '../unused-helpers.ts';
 import { CodeWriter } from '../writer.ts';
 import { emitElementwise } from './kernel-elementwise.ts';
 import { emitRecurrence } from './kernel-recurrence.ts';
@@ -22,9 +23,9 @@ import { emitMatmul, emitSoftmax } from './kernel-reduce.ts';
 import { emitAttention, emitLayerNorm } from './kernel-sequence.ts';
 import { emitDenseConv, isDenseConv } from './kernel-conv.ts';
 import { emitConv, emitReduce } from './kernel-window.ts';
-import { STREAM_PLAN } from '../stream-runtime.ts';
+import { STREAM_PLAN, streamPossible } from '../stream-runtime.ts';
 import { ARRAY_STREAM } from '../array-stream.ts';
-import { DECODE_WEIGHTS, FETCH_WEIGHTS, LOAD_EMBEDDED, LOAD_EXTERNAL, SYMBOL_FEED_CHECK } from './runtime.ts';
+import { DECODE_WEIGHTS, FETCH_WEIGHTS, jsLoadSource, SYMBOL_FEED_CHECK } from './runtime.ts';
 import { KernelScope, renderExtent, symbolVar, type ArrayKey } from './scope.ts';
 import { planWeights, toBase64, type WeightBlob } from './weights.ts';
 
@@ -207,11 +208,11 @@ export function emitJsBundle(graph: Graph, program: LoweredProgram, options: JsB
   if (scratch > 0) w.line(`const scratch = new Float32Array(${scratch});`).line();
   w.all(kernelCode.toString().trimEnd().split('\n')).line();
   w.all(SYMBOL_FEED_CHECK.split('\n')).line();
-  w.all(STREAM_PLAN.split('\n')).line();
-  w.all(ARRAY_STREAM.split('\n')).line();
+  const stream = streamPossible(program.inputs, program.outputs);
+  if (stream) w.all(STREAM_PLAN.split('\n')).line().all(ARRAY_STREAM.split('\n')).line();
   emitRun(w, program, feedName, resultName, calls);
-  w.line().all((options.weights === 'embed' ? LOAD_EMBEDDED : LOAD_EXTERNAL).split('\n'));
-  return { module: w.toString(), weights: storeWeights(blob.bytes, options.dtype) };
+  w.line().all(jsLoadSource(options.weights === 'external', stream).split('\n'));
+  return { module: dropUnusedHelpers(w.toString()), weights: storeWeights(blob.bytes, options.dtype) };
 }
 
 function kernelUsesErf(kernel: Kernel): boolean {

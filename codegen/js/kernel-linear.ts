@@ -32,6 +32,13 @@ export const ROW_GROUP = 64;
  * one process in ten at ~1500, 8 steps 1500–3800 µs (V8 optimizes the larger body badly).
  */
 export const UNROLL = 2;
+/**
+ * Multiply-adds per row up to which a layer's leftover half block (ROWS / 2 rows, at most once
+ * per call) steps k one at a time: half its code (~1 KB). Seed MLP, CPU time per call, old/new
+ * interleaved: both layers so (784×128 and 128×10) batch 32 and 36 unchanged, batch 4 and 5
+ * ~5% slower; the small layer alone is too little work to show.
+ */
+export const SMALL_LAYER_MACS = 4096;
 
 /** Packs W[out, in] for the kernel: block b holds columns b*COLS.., interleaved per k, zero-padded. */
 export function packWeights(data: Float32Array, outFeatures: number, inFeatures: number): Float32Array {
@@ -92,7 +99,7 @@ export interface BlockSpec {
  * locals `a0c`; several rows sum in `acc[r * cols + c]`, UNROLL steps of k per iteration (the
  * header says why), and their epilogue is a loop over the columns.
  */
-export function emitBlock(spec: BlockSpec, body: CodeWriter, rows: number, cols: number, colStart: string, stored = String(cols)): void {
+export function emitBlock(spec: BlockSpec, body: CodeWriter, rows: number, cols: number, colStart: string, stored = String(cols), unrollBy = UNROLL): void {
   const K = spec.k;
   const { x, weight: w, out, operands } = spec;
   const packed = w.packed;
@@ -113,7 +120,7 @@ export function emitBlock(spec: BlockSpec, body: CodeWriter, rows: number, cols:
       body.line(Array.from({ length: cols }, (_, c) => `${sum(r, c)} += x${r} * u${c};`).join(' '));
     }
   };
-  const unroll = inMemory ? Math.max(1, Math.min(UNROLL, K)) : 1;
+  const unroll = inMemory ? Math.max(1, Math.min(unrollBy, K)) : 1;
   const unrolled = K - (K % unroll);
   const advance = (steps: number): string => (packed ? `, p += ${steps * COLS}` : '');
   if (unroll === 1) body.block(`for (let k = 0; k < ${K}; k++${advance(1)}) {`, () => emitStep(0));
@@ -221,11 +228,13 @@ export function emitLinear(kernel: LinearKernel, scope: KernelScope, body: CodeW
       });
     });
   });
-  // Leftover rows: at most one block of ROWS / 2, then one row at a time.
+  // Leftover rows: at most one block of ROWS / 2, then one row at a time. In a small layer
+  // the half block's k loop is not unrolled (half its code; see SMALL_LAYER_MACS).
+  const tailUnroll = kernel.inFeatures * kernel.outFeatures <= SMALL_LAYER_MACS ? 1 : UNROLL;
   body.line(`const halved = rows - rows % ${half};`);
   body.block(`for (let r = blocked; r < halved; r += ${half}) {`, () => {
     emitRowOffsets(kernel, scope, body, half);
-    emitPanels(spec, kernel.outFeatures, body, (cols, colStart, stored) => emitBlock(spec, body, half, cols, colStart, stored));
+    emitPanels(spec, kernel.outFeatures, body, (cols, colStart, stored) => emitBlock(spec, body, half, cols, colStart, stored, tailUnroll));
   });
   body.block('for (let r = halved; r < rows; r++) {', () => {
     emitRowOffsets(kernel, scope, body, 1);

@@ -2,6 +2,7 @@
 // facade. They contain no model text; the emitter fills in only compiler-made names and
 // numbers around them.
 
+import { NO_STREAM_ERROR } from '../stream-runtime.ts';
 import { BIND_DIMS } from '../bind-dims-source.ts';
 
 /** Turns little-endian f32 bytes into a Float32Array on any host (copies only if needed). */
@@ -138,8 +139,14 @@ export const FETCH_WEIGHTS = `async function fetchWeights(options) {
 /**
  * The target-independent session facade every fusegraph bundle offers; a bundle with
  * external weights first fetches them (`installWeights` and `fetchWeights` are its own).
+ * Where no output has an input's shape (`stream` false), stream() only refuses.
  */
-function loadSource(firstLine: string): string {
+export function jsLoadSource(external: boolean, stream: boolean): string {
+  const firstLine = external ? '  if (weights === null) installWeights(await fetchWeights(options));\n' : '';
+  const streamMethod = stream ? STREAM_METHOD : `    stream() {
+      if (!open) throw new Error("fusegraph: this session was disposed");
+      ${NO_STREAM_ERROR}
+    },`;
   return `export async function load(options = {}) {
 ${firstLine}  let open = true;
   return {
@@ -147,12 +154,7 @@ ${firstLine}  let open = true;
       if (!open) throw new Error("fusegraph: this session was disposed");
       return run(feeds, dims);
     },
-    stream(streamOptions) {
-      if (!open) throw new Error("fusegraph: this session was disposed");
-      return arrayStream(streamOptions, run, () => {
-        if (!open) throw new Error("fusegraph: this session was disposed");
-      });
-    },
+${streamMethod}
     dispose() {
       open = false;
     },
@@ -160,5 +162,9 @@ ${firstLine}  let open = true;
 }`;
 }
 
-export const LOAD_EMBEDDED = loadSource('');
-export const LOAD_EXTERNAL = loadSource('  if (weights === null) installWeights(await fetchWeights(options));\n');
+const STREAM_METHOD = `    stream(streamOptions) {
+      if (!open) throw new Error("fusegraph: this session was disposed");
+      return arrayStream(streamOptions, run, () => {
+        if (!open) throw new Error("fusegraph: this session was disposed");
+      });
+    },`;

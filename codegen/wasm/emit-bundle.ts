@@ -14,13 +14,14 @@ import type { RuntimeProgram } from '../runtime-program.ts';
 import type { LoweredProgram } from '../affine-kernels.ts';
 import { commentLine, commentText, stringLiteral } from '../namer.ts';
 import { storageNote, storeWeights, widenWeightsSource, type WeightsDtype } from '../weight-storage.ts';
+import { dropUnusedHelpers } from '../unused-helpers.ts';
 import { CodeWriter } from '../writer.ts';
 import type { AffineBytes } from './memory-layout.ts';
 import type { WasmProgram } from './program.ts';
 import { MAX_PAGES } from './module-assembler.ts';
-import { WASM_ARRAY_STREAM, WASM_LOAD } from './runtime.ts';
+import { WASM_ARRAY_STREAM, wasmLoadSource } from './runtime.ts';
 import { THREAD_POOL } from './thread-pool-runtime.ts';
-import { STREAM_PLAN } from '../stream-runtime.ts';
+import { STREAM_PLAN, streamPossible } from '../stream-runtime.ts';
 
 export interface WasmBundleOptions {
   readonly weights: 'embed' | 'external';
@@ -28,6 +29,8 @@ export interface WasmBundleOptions {
   readonly dtype: WeightsDtype;
   /** Several symbols: the bundle binds them and evaluates the run-time sizes per call. */
   readonly runtime?: RuntimeProgram;
+  /** false: compiled without threads (`wasm: { threads: false }`). */
+  readonly threads?: boolean;
 }
 
 function base64(bytes: Uint8Array): string {
@@ -133,12 +136,16 @@ function memoryFlagsOffset(wasm: WasmProgram): number {
   return offset;
 }
 
-/** Why a load of this program runs on one thread whatever it asks for, if it must. */
-function threadsUnavailable(wasm: WasmProgram, runtime: RuntimeProgram | undefined): string | undefined {
+/**
+ * Why a load of this program runs on one thread whatever it asks for, if it must: then the
+ * bundle was compiled without threads (no thread pool, no `work` in the module).
+ */
+function threadsUnavailable(wasm: WasmProgram, options: WasmBundleOptions): string | undefined {
+  if (wasm.threaded) return undefined;
+  if (options.threads === false) return 'compiled without threads';
   // The split cutoffs are batches of one symbol; run-time sizes have no such batch (program.ts).
-  if (runtime !== undefined) return 'several symbolic dims: run-time sizes run on one thread';
-  if (wasm.splitFrom.every((from) => from === undefined)) return 'no kernel of this graph is large enough to split between threads';
-  return undefined;
+  if (options.runtime !== undefined) return 'compiled without threads: several symbolic dims (run-time sizes) run on one thread';
+  return 'compiled without threads: no kernel of this graph is large enough to split between threads';
 }
 
 export function emitWasmBundle(graph: Graph, program: LoweredProgram, wasm: WasmProgram, options: WasmBundleOptions): string {
@@ -155,8 +162,12 @@ export function emitWasmBundle(graph: Graph, program: LoweredProgram, wasm: Wasm
   const weightsWhere = `${options.weights === 'embed' ? 'embedded (base64' : `in ${commentText(options.weightsFile)} (`}${storageNote(options.dtype)})`;
   w.line(`// code: ${simd.length} bytes of WebAssembly SIMD128${relaxedNote}`);
   w.line(`// weights: ${wasm.layout.image.length} bytes (packed linear panels, raw constants, kernel index tables), ${weightsWhere}`);
-  w.line('// After `await load({ threads })`, session.run(feeds) runs on a pool of threads sharing the memory');
-  w.line('// (session.threads of them; session.threadsReason says why that many); session.runSync(feeds) runs on the calling thread.');
+  if (wasm.threaded) {
+    w.line('// After `await load({ threads })`, session.run(feeds) runs on a pool of threads sharing the memory');
+    w.line('// (session.threads of them; session.threadsReason says why that many); session.runSync(feeds) runs on the calling thread.');
+  } else {
+    w.line('// Compiled without threads: session.run(feeds) and session.runSync(feeds) run on the calling thread.');
+  }
   w.line('//').line('// IR after optimization:');
   w.all(printGraph(graph).trimEnd().split('\n').map((line) => `//   ${commentLine(line)}`)).line();
   w.line(`export const metadata = Object.freeze(${metadataLiteral(program)});`).line();
@@ -169,25 +180,28 @@ export function emitWasmBundle(graph: Graph, program: LoweredProgram, wasm: Wasm
   w.line(`const MEMORY_PER_SAMPLE = ${wasm.layout.total.perSample};`);
   w.line(`const MEMORY_FIXED = ${wasm.layout.total.fixed};`);
   w.line(`const MEMORY_MAX_PAGES = ${MAX_PAGES};`);
-  w.line(`const MEMORY_FLAGS_AT = ${memoryFlagsOffset(wasm)};`);
-  w.line(`const CONTROL_ADDRESS = ${wasm.layout.controlAddress};`);
+  if (wasm.threaded) {
+    w.line(`const MEMORY_FLAGS_AT = ${memoryFlagsOffset(wasm)};`);
+    w.line(`const CONTROL_ADDRESS = ${wasm.layout.controlAddress};`);
+  }
   w.line(`const SCRATCH_STRIDE = ${wasm.layout.scratchStride};`);
-  const unavailable = threadsUnavailable(wasm, options.runtime);
+  const unavailable = threadsUnavailable(wasm, options);
   w.line(`const THREADS_UNAVAILABLE = ${unavailable === undefined ? 'null' : stringLiteral(unavailable)};`);
   // The smallest batch at which some kernel splits between threads (threads.ts).
   const splitFrom = wasm.splitFrom.filter((from): from is number => from !== undefined);
-  w.line(`const SPLIT_FROM_BATCH = ${splitFrom.length === 0 ? 'Infinity' : Math.min(...splitFrom)};`);
+  if (wasm.threaded) w.line(`const SPLIT_FROM_BATCH = ${Math.min(...splitFrom)};`);
   w.line(`const INPUT_NAMES = [${program.inputs.map((t) => stringLiteral(t.name)).join(', ')}];`);
   // Several symbols: each slot's polynomial over the symbols (runtime-sizes.ts), else null.
   w.line(`const SIZE_SLOTS = ${options.runtime === undefined ? 'null' : options.runtime.sizes.literal()};`);
   if (options.runtime !== undefined) w.line(`const INPUT_SHAPES = ${JSON.stringify(program.inputs.map((t) => t.shape))};`);
   // Byte addresses [perSample, fixed] of each input and output region, for stream().
-  w.block('const INPUT_LAYOUT = [', () => program.inputs.forEach((input, index) => {
+  const stream = streamPossible(program.inputs, program.outputs);
+  if (stream) w.block('const INPUT_LAYOUT = [', () => program.inputs.forEach((input, index) => {
     const batched = input.size.perSample !== 0;
     const address = wasm.layout.inputs[index] ?? { perSample: 0, fixed: 0 };
     w.line(`{ name: ${stringLiteral(input.name)}, sample: ${batched ? input.size.perSample : input.size.fixed}, batched: ${batched}, address: [${address.perSample}, ${address.fixed}] },`);
   }), '];');
-  w.block('const OUTPUT_LAYOUT = [', () => program.outputs.forEach((output, index) => {
+  if (stream) w.block('const OUTPUT_LAYOUT = [', () => program.outputs.forEach((output, index) => {
     const address = wasm.layout.outputs[index] ?? { perSample: 0, fixed: 0 };
     w.line(`{ name: ${stringLiteral(output.name)}, size: [${output.size.perSample}, ${output.size.fixed}], address: [${address.perSample}, ${address.fixed}] },`);
   }), '];');
@@ -195,17 +209,17 @@ export function emitWasmBundle(graph: Graph, program: LoweredProgram, wasm: Wasm
   w.all(DECODE_WEIGHTS.split('\n')).line();
   w.all(widenWeightsSource(options.dtype).split('\n')).line();
   w.all((options.runtime === undefined ? FEED_CHECK : `${SYMBOL_FEED_CHECK}\n\n${SIZES_SOURCE}`).split('\n')).line();
-  w.all(STREAM_PLAN.split('\n')).line();
-  if (options.runtime !== undefined) w.all(WASM_ARRAY_STREAM.split('\n')).line();
+  if (stream) w.all(STREAM_PLAN.split('\n')).line();
+  if (stream && options.runtime !== undefined) w.all(WASM_ARRAY_STREAM.split('\n')).line();
   if (options.weights === 'external') w.all(FETCH_WEIGHTS.split('\n')).line();
-  w.all(THREAD_POOL.split('\n')).line();
+  if (wasm.threaded) w.all(THREAD_POOL.split('\n')).line();
   const feeds = feedStatements(program, wasm, options.runtime);
   const lookups = lookupStatements(program, options.runtime);
-  for (const line of WASM_LOAD.split('\n')) {
+  for (const line of wasmLoadSource(wasm.threaded, stream).split('\n')) {
     const indent = line.slice(0, line.length - line.trimStart().length);
     const filled = { '/*FEEDS*/': feeds.check, '/*COPY*/': feeds.copy, '/*LOOKUPS*/': lookups, '/*RESULTS*/': resultStatements(program, wasm) }[line.trim()];
     if (filled !== undefined) w.all(filled.map((l) => indent + l));
     else w.line(line);
   }
-  return w.toString();
+  return dropUnusedHelpers(w.toString());
 }

@@ -41,6 +41,8 @@ export interface WasmProgram {
   readonly relaxed?: ModuleAssembler;
   /** Per kernel, the batch from which it is split between threads (undefined: never). */
   readonly splitFrom: readonly (number | undefined)[];
+  /** Whether the module exports `work` for a thread pool: threads asked for and some kernel splits. */
+  readonly threaded: boolean;
   /** Per kernel, whether the next continues its row chain (no barrier between them; row-chains.ts). */
   readonly chained: readonly boolean[];
 }
@@ -117,7 +119,7 @@ function functionName(index: number, kernel: { readonly kind: K.KernelKind }): s
 
 type BodyEmitter = (ctx: KernelContext) => void;
 
-function assemble(kernels: readonly { readonly kind: K.KernelKind }[], bodies: readonly (BodyEmitter | undefined)[], layout: WasmLayout, relaxed: boolean, plan: WorkPlan): ModuleAssembler {
+function assemble(kernels: readonly { readonly kind: K.KernelKind }[], bodies: readonly (BodyEmitter | undefined)[], layout: WasmLayout, relaxed: boolean, plan: WorkPlan | undefined): ModuleAssembler {
   const module = new ModuleAssembler(evaluateBytes(layout.total, 1), 'import');
   const library = new MathLibrary(module);
   const kernelParams = ['batch', 'thread', 'threads', 'slot'].map((name) => ({ name, type: 'i32' as const }));
@@ -132,7 +134,8 @@ function assemble(kernels: readonly { readonly kind: K.KernelKind }[], bodies: r
   module.define(run, (asm) => {
     for (const ref of refs) asm.get(asm.param('batch')).i32Const(0).i32Const(1).i32Const(0).call(ref.index, ref.name);
   });
-  emitWork(module, refs, plan, layout.controlAddress);
+  // Without a plan (no threads) there is no `work`, scheduler or atomics: `run` is the whole module.
+  if (plan !== undefined) emitWork(module, refs, plan, layout.controlAddress);
   return module;
 }
 
@@ -157,11 +160,13 @@ function splitBatches(kernels: readonly Kernel[], chained: readonly boolean[], s
  * The module(s) of a program; with `runtime` (several symbols), its kernels in order, each
  * affine (sizes from slots) or general, and the memory layout places the table of run-time sizes.
  * Every kernel takes (batch, thread, threads, slot); with run-time sizes none is split and
- * none chained (`work` runs each as one chunk), since the split cutoffs are batches of one symbol.
+ * none chained, since the split cutoffs are batches of one symbol; then, or with `threads: false`,
+ * the module has no `work` (the bundle no thread pool).
  */
-export function emitWasmProgram(program: LoweredProgram, options: { relaxed: boolean; splitMinFlops: number; runtime?: RuntimeProgram }): WasmProgram {
+export function emitWasmProgram(program: LoweredProgram, options: { relaxed: boolean; threads?: boolean; splitMinFlops: number; runtime?: RuntimeProgram }): WasmProgram {
   const statics = new StaticData();
   const { runtime } = options;
+  const threads = options.threads !== false;
   const kernels = runtime === undefined ? program.kernels : runtime.kernels.map((item) => item.kernel);
   const prepared = runtime === undefined
     ? program.kernels.map((kernel) => wasmKernel(kernel).prepare(kernel, statics))
@@ -170,8 +175,8 @@ export function emitWasmProgram(program: LoweredProgram, options: { relaxed: boo
   const runtimeLayout = runtime === undefined ? undefined : { sizes: runtime.sizes, source: runtime.source, kernels };
   const layout = layoutMemory(program, MICRO_KERNEL.panelWidth, statics, weight, runtimeLayout);
   const splits = (kernel: Kernel): boolean => wasmKernel(kernel).splits?.(kernel) === true;
-  const chained = runtime === undefined ? rowChains(program.kernels, layout, splits) : kernels.map(() => false);
-  const splitFrom = runtime === undefined ? splitBatches(program.kernels, chained, splits, options.splitMinFlops) : kernels.map(() => undefined);
+  const chained = runtime === undefined && threads ? rowChains(program.kernels, layout, splits) : kernels.map(() => false);
+  const splitFrom = runtime === undefined && threads ? splitBatches(program.kernels, chained, splits, options.splitMinFlops) : kernels.map(() => undefined);
   // A linear kernel of a row chain always splits by rows (never by panels), as its neighbours do.
   const bodies = runtime === undefined ? program.kernels.map((kernel, index): BodyEmitter | undefined => {
     const inChain = chained[index] === true || chained[index - 1] === true;
@@ -181,8 +186,10 @@ export function emitWasmProgram(program: LoweredProgram, options: { relaxed: boo
     const inChain = chained[index] === true || chained[index - 1] === true;
     return inChain || kernel.kind === 'conv' || kernel.kind === 'attention' ? 1 : CHUNKS_PER_THREAD;
   });
-  const plan: WorkPlan = { fromBatch: splitFrom, chained, perThread };
+  // No kernel ever splits (threads off, run-time sizes, or all too small): no thread pool at all.
+  const threaded = splitFrom.some((from) => from !== undefined);
+  const plan: WorkPlan | undefined = threaded ? { fromBatch: splitFrom, chained, perThread } : undefined;
   const simd = assemble(kernels, bodies, layout, false, plan);
   const relaxed = options.relaxed ? { relaxed: assemble(kernels, bodies, layout, true, plan) } : {};
-  return { layout, simd, ...relaxed, splitFrom, chained };
+  return { layout, simd, ...relaxed, splitFrom, chained, threaded };
 }

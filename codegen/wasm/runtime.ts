@@ -16,7 +16,9 @@
 // apart; a stream's state then goes through JavaScript arrays. Such bundles run on one thread
 // (THREADS_UNAVAILABLE says so), so their memory is never shared.
 
-export const WASM_LOAD = `export async function load(options = {}) {
+import { NO_STREAM_ERROR } from '../stream-runtime.ts';
+
+const LOAD_SOURCE = `export async function load(options = {}) {
   let code = bytesOfBase64(SIMD_MODULE_BASE64);
   let relaxedSimd = false;
   if (RELAXED_MODULE_BASE64 !== null && options.relaxedSimd !== false) {
@@ -26,6 +28,7 @@ export const WASM_LOAD = `export async function load(options = {}) {
       relaxedSimd = true;
     }
   }
+/*THREADED*/
   let plan = await threadPlan(options.threads);
   const memoryFor = (threads) => {
     const shared = threads > 1;
@@ -43,30 +46,43 @@ export const WASM_LOAD = `export async function load(options = {}) {
   const threads = plan.threads;
   // The module imports its memory unshared; a shared memory needs the import marked shared.
   code[MEMORY_FLAGS_AT] = threads > 1 ? 0x03 : 0x01;
+/*SINGLE*/
+  if (options.threads !== undefined && (!Number.isInteger(options.threads) || options.threads < 1)) {
+    throw new RangeError("fusegraph: threads must be a positive integer, got " + String(options.threads));
+  }
+  const threads = 1;
+  const memory = new WebAssembly.Memory({ initial: Math.ceil(needFor(1, 1) / 65536), maximum: MEMORY_MAX_PAGES });
+/*END*/
   const module = await WebAssembly.compile(code);
   const instance = await WebAssembly.instantiate(module, { env: { memory } });
   const kernels = instance.exports.run;
+/*THREADED*/
   const work = instance.exports.work;
+/*END*/
   const image = widenWeights(WEIGHTS_BASE64 !== null ? bytesOfBase64(WEIGHTS_BASE64) : await fetchWeights(options));
   if (image.byteLength !== IMAGE_BYTES) throw new Error("fusegraph: expected " + IMAGE_BYTES + " bytes of weights, got " + image.byteLength);
   new Uint8Array(memory.buffer).set(image, 0);
+/*THREADED*/
   // The worker pool, started once by the first run() (runSync never needs it); why it could
   // not start, if it could not (runs then stay on the calling thread).
   let pool = null;
   let starting = null;
   let failed = null;
-  let heap = new Float32Array(memory.buffer);
-  let open = true;
   // A threaded run in flight (browser pools run while the caller awaits), and the queue of runs.
   let busy = false;
   let queue = Promise.resolve();
+/*END*/
+  let heap = new Float32Array(memory.buffer);
+  let open = true;
   // Which stream's state the input regions hold (null after a plain run overwrote them).
   let owner = null;
   // Several symbols: this call's run-time sizes.
   let slots = null;
   function usable() {
     if (!open) throw new Error("fusegraph: this session was disposed");
+/*THREADED*/
     if (busy) throw new Error("fusegraph: a threaded run of this session is in progress; await it first");
+/*END*/
   }
   function prepare(batch, bytes = 0) {
     const need = needFor(batch, threads, bytes);
@@ -106,6 +122,7 @@ export const WASM_LOAD = `export async function load(options = {}) {
     call(batch);
     return readResults(batch);
   }
+/*THREADED*/
   // Ends a pool a thread of which failed or ended, so that the next run starts a new one.
   async function endPool() {
     const ended = pool;
@@ -154,6 +171,13 @@ export const WASM_LOAD = `export async function load(options = {}) {
     if (!open) throw new Error("fusegraph: this session was disposed during the run");
     return readResults(batch);
   }
+/*END*/
+/*NOSTREAM*/
+  function stream() {
+    usable();
+    /*NOSTREAM_ERROR*/
+  }
+/*STREAM*/
   function stream(streamOptions) {
     usable();
     if (SIZE_SLOTS !== null) return arrayStream(streamOptions, runSync);
@@ -206,8 +230,10 @@ export const WASM_LOAD = `export async function load(options = {}) {
       reset,
     };
   }
+/*END*/
   return {
     relaxedSimd,
+/*THREADED*/
     get threads() {
       return failed === null ? threads : 1;
     },
@@ -228,6 +254,19 @@ export const WASM_LOAD = `export async function load(options = {}) {
       if (starting === null) return Promise.resolve();
       return starting.then((started) => started.stop(), () => undefined);
     },
+/*SINGLE*/
+    threads,
+    threadsReason: options.threads === 1 ? "one thread was asked for" : THREADS_UNAVAILABLE,
+    runSync,
+    stream,
+    run(feeds, dims) {
+      return new Promise((resolve) => resolve(runSync(feeds, dims)));
+    },
+    dispose() {
+      open = false;
+      return Promise.resolve();
+    },
+/*END*/
   };
 }
 
@@ -236,6 +275,24 @@ function needFor(batch, threads, bytes = 0) {
   const scratch = threads > 1 ? 16 + (threads - 1) * SCRATCH_STRIDE : 0;
   return (bytes !== 0 ? bytes : MEMORY_PER_SAMPLE * batch + MEMORY_FIXED) + scratch;
 }`;
+
+/**
+ * `load` of a bundle with a thread pool (`threaded`) or without one, and with a working
+ * stream() or one that only refuses (`stream`: some output has an input's shape): keeps the
+ * lines of the sections that apply (from a `/*THREADED*\/`, `/*SINGLE*\/`, `/*STREAM*\/` or
+ * `/*NOSTREAM*\/` line to the next marker line) and every line outside them, dropping the markers.
+ */
+export function wasmLoadSource(threaded: boolean, stream: boolean): string {
+  const keep: Readonly<Record<string, boolean>> = { THREADED: threaded, SINGLE: !threaded, STREAM: stream, NOSTREAM: !stream, END: true };
+  const kept: string[] = [];
+  let section = true;
+  for (const line of LOAD_SOURCE.split('\n')) {
+    const marker = /^\/\*(THREADED|SINGLE|STREAM|NOSTREAM|END)\*\/$/.exec(line)?.[1];
+    if (marker !== undefined) section = keep[marker] === true;
+    else if (section) kept.push(line.trim() === '/*NOSTREAM_ERROR*/' ? `    ${NO_STREAM_ERROR}` : line);
+  }
+  return kept.join('\n');
+}
 
 
 /** stream() of a bundle with several symbols (run-time sizes), emitted only there. */

@@ -18,6 +18,8 @@ export interface WasmEmitOptions extends EmitOptions {
   readonly relaxed?: boolean;
   /** Also write the module listing(s) as .wat text. */
   readonly emitWat?: boolean;
+  /** false: no thread pool, scheduler or `work` export (a smaller bundle that runs on one thread). */
+  readonly threads?: boolean;
   /**
    * Flops per call from which a kernel that can split runs on all threads (default
    * PARALLEL_MIN_FLOPS, measured; tests set 0 to split every kernel that can).
@@ -34,9 +36,9 @@ export function emitWasm(graph: Graph, plan: MemoryPlan, options: WasmEmitOption
   const program = projected.affine;
   const runtime = isRuntimeProgram(projected) ? projected : undefined;
   const splitMinFlops = options.splitMinFlops ?? PARALLEL_MIN_FLOPS;
-  const wasm = emitWasmProgram(program, { relaxed: options.relaxed === true, splitMinFlops, ...(runtime === undefined ? {} : { runtime }) });
+  const wasm = emitWasmProgram(program, { relaxed: options.relaxed === true, threads: options.threads !== false, splitMinFlops, ...(runtime === undefined ? {} : { runtime }) });
   const dtype = options.weightsDtype ?? 'f32';
-  const module = emitWasmBundle(graph, program, wasm, { weights, weightsFile, dtype, ...(runtime === undefined ? {} : { runtime }) });
+  const module = emitWasmBundle(graph, program, wasm, { weights, weightsFile, dtype, threads: options.threads !== false, ...(runtime === undefined ? {} : { runtime }) });
   const stored = storeWeights(wasm.layout.image, dtype);
   const external = weights === 'external' ? { name: weightsFile, contents: stored } : undefined;
   const files = bundleFiles(stem, module, emitWasmDts(program, runtime !== undefined), external);

@@ -26,6 +26,7 @@ interface CompileFlags extends PruneFlags {
   readonly weightsDtype: string;
   readonly emitWat?: boolean;
   readonly wasmRelaxed?: boolean;
+  readonly wasmThreads?: string;
   readonly wgslF16?: boolean;
   readonly dim?: readonly string[];
   readonly inputValue?: string[];
@@ -33,14 +34,17 @@ interface CompileFlags extends PruneFlags {
 }
 
 /** The wasm-only flags, refused for other targets rather than silently ignored. */
-function wasmOptions(target: TargetName, flags: CompileFlags): { wasm?: { relaxed: boolean; emitWat: boolean } } {
+function wasmOptions(target: TargetName, flags: CompileFlags): { wasm?: { relaxed: boolean; emitWat: boolean; threads: boolean } } {
   const relaxed = flags.wasmRelaxed === true;
   const emitWat = flags.emitWat === true;
+  if (flags.wasmThreads !== undefined && flags.wasmThreads !== 'on' && flags.wasmThreads !== 'off') {
+    throw new CompileError(`--wasm-threads expects on or off, got '${flags.wasmThreads}'`);
+  }
   if (target !== 'wasm') {
-    if (relaxed || emitWat) throw new CompileError(`--emit-wat and --wasm-relaxed need --target wasm, got --target ${target}`);
+    if (relaxed || emitWat || flags.wasmThreads !== undefined) throw new CompileError(`--emit-wat, --wasm-relaxed and --wasm-threads need --target wasm, got --target ${target}`);
     return {};
   }
-  return { wasm: { relaxed, emitWat } };
+  return { wasm: { relaxed, emitWat, threads: flags.wasmThreads !== 'off' } };
 }
 
 /** The wgsl-only flag, refused for other targets like the wasm ones. */
@@ -102,6 +106,7 @@ export function registerCompileCommand(program: Command): void {
     .option('--input-value <name=value>', 'ONNX: fix an input at compile time (repeatable; V1,V2,… for a tensor): it leaves the bundle\'s signature, and an If on it is specialized', collectInputValue)
     .option('--input-shape <name=dims>', 'ONNX: the shape of an input whose dims are symbolic, e.g. input=1,512 (repeatable)', collectInputValue)
     .option('--wasm-relaxed', 'wasm: also embed a relaxed-SIMD module (f32x4.relaxed_madd), chosen at load where supported')
+    .option('--wasm-threads <on|off>', 'wasm: off leaves out the thread pool (a smaller bundle; run() then runs on the calling thread)')
     .option('--wgsl-f16', 'wgsl: also embed f16 inner-product kernels (within 2^-8 of Σ|x·w|), chosen at load where the device has shader-f16')
     .option('--dim <symbol=size>', 'fix a symbolic dim at compile time, e.g. --dim S=64 (repeatable)', (text: string, list: string[]) => [...list, text], [] as string[])
     .addHelpText('after', HELP_AFTER);

@@ -35,8 +35,26 @@ describe('fusegraph compile --target wasm', () => {
     // issue 15's threads (the worker pool's source and thread plan, `work` and the barrier in
     // both modules) add ~12 KB (34.1 KB); the hooks of run-time sizes (dims, need, slots) ~0.3 KB (34.8 KB);
     // then runs that end with a named error when a thread fails (pool restarts, worker events)
-    // and chunk claiming ~6.5 KB more (41.4 KB).
-    expect(readFileSync(join(dir, 'seed-mlp.mjs')).byteLength).toBeLessThan(42_000);
+    // and chunk claiming ~6.5 KB more (41.4 KB); dropping helpers nothing calls and the stream
+    // runtime (no output of the MLP has an input's shape) ~7.2 KB less (34.1 KB).
+    expect(readFileSync(join(dir, 'seed-mlp.mjs')).byteLength).toBeLessThan(34_600);
+  });
+
+  it('--wasm-threads off leaves out the thread pool (the seed MLP: 13.6 KB instead of 29.6 KB)', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'fusegraph-wasm-cli-'));
+    const result = fusegraph('compile', SEED, '--target', 'wasm', '--wasm-threads', 'off', '--weights', 'external', '-o', dir);
+    expect(result.stderr).toBe('');
+    expect(result.status).toBe(0);
+    const source = readFileSync(join(dir, 'seed-mlp.mjs'), 'utf8');
+    expect(source).not.toContain('WORKER_SOURCE');
+    expect(source).toContain('const THREADS_UNAVAILABLE = "compiled without threads";');
+    expect(Buffer.byteLength(source)).toBeLessThan(14_100);
+    const bad = fusegraph('compile', SEED, '--target', 'wasm', '--wasm-threads', 'no', '-o', dir);
+    expect(bad.status).toBe(2);
+    expect(bad.stderr).toMatch(/--wasm-threads expects on or off/);
+    const js = fusegraph('compile', SEED, '--target', 'js', '--wasm-threads', 'off', '-o', dir);
+    expect(js.status).toBe(2);
+    expect(js.stderr).toMatch(/need --target wasm/);
   });
 
   it('refuses --emit-wat and --wasm-relaxed for other targets', () => {
