@@ -53,8 +53,10 @@ function pick(results: Results, name: string): Float32Array {
 
 async function fusegraphWasm({ graph, x }: RunnerInput, relaxed: boolean): Promise<Prepared> {
   const module = await importCompiled(graph, { target: 'wasm', wasm: { relaxed } });
-  const load = module.load as (options?: object) => Promise<{ relaxedSimd: boolean; runSync(feeds: object): Results }>;
-  const session = await load();
+  const load = module.load as (options?: object) => Promise<{ relaxedSimd: boolean; threads: number; runSync(feeds: object): Results }>;
+  // One thread, pinned: load() defaults to every core, and the peers here run one thread each.
+  const session = await load({ threads: 1 });
+  if (session.threads !== 1) throw new Error(`bench: fusegraph-wasm loaded with ${session.threads} threads, expected 1`);
   if (session.relaxedSimd !== relaxed) {
     const problem = relaxed ? 'not available (run under --experimental-wasm-relaxed-simd)' : 'chosen unexpectedly';
     throw new Error(`bench: relaxed SIMD ${problem}`);

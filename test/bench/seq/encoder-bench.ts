@@ -42,12 +42,13 @@ async function importCompiled(graph: Graph, options: CompileOptions): Promise<Re
 const RUNNERS: Readonly<Record<string, (graph: Graph, x: Float32Array, shape: number[]) => Promise<Infer>>> = {
   'fusegraph-wasm': async (graph, x) => {
     const module = await importCompiled(graph, { target: 'wasm', wasm: { relaxed: false } });
-    const session = await (module.load as () => Promise<{ runSync(feeds: object): Results }>)();
+    // One thread, pinned (load() defaults to every core): the peers run one thread.
+    const session = await (module.load as (options: object) => Promise<{ runSync(feeds: object): Results }>)({ threads: 1 });
     return () => session.runSync({ x }).y ?? new Float32Array();
   },
   'fusegraph-wasm-relaxed': async (graph, x) => {
     const module = await importCompiled(graph, { target: 'wasm', wasm: { relaxed: true } });
-    const session = await (module.load as () => Promise<{ relaxedSimd: boolean; runSync(feeds: object): Results }>)();
+    const session = await (module.load as (options: object) => Promise<{ relaxedSimd: boolean; runSync(feeds: object): Results }>)({ threads: 1 });
     if (!session.relaxedSimd) throw new Error('relaxed SIMD unavailable (run node with --experimental-wasm-relaxed-simd)');
     return () => session.runSync({ x }).y ?? new Float32Array();
   },
