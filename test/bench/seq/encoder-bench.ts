@@ -5,7 +5,7 @@
 // GPU) against onnxruntime-web (wasm, 1 thread) and onnxruntime-node (1 thread) on the same
 // weights, all in this one process.
 //
-//   node --experimental-wasm-relaxed-simd --import tsx test/bench/seq/encoder-bench.ts [S ...]
+//   node --experimental-wasm-relaxed-simd --import tsx test/bench/seq/encoder-bench.ts [S ...] [--runners a,b]
 //
 // Every runner's output is checked once against the interpreter before it is timed; the
 // runners then take turns, round by round (15 rounds), and the table gives each one's median /
@@ -20,7 +20,6 @@ import { pathToFileURL } from 'node:url';
 import type { Graph } from '../../../ir/graph.ts';
 import { interpret } from '../../../ir/interpret.ts';
 import { compile, type CompileOptions } from '../../../src/compile.ts';
-import { writeOnnx } from '../../../src/frontends/onnx/writer.ts';
 import { sequential, toGraph, transformerEncoderLayer } from '../../../src/nn.ts';
 import { Random } from '../../../src/random.ts';
 import { compareArrays } from '../../../src/tolerance.ts';
@@ -39,6 +38,17 @@ async function importCompiled(graph: Graph, options: CompileOptions): Promise<Re
   const dir = mkdtempSync(join(tmpdir(), 'fusegraph-seq-bench-'));
   for (const file of bundle.files) writeFileSync(join(dir, file.name), file.contents);
   return (await import(pathToFileURL(join(dir, bundle.entry)).href)) as Record<string, unknown>;
+}
+
+/**
+ * The encoder as ONNX for onnxruntime. The writer is loaded on first use: it pulls in
+ * protobufjs, after which V8 runs the JS bundle's kernels ~1.75× slower for the rest of the
+ * process (onnxruntime-node does the same), so `--runners fusegraph-js,…` without the
+ * onnxruntime runners times the JS bundle without that handicap.
+ */
+async function onnxBytes(graph: Graph): Promise<Uint8Array> {
+  const { writeOnnx } = await import('../../../src/frontends/onnx/writer.ts');
+  return writeOnnx(graph, { opset: 17 });
 }
 
 /** The WebGPU adapter the WGSL runner got, for the report. */
@@ -76,7 +86,7 @@ const RUNNERS: Readonly<Record<string, (graph: Graph, x: Float32Array, shape: nu
   },
   'ort-node': async (graph, x, shape) => {
     const ort = await import('onnxruntime-node');
-    const session = await ort.InferenceSession.create(writeOnnx(graph, { opset: 17 }), {
+    const session = await ort.InferenceSession.create(await onnxBytes(graph), {
       intraOpNumThreads: 1, interOpNumThreads: 1, executionMode: 'sequential', graphOptimizationLevel: 'all',
     });
     const feeds = { x: new ort.Tensor('float32', x, shape) };
@@ -86,7 +96,7 @@ const RUNNERS: Readonly<Record<string, (graph: Graph, x: Float32Array, shape: nu
     const ort = await import('onnxruntime-web');
     ort.env.wasm.numThreads = 1;
     ort.env.wasm.wasmPaths = join(process.cwd(), 'node_modules/onnxruntime-web/dist/');
-    const session = await ort.InferenceSession.create(writeOnnx(graph, { opset: 17 }), { executionProviders: ['wasm'], graphOptimizationLevel: 'all' });
+    const session = await ort.InferenceSession.create(await onnxBytes(graph), { executionProviders: ['wasm'], graphOptimizationLevel: 'all' });
     const feeds = { x: new ort.Tensor('float32', x, shape) };
     return async () => (await session.run(feeds)).y?.data as Float32Array;
   },
@@ -96,6 +106,8 @@ interface Timed {
   readonly name: string;
   readonly calls: (n: number) => Promise<void>;
   readonly perRound: number;
+  /** Idle time after this runner's turn, so a runner's own threads (SwiftShader's) stop before the next is timed. */
+  readonly settleMs: number;
   readonly times: number[];
   /** Process CPU time per inference in each round (on a loaded machine, steadier than wall time). */
   readonly cpu: number[];
@@ -117,7 +129,7 @@ async function prepare(name: string, infer: Infer): Promise<Timed> {
   let count = 0;
   const until = performance.now() + 600;
   while (performance.now() < until) { await calls(2); count += 2; }
-  return { name, calls, perRound: Math.max(1, Math.round(count / 10)), times: [], cpu: [] };
+  return { name, calls, perRound: Math.max(1, Math.round(count / 10)), settleMs: name === 'fusegraph-wgsl' ? 50 : 0, times: [], cpu: [] };
 }
 
 /**
@@ -133,6 +145,7 @@ async function timeInterleaved(runners: readonly Timed[]): Promise<Map<string, T
       const cpu = process.cpuUsage(cpuStart);
       runner.times.push((performance.now() - start) / runner.perRound);
       runner.cpu.push((cpu.user + cpu.system) / 1000 / runner.perRound);
+      if (runner.settleMs > 0) await new Promise((resolve) => setTimeout(resolve, runner.settleMs));
     }
   }
   const median = (values: readonly number[]): number => [...values].sort((a, b) => a - b)[7] ?? NaN;
@@ -142,8 +155,12 @@ async function timeInterleaved(runners: readonly Timed[]): Promise<Map<string, T
 }
 
 async function main(): Promise<void> {
-  const sequences = process.argv.slice(2).map(Number);
+  const args = process.argv.slice(2);
+  const at = args.indexOf('--runners');
+  const wanted = at >= 0 ? args[at + 1]?.split(',') : undefined;
+  const sequences = args.filter((_, i) => at < 0 || (i !== at && i !== at + 1)).map(Number).filter(Number.isFinite);
   const lengths = sequences.length ? sequences : [64, 256];
+  const runners = Object.entries(RUNNERS).filter(([name]) => wanted === undefined || wanted.includes(name));
   const rows: string[] = ['| runner | ' + lengths.map((s) => `S = ${s}: median / best (ms), CPU (ms)`).join(' | ') + ' |'];
   const table = new Map<string, string[]>();
   const ratios: string[] = [];
@@ -153,7 +170,7 @@ async function main(): Promise<void> {
     const expected = interpret(graph, { x }).y ?? new Float32Array();
     const ready: Timed[] = [];
     const failed = new Map<string, string>();
-    for (const [name, make] of Object.entries(RUNNERS)) {
+    for (const [name, make] of runners) {
       try {
         const infer = await make(graph, x, [1, sequence, D_MODEL]);
         const check = compareArrays(expected, await infer(), { abs: 1e-3, rel: 1e-3 });
@@ -164,7 +181,7 @@ async function main(): Promise<void> {
       }
     }
     const timed = await timeInterleaved(ready);
-    for (const name of Object.keys(RUNNERS)) {
+    for (const [name] of runners) {
       const result = timed.get(name);
       const cell = result === undefined ? failed.get(name) ?? 'failed'
         : `${result.median.toFixed(2)} / ${result.best.toFixed(2)}, ${result.cpuMedian.toFixed(2)}`;
