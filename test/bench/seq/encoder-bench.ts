@@ -198,7 +198,8 @@ async function main(): Promise<void> {
   for (const [name, cells] of table) rows.splice(rows.length, 0, `| ${name} | ${cells.join(' | ')} |`);
   rows.splice(1, 0, `|---|${rows[0]?.split('|').slice(2, -1).map(() => '---').join('|')}|`);
   const note = adapter === undefined ? [] : [`fusegraph-wgsl ran on ${adapter}${/swiftshader/i.test(adapter) ? ': a CPU adapter (SwiftShader), not a GPU number; its CPU time counts SwiftShader\'s threads' : ''}`];
-  process.stdout.write(`${rows.join('\n')}\n${[...ratios, ...note].join('\n')}\n`);
+  // A blank line ends the Markdown table, so the notes do not read as rows.
+  process.stdout.write(`${rows.join('\n')}\n\n${[...ratios, ...note].join('\n')}\n`);
 }
 
 await main();
