@@ -28,7 +28,7 @@ for (const [steps, hidden, input] of [[1, 128, 128], [32, 64, 64], [8, 64, 64], 
   await time('  onnxruntime-node', () => session.run(tensors), 2000);
   for (const target of ['js', 'wasm'] as const) {
     const mod = await importBundle(compile(graph, { target }));
-    const s = await mod.load();
+    const s = await mod.load({ threads: 1 }); // run() would otherwise use every core; ort-node runs one thread
     await time(`  fusegraph ${target}`, () => s.run(feeds), 2000);
   }
 }

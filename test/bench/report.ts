@@ -65,14 +65,15 @@ function check(label: string, value: number | undefined, goal: number, unit: str
   return `- [${ok ? 'x' : ' '}] ${label}: ${fmt(value, unit === '×' ? 3 : 1)}${unit} (goal ${atMost ? '<' : '≥'} ${goal}${unit})`;
 }
 
-export function formatReport(list: readonly Measurement[], startup: StartupFacts, info: { date: string; node: string; budgetMs: number; rounds: number }): string {
+export function formatReport(list: readonly Measurement[], startup: StartupFacts, info: { date: string; node: string; budgetMs: number; rounds: number; load?: string }): string {
   const models = [...new Set(list.map((m) => m.model))];
   const versions = [...new Set(list.filter((m) => m.version !== undefined).map((m) => `${m.runner} ${m.version ?? ''}`))].join(', ');
   const lines = [
     '# fusegraph benchmark',
     '',
     `${info.date}, Node ${info.node}; ${versions}. Each runner in its own process, 300 ms warm-up, then ${info.budgetMs} ms of samples`,
-    `per batch; ${info.rounds} interleaved rounds, each batch keeping its faster round. µs per call (input in, Float32Array out).`,
+    `per batch; ${info.rounds} interleaved rounds, each batch keeping its faster round (and the lower CPU median and p10 of`,
+    `its rounds). µs per call (input in, Float32Array out).${info.load === undefined ? '' : ` Load average (1 min) as the runners started: ${info.load}.`}`,
     '"fusegraph speed ×" = peer median / fusegraph median.',
     'CPU µs is the median CPU time per call (all threads), a cross-check that does not count waiting for a core',
     'when other processes share the machine.',

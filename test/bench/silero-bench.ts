@@ -63,7 +63,7 @@ for (const m of MODELS) {
   const graph = importOnnx(bytes, { inputValues: { sr: [16000] }, inputShapes: { input: [1, m.samples], ...m.dims } });
   for (const target of ['js', 'wasm'] as const) {
     const module = await importBundle(compile(graph, { target }));
-    const session = (await module.load()) as unknown as { stream(options: { state: Record<string, string> }): Stream };
+    const session = (await module.load({ threads: 1 })) as unknown as { stream(options: { state: Record<string, string> }): Stream };
     const stream = session.stream({ state: m.state });
     const first = (await stream.push({ input: chunk }))['output']?.[0] ?? NaN;
     if (reference === undefined || Math.abs(first - reference) > 1e-4) throw new Error(`${m.file} ${target}: first chunk ${first}, onnxruntime ${String(reference)}`);

@@ -9,7 +9,6 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { typeOf, type Graph } from '../../../ir/graph.ts';
 import { compile, type CompileOptions } from '../../../src/compile.ts';
-import { writeOnnx } from '../../../src/frontends/onnx/writer.ts';
 import { outputName } from './cases.ts';
 import { buildTfGraph } from './tfjs-graph.ts';
 
@@ -45,6 +44,17 @@ async function importCompiled(graph: Graph, options: CompileOptions): Promise<Re
   return (await import(pathToFileURL(join(dir, bundle.entry)).href)) as Record<string, unknown>;
 }
 
+/**
+ * The ONNX writer, loaded only by the runners that need it: it pulls in protobufjs, and once
+ * protobufjs is loaded V8 runs the JS bundle's kernels ~1.75× slower for the rest of the
+ * process (seed MLP, batch 32: 735 → 1300 µs CPU per call; already optimized code deopts too).
+ * The fusegraph runners' processes must not load it.
+ */
+async function onnxBytes(graph: Graph): Promise<Uint8Array> {
+  const { writeOnnx } = await import('../../../src/frontends/onnx/writer.ts');
+  return writeOnnx(graph);
+}
+
 function pick(results: Results, name: string): Float32Array {
   const value = results[name];
   if (value === undefined) throw new Error(`bench: the runner returned no output '${name}'`);
@@ -53,8 +63,10 @@ function pick(results: Results, name: string): Float32Array {
 
 async function fusegraphWasm({ graph, x }: RunnerInput, relaxed: boolean): Promise<Prepared> {
   const module = await importCompiled(graph, { target: 'wasm', wasm: { relaxed } });
-  const load = module.load as (options?: object) => Promise<{ relaxedSimd: boolean; runSync(feeds: object): Results }>;
-  const session = await load();
+  const load = module.load as (options?: object) => Promise<{ relaxedSimd: boolean; threads: number; runSync(feeds: object): Results }>;
+  // One thread, pinned: load() defaults to every core, and the peers here run one thread each.
+  const session = await load({ threads: 1 });
+  if (session.threads !== 1) throw new Error(`bench: fusegraph-wasm loaded with ${session.threads} threads, expected 1`);
   if (session.relaxedSimd !== relaxed) {
     const problem = relaxed ? 'not available (run under --experimental-wasm-relaxed-simd)' : 'chosen unexpectedly';
     throw new Error(`bench: relaxed SIMD ${problem}`);
@@ -76,7 +88,7 @@ async function fusegraphJs({ graph, x }: RunnerInput): Promise<Prepared> {
 
 async function onnxRuntimeNode({ graph, x, shape }: RunnerInput): Promise<Prepared> {
   const ort = await import('onnxruntime-node');
-  const session = await ort.InferenceSession.create(writeOnnx(graph), {
+  const session = await ort.InferenceSession.create(await onnxBytes(graph), {
     intraOpNumThreads: 1, interOpNumThreads: 1, executionMode: 'sequential', graphOptimizationLevel: 'all',
   });
   const feeds = { x: new ort.Tensor('float32', x, [...shape]) };
@@ -88,7 +100,7 @@ async function onnxRuntimeWeb({ graph, x, shape }: RunnerInput): Promise<Prepare
   const ort = await import('onnxruntime-web');
   ort.env.wasm.numThreads = 1;
   ort.env.wasm.wasmPaths = join(process.cwd(), 'node_modules/onnxruntime-web/dist/');
-  const session = await ort.InferenceSession.create(writeOnnx(graph), { executionProviders: ['wasm'], graphOptimizationLevel: 'all' });
+  const session = await ort.InferenceSession.create(await onnxBytes(graph), { executionProviders: ['wasm'], graphOptimizationLevel: 'all' });
   const feeds = { x: new ort.Tensor('float32', x, [...shape]) };
   const output = outputName(graph);
   return { infer: async () => (await session.run(feeds))[output]?.data as Float32Array };

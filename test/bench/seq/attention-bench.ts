@@ -42,8 +42,8 @@ async function main(): Promise<void> {
     const bundle = compile(graph, { target: 'wasm', wasm: { relaxed } });
     const dir = mkdtempSync(join(tmpdir(), 'fusegraph-attention-bench-'));
     for (const file of bundle.files) writeFileSync(join(dir, file.name), file.contents);
-    const module = (await import(pathToFileURL(join(dir, bundle.entry)).href)) as { load: () => Promise<{ runSync(feeds: object): Results }> };
-    const session = await module.load();
+    const module = (await import(pathToFileURL(join(dir, bundle.entry)).href)) as { load: (options: object) => Promise<{ runSync(feeds: object): Results }> };
+    const session = await module.load({ threads: 1 }); // one thread, like the peers
     const got = session.runSync(feeds).y ?? new Float32Array();
     const error = expected.reduce((worst, x, i) => Math.max(worst, Math.abs(x - (got[i] ?? NaN))), 0);
     for (let i = 0; i < 50; i++) session.runSync(feeds);

@@ -1,12 +1,13 @@
 // Issue 12's benchmark (not a test): a 2-layer transformer encoder (d_model 128, 4 heads,
 // feed-forward 512, post-norm, ReLU, batch_first) at sequence lengths 64 and 256, batch 1:
-// fusegraph's WASM bundle (plain and relaxed SIMD, plain on 2 threads, and one bundle compiled
-// with a symbolic S, run-time sizes, beside the one with S fixed at compile time) and JS bundle
-// against onnxruntime-web (wasm, 1 thread, or `--ort-threads N`: it fixes its thread count per
-// process, so a 2-thread ort-web row takes a second run) and onnxruntime-node (1 thread) on the
-// same weights, one process per run.
+// fusegraph's WASM bundle (plain and relaxed SIMD pinned to 1 thread, plain on 2 threads, and
+// one bundle compiled with a symbolic S, run-time sizes, beside the one with S fixed at compile
+// time), JS bundle and WGSL bundle (on whatever WebGPU adapter Node gets: SwiftShader, a CPU
+// adapter, where there is no GPU) against onnxruntime-web (wasm, 1 thread, or `--ort-threads N`:
+// it fixes its thread count per process, so a 2-thread ort-web row takes a second run) and
+// onnxruntime-node (1 thread) on the same weights, all in this one process.
 //
-//   node --experimental-wasm-relaxed-simd --import tsx test/bench/seq/encoder-bench.ts [--ort-threads 2] [S ...]
+//   node --experimental-wasm-relaxed-simd --import tsx test/bench/seq/encoder-bench.ts [--ort-threads 2] [S ...] [--runners a,b]
 //
 // Every runner's output is checked once against the interpreter before it is timed; the
 // runners then take turns, round by round (15 rounds), and the table gives each one's median /
@@ -21,7 +22,6 @@ import { pathToFileURL } from 'node:url';
 import type { Graph } from '../../../ir/graph.ts';
 import { interpret } from '../../../ir/interpret.ts';
 import { compile, type CompileOptions } from '../../../src/compile.ts';
-import { writeOnnx } from '../../../src/frontends/onnx/writer.ts';
 import { sequential, toGraph, transformerEncoderLayer } from '../../../src/nn.ts';
 import { Random } from '../../../src/random.ts';
 import { compareArrays } from '../../../src/tolerance.ts';
@@ -48,15 +48,30 @@ async function importCompiled(graph: Graph, options: CompileOptions): Promise<Re
   return (await import(pathToFileURL(join(dir, bundle.entry)).href)) as Record<string, unknown>;
 }
 
+/**
+ * The encoder as ONNX for onnxruntime. The writer is loaded on first use: it pulls in
+ * protobufjs, after which V8 runs the JS bundle's kernels ~1.75× slower for the rest of the
+ * process (onnxruntime-node does the same), so `--runners fusegraph-js,…` without the
+ * onnxruntime runners times the JS bundle without that handicap.
+ */
+async function onnxBytes(graph: Graph): Promise<Uint8Array> {
+  const { writeOnnx } = await import('../../../src/frontends/onnx/writer.ts');
+  return writeOnnx(graph, { opset: 17 });
+}
+
+/** The WebGPU adapter the WGSL runner got, for the report. */
+let adapter: string | undefined;
+
 const RUNNERS: Readonly<Record<string, (graph: Graph, x: Float32Array, shape: number[]) => Promise<Infer>>> = {
   'fusegraph-wasm': async (graph, x) => {
     const module = await importCompiled(graph, { target: 'wasm', wasm: { relaxed: false } });
-    const session = await (module.load as () => Promise<{ runSync(feeds: object): Results }>)();
+    // One thread, pinned (load() defaults to every core): the peers run one thread.
+    const session = await (module.load as (options: object) => Promise<{ runSync(feeds: object): Results }>)({ threads: 1 });
     return () => session.runSync({ x }).y ?? new Float32Array();
   },
   'fusegraph-wasm-relaxed': async (graph, x) => {
     const module = await importCompiled(graph, { target: 'wasm', wasm: { relaxed: true } });
-    const session = await (module.load as () => Promise<{ relaxedSimd: boolean; runSync(feeds: object): Results }>)();
+    const session = await (module.load as (options: object) => Promise<{ relaxedSimd: boolean; runSync(feeds: object): Results }>)({ threads: 1 });
     if (!session.relaxedSimd) throw new Error('relaxed SIMD unavailable (run node with --experimental-wasm-relaxed-simd)');
     return () => session.runSync({ x }).y ?? new Float32Array();
   },
@@ -78,9 +93,21 @@ const RUNNERS: Readonly<Record<string, (graph: Graph, x: Float32Array, shape: nu
     const run = module.run as (feeds: object) => Results;
     return () => run({ x }).y ?? new Float32Array();
   },
+  // WebGPU in Node through Dawn: on a machine without a GPU the adapter is SwiftShader, a CPU
+  // renderer with worker threads of its own, so this row is not a GPU number (the table says which
+  // adapter ran it). One run() is timed end to end: upload, every dispatch, readback.
+  'fusegraph-wgsl': async (graph, x) => {
+    const { gpuDevice } = await import('../../support/webgpu.ts');
+    const { device, description } = await gpuDevice();
+    adapter = description;
+    const module = await importCompiled(graph, { target: 'wgsl' });
+    const load = module.load as (options: object) => Promise<{ run(feeds: object): Promise<Results> }>;
+    const session = await load({ device, maxBatch: 1 });
+    return async () => (await session.run({ x })).y ?? new Float32Array();
+  },
   'ort-node': async (graph, x, shape) => {
     const ort = await import('onnxruntime-node');
-    const session = await ort.InferenceSession.create(writeOnnx(graph, { opset: 17 }), {
+    const session = await ort.InferenceSession.create(await onnxBytes(graph), {
       intraOpNumThreads: 1, interOpNumThreads: 1, executionMode: 'sequential', graphOptimizationLevel: 'all',
     });
     const feeds = { x: new ort.Tensor('float32', x, shape) };
@@ -90,7 +117,7 @@ const RUNNERS: Readonly<Record<string, (graph: Graph, x: Float32Array, shape: nu
     const ort = await import('onnxruntime-web');
     ort.env.wasm.numThreads = ORT_THREADS;
     ort.env.wasm.wasmPaths = join(process.cwd(), 'node_modules/onnxruntime-web/dist/');
-    const session = await ort.InferenceSession.create(writeOnnx(graph, { opset: 17 }), { executionProviders: ['wasm'], graphOptimizationLevel: 'all' });
+    const session = await ort.InferenceSession.create(await onnxBytes(graph), { executionProviders: ['wasm'], graphOptimizationLevel: 'all' });
     const feeds = { x: new ort.Tensor('float32', x, shape) };
     return async () => (await session.run(feeds)).y?.data as Float32Array;
   },
@@ -100,6 +127,8 @@ interface Timed {
   readonly name: string;
   readonly calls: (n: number) => Promise<void>;
   readonly perRound: number;
+  /** Idle time after this runner's turn, so a runner's own threads (SwiftShader's) stop before the next is timed. */
+  readonly settleMs: number;
   readonly times: number[];
   /** Process CPU time per inference in each round (on a loaded machine, steadier than wall time). */
   readonly cpu: number[];
@@ -121,7 +150,7 @@ async function prepare(name: string, infer: Infer): Promise<Timed> {
   let count = 0;
   const until = performance.now() + 600;
   while (performance.now() < until) { await calls(2); count += 2; }
-  return { name, calls, perRound: Math.max(1, Math.round(count / 10)), times: [], cpu: [] };
+  return { name, calls, perRound: Math.max(1, Math.round(count / 10)), settleMs: name === 'fusegraph-wgsl' ? 50 : 0, times: [], cpu: [] };
 }
 
 /**
@@ -137,6 +166,7 @@ async function timeInterleaved(runners: readonly Timed[]): Promise<Map<string, T
       const cpu = process.cpuUsage(cpuStart);
       runner.times.push((performance.now() - start) / runner.perRound);
       runner.cpu.push((cpu.user + cpu.system) / 1000 / runner.perRound);
+      if (runner.settleMs > 0) await new Promise((resolve) => setTimeout(resolve, runner.settleMs));
     }
   }
   const median = (values: readonly number[]): number => [...values].sort((a, b) => a - b)[7] ?? NaN;
@@ -146,8 +176,14 @@ async function timeInterleaved(runners: readonly Timed[]): Promise<Map<string, T
 }
 
 async function main(): Promise<void> {
-  const sequences = process.argv.slice(2).filter((arg, i, all) => arg !== '--ort-threads' && all[i - 1] !== '--ort-threads').map(Number);
+  const args = process.argv.slice(2);
+  const at = args.indexOf('--runners');
+  const wanted = at >= 0 ? args[at + 1]?.split(',') : undefined;
+  const sequences = args
+    .filter((arg, i) => (at < 0 || (i !== at && i !== at + 1)) && arg !== '--ort-threads' && args[i - 1] !== '--ort-threads')
+    .map(Number).filter(Number.isFinite);
   const lengths = sequences.length ? sequences : [64, 256];
+  const runners = Object.entries(RUNNERS).filter(([name]) => wanted === undefined || wanted.includes(name));
   const rows: string[] = ['| runner | ' + lengths.map((s) => `S = ${s}: median / best (ms), CPU (ms)`).join(' | ') + ' |'];
   const table = new Map<string, string[]>();
   const ratios: string[] = [];
@@ -157,7 +193,7 @@ async function main(): Promise<void> {
     const expected = interpret(graph, { x }).y ?? new Float32Array();
     const ready: Timed[] = [];
     const failed = new Map<string, string>();
-    for (const [name, make] of Object.entries(RUNNERS)) {
+    for (const [name, make] of runners) {
       try {
         const infer = await make(graph, x, [1, sequence, D_MODEL]);
         const check = compareArrays(expected, await infer(), { abs: 1e-3, rel: 1e-3 });
@@ -168,7 +204,7 @@ async function main(): Promise<void> {
       }
     }
     const timed = await timeInterleaved(ready);
-    for (const name of Object.keys(RUNNERS)) {
+    for (const [name] of runners) {
       const result = timed.get(name);
       const cell = result === undefined ? failed.get(name) ?? 'failed'
         : `${result.median.toFixed(2)} / ${result.best.toFixed(2)}, ${result.cpuMedian.toFixed(2)}`;
@@ -191,7 +227,9 @@ async function main(): Promise<void> {
   }
   for (const [name, cells] of table) rows.splice(rows.length, 0, `| ${name} | ${cells.join(' | ')} |`);
   rows.splice(1, 0, `|---|${rows[0]?.split('|').slice(2, -1).map(() => '---').join('|')}|`);
-  process.stdout.write(`${rows.join('\n')}\n${ratios.join('\n')}\n`);
+  const note = adapter === undefined ? [] : [`fusegraph-wgsl ran on ${adapter}${/swiftshader/i.test(adapter) ? ': a CPU adapter (SwiftShader), not a GPU number; its CPU time counts SwiftShader\'s threads' : ''}`];
+  // A blank line ends the Markdown table, so the notes do not read as rows.
+  process.stdout.write(`${rows.join('\n')}\n\n${[...ratios, ...note].join('\n')}\n`);
 }
 
 await main();

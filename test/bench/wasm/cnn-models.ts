@@ -92,7 +92,7 @@ async function measure(name: string, model: Graph): Promise<string> {
   const bundle = emitWasm(graph, plan, { relaxed: process.env['RELAXED'] === '1' });
   const compileMs = performance.now() - compileStart;
   const flops = lowerGraph(graph, plan).kernels.reduce((total, k) => total + kernelFlops(k, 1), 0);
-  const session = await (await importBundle(bundle) as unknown as { load(): Promise<Session> }).load();
+  const session = await (await importBundle(bundle) as unknown as { load(options: object): Promise<Session> }).load({ threads: 1 });
   const x = new Random(5).uniformArray(3 * 224 * 224, -1, 1);
   const actual = session.runSync({ x });
   if (process.env['CHECK'] === '1') {

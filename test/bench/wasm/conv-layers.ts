@@ -67,8 +67,8 @@ interface Session { runSync(feeds: Record<string, Float32Array>): Record<string,
 async function measure(layer: Layer): Promise<string> {
   const { graph, plan } = optimize(layerGraph(layer));
   const flops = lowerGraph(graph, plan).kernels.reduce((n, k) => n + kernelFlops(k, 1), 0);
-  const module = await importBundle(emitWasm(graph, plan, { relaxed: process.env['RELAXED'] === '1' })) as unknown as { load(): Promise<Session> };
-  const session = await module.load();
+  const module = await importBundle(emitWasm(graph, plan, { relaxed: process.env['RELAXED'] === '1' })) as unknown as { load(options: object): Promise<Session> };
+  const session = await module.load({ threads: 1 });
   const x = new Random(5).uniformArray(layer.channels * layer.size * layer.size, -1, 1);
   const actual = session.runSync({ x });
   const expected = interpret(graph, { x });
