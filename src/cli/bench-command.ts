@@ -29,6 +29,18 @@ interface BenchFlags extends PruneFlags {
   readonly batch: string;
   readonly O: string;
   readonly time: string;
+  readonly threads?: string;
+}
+
+/** `--threads N`: a whole number of wasm threads (the bundle's pool takes any positive count). */
+function parseThreads(text: string | undefined, target: TargetName): number | undefined {
+  if (text === undefined) return undefined;
+  if (target !== 'wasm') throw new CompileError(`--threads applies to --target wasm only, not ${target}`);
+  const threads = Number(text);
+  if (!/^\d+$/.test(text.trim()) || !Number.isSafeInteger(threads) || threads < 1 || threads > 256) {
+    throw new CompileError(`--threads must be a whole number of threads in 1..256, got '${text}'`);
+  }
+  return threads;
 }
 
 /** Floating-point operations of one run at `batch` (see the file comment for what counts). */
@@ -88,13 +100,15 @@ export function registerBenchCommand(program: Command): void {
     .option('--batch <sizes>', 'batch sizes, comma-separated (models with a symbolic batch)', '1,32,256')
     .option('-O <level>', 'optimization level 0, 1 or 2', '2')
     .option('--time <ms>', 'time spent measuring each batch size', '1000')
-    .addHelpText('after', ['', 'Examples:', '  fusegraph bench model.onnx --target js --batch 1,64', '  fusegraph bench examples/seed-mlp.ts --target wgsl --batch 1024',
+    .option('--threads <n>', 'wasm threads for session.run() (default: the bundle\'s own, the available parallelism up to 8)')
+    .addHelpText('after', ['', 'Examples:', '  fusegraph bench model.onnx --target js --batch 1,64', '  fusegraph bench model.onnx --threads 1   # one wasm thread, as single-thread runtimes', '  fusegraph bench examples/seed-mlp.ts --target wgsl --batch 1024',
       '  fusegraph bench model.onnx --prune observed --data train.npy'].join('\n'));
   addPruneOptions(command)
     .action(async (model: string, flags: BenchFlags) => {
       if (!(TARGET_NAMES as readonly string[]).includes(flags.target)) throw new CompileError(`unknown target '${flags.target}' (expected one of ${TARGET_NAMES.join(', ')})`);
       const target = flags.target as TargetName;
       const level = parseLevel(flags.O);
+      const threads = parseThreads(flags.threads, target);
       const budget = Number(flags.time);
       if (!Number.isFinite(budget) || budget < 1) throw new CompileError(`--time must be a positive number of milliseconds, got '${flags.time}'`);
       const loaded = await loadModel(model);
@@ -104,9 +118,10 @@ export function registerBenchCommand(program: Command): void {
       if (plan !== undefined) process.stdout.write(describePruning(plan.summary).map((line) => `${line}\n`).join(''));
       const symbolic = graph.inputs.some((input) => symbolOf(input.type.shape) !== undefined);
       const batches = symbolic ? parseBatches(flags.batch) : [1];
-      const session = await openCompiled(compile(graph, { target, level }), target);
+      const session = await openCompiled(compile(graph, { target, level }), target, threads === undefined ? {} : { threads });
       const name = formatName(graph.name);
-      const lines = [`bench ${name} --target ${target} -${level} (Node ${process.version})`, `${'batch'.padEnd(8)}${'median µs/call'.padEnd(17)}${'GFLOP/s'.padEnd(10)}samples`];
+      const threadLine = session.threads === undefined ? [] : [`threads ${session.threads} (${session.threadsReason ?? 'no reason given'})`];
+      const lines = [`bench ${name} --target ${target} -${level} (Node ${process.version})`, ...threadLine, `${'batch'.padEnd(8)}${'median µs/call'.padEnd(17)}${'GFLOP/s'.padEnd(10)}samples`];
       try {
         for (const batch of batches) {
           const random = new Random(batch);

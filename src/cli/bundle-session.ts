@@ -27,32 +27,47 @@ export interface Session {
   run(feeds: TypedFeeds, dims?: Readonly<Record<string, number>>): Promise<Outputs>;
   /** The JS target's synchronous entry point, which benchmarks prefer (no promise per call). */
   readonly runSync?: (feeds: TypedFeeds) => Outputs;
+  /** The wasm bundle's thread count and why (other targets report none). */
+  readonly threads?: number;
+  readonly threadsReason?: string;
   dispose(): void;
+}
+
+/** How to load a bundle: `threads` is passed to a wasm bundle's `load({ threads })`. */
+export interface OpenOptions {
+  readonly threads?: number;
 }
 
 interface BundleModule {
   readonly metadata?: BundleMetadata;
   readonly run?: (feeds: TypedFeeds) => Outputs;
-  readonly load?: (options?: object) => Promise<{ run(feeds: TypedFeeds, dims?: Readonly<Record<string, number>>): Promise<Outputs>; dispose(): void }>;
+  readonly load?: (options?: object) => Promise<{
+    run(feeds: TypedFeeds, dims?: Readonly<Record<string, number>>): Promise<Outputs>;
+    dispose(): void;
+    readonly threads?: number;
+    readonly threadsReason?: string;
+  }>;
 }
 
 function isBundle(module: BundleModule): boolean {
   return typeof module.load === 'function' && typeof module.metadata === 'object' && module.metadata !== null;
 }
 
-async function open(entry: string, cleanup: () => void, gpu: boolean): Promise<Session> {
+async function open(entry: string, cleanup: () => void, gpu: boolean, openOptions: OpenOptions = {}): Promise<Session> {
   const module = (await import(pathToFileURL(entry).href)) as BundleModule;
   if (!isBundle(module) || module.load === undefined || module.metadata === undefined) {
     cleanup();
     throw new CompileError('not a fusegraph bundle: it exports no `metadata` and `load`', { file: entry });
   }
-  const options = gpu ? { device: await gpuDevice() } : {};
+  const options = gpu ? { device: await gpuDevice() } : openOptions.threads !== undefined ? { threads: openOptions.threads } : {};
   const loaded = await module.load(options);
   const runSync = module.run;
   return {
     metadata: module.metadata,
     run: (feeds, dims) => loaded.run(feeds, dims),
     ...(runSync !== undefined ? { runSync: (feeds: TypedFeeds) => runSync(feeds) } : {}),
+    ...(typeof loaded.threads === 'number' ? { threads: loaded.threads } : {}),
+    ...(typeof loaded.threadsReason === 'string' ? { threadsReason: loaded.threadsReason } : {}),
     dispose() {
       loaded.dispose();
       cleanup();
@@ -74,8 +89,8 @@ export function openBundleFile(path: string): Promise<Session> {
 }
 
 /** Writes a freshly compiled bundle to a temporary folder and loads it. */
-export function openCompiled(bundle: CompiledBundle, target: string): Promise<Session> {
+export function openCompiled(bundle: CompiledBundle, target: string, options: OpenOptions = {}): Promise<Session> {
   const dir = mkdtempSync(join(tmpdir(), 'fusegraph-run-'));
   for (const file of bundle.files) writeFileSync(join(dir, file.name), file.contents);
-  return open(join(dir, bundle.entry), () => rmSync(dir, { recursive: true, force: true }), target === 'wgsl');
+  return open(join(dir, bundle.entry), () => rmSync(dir, { recursive: true, force: true }), target === 'wgsl', options);
 }

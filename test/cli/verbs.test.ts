@@ -96,6 +96,28 @@ describe('fusegraph verify and bench', () => {
     expect(status).toBe(0);
     expect(stdout).toMatch(/^1 +[\d.]+ +[\d.]+ +\d+$/m);
     expect(stdout).toMatch(/^8 +[\d.]+ +[\d.]+ +\d+$/m);
+    expect(stdout).toMatch(/^threads \d+ \(.+\)$/m);
+  });
+
+  it('bench --threads N loads the wasm bundle with N threads and prints them', () => {
+    const { status, stdout, stderr } = fusegraph('bench', `${FIXTURES}/seed_mlp.onnx`, '--batch', '8', '--time', '20', '--threads', '2');
+    expect(stderr).toBe('');
+    expect(status).toBe(0);
+    expect(stdout).toMatch(/^threads 2 \(2 threads were asked for\)$/m);
+    const one = fusegraph('bench', `${FIXTURES}/seed_mlp.onnx`, '--batch', '1', '--time', '20', '--threads', '1');
+    expect(one.status).toBe(0);
+    expect(one.stdout).toMatch(/^threads 1 \(one thread was asked for\)$/m);
+  });
+
+  it('bench --threads is wasm only and a positive whole number (exit 2, one line)', () => {
+    const js = fusegraph('bench', `${FIXTURES}/seed_mlp.onnx`, '--target', 'js', '--threads', '2');
+    expect(js.status).toBe(2);
+    expect(js.stderr).toBe('fusegraph: error: --threads applies to --target wasm only, not js\n');
+    for (const bad of ['0', '1.5', 'two']) {
+      const result = fusegraph('bench', `${FIXTURES}/seed_mlp.onnx`, '--threads', bad);
+      expect(result.status).toBe(2);
+      expect(result.stderr).toBe(`fusegraph: error: --threads must be a whole number of threads in 1..256, got '${bad}'\n`);
+    }
   });
 });
 
