@@ -1,10 +1,10 @@
 // A tensor of intervals: sound bounds for one value of the graph over every input in a box.
-// Bounds are the same for every sample, so a batched value is bounded at batch 1: `shape` is
-// the value's shape with its symbolic batch bound to 1, and the arrays are row-major.
+// Values are bounded at one binding of their symbols: each symbol at its value in `dims`, or
+// 1 (per-sample ops give the same bounds at every size); `shape` is the bound shape, and the
+// arrays are row-major.
 
-import { concreteShape } from '../../ir/interpret.ts';
-import type { TensorType } from '../../ir/types.ts';
-import { sizeOf, symbolOf, type StaticShape } from '../../ir/types.ts';
+import { bindShape, dimMonomial, isSymbolic, symbolsOf, type TensorType } from '../../ir/types.ts';
+import { sizeOf, type StaticShape } from '../../ir/types.ts';
 import type { Interval } from './interval.ts';
 
 export interface Bounds {
@@ -16,10 +16,29 @@ export interface Bounds {
   readonly nan: Uint8Array;
 }
 
-/** A value's shape at batch 1 (the shape its bounds have). */
-export function boundsShape(type: TensorType): number[] {
-  const symbol = symbolOf(type.shape);
-  return concreteShape(type.shape, new Map(symbol === undefined ? [] : [[symbol, 1]]));
+/** Symbol values as the interpreter takes them (`dims`): symbols left out are bounded at 1. */
+export type BoundDims = Readonly<Record<string, number>>;
+
+/** Every symbol of a shape bound: to its value in `dims`, else 1. */
+function symbolBinding(type: TensorType, dims: BoundDims): Map<string, number> {
+  return new Map(symbolsOf(type.shape).map((s) => [s, Object.hasOwn(dims, s) ? (dims[s] ?? 1) : 1]));
+}
+
+/** A value's shape with every symbol bound (the shape its bounds have). */
+export function boundsShape(type: TensorType, dims: BoundDims = {}): number[] {
+  return bindShape(type.shape, symbolBinding(type, dims));
+}
+
+/**
+ * The axes whose length depends on a symbol that `dims` leaves out: bounds there are taken at
+ * 1, so a rule that mixes values along such an axis must hold for every length.
+ */
+export function freeAxes(type: TensorType, dims: BoundDims = {}): number[] {
+  const axes: number[] = [];
+  type.shape.forEach((dim, axis) => {
+    if (isSymbolic(dim) && dimMonomial(dim).symbols.some((s) => !Object.hasOwn(dims, s))) axes.push(axis);
+  });
+  return axes;
 }
 
 export function emptyBounds(shape: StaticShape): Bounds {

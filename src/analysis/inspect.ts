@@ -69,6 +69,8 @@ export interface InspectReport {
 export interface InspectOptions {
   readonly data?: { readonly values: Float32Array; readonly sampleSize: number };
   readonly box?: { readonly box: InputBox; readonly description: string };
+  /** Symbol values the bounds hold at (the interpreter's `dims`); symbols left out are bounded at 1. */
+  readonly dims?: Readonly<Record<string, number>>;
 }
 
 /** The linear or conv that makes a site's units, through elementwise ops (a batch-norm scale). */
@@ -153,7 +155,7 @@ export function inspectGraph(graph: Graph, options: InspectOptions): InspectRepo
   const sites = activationSites(graph);
   if (sites.length === 0) throw new CompileError('the model has no activations to inspect');
   const observed = options.data === undefined ? undefined : collectActivationStats(graph, options.data.values, options.data.sampleSize);
-  const bounds = options.box === undefined ? undefined : propagateBounds(graph, options.box.box);
+  const bounds = options.box === undefined ? undefined : propagateBounds(graph, options.box.box, options.dims === undefined ? {} : { dims: options.dims });
   const layers = sites.map((site, index): LayerReport => {
     const macs = macsPerUnit(graph, site);
     const stats = observed?.[index];

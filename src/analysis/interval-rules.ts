@@ -25,8 +25,8 @@ export interface RuleInput {
   /** The node's attributes (a fused activation already removed). */
   readonly attrs: Attrs;
   readonly outShape: StaticShape;
-  /** Whether axis 0 is the symbolic batch (bounds hold at batch 1 only for per-sample ops). */
-  readonly batched: boolean;
+  /** Axes whose length is a symbol bounded at 1 (bounds there hold at every length only for per-position ops). */
+  readonly freeAxes: readonly number[];
 }
 
 export type IntervalRule = (input: RuleInput) => Bounds;
@@ -126,15 +126,16 @@ const matmulRule: IntervalRule = ({ node, inputs, outShape }) => {
  * softmax: out_i = 1 / (1 + Σ_{j≠i} exp(x_j - x_i)), smallest when the others are high and
  * x_i low. The f64 formula and the interpreter's differ by a few f64 ulps; a relative 1e-12
  * and one f32 ulp of slack cover that. A row with NaN or an infinity may be NaN anywhere.
- * Softmax along the batch axis depends on the batch size: only [0, 1] holds there.
+ * Softmax along an axis of symbolic length bounded at 1 depends on that length: only [0, 1]
+ * holds there.
  */
-const softmaxRule: IntervalRule = ({ inputs, attrs, outShape, batched }) => {
+const softmaxRule: IntervalRule = ({ inputs, attrs, outShape, freeAxes }) => {
   const [x] = inputs;
   const out = emptyBounds(outShape);
   if (x === undefined) return out;
   const axis = resolveAxis(floatAttr(attrs, 'axis'), outShape.length);
-  if (batched && axis === 0) {
-    // Along the batch the row's length is the batch size: only [0, 1] holds for every batch.
+  if (freeAxes.includes(axis)) {
+    // The row's length is a symbol's (the batch, a sequence): only [0, 1] holds for every length.
     for (let i = 0; i < out.lo.length; i++) setInterval(out, i, { lo: 0, hi: 1, nan: x.nan.some((f) => f !== 0) || !x.lo.every(Number.isFinite) || !x.hi.every(Number.isFinite) });
     return out;
   }

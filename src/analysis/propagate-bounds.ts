@@ -8,9 +8,9 @@ import { CompileError } from '../../ir/errors.ts';
 import type { Graph } from '../../ir/graph.ts';
 import { formatValueName } from '../../ir/names.ts';
 import { activationDef, tensorAttr } from '../../ir/ops/index.ts';
-import { formatShape, sizeOf, symbolOf } from '../../ir/types.ts';
+import { formatShape, sizeOf } from '../../ir/types.ts';
 import { activationSites, withoutActivation } from './activation-sites.ts';
-import { boundsShape, pointBounds, type Bounds } from './bounds.ts';
+import { boundsShape, freeAxes, pointBounds, type BoundDims, type Bounds } from './bounds.ts';
 import { BackSubstitution } from './back-substitution.ts';
 import { nextDown64, nextUp64, roundDownF32, roundUpF32 } from './f32-round.ts';
 import { elementwiseBounds, intervalRule } from './interval-rules.ts';
@@ -52,6 +52,13 @@ function inputBounds(name: string, shape: readonly number[], box: InputBox): Bou
 export interface PropagateOptions {
   /** Tighten deeper linear and conv layers by back-substitution (back-substitution.ts); default true. */
   readonly symbolic?: boolean;
+  /**
+   * Values of the graph's symbols (as the interpreter's `dims`): bounds hold at these sizes.
+   * Symbols left out are bounded at 1, which holds at every size for ops that work per
+   * position along them (elementwise, linear, layer_norm over a static axis; softmax along
+   * them is widened to [0, 1]).
+   */
+  readonly dims?: BoundDims;
 }
 
 /** Intersects interval bounds with symbolic ones (rounded outward onto the f32 grid). */
@@ -65,16 +72,21 @@ function tighten(bounds: Bounds, symbolic: { lo: Float64Array; hi: Float64Array 
 export function propagateBounds(graph: Graph, boxes: ReadonlyMap<string, InputBox> | InputBox, options: PropagateOptions = {}): BoundsResult {
   const values = new Map<string, Bounds>();
   const preActivation = new Map<string, Bounds>();
+  const dims = options.dims ?? {};
+  for (const name of Object.keys(dims)) {
+    const value = dims[name];
+    if (value === undefined || !Number.isSafeInteger(value) || value < 1) throw new CompileError(`symbolic dim ${name} must be a positive integer, got ${value}`);
+  }
   for (const input of graph.inputs) {
     const box = boxes instanceof Map ? boxes.get(input.name) : (boxes as InputBox);
     if (box === undefined) throw new CompileError(`no input box for ${formatValueName(input.name)}`);
-    values.set(input.name, inputBounds(input.name, boundsShape(input.type), box));
+    values.set(input.name, inputBounds(input.name, boundsShape(input.type, dims), box));
   }
   const symbolic = options.symbolic === false ? undefined : new BackSubstitution(graph, { values, preActivation });
   const fused = new Map(activationSites(graph).filter((s) => s.fusedAttr !== undefined).map((s) => [s.node.name, s]));
   for (const node of graph.nodes) {
-    const outShape = boundsShape(node.type);
-    const batched = symbolOf(node.type.shape) !== undefined;
+    const outShape = boundsShape(node.type, dims);
+    const free = freeAxes(node.type, dims);
     if (node.op === 'const') {
       values.set(node.name, pointBounds(outShape, tensorAttr(node.attrs, 'value').data));
       continue;
@@ -86,12 +98,12 @@ export function propagateBounds(graph: Graph, boxes: ReadonlyMap<string, InputBo
     };
     const site = fused.get(node.name);
     if (site?.fusedAttr === undefined) {
-      const bounds = intervalRule(node)({ node, inputs: node.inputs.map(operand), attrs: node.attrs, outShape, batched });
+      const bounds = intervalRule(node)({ node, inputs: node.inputs.map(operand), attrs: node.attrs, outShape, freeAxes: free });
       values.set(node.name, node.op === 'linear' || node.op === 'conv' ? tighten(bounds, symbolic?.refine(node)) : bounds);
       continue;
     }
     const stripped = withoutActivation(node, site.fusedAttr);
-    const interval = intervalRule(node)({ node, inputs: stripped.inputs.map(operand), attrs: stripped.attrs, outShape, batched });
+    const interval = intervalRule(node)({ node, inputs: stripped.inputs.map(operand), attrs: stripped.attrs, outShape, freeAxes: free });
     const pre = node.op === 'linear' || node.op === 'conv' ? tighten(interval, symbolic?.refine(node)) : interval;
     const spec = activationDef(site.activation.op)?.elementwise;
     if (spec === undefined) throw new CompileError(`internal: '${site.activation.op}' is not an activation`, { node: node.name, op: node.op });

@@ -5,6 +5,7 @@
 
 import type { Command } from 'commander';
 import { CompileError } from '../../ir/errors.ts';
+import { parseDimAssignment } from '../../ir/fix-dims.ts';
 import { inspectGraph } from '../analysis/inspect.ts';
 import { loadModel } from '../load-model.ts';
 import { optimize } from '../passes/pipeline.ts';
@@ -20,6 +21,7 @@ interface InspectFlags extends BoxFlags {
   readonly json?: boolean;
   readonly report?: string;
   readonly O: string;
+  readonly dim?: string[];
 }
 
 export function registerInspectCommand(program: Command): void {
@@ -31,6 +33,7 @@ export function registerInspectCommand(program: Command): void {
     .option('--scale <factor>', 'multiply the data by this, e.g. 1/255 for 8-bit pixels')
     .option('--input-range <lo,hi>', 'prove over every input value in [lo, hi]')
     .option('--input-box-from <file>', 'prove over each feature\'s min..max in this data file (scaled by --scale)')
+    .option('--dim <symbol=size>', 'bound a symbolic dim at this size, e.g. --dim S=64 (repeatable; others at 1)', (text: string, list: string[]) => [...list, text], [] as string[])
     .option('-O <level>', 'inspect the model after optimization level 0 (as loaded), 1 or 2 (fused)', '0')
     .option('--json', 'print the report as JSON')
     .option('--report <file>', 'also write a self-contained HTML report')
@@ -51,6 +54,7 @@ export function registerInspectCommand(program: Command): void {
       const report = inspectGraph(graph, {
         ...(data !== undefined ? { data: { values: data.values, sampleSize: data.sampleSize } } : {}),
         ...(box !== undefined ? { box } : {}),
+        dims: Object.fromEntries((flags.dim ?? []).map(parseDimAssignment)),
       });
       const label = data === undefined ? undefined : `${data.samples} samples of ${flags.data ?? ''}`;
       if (flags.report !== undefined) writeFilesAtomically([{ path: flags.report, contents: formatInspectHtml(report, label) }]);
