@@ -8,10 +8,11 @@ import { CompileError } from '../../ir/errors.ts';
 import type { Graph } from '../../ir/graph.ts';
 import { formatValueName } from '../../ir/names.ts';
 import { activationDef, tensorAttr } from '../../ir/ops/index.ts';
-import { formatShape, sizeOf } from '../../ir/types.ts';
+import { formatShape, sizeOf, type TensorType } from '../../ir/types.ts';
 import { activationSites, withoutActivation } from './activation-sites.ts';
 import { boundsShape, freeAxes, pointBounds, type BoundDims, type Bounds } from './bounds.ts';
 import { BackSubstitution } from './back-substitution.ts';
+import { checkFreeAxes } from './free-axis-guard.ts';
 import { nextDown64, nextUp64, roundDownF32, roundUpF32 } from './f32-round.ts';
 import { elementwiseBounds, intervalRule } from './interval-rules.ts';
 
@@ -83,8 +84,10 @@ export function propagateBounds(graph: Graph, boxes: ReadonlyMap<string, InputBo
     values.set(input.name, inputBounds(input.name, boundsShape(input.type, dims), box));
   }
   const symbolic = options.symbolic === false ? undefined : new BackSubstitution(graph, { values, preActivation });
+  const types = new Map<string, TensorType>([...graph.inputs.map((i) => [i.name, i.type] as const), ...graph.nodes.map((n) => [n.name, n.type] as const)]);
   const fused = new Map(activationSites(graph).filter((s) => s.fusedAttr !== undefined).map((s) => [s.node.name, s]));
   for (const node of graph.nodes) {
+    checkFreeAxes(node, types, dims);
     const outShape = boundsShape(node.type, dims);
     const free = freeAxes(node.type, dims);
     if (node.op === 'const') {

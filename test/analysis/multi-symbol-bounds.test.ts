@@ -84,6 +84,23 @@ describe('interval bounds over several symbols', () => {
     expect(() => propagateBounds(graph, BOX, { dims: { S: 0 } })).toThrow(/symbolic dim S must be a positive integer/);
   });
 
+  it('refuses bounds at S = 1 for ops that sum along S (they would not hold at larger S), and bounds them at a given S', () => {
+    const b = new GraphBuilder('pooled');
+    const x = b.input('x', ['N', 'S', D]);
+    const h = b.relu(x, 'h');
+    b.output(b.reduceSum(h, [1], false, 'summed'), b.matmul(b.transpose(h, [0, 2, 1]), h, 'gram'), b.reduceMax(h, [1], false, 'peak'));
+    const pooled = b.build();
+    expect(() => propagateBounds(pooled, BOX)).toThrow(/%summed \(reduce_sum\).*depend on the size of S .*--dim S=/);
+    const gram = new GraphBuilder('gram');
+    const y = gram.input('y', ['N', 'S', D]);
+    gram.output(gram.matmul(gram.transpose(y, [0, 2, 1]), y, 'g'));
+    expect(() => propagateBounds(gram.build(), BOX)).toThrow(/%g \(matmul\).*depend on the size of S/);
+    const { values } = propagateBounds(pooled, BOX, { dims: { S: 4 } });
+    // Four ReLU outputs of at most 2 sum to at most 8: more than S = 1 would claim.
+    expect(Math.max(...(values.get('summed')?.hi ?? []))).toBeGreaterThan(2);
+    expect(expectContained(pooled, values, 1, 4, false)).toBeGreaterThan(0);
+  });
+
   it('inspect proves over the box without throwing, and its proofs agree with the interpreter', () => {
     for (const dims of [undefined, { N: 2, S: 3 }]) {
       const report = inspectGraph(graph, { box: { box: BOX, description: 'x in [-2, 2]' }, ...(dims === undefined ? {} : { dims }) });
