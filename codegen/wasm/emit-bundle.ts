@@ -143,8 +143,8 @@ function memoryFlagsOffset(wasm: WasmProgram): number {
 function threadsUnavailable(wasm: WasmProgram, options: WasmBundleOptions): string | undefined {
   if (wasm.threaded) return undefined;
   if (options.threads === false) return 'compiled without threads';
-  // The split cutoffs are batches of one symbol; run-time sizes have no such batch (program.ts).
-  if (options.runtime !== undefined) return 'compiled without threads: several symbolic dims (run-time sizes) run on one thread';
+  // With run-time sizes only affine kernels but attention split (program.ts).
+  if (options.runtime !== undefined) return 'compiled without threads: several symbolic dims (run-time sizes), and no kernel that splits on that path (affine, not attention) is large enough';
   return 'compiled without threads: no kernel of this graph is large enough to split between threads';
 }
 

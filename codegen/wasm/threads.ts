@@ -176,6 +176,18 @@ export function splitFromBatch(kernels: readonly Kernel[], splits: boolean, minF
   return perSample > 0 && from < 2 ** 31 ? from : undefined;
 }
 
+/**
+ * With several symbols (run-time sizes) a kernel's counts are polynomials, not a batch: the
+ * value its run-time slot is taken at to judge its flops against the threshold once at compile
+ * time (a short sequence, S = 64 of one sample); a kernel that passes there always splits.
+ */
+export const RUNTIME_REFERENCE_SLOT = 64;
+
+/** Whether a kernel with run-time sizes splits (from batch 0, i.e. always): judged at RUNTIME_REFERENCE_SLOT. */
+export function runtimeSplits(kernel: Kernel, splits: boolean, minFlops: number): number | undefined {
+  return splits && kernelFlops(kernel, RUNTIME_REFERENCE_SLOT) >= minFlops ? 0 : undefined;
+}
+
 /** Kernels claimed together: a row chain, a run of kernels that never split, or one kernel. */
 interface Segment {
   readonly refs: readonly FunctionRef[];

@@ -84,9 +84,19 @@ const RUNNERS: Readonly<Record<string, (graph: Graph, x: Float32Array, shape: nu
   'fusegraph-wasm-symbolic-S': async (_graph, x, shape) => {
     symbolicEncoder ??= encoder('S');
     const module = await importCompiled(symbolicEncoder, { target: 'wasm', wasm: { relaxed: false } });
-    const session = await (module.load as () => Promise<{ runSync(feeds: object, dims: object): Results }>)();
+    // One thread, pinned: the symbolic-S bundle now splits its affine kernels when threads are asked for.
+    const session = await (module.load as (options: object) => Promise<{ runSync(feeds: object, dims: object): Results }>)({ threads: 1 });
     const dims = { N: shape[0], S: shape[1] };
     return () => session.runSync({ x }, dims).y ?? new Float32Array();
+  },
+  // The same symbolic-S bundle on 2 threads: its affine kernels (linear, layer_norm, softmax) split, attention does not.
+  'fusegraph-wasm-symbolic-S 2t': async (_graph, x, shape) => {
+    symbolicEncoder ??= encoder('S');
+    const module = await importCompiled(symbolicEncoder, { target: 'wasm', wasm: { relaxed: false } });
+    const session = await (module.load as (options: object) => Promise<{ threads: number; run(feeds: object, dims: object): Promise<Results> }>)({ threads: 2 });
+    if (session.threads !== 2) throw new Error(`loaded ${session.threads} threads`);
+    const dims = { N: shape[0], S: shape[1] };
+    return async () => (await session.run({ x }, dims)).y ?? new Float32Array();
   },
   'fusegraph-js': async (graph, x) => {
     const module = await importCompiled(graph, { target: 'js' });
