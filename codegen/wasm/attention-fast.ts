@@ -21,7 +21,7 @@ import { emitPackKeys, f32Lanes, packedKeyBytes } from './attention-pack.ts';
 import { emitMaskOffset } from './attention-mask.ts';
 import type { Local } from './function-assembler.ts';
 import { addressLocal, advance, countedLoop, extentLocal, pushAddress, pushAffine, type KernelContext } from './kernel-context.ts';
-import { emitShare, threadScratch } from './threads.ts';
+import { emitShare, threadScratch, threadTail } from './threads.ts';
 import { NonPositiveExp } from './math-library.ts';
 
 /** Query rows per block: four rows' running max and sum are the lanes of one vector. */
@@ -108,7 +108,7 @@ export function emitFastAttention(ctx: KernelContext, kernel: AttentionKernel, s
   const qp = i32('qp');
   const depth = i32('depth', d);
   const skLocal = sk === undefined ? extentLocal(ctx, kernel.sk, 'sk') : undefined;
-  const panels = tail === undefined || sk !== undefined ? undefined : extentLocal(ctx, tail, 'panels');
+  const panels = tail === undefined || sk !== undefined ? undefined : threadTail(ctx, base);
   const fullTiles = i32('fullTiles', sk === undefined ? undefined : Math.floor(sk / TILE));
   if (skLocal !== undefined) asm.get(skLocal).i32Const(6).i32('i32.shr_u').set(fullTiles);
   // The mask's row stride in bytes: static, or r · stride per row of a block (a full [S, S] mask of a run-time S).

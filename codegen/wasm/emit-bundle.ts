@@ -81,6 +81,9 @@ function runtimeFeedStatements(program: LoweredProgram, wasm: WasmProgram): { ch
   });
   check.push(`slots = evalSizes(SIZE_SLOTS, bindDims(INPUT_NAMES, INPUT_SHAPES, [${program.inputs.map((_, i) => `feed${i}`).join(', ')}], metadata.symbols, dims));`);
   check.push(`need = ${affine(wasm.layout.total, 'batch')};`);
+  // Threads 1, 2, … each get a tail of their own (attention's packed keys: threads.ts threadTail).
+  const tail = wasm.layout.tail;
+  if (wasm.threaded && tail !== undefined) check.push(`need += (threads - 1) * (need - (${affine(tail, 'batch')}));`);
   const copy = [`new Int32Array(memory.buffer).set(slots, ${wasm.layout.sizesAddress ?? 0} >>> 2);`];
   program.inputs.forEach((_, index) => {
     const address = wasm.layout.inputs[index] ?? { perSample: 0, fixed: 0 };
@@ -143,8 +146,8 @@ function memoryFlagsOffset(wasm: WasmProgram): number {
 function threadsUnavailable(wasm: WasmProgram, options: WasmBundleOptions): string | undefined {
   if (wasm.threaded) return undefined;
   if (options.threads === false) return 'compiled without threads';
-  // The split cutoffs are batches of one symbol; run-time sizes have no such batch (program.ts).
-  if (options.runtime !== undefined) return 'compiled without threads: several symbolic dims (run-time sizes) run on one thread';
+  // With run-time sizes only affine kernels split (program.ts).
+  if (options.runtime !== undefined) return 'compiled without threads: several symbolic dims (run-time sizes), and no affine kernel large enough to split';
   return 'compiled without threads: no kernel of this graph is large enough to split between threads';
 }
 

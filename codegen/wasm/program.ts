@@ -31,7 +31,7 @@ import { prepareResizeKernel } from './resize-kernel.ts';
 import { emitSoftmaxKernel } from './softmax-kernel.ts';
 import { StaticData } from './static-data.ts';
 import { rowChains } from './row-chains.ts';
-import { CHUNKS_PER_THREAD, emitWork, splitFromBatch, type WorkPlan } from './threads.ts';
+import { CHUNKS_PER_THREAD, emitWork, runtimeSplits, splitFromBatch, type WorkPlan } from './threads.ts';
 
 export interface WasmProgram {
   readonly layout: WasmLayout;
@@ -84,8 +84,8 @@ const WASM_KERNELS: { readonly [K in Kernel['kind']]: WasmKernel<Extract<Kernel,
   lookup: { prepare: prepareLookupKernel, weight: 'row-major', splits: () => true },
   recurrence: { prepare: prepareRecurrenceKernel, weight: 'row-major' },
   layer_norm: { prepare: plain(emitLayerNormKernel), weight: 'row-major', splits: () => true },
-  // A run-time Sk packs K into the layout's one tail region (attention-fast.ts): never split.
-  attention: { prepare: prepareAttentionKernel, weight: 'row-major', splits: (kernel) => kernel.sk.perSample === 0 },
+  // A run-time Sk packs K into the running thread's tail region (threads.ts threadTail).
+  attention: { prepare: prepareAttentionKernel, weight: 'row-major', splits: () => true },
 };
 
 function wasmKernel<T extends Kernel>(kernel: T): WasmKernel<T> {
@@ -159,9 +159,11 @@ function splitBatches(kernels: readonly Kernel[], chained: readonly boolean[], s
 /**
  * The module(s) of a program; with `runtime` (several symbols), its kernels in order, each
  * affine (sizes from slots) or general, and the memory layout places the table of run-time sizes.
- * Every kernel takes (batch, thread, threads, slot); with run-time sizes none is split and
- * none chained, since the split cutoffs are batches of one symbol; then, or with `threads: false`,
- * the module has no `work` (the bundle no thread pool).
+ * Every kernel takes (batch, thread, threads, slot). With run-time sizes none is chained and
+ * only affine kernels split (general ones never), always, when large enough at
+ * RUNTIME_REFERENCE_SLOT (threads.ts): split cutoffs are batches of one symbol. Attention's
+ * packed keys of a symbolic length then go to each thread's own tail (threadTail). With no kernel split, or with
+ * `threads: false`, the module has no `work` (the bundle no thread pool).
  */
 export function emitWasmProgram(program: LoweredProgram, options: { relaxed: boolean; threads?: boolean; splitMinFlops: number; runtime?: RuntimeProgram }): WasmProgram {
   const statics = new StaticData();
@@ -176,7 +178,9 @@ export function emitWasmProgram(program: LoweredProgram, options: { relaxed: boo
   const layout = layoutMemory(program, MICRO_KERNEL.panelWidth, statics, weight, runtimeLayout);
   const splits = (kernel: Kernel): boolean => wasmKernel(kernel).splits?.(kernel) === true;
   const chained = runtime === undefined && threads ? rowChains(program.kernels, layout, splits) : kernels.map(() => false);
-  const splitFrom = runtime === undefined && threads ? splitBatches(program.kernels, chained, splits, options.splitMinFlops) : kernels.map(() => undefined);
+  const splitFrom = !threads ? kernels.map(() => undefined)
+    : runtime === undefined ? splitBatches(program.kernels, chained, splits, options.splitMinFlops)
+      : runtime.kernels.map((item) => (item.form === 'affine' ? runtimeSplits(item.kernel, splits(item.kernel), options.splitMinFlops) : undefined));
   // A linear kernel of a row chain always splits by rows (never by panels), as its neighbours do.
   const bodies = runtime === undefined ? program.kernels.map((kernel, index): BodyEmitter | undefined => {
     const inChain = chained[index] === true || chained[index - 1] === true;

@@ -13,8 +13,9 @@
 // emit-bundle.ts with compiler-made code only. With several symbols (SIZE_SLOTS not null) the
 // feeds statements bind the symbols, evaluate the run-time sizes (`slots`, read by the copy,
 // lookup and results statements) and set `need`; `dims` gives the values lengths cannot tell
-// apart; a stream's state then goes through JavaScript arrays. Such bundles run on one thread
-// (THREADS_UNAVAILABLE says so), so their memory is never shared.
+// apart; a stream's state then goes through JavaScript arrays. Such bundles split only their
+// affine kernels between threads (program.ts); the sizes table lives in the shared memory,
+// written before a run, so the workers' kernels read the same sizes.
 
 import { NO_STREAM_ERROR } from '../stream-runtime.ts';
 

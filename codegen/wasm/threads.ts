@@ -80,7 +80,10 @@ export function takeShare(ctx: KernelContext, count: Local, unit: number, pointe
 
 /**
  * A local holding this thread's scratch address: the layout's region for thread 0, and past
- * the memory a call needs, `scratchStride` apart (16-byte aligned), for the others.
+ * the memory a call needs, `scratchStride` apart (16-byte aligned), for the others. With a
+ * tail (attention's packed keys of a run-time length, the layout's last region), each other
+ * thread's scratch is followed by a tail of its own (tailOf): the stride is scratchStride +
+ * (total − tail) bytes, a run-time size.
  */
 export function threadScratch(ctx: KernelContext, fixed: number): Local {
   const { asm, layout } = ctx;
@@ -90,9 +93,35 @@ export function threadScratch(ctx: KernelContext, fixed: number): Local {
   pushAffine(ctx, layout.total);
   asm.i32Const(15).i32('i32.add');
   asm.i32Const(-16).i32('i32.and');
-  asm.get(ctx.slot).i32Const(1).i32('i32.sub').i32Const(layout.scratchStride).i32('i32.mul').i32('i32.add');
+  asm.get(ctx.slot).i32Const(1).i32('i32.sub');
+  pushThreadStride(ctx);
+  asm.i32('i32.mul').i32('i32.add');
   asm.i32Const(fixed).get(ctx.slot).select().set(scratch);
   return scratch;
+}
+
+/** Pushes the bytes between threads 1, 2, …'s regions: scratchStride, plus a tail's bytes (total − tail). */
+function pushThreadStride(ctx: KernelContext): void {
+  const { asm, layout } = ctx;
+  asm.i32Const(layout.scratchStride);
+  if (layout.tail === undefined) return;
+  pushAffine(ctx, layout.total);
+  pushAffine(ctx, layout.tail);
+  asm.i32('i32.sub').i32('i32.add');
+}
+
+/**
+ * A local holding this thread's tail (attention's packed keys of a run-time length): the
+ * layout's for thread 0, else right after the thread's scratch (`scratch`, from threadScratch).
+ */
+export function threadTail(ctx: KernelContext, scratch: Local): Local {
+  const { asm, layout } = ctx;
+  if (layout.tail === undefined) throw new Error('internal: a thread tail without a tail region');
+  const tail = asm.local('i32', 'tail');
+  pushAffine(ctx, layout.tail);
+  asm.get(scratch).i32Const(layout.scratchStride).i32('i32.add');
+  asm.get(ctx.slot).i32Eqz().select().set(tail);
+  return tail;
 }
 
 interface Scheduler {
@@ -174,6 +203,18 @@ export function splitFromBatch(kernels: readonly Kernel[], splits: boolean, minF
   if (fixed >= minFlops) return 0;
   const from = Math.ceil((minFlops - fixed) / perSample);
   return perSample > 0 && from < 2 ** 31 ? from : undefined;
+}
+
+/**
+ * With several symbols (run-time sizes) a kernel's counts are polynomials, not a batch: the
+ * value its run-time slot is taken at to judge its flops against the threshold once at compile
+ * time (a short sequence, S = 64 of one sample); a kernel that passes there always splits.
+ */
+export const RUNTIME_REFERENCE_SLOT = 64;
+
+/** Whether a kernel with run-time sizes splits (from batch 0, i.e. always): judged at RUNTIME_REFERENCE_SLOT. */
+export function runtimeSplits(kernel: Kernel, splits: boolean, minFlops: number): number | undefined {
+  return splits && kernelFlops(kernel, RUNTIME_REFERENCE_SLOT) >= minFlops ? 0 : undefined;
 }
 
 /** Kernels claimed together: a row chain, a run of kernels that never split, or one kernel. */

@@ -1,8 +1,8 @@
 // Issue 12's benchmark (not a test): a 2-layer transformer encoder (d_model 128, 4 heads,
 // feed-forward 512, post-norm, ReLU, batch_first) at sequence lengths 64 and 256, batch 1:
 // fusegraph's WASM bundle (plain and relaxed SIMD pinned to 1 thread, plain on 2 threads, and
-// one bundle compiled with a symbolic S, run-time sizes, beside the one with S fixed at compile
-// time), JS bundle and WGSL bundle (on whatever WebGPU adapter Node gets: SwiftShader, a CPU
+// one bundle compiled with a symbolic S, run-time sizes, on 1 and 2 threads, beside the one with
+// S fixed at compile time), JS bundle and WGSL bundle (on whatever WebGPU adapter Node gets: SwiftShader, a CPU
 // adapter, where there is no GPU) against onnxruntime-web (wasm, 1 thread, or `--ort-threads N`:
 // it fixes its thread count per process, so a 2-thread ort-web row takes a second run) and
 // onnxruntime-node (1 thread) on the same weights, all in this one process.
@@ -84,9 +84,19 @@ const RUNNERS: Readonly<Record<string, (graph: Graph, x: Float32Array, shape: nu
   'fusegraph-wasm-symbolic-S': async (_graph, x, shape) => {
     symbolicEncoder ??= encoder('S');
     const module = await importCompiled(symbolicEncoder, { target: 'wasm', wasm: { relaxed: false } });
-    const session = await (module.load as () => Promise<{ runSync(feeds: object, dims: object): Results }>)();
+    // One thread, pinned: the symbolic-S bundle now splits its affine kernels when threads are asked for.
+    const session = await (module.load as (options: object) => Promise<{ runSync(feeds: object, dims: object): Results }>)({ threads: 1 });
     const dims = { N: shape[0], S: shape[1] };
     return () => session.runSync({ x }, dims).y ?? new Float32Array();
+  },
+  // The same symbolic-S bundle on 2 threads: its affine kernels (linear, attention, …) split, its general ones (head transposes) do not.
+  'fusegraph-wasm-symbolic-S 2t': async (_graph, x, shape) => {
+    symbolicEncoder ??= encoder('S');
+    const module = await importCompiled(symbolicEncoder, { target: 'wasm', wasm: { relaxed: false } });
+    const session = await (module.load as (options: object) => Promise<{ threads: number; run(feeds: object, dims: object): Promise<Results> }>)({ threads: 2 });
+    if (session.threads !== 2) throw new Error(`loaded ${session.threads} threads`);
+    const dims = { N: shape[0], S: shape[1] };
+    return async () => (await session.run({ x }, dims)).y ?? new Float32Array();
   },
   'fusegraph-js': async (graph, x) => {
     const module = await importCompiled(graph, { target: 'js' });

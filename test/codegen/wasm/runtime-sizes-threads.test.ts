@@ -1,9 +1,9 @@
-// Threads meet run-time sizes: a wasm bundle with several symbols loaded with `{ threads: 2 }`
-// runs on one thread and says why (every kernel unsplit), and its run() and runSync() agree with
-// the interpreter at several (N, S); so does fused attention over a symbolic key length, whose
-// packed keys live in the one region after the outputs (never split, not even with chunk
-// claiming); the same layers over one symbol still run on two threads in a shared memory, byte
-// for byte as on one thread.
+// Threads meet run-time sizes: a wasm bundle with several symbols splits its affine kernels
+// (linear, layer_norm, softmax over the last axis) between threads and keeps its general ones
+// whole; at 1, 2 and 3 threads it gives the same bytes, which agree with the interpreter at
+// several (N, S). Fused attention over a symbolic key length splits too: thread 0 packs its keys
+// into the region after the outputs, every other thread into a tail after its own scratch; the
+// same layers over one symbol still run on two threads in a shared memory, byte for byte.
 
 import { afterEach, describe, expect, it } from 'vitest';
 import { lowerGraph } from '../../../codegen/lower.ts';
@@ -67,27 +67,48 @@ function expectAgrees(graph: Graph, feeds: Feeds, dims: Dims, actual: Record<str
 }
 
 describe('wasm threads with several symbols', () => {
-  it('a run-time-size bundle loaded with two threads runs on one and says why', async () => {
-    // Softmax over S of [N, S, D]: sizes not affine in one monomial (run-time sizes).
-    const graph = sequenceGraph(['N'], 1);
-    const { session, source } = await load(graph, 2);
-    expect(source).toContain('const SIZE_SLOTS = [');
-    // Compiled without threads: no pool, no split batch, no control words' address.
-    expect(source).not.toContain('SPLIT_FROM_BATCH');
-    expect(source).not.toContain('WORKER_SOURCE');
-    expect([session.threads, session.threadsReason]).toEqual([1, 'compiled without threads: several symbolic dims (run-time sizes) run on one thread']);
-    // The image, the control words (still laid out), thread 0's scratch, then the sizes table, without overlap.
-    const constant = (name: string): number => Number(new RegExp(`^const ${name} = (\\d+);$`, 'm').exec(source)?.[1] ?? NaN);
-    const sizesAt = Number(/Int32Array\(memory\.buffer\)\.set\(slots, (\d+) >>> 2\)/.exec(source)?.[1] ?? NaN);
-    expect(sizesAt).toBeGreaterThanOrEqual(constant('IMAGE_BYTES') + CONTROL_BYTES + constant('SCRATCH_STRIDE'));
-    for (const [n, s] of [[1, 1], [3, 5], [2, 40], [4, 2]] as const) {
+  it('affine kernels split with run-time sizes, general ones stay whole, the same bytes at 1, 2, 3 threads', async () => {
+    // [N, S, D]: linear, layer_norm and softmax over the last axis are affine (sizes from slots);
+    // so is the softmax over S (outer and size counts from slots); n·nᵀ is general.
+    const random = new Random(3);
+    const b = new GraphBuilder('seq_rt');
+    const x = b.input('x', ['N', 'S', D]);
+    const w = (name: string): Value => b.constant(random.uniformArray(D * D, -0.3, 0.3), [D, D], name);
+    const h = b.linear(x, w('w1'), undefined, { op: 'relu', attrs: {} }, [], 'h');
+    const n = b.layerNorm(b.linear(h, w('w2')), b.constant(random.uniformArray(D, 0.5, 1.5), [D], 'g'), b.constant(random.uniformArray(D, -0.1, 0.1), [D], 'beta'), { axis: -1 }, 'n');
+    b.output(b.softmax(n, -1, 'p'));
+    b.output(b.softmax(b.linear(n, w('w3')), 1, 'q'));
+    // Scores n·nᵀ over S × S per sample: a matmul with a run-time stride (general).
+    b.output(b.matmul(n, b.transpose(n, [0, 2, 1]), 'r'));
+    const graph = b.build();
+    const optimized = optimize(graph);
+    const projected = toRuntimeProgram(lowerGraph(optimized.graph, optimized.plan), 'wasm', GENERAL_KINDS);
+    if (!isRuntimeProgram(projected)) throw new Error('expected run-time sizes');
+    const wasm = emitWasmProgram(projected.affine, { relaxed: false, splitMinFlops: 0, runtime: projected });
+    const forms = projected.kernels.map((item, index) => ({ kind: item.kernel.kind, form: item.form, split: wasm.splitFrom[index] }));
+    // Every affine kernel splits (always: from batch 0), every general one never; none chained.
+    expect(forms.filter((k) => k.form === 'affine').map((k) => k.kind)).toEqual(expect.arrayContaining(['linear', 'layer_norm', 'softmax']));
+    expect(forms.some((k) => k.form === 'general')).toBe(true);
+    for (const k of forms) expect([k.kind, k.split]).toEqual([k.kind, k.form === 'affine' ? 0 : undefined]);
+    expect(wasm.threaded).toBe(true);
+    expect(wasm.chained.some(Boolean)).toBe(false);
+    // At the default threshold the layers of D = 32 are too small to split at the reference size.
+    expect(emitWasmProgram(projected.affine, { relaxed: false, splitMinFlops: 1_000_000, runtime: projected }).threaded).toBe(false);
+
+    const sessions = await Promise.all([1, 2, 3].map(async (threads) => (await load(graph, threads)).session));
+    expect(sessions.map((s) => s.threads)).toEqual([1, 2, 3]);
+    expect(sessions.slice(1).map((s) => s.threadsReason)).toEqual(['2 threads were asked for', '3 threads were asked for']);
+    for (const [n, s] of [[1, 1], [3, 5], [2, 40], [4, 2], [1, 97]] as const) {
       const feeds = { x: new Random(n * 100 + s).uniformArray(n * s * D, -2, 2) };
-      expectAgrees(graph, feeds, { S: s }, await session.run(feeds, { S: s }));
-      expectAgrees(graph, feeds, { S: s }, session.runSync(feeds, { S: s }));
+      const [one, ...more] = await Promise.all(sessions.map((session) => session.run(feeds, { S: s })));
+      if (one === undefined) throw new Error('no result');
+      expectAgrees(graph, feeds, { S: s }, one);
+      const sync = sessions[2]?.runSync(feeds, { S: s });
+      for (const other of [...more, sync]) for (const name of graph.outputs) expect(other?.[name]).toEqual(one[name]);
     }
   });
 
-  it('attention over a symbolic key length: one thread, its packed keys after the outputs, no kernel split', async () => {
+  it('attention over a symbolic key length splits, each thread packing keys into a tail of its own', async () => {
     const b = new GraphBuilder('symbolic_keys');
     const [q, k, v] = ['q', 'k', 'v'].map((name) => b.input(name, ['N', 2, 'S', 8]));
     b.output(b.attention(q as Value, k as Value, v as Value, { scale: 0.35 }, 'out'));
@@ -96,18 +117,22 @@ describe('wasm threads with several symbols', () => {
     const projected = toRuntimeProgram(lowerGraph(optimized.graph, optimized.plan), 'wasm', GENERAL_KINDS);
     if (!isRuntimeProgram(projected)) throw new Error('expected run-time sizes');
     const wasm = emitWasmProgram(projected.affine, { relaxed: false, splitMinFlops: 0, runtime: projected });
-    expect(wasm.splitFrom.every((from) => from === undefined)).toBe(true);
+    expect(wasm.splitFrom).toEqual([0]);
     expect(wasm.chained.some(Boolean)).toBe(false);
     const { tail, sizesAddress, arenaBase, controlAddress, scratchStride } = wasm.layout;
     expect(tail?.perSample).toBeGreaterThan(0);
     expect(sizesAddress).toBeGreaterThanOrEqual(controlAddress + CONTROL_BYTES + scratchStride);
     expect(tail?.fixed).toBeGreaterThanOrEqual(arenaBase);
-    const { session } = await load(graph, 2);
-    expect([session.threads, session.threadsReason]).toEqual([1, 'compiled without threads: several symbolic dims (run-time sizes) run on one thread']);
-    for (const [n, s] of [[1, 1], [2, 5], [1, 70]] as const) {
+    const sessions = await Promise.all([1, 2, 3].map(async (threads) => (await load(graph, threads)).session));
+    expect(sessions.map((s) => s.threads)).toEqual([1, 2, 3]);
+    // Long S first (the most memory), then short and long again: the tails move with the sizes.
+    for (const [n, s] of [[1, 70], [1, 1], [2, 5], [3, 33], [1, 130]] as const) {
       const random = new Random(n * 31 + s);
       const feeds = { q: random.uniformArray(n * 2 * s * 8, -2, 2), k: random.uniformArray(n * 2 * s * 8, -2, 2), v: random.uniformArray(n * 2 * s * 8, -2, 2) };
-      expectAgrees(graph, feeds, { N: n, S: s }, await session.run(feeds, { N: n, S: s }));
+      const [one, ...more] = await Promise.all(sessions.map((session) => session.run(feeds, { N: n, S: s })));
+      if (one === undefined) throw new Error('no result');
+      expectAgrees(graph, feeds, { N: n, S: s }, one);
+      for (const other of more) expect(other['out']).toEqual(one['out']);
     }
   });
 
