@@ -7,7 +7,7 @@
 // test/bench/results/latest.md (or the path given as the first argument).
 
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -18,6 +18,7 @@ import { compareArrays, toleranceFor } from '../../src/tolerance.ts';
 import { BATCHES, BENCH_MODELS, benchInput, flopsPerSample, layerTensors, type BenchModel } from './models.ts';
 import type { CallStats, RunnerJob, RunnerReport } from './protocol.ts';
 import { formatReport, type Measurement, type StartupFacts } from './report.ts';
+import { scratchDir } from '../support/temp-dir.ts';
 
 // `npm run bench -- --target wgsl`: the WGSL bundle's own benchmark (test/bench/wgsl-bench.ts).
 const targetFlag = process.argv.indexOf('--target');
@@ -143,7 +144,7 @@ function fasterRound(a: readonly CallStats[], b: readonly CallStats[]): CallStat
   });
 }
 
-const dir = mkdtempSync(join(tmpdir(), 'fusegraph-bench-'));
+const dir = scratchDir('fusegraph-bench-');
 for (const batch of BATCHES) writeFileSync(join(dir, `x_${batch}.bin`), new Uint8Array(benchInput(batch).buffer));
 const measurements: Measurement[] = [];
 /** The 1-minute load average as each runner process started. */

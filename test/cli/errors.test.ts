@@ -1,14 +1,14 @@
 // Exit codes and error lines of the CLI, in child processes: bad input is exit 2 with one
 // line `fusegraph: error: <file>: <node> (<op>): <expected, found>`; --debug adds the stack.
 
-import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { floatTensor, intAttribute, intsAttribute, node, onnxModel, stringAttribute, weights } from '../frontends/onnx-model.ts';
 import { fusegraph } from './fusegraph-process.ts';
+import { tempDir } from '../support/temp-dir.ts';
 
-const dir = mkdtempSync(join(tmpdir(), 'fusegraph-errors-'));
+const dir = tempDir('fusegraph-errors-');
 
 function modelFile(name: string, bytes: Uint8Array): string {
   const path = join(dir, name);

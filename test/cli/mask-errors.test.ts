@@ -2,15 +2,15 @@
 // mask that cannot fit its attention, and a mask file of the wrong shape for `run`, are each
 // one line and exit 2; a correct masked model runs without warning about its -inf mask fill.
 
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { misdeclaredMaskModel } from '../support/masked-models.ts';
 import { readPytorchSeq } from '../support/pytorch-seq-fixtures.ts';
 import { fusegraph } from './fusegraph-process.ts';
+import { tempDir } from '../support/temp-dir.ts';
 
-const dir = mkdtempSync(join(tmpdir(), 'fusegraph-mask-errors-'));
+const dir = tempDir('fusegraph-mask-errors-');
 const MODEL = 'test/fixtures/pytorch-seq/mha_kpm_batch_first.onnx';
 
 function file(name: string, contents: Uint8Array | string): string {

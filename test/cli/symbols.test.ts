@@ -2,14 +2,14 @@
 // and names both inputs when they disagree (exit 2, one line); `compile --dim S=...` fixes a
 // symbol at compile time; a wasm bundle whose sizes need N and S apart runs from the CLI.
 
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { intAttribute, node, onnxModel, shapeTensor } from '../frontends/onnx-model.ts';
 import { fusegraph } from './fusegraph-process.ts';
+import { tempDir } from '../support/temp-dir.ts';
 
-const dir = mkdtempSync(join(tmpdir(), 'fusegraph-symbols-'));
+const dir = tempDir('fusegraph-symbols-');
 
 function file(name: string, contents: string | Uint8Array): string {
   const path = join(dir, name);

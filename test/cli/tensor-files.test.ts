@@ -1,15 +1,15 @@
 // The tensor files `fusegraph run` reads and writes: .npy as NumPy writes it (f4, f8, f2,
 // 1-D shapes), JSON nested arrays, raw .bin; malformed files are CompileErrors.
 
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { CompileError } from '../../ir/errors.ts';
 import { encodeNpy, readTensorFile } from '../../src/cli/tensor-files.ts';
+import { tempDir } from '../support/temp-dir.ts';
 
 const NPY = 'test/fixtures/npy';
-const dir = mkdtempSync(join(tmpdir(), 'fusegraph-tensors-'));
+const dir = tempDir('fusegraph-tensors-');
 const file = (name: string, contents: string | Uint8Array): string => {
   writeFileSync(join(dir, name), contents);
   return join(dir, name);

@@ -1,13 +1,13 @@
 // `fusegraph run`, `verify`, `bench` and `ir --format` as a user runs them, in child
 // processes, on the committed PyTorch exports: outputs checked against PyTorch's own.
 
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { encodeRawF32, readTensorFile } from '../../src/cli/tensor-files.ts';
 import { compareArrays } from '../../src/tolerance.ts';
 import { fusegraph } from './fusegraph-process.ts';
+import { tempDir } from '../support/temp-dir.ts';
 
 
 const FIXTURES = 'test/fixtures/pytorch';
@@ -18,7 +18,7 @@ const rows = (data: ArrayLike<number>, width: number): number[][] => Array.from(
 const argmax = (row: number[]): number => row.indexOf(Math.max(...row));
 
 describe('fusegraph run', () => {
-  const dir = mkdtempSync(join(tmpdir(), 'fusegraph-run-'));
+  const dir = tempDir('fusegraph-run-');
   writeFileSync(join(dir, 'x.json'), JSON.stringify(rows(x, 784)));
   writeFileSync(join(dir, 'x.bin'), encodeRawF32(Float32Array.from(x)));
 
@@ -71,7 +71,7 @@ describe('fusegraph verify and bench', () => {
     // h = [1e8·x, x, -1e8·x], y = Σh: the interpreter sums in f64 and gets x back; the wasm
     // target sums in f32, where 1e8·x + x rounds to 1e8·x, and gets 0. A real disagreement,
     // which verify must report.
-    const dir = mkdtempSync(join(tmpdir(), 'fusegraph-verify-'));
+    const dir = tempDir('fusegraph-verify-');
     const tensor = (shape: number[], values: number[]): unknown => ({ shape, data: { base64: Buffer.from(Float32Array.from(values).buffer).toString('base64') } });
     const model = join(dir, 'cancel.json');
     writeFileSync(model, JSON.stringify({
@@ -123,7 +123,7 @@ describe('fusegraph verify and bench', () => {
 
 describe('fusegraph ir --format', () => {
   it('writes the JSON model format with a safetensors sidecar, which every verb reads', () => {
-    const dir = mkdtempSync(join(tmpdir(), 'fusegraph-json-'));
+    const dir = tempDir('fusegraph-json-');
     const model = join(dir, 'seed.json');
     expect(fusegraph('ir', `${FIXTURES}/seed_mlp.onnx`, '--full', '--format', 'json', '-o', model).status).toBe(0);
     expect(JSON.parse(readFileSync(model, 'utf8'))).toMatchObject({ format: 'fusegraph.model', version: 1, weights: { file: 'seed.safetensors' } });

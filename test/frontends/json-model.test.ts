@@ -2,8 +2,7 @@
 // hostile names, fused bodies) with each weight storage, and bad documents are refused
 // with a CompileError naming what is wrong.
 
-import { mkdirSync, mkdtempSync, symlinkSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { printGraph } from '../../ir/print.ts';
@@ -11,6 +10,7 @@ import { readJsonModel } from '../../src/frontends/json-model/read.ts';
 import { writeJsonModel, type WeightStorage } from '../../src/frontends/json-model/write.ts';
 import { loadModel } from '../../src/load-model.ts';
 import { arbGraph, assertGraphProperty, CNN_OPS } from '../arbitraries.ts';
+import { tempDir } from '../support/temp-dir.ts';
 
 const STORAGES: WeightStorage[] = [{ kind: 'inline' }, { kind: 'safetensors', file: 'w.safetensors' }, { kind: 'bin', file: 'w.bin' }];
 
@@ -35,7 +35,7 @@ describe('JSON model format', () => {
 
   it('loads a model with its sidecar from disk and refuses an absolute sidecar path', async () => {
     const graph = readJsonModel(writeJsonModel(sampleGraph()).json);
-    const dir = mkdtempSync(join(tmpdir(), 'fusegraph-json-'));
+    const dir = tempDir('fusegraph-json-');
     const written = writeJsonModel(graph, { kind: 'safetensors', file: 'model.safetensors' });
     writeFileSync(join(dir, 'model.json'), written.json);
     writeFileSync(join(dir, 'model.safetensors'), written.sidecar ?? new Uint8Array());
@@ -46,7 +46,7 @@ describe('JSON model format', () => {
 
   it('refuses a sidecar path that leaves the model\'s folder, by .. or by a symbolic link', async () => {
     const graph = readJsonModel(writeJsonModel(sampleGraph()).json);
-    const outside = mkdtempSync(join(tmpdir(), 'fusegraph-json-outside-'));
+    const outside = tempDir('fusegraph-json-outside-');
     const dir = join(outside, 'models');
     mkdirSync(join(dir, 'sub'), { recursive: true });
     const written = writeJsonModel(graph, { kind: 'bin', file: 'w.bin' });

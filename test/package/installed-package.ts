@@ -5,9 +5,9 @@
 // npm cache that the repository's own `npm ci` filled.
 
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { tempDir } from '../support/temp-dir.ts';
 
 export const ROOT = resolve(import.meta.dirname, '../..');
 
@@ -50,7 +50,7 @@ function runtimeLockEntries(pkg: PackageJson): Record<string, LockEntry> {
 }
 
 export function packAndInstall(): InstalledPackage {
-  const dir = mkdtempSync(join(tmpdir(), 'fusegraph-pack-'));
+  const dir = tempDir('fusegraph-pack-');
   const [packed] = JSON.parse(npm(['pack', '--json', '--pack-destination', dir], ROOT)) as { filename: string; size: number; files: { path: string }[] }[];
   if (packed === undefined) throw new Error('npm pack reported no tarball');
   const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as PackageJson;

@@ -1,5 +1,10 @@
-// A vitest setup file: after each test file, the bundles it wrote to the temp folder go.
+// A vitest setup file: after each test file, the bundles and temporary folders it wrote to the
+// temp folder go.
 import { afterAll } from 'vitest';
 import { removeWrittenBundles } from '../codegen/js/load-bundle.ts';
+import { removeTempDirs } from './temp-dir.ts';
 
-afterAll(() => removeWrittenBundles());
+afterAll(() => {
+  removeWrittenBundles();
+  removeTempDirs();
+});

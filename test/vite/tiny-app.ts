@@ -3,8 +3,7 @@
 // (?target=wasm&dtype=f16) and a TypeScript model (?fusegraph). Its page runs each on a fixed
 // input and leaves the results in globalThis.__fusegraph for the tests (Node and chromium).
 
-import { copyFileSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { copyFileSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { Graph } from '../../ir/graph.ts';
 import { interpret } from '../../ir/interpret.ts';
@@ -12,6 +11,7 @@ import { printGraph } from '../../ir/print.ts';
 import { writeJsonModel } from '../../src/frontends/json-model/write.ts';
 import { loadModel } from '../../src/load-model.ts';
 import { linear, relu, sequential, toGraph } from '../../src/nn.ts';
+import { tempDir } from '../support/temp-dir.ts';
 
 export const ROOT = resolve(import.meta.dirname, '../..');
 const FIXTURE = join(ROOT, 'test/fixtures/pytorch/matmul_add.onnx');
@@ -51,7 +51,7 @@ function expectedOf(graph: Graph): Float32Array {
 
 /** Writes the app into a fresh folder; returns it and what the page should report. */
 export async function writeTinyApp(): Promise<{ dir: string; models: AppModel[] }> {
-  const dir = mkdtempSync(join(tmpdir(), 'fusegraph-vite-'));
+  const dir = tempDir('fusegraph-vite-');
   mkdirSync(join(dir, 'models'));
   copyFileSync(FIXTURE, join(dir, 'models/classifier.onnx'));
   const onnx = await loadModel(FIXTURE);

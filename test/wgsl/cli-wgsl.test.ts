@@ -2,10 +2,10 @@
 // inner products (without the flag it has none), and the flag is refused for other targets.
 
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { tempDir } from '../support/temp-dir.ts';
 
 const CLI = resolve(import.meta.dirname, '../../src/bin/fusegraph.mjs');
 const SEED = resolve(import.meta.dirname, '../../examples/seed-mlp.ts');
@@ -17,7 +17,7 @@ function fusegraph(...args: string[]): { status: number | null; stderr: string }
 
 describe('fusegraph compile --target wgsl --wgsl-f16', () => {
   it('embeds f16 variants only when asked, and only for the wgsl target', () => {
-    const dir = mkdtempSync(join(tmpdir(), 'fusegraph-wgsl-cli-'));
+    const dir = tempDir('fusegraph-wgsl-cli-');
     for (const [flags, name] of [[['--wgsl-f16'], 'half'], [[], 'full']] as const) {
       const result = fusegraph('compile', SEED, '--target', 'wgsl', ...flags, '--name', name, '-o', dir);
       expect(result.stderr).toBe('');

@@ -10,7 +10,7 @@
 // each; the best round too); --json writes every process's measurement.
 
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -22,6 +22,7 @@ import { prepareRunner, type RunnerName } from '../process/runners.ts';
 import { failureCause, listArg, measureInChild } from '../process/spawn.ts';
 import type { CompileTime } from './compile-time.ts';
 import { formatCnnReport, type CaseResult } from './report.ts';
+import { scratchDir } from '../../support/temp-dir.ts';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const RUNNERS: readonly RunnerName[] = ['fusegraph-wasm', 'fusegraph-js', 'ort-node', 'ort-web', 'tfjs-wasm'];
@@ -81,7 +82,7 @@ export async function runCnnBench(argv: readonly string[]): Promise<void> {
   const repeat = listArg(argv, '--repeat', [3], Number)[0] ?? 3;
   const out = listArg(argv, '--out', [join(HERE, '..', 'results', 'cnn.md')], (t) => t)[0] ?? '';
   const json = listArg<string>(argv, '--json', [], (t) => t)[0];
-  const dir = mkdtempSync(join(tmpdir(), 'fusegraph-cnn-bench-'));
+  const dir = scratchDir('fusegraph-cnn-bench-');
 
   const loadBefore = machine();
   const jobs: Job[] = [];

@@ -3,14 +3,14 @@
 // way users import them; the peers run the same weights through their own APIs, one thread
 // (onnxruntime from the graph's ONNX export, tfjs rebuilt op by op in tfjs-graph.ts).
 
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { typeOf, type Graph } from '../../../ir/graph.ts';
 import { compile, type CompileOptions } from '../../../src/compile.ts';
 import { outputName } from './cases.ts';
 import { buildTfGraph } from './tfjs-graph.ts';
+import { scratchDir } from '../../support/temp-dir.ts';
 
 export type RunnerName = 'fusegraph-wasm' | 'fusegraph-wasm-relaxed' | 'fusegraph-js' | 'ort-node' | 'ort-web' | 'tfjs-wasm' | 'tfjs-cpu';
 export const RUNNER_NAMES: readonly RunnerName[] = ['fusegraph-wasm', 'fusegraph-wasm-relaxed', 'fusegraph-js', 'ort-node', 'ort-web', 'tfjs-wasm', 'tfjs-cpu'];
@@ -39,7 +39,7 @@ type Results = Record<string, Float32Array>;
 
 async function importCompiled(graph: Graph, options: CompileOptions): Promise<Record<string, unknown>> {
   const bundle = compile(graph, options);
-  const dir = mkdtempSync(join(tmpdir(), 'fusegraph-bench-'));
+  const dir = scratchDir('fusegraph-bench-');
   for (const file of bundle.files) writeFileSync(join(dir, file.name), file.contents);
   return (await import(pathToFileURL(join(dir, bundle.entry)).href)) as Record<string, unknown>;
 }

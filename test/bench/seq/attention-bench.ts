@@ -6,14 +6,14 @@
 //
 // The output is checked against the interpreter first (max |difference| printed).
 
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { interpret } from '../../../ir/interpret.ts';
 import { GraphBuilder } from '../../../src/builder.ts';
 import { compile } from '../../../src/compile.ts';
 import { Random } from '../../../src/random.ts';
+import { scratchDir } from '../../support/temp-dir.ts';
 
 type Results = Record<string, Float32Array>;
 const HEADS = 4;
@@ -40,7 +40,7 @@ async function main(): Promise<void> {
   const flops = 2 * HEADS * sequence * sequence * 2 * depth;
   for (const relaxed of [false, true]) {
     const bundle = compile(graph, { target: 'wasm', wasm: { relaxed } });
-    const dir = mkdtempSync(join(tmpdir(), 'fusegraph-attention-bench-'));
+    const dir = scratchDir('fusegraph-attention-bench-');
     for (const file of bundle.files) writeFileSync(join(dir, file.name), file.contents);
     const module = (await import(pathToFileURL(join(dir, bundle.entry)).href)) as { load: (options: object) => Promise<{ runSync(feeds: object): Results }> };
     const session = await module.load({ threads: 1 }); // one thread, like the peers

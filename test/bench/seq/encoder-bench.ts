@@ -15,8 +15,7 @@
 // a loaded machine wall time includes waiting for a core), with fusegraph-wasm's speed-up over
 // ort-web.
 
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { Graph } from '../../../ir/graph.ts';
@@ -25,6 +24,7 @@ import { compile, type CompileOptions } from '../../../src/compile.ts';
 import { sequential, toGraph, transformerEncoderLayer } from '../../../src/nn.ts';
 import { Random } from '../../../src/random.ts';
 import { compareArrays } from '../../../src/tolerance.ts';
+import { scratchDir } from '../../support/temp-dir.ts';
 
 const D_MODEL = 128;
 const ORT_THREADS_AT = process.argv.indexOf('--ort-threads');
@@ -43,7 +43,7 @@ let symbolicEncoder: Graph | undefined;
 
 async function importCompiled(graph: Graph, options: CompileOptions): Promise<Record<string, unknown>> {
   const bundle = compile(graph, options);
-  const dir = mkdtempSync(join(tmpdir(), 'fusegraph-seq-bench-'));
+  const dir = scratchDir('fusegraph-seq-bench-');
   for (const file of bundle.files) writeFileSync(join(dir, file.name), file.contents);
   return (await import(pathToFileURL(join(dir, bundle.entry)).href)) as Record<string, unknown>;
 }

@@ -10,7 +10,7 @@
 // runs in `--repeat` separate processes (default 2), interleaved round by round, and the lowest
 // median counts.
 
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -19,6 +19,7 @@ import { caseByName, flopsPerSample, MLP_CASES, outputName } from '../process/ca
 import type { Measurement } from '../process/child.ts';
 import { RUNNER_NAMES, type RunnerName } from '../process/runners.ts';
 import { listArg, measureInChild } from '../process/spawn.ts';
+import { scratchDir } from '../../support/temp-dir.ts';
 
 const MODEL_NAMES = MLP_CASES.map((c) => c.name);
 const BATCHES = [1, 32, 256];
@@ -55,7 +56,7 @@ export function runWasmBench(argv: readonly string[]): void {
   const repeat = listArg(argv, '--repeat', [2], Number)[0] ?? 2;
   // The interpreter's output, once per case, for every child to check against (a child would
   // otherwise interpret the deep MLP at batch 256 itself, ~15 s, in each of its processes).
-  const dir = mkdtempSync(join(tmpdir(), 'fusegraph-wasm-bench-'));
+  const dir = scratchDir('fusegraph-wasm-bench-');
   const references = new Map<string, string>();
   for (const model of models) {
     const bench = caseByName(model);

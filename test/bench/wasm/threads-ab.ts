@@ -7,7 +7,7 @@
 //
 // `encoder:S` is the transformer encoder of test/bench/seq/encoder-bench.ts at sequence S, batch 1.
 
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -16,6 +16,7 @@ import { sequential, toGraph, transformerEncoderLayer } from '../../../src/nn.ts
 import { Random } from '../../../src/random.ts';
 import { caseByName, outputName } from '../process/cases.ts';
 import { blockSize, median, timeBlock, type Infer, type Session } from './interleave.ts';
+import { scratchDir } from '../../support/temp-dir.ts';
 
 /** The case's graph and its input at the spec's batch (or, for the encoder, sequence length). */
 function caseOf(name: string, size: number): { graph: Graph; x: Float32Array } {
@@ -33,7 +34,7 @@ const arg = (name: string, fallback: string): string => {
 async function loadTree(root: string, graph: Graph, threads: number): Promise<{ one: Session; many: Session }> {
   const { compile } = (await import(pathToFileURL(join(root, 'src/compile.ts')).href)) as typeof import('../../../src/compile.ts');
   const bundle = compile(graph, { target: 'wasm' });
-  const dir = mkdtempSync(join(tmpdir(), 'fusegraph-ab-'));
+  const dir = scratchDir('fusegraph-ab-');
   for (const file of bundle.files) writeFileSync(join(dir, file.name), file.contents);
   const module = (await import(pathToFileURL(join(dir, bundle.entry)).href)) as { load(options: object): Promise<Session> };
   return { one: await module.load({ threads: 1 }), many: await module.load({ threads }) };

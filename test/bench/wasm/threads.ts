@@ -16,7 +16,7 @@
 // BENCH_MS (default 6000) is each child's timing budget per runner set.
 
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -24,6 +24,7 @@ import { compile } from '../../../src/compile.ts';
 import { writeOnnx } from '../../../src/frontends/onnx/writer.ts';
 import { caseByName, outputName } from '../process/cases.ts';
 import { blockSize, median, timeBlock, type Infer, type Session } from './interleave.ts';
+import { scratchDir } from '../../support/temp-dir.ts';
 
 interface Timing { readonly wall: number[]; readonly cpu: number[]; readonly critical: number[] }
 interface ChildReport {
@@ -50,7 +51,7 @@ async function child(name: string, batch: number, threads: number, ortThreads: n
   const graph = bench.graph();
   const x = bench.input(batch);
   const output = outputName(graph);
-  const dir = mkdtempSync(join(tmpdir(), 'fusegraph-threads-bench-'));
+  const dir = scratchDir('fusegraph-threads-bench-');
   const bundle = compile(graph, { target: 'wasm' });
   for (const file of bundle.files) writeFileSync(join(dir, file.name), file.contents);
   const module = (await import(pathToFileURL(join(dir, bundle.entry)).href)) as { load(options: object): Promise<Session> };

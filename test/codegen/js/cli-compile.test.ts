@@ -2,10 +2,10 @@
 // and leaves no file at all when compiling fails.
 
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readdirSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { tempDir } from '../../support/temp-dir.ts';
 
 const CLI = resolve(import.meta.dirname, '../../../src/bin/fusegraph.mjs');
 const SEED = resolve(import.meta.dirname, '../../../examples/seed-mlp.ts');
@@ -17,7 +17,7 @@ function fusegraph(...args: string[]): { status: number | null; stdout: string; 
 
 describe('fusegraph compile', () => {
   it('writes the module, its declarations and external weights', () => {
-    const dir = mkdtempSync(join(tmpdir(), 'fusegraph-cli-'));
+    const dir = tempDir('fusegraph-cli-');
     const result = fusegraph('compile', SEED, '--target', 'js', '-O0', '-o', dir, '--weights', 'external');
     expect(result.stderr).toBe('');
     expect(result.status).toBe(0);
@@ -25,7 +25,7 @@ describe('fusegraph compile', () => {
   });
 
   it('fails with a one-line error and writes nothing on a bad option or a missing model', () => {
-    const dir = mkdtempSync(join(tmpdir(), 'fusegraph-cli-'));
+    const dir = tempDir('fusegraph-cli-');
     const badLevel = fusegraph('compile', SEED, '-O3', '-o', dir);
     expect(badLevel.status).toBe(2);
     expect(badLevel.stderr).toMatch(/unknown optimization level -O3/);

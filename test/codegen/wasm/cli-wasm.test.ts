@@ -2,10 +2,10 @@
 // relaxed module with --wasm-relaxed, and the wasm-only flags refused for other targets.
 
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { tempDir } from '../../support/temp-dir.ts';
 
 const CLI = resolve(import.meta.dirname, '../../../src/bin/fusegraph.mjs');
 const SEED = resolve(import.meta.dirname, '../../../examples/seed-mlp.ts');
@@ -17,7 +17,7 @@ function fusegraph(...args: string[]): { status: number | null; stderr: string }
 
 describe('fusegraph compile --target wasm', () => {
   it('writes the bundle, the .wat listings, and keeps the code part small', () => {
-    const dir = mkdtempSync(join(tmpdir(), 'fusegraph-wasm-cli-'));
+    const dir = tempDir('fusegraph-wasm-cli-');
     const result = fusegraph('compile', SEED, '--target', 'wasm', '--emit-wat', '--wasm-relaxed', '--weights', 'external', '-o', dir);
     expect(result.stderr).toBe('');
     expect(result.status).toBe(0);
@@ -41,7 +41,7 @@ describe('fusegraph compile --target wasm', () => {
   });
 
   it('--wasm-threads off leaves out the thread pool (the seed MLP: 13.6 KB instead of 29.6 KB)', () => {
-    const dir = mkdtempSync(join(tmpdir(), 'fusegraph-wasm-cli-'));
+    const dir = tempDir('fusegraph-wasm-cli-');
     const result = fusegraph('compile', SEED, '--target', 'wasm', '--wasm-threads', 'off', '--weights', 'external', '-o', dir);
     expect(result.stderr).toBe('');
     expect(result.status).toBe(0);
@@ -58,7 +58,7 @@ describe('fusegraph compile --target wasm', () => {
   });
 
   it('refuses --emit-wat and --wasm-relaxed for other targets', () => {
-    const dir = mkdtempSync(join(tmpdir(), 'fusegraph-wasm-cli-'));
+    const dir = tempDir('fusegraph-wasm-cli-');
     const result = fusegraph('compile', SEED, '--target', 'js', '--emit-wat', '-o', dir);
     expect(result.status).toBe(2);
     expect(result.stderr).toMatch(/need --target wasm/);

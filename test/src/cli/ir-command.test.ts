@@ -2,8 +2,7 @@
 // form parsed back into the same graph, .ir files as input, and a parse error's exit code.
 
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { interpret } from '../../../ir/interpret.ts';
@@ -13,6 +12,7 @@ import { verifyGraph } from '../../../ir/verify.ts';
 import activations, { ACTIVATION_EXAMPLES } from '../../../examples/activations.ts';
 import seedMlp from '../../../examples/seed-mlp.ts';
 import { graphDifference } from '../../ir/graph-equal.ts';
+import { tempDir } from '../../support/temp-dir.ts';
 
 function fusegraph(...args: string[]): { status: number | null; stdout: string; stderr: string } {
   const result = spawnSync(process.execPath, ['src/bin/fusegraph.mjs', ...args], { encoding: 'utf8', maxBuffer: 64 * 2 ** 20 });
@@ -21,7 +21,7 @@ function fusegraph(...args: string[]): { status: number | null; stdout: string; 
 
 describe('fusegraph ir', () => {
   it('loads a .ts model that sits outside an ES-module package (compiled as CommonJS)', () => {
-    const dir = mkdtempSync(join(tmpdir(), 'fusegraph-model-'));
+    const dir = tempDir('fusegraph-model-');
     const nn = join(process.cwd(), 'src/nn.ts');
     writeFileSync(join(dir, 'tiny.ts'), [
       `import { linear, relu, sequential, toGraph } from ${JSON.stringify(nn)};`,
@@ -52,7 +52,7 @@ describe('fusegraph ir', () => {
     const full = fusegraph('ir', 'examples/seed-mlp.ts', '--full');
     expect(full.status).toBe(0);
     expect(graphDifference(parseGraph(full.stdout), seedMlp)).toBeUndefined();
-    const dir = mkdtempSync(join(tmpdir(), 'fusegraph-ir-'));
+    const dir = tempDir('fusegraph-ir-');
     const file = join(dir, 'seed.ir');
     writeFileSync(file, full.stdout);
     const again = fusegraph('ir', file, '--full');
@@ -61,7 +61,7 @@ describe('fusegraph ir', () => {
   });
 
   it('reports a bad .ir file at file:line:column with exit code 2', () => {
-    const dir = mkdtempSync(join(tmpdir(), 'fusegraph-ir-'));
+    const dir = tempDir('fusegraph-ir-');
     const file = join(dir, 'bad.ir');
     writeFileSync(file, 'graph g(%x: f32[N,2]) -> f32[N,2] {\n  %y = relu(%z) : f32[N,2]\n  return %y\n}\n');
     const { status, stderr, stdout } = fusegraph('ir', file);
