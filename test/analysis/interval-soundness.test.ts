@@ -5,16 +5,12 @@
 
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import type { Graph } from '../../ir/graph.ts';
-import { interpretValues, type Feeds } from '../../ir/interpret.ts';
-import { formatValueName } from '../../ir/names.ts';
-import { staticSize, symbolOf } from '../../ir/types.ts';
-import { propagateBounds } from '../../src/analysis/propagate-bounds.ts';
 import { evaluateExprInterval } from '../../src/analysis/scalar-interval.ts';
 import { OPS } from '../../ir/ops/index.ts';
 import { INTERVAL_RULES } from '../../src/analysis/interval-rules.ts';
 import { arbGraph, assertGraphProperty } from '../arbitraries.ts';
 import { GENERATED_OPS } from '../arbitraries/op-generators.ts';
+import { checkInside, inBox, type BoxCase } from './box-cases.ts';
 
 /**
  * The ops interval propagation has a rule for (by name, or elementwise and layout by kind).
@@ -22,43 +18,9 @@ import { GENERATED_OPS } from '../arbitraries/op-generators.ts';
  */
 const BOUNDED_OPS = GENERATED_OPS.filter((op) => Object.hasOwn(INTERVAL_RULES, op) || OPS[op].kind === 'elementwise' || OPS[op].kind === 'layout');
 
-interface BoxCase {
-  readonly graph: Graph;
-  readonly lo: number;
-  readonly hi: number;
-  readonly feeds: Feeds;
-}
-
 /** A random graph, a box [lo, hi] for every input element, and feeds inside it. */
 function arbBoxCase(): fc.Arbitrary<BoxCase> {
-  const box = fc.tuple(fc.integer({ min: -3000, max: 3000 }), fc.integer({ min: 0, max: 3000 }))
-    .map(([a, w]) => ({ lo: a / 1000, hi: a / 1000 + w / 1000 }));
-  return fc.tuple(arbGraph({ maxNodes: 6, maxWidth: 24, ops: BOUNDED_OPS }), box, fc.integer({ min: 1, max: 3 })).chain(([graph, { lo, hi }, batch]) => {
-    const arrays = graph.inputs.map((input) => {
-      const count = staticSize(input.type.shape) * (symbolOf(input.type.shape) !== undefined ? batch : 1);
-      const t = fc.oneof(fc.constantFrom(0, 1), fc.double({ min: 0, max: 1, noNaN: true }));
-      return fc.array(t.map((u) => Math.fround(lo + u * (hi - lo))), { minLength: count, maxLength: count }).map((v) => Float32Array.from(v));
-    });
-    return fc.tuple(...arrays).map((data) => ({
-      graph, lo, hi,
-      feeds: Object.fromEntries(graph.inputs.map((input, i) => [input.name, data[i] ?? new Float32Array()])) as Feeds,
-    }));
-  });
-}
-
-function checkInside({ graph, lo, hi, feeds }: BoxCase): void {
-  const bounds = propagateBounds(graph, { lo, hi });
-  const values = interpretValues(graph, feeds);
-  for (const [name, tensor] of values) {
-    const b = bounds.values.get(name);
-    if (b === undefined) throw new Error(`no bounds for ${formatValueName(name)}`);
-    const perSample = b.lo.length;
-    tensor.data.forEach((v, flat) => {
-      const i = flat % perSample;
-      const ok = Number.isNaN(v) ? b.nan[i] === 1 : v >= (b.lo[i] ?? NaN) && v <= (b.hi[i] ?? NaN);
-      if (!ok) throw new Error(`${formatValueName(name)}[${flat}] = ${v} is outside [${b.lo[i]}, ${b.hi[i]}] (nan ${b.nan[i]})`);
-    });
-  }
+  return arbGraph({ maxNodes: 6, maxWidth: 24, ops: BOUNDED_OPS }).chain((graph) => inBox(graph, 3));
 }
 
 describe('interval bounds', () => {
