@@ -130,6 +130,30 @@ export function forEachConvTap(site: ConvSite, o: readonly number[], visit: (xAt
   }
 }
 
+/**
+ * conv_transpose's gather form of the same walk: the (x offset, w offset) of every (input
+ * channel, tap) that scatters into output o, in the interpreter's order (the group's input
+ * channels, then taps row-major). `site.m` is the output channel within its group, the weight
+ * being [inChannels, perGroup, ...kernel].
+ */
+export function forEachConvTransposeTap(site: ConvSite, o: readonly number[], visit: (xAt: number, wAt: number) => void): void {
+  const { g, xStrides, wStrides } = site;
+  for (let c = site.firstChannel; c < site.firstChannel + site.groupChannels; c++) {
+    forEachIndex(g.kernel, (t) => {
+      let xAt = site.n * (xStrides[0] ?? 0) + c * (xStrides[1] ?? 0);
+      let wAt = c * (wStrides[0] ?? 0) + site.m * (wStrides[1] ?? 0);
+      for (let axis = 0; axis < t.length; axis++) {
+        const s = g.strides[axis] ?? 1;
+        const shifted = (o[axis] ?? 0) + (g.padBegin[axis] ?? 0) - (t[axis] ?? 0) * (g.dilations[axis] ?? 1);
+        if (shifted < 0 || shifted % s !== 0 || shifted / s >= (g.inSize[axis] ?? 0)) return;
+        xAt += (shifted / s) * (xStrides[axis + 2] ?? 0);
+        wAt += (t[axis] ?? 0) * (wStrides[axis + 2] ?? 0);
+      }
+      visit(xAt, wAt);
+    });
+  }
+}
+
 function evaluateConv(inputs: readonly Tensor[], attrs: Attrs, outShape: StaticShape): Float32Array {
   const [x, w] = inputs;
   if (x === undefined || w === undefined) throw new CompileError('internal: conv without operands');
@@ -226,22 +250,12 @@ function evaluateConvTranspose(inputs: readonly Tensor[], attrs: Attrs, outShape
     for (let m = 0; m < outChannels; m++) {
       const grp = Math.floor(m / perGroup);
       const local = m % perGroup;
+      const site = { g, xStrides, wStrides, n, m: local, firstChannel: grp * groupIn, groupChannels: groupIn };
       forEachIndex(g.outSize, (o) => {
         let acc = 0;
-        for (let c = grp * groupIn; c < (grp + 1) * groupIn; c++) {
-          forEachIndex(g.kernel, (t) => {
-            let xAt = n * (xStrides[0] ?? 0) + c * (xStrides[1] ?? 0);
-            let wAt = c * (wStrides[0] ?? 0) + local * (wStrides[1] ?? 0);
-            for (let axis = 0; axis < t.length; axis++) {
-              const s = g.strides[axis] ?? 1;
-              const shifted = (o[axis] ?? 0) + (g.padBegin[axis] ?? 0) - (t[axis] ?? 0) * (g.dilations[axis] ?? 1);
-              if (shifted < 0 || shifted % s !== 0 || shifted / s >= (g.inSize[axis] ?? 0)) return;
-              xAt += (shifted / s) * (xStrides[axis + 2] ?? 0);
-              wAt += (t[axis] ?? 0) * (wStrides[axis + 2] ?? 0);
-            }
-            acc += (x.data[xAt] ?? NaN) * (w.data[wAt] ?? NaN);
-          });
-        }
+        forEachConvTransposeTap(site, o, (xAt, wAt) => {
+          acc += (x.data[xAt] ?? NaN) * (w.data[wAt] ?? NaN);
+        });
         out[flat++] = b === undefined ? acc : Math.fround(acc) + (b.data[m] ?? NaN);
       });
     }

@@ -60,7 +60,7 @@ export { activationDef, activationParamCount, linearLayout, matmulBlocks, type M
 export { alignedOperandShapes, evaluateElementwise } from './elementwise.ts';
 export { broadcastShapes, broadcastStrides } from './broadcast.ts';
 export { resolveAxis, axisSplit, reducedAxes, type ReduceCombine } from './reduce.ts';
-export { convLayout, convGeometry, convTransposeGeometry, forEachConvTap, type ConvSite } from './conv.ts';
+export { convLayout, convGeometry, convTransposeGeometry, forEachConvTap, forEachConvTransposeTap, type ConvSite } from './conv.ts';
 export { poolGeometry, avgPoolDivisor, type PoolCombine } from './pool.ts';
 export { sliceAxes, padSource, padsPerAxis, type PadMode, type SliceAxis } from './regions.ts';
 export { resizeAxes, resizeTaps, type ResizeTaps } from './resize.ts';

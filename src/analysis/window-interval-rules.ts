@@ -7,7 +7,7 @@
 
 import { CompileError } from '../../ir/errors.ts';
 import {
-  avgPoolDivisor, convLayout, floatAttr, forEachConvTap, forEachIndex, poolGeometry, reducedAxes, resizeAxes, stringAttr,
+  avgPoolDivisor, convLayout, floatAttr, forEachConvTap, forEachConvTransposeTap, forEachIndex, poolGeometry, reducedAxes, resizeAxes, stringAttr,
   windowGeometry, convTransposeGeometry,
 } from '../../ir/ops/index.ts';
 import { sizeOf, stridesOf } from '../../ir/types.ts';
@@ -116,21 +116,9 @@ export const convTransposeRule: IntervalRule = (input) => {
       const grp = Math.floor(m / perGroup);
       const local = m % perGroup;
       const b = bias === undefined ? undefined : intervalAt(bias, m);
+      const site = { g, xStrides, wStrides, n, m: local, firstChannel: grp * groupIn, groupChannels: groupIn };
       forEachIndex(g.outSize, (o) => {
-        for (let c = grp * groupIn; c < (grp + 1) * groupIn; c++) {
-          forEachIndex(g.kernel, (t) => {
-            let xAt = n * (xStrides[0] ?? 0) + c * (xStrides[1] ?? 0);
-            let wAt = c * (wStrides[0] ?? 0) + local * (wStrides[1] ?? 0);
-            for (let axis = 0; axis < t.length; axis++) {
-              const s = g.strides[axis] ?? 1;
-              const shifted = (o[axis] ?? 0) + (g.padBegin[axis] ?? 0) - (t[axis] ?? 0) * (g.dilations[axis] ?? 1);
-              if (shifted < 0 || shifted % s !== 0 || shifted / s >= (g.inSize[axis] ?? 0)) return;
-              xAt += (shifted / s) * (xStrides[axis + 2] ?? 0);
-              wAt += (t[axis] ?? 0) * (wStrides[axis + 2] ?? 0);
-            }
-            gather.push(xAt, wAt);
-          });
-        }
+        forEachConvTransposeTap(site, o, (xAt, wAt) => gather.push(xAt, wAt));
         setInterval(out, flat++, gather.bounds(b));
       });
     }
