@@ -63,8 +63,11 @@ function site(): Map<string, string | Uint8Array> {
   const call = 'work(Atomics.load(words, 4), data.thread, data.threads, go);';
   if (typeof entry !== 'string' || !entry.includes(call)) throw new Error('the worker source has changed');
   // Thread 1 takes a chunk of the run (the claim word's low half) and throws: the run ends with
-  // the error, or completes where thread 0 had already claimed every chunk.
-  const fault = JSON.stringify('if (Atomics.load(words, 4) === 13 && data.thread === 1) { Atomics.add(words, 8, 1); throw new Error("injected fault"); }').slice(1, -1);
+  // the error, or completes where thread 0 had already claimed every chunk. Only while thread 0
+  // has not finished the run (word 5 is the generation it last finished): a worker woken after
+  // the run ended never reaches a kernel (work() returns at once), so a fault there would be
+  // the injection's, and it would land on the next run.
+  const fault = JSON.stringify('if (Atomics.load(words, 4) === 13 && data.thread === 1 && Atomics.load(words, 5) !== go) { Atomics.add(words, 8, 1); throw new Error("injected fault"); }').slice(1, -1);
   files.set('/mlp-fault.mjs', entry.replace(call, `${fault} ${call}`));
   return files;
 }
